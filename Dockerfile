@@ -1,0 +1,30 @@
+# chorusflow image: the official Airflow image plus the chorusflow package, its DAGs and plugins.
+# Build: docker compose build   (or: docker build -t chorusflow-airflow:latest .)   See docs/deployment.md.
+FROM apache/airflow:3.3.2-python3.11
+
+# The project lives at AIRFLOW_HOME (/opt/airflow) with the repository's shape: dags/ and plugins/ are
+# Airflow's default folders, and the editable install maps `chorusflow` to /opt/airflow/include, so
+# chorusflow.config.config_dir() resolves to /opt/airflow/include/config with no extra setting.
+WORKDIR /opt/airflow
+
+# First what the install needs (package metadata, our pinned constraints, the package), so the slow
+# dependency layer is rebuilt only when these change.
+COPY --chown=airflow:0 pyproject.toml constraints.txt /opt/airflow/
+COPY --chown=airflow:0 include/ /opt/airflow/include/
+
+USER airflow
+# apache-airflow==3.3.2 is pinned in the SAME command so pip can never move Airflow; constraints.txt is
+# the lock file the test suite ran with. `pip check` fails the build, rather than a task at run time,
+# if the providers shipped in the base image no longer fit our pins.
+RUN pip install --no-cache-dir -c constraints.txt "apache-airflow==3.3.2" -e /opt/airflow \
+    && pip check
+
+# Then everything else .dockerignore lets through: dags/ and plugins/ (a folder git does not keep when it
+# is empty, hence no COPY naming it) and include/ again, unchanged.
+COPY --chown=airflow:0 . /opt/airflow/
+
+# The local Chorus Pro sandbox (compose profile `sandbox`) keeps its state in /data; a named volume
+# mounted there takes this folder's owner, so the non-root user can write to it.
+USER root
+RUN install -d -o airflow -g 0 -m 0775 /data
+USER airflow
