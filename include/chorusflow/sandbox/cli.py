@@ -1,0 +1,71 @@
+"""``chorusflow sandbox``: run the local Chorus Pro until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``sandbox`` command."""
+    parser = subparsers.add_parser(
+        "sandbox",
+        help="run a local Chorus Pro sandbox",
+        description="Run a local Chorus Pro (PISTE token + Chorus Pro API). The first stdout line is the "
+        "JSON value of AIRFLOW_CONN_CHORUS_PRO that reaches it; request logs go to stderr.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free port)")
+    parser.add_argument("--directory", type=Path, default=None, help="directory file (JSON or YAML)")
+    parser.add_argument("--state", type=Path, default=None, help="state file kept across restarts")
+    parser.set_defaults(handler=run_sandbox)
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    """Start the server, print the connection JSON, serve until interrupted."""
+    from pydantic import ValidationError
+
+    from chorusflow.sandbox.server import SandboxServer
+
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+    try:
+        server = SandboxServer(
+            host=args.host, port=args.port, directory=args.directory, state_file=args.state
+        )
+        server._bind()
+    except (OSError, ValueError, ValidationError) as error:
+        print(f"chorusflow sandbox: cannot start: {error}", file=sys.stderr)
+        return 1
+    print(server.connection_json(), flush=True)
+    print(f"Chorus Pro sandbox listening on {server.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    print("Chorus Pro sandbox stopped", file=sys.stderr, flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run only the sandbox command (``python -m chorusflow.sandbox.cli``), without other command groups."""
+    parser = argparse.ArgumentParser(prog="chorusflow")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["sandbox", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""The sandbox's directory of structures (the supplier of the technical account and public buyers).
+
+The file format (JSON or YAML) is documented in docs/sandbox.md; the default lives next to this
+module in ``default_directory.yaml``.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class ServiceEntry(BaseModel):
+    """One service of a buyer structure."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: int
+    code: str
+    name: str
+    active: bool = True
+    engagement_required: bool = False
+
+
+class StructureEntry(BaseModel):
+    """One Chorus Pro structure: its identity, what it requires on invoices, its services."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: int = Field(description="idStructureCPP, stable")
+    siret: str
+    name: str
+    kind: Literal["PUBLIQUE", "PRIVEE"] = "PUBLIQUE"
+    active: bool = True
+    service_code_required: bool = False
+    engagement_required: bool = False
+    service_or_engagement_required: bool = False
+    payment_status_not_reported: bool = False
+    technical_password_expires: str | None = None
+    address: dict[str, str] = Field(default_factory=dict)
+    services: tuple[ServiceEntry, ...] = ()
+
+    def service_by_code(self, code: str) -> ServiceEntry | None:
+        """The service with this code, or None."""
+        return next((service for service in self.services if service.code == code), None)
+
+
+class Directory(BaseModel):
+    """The whole directory: one supplier (the technical account's structure) and the buyers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    supplier: StructureEntry
+    buyers: tuple[StructureEntry, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Directory:
+        ids = [s.id for s in self.structures]
+        sirets = [s.siret for s in self.structures]
+        if len(set(ids)) != len(ids) or len(set(sirets)) != len(sirets):
+            raise ValueError("structure ids and SIRETs must be unique in the directory")
+        service_ids = [service.id for s in self.structures for service in s.services]
+        if len(set(service_ids)) != len(service_ids):
+            raise ValueError("service ids must be unique in the directory")
+        return self
+
+    @property
+    def structures(self) -> tuple[StructureEntry, ...]:
+        """Supplier first, then buyers."""
+        return (self.supplier, *self.buyers)
+
+    def by_id(self, structure_id: int) -> StructureEntry | None:
+        """The structure with this idStructureCPP, or None."""
+        return next((s for s in self.structures if s.id == structure_id), None)
+
+    def by_siret(self, siret: str) -> StructureEntry | None:
+        """The structure with this SIRET, or None."""
+        return next((s for s in self.structures if s.siret == siret), None)
+
+
+def load_directory(path: Path | None = None) -> Directory:
+    """Load a directory file (JSON or YAML by extension); the packaged default when ``path`` is None."""
+    if path is None:
+        text = (
+            resources.files("chorusflow.sandbox")
+            .joinpath("default_directory.yaml")
+            .read_text(encoding="utf-8")
+        )
+        return Directory.model_validate(yaml.safe_load(text))
+    text = Path(path).read_text(encoding="utf-8")
+    data = json.loads(text) if Path(path).suffix.lower() == ".json" else yaml.safe_load(text)
+    return Directory.model_validate(data)

@@ -1,0 +1,597 @@
+"""The sandbox HTTP server: PISTE token endpoint, Chorus Pro operations, faults, stats, admin.
+
+Request pipeline for non-admin paths: read the body, quota (429), latency, injected error, auth
+(401), JSON + Swagger validation (400), the operation (under the state lock), then either the
+answer or, for commit-then-drop, a closed socket. Logs carry method, path, status and duration
+only: never headers, bodies, secrets or tokens.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import random
+import re
+import secrets
+import socket
+import threading
+import time
+from collections import Counter, deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, unquote_plus, urlsplit
+
+from pydantic import ValidationError
+
+from chorusflow.sandbox.directory import Directory, load_directory
+from chorusflow.sandbox.operations import FunctionalError, Operations
+from chorusflow.sandbox.settings import Faults, SandboxCredentials, rate_for
+from chorusflow.sandbox.state import StateStore
+from chorusflow.sandbox.validation import has_schema, validate_request_body
+
+logger = logging.getLogger("chorusflow.sandbox")
+
+TOKEN_PATH = "/api/oauth/token"
+HEALTH_PATH = "/cpro/transverses/v1/health-check"
+WWW_AUTH_ACCOUNT = (
+    'Bearer realm="PISTE",error="Unauthorized",error_description="login or password incorrects"'
+)
+WWW_AUTH_TOKEN = (
+    'Bearer realm="PISTE",error="invalid_token",error_description="access token absent, unknown or expired"'
+)
+_STATUS_PATH_RE = re.compile(r"^/sandbox/invoices/(\d+)/status$")
+
+Reply = tuple[int, dict[str, Any], dict[str, str]]
+
+
+class _Dropped(Exception):
+    """Marker: the operation ran, the connection must be closed without an answer."""
+
+
+class Sandbox:
+    """Everything behind the HTTP layer: tokens, faults, stats, state and operations."""
+
+    def __init__(self, directory: Directory, store: StateStore, credentials: SandboxCredentials) -> None:
+        self.directory = directory
+        self.store = store
+        self.credentials = credentials
+        self.faults = Faults()
+        self.random = random.Random()
+        self.tokens: dict[str, float] = {}
+        self.request_times: deque[float] = deque()
+        self.calls: Counter[str] = Counter()
+        self.statuses: dict[str, Counter[str]] = {}
+        self.drops: Counter[str] = Counter()
+        self.operations = Operations(directory, store, lambda: self.faults)
+
+    # ------------------------------------------------------------ stats
+
+    def record(self, path: str, status: int | str) -> None:
+        """Count one call to ``path`` answered with ``status`` (or "dropped")."""
+        with self.store.lock:
+            self.calls[path] += 1
+            self.statuses.setdefault(path, Counter())[str(status)] += 1
+            if status == "dropped":
+                self.drops[path] += 1
+
+    def stats(self) -> dict[str, Any]:
+        """Calls per endpoint and per HTTP status, 429s and drops included."""
+        with self.store.lock:
+            by_status: Counter[str] = Counter()
+            for counter in self.statuses.values():
+                by_status.update(counter)
+            return {
+                "total": sum(self.calls.values()),
+                "calls": dict(self.calls),
+                "statuses": {path: dict(counter) for path, counter in self.statuses.items()},
+                "by_status": dict(by_status),
+                "drops": dict(self.drops),
+                "rate_limited": by_status.get("429", 0),
+            }
+
+    # ------------------------------------------------------------ faults
+
+    def over_quota(self) -> bool:
+        """Sliding one-second window over every non-admin request."""
+        quota = self.faults.quota_per_second
+        now = time.monotonic()
+        with self.store.lock:
+            while self.request_times and now - self.request_times[0] >= 1.0:
+                self.request_times.popleft()
+            if quota is not None and len(self.request_times) >= quota:
+                return True
+            self.request_times.append(now)
+            return False
+
+    def roll(self, mapping: dict[str, float], path: str) -> bool:
+        """Draw against the per-endpoint probability (seeded generator)."""
+        rate = rate_for(mapping, path)
+        if rate <= 0:
+            return False
+        with self.store.lock:
+            return self.random.random() < rate
+
+    def set_faults(self, changes: dict[str, Any]) -> Faults:
+        """Replace the given top-level fault settings, keep the others."""
+        with self.store.lock:
+            merged = {**self.faults.model_dump(), **changes}
+            faults = Faults.model_validate(merged)
+            self.faults = faults
+            if "seed" in changes:
+                self.random = random.Random(faults.seed)
+            return faults
+
+    def reset(self) -> None:
+        """Invoices, flux, attachments, stats, faults and tokens back to empty/default."""
+        with self.store.lock:
+            self.store.reset()
+            self.faults = Faults()
+            self.random = random.Random()
+            self.tokens.clear()
+            self.request_times.clear()
+            self.calls.clear()
+            self.statuses.clear()
+            self.drops.clear()
+
+    # ------------------------------------------------------------ auth
+
+    def issue_token(self, form: dict[str, list[str]], basic_auth: str | None = None) -> Reply:
+        """PISTE client_credentials grant; client credentials in the form or in HTTP Basic auth."""
+
+        def first(key: str) -> str:
+            return form.get(key, [""])[0]
+
+        grant_type = first("grant_type")
+        if not grant_type:
+            return 400, {"error": "invalid_request", "error_description": "grant_type is required"}, {}
+        if grant_type != "client_credentials":
+            body = {
+                "error": "unsupported_grant_type",
+                "error_description": "grant_type must be client_credentials",
+            }
+            return 400, body, {}
+        client_id, client_secret = first("client_id"), first("client_secret")
+        if basic_auth and not client_secret:
+            client_id, client_secret = _decode_basic(basic_auth)
+        if not (
+            secrets.compare_digest(client_id.encode(), self.credentials.client_id.encode())
+            and secrets.compare_digest(client_secret.encode(), self.credentials.client_secret.encode())
+        ):
+            return 400, {"error": "invalid_client", "error_description": "Client authentication failed"}, {}
+        token = secrets.token_urlsafe(32)
+        lifetime = self.faults.token_lifetime_seconds
+        with self.store.lock:
+            now = time.time()
+            self.tokens = {t: exp for t, exp in self.tokens.items() if exp > now}
+            self.tokens[token] = now + lifetime
+        answer = {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "scope": "openid"}
+        return 200, answer, {"Cache-Control": "no-store"}
+
+    def check_auth(self, headers: Any) -> Reply | None:
+        """None when the bearer token and the cpro-account header are both valid, else the 401 reply."""
+        authorization = headers.get("Authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        with self.store.lock:
+            expiry = self.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        if expiry is None or expiry <= time.time():
+            body = {"codeRetour": 401, "libelle": "Jeton d'accès absent, inconnu ou expiré (invalid_token)"}
+            return 401, body, {"WWW-Authenticate": WWW_AUTH_TOKEN}
+        account = headers.get("cpro-account", "")
+        try:
+            decoded = base64.b64decode(account.encode("ascii"), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeError, ValueError):
+            decoded = ""
+        expected = f"{self.credentials.login}:{self.credentials.password}"
+        if not account or not secrets.compare_digest(decoded.encode(), expected.encode()):
+            body = {"codeRetour": 401, "libelle": "login or password incorrects (cpro-account)"}
+            return 401, body, {"WWW-Authenticate": WWW_AUTH_ACCOUNT}
+        return None
+
+    # ------------------------------------------------------------ dispatch
+
+    def chorus_call(self, method: str, path: str, raw_body: bytes, content_type: str) -> Reply:
+        """Run one authenticated Chorus Pro operation (auth already checked)."""
+        if path == HEALTH_PATH:
+            if method != "GET":
+                return 405, {"codeRetour": 405, "libelle": "Méthode non autorisée"}, {}
+            health: dict[str, Any] = {
+                "codeRetour": 0,
+                "libelle": "TRA_MSG_00.000",
+                "body": "L'API CPRO est actuellement disponible et fonctionnel.",
+                "statusCodeValue": 200,
+                "statusCode": "OK",
+            }
+            return 200, health, {}
+        handler = self.operations.routes.get(path)
+        if handler is None:
+            return 404, {"codeRetour": 404, "libelle": f"API non trouvée : {path}"}, {}
+        if method != "POST":
+            return 405, {"codeRetour": 405, "libelle": "Méthode non autorisée : POST attendu"}, {}
+        if content_type and "json" not in content_type.lower():
+            return 415, {"codeRetour": 415, "libelle": "Format de la requête non supporté : JSON attendu"}, {}
+        try:
+            parsed = json.loads(raw_body.decode("utf-8")) if raw_body else None
+        except (UnicodeDecodeError, ValueError):
+            return 400, {"codeRetour": 400, "libelle": "Requête mal formulée : corps JSON illisible"}, {}
+        body = parsed
+        if not isinstance(body, dict):
+            return 400, {"codeRetour": 400, "libelle": "Requête mal formulée : un objet JSON est attendu"}, {}
+        if has_schema(path):
+            errors = validate_request_body(path, body)
+            if errors:
+                return 400, {"codeRetour": 400, "libelle": "Requête mal formulée : " + "; ".join(errors)}, {}
+        with self.store.lock:
+            try:
+                self.operations.advance_flux_by_time()
+                status, answer = handler(body)
+            except FunctionalError as error:
+                status, answer = error.http_status, {"codeRetour": error.code, "libelle": error.libelle}
+        return status, answer, {}
+
+    def admin_call(self, method: str, path: str, raw_body: bytes) -> Reply:
+        """Admin endpoints under /sandbox (no auth; never echo secrets)."""
+        try:
+            body = json.loads(raw_body.decode("utf-8")) if raw_body else {}
+        except (UnicodeDecodeError, ValueError):
+            return 400, {"error": "body must be JSON"}, {}
+        if not isinstance(body, dict):
+            return 400, {"error": "body must be a JSON object"}, {}
+        with self.store.lock:
+            if (method, path) == ("GET", "/sandbox/invoices"):
+                self.operations.advance_flux_by_time()
+                invoices = sorted(self.store.invoices.values(), key=lambda inv: inv["id"])
+                counts = dict(self.store.submission_counts)
+                return (
+                    200,
+                    {"invoices": [self.admin_view(inv) for inv in invoices], "submission_counts": counts},
+                    {},
+                )
+            if (method, path) == ("GET", "/sandbox/flux"):
+                flux = [
+                    {k: v for k, v in f.items() if k not in ("documents", "deposited_epoch")}
+                    for f in self.store.flux.values()
+                ]
+                return 200, {"flux": flux}, {}
+            if (method, path) == ("GET", "/sandbox/faults"):
+                return 200, self.faults.model_dump(), {}
+            if (method, path) == ("POST", "/sandbox/faults"):
+                try:
+                    return 200, self.set_faults(body).model_dump(), {}
+                except ValidationError as error:
+                    return (
+                        400,
+                        {"error": "invalid faults", "details": json.loads(error.json(include_url=False))},
+                        {},
+                    )
+            if (method, path) == ("GET", "/sandbox/stats"):
+                return 200, self.stats(), {}
+            if (method, path) == ("POST", "/sandbox/reset"):
+                self.reset()
+                return 200, {"reset": True}, {}
+            match = _STATUS_PATH_RE.match(path)
+            if match and method == "POST":
+                statut, commentaire, when = body.get("statut"), body.get("commentaire"), body.get("date")
+                if not isinstance(statut, str) or not isinstance(commentaire, (str, type(None))):
+                    return 400, {"error": "statut (string) is required; commentaire must be a string"}, {}
+                try:
+                    invoice = self.operations.set_status(match.group(1), statut, commentaire, when)
+                except LookupError as error:
+                    return 404, {"error": str(error)}, {}
+                except ValueError as error:
+                    return 400, {"error": str(error)}, {}
+                return 200, self.admin_view(invoice), {}
+        return 404, {"error": f"unknown admin endpoint {method} {path}"}, {}
+
+    def admin_view(self, invoice: dict[str, Any]) -> dict[str, Any]:
+        """What /sandbox/invoices shows for one invoice."""
+        buyer = self.directory.by_id(invoice["buyer_id"])
+        return {
+            "id": invoice["id"],
+            "number": invoice["number"],
+            "status": invoice["status"],
+            "status_at": invoice["status_at"],
+            "status_comment": invoice["status_comment"],
+            "buyer_siret": invoice["buyer_siret"],
+            "buyer_name": buyer.name if buyer else None,
+            "service_code": invoice["service_code"],
+            "engagement": invoice["engagement"],
+            "amounts": invoice["amounts"],
+            "invoice_type": invoice["invoice_type"],
+            "invoice_date": invoice["invoice_date"],
+            "deposit_date": invoice["deposit_date"],
+            "mode": invoice["mode"],
+            "flux_number": invoice["flux_number"],
+            "rejet_traite": invoice["rejet_traite"],
+            "submission_count": self.store.submission_counts.get(invoice["number"], 1),
+            "history": invoice["history"],
+        }
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """Threading server that remembers open connections so ``stop()`` can close them."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.open_connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        with self.connections_lock:
+            self.open_connections.add(connection)
+        return connection, address
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.connections_lock:
+            self.open_connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_all_connections(self) -> None:
+        """Shut down every open keep-alive connection."""
+        with self.connections_lock:
+            connections = list(self.open_connections)
+            self.open_connections.clear()
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """HTTP/1.1 handler; the logic lives in ``Sandbox``."""
+
+    server: _HTTPServer
+    protocol_version = "HTTP/1.1"
+    server_version = "ChorusProSandbox/1.0"
+    timeout = 60
+
+    def setup(self) -> None:
+        """Disable Nagle: headers and body are written separately (avoids 40 ms delayed-ACK stalls)."""
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Silence the default access log (it would include raw request lines)."""
+
+    def do_GET(self) -> None:
+        """Handle GET."""
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        """Handle POST."""
+        self._handle("POST")
+
+    def do_PUT(self) -> None:
+        """Handle PUT (never served)."""
+        self._handle("PUT")
+
+    def do_DELETE(self) -> None:
+        """Handle DELETE (never served)."""
+        self._handle("DELETE")
+
+    def _handle(self, method: str) -> None:
+        started = time.monotonic()
+        sandbox = self.server.sandbox
+        path = urlsplit(self.path).path
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.close_connection = True
+            self._send(
+                400, {"codeRetour": 400, "libelle": "Requête mal formulée : Content-Length invalide"}, {}
+            )
+            return
+        raw_body = self.rfile.read(length) if length > 0 else b""
+        if path.startswith("/sandbox/") or path == "/sandbox":
+            status, body, headers = sandbox.admin_call(method, path, raw_body)
+            self._send(status, body, headers)
+            return
+        try:
+            status, body, headers = self._serve(method, path, raw_body)
+        except _Dropped:
+            sandbox.record(path, "dropped")
+            logger.info("%s %s -> connection dropped after commit (%.0f ms)", method, path, _ms(started))
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        except Exception:  # one broken request must not kill the server
+            logger.exception("%s %s -> internal sandbox error", method, path)
+            status, body, headers = 500, {"codeRetour": 500, "libelle": "Erreur interne du bac à sable"}, {}
+        sandbox.record(path, status)
+        self._send(status, body, headers)
+        logger.info("%s %s -> %d (%.0f ms)", method, path, status, _ms(started))
+
+    def _serve(self, method: str, path: str, raw_body: bytes) -> Reply:
+        sandbox = self.server.sandbox
+        faults = sandbox.faults
+        if sandbox.over_quota():
+            return 429, {"codeRetour": 429, "libelle": "Quota de requêtes dépassé"}, {"Retry-After": "1"}
+        latency = rate_for(faults.latency_ms, path)
+        if latency > 0:
+            time.sleep(latency / 1000.0)
+        if sandbox.roll(faults.error_rate, path):
+            status = faults.error_status
+            return (
+                status,
+                {"codeRetour": status, "libelle": "Erreur technique simulée par le bac à sable"},
+                {},
+            )
+        if path in faults.failing_pages and _requested_page(raw_body) in faults.failing_pages[path]:
+            status = faults.error_status
+            return status, {"codeRetour": status, "libelle": "Erreur technique simulée (page)"}, {}
+        if path == TOKEN_PATH:
+            if method != "POST":
+                return 405, {"error": "invalid_request", "error_description": "POST expected"}, {}
+            form = parse_qs(raw_body.decode("utf-8", errors="replace"), keep_blank_values=True)
+            reply = sandbox.issue_token(form, self.headers.get("Authorization"))
+        elif path.startswith("/cpro/"):
+            refusal = sandbox.check_auth(self.headers)
+            if refusal is not None:
+                return refusal
+            if path in faults.forbidden_paths or "*" in faults.forbidden_paths:
+                return 403, {}, {}  # PISTE answers an unsubscribed API with an empty 403
+            reply = sandbox.chorus_call(method, path, raw_body, self.headers.get("Content-Type", ""))
+        else:
+            return 404, {"codeRetour": 404, "libelle": f"API non trouvée : {path}"}, {}
+        if sandbox.roll(faults.commit_then_drop_rate, path):
+            raise _Dropped()
+        return reply
+
+    def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
+        payload = json.dumps(body, ensure_ascii=False).encode("utf-8") if body or status != 403 else b""
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json;charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+def _requested_page(raw_body: bytes) -> int | None:
+    """``pageResultatDemandee`` of the request's paging object, if any (for the ``failing_pages`` fault)."""
+    try:
+        body = json.loads(raw_body or b"{}")
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    for value in body.values():
+        if isinstance(value, dict) and isinstance(value.get("pageResultatDemandee"), int):
+            return int(value["pageResultatDemandee"])
+    return None
+
+
+def _decode_basic(header: str) -> tuple[str, str]:
+    """(client_id, client_secret) from an HTTP Basic header (RFC 6749 form-encodes both parts)."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return "", ""
+    try:
+        decoded = base64.b64decode(value.strip().encode("ascii"), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError):
+        return "", ""
+    client_id, _, client_secret = decoded.partition(":")
+    return unquote_plus(client_id), unquote_plus(client_secret)
+
+
+def _ms(started: float) -> float:
+    return (time.monotonic() - started) * 1000.0
+
+
+class SandboxServer:
+    """A local Chorus Pro served over real HTTP; see docs/sandbox.md.
+
+    ``port=0`` picks a free port (read it back from ``url``). ``start()`` serves in a daemon thread
+    and returns once listening; ``stop()`` closes the listener and every open connection.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        directory: Path | None = None,
+        state_file: Path | None = None,
+        credentials: SandboxCredentials | None = None,
+    ) -> None:
+        self.host = host
+        self.requested_port = port
+        self.credentials = credentials or SandboxCredentials()
+        self.sandbox = Sandbox(
+            load_directory(Path(directory) if directory else None),
+            StateStore(Path(state_file) if state_file else None),
+            self.credentials,
+        )
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._bound_port: int | None = None
+
+    @property
+    def port(self) -> int:
+        """The port actually bound (after ``start()``)."""
+        return self._bound_port if self._bound_port is not None else self.requested_port
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:8765``; 0.0.0.0/:: are advertised as 127.0.0.1."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+    def connection(self) -> dict[str, Any]:
+        """The Airflow connection (``AIRFLOW_CONN_CHORUS_PRO`` JSON form) that reaches this sandbox."""
+        return {
+            "conn_type": "http",
+            "host": self.url,
+            "login": self.credentials.login,
+            "password": self.credentials.password,
+            "extra": {
+                "token_url": f"{self.url}{TOKEN_PATH}",
+                "client_id": self.credentials.client_id,
+                "client_secret": self.credentials.client_secret,
+            },
+        }
+
+    def connection_json(self) -> str:
+        """``connection()`` as one JSON line."""
+        return json.dumps(self.connection(), ensure_ascii=False)
+
+    def start(self) -> SandboxServer:
+        """Bind and serve in a daemon thread; returns when the socket is listening."""
+        if self._httpd is not None:
+            return self
+        self._bind()
+        assert self._httpd is not None
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="chorus-sandbox",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Bind (if needed) and serve in the calling thread until ``stop()`` or KeyboardInterrupt."""
+        self._bind()
+        assert self._httpd is not None
+        try:
+            self._httpd.serve_forever(poll_interval=0.2)
+        finally:
+            self.stop()
+
+    def _bind(self) -> None:
+        if self._httpd is None:
+            self._httpd = _HTTPServer((self.host, self.requested_port), self.sandbox)
+            self._bound_port = int(self._httpd.server_address[1])
+
+    def stop(self) -> None:
+        """Stop serving and close every connection; the state file is already up to date."""
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        if self._thread is not None:
+            httpd.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        httpd.close_all_connections()
+        httpd.server_close()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,56 @@
+"""Credentials of the sandbox and the faults it can inject."""
+
+from __future__ import annotations
+
+import base64
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SandboxCredentials(BaseModel):
+    """The PISTE client and the Chorus Pro technical account accepted by the sandbox.
+
+    The defaults are fixed and documented (docs/sandbox.md) so a new user can copy them; every
+    secret is at least 12 characters so Airflow's secret masker hides it in logs.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    client_id: str = "chorusflow-sandbox-client"
+    client_secret: str = "sandbox-client-secret-2f8c1e"
+    login: str = "TECH_1_45218801400016@cpro.fr"
+    password: str = "sandbox-tech-password-7d41b9"
+
+    def cpro_account(self) -> str:
+        """The expected ``cpro-account`` header value: base64 of ``login:password``."""
+        return base64.b64encode(f"{self.login}:{self.password}".encode()).decode("ascii")
+
+
+def rate_for(mapping: dict[str, float], path: str) -> float:
+    """The value for ``path`` in a per-endpoint mapping, falling back to ``"*"`` then 0."""
+    return float(mapping.get(path, mapping.get("*", 0.0)))
+
+
+class Faults(BaseModel):
+    """Fault injection settings (``POST /sandbox/faults``); the defaults mean a healthy server."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error_rate: dict[str, float] = Field(default_factory=dict, description="path or '*' -> probability 0..1")
+    error_status: int = Field(500, ge=400, le=599)
+    latency_ms: dict[str, float] = Field(default_factory=dict, description="path or '*' -> added delay")
+    quota_per_second: float | None = Field(None, gt=0, description="requests per second before HTTP 429")
+    token_lifetime_seconds: int = Field(3600, ge=1)
+    commit_then_drop_rate: dict[str, float] = Field(default_factory=dict)
+    seed: int | None = None
+    failing_pages: dict[str, list[int]] = Field(
+        default_factory=dict,
+        description="path -> page numbers (pageResultatDemandee of any paging object) answered error_status",
+    )
+    forbidden_paths: list[str] = Field(
+        default_factory=list, description="paths answered 403 with an empty body (API not subscribed)"
+    )
+    flux_polls_before_integration: int = Field(
+        1, ge=0, description="consulterCRDetaille answers still pending"
+    )
+    flux_seconds_before_integration: float | None = Field(None, ge=0)
