@@ -1,0 +1,87 @@
+"""Parsing of export text values: French or English numbers, dates, identifiers.
+
+Exports repeat the same few values (dates, rates, SIRETs) on thousands of lines, so columns are
+parsed once per distinct value (``map_unique``) rather than once per line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable, Sequence
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import TypeVar
+
+Parsed = TypeVar("Parsed")
+Value = TypeVar("Value", bound=Hashable)
+
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
+_CANONICAL_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_SIMPLE_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_FRENCH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_IDENTIFIER_NOISE = re.compile(r"[\s\u00a0\u202f.\-]")
+
+
+def map_unique(values: Sequence[Value], parse: Callable[[Value], Parsed]) -> list[Parsed]:
+    """``[parse(value) for value in values]``, calling ``parse`` once per distinct value."""
+    return parse_unique(values, parse)[0]
+
+
+def parse_unique(
+    values: Sequence[Value], parse: Callable[[Value], Parsed]
+) -> tuple[list[Parsed], dict[Value, Parsed]]:
+    """Like ``map_unique``, also returning the ``{value: parsed}`` table of the distinct values."""
+    parsed = {value: parse(value) for value in set(values)}
+    return [parsed[value] for value in values], parsed
+
+
+def parse_number(text: str) -> Decimal | None:
+    """A number as ``Decimal``, or ``None`` when unreadable (empty text is the caller's business).
+
+    Accepts ``1 234,56`` (space, NBSP or narrow NBSP thousands), ``1.234,56``, ``1,234.56``,
+    ``1234.56``, ``-12,50``, ``(12,50)`` and ``12,50-``. NaN, Infinity, exponents and anything else
+    are unreadable: they are reported, never guessed.
+    """
+    if _SIMPLE_NUMBER.fullmatch(text):  # the common case: 1234,56 or 1234.56
+        return Decimal(text.replace(",", "."))
+    value = _SPACES.sub("", text)
+    if (value.startswith("(") and value.endswith(")")) or value.endswith("-"):
+        value = "-" + value.strip("()-")
+    comma, dot = value.rfind(","), value.rfind(".")
+    commas = value.count(",")
+    # The last of ',' and '.' is the decimal mark when both appear; a lone ',' is decimal; repeated marks
+    # are thousands separators.
+    if commas == 1 and comma > dot:
+        value = value.replace(".", "").replace(",", ".")
+    elif commas:
+        value = value.replace(",", "")
+    if value.count(".") > 1:
+        value = value.replace(".", "")
+    if not _CANONICAL_NUMBER.fullmatch(value):
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation:  # pragma: no cover - the pattern already guarantees a finite number
+        return None
+
+
+def parse_date(text: str) -> date | None:
+    """A ``YYYY-MM-DD`` or ``DD/MM/YYYY`` date, or ``None`` when unreadable or impossible (31/02)."""
+    match = _ISO_DATE.fullmatch(text)
+    if match:
+        year, month, day = match.groups()
+    else:
+        match = _FRENCH_DATE.fullmatch(text)
+        if not match:
+            return None
+        day, month, year = match.groups()
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def compact_identifier(text: str) -> str:
+    """An identifier (SIRET, IBAN) without spaces, dots or dashes, upper case."""
+    return _IDENTIFIER_NOISE.sub("", text).upper()

@@ -1,0 +1,153 @@
+"""The invoice as chorusflow understands it: lines, VAT breakdown per rate and totals in ``Decimal``.
+
+Amounts follow invoice-rules.md §2.8: a line net is ``quantity × unit price − discount`` rounded to
+cents (half up), VAT is computed per rate on that rate's base and rounded to cents, TTC = HT + VAT.
+``Invoice.model_dump(mode="json")`` round-trips through ``Invoice.model_validate`` (XCom, ledger).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chorusflow.config import SupplierIdentity
+
+InvoiceType = Literal["FACTURE", "AVOIR"]
+BillingFramework = Literal["A1", "A2", "A9", "A12"]
+PaymentMeans = Literal["CHEQUE", "PRELEVEMENT", "VIREMENT", "ESPECE", "AUTRE", "REPORT"]
+
+Model = TypeVar("Model", bound=BaseModel)
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+
+_set_attribute = object.__setattr__  # bypasses the frozen models' own __setattr__, on purpose
+
+
+def construct_checked(model: type[Model], values: dict[str, Any]) -> Model:
+    """Build ``model`` from values the caller has already checked, without validating them again.
+
+    Like ``model_construct`` but without its per-field default handling, for the hot path that builds
+    one object per invoice line; ``values`` must name every field.
+    """
+    instance = model.__new__(model)
+    _set_attribute(instance, "__dict__", values)
+    _set_attribute(instance, "__pydantic_fields_set__", set(values))  # every field is given
+    _set_attribute(instance, "__pydantic_extra__", None)
+    _set_attribute(instance, "__pydantic_private__", None)
+    return instance
+
+
+def round_cents(value: Decimal) -> Decimal:
+    """Round an amount to cents, half up (the French and EN 16931 practice)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_net_amount(quantity: Decimal, unit_price: Decimal, discount: Decimal = Decimal(0)) -> Decimal:
+    """Net amount of one line: quantity × unit price − discount, rounded to cents."""
+    return round_cents(quantity * unit_price - discount)
+
+
+class InvoiceLine(BaseModel):
+    """One invoice line; ``net_amount`` is computed by chorusflow, never taken from the export."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    description: str
+    quantity: Decimal
+    unit: str | None = None
+    unit_price: Decimal
+    discount: Decimal = Decimal(0)
+    vat_rate: Decimal
+    net_amount: Decimal
+
+
+class VatBreakdown(BaseModel):
+    """Taxable base and VAT for one VAT rate."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rate: Decimal
+    base: Decimal
+    vat: Decimal
+
+
+class Totals(BaseModel):
+    """The computed VAT breakdown and totals of a set of lines."""
+
+    model_config = ConfigDict(frozen=True)
+
+    vat_breakdown: list[VatBreakdown]
+    total_ht: Decimal
+    total_vat: Decimal
+    total_ttc: Decimal
+
+
+def plain_rate(rate: Decimal) -> Decimal:
+    """A VAT rate without trailing zeros nor exponent: ``20.00`` → ``20``, ``5.50`` → ``5.5``."""
+    normal = rate.normalize()
+    exponent = normal.as_tuple().exponent
+    return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
+
+
+def compute_totals(lines: Iterable[tuple[Decimal, Decimal]]) -> Totals:
+    """Compute breakdown and totals from ``(vat_rate, net_amount)`` pairs (VAT per rate, §2.8)."""
+    bases: dict[Decimal, Decimal] = {}
+    for rate, net in lines:
+        key = plain_rate(rate)
+        bases[key] = bases.get(key, Decimal(0)) + net
+    breakdown = [
+        construct_checked(
+            VatBreakdown, {"rate": rate, "base": base, "vat": round_cents(base * rate / HUNDRED)}
+        )
+        for rate, base in sorted(bases.items())
+    ]
+    total_ht = sum((item.base for item in breakdown), Decimal("0.00"))
+    total_vat = sum((item.vat for item in breakdown), Decimal("0.00"))
+    return construct_checked(
+        Totals,
+        {
+            "vat_breakdown": breakdown,
+            "total_ht": total_ht,
+            "total_vat": total_vat,
+            "total_ttc": total_ht + total_vat,
+        },
+    )
+
+
+class Invoice(BaseModel):
+    """A validated, normalised invoice ready to be turned into a Chorus Pro deposit."""
+
+    model_config = ConfigDict(frozen=True)
+
+    invoice_number: str
+    invoice_type: InvoiceType = "FACTURE"
+    issue_date: date
+    due_date: date
+    delivery_date: date | None = None
+    currency: str = "EUR"
+    buyer_siret: str = Field(pattern=r"^\d{14}$")
+    buyer_name: str | None = None
+    service_code: str | None = None
+    engagement_number: str | None = None
+    market_number: str | None = None
+    billing_framework: BillingFramework = "A1"
+    payment_means: PaymentMeans | None = "VIREMENT"
+    supplier: SupplierIdentity
+    supplier_iban: str | None = None
+    original_invoice_number: str | None = None
+    attachment: Path | None = None
+    comment: str | None = None
+    lines: list[InvoiceLine]
+    vat_breakdown: list[VatBreakdown]
+    total_ht: Decimal
+    total_vat: Decimal
+    total_ttc: Decimal
+    filled_in: dict[str, str] = Field(default_factory=dict)

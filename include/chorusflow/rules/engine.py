@@ -1,0 +1,646 @@
+"""Validate the rows of an export table and turn each invoice into a verdict.
+
+Column checks run once per distinct value (exports repeat dates, rates and SIRETs on every line)
+and only look at individual rows when a value is wrong. The per-invoice loop then computes totals
+in ``Decimal`` and builds the pydantic objects without re-validating values already checked. One
+root cause gives one code: an amount that cannot be read is ``FIELD_FORMAT`` only, never also
+``AMOUNT_MISMATCH``; an impossible date is never also ``DATE_ORDER``.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+from stdnum import iban as stdnum_iban
+from stdnum.fr import siret as stdnum_siret
+
+from chorusflow.config import SupplierIdentity
+from chorusflow.exports.attachments import check_attachment
+from chorusflow.exports.columns import HEADER_COLUMNS, REQUIRED_COLUMNS
+from chorusflow.exports.parsing import compact_identifier, map_unique, parse_date, parse_number, parse_unique
+from chorusflow.exports.reader import ExportTable
+from chorusflow.model import (
+    CENT,
+    HUNDRED,
+    Invoice,
+    InvoiceLine,
+    Totals,
+    VatBreakdown,
+    construct_checked,
+    plain_rate,
+    round_cents,
+)
+from chorusflow.rules.codes import EXPECTED_FORMATS, Finding, finding
+from chorusflow.rules.directory import (
+    BuyerDirectory,
+    BuyerRecord,
+    DirectoryUnavailableError,
+    directory_findings,
+)
+from chorusflow.rules.profiles import BuyerProfile
+
+# Rates in force in metropolitan France, Corsica and the overseas departments (invoice-rules §2.7).
+FRENCH_VAT_RATES = frozenset(
+    Decimal(rate) for rate in ("0", "0.9", "1.05", "1.75", "2.1", "5.5", "8.5", "10", "13", "20")
+)
+ALLOWED_RATES_TEXT = " ; ".join(format(rate, "f") for rate in sorted(FRENCH_VAT_RATES))
+INVOICE_TYPES = frozenset({"FACTURE", "AVOIR"})
+BILLING_FRAMEWORKS = {
+    "A1": "A1",
+    "A1_FACTURE_FOURNISSEUR": "A1",
+    "A2": "A2",
+    "A2_FACTURE_FOURNISSEUR_DEJA_PAYEE": "A2",
+    "A9": "A9",
+    "A9_FACTURE_SOUSTRAITANT": "A9",
+    "A12": "A12",
+    "A12_FACTURE_COTRAITANT": "A12",
+}
+PAYMENT_MEANS = frozenset({"CHEQUE", "PRELEVEMENT", "VIREMENT", "ESPECE", "AUTRE", "REPORT"})
+INVOICE_NUMBER_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_/+")
+INVOICE_NUMBER_MAX = 20
+# Chorus Pro field limits (api-reference §9; invoice-rules §2.2, §2.3).
+FIELD_LIMITS = {
+    "line_description": 1000,
+    "comment": 2000,
+    "service_code": 100,
+    "engagement_number": 50,
+    "market_number": 50,
+    "buyer_name": 200,
+    "original_invoice_number": 50,
+    "line_unit": 50,
+    "attachment": 1000,
+}
+NUMBER_COLUMNS = (
+    "quantity",
+    "unit_price",
+    "vat_rate",
+    "line_discount",
+    "line_net_amount",
+    "total_ht",
+    "total_vat",
+    "total_ttc",
+)
+SIGNED_COLUMNS = frozenset(NUMBER_COLUMNS) - {"vat_rate"}
+LINE_AMOUNT_COLUMNS = ("quantity", "unit_price", "vat_rate")
+TOTAL_COLUMNS = ("total_ht", "total_vat", "total_ttc")
+DATE_COLUMNS = ("issue_date", "due_date", "delivery_date")
+LEGAL_PAYMENT_DAYS = 60
+ZERO = Decimal(0)
+# Errors after which the values cannot make a well-formed Invoice object.
+STRUCTURAL_CODES = frozenset(
+    {
+        "FIELD_MISSING",
+        "FIELD_FORMAT",
+        "SIRET_INVALID",
+        "INVOICE_TYPE_INVALID",
+        "BILLING_FRAMEWORK_INVALID",
+        "PAYMENT_MEANS_INVALID",
+        "HEADER_CONFLICT",
+        "ROW_MALFORMED",
+        "INVOICE_NUMBER_FORMAT",
+    }
+)
+
+
+class InvoiceVerdict(BaseModel):
+    """The outcome for one invoice of the export (or one row that names no invoice)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    invoice_number: str
+    rows: list[int]
+    valid: bool
+    errors: list[Finding]
+    warnings: list[Finding]
+    invoice: Invoice | None = None
+
+
+@lru_cache(maxsize=4096)
+def siret_is_valid(siret: str) -> bool:
+    """14 digits with a valid check (stdnum handles the La Poste exception)."""
+    return len(siret) == 14 and siret.isdigit() and stdnum_siret.is_valid(siret)
+
+
+@lru_cache(maxsize=1024)
+def iban_is_valid(iban: str) -> bool:
+    """ISO 13616 IBAN with correct check digits."""
+    return stdnum_iban.is_valid(compact_identifier(iban))
+
+
+def invoice_number_is_valid(number: str) -> bool:
+    """At most 20 characters from ``A-Z a-z 0-9 - _ / +`` (Chorus Pro)."""
+    return 0 < len(number) <= INVOICE_NUMBER_MAX and INVOICE_NUMBER_CHARACTERS.issuperset(number)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while hundreds of thousands of small acyclic objects are made.
+
+    Without this, the collector rescans the growing heap again and again, for nothing (about 2×).
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _number_or_none(text: str) -> Decimal | None:
+    return parse_number(text) if text else None
+
+
+def _plain_rate_or_none(rate: Decimal | None) -> Decimal | None:
+    return None if rate is None else plain_rate(rate)
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """A value quoted in a message: printable characters only, at most ``limit`` long."""
+    cleaned = "".join(char if char.isprintable() else "?" for char in text[: limit + 1])
+    return cleaned if len(cleaned) <= limit else cleaned[:limit] + "…"
+
+
+class _Collector:
+    """Findings per invoice key, without duplicates, in the order found."""
+
+    def __init__(self) -> None:
+        self.items: dict[object, dict[tuple[str, str | None, str], Finding]] = {}
+
+    def add(self, key: object, item: Finding) -> None:
+        self.items.setdefault(key, {}).setdefault((item.code, item.field, item.message), item)
+
+    def get(self, key: object) -> list[Finding]:
+        found = self.items.get(key)
+        return list(found.values()) if found else []
+
+
+class TableValidator:
+    """Validates one export table; ``run()`` returns one verdict per invoice."""
+
+    def __init__(
+        self,
+        table: ExportTable,
+        *,
+        supplier: SupplierIdentity,
+        lang: str,
+        profiles: dict[str, BuyerProfile],
+        directory: BuyerDirectory | None,
+    ) -> None:
+        self.table = table
+        self.columns = table.columns
+        self.supplier = supplier
+        self.lang = lang
+        self.profiles = profiles
+        self.directory = directory
+        self.findings = _Collector()
+        self._buyers: dict[str, BuyerRecord | None | DirectoryUnavailableError] = {}
+        self._attachments: dict[str, tuple[str | None, Path | None]] = {}
+        self._distinct: dict[int, set[Any]] = {}  # distinct values per column list, by id()
+        row_numbers = table.row_numbers
+        self.keys: list[object] = [
+            number if number else ("row", row_numbers[index])
+            for index, number in enumerate(self.columns["invoice_number"])
+        ]
+
+    # -- column checks ------------------------------------------------------------------------------
+    def _flag_values(
+        self,
+        values: Sequence[Any],
+        is_wrong: Callable[[Any], bool],
+        code: str,
+        field: str | None,
+        **params: Callable[[int], object] | object,
+    ) -> None:
+        """Add ``code`` to the invoice of every row whose value ``is_wrong`` (tested once per value).
+
+        A callable parameter is called with the row index; text is shortened and made printable.
+        """
+        distinct = self._distinct.get(id(values))
+        if distinct is None:
+            distinct = self._distinct[id(values)] = set(values)
+        wrong = {value for value in distinct if is_wrong(value)}
+        if not wrong:
+            return
+        for row, value in enumerate(values):
+            if value in wrong:
+                shown = {name: param(row) if callable(param) else param for name, param in params.items()}
+                shown = {
+                    name: _shown(item) if isinstance(item, str) else item for name, item in shown.items()
+                }
+                self.findings.add(self.keys[row], finding(code, self.lang, field, **shown))
+
+    def _raw(self, column: str) -> Callable[[int], str]:
+        values = self.columns[column]
+        return lambda row: values[row]
+
+    def _flag_unreadable(self, column: str, parsed: Mapping[str, object | None], expected: str) -> None:
+        self._flag_values(
+            self.columns[column],
+            lambda text: text != "" and parsed[text] is None,
+            "FIELD_FORMAT",
+            column,
+            value=self._raw(column),
+            expected=expected,
+        )
+
+    def _flag_negative(self, column: str, parsed: list[Decimal | None]) -> None:
+        self._flag_values(
+            parsed,
+            lambda number: number is not None and number < 0,
+            "AMOUNT_SIGN",
+            column,
+            value=lambda row: parsed[row],
+        )
+
+    def _flag_too_long(self, column: str, limit: int) -> None:
+        values = self.columns[column]
+        self._flag_values(
+            values,
+            lambda text: len(text) > limit,
+            "FIELD_TOO_LONG",
+            column,
+            length=lambda row: len(values[row]),
+            limit=limit,
+        )
+
+    def _check_columns(self) -> None:
+        columns = self.columns
+        english = self.lang == "en"
+        for column in REQUIRED_COLUMNS:
+            self._flag_values(columns[column], lambda value: value == "", "FIELD_MISSING", column)
+        self.numbers: dict[str, list[Decimal | None]] = {}
+        number_expected = EXPECTED_FORMATS["number"][1 if english else 0]
+        for column in NUMBER_COLUMNS:
+            parsed, table = parse_unique(columns[column], _number_or_none)
+            self.numbers[column] = parsed
+            self._flag_unreadable(column, table, number_expected)
+            if column in SIGNED_COLUMNS:
+                self._flag_negative(column, parsed)
+        self._flag_values(
+            self.numbers["vat_rate"],
+            lambda rate: rate is not None and rate not in FRENCH_VAT_RATES,
+            "VAT_RATE_INVALID",
+            "vat_rate",
+            value=self._raw("vat_rate"),
+            allowed=ALLOWED_RATES_TEXT,
+        )
+        self.plain_rates = map_unique(self.numbers["vat_rate"], _plain_rate_or_none)
+        # A line's amounts can be computed when quantity, price, rate (and a given discount) are readable.
+        numbers = self.numbers
+        self.readable_lines = [
+            quantity is not None
+            and price is not None
+            and rate is not None
+            and (discount is not None or not raw)
+            for quantity, price, rate, discount, raw in zip(
+                numbers["quantity"],
+                numbers["unit_price"],
+                numbers["vat_rate"],
+                numbers["line_discount"],
+                columns["line_discount"],
+                strict=True,
+            )
+        ]
+        self.dates: dict[str, list[date | None]] = {}
+        date_expected = EXPECTED_FORMATS["date"][1 if english else 0]
+        for column in DATE_COLUMNS:
+            self.dates[column], dates = parse_unique(columns[column], parse_date)
+            self._flag_unreadable(column, dates, date_expected)
+        self._flag_values(
+            columns["invoice_number"],
+            lambda number: number != "" and not invoice_number_is_valid(number),
+            "INVOICE_NUMBER_FORMAT",
+            "invoice_number",
+            value=self._raw("invoice_number"),
+        )
+        for column, limit in FIELD_LIMITS.items():
+            self._flag_too_long(column, limit)
+        self.sirets = map_unique(columns["buyer_siret"], compact_identifier)
+        self._flag_values(
+            self.sirets,
+            lambda siret: siret != "" and not siret_is_valid(siret),
+            "SIRET_INVALID",
+            "buyer_siret",
+            value=self._raw("buyer_siret"),
+        )
+        self.types = map_unique(columns["invoice_type"], lambda text: text.upper() or "FACTURE")
+        self._flag_values(
+            self.types,
+            lambda kind: kind not in INVOICE_TYPES,
+            "INVOICE_TYPE_INVALID",
+            "invoice_type",
+            value=self._raw("invoice_type"),
+        )
+        self.currencies = map_unique(columns["currency"], lambda text: text.upper() or "EUR")
+        self._flag_values(
+            self.currencies,
+            lambda currency: currency != "EUR",
+            "CURRENCY_INVALID",
+            "currency",
+            value=self._raw("currency"),
+        )
+        self.frameworks = map_unique(
+            columns["billing_framework"], lambda text: BILLING_FRAMEWORKS.get(text.upper() or "A1")
+        )
+        self._flag_values(
+            self.frameworks,
+            lambda framework: framework is None,
+            "BILLING_FRAMEWORK_INVALID",
+            "billing_framework",
+            value=self._raw("billing_framework"),
+        )
+        self.payment_means = map_unique(columns["payment_means"], str.upper)
+        self._flag_values(
+            self.payment_means,
+            lambda means: means != "" and means not in PAYMENT_MEANS,
+            "PAYMENT_MEANS_INVALID",
+            "payment_means",
+            value=self._raw("payment_means"),
+        )
+        self.ibans = map_unique(columns["supplier_iban"], compact_identifier)
+        self._flag_values(
+            self.ibans,
+            lambda iban: iban != "" and not iban_is_valid(iban),
+            "IBAN_INVALID",
+            "supplier_iban",
+            value=self._raw("supplier_iban"),
+        )
+        for number, _width in self.table.malformed:
+            self.findings.add(number if number else ("row", 0), finding("ROW_MALFORMED", self.lang, None))
+
+    def _header_conflicts(
+        self, codes: np.ndarray, first_rows: np.ndarray, keys: list[object], groups: list[list[int]]
+    ) -> None:
+        """HEADER_CONFLICT when the lines of one invoice disagree on a header field (compared normalised)."""
+        first_of_row = first_rows[codes]
+        if (first_of_row == np.arange(len(codes))).all():
+            return  # one line per invoice: nothing to compare
+        normalised: dict[str, Sequence[object]] = {column: self.columns[column] for column in HEADER_COLUMNS}
+        normalised.update(buyer_siret=self.sirets, invoice_type=self.types, currency=self.currencies)
+        for column in DATE_COLUMNS:
+            normalised[column] = [
+                parsed or raw for parsed, raw in zip(self.dates[column], self.columns[column], strict=True)
+            ]
+        for column in TOTAL_COLUMNS:
+            normalised[column] = [
+                parsed if parsed is not None else raw
+                for parsed, raw in zip(self.numbers[column], self.columns[column], strict=True)
+            ]
+        empty = "(empty)" if self.lang == "en" else "(vide)"
+        for column, values in normalised.items():
+            value_codes = pd.factorize(np.asarray(values, dtype=object))[0]
+            differs = np.flatnonzero(value_codes != value_codes[first_of_row])
+            for group in sorted(set(codes[differs].tolist())):
+                rows = groups[group]
+                distinct = list(dict.fromkeys(str(values[row]) for row in rows))
+                shown = ", ".join(f"'{_shown(value, 30)}'" if value else empty for value in distinct[:4])
+                self.findings.add(keys[group], finding("HEADER_CONFLICT", self.lang, column, values=shown))
+
+    # -- per invoice --------------------------------------------------------------------------------
+    def _buyer(self, siret: str) -> BuyerRecord | None | DirectoryUnavailableError:
+        if siret not in self._buyers:
+            assert self.directory is not None
+            try:
+                self._buyers[siret] = self.directory.lookup(siret)
+            except DirectoryUnavailableError as error:
+                self._buyers[siret] = error
+        return self._buyers[siret]
+
+    def _attachment(self, value: str) -> tuple[str | None, Path | None]:
+        if value not in self._attachments:
+            try:
+                self._attachments[value] = check_attachment(self.table.folder, value)
+            except OSError:
+                self._attachments[value] = ("ATTACHMENT_NOT_FOUND", None)
+        return self._attachments[value]
+
+    def _groups(self) -> tuple[np.ndarray, np.ndarray, list[object], list[list[int]]]:
+        """Rows grouped by invoice, in order of first appearance."""
+        codes, _ = pd.factorize(np.asarray(self.keys, dtype=object))
+        order = np.argsort(codes, kind="stable")
+        counts = np.bincount(codes)
+        first_rows = order[np.concatenate(([0], np.cumsum(counts)[:-1]))]
+        groups = [rows.tolist() for rows in np.split(order, np.cumsum(counts)[:-1])]
+        keys = [self.keys[first] for first in first_rows.tolist()]
+        return codes, first_rows, keys, groups
+
+    def run(self) -> list[InvoiceVerdict]:
+        """Check every row and return one verdict per invoice, in the order of the export."""
+        with gc_paused():
+            self._check_columns()
+            codes, first_rows, keys, groups = self._groups()
+            self._header_conflicts(codes, first_rows, keys, groups)
+            return [self._verdict(key, rows) for key, rows in zip(keys, groups, strict=True)]
+
+    def _verdict(self, key: object, rows: list[int]) -> InvoiceVerdict:
+        columns, lang, found = self.columns, self.lang, self.findings
+        first = rows[0]
+        number = key if isinstance(key, str) else ""
+        issue, due = self.dates["issue_date"][first], self.dates["due_date"][first]
+        if issue is not None and due is not None:
+            if due < issue:
+                found.add(
+                    key, finding("DATE_ORDER", lang, "due_date", due=due.isoformat(), issue=issue.isoformat())
+                )
+            elif (due - issue).days > LEGAL_PAYMENT_DAYS:
+                found.add(key, finding("PAYMENT_TERMS_LONG", lang, "due_date", days=(due - issue).days))
+        if columns["delivery_date"][first] == "":
+            found.add(key, finding("DELIVERY_DATE_MISSING", lang, "delivery_date"))
+        invoice_type = self.types[first]
+        given_means = self.payment_means[first]
+        means: str | None = given_means or "VIREMENT"
+        if invoice_type == "AVOIR":
+            if not columns["original_invoice_number"][first]:
+                found.add(key, finding("CREDIT_NOTE_ORIGIN_MISSING", lang, "original_invoice_number"))
+            if given_means:
+                found.add(key, finding("CREDIT_NOTE_PAYMENT_MEANS", lang, "payment_means", value=given_means))
+            means = None  # a credit note carries no payment means (api-reference §10.11)
+        iban = self.ibans[first] or None
+        if means == "VIREMENT" and iban is None:
+            if self.supplier.iban is None:
+                found.add(key, finding("FIELD_MISSING", lang, "supplier_iban"))
+            elif not iban_is_valid(self.supplier.iban):
+                found.add(key, finding("IBAN_INVALID", lang, "supplier_iban", value=self.supplier.iban))
+        attachment: Path | None = None
+        if columns["attachment"][first]:
+            code, attachment = self._attachment(columns["attachment"][first])
+            if code:
+                found.add(key, finding(code, lang, "attachment", value=_shown(columns["attachment"][first])))
+        lines_and_totals = self._amounts(key, rows) if self._amounts_readable(rows) else None
+        service_code, engagement, filled_in = self._buyer_rules(key, first)
+        all_findings = found.get(key)
+        errors = [item for item in all_findings if item.severity == "error"]
+        warnings = [item for item in all_findings if item.severity == "warning"]
+        invoice = None
+        if (
+            lines_and_totals is not None
+            and number
+            and not any(item.code in STRUCTURAL_CODES for item in errors)
+        ):
+            lines, totals = lines_and_totals
+            invoice = construct_checked(
+                Invoice,
+                {
+                    "invoice_number": number,
+                    "invoice_type": invoice_type,
+                    "issue_date": issue,
+                    "due_date": due,
+                    "delivery_date": self.dates["delivery_date"][first],
+                    "currency": self.currencies[first],
+                    "buyer_siret": self.sirets[first],
+                    "buyer_name": columns["buyer_name"][first] or None,
+                    "service_code": service_code,
+                    "engagement_number": engagement,
+                    "market_number": columns["market_number"][first] or None,
+                    "billing_framework": self.frameworks[first],
+                    "payment_means": means,
+                    "supplier": self.supplier,
+                    "supplier_iban": iban or (self.supplier.iban if means == "VIREMENT" else None),
+                    "original_invoice_number": columns["original_invoice_number"][first] or None,
+                    "attachment": attachment,
+                    "comment": columns["comment"][first] or None,
+                    "lines": lines,
+                    "vat_breakdown": totals.vat_breakdown,
+                    "total_ht": totals.total_ht,
+                    "total_vat": totals.total_vat,
+                    "total_ttc": totals.total_ttc,
+                    "filled_in": filled_in,
+                },
+            )
+        row_numbers = self.table.row_numbers
+        return construct_checked(
+            InvoiceVerdict,
+            {
+                "invoice_number": number,
+                "rows": [row_numbers[row] for row in rows],
+                "valid": not errors,
+                "errors": errors,
+                "warnings": warnings,
+                "invoice": invoice,
+            },
+        )
+
+    def _buyer_rules(self, key: object, first: int) -> tuple[str | None, str | None, dict[str, str]]:
+        """Apply the buyer's profile (may fill in the service code), then the directory rules."""
+        columns, lang, found = self.columns, self.lang, self.findings
+        siret = self.sirets[first]
+        service_code = columns["service_code"][first] or None
+        engagement = columns["engagement_number"][first] or None
+        filled_in: dict[str, str] = {}
+        if not siret_is_valid(siret):
+            return service_code, engagement, filled_in
+        profile = self.profiles.get(siret)
+        if profile is not None:
+            if engagement and not profile.engagement_matches(engagement) and profile.engagement_number:
+                found.add(
+                    key,
+                    finding(
+                        "ENGAGEMENT_FORMAT",
+                        lang,
+                        "engagement_number",
+                        value=_shown(engagement),
+                        buyer=profile.buyer.name,
+                        rule=profile.engagement_number.rule.get(lang),
+                    ),
+                )
+            if not service_code:
+                default = profile.default_service_code(engagement)
+                if default:
+                    service_code = filled_in["service_code"] = default
+        if self.directory is not None:
+            buyer = self._buyer(siret)
+            try:
+                if isinstance(buyer, DirectoryUnavailableError):
+                    raise buyer
+                for item in directory_findings(buyer, siret, service_code, engagement, lang):
+                    found.add(key, item)
+            except DirectoryUnavailableError as error:
+                found.add(
+                    key,
+                    finding(
+                        "DIRECTORY_UNAVAILABLE",
+                        lang,
+                        "buyer_siret",
+                        siret=siret,
+                        detail=_shown(str(error), 200),
+                    ),
+                )
+        return service_code, engagement, filled_in
+
+    def _amounts_readable(self, rows: list[int]) -> bool:
+        readable = self.readable_lines
+        return all(readable[row] for row in rows)
+
+    def _amounts(self, key: object, rows: list[int]) -> tuple[list[InvoiceLine], Totals]:
+        """Compute line nets and totals (§2.8); report given amounts that disagree beyond rounding."""
+        numbers, columns, lang = self.numbers, self.columns, self.lang
+        quantities, prices, rates = numbers["quantity"], numbers["unit_price"], self.plain_rates
+        discounts, given_nets = numbers["line_discount"], numbers["line_net_amount"]
+        descriptions, units = columns["line_description"], columns["line_unit"]
+        lines: list[InvoiceLine] = []
+        bases: dict[Decimal, Decimal] = {}
+        for position, row in enumerate(rows, start=1):
+            quantity, unit_price, rate = quantities[row], prices[row], rates[row]
+            assert quantity is not None and unit_price is not None and rate is not None
+            discount = discounts[row] or ZERO
+            net = round_cents(quantity * unit_price - discount if discount else quantity * unit_price)
+            given = given_nets[row]
+            if given is not None and abs(given - net) > CENT:
+                found = finding("AMOUNT_MISMATCH", lang, "line_net_amount", given=given, computed=net)
+                self.findings.add(key, found)
+            bases[rate] = bases.get(rate, ZERO) + net
+            lines.append(
+                construct_checked(
+                    InvoiceLine,
+                    {
+                        "number": position,
+                        "description": descriptions[row],
+                        "quantity": quantity,
+                        "unit": units[row] or None,
+                        "unit_price": unit_price,
+                        "discount": discount,
+                        "vat_rate": rate,
+                        "net_amount": net,
+                    },
+                )
+            )
+        breakdown = [
+            construct_checked(
+                VatBreakdown, {"rate": rate, "base": base, "vat": round_cents(base * rate / HUNDRED)}
+            )
+            for rate, base in sorted(bases.items())
+        ]
+        total_ht = sum((item.base for item in breakdown), Decimal("0.00"))
+        total_vat = sum((item.vat for item in breakdown), Decimal("0.00"))
+        totals = construct_checked(
+            Totals,
+            {
+                "vat_breakdown": breakdown,
+                "total_ht": total_ht,
+                "total_vat": total_vat,
+                "total_ttc": total_ht + total_vat,
+            },
+        )
+        # ERPs may round per line: allow a cent per line (invoice-rules §5.3).
+        tolerance = CENT * len(rows)
+        first = rows[0]
+        for name, computed in zip(TOTAL_COLUMNS, (total_ht, total_vat, totals.total_ttc), strict=True):
+            given = numbers[name][first]
+            if given is not None and abs(given - computed) > tolerance:
+                self.findings.add(key, finding("AMOUNT_MISMATCH", lang, name, given=given, computed=computed))
+        if totals.total_ttc < 0 and not any(
+            (numbers[name][row] or ZERO) < 0 for name in SIGNED_COLUMNS for row in rows
+        ):
+            self.findings.add(key, finding("AMOUNT_SIGN", lang, "total_ttc", value=totals.total_ttc))
+        return lines, totals

@@ -1,0 +1,136 @@
+"""Buyer profiles: a public buyer's own invoicing instructions, written once in YAML by the supplier.
+
+One file per buyer in ``<config>/buyers/`` (schema in ``docs/buyer-profiles.md``). A profile can
+constrain the engagement number's format and fill in the service code when the export has none.
+Profiles apply before the directory rules, so a filled-in service code is then checked too.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from chorusflow.config import config_dir
+
+
+class ProfileError(ValueError):
+    """A buyer profile file that cannot be used; ``detail`` says why in plain words."""
+
+    def __init__(self, file: Path, detail: str) -> None:
+        super().__init__(f"{file}: {detail}")
+        self.file = file
+        self.detail = detail
+
+
+class LocalizedText(BaseModel):
+    """A short text in French and English."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fr: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        """The text in ``lang`` (``en`` or French)."""
+        return self.en if lang == "en" else self.fr
+
+
+class BuyerIdentity(BaseModel):
+    """Which buyer a profile applies to."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    siret: str = Field(pattern=r"^\d{14}$")
+    name: str
+
+
+class EngagementRule(BaseModel):
+    """Format the buyer imposes on engagement (purchase order) numbers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pattern: str
+    rule: LocalizedText
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise ValueError(f"not a valid regular expression: {error}") from None
+        return value
+
+
+class ServiceCodeDefaults(BaseModel):
+    """Service code chorusflow fills in when the export gives none."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    with_engagement: str | None = None
+    without_engagement: str | None = None
+
+
+class BuyerProfile(BaseModel):
+    """A buyer profile file (``schema_version: 1``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1]
+    version: str
+    buyer: BuyerIdentity
+    source: str | None = None
+    engagement_number: EngagementRule | None = None
+    service_code: ServiceCodeDefaults | None = None
+
+    def engagement_matches(self, engagement: str) -> bool:
+        """Whether ``engagement`` follows the buyer's format (always true without a rule)."""
+        rule = self.engagement_number
+        return rule is None or re.fullmatch(rule.pattern, engagement) is not None
+
+    def default_service_code(self, engagement: str | None) -> str | None:
+        """The service code to fill in for an invoice with or without an engagement number."""
+        defaults = self.service_code
+        if defaults is None:
+            return None
+        return defaults.with_engagement if engagement else defaults.without_engagement
+
+
+def _describe(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        location = ".".join(str(part) for part in item["loc"]) or "(file)"
+        parts.append(f"{location}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def load_profile(path: Path) -> BuyerProfile:
+    """Read and check one profile file; raise ``ProfileError`` with a readable reason."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise ProfileError(path, f"unreadable YAML ({type(error).__name__}: {error})") from None
+    if not isinstance(data, dict):
+        raise ProfileError(path, "a YAML mapping is expected")
+    try:
+        return BuyerProfile.model_validate(data)
+    except ValidationError as error:
+        raise ProfileError(path, _describe(error)) from None
+
+
+def load_profiles(folder: Path | None = None) -> dict[str, BuyerProfile]:
+    """Every profile of ``folder`` (default ``<config>/buyers``), keyed by buyer SIRET."""
+    folder = folder or config_dir() / "buyers"
+    profiles: dict[str, BuyerProfile] = {}
+    if not folder.is_dir():
+        return profiles
+    for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+        profile = load_profile(path)
+        if profile.buyer.siret in profiles:
+            raise ProfileError(path, f"a second profile for SIRET {profile.buyer.siret}")
+        profiles[profile.buyer.siret] = profile
+    return profiles

@@ -1,0 +1,113 @@
+"""Attachments are taken only from inside the export's folder, and must be PDFs of at most 10 MB."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from chorusflow.exports.attachments import MAX_ATTACHMENT_BYTES, check_attachment
+from chorusflow.rules import validate_export
+from tests.rules.builders import row, write_export
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def export_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "export"
+    (folder / "pdf").mkdir(parents=True)
+    (folder / "pdf" / "F1.pdf").write_bytes(PDF)
+    (folder / "pdf" / "notes.txt").write_text("pas un pdf", encoding="utf-8")
+    return folder
+
+
+def _codes(folder: Path, attachment: str) -> set[str]:
+    path = write_export(folder / "export.csv", [row(attachment=attachment)])
+    verdict = validate_export(path).invoices[0]
+    return {item.code for item in verdict.errors}
+
+
+def test_pdf_inside_the_folder_is_accepted(export_dir: Path) -> None:
+    path = write_export(export_dir / "export.csv", [row(attachment="pdf/F1.pdf")])
+    invoice = validate_export(path).invoices[0].invoice
+    assert invoice is not None and invoice.attachment == (export_dir / "pdf" / "F1.pdf").resolve()
+
+
+@pytest.mark.parametrize(
+    ("attachment", "code"),
+    [
+        ("../../etc/passwd", "ATTACHMENT_OUTSIDE_EXPORT"),
+        ("pdf/../../secret.pdf", "ATTACHMENT_OUTSIDE_EXPORT"),
+        ("/etc/passwd", "ATTACHMENT_OUTSIDE_EXPORT"),
+        ("C:\\Windows\\win.ini", "ATTACHMENT_OUTSIDE_EXPORT"),
+        ("\\\\server\\share\\f.pdf", "ATTACHMENT_OUTSIDE_EXPORT"),
+        ("pdf/absent.pdf", "ATTACHMENT_NOT_FOUND"),
+        ("pdf", "ATTACHMENT_NOT_FOUND"),
+        ("pdf/notes.txt", "ATTACHMENT_NOT_PDF"),
+    ],
+)
+def test_bad_attachments(export_dir: Path, attachment: str, code: str) -> None:
+    assert _codes(export_dir, attachment) == {code}
+
+
+def test_too_large(export_dir: Path) -> None:
+    with (export_dir / "big.pdf").open("wb") as handle:
+        handle.write(PDF)
+        handle.truncate(MAX_ATTACHMENT_BYTES + 1)
+    assert _codes(export_dir, "big.pdf") == {"ATTACHMENT_TOO_LARGE"}
+
+
+def test_symlink_leading_outside_is_refused_without_touching_the_target(
+    export_dir: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.pdf").write_bytes(PDF)
+    os.symlink(outside / "secret.pdf", export_dir / "link.pdf")
+    os.symlink(outside, export_dir / "linkdir")
+    assert check_attachment(export_dir, "link.pdf") == ("ATTACHMENT_OUTSIDE_EXPORT", None)
+    assert check_attachment(export_dir, "linkdir/secret.pdf") == ("ATTACHMENT_OUTSIDE_EXPORT", None)
+    # A directory we may not even list: the check must not need to stat it.
+    outside.chmod(0)
+    try:
+        assert check_attachment(export_dir, "linkdir/secret.pdf") == ("ATTACHMENT_OUTSIDE_EXPORT", None)
+    finally:
+        outside.chmod(0o755)
+
+
+def test_symlink_inside_the_folder_is_followed(export_dir: Path) -> None:
+    os.symlink("pdf/F1.pdf", export_dir / "alias.pdf")
+    code, path = check_attachment(export_dir, "alias.pdf")
+    assert code is None and path == (export_dir / "pdf" / "F1.pdf").resolve()
+
+
+def test_no_path_outside_the_folder_is_ever_looked_at(
+    export_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.pdf").write_bytes(PDF)
+    os.symlink(outside, export_dir / "linkdir")
+    seen: list[str] = []
+    real_lstat, real_stat = os.lstat, os.stat
+
+    def recording_lstat(path: str, *args: object, **kwargs: object) -> os.stat_result:
+        seen.append(str(path))
+        return real_lstat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    def recording_stat(path: str, *args: object, **kwargs: object) -> os.stat_result:
+        seen.append(str(path))
+        return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "lstat", recording_lstat)
+    monkeypatch.setattr(os, "stat", recording_stat)
+    for attachment in ("linkdir/secret.pdf", "../outside/secret.pdf", str(outside / "secret.pdf")):
+        assert check_attachment(export_dir, attachment)[0] == "ATTACHMENT_OUTSIDE_EXPORT"
+    folder = export_dir.resolve()
+    # Only the folder itself, what it contains, and its own ancestors (resolving the folder) are looked at.
+    allowed = {str(parent) for parent in folder.parents}
+    outside_seen = [path for path in seen if path not in allowed and not path.startswith(str(folder))]
+    assert seen and not outside_seen, outside_seen
+    assert not any(path.startswith(str(outside)) for path in seen)
