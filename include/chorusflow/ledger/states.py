@@ -1,0 +1,83 @@
+"""Local invoice states, attempt outcomes and the one function that changes a state.
+
+Every state change in the ledger is checked by :func:`check_transition`, so an illegal move
+(say ``submitted`` back to ``pending``, which could let an invoice be deposited twice) fails loudly
+instead of corrupting the ledger. ``docs/ledger.md`` explains each allowed move.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class InvoiceState(StrEnum):
+    """Where an invoice stands locally (not the Chorus Pro status, which is kept raw beside it)."""
+
+    PENDING = "pending"
+    INVALID = "invalid"
+    SUBMITTING = "submitting"
+    SUBMITTED = "submitted"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    PAID = "paid"
+    CLOSED = "closed"
+
+
+class AttemptOutcome(StrEnum):
+    """How one submission attempt ended (``in_flight`` until it is known)."""
+
+    IN_FLIGHT = "in_flight"
+    SUCCEEDED = "succeeded"
+    ADOPTED = "adopted"
+    NOT_FOUND_RELEASED = "not_found_released"
+    FAILED_RETRYABLE = "failed_retryable"
+    FAILED_PERMANENT = "failed_permanent"
+    OUTCOME_UNKNOWN = "outcome_unknown"
+
+
+S = InvoiceState
+
+#: Allowed moves. A state absent from a target set can never be reached from that state.
+TRANSITIONS: dict[InvoiceState, frozenset[InvoiceState]] = {
+    S.PENDING: frozenset({S.SUBMITTING, S.INVALID, S.PENDING}),
+    S.INVALID: frozenset({S.PENDING, S.INVALID}),
+    S.SUBMITTING: frozenset({S.SUBMITTED, S.FAILED, S.PENDING, S.SUBMITTING}),
+    # failed -> invalid: the accountant corrected the invoice and the new content fails validation.
+    S.FAILED: frozenset({S.PENDING, S.SUBMITTING, S.INVALID}),
+    S.SUBMITTED: frozenset({S.SUBMITTED, S.BLOCKED, S.PAID, S.CLOSED}),
+    S.BLOCKED: frozenset({S.SUBMITTED, S.BLOCKED, S.PAID, S.CLOSED}),
+    S.PAID: frozenset({S.CLOSED, S.PAID}),
+    S.CLOSED: frozenset({S.CLOSED}),
+}
+
+#: States in which the invoice is (or may be) on Chorus Pro: it must never be deposited again.
+ON_CHORUS_PRO_OR_MAYBE: frozenset[InvoiceState] = frozenset(
+    {S.SUBMITTING, S.SUBMITTED, S.BLOCKED, S.PAID, S.CLOSED}
+)
+
+#: States the status sync follows.
+POLLED_STATES: frozenset[InvoiceState] = frozenset({S.SUBMITTED, S.BLOCKED})
+
+
+class LedgerError(Exception):
+    """Base class of every error the ledger raises on purpose."""
+
+
+class IllegalTransition(LedgerError):
+    """A state change that the transition table forbids."""
+
+    def __init__(self, current: InvoiceState, target: InvoiceState, invoice: str | None = None) -> None:
+        self.current = current
+        self.target = target
+        self.invoice = invoice
+        where = f" (invoice {invoice})" if invoice else ""
+        super().__init__(f"illegal ledger transition {current.value} -> {target.value}{where}")
+
+
+def check_transition(
+    current: InvoiceState | str, target: InvoiceState | str, invoice: str | None = None
+) -> None:
+    """Raise :class:`IllegalTransition` unless ``current -> target`` is in :data:`TRANSITIONS`."""
+    source, destination = InvoiceState(current), InvoiceState(target)
+    if destination not in TRANSITIONS[source]:
+        raise IllegalTransition(source, destination, invoice)

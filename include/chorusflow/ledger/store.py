@@ -1,0 +1,831 @@
+"""The ledger: the single source of truth for every invoice, and the guard of at-most-once deposits.
+
+Every write runs in one short transaction that holds the rows it changes (``SELECT … FOR UPDATE``
+on PostgreSQL, the database write lock from ``BEGIN IMMEDIATE`` on SQLite), and every state change
+is checked by :func:`chorusflow.ledger.states.check_transition`. ``docs/ledger.md`` explains how
+claims, leases and attempts make a double deposit impossible.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, Select, and_, bindparam, false, func, or_, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
+
+from chorusflow.config import language
+from chorusflow.ledger.engine import WRITE_OPTION, create_ledger_engine
+from chorusflow.ledger.migrate import current_revision, upgrade_to_head
+from chorusflow.ledger.models import (
+    MAX_ERROR_LENGTH,
+    alerts_sent,
+    invoices,
+    processed_exports,
+    status_history,
+    submission_attempts,
+    sync_watermarks,
+)
+from chorusflow.ledger.records import (
+    CHANGED_AFTER_SUBMISSION,
+    AttemptRow,
+    Claim,
+    ClaimOwner,
+    InvoiceDetail,
+    InvoiceRecordInput,
+    InvoiceRow,
+    LedgerNote,
+    RecordSummary,
+    StatusHistoryRow,
+)
+from chorusflow.ledger.states import (
+    ON_CHORUS_PRO_OR_MAYBE,
+    POLLED_STATES,
+    AttemptOutcome,
+    InvoiceState,
+    LedgerError,
+    check_transition,
+)
+from chorusflow.ledger.url import LedgerConfigError, display_url
+
+#: History sources written by chorusflow itself rather than read from Chorus Pro's history.
+LOCAL_STATUS_SOURCES = ("submission", "reconciliation")
+
+# Stay far below SQLite's bound-parameter limit in IN (...) lists.
+_CHUNK = 900
+
+_ROW_COLUMNS = [column for column in invoices.c if column.name != "normalized"]
+
+_SECRET_PATTERNS = (
+    re.compile(r"(?i)(bearer\s+)[^\s'\",;]+"),
+    re.compile(r"(?i)(cpro-account['\"]?\s*[:=]\s*['\"]?)[^\s'\",;}]+"),
+    re.compile(r"(?i)((?:client_secret|password|access_token)['\"]?\s*[:=]\s*['\"]?)[^\s'\",;&}]+"),
+)
+
+_CHANGED_MESSAGES = {
+    "fr": "La facture a changé dans l'export après son dépôt sur Chorus Pro ; la modification est ignorée "
+    "(émettre un avoir ou une nouvelle facture si nécessaire).",
+    "en": "The invoice changed in the export after it was deposited on Chorus Pro; the change is ignored "
+    "(issue a credit note or a new invoice if needed).",
+}
+
+
+class ClaimLost(LedgerError):
+    """The caller no longer holds the claim on this invoice (its lease expired and another task took it)."""
+
+
+class InvoiceNotFound(LedgerError):
+    """No invoice with this id (or number) in the ledger."""
+
+
+class AmbiguousInvoiceNumber(LedgerError):
+    """The same invoice number exists for several suppliers; give the supplier SIRET."""
+
+
+class LedgerConflict(LedgerError):
+    """The write would contradict what the ledger already holds (e.g. a second Chorus Pro id)."""
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC (the only kind of datetime the ledger stores)."""
+    return datetime.now(UTC)
+
+
+def safe_error_text(message: str | None) -> str | None:
+    """Error text fit for the ledger: credentials masked, at most 500 characters."""
+    if message is None:
+        return None
+    for pattern in _SECRET_PATTERNS:
+        message = pattern.sub(r"\1***", message)
+    message = " ".join(message.split())
+    return message if len(message) <= MAX_ERROR_LENGTH else message[: MAX_ERROR_LENGTH - 1] + "…"
+
+
+class Ledger:
+    """The invoice ledger on one database (SQLite file or PostgreSQL)."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        try:
+            self._engine = create_ledger_engine(url, echo=echo)
+        except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as error:
+            # SQLAlchemy quotes the raw URL (password included) in some messages: mask it.
+            reason = str(error).replace(url, display_url(url))
+            raise LedgerConfigError(f"invalid ledger URL {display_url(url)}: {reason}") from None
+        self.dialect_name = self._engine.dialect.name
+
+    def __repr__(self) -> str:
+        return f"Ledger({display_url(self.url)!r})"
+
+    def dispose(self) -> None:
+        """Close every pooled connection (call it before forking or at the end of a task)."""
+        self._engine.dispose()
+
+    # -- plumbing ----------------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                yield connection
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._engine.connect() as connection, connection.begin():
+            yield connection
+
+    def _insert(self, table: Any) -> Any:
+        # The dialect's own INSERT, for ON CONFLICT (same syntax on PostgreSQL and SQLite).
+        dialect = postgresql if self.dialect_name == "postgresql" else sqlite
+        return dialect.insert(table)
+
+    def _locked(self, statement: Select[Any]) -> Select[Any]:
+        # SQLite renders no FOR UPDATE; BEGIN IMMEDIATE already holds the write lock there.
+        return statement.with_for_update()
+
+    def _invoice_for_update(self, connection: Connection, invoice_id: int) -> Row[Any]:
+        row = connection.execute(
+            self._locked(select(*_ROW_COLUMNS).where(invoices.c.id == invoice_id))
+        ).first()
+        if row is None:
+            raise InvoiceNotFound(f"no invoice with id {invoice_id} in the ledger")
+        return row
+
+    def _change_state(
+        self, connection: Connection, row: Row[Any], target: InvoiceState, **values: Any
+    ) -> None:
+        """The one place an invoice row changes state: checked, versioned, timestamped."""
+        check_transition(row.state, target, row.invoice_number)
+        result = connection.execute(
+            update(invoices)
+            .where(invoices.c.id == row.id, invoices.c.version == row.version)
+            .values(state=target.value, version=row.version + 1, updated_at=utc_now(), **values)
+        )
+        if result.rowcount != 1:
+            raise LedgerConflict(f"invoice {row.invoice_number} changed concurrently; try again")
+
+    # -- schema ------------------------------------------------------------------------------------
+
+    def migrate(self) -> str:
+        """Upgrade the database to the newest schema (idempotent, safe from several processes at once)."""
+        with self._write() as connection:
+            upgrade_to_head(connection)
+            revision = current_revision(connection)
+        return revision or ""
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at (None if never migrated)."""
+        with self._read() as connection:
+            return current_revision(connection)
+
+    # -- recording validated invoices ---------------------------------------------------------------
+
+    def record_validated(
+        self, supplier_siret: str, source_export: str, verdicts: Iterable[InvoiceRecordInput]
+    ) -> RecordSummary:
+        """Record the validator's verdicts in bulk; invoices (maybe) on Chorus Pro are never touched."""
+        duplicates: list[LedgerNote] = []
+        batch: dict[str, InvoiceRecordInput] = {}
+        for verdict in verdicts:
+            if verdict.invoice_number in batch:
+                duplicates.append(_duplicate_note(verdict.invoice_number))
+                continue
+            batch[verdict.invoice_number] = verdict
+        for attempt in range(3):
+            try:
+                summary = self._record_batch(supplier_siret, source_export, batch)
+            except IntegrityError:
+                # Another process inserted one of these numbers meanwhile; the next pass sees it.
+                if attempt == 2:
+                    raise
+                continue
+            summary.notes[:0] = duplicates
+            return summary
+        raise AssertionError("unreachable")
+
+    def _record_batch(
+        self, supplier_siret: str, source_export: str, batch: dict[str, InvoiceRecordInput]
+    ) -> RecordSummary:
+        summary = RecordSummary()
+        if not batch:
+            return summary
+        now = utc_now()
+        message = _CHANGED_MESSAGES[language()]
+        with self._write() as connection:
+            existing = self._existing_for_record(connection, supplier_siret, list(batch))
+            inserts: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
+            for number, verdict in batch.items():
+                content_hash = verdict.content_hash()
+                target = InvoiceState.PENDING if verdict.valid else InvoiceState.INVALID
+                current = existing.get(number)
+                if current is None:
+                    inserts.append(
+                        _invoice_values(supplier_siret, source_export, verdict, content_hash, target, now)
+                        | {"created_at": now, "version": 1}
+                    )
+                    (summary.new_pending if verdict.valid else summary.new_invalid).append(number)
+                    continue
+                state = InvoiceState(current.state)
+                if state in ON_CHORUS_PRO_OR_MAYBE:
+                    summary.already_done.append(number)
+                    if current.content_hash != content_hash:
+                        summary.notes.append(
+                            LedgerNote(code=CHANGED_AFTER_SUBMISSION, invoice_number=number, message=message)
+                        )
+                    continue
+                same_content = current.content_hash == content_hash
+                if same_content and (
+                    state is InvoiceState.FAILED
+                    or (
+                        state is target and _finding_keys(current.findings) == _finding_keys(verdict.findings)
+                    )
+                ):
+                    summary.unchanged.append(number)
+                    continue
+                check_transition(state, target, number)
+                values = _invoice_values(supplier_siret, source_export, verdict, content_hash, target, now)
+                updates.append(
+                    values | {"b_id": current.id, "version": current.version + 1, "last_error": None}
+                )
+                summary.updated.append(number)
+            if inserts:
+                connection.execute(invoices.insert(), inserts)
+            if updates:
+                # Executemany: each dict's column keys become the SET clause of its row.
+                connection.execute(update(invoices).where(invoices.c.id == bindparam("b_id")), updates)
+        return summary
+
+    def _existing_for_record(
+        self, connection: Connection, supplier_siret: str, numbers: list[str]
+    ) -> dict[str, Row[Any]]:
+        found: dict[str, Row[Any]] = {}
+        columns = (
+            invoices.c.id,
+            invoices.c.invoice_number,
+            invoices.c.state,
+            invoices.c.content_hash,
+            invoices.c.findings,
+            invoices.c.version,
+        )
+        for start in range(0, len(numbers), _CHUNK):
+            chunk = numbers[start : start + _CHUNK]
+            statement = select(*columns).where(
+                invoices.c.supplier_siret == supplier_siret, invoices.c.invoice_number.in_(chunk)
+            )
+            # Locking makes a concurrent claim wait, so we never overwrite an invoice it just took.
+            for row in connection.execute(self._locked(statement)):
+                found[row.invoice_number] = row
+        return found
+
+    # -- claims and attempts ------------------------------------------------------------------------
+
+    def claim_for_submission(
+        self,
+        supplier_siret: str,
+        invoice_numbers: Sequence[str],
+        owner: ClaimOwner,
+        lease_seconds: float = 900,
+        *,
+        include_failed: bool = False,
+    ) -> list[Claim]:
+        """Atomically move each claimable invoice to ``submitting`` for ``owner``; return what it got.
+
+        Claimable: ``pending``; ``failed`` when ``include_failed``; ``submitting`` whose lease expired
+        or whose claim belongs to the same task (a retry or a clear: the earlier try is dead). A claim
+        of an invoice that was already ``submitting`` says ``previous_outcome_unknown``: ask Chorus Pro
+        before depositing it again.
+        """
+        now = utc_now()
+        expires = now + timedelta(seconds=lease_seconds)
+        claimable = or_(
+            invoices.c.state == InvoiceState.PENDING.value,
+            and_(invoices.c.state == InvoiceState.FAILED.value, true() if include_failed else false()),
+            and_(
+                invoices.c.state == InvoiceState.SUBMITTING.value,
+                or_(
+                    invoices.c.claim_expires_at.is_(None),
+                    invoices.c.claim_expires_at < now,
+                    invoices.c.claimed_by == owner.task_key,
+                ),
+            ),
+        )
+        claims: list[Claim] = []
+        numbers = list(dict.fromkeys(invoice_numbers))
+        with self._write() as connection:
+            for start in range(0, len(numbers), _CHUNK):
+                statement = (
+                    select(
+                        invoices.c.id,
+                        invoices.c.invoice_number,
+                        invoices.c.state,
+                        invoices.c.normalized,
+                        invoices.c.version,
+                    )
+                    .where(
+                        invoices.c.supplier_siret == supplier_siret,
+                        invoices.c.invoice_number.in_(numbers[start : start + _CHUNK]),
+                        claimable,
+                    )
+                    .order_by(invoices.c.id)
+                    .with_for_update(skip_locked=True)
+                )
+                rows = connection.execute(statement).all()
+                for row in rows:
+                    check_transition(row.state, InvoiceState.SUBMITTING, row.invoice_number)
+                if not rows:
+                    continue
+                connection.execute(
+                    update(invoices)
+                    .where(invoices.c.id.in_([row.id for row in rows]))
+                    .values(
+                        state=InvoiceState.SUBMITTING.value,
+                        claimed_by=owner.task_key,
+                        claim_expires_at=expires,
+                        version=invoices.c.version + 1,
+                        updated_at=now,
+                    )
+                )
+                reclaimed = [row.id for row in rows if row.state == InvoiceState.SUBMITTING.value]
+                if reclaimed:
+                    # Their owner is gone: whatever it was doing, its outcome is unknown.
+                    connection.execute(
+                        update(submission_attempts)
+                        .where(
+                            submission_attempts.c.invoice_id.in_(reclaimed),
+                            submission_attempts.c.outcome == AttemptOutcome.IN_FLIGHT.value,
+                        )
+                        .values(
+                            outcome=AttemptOutcome.OUTCOME_UNKNOWN.value,
+                            finished_at=now,
+                            error_message="worker stopped before recording the outcome",
+                        )
+                    )
+                claims.extend(
+                    Claim(
+                        invoice_id=row.id,
+                        invoice_number=row.invoice_number,
+                        supplier_siret=supplier_siret,
+                        normalized=row.normalized,
+                        previous_outcome_unknown=row.state == InvoiceState.SUBMITTING.value,
+                        claim_expires_at=expires,
+                    )
+                    for row in rows
+                )
+        return claims
+
+    def start_attempt(self, claim: Claim, owner: ClaimOwner) -> int:
+        """Record an in-flight attempt (committed before the API call) and return its id."""
+        with self._write() as connection:
+            row = self._invoice_for_update(connection, claim.invoice_id)
+            _require_claim(row, owner)
+            attempt_id = connection.execute(
+                submission_attempts.insert()
+                .values(
+                    invoice_id=row.id,
+                    started_at=utc_now(),
+                    outcome=AttemptOutcome.IN_FLIGHT.value,
+                    dag_id=owner.dag_id,
+                    run_id=owner.run_id,
+                    task_id=owner.task_id,
+                    map_index=owner.map_index,
+                    try_number=owner.try_number,
+                    hostname=owner.hostname,
+                    pid=owner.pid,
+                )
+                .returning(submission_attempts.c.id)
+            ).scalar_one()
+        return int(attempt_id)
+
+    def finish_attempt(
+        self,
+        attempt_id: int,
+        outcome: AttemptOutcome | str,
+        error_class: str | None = None,
+        error_message: str | None = None,
+    ) -> None:
+        """Record how an attempt ended."""
+        final = AttemptOutcome(outcome)
+        if final is AttemptOutcome.IN_FLIGHT:
+            raise ValueError("an attempt cannot finish in flight")
+        with self._write() as connection:
+            result = connection.execute(
+                update(submission_attempts)
+                .where(submission_attempts.c.id == attempt_id)
+                .values(
+                    outcome=final.value,
+                    finished_at=utc_now(),
+                    error_class=(error_class or None) and error_class[:128],
+                    error_message=safe_error_text(error_message),
+                )
+            )
+            if result.rowcount != 1:
+                raise LedgerError(f"no submission attempt with id {attempt_id}")
+
+    def mark_submitted(
+        self,
+        invoice_id: int,
+        identifiant_facture_cpp: int,
+        status: str = "DEPOSEE",
+        status_at: datetime | None = None,
+        numero_flux_depot: str | None = None,
+        adopted: bool = False,
+        *,
+        owner: ClaimOwner | None = None,
+    ) -> None:
+        """``submitting`` → ``submitted`` with its Chorus Pro id; history row; claim released.
+
+        Calling it again with the same id is a no-op; another id for the same invoice is a conflict.
+        """
+        now = utc_now()
+        changed_at = status_at or now
+        with self._write() as connection:
+            row = self._invoice_for_update(connection, invoice_id)
+            if row.identifiant_facture_cpp is not None:
+                if row.identifiant_facture_cpp == identifiant_facture_cpp:
+                    return
+                raise LedgerConflict(
+                    f"invoice {row.invoice_number} already has Chorus Pro id {row.identifiant_facture_cpp}"
+                )
+            if InvoiceState(row.state) is not InvoiceState.SUBMITTING:
+                check_transition(row.state, InvoiceState.SUBMITTED, row.invoice_number)
+            if owner is not None:
+                _require_claim(row, owner)
+            try:
+                self._change_state(
+                    connection,
+                    row,
+                    InvoiceState.SUBMITTED,
+                    identifiant_facture_cpp=identifiant_facture_cpp,
+                    numero_flux_depot=numero_flux_depot,
+                    chorus_status=status,
+                    chorus_status_at=changed_at,
+                    chorus_status_comment=None,
+                    submitted_at=now,
+                    claimed_by=None,
+                    claim_expires_at=None,
+                    last_error=None,
+                )
+            except IntegrityError:
+                raise LedgerConflict(
+                    f"Chorus Pro id {identifiant_facture_cpp} is already recorded for another invoice"
+                ) from None
+            self._insert_history(
+                connection, row.id, status, changed_at, None, "reconciliation" if adopted else "submission"
+            )
+
+    def mark_failed(self, invoice_id: int, error: str, *, owner: ClaimOwner | None = None) -> None:
+        """``submitting`` → ``failed``: refused for good or a permanent error; a human decides."""
+        self._end_claim(invoice_id, InvoiceState.FAILED, error, owner)
+
+    def release_claim(self, invoice_id: int, *, owner: ClaimOwner | None = None) -> None:
+        """``submitting`` → ``pending``: reconciliation found nothing and the caller will not deposit now."""
+        self._end_claim(invoice_id, InvoiceState.PENDING, None, owner)
+
+    def mark_outcome_unknown(self, invoice_id: int, error: str, *, owner: ClaimOwner | None = None) -> None:
+        """Stay ``submitting`` and keep the lease: the next attempt must ask Chorus Pro first."""
+        with self._write() as connection:
+            row = self._invoice_for_update(connection, invoice_id)
+            _require_submitting(row)
+            if owner is not None:
+                _require_claim(row, owner)
+            self._change_state(connection, row, InvoiceState.SUBMITTING, last_error=safe_error_text(error))
+
+    def _end_claim(
+        self, invoice_id: int, target: InvoiceState, error: str | None, owner: ClaimOwner | None
+    ) -> None:
+        with self._write() as connection:
+            row = self._invoice_for_update(connection, invoice_id)
+            _require_submitting(row)
+            if owner is not None:
+                _require_claim(row, owner)
+            self._change_state(
+                connection,
+                row,
+                target,
+                claimed_by=None,
+                claim_expires_at=None,
+                last_error=safe_error_text(error),
+            )
+
+    # -- status sync -------------------------------------------------------------------------------
+
+    def record_status(
+        self,
+        invoice_id: int,
+        status: str,
+        changed_at: datetime,
+        comment: str | None,
+        new_state: InvoiceState,
+        source: str = "sync",
+    ) -> bool:
+        """Add one Chorus Pro status to the history; True if it was new (a re-sync adds nothing).
+
+        The invoice's current status and state follow the newest status only. Chorus Pro's own
+        history outranks the status recorded locally at submission: its timestamps have minute
+        precision (and another clock), so a status it dates before our submission time still counts.
+        """
+        with self._write() as connection:
+            row = self._invoice_for_update(connection, invoice_id)
+            if source in LOCAL_STATUS_SOURCES:
+                newest: datetime | None = row.chorus_status_at
+            else:
+                newest = connection.execute(
+                    select(func.max(status_history.c.changed_at)).where(
+                        status_history.c.invoice_id == row.id,
+                        status_history.c.source.not_in(LOCAL_STATUS_SOURCES),
+                    )
+                ).scalar_one_or_none()
+                newest = None if newest is None else _as_utc(newest)
+            if not self._insert_history(connection, row.id, status, changed_at, comment, source):
+                return False
+            if newest is None or changed_at >= newest:
+                self._change_state(
+                    connection,
+                    row,
+                    InvoiceState(new_state),
+                    chorus_status=status,
+                    chorus_status_at=changed_at,
+                    chorus_status_comment=comment,
+                )
+        return True
+
+    def _insert_history(
+        self,
+        connection: Connection,
+        invoice_id: int,
+        status: str,
+        changed_at: datetime,
+        comment: str | None,
+        source: str,
+    ) -> bool:
+        statement = (
+            self._insert(status_history)
+            .values(
+                invoice_id=invoice_id,
+                status=status,
+                changed_at=changed_at,
+                comment=comment,
+                source=source,
+                recorded_at=utc_now(),
+            )
+            .on_conflict_do_nothing(index_elements=["invoice_id", "status", "changed_at"])
+        )
+        return connection.execute(statement).rowcount == 1
+
+    def invoices_to_poll(self, supplier_siret: str) -> list[InvoiceRow]:
+        """Invoices on Chorus Pro whose status may still change (states submitted and blocked)."""
+        statement = select(*_ROW_COLUMNS).where(
+            invoices.c.supplier_siret == supplier_siret,
+            invoices.c.state.in_([state.value for state in POLLED_STATES]),
+            invoices.c.identifiant_facture_cpp.is_not(None),
+        )
+        with self._read() as connection:
+            return [_invoice_row(row) for row in connection.execute(statement.order_by(invoices.c.id))]
+
+    def find_by_cpp_id(self, supplier_siret: str, identifiant: int) -> InvoiceRow | None:
+        """The invoice with this ``identifiantFactureCPP``, if the ledger has it."""
+        statement = select(*_ROW_COLUMNS).where(
+            invoices.c.supplier_siret == supplier_siret, invoices.c.identifiant_facture_cpp == identifiant
+        )
+        with self._read() as connection:
+            row = connection.execute(statement).first()
+        return None if row is None else _invoice_row(row)
+
+    def get_watermark(self, name: str) -> datetime | None:
+        """The status sync's watermark ``name``, if set."""
+        with self._read() as connection:
+            value: datetime | None = connection.execute(
+                select(sync_watermarks.c.value).where(sync_watermarks.c.name == name)
+            ).scalar_one_or_none()
+        return value
+
+    def set_watermark(self, name: str, value: datetime) -> None:
+        """Set (create or replace) the watermark ``name``."""
+        now = utc_now()
+        statement = self._insert(sync_watermarks).values(name=name, value=value, updated_at=now)
+        statement = statement.on_conflict_do_update(
+            index_elements=["name"], set_={"value": value, "updated_at": now}
+        )
+        with self._write() as connection:
+            connection.execute(statement)
+
+    # -- alerts and exports ------------------------------------------------------------------------
+
+    def alert_already_sent(self, event_key: str) -> bool:
+        """True if an alert for this event was recorded."""
+        with self._read() as connection:
+            found = connection.execute(
+                select(alerts_sent.c.id).where(alerts_sent.c.event_key == event_key)
+            ).first()
+        return found is not None
+
+    def record_alert(
+        self, event_key: str, kind: str, invoice_id: int | None, channels: str, payload: dict[str, Any]
+    ) -> bool:
+        """Record an alert; False if this event was already recorded (race-safe: unique key)."""
+        statement = (
+            self._insert(alerts_sent)
+            .values(
+                event_key=event_key,
+                kind=kind,
+                invoice_id=invoice_id,
+                channels=channels[:255],
+                sent_at=utc_now(),
+                payload=payload,
+            )
+            .on_conflict_do_nothing(index_elements=["event_key"])
+        )
+        with self._write() as connection:
+            return connection.execute(statement).rowcount == 1
+
+    def export_already_processed(self, content_sha256: str) -> bool:
+        """True if an export with exactly this content was processed before."""
+        with self._read() as connection:
+            found = connection.execute(
+                select(processed_exports.c.id).where(processed_exports.c.content_sha256 == content_sha256)
+            ).first()
+        return found is not None
+
+    def record_processed_export(
+        self,
+        content_sha256: str,
+        original_name: str,
+        archived_to: str | None,
+        run_id: str | None,
+        counts: dict[str, Any],
+    ) -> bool:
+        """Remember a processed export; False if this content was already recorded."""
+        statement = (
+            self._insert(processed_exports)
+            .values(
+                content_sha256=content_sha256,
+                original_name=original_name,
+                archived_to=archived_to,
+                run_id=run_id,
+                processed_at=utc_now(),
+                counts=counts,
+            )
+            .on_conflict_do_nothing(index_elements=["content_sha256"])
+        )
+        with self._write() as connection:
+            return connection.execute(statement).rowcount == 1
+
+    # -- inspection --------------------------------------------------------------------------------
+
+    def list_invoices(
+        self, state: InvoiceState | None = None, supplier_siret: str | None = None
+    ) -> list[InvoiceRow]:
+        """Invoices in ledger order, optionally only one state and/or one supplier."""
+        statement = select(*_ROW_COLUMNS).order_by(invoices.c.id)
+        if state is not None:
+            statement = statement.where(invoices.c.state == InvoiceState(state).value)
+        if supplier_siret is not None:
+            statement = statement.where(invoices.c.supplier_siret == supplier_siret)
+        with self._read() as connection:
+            return [_invoice_row(row) for row in connection.execute(statement)]
+
+    def get_invoice(self, invoice_number: str, supplier_siret: str | None = None) -> InvoiceDetail | None:
+        """One invoice with its attempts and status history; None if unknown.
+
+        Raises :class:`AmbiguousInvoiceNumber` when several suppliers share the number and no SIRET is given.
+        """
+        statement = select(invoices.c.id).where(invoices.c.invoice_number == invoice_number)
+        if supplier_siret is not None:
+            statement = statement.where(invoices.c.supplier_siret == supplier_siret)
+        with self._read() as connection:
+            ids = connection.execute(statement.limit(2)).scalars().all()
+            if len(ids) > 1:
+                raise AmbiguousInvoiceNumber(f"invoice number {invoice_number} exists for several suppliers")
+            return self._detail(connection, ids[0]) if ids else None
+
+    def get_invoice_by_id(self, invoice_id: int) -> InvoiceDetail | None:
+        """One invoice by ledger id, with its attempts and status history; None if unknown."""
+        with self._read() as connection:
+            return self._detail(connection, invoice_id)
+
+    def _detail(self, connection: Connection, invoice_id: int) -> InvoiceDetail | None:
+        row = connection.execute(select(invoices).where(invoices.c.id == invoice_id)).first()
+        if row is None:
+            return None
+        attempts = connection.execute(
+            select(submission_attempts)
+            .where(submission_attempts.c.invoice_id == invoice_id)
+            .order_by(submission_attempts.c.id)
+        )
+        history = connection.execute(
+            select(
+                status_history.c.status,
+                status_history.c.changed_at,
+                status_history.c.comment,
+                status_history.c.source,
+                status_history.c.recorded_at,
+            )
+            .where(status_history.c.invoice_id == invoice_id)
+            .order_by(status_history.c.changed_at, status_history.c.id)
+        )
+        return InvoiceDetail.model_validate(
+            dict(row._mapping)
+            | {
+                "attempts": [AttemptRow.model_validate(dict(item._mapping)) for item in attempts],
+                "history": [StatusHistoryRow.model_validate(dict(item._mapping)) for item in history],
+            }
+        )
+
+    def attempt_outcomes_for_run(
+        self, run_id: str, supplier_siret: str | None = None
+    ) -> dict[str, AttemptOutcome]:
+        """Invoice number → outcome of its latest attempt made by DAG run ``run_id`` (for run reports)."""
+        statement = (
+            select(invoices.c.invoice_number, submission_attempts.c.outcome)
+            .join(invoices, invoices.c.id == submission_attempts.c.invoice_id)
+            .where(submission_attempts.c.run_id == run_id)
+            .order_by(submission_attempts.c.id)
+        )
+        if supplier_siret is not None:
+            statement = statement.where(invoices.c.supplier_siret == supplier_siret)
+        with self._read() as connection:
+            return {number: AttemptOutcome(outcome) for number, outcome in connection.execute(statement)}
+
+    def count_by_state(self, supplier_siret: str | None = None) -> dict[InvoiceState, int]:
+        """How many invoices are in each state."""
+        statement = select(invoices.c.state, func.count()).group_by(invoices.c.state)
+        if supplier_siret is not None:
+            statement = statement.where(invoices.c.supplier_siret == supplier_siret)
+        with self._read() as connection:
+            return {InvoiceState(state): int(count) for state, count in connection.execute(statement)}
+
+
+def _as_utc(moment: Any) -> datetime:
+    # Aggregates (max) bypass the column type: SQLite hands back text, PostgreSQL an aware datetime.
+    value = moment if isinstance(moment, datetime) else datetime.fromisoformat(str(moment))
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _invoice_values(
+    supplier_siret: str,
+    source_export: str,
+    verdict: InvoiceRecordInput,
+    content_hash: str,
+    state: InvoiceState,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "supplier_siret": supplier_siret,
+        "invoice_number": verdict.invoice_number,
+        "buyer_siret": _clip(verdict.buyer_siret, 64),
+        "buyer_name": verdict.buyer_name,
+        "invoice_type": _clip(verdict.invoice_type, 64),
+        "issue_date": verdict.issue_date,
+        "currency": _clip(verdict.currency, 16),
+        "total_ht": verdict.total_ht,
+        "total_vat": verdict.total_vat,
+        "total_ttc": verdict.total_ttc,
+        "normalized": verdict.normalized,
+        "findings": verdict.findings,
+        "content_hash": content_hash,
+        "state": state.value,
+        "source_export": _clip(source_export, 255),
+        "updated_at": now,
+    }
+
+
+def _clip(value: str | None, length: int) -> str | None:
+    # Bad input must still reach the ledger; an over-long value is cut rather than rejected.
+    return value if value is None or len(value) <= length else value[:length]
+
+
+def _finding_keys(findings: list[dict[str, Any]] | None) -> list[tuple[str, str, str]]:
+    return sorted(
+        (str(item.get("code")), str(item.get("field")), str(item.get("severity"))) for item in findings or []
+    )
+
+
+def _duplicate_note(number: str) -> LedgerNote:
+    messages = {
+        "fr": "Numéro de facture présent plusieurs fois dans l'export : "
+        "seule la première ligne est enregistrée.",
+        "en": "Invoice number appears several times in the export: only the first row is recorded.",
+    }
+    return LedgerNote(code="LEDGER_DUPLICATE_NUMBER", invoice_number=number, message=messages[language()])
+
+
+def _require_submitting(row: Row[Any]) -> None:
+    # pending -> submitting is legal for a claim, never as a side effect of recording a result.
+    if InvoiceState(row.state) is not InvoiceState.SUBMITTING:
+        raise ClaimLost(f"invoice {row.invoice_number} is {row.state}, not submitting")
+
+
+def _require_claim(row: Row[Any], owner: ClaimOwner) -> None:
+    if InvoiceState(row.state) is not InvoiceState.SUBMITTING or row.claimed_by != owner.task_key:
+        raise ClaimLost(f"invoice {row.invoice_number} is no longer claimed by {owner.task_key}")
+
+
+def _invoice_row(row: Row[Any]) -> InvoiceRow:
+    return InvoiceRow.model_validate(dict(row._mapping))
