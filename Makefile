@@ -39,5 +39,8 @@ bench: install
 sandbox: install
 	$(BIN)/chorusflow sandbox
 
+airflow: install
+	$(BIN)/python -m chorusflow.airflow.local
+
 clean:
 	rm -rf $(VENV) .airflow .chorusflow .mypy_cache .ruff_cache .pytest_cache

@@ -29,4 +29,5 @@ for _name in list(os.environ):
 pytest_plugins = [
     "tests.fixtures.sandbox",
     "tests.fixtures.ledger",
+    "tests.fixtures.airflow",
 ]

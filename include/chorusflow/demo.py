@@ -1,0 +1,136 @@
+"""``make demo``: the whole pipeline on the bundled sample export, against the local sandbox.
+
+1. starts the Chorus Pro sandbox and shows what IFPEN requires, read through the client;
+2. runs ``chorus_submit_invoices`` on ``examples/sample-export.csv`` (about 30 invoices to several
+   public buyers, some invalid on purpose);
+3. plays the buyers on the sandbox: one invoice rejected, one suspended, one paid;
+4. runs ``chorus_sync_statuses`` when it exists;
+5. prints the ledger and where the run report is.
+
+Everything happens under ``.chorusflow/demo/`` (wiped at each start); Airflow's own output goes to
+``.chorusflow/demo/demo.log``. Airflow itself runs in child processes, so this module imports none.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from chorusflow.sandbox import SandboxServer
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = REPO_ROOT / "examples" / "sample-export.csv"
+IFPEN = "77572915500017"
+BUYER_ACTIONS = (
+    ("REJETEE", "Numéro d'engagement inconnu dans notre système"),
+    ("SUSPENDUE", "Merci de joindre le bon de livraison signé"),
+    ("MISE_EN_PAIEMENT", None),
+)
+
+
+def _step(number: int, text: str) -> None:
+    print(f"\n\033[1m[{number}] {text}\033[0m", flush=True)
+
+
+def _run(command: list[str], env: dict[str, str], log: Path, *, show: bool = False) -> int:
+    """Run a command; its output goes to the screen when ``show``, else to the demo log."""
+    if show:
+        return subprocess.run(command, env=env, check=False).returncode
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(f"\n$ {' '.join(command)}\n")
+        handle.flush()
+        return subprocess.run(
+            command, env=env, stdout=handle, stderr=subprocess.STDOUT, check=False
+        ).returncode
+
+
+def _demo_environment(workdir: Path, sandbox: SandboxServer) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_"))}
+    env.update(
+        {
+            "AIRFLOW_HOME": str(workdir / "airflow"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
+            "AIRFLOW_CONN_CHORUS_PRO": sandbox.connection_json(),
+            "CHORUSFLOW_HOME": str(workdir),
+            "CHORUSFLOW_SUBMIT_RETRY_DELAY": "1",
+            "PYTHONWARNINGS": "ignore",
+        }
+    )
+    return env
+
+
+def _play_buyers(sandbox: SandboxServer) -> list[tuple[str, str, str | None]]:
+    invoices: list[dict[str, Any]] = requests.get(f"{sandbox.url}/sandbox/invoices", timeout=10).json()[
+        "invoices"
+    ]
+    done: list[tuple[str, str, str | None]] = []
+    for invoice, (status, comment) in zip(invoices, BUYER_ACTIONS, strict=False):
+        body: dict[str, Any] = {"statut": status}
+        if comment:
+            body["commentaire"] = comment
+        requests.post(
+            f"{sandbox.url}/sandbox/invoices/{invoice['id']}/status", json=body, timeout=10
+        ).raise_for_status()
+        done.append((invoice["number"], status, comment))
+    return done
+
+
+def main() -> int:
+    """Run the demo; exit 0 when every step worked."""
+    started = time.monotonic()
+    home = Path(os.environ.get("CHORUSFLOW_HOME") or REPO_ROOT / ".chorusflow")
+    workdir = home / "demo"
+    shutil.rmtree(workdir, ignore_errors=True)
+    (workdir / "inbox").mkdir(parents=True)
+    log = workdir / "demo.log"
+    bin_dir = Path(sys.executable).parent
+    chorusflow = str(bin_dir / "chorusflow")
+
+    with SandboxServer(port=0) as sandbox:
+        env = _demo_environment(workdir, sandbox)
+        _step(1, f"Local Chorus Pro sandbox at {sandbox.url}; what IFPEN ({IFPEN}) requires:")
+        if _run([chorusflow, "buyer", IFPEN], env, log, show=True) != 0:
+            return 1
+
+        _step(2, "Preparing Airflow (metadata database) …")
+        if _run([str(bin_dir / "airflow"), "db", "migrate"], env, log) != 0:
+            print(f"airflow db migrate failed; see {log}")
+            return 1
+        shutil.copyfile(SAMPLE, workdir / "inbox" / SAMPLE.name)
+        print(f"Running chorus_submit_invoices on {SAMPLE.relative_to(REPO_ROOT)} (Airflow output: {log}) …")
+        submit_code = _run(
+            [sys.executable, "-m", "chorusflow.airflow.run_dag", "chorus_submit_invoices"], env, log
+        )
+        print("Run finished:", "success" if submit_code == 0 else f"failed (see {log})")
+
+        _step(3, "The buyers act on the sandbox:")
+        for number, status, comment in _play_buyers(sandbox):
+            print(f"  {number} → {status}" + (f" « {comment} »" if comment else ""))
+
+        if (REPO_ROOT / "dags" / "chorus_sync_statuses.py").exists():
+            _step(4, "Running chorus_sync_statuses …")
+            sync_code = _run(
+                [sys.executable, "-m", "chorusflow.airflow.run_dag", "chorus_sync_statuses"], env, log
+            )
+            print("Sync finished:", "success" if sync_code == 0 else f"failed (see {log})")
+
+        _step(5, "The ledger:")
+        _run([chorusflow, "ledger", "list"], env, log, show=True)
+        reports = sorted((workdir / "reports").rglob("report.html"))
+        for report in reports:
+            print(f"Report: {report}  (CSV beside it)")
+        print(f"\nDemo done in {time.monotonic() - started:.0f} s. Airflow's own output: {log}")
+    return 0 if submit_code == 0 and reports else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

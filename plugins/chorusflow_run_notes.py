@@ -1,0 +1,67 @@
+"""Airflow plugin: write each chorusflow run's summary as the run's note in the UI.
+
+Tasks cannot set their own run's note through the Task SDK, so this scheduler-side listener copies
+the summary that the `report` task returns (``note``) onto the finished DAG run.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from airflow.listeners import hookimpl
+from airflow.plugins_manager import AirflowPlugin
+
+log = logging.getLogger(__name__)
+
+REPORT_TASKS = {"chorus_submit_invoices": "report", "chorus_sync_statuses": "report"}
+NOTE_LIMIT = 1000
+
+
+def _summary_note(dag_run: Any) -> str | None:
+    from airflow.models.xcom import XComModel
+    from sqlalchemy.orm import object_session
+
+    session = object_session(dag_run)
+    task_id = REPORT_TASKS.get(dag_run.dag_id)
+    if session is None or task_id is None:
+        return None
+    query = XComModel.get_many(
+        run_id=dag_run.run_id, dag_ids=dag_run.dag_id, task_ids=task_id, key="return_value"
+    )
+    row = session.scalars(query).first()
+    if row is None:
+        return None
+    value = XComModel.deserialize_value(row)
+    note = value.get("note") if isinstance(value, dict) else None
+    if not note:
+        return None
+    return str(note)[:NOTE_LIMIT]
+
+
+class RunNoteListener:
+    """Sets the note of finished chorusflow runs from their report."""
+
+    @hookimpl
+    def on_dag_run_success(self, dag_run: Any, msg: str) -> None:
+        self._annotate(dag_run)
+
+    @hookimpl
+    def on_dag_run_failed(self, dag_run: Any, msg: str) -> None:
+        self._annotate(dag_run)
+
+    @staticmethod
+    def _annotate(dag_run: Any) -> None:
+        try:
+            note = _summary_note(dag_run)
+            if note and not dag_run.note:
+                dag_run.note = note
+        except Exception:  # a note is a nicety: never let it break scheduling
+            log.exception("chorusflow could not set the run note of %s", dag_run.run_id)
+
+
+class ChorusflowRunNotesPlugin(AirflowPlugin):
+    """Registers the run-note listener."""
+
+    name = "chorusflow_run_notes"
+    listeners = [RunNoteListener()]
