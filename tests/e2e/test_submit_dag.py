@@ -87,7 +87,7 @@ def test_sample_export_is_deposited_once_and_recorded(pipeline_env: PipelineEnv)
     assert invalid <= {n for n, row in rows.items() if row.state is InvoiceState.INVALID}
     assert all(rows[n].findings for n in invalid)
     assert not list(pipeline_env.inbox.glob("*.csv")), "the export should be archived"
-    assert list((pipeline_env.inbox / "archive").rglob("sample.csv"))
+    assert list((pipeline_env.inbox / "archive").rglob("sample-export.csv"))
     reports = list((pipeline_env.home / "reports").rglob("report.html"))
     assert len(reports) == 1 and "F2026" in reports[0].read_text(encoding="utf-8")
 

@@ -14,7 +14,7 @@ from tests.rules.builders import IFPEN, row, write_export
 
 REPO = Path(__file__).resolve().parents[2]
 CHORUSFLOW = Path(sys.executable).with_name("chorusflow")
-SAMPLE = REPO / "tests" / "data" / "exports" / "sample.csv"
+SAMPLE = REPO / "examples" / "sample-export.csv"
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
