@@ -24,7 +24,9 @@ COMMAND_MODULES = (
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every command group that is installed."""
-    parser = argparse.ArgumentParser(prog="chorusflow", description="chorusflow: Chorus Pro invoicing with Airflow")
+    parser = argparse.ArgumentParser(
+        prog="chorusflow", description="chorusflow: Chorus Pro invoicing with Airflow"
+    )
     parser.add_argument("--version", action="version", version=f"chorusflow {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:

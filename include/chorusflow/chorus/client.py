@@ -289,6 +289,33 @@ class ChorusProClient:
                 page=page, pages=pages, total=total, rows=parsed, malformed_rows=malformed
             )
 
+    def get_supplier_invoice_page(
+        self, criteria: SupplierInvoiceSearch | None = None, page: int = 1, page_size: int = 100
+    ) -> SupplierInvoicePage:
+        """One page of the supplier search, for callers that retry or skip a failing page themselves."""
+        filters = (criteria or SupplierInvoiceSearch()).model_dump(exclude_none=True)
+        request = SupplierInvoiceSearchRequest(
+            **filters, paging=SupplierInvoicePaging(page=page, page_size=page_size)
+        )
+        try:
+            payload = self._request(Operation.SUPPLIER_INVOICE_SEARCH, request.to_body())
+        except FunctionalError as error:
+            if is_no_result(error.code_retour, error.libelle):
+                return SupplierInvoicePage(page=page, pages=0, total=0)
+            raise
+        raw_rows = payload.get("listeFactures")
+        rows: list[Any] = [raw_rows] if isinstance(raw_rows, dict) else list(raw_rows or [])
+        paging = _parse_paging(payload)
+        pages = paging.pages if paging.pages is not None else (page if len(rows) < page_size else page + 1)
+        parsed, malformed = _parse_rows(SupplierInvoiceRow, rows, Operation.SUPPLIER_INVOICE_SEARCH)
+        return SupplierInvoicePage(
+            page=page,
+            pages=max(pages, page if rows else 0),
+            total=paging.total if paging.total is not None else len(rows),
+            rows=parsed,
+            malformed_rows=malformed,
+        )
+
     def search_supplier_invoices(
         self, criteria: SupplierInvoiceSearch | None = None, page_size: int = 100
     ) -> list[SupplierInvoiceRow]:

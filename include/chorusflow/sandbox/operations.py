@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from chorusflow.sandbox.directory import Directory, ServiceEntry, StructureEntry
 from chorusflow.sandbox.settings import Faults
@@ -77,6 +78,9 @@ class FunctionalError(Exception):
 # ---------------------------------------------------------------- dates
 
 
+PLATFORM_TIMEZONE = ZoneInfo("Europe/Paris")
+
+
 def now_local() -> datetime:
     """Now, with the local UTC offset, like Chorus Pro timestamps."""
     return datetime.now().astimezone()
@@ -88,8 +92,8 @@ def iso_ms(moment: datetime) -> str:
 
 
 def minute_text(moment: datetime) -> str:
-    """``2018-04-19 11:08`` (history and processing dates)."""
-    return moment.strftime("%Y-%m-%d %H:%M")
+    """``2018-04-19 11:08`` (history and processing dates), Paris time like the platform's naive dates."""
+    return moment.astimezone(PLATFORM_TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
 def parse_moment(text: str, *, end_of_day: bool = False) -> datetime:

@@ -1,0 +1,53 @@
+"""Alerts: events computed from the ledger, FR/EN messages, e-mail/webhook/log channels, sent once.
+
+Nothing here imports Airflow; ``chorusflow.airflow.notifiers`` builds the channels from Airflow
+connections and variables. ``docs/alerts.md`` lists the kinds, keys and settings.
+"""
+
+from chorusflow.alerts.channels import Channel, ChannelError, EmailChannel, LogChannel, WebhookChannel
+from chorusflow.alerts.digest import Digest, build_digest, render_digest
+from chorusflow.alerts.dispatch import MAX_TRIES, AlertDispatcher, DispatchReport
+from chorusflow.alerts.events import (
+    AlertEvent,
+    AlertKind,
+    blocked_events,
+    late_payment_interest,
+    overdue_events,
+    password_expiry_event,
+    payment_due_date,
+    stale_events,
+    submission_failed_events,
+    validation_events,
+)
+from chorusflow.alerts.render import RenderedAlert, money, render
+from chorusflow.alerts.settings import DEFAULT_ECB_RATE, DEFAULT_STALE_DAYS, AlertSettings
+
+__all__ = [
+    "DEFAULT_ECB_RATE",
+    "DEFAULT_STALE_DAYS",
+    "MAX_TRIES",
+    "AlertDispatcher",
+    "AlertEvent",
+    "AlertKind",
+    "AlertSettings",
+    "Channel",
+    "ChannelError",
+    "Digest",
+    "DispatchReport",
+    "EmailChannel",
+    "LogChannel",
+    "RenderedAlert",
+    "WebhookChannel",
+    "blocked_events",
+    "build_digest",
+    "late_payment_interest",
+    "money",
+    "overdue_events",
+    "password_expiry_event",
+    "payment_due_date",
+    "render",
+    "render_digest",
+    "stale_events",
+    "submission_failed_events",
+    "validation_events",
+]
