@@ -171,6 +171,9 @@ def validate_exports(exports: list[dict[str, str]], *, dry_run: bool) -> dict[st
     invalid: list[dict[str, Any]] = []
     processed_numbers: list[str] = []
     for position, export in enumerate(exports, start=1):
+        if not Path(export["local_path"]).exists() or ledger.export_already_processed(export["sha256"]):
+            log.info("Skipping %s: another run has processed it since it was listed", export["name"])
+            continue
         log.info("[%d/%d] Validating %s", position, len(exports), export["name"])
         report = validate_export(
             Path(export["local_path"]), mapping=Path(mapping) if mapping else None, directory=directory
@@ -239,7 +242,11 @@ def _archive(export: dict[str, str], run_id: str) -> str:
     target_dir = archive_path() / safe_folder_name(run_id)
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / export["name"]
-    source.move(str(target))
+    try:
+        source.move(str(target))
+    except FileNotFoundError:  # another run validated the same file at the same time and archived it
+        log.info("%s was archived by another run", export["name"])
+        return export["uri"]
     log.info("Archived %s to %s", export["name"], target)
     return str(target)
 
