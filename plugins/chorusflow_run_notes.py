@@ -18,16 +18,11 @@ REPORT_TASKS = {"chorus_submit_invoices": "report", "chorus_sync_statuses": "rep
 NOTE_LIMIT = 1000
 
 
-def _summary_note(dag_run: Any) -> str | None:
+def _summary_note(session: Any, dag_id: str, run_id: str) -> str | None:
     from airflow.models.xcom import XComModel
-    from sqlalchemy.orm import object_session
 
-    session = object_session(dag_run)
-    task_id = REPORT_TASKS.get(dag_run.dag_id)
-    if session is None or task_id is None:
-        return None
     query = XComModel.get_many(
-        run_id=dag_run.run_id, dag_ids=dag_run.dag_id, task_ids=task_id, key="return_value"
+        run_id=run_id, dag_ids=dag_id, task_ids=REPORT_TASKS[dag_id], key="return_value"
     )
     row = session.scalars(query).first()
     if row is None:
@@ -52,12 +47,22 @@ class RunNoteListener:
 
     @staticmethod
     def _annotate(dag_run: Any) -> None:
+        # The run handed to listeners may be detached from its session: work in a session of our own.
+        from airflow.models.dagrun import DagRun
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        dag_id, run_id = dag_run.dag_id, dag_run.run_id
+        if dag_id not in REPORT_TASKS:
+            return
         try:
-            note = _summary_note(dag_run)
-            if note and not dag_run.note:
-                dag_run.note = note
+            with create_session() as session:
+                note = _summary_note(session, dag_id, run_id)
+                run = session.scalar(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
+                if note and run is not None and not run.note:
+                    run.note = note
         except Exception:  # a note is a nicety: never let it break scheduling
-            log.exception("chorusflow could not set the run note of %s", dag_run.run_id)
+            log.exception("chorusflow could not set the run note of %s", run_id)
 
 
 class ChorusflowRunNotesPlugin(AirflowPlugin):

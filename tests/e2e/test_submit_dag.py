@@ -40,6 +40,17 @@ def run_dag(conf: dict[str, Any] | None = None) -> Any:
     return dag.test(run_conf=conf or {})
 
 
+def run_note(run_id: str) -> str | None:
+    """The note the UI shows for a run (set by the chorusflow_run_notes plugin)."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        run = session.scalar(select(DagRun).where(DagRun.run_id == run_id))
+        return None if run is None else run.note
+
+
 def sample_verdicts() -> tuple[set[str], set[str]]:
     """Valid and invalid invoice numbers of the bundled sample, as `chorusflow validate` sees them."""
     result = subprocess.run(
@@ -90,6 +101,8 @@ def test_sample_export_is_deposited_once_and_recorded(pipeline_env: PipelineEnv)
     assert list((pipeline_env.inbox / "archive").rglob("sample-export.csv"))
     reports = list((pipeline_env.home / "reports").rglob("report.html"))
     assert len(reports) == 1 and "F2026" in reports[0].read_text(encoding="utf-8")
+    note = run_note(dag_run.run_id)
+    assert note is not None and f"{len(valid)} déposées" in note and "F2026-0126 [BUYER_UNKNOWN]" in note
 
     second = run_dag()
 
