@@ -10,12 +10,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy.engine import make_url
+
 from chorusflow.chorus.config import KNOWN_TOKEN_URLS, ChorusProConfig
 from chorusflow.ledger.url import LEDGER_CONN_ENV, resolve_ledger_url
 from chorusflow.sandbox.server import TOKEN_PATH
 from chorusflow.sandbox.settings import SandboxCredentials
-from sqlalchemy.engine import make_url
-
 from tests.deployment.stack_files import (
     COMPOSE_FILE,
     ENV_EXAMPLE,

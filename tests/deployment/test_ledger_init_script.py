@@ -12,9 +12,9 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from chorusflow.ledger.url import LEDGER_CONN_ENV, resolve_ledger_url
 from sqlalchemy import create_engine, text
 
+from chorusflow.ledger.url import LEDGER_CONN_ENV, resolve_ledger_url
 from tests.deployment.stack_files import LEDGER_INIT_DIR
 
 pytestmark = pytest.mark.postgres
