@@ -1,7 +1,7 @@
 """Airflow plugin: write each chorusflow run's summary as the run's note in the UI.
 
 Tasks cannot set their own run's note through the Task SDK, so this scheduler-side listener copies
-the summary that the `report` task returns (``note``) onto the finished DAG run.
+the summary that the `report` task pushes (``note``) onto the finished DAG run, failed runs included.
 """
 
 from __future__ import annotations
@@ -16,22 +16,21 @@ log = logging.getLogger(__name__)
 
 REPORT_TASKS = {"chorus_submit_invoices": "report", "chorus_sync_statuses": "report"}
 NOTE_LIMIT = 1000
+# A report that fails its task (invoices failed for good) pushes its summary under "run_summary".
+SUMMARY_KEYS = ("run_summary", "return_value")
 
 
 def _summary_note(session: Any, dag_id: str, run_id: str) -> str | None:
     from airflow.models.xcom import XComModel
 
-    query = XComModel.get_many(
-        run_id=run_id, dag_ids=dag_id, task_ids=REPORT_TASKS[dag_id], key="return_value"
-    )
-    row = session.scalars(query).first()
-    if row is None:
-        return None
-    value = XComModel.deserialize_value(row)
-    note = value.get("note") if isinstance(value, dict) else None
-    if not note:
-        return None
-    return str(note)[:NOTE_LIMIT]
+    for key in SUMMARY_KEYS:
+        query = XComModel.get_many(run_id=run_id, dag_ids=dag_id, task_ids=REPORT_TASKS[dag_id], key=key)
+        row = session.scalars(query).first()
+        value = XComModel.deserialize_value(row) if row is not None else None
+        note = value.get("note") if isinstance(value, dict) else None
+        if note:
+            return str(note)[:NOTE_LIMIT]
+    return None
 
 
 class RunNoteListener:

@@ -182,6 +182,7 @@ def test_invoice_numbers_param_retries_failed_invoices(pipeline_env: PipelineEnv
     first = run_dag()
     assert first.state == "failed"
     assert pipeline_env.admin.invoices() == []
+    assert "25 échecs définitifs" in (run_note(first.run_id) or "")
     failed = sorted(row.invoice_number for row in pipeline_env.ledger.list_invoices(InvoiceState.FAILED))
     assert len(failed) == len(sample_verdicts()[0])
     assert all(row.last_error for row in pipeline_env.ledger.list_invoices(InvoiceState.FAILED))

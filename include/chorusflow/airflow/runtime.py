@@ -31,6 +31,7 @@ from chorusflow.reports import ReportLine
 log = logging.getLogger(__name__)
 
 EXPORT_SUFFIXES = {".csv", ".txt", ".tsv"}
+RUN_SUMMARY_KEY = "run_summary"  # read by plugins/chorusflow_run_notes.py
 _LEDGERS: dict[str, Ledger] = {}
 
 
@@ -300,12 +301,15 @@ def report_run(
         _send_submission_alerts(
             [line.invoice_number for line in report.lines if line.outcome in ("invalid", "failed")]
         )
+    result = {"counts": counts, "note": summary, "report_html": str(html_path), "report_csv": str(csv_path)}
+    # Pushed under its own key too, so a failed run still gets its note in the UI.
+    ti.xcom_push(key=RUN_SUMMARY_KEY, value=result)
     if (counts["failed"] or counts["pending"]) and not report.dry_run:
         raise AirflowFailException(
             f"{counts['failed']} invoice(s) failed for good and {counts['pending']} are still pending; "
             f"see {html_path}"
         )
-    return {"counts": counts, "note": summary, "report_html": str(html_path), "report_csv": str(csv_path)}
+    return result
 
 
 def _send_submission_alerts(numbers: list[str]) -> None:
