@@ -7,7 +7,7 @@ STAMP := $(VENV)/.chorusflow-installed
 export CHORUSFLOW_HOME ?= $(CURDIR)/.chorusflow
 export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 
-.PHONY: install demo test lint typecheck pytest bench reliability airflow sandbox clean
+.PHONY: install demo test lint typecheck pytest bench reliability airflow sandbox clean chromium
 
 install: $(STAMP)
 
@@ -28,13 +28,41 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# `make test` leaves out the full-size reliability runs (`make reliability` runs them).
+PYTEST_MARKERS ?= not reliability_long
+
+pytest: install chromium
+	$(BIN)/python -m pytest -m "$(PYTEST_MARKERS)" $(PYTEST_ARGS)
+
+# Debian's Chromium for the browser test (tests/e2e/test_browser.py); never a downloaded browser.
+# Installed only when missing and running as root with apt-get; otherwise that test is skipped.
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium for the browser test …"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+			>/dev/null) || echo "chromium: apt-get install failed; the browser test will be skipped"; \
+	else \
+		echo "chromium: not installed and not root; the browser test will be skipped (as root: make chromium)"; \
+	fi
 
 test: lint typecheck pytest
 
+# Benchmarks print figures measured in one run (docs/performance.md); they assert no time.
 bench: install
-	$(BIN)/python -m chorusflow.bench
+	@echo "== Validation (bench/validation.py) =="
+	$(BIN)/python bench/validation.py
+	@echo "== Submission (bench/submission.py) =="
+	$(BIN)/python bench/submission.py
+	@echo "== Status sync (bench/status_sync.py) =="
+	@if [ -f bench/status_sync.py ]; then $(BIN)/python bench/status_sync.py; \
+	else echo "bench/status_sync.py is absent: status sync benchmark skipped"; fi
+
+# Every reliability section at full size (about 25 minutes on 2 cores), then one line per section.
+reliability: install
+	@summary=$$(mktemp); \
+	CHORUSFLOW_RELIABILITY_SUMMARY=$$summary $(BIN)/python -m pytest tests/reliability -m "" $(PYTEST_ARGS); \
+	status=$$?; echo; echo "== reliability summary =="; cat $$summary; rm -f $$summary; exit $$status
 
 sandbox: install
 	$(BIN)/chorusflow sandbox

@@ -46,22 +46,36 @@ class RunNoteListener:
 
     @staticmethod
     def _annotate(dag_run: Any) -> None:
-        # The run handed to listeners may be detached from its session: work in a session of our own.
-        from airflow.models.dagrun import DagRun
-        from airflow.utils.session import create_session
-        from sqlalchemy import select
+        from sqlalchemy.orm import object_session
 
         dag_id, run_id = dag_run.dag_id, dag_run.run_id
         if dag_id not in REPORT_TASKS:
             return
         try:
-            with create_session() as session:
+            session = object_session(dag_run)
+            if session is not None:
+                # The scheduler's own session: set the note, let the scheduler commit it with the
+                # run's new state (committing here would break its locks).
                 note = _summary_note(session, dag_id, run_id)
-                run = session.scalar(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
-                if note and run is not None and not run.note:
-                    run.note = note
+                if note and not dag_run.note:
+                    dag_run.note = note
+                return
+            _annotate_detached(dag_id, run_id)
         except Exception:  # a note is a nicety: never let it break scheduling
             log.exception("chorusflow could not set the run note of %s", run_id)
+
+
+def _annotate_detached(dag_id: str, run_id: str) -> None:
+    """``dag.test()`` hands listeners a detached run: write the note in a session of our own."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        note = _summary_note(session, dag_id, run_id)
+        run = session.scalar(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
+        if note and run is not None and not run.note:
+            run.note = note
 
 
 class ChorusflowRunNotesPlugin(AirflowPlugin):

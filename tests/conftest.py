@@ -30,4 +30,5 @@ pytest_plugins = [
     "tests.fixtures.sandbox",
     "tests.fixtures.ledger",
     "tests.fixtures.airflow",
+    "tests.fixtures.local_airflow",
 ]

@@ -23,6 +23,9 @@ import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_PASSWORD = "chorusflow"
+POOL = "chorus_pro_api"
+#: The API counts as ready once the DAG processor has stored these DAGs.
+READY_DAGS = ("chorus_submit_invoices",)
 
 
 def free_port() -> int:
@@ -55,7 +58,9 @@ class LocalAirflow:
         self.log = log
         self.url = f"http://127.0.0.1:{port}"
         self.sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+        self.inbox = home / "inbox"
         self._processes: list[subprocess.Popen[str]] = []
+        self._token: str | None = None
         self.env: dict[str, str] = {}
 
     def _base_env(self) -> dict[str, str]:
@@ -67,26 +72,44 @@ class LocalAirflow:
                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
                 "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
                 "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
-                "AIRFLOW__CORE__PARALLELISM": "8",
+                "AIRFLOW__CORE__PARALLELISM": "4",  # LocalExecutor forks one worker per slot
+                "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
                 "AIRFLOW__API__PORT": str(self.port),
                 "AIRFLOW__API__HOST": "127.0.0.1",
                 "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{self.port}/execution/",
                 "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
                 "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(airflow_home / "passwords.json"),
+                # Log servers on ports of their own, so two local Airflows never collide on 8793/8794.
+                "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+                "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
                 "AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "5",
                 "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
                 "CHORUSFLOW_HOME": str(self.home),
+                "CHORUSFLOW_INBOX": str(self.inbox),
                 "CHORUSFLOW_POOL_SIZE": str(self.pool_size),
+                # standalone starts its components as plain `airflow`: this virtualenv's must come first.
+                "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
             }
         )
         env.update(self.extra_env)
         return env
 
     def start(self, timeout: float = 180) -> None:
-        """Start the sandbox and Airflow, create the pool, and wait until the API answers."""
+        """Start the sandbox and Airflow, create the pool, and wait until the API answers.
+
+        On any failure everything already started is stopped before the error propagates.
+        """
+        try:
+            self._start(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, timeout: float) -> None:
         self.env = self._base_env()
         airflow_home = Path(self.env["AIRFLOW_HOME"])
         airflow_home.mkdir(parents=True, exist_ok=True)
+        self.inbox.mkdir(parents=True, exist_ok=True)
         (airflow_home / "passwords.json").write_text(json.dumps({"admin": self.password}), encoding="utf-8")
         bin_dir = Path(sys.executable).parent
         sandbox = self._spawn(
@@ -101,10 +124,13 @@ class LocalAirflow:
             capture_first_line=True,
         )
         assert sandbox.stdout is not None
-        self.env["AIRFLOW_CONN_CHORUS_PRO"] = sandbox.stdout.readline().strip()
+        connection = sandbox.stdout.readline().strip()
+        if not connection.startswith("{"):
+            raise RuntimeError(f"the Chorus Pro sandbox did not start on port {self.sandbox_port}")
+        self.env["AIRFLOW_CONN_CHORUS_PRO"] = connection
         airflow = str(bin_dir / "airflow")
         self._check([airflow, "db", "migrate"])
-        self._check([airflow, "pools", "set", "chorus_pro_api", str(self.pool_size), "Chorus Pro API calls"])
+        self._check([airflow, "pools", "set", POOL, str(self.pool_size), "Chorus Pro API calls"])
         self._spawn([airflow, "standalone"])
         self.wait_ready(timeout)
 
@@ -127,14 +153,16 @@ class LocalAirflow:
                 f"{' '.join(command[1:])} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
             )
 
-    def wait_ready(self, timeout: float) -> None:
-        """Wait until the API server answers and the DAG processor has parsed the DAGs."""
+    def wait_ready(self, timeout: float, dag_ids: tuple[str, ...] = READY_DAGS) -> None:
+        """Wait until the API server answers and the DAG processor has parsed ``dag_ids``."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
                 response = self.api("GET", "/api/v2/dags")
-                if response.ok and response.json().get("total_entries", 0) > 0:
-                    return
+                if response.ok:
+                    parsed = {dag["dag_id"] for dag in response.json().get("dags", [])}
+                    if parsed >= set(dag_ids):
+                        return
             except requests.RequestException:
                 pass
             if any(process.poll() is not None for process in self._processes):
@@ -143,7 +171,7 @@ class LocalAirflow:
         raise TimeoutError(f"Airflow did not answer on {self.url} within {timeout:.0f} s")
 
     def token(self) -> str:
-        """A REST API token for the admin user."""
+        """A new REST API token for the admin user (``POST /auth/token``)."""
         response = requests.post(
             f"{self.url}/auth/token", json={"username": "admin", "password": self.password}, timeout=10
         )
@@ -151,30 +179,59 @@ class LocalAirflow:
         return str(response.json()["access_token"])
 
     def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> requests.Response:
-        """Call the Airflow REST API as admin."""
-        return requests.request(
-            method,
-            f"{self.url}{path}",
-            json=body,
-            headers={"Authorization": f"Bearer {self.token()}"},
-            timeout=30,
-        )
+        """Call the Airflow REST API as admin (one token, renewed when it expires)."""
+        for attempt in range(2):
+            if self._token is None:
+                self._token = self.token()
+            response = requests.request(
+                method,
+                f"{self.url}{path}",
+                json=body,
+                headers={"Authorization": f"Bearer {self._token}"},
+                timeout=30,
+            )
+            if response.status_code != 401 or attempt:
+                return response
+            self._token = None
+        raise AssertionError("unreachable")
+
+    def health(self) -> dict[str, Any]:
+        """Airflow's view of its components (``GET /api/v2/monitor/health``; no login needed)."""
+        response = requests.get(f"{self.url}/api/v2/monitor/health", timeout=10)
+        response.raise_for_status()
+        return dict(response.json())
+
+    def unhealthy_components(self) -> list[str]:
+        """Components whose heartbeat Airflow reports as stale (standalone does not exit when one dies)."""
+        try:
+            report = self.health()
+        except (requests.RequestException, ValueError):
+            return ["api-server"]
+        return sorted(name for name, part in report.items() if (part or {}).get("status") == "unhealthy")
+
+    def running(self) -> bool:
+        """True while every process this instance started is alive."""
+        return bool(self._processes) and all(process.poll() is None for process in self._processes)
 
     def stop(self) -> None:
         """Stop every process group this instance started (SIGTERM, then SIGKILL)."""
         for process in reversed(self._processes):
-            if process.poll() is None:
-                with _suppress_lookup():
-                    os.killpg(process.pid, signal.SIGTERM)
+            with _suppress_lookup():
+                os.killpg(process.pid, signal.SIGTERM)  # the group, even if its leader is gone
         deadline = time.monotonic() + 20
         for process in self._processes:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                with _suppress_lookup():
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+                pass
+            # Leftover children (LocalExecutor workers, API server workers) die with their group.
+            with _suppress_lookup():
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+            if process.stdout is not None:
+                process.stdout.close()
         self._processes.clear()
+        self._token = None
 
     def __enter__(self) -> LocalAirflow:
         self.start()
@@ -192,29 +249,48 @@ class _suppress_lookup:  # noqa: N801 - used as a statement
         return exc_type is ProcessLookupError
 
 
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
-    """Run until Ctrl-C, printing the UI address and login."""
+    """Run until Ctrl-C (or SIGTERM), printing the UI address and login."""
     home = Path(os.environ.get("CHORUSFLOW_HOME") or REPO_ROOT / ".chorusflow") / "airflow-local"
     port = int(os.environ.get("CHORUSFLOW_AIRFLOW_PORT", "8080"))
+    sandbox_port = int(os.environ.get("CHORUSFLOW_SANDBOX_PORT", "8765"))
     password = os.environ.get("CHORUSFLOW_AIRFLOW_PASSWORD", DEFAULT_PASSWORD)
     home.mkdir(parents=True, exist_ok=True)
-    with (home / "airflow-local.log").open("a", encoding="utf-8") as log:
-        local = LocalAirflow(home, port=port, password=password, log=log)
-        print(
-            f"Starting the sandbox and airflow standalone (logs: {home / 'airflow-local.log'}) …", flush=True
-        )
+    # Both must stop the process groups too, even where SIGINT came in ignored (a background job).
+    signal.signal(signal.SIGINT, _raise_interrupt)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    log_path = home / "airflow-local.log"
+    with log_path.open("a", encoding="utf-8") as log:
+        local = LocalAirflow(home, port=port, sandbox_port=sandbox_port, password=password, log=log)
+        print(f"Starting the sandbox and airflow standalone (logs: {log_path}) …", flush=True)
         try:
             local.start()
             print(f"\nAirflow UI: {local.url}  login: admin / {password}")
-            print(f"Chorus Pro sandbox: {local.sandbox_url}  (inbox: {home / 'inbox'})")
+            print(f"Chorus Pro sandbox: {local.sandbox_url}  (inbox: {local.inbox})")
             print("Press Ctrl-C to stop.", flush=True)
-            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+            warned = False
+            while local.running():
+                time.sleep(5)
+                stale = [] if warned else local.unhealthy_components()
+                if stale:
+                    print(
+                        f"Warning: {', '.join(stale)} stopped heartbeating; see {log_path}", file=sys.stderr
+                    )
+                    warned = True
+            print(f"A local Airflow process stopped on its own; see {log_path}", file=sys.stderr)
+            return 1
         except KeyboardInterrupt:
-            pass
+            return 0
+        except (RuntimeError, TimeoutError) as error:
+            print(f"make airflow: {error} (see {log_path})", file=sys.stderr)
+            return 1
         finally:
             print("Stopping …", flush=True)
             local.stop()
-    return 0
 
 
 if __name__ == "__main__":
