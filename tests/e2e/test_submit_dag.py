@@ -222,3 +222,18 @@ def test_two_concurrent_runs_deposit_each_invoice_once(pipeline_env: PipelineEnv
     counts = pipeline_env.admin.submission_counts()
     assert counts and all(count == 1 for count in counts.values()), counts
     assert_sandbox_matches_ledger(pipeline_env)
+
+
+def test_inbox_given_as_an_object_storage_url(
+    pipeline_env: PipelineEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The inbox setting takes an Airflow ObjectStoragePath URL (``file://``: no other store runs here)."""
+    monkeypatch.setenv("CHORUSFLOW_INBOX", f"file://{pipeline_env.inbox}")
+    pipeline_env.drop_export()
+
+    dag_run = run_dag()
+
+    assert dag_run.state == "success"
+    assert set(assert_sandbox_matches_ledger(pipeline_env)) == sample_verdicts()[0]
+    assert not list(pipeline_env.inbox.glob("*.csv"))
+    assert [p.name for p in (pipeline_env.inbox / "archive").rglob("*.csv")] == ["sample-export.csv"]
