@@ -1,16 +1,19 @@
 """Benchmark: read and validate a 100,000-line export (about 20,000 invoices) for a handful of buyers.
 
-Run ``.venv/bin/python bench/validation.py [--lines N]``. Prints the time of ``validate_export``
-(offline rules + buyer profiles + an in-memory directory), the time of a bare ``pandas.read_csv`` of
-the same file, their ratio, and the peak resident memory of the process. Results: docs/performance.md.
+Run ``.venv/bin/python bench/validation.py [--lines N] [--repeat R]``. Prints the time of
+``validate_export`` (offline rules + buyer profiles + an in-memory directory), the time of a bare
+``pandas.read_csv`` of the same file (medians of R alternated runs, since the machine is shared and
+noisy), their ratio, and the peak resident memory of the process. Results: docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import random
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -132,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     """Generate, time and print the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each; medians are printed")
     args = parser.parse_args(argv)
     supplier = SupplierIdentity(
         siret="45218801400016", name="ACME Energie SAS", iban="FR7630006000011234567890189"
@@ -141,14 +145,22 @@ def main(argv: list[str] | None = None) -> int:
         invoices = generate(path, args.lines)
         size_mb = path.stat().st_size / 1e6
         rss_before = peak_rss_mb()
-        started = time.perf_counter()
-        pd.read_csv(path, sep=";")
-        bare = time.perf_counter() - started
-        started = time.perf_counter()
-        report = validate_export(path, directory=directory(), supplier=supplier, profiles={}, lang="fr")
-        validation = time.perf_counter() - started
-    assert not report.file_errors and report.summary.lines == args.lines
+        bare_times, validation_times = [], []
+        for _ in range(max(args.repeat, 1)):
+            started = time.perf_counter()
+            pd.read_csv(path, sep=";")
+            bare_times.append(time.perf_counter() - started)
+            gc.collect()  # the previous run's garbage is not this run's cost
+            started = time.perf_counter()
+            report = validate_export(path, directory=directory(), supplier=supplier, profiles={}, lang="fr")
+            validation_times.append(time.perf_counter() - started)
+            assert not report.file_errors and report.summary.lines == args.lines
+            if len(validation_times) < args.repeat:
+                del report
+                gc.collect()
+        bare, validation = statistics.median(bare_times), statistics.median(validation_times)
     print(f"export: {args.lines} lines, {invoices} invoices, {size_mb:.1f} MB")
+    print(f"runs:                 {len(bare_times)} of each, medians below")
     print(f"bare pandas.read_csv: {bare:.3f} s")
     print(
         f"validate_export:      {validation:.3f} s "

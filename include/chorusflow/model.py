@@ -28,20 +28,49 @@ HUNDRED = Decimal(100)
 
 
 _set_attribute = object.__setattr__  # bypasses the frozen models' own __setattr__, on purpose
+# One "every field was given" set per model class, shared by the objects ``construct_checked`` builds:
+# a set per object is 200 bytes and one more object for the garbage collector to scan. Frozen models
+# never change it in place (``model_copy`` copies it before updating it).
+_ALL_FIELDS: dict[type[BaseModel], set[str]] = {}
+
+
+def _all_fields(model: type[BaseModel]) -> set[str]:
+    fields = _ALL_FIELDS.get(model)
+    if fields is None:
+        fields = _ALL_FIELDS[model] = set(model.model_fields)
+    return fields
 
 
 def construct_checked(model: type[Model], values: dict[str, Any]) -> Model:
     """Build ``model`` from values the caller has already checked, without validating them again.
 
     Like ``model_construct`` but without its per-field default handling, for the hot path that builds
-    one object per invoice line; ``values`` must name every field.
+    one object per invoice; ``values`` must name every field.
     """
     instance = model.__new__(model)
     _set_attribute(instance, "__dict__", values)
-    _set_attribute(instance, "__pydantic_fields_set__", set(values))  # every field is given
+    _set_attribute(instance, "__pydantic_fields_set__", _all_fields(model))
     _set_attribute(instance, "__pydantic_extra__", None)
     _set_attribute(instance, "__pydantic_private__", None)
     return instance
+
+
+def construct_checked_many(model: type[Model], rows: Iterable[dict[str, Any] | None]) -> list[Model | None]:
+    """``construct_checked`` for each of ``rows`` (``None`` stays ``None``), in one loop for speed."""
+    new, fields = model.__new__, _all_fields(model)
+    built: list[Model | None] = []
+    append = built.append
+    for values in rows:
+        if values is None:
+            append(None)
+            continue
+        instance = new(model)
+        _set_attribute(instance, "__dict__", values)
+        _set_attribute(instance, "__pydantic_fields_set__", fields)
+        _set_attribute(instance, "__pydantic_extra__", None)
+        _set_attribute(instance, "__pydantic_private__", None)
+        append(instance)
+    return built
 
 
 def round_cents(value: Decimal) -> Decimal:

@@ -87,7 +87,8 @@ def plan_batches(
 
     Small runs get one invoice per task; larger ones get about two batches per concurrent slot (so
     a slow batch does not hold the run), never more than ``MAX_BATCH_SIZE`` invoices per batch nor
-    more than ``MAX_BATCHES`` batches.
+    more than ``MAX_BATCHES`` batches. With warm workers the second round of task starts costs under
+    a second (docs/performance.md, "Submission").
     """
     numbers = list(dict.fromkeys(invoice_numbers))
     if not numbers:

@@ -18,6 +18,7 @@ Value = TypeVar("Value", bound=Hashable)
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
 _CANONICAL_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _SIMPLE_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+_SIMPLE_NUMBERS = re.compile(r"-?\d+(?:[.,]\d+)?(?:\n-?\d+(?:[.,]\d+)?)*")  # the same, one per line
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _FRENCH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _IDENTIFIER_NOISE = re.compile(r"[\s\u00a0\u202f.\-]")
@@ -33,7 +34,26 @@ def parse_unique(
 ) -> tuple[list[Parsed], dict[Value, Parsed]]:
     """Like ``map_unique``, also returning the ``{value: parsed}`` table of the distinct values."""
     parsed = {value: parse(value) for value in set(values)}
-    return [parsed[value] for value in values], parsed
+    return list(map(parsed.__getitem__, values)), parsed
+
+
+def parse_numbers(values: Sequence[str]) -> tuple[list[Decimal | None], dict[str, Decimal | None]]:
+    """``parse_unique(values, parse_number)`` where empty text gives ``None``.
+
+    When every distinct value has the common form (``1234,56``), one regular expression checks them
+    all and ``Decimal`` is mapped over them at C speed.
+    """
+    table: dict[str, Decimal | None] = dict.fromkeys(set(values))
+    texts = [text for text in table if text]
+    joined = "\n".join(texts)
+    parts = joined.replace(",", ".").split("\n") if _SIMPLE_NUMBERS.fullmatch(joined) else []
+    if texts and len(parts) == len(texts):  # a value holding a line break would shift the parts
+        table.update(zip(texts, map(Decimal, parts), strict=True))
+    else:
+        simple = _SIMPLE_NUMBER.fullmatch
+        for text in texts:
+            table[text] = Decimal(text.replace(",", ".")) if simple(text) else parse_number(text)
+    return list(map(table.__getitem__, values)), table
 
 
 def parse_number(text: str) -> Decimal | None:

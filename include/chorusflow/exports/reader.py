@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,21 +63,43 @@ class ExportTable:
 
 
 def decode(raw: bytes) -> tuple[str, str]:
-    """Decode the file: UTF-8 (with or without BOM) when valid, else cp1252, else latin-1."""
-    if b"\x00" in raw[:65536]:
-        raise ExportReadError("EXPORT_UNREADABLE", detail="binary")
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+    """Decode the file: UTF-8 (with or without BOM) when valid, else cp1252, else latin-1.
+
+    A UTF-16 file with its BOM (Excel's "Unicode text") is read too; a PDF is refused as binary.
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            text = raw.decode(encoding)
+            return raw.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
-            continue
-        return text, encoding
-    raise ExportReadError("EXPORT_UNREADABLE", detail="encoding")  # pragma: no cover
+            raise ExportReadError("EXPORT_UNREADABLE", detail="encoding") from None
+    if b"\x00" in raw[:65536] or raw.startswith(b"%PDF-"):
+        raise ExportReadError("EXPORT_UNREADABLE", detail="binary")
+    try:
+        return raw.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    # Not UTF-8 as a whole: decode line by line, because an ERP that appends to a file can mix
+    # UTF-8 lines with cp1252 ones, and decoding all of it as cp1252 would garble the UTF-8 lines.
+    lines: list[str] = []
+    encodings: set[str] = set()
+    for line in raw.split(b"\n"):
+        for encoding in ("utf-8", "cp1252", "latin-1"):
+            try:
+                lines.append(line.decode(encoding))
+            except UnicodeDecodeError:
+                continue
+            if encoding != "utf-8" or not line.isascii():
+                encodings.add(encoding)
+            break
+    return "\n".join(lines), "+".join(sorted(encodings, reverse=True)) or "cp1252"
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # below 32, except tab, CR and LF
 
 
 def _looks_binary(text: str) -> bool:
     sample = text[:65536]
-    controls = sum(1 for char in sample if ord(char) < 32 and char not in "\t\r\n")
+    controls = len(_CONTROL_CHARACTERS.findall(sample))
     return bool(sample) and controls > max(8, len(sample) // 100)
 
 
@@ -128,7 +151,8 @@ def _parse(text: str, separator: str, width: int, invoice_position: int | None) 
         "quotechar": '"',
     }
     try:
-        return pd.read_csv(io.StringIO(text), **options), []
+        # UTF-8 bytes are the C parser's native input; a StringIO would first copy the text as UCS-4.
+        return pd.read_csv(io.BytesIO(text.encode("utf-8")), encoding="utf-8", **options), []
     except pd.errors.ParserError as error:
         if "Expected" not in str(error):
             raise  # e.g. a quote never closed: rows would be lost, so the file is refused
@@ -155,7 +179,7 @@ def read_export(path: Path, *, mapping: Path | None = None) -> ExportTable:
     text, encoding = decode(raw)
     if _looks_binary(text):
         raise ExportReadError("EXPORT_UNREADABLE", detail="binary")
-    if not text.strip():
+    if not text or text.isspace():  # not text.strip(): that would copy the whole file
         raise ExportReadError("EXPORT_EMPTY")
     separator = detect_separator(text)
     try:
@@ -180,7 +204,7 @@ def read_export(path: Path, *, mapping: Path | None = None) -> ExportTable:
         if position is None or position >= width:
             columns[canonical] = empty
         else:
-            columns[canonical] = [value.strip() for value in frame.iloc[:, position].tolist()]
+            columns[canonical] = list(map(str.strip, frame.iloc[:, position].tolist()))
     # Blank lines and the header repeated inside the file (concatenated exports) are not invoice lines.
     header_number = headers[match.positions["invoice_number"]].strip()
     numbers = columns["invoice_number"]

@@ -10,13 +10,13 @@ root cause gives one code: an amount that cannot be read is ``FIELD_FORMAT`` onl
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -27,16 +27,16 @@ from stdnum.fr import siret as stdnum_siret
 from chorusflow.config import SupplierIdentity
 from chorusflow.exports.attachments import check_attachment
 from chorusflow.exports.columns import HEADER_COLUMNS, REQUIRED_COLUMNS
-from chorusflow.exports.parsing import compact_identifier, map_unique, parse_date, parse_number, parse_unique
+from chorusflow.exports.parsing import compact_identifier, parse_date, parse_numbers, parse_unique
 from chorusflow.exports.reader import ExportTable
 from chorusflow.model import (
     CENT,
     HUNDRED,
     Invoice,
     InvoiceLine,
-    Totals,
     VatBreakdown,
     construct_checked,
+    construct_checked_many,
     plain_rate,
     round_cents,
 )
@@ -96,6 +96,7 @@ TOTAL_COLUMNS = ("total_ht", "total_vat", "total_ttc")
 DATE_COLUMNS = ("issue_date", "due_date", "delivery_date")
 LEGAL_PAYMENT_DAYS = 60
 ZERO = Decimal(0)
+ZERO_CENTS = Decimal("0.00")
 # Errors after which the values cannot make a well-formed Invoice object.
 STRUCTURAL_CODES = frozenset(
     {
@@ -157,10 +158,6 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _number_or_none(text: str) -> Decimal | None:
-    return parse_number(text) if text else None
-
-
 def _plain_rate_or_none(rate: Decimal | None) -> Decimal | None:
     return None if rate is None else plain_rate(rate)
 
@@ -206,7 +203,7 @@ class TableValidator:
         self.findings = _Collector()
         self._buyers: dict[str, BuyerRecord | None | DirectoryUnavailableError] = {}
         self._attachments: dict[str, tuple[str | None, Path | None]] = {}
-        self._distinct: dict[int, set[Any]] = {}  # distinct values per column list, by id()
+        self._distinct: dict[int, Collection[Any]] = {}  # distinct values per column list, by id()
         row_numbers = table.row_numbers
         self.keys: list[object] = [
             number if number else ("row", row_numbers[index])
@@ -220,16 +217,30 @@ class TableValidator:
         is_wrong: Callable[[Any], bool],
         code: str,
         field: str | None,
+        *,
+        distinct: Collection[Any] | None = None,
         **params: Callable[[int], object] | object,
     ) -> None:
         """Add ``code`` to the invoice of every row whose value ``is_wrong`` (tested once per value).
 
-        A callable parameter is called with the row index; text is shortened and made printable.
+        ``distinct`` may give the distinct values when the caller already knows them. A callable
+        parameter is called with the row index; text is shortened and made printable.
         """
-        distinct = self._distinct.get(id(values))
+        if distinct is None:
+            distinct = self._distinct.get(id(values))
         if distinct is None:
             distinct = self._distinct[id(values)] = set(values)
-        wrong = {value for value in distinct if is_wrong(value)}
+        self._flag_rows(values, {value for value in distinct if is_wrong(value)}, code, field, **params)
+
+    def _flag_rows(
+        self,
+        values: Sequence[Any],
+        wrong: Collection[Any],
+        code: str,
+        field: str | None,
+        **params: Callable[[int], object] | object,
+    ) -> None:
+        """Add ``code`` to the invoice of every row whose value is one of ``wrong`` (see ``_flag_values``)."""
         if not wrong:
             return
         for row, value in enumerate(values):
@@ -245,26 +256,30 @@ class TableValidator:
         return lambda row: values[row]
 
     def _flag_unreadable(self, column: str, parsed: Mapping[str, object | None], expected: str) -> None:
-        self._flag_values(
+        self._flag_rows(
             self.columns[column],
-            lambda text: text != "" and parsed[text] is None,
+            {text for text, value in parsed.items() if value is None and text != ""},
             "FIELD_FORMAT",
             column,
             value=self._raw(column),
             expected=expected,
         )
 
-    def _flag_negative(self, column: str, parsed: list[Decimal | None]) -> None:
-        self._flag_values(
-            parsed,
-            lambda number: number is not None and number < 0,
-            "AMOUNT_SIGN",
-            column,
-            value=lambda row: parsed[row],
-        )
+    def _flag_negative(
+        self, column: str, parsed: list[Decimal | None], table: Mapping[str, Decimal | None]
+    ) -> None:
+        # Only a text with '-' or '(' reads as a negative number: the others need no comparison.
+        negative = {
+            number
+            for text, number in table.items()
+            if ("-" in text or "(" in text) and number is not None and number < 0
+        }
+        self._flag_rows(parsed, negative, "AMOUNT_SIGN", column, value=lambda row: parsed[row])
 
     def _flag_too_long(self, column: str, limit: int) -> None:
         values = self.columns[column]
+        if max(map(len, values), default=0) <= limit:
+            return  # the usual case, decided at C speed without a set of (often unique) texts
         self._flag_values(
             values,
             lambda text: len(text) > limit,
@@ -278,27 +293,118 @@ class TableValidator:
         columns = self.columns
         english = self.lang == "en"
         for column in REQUIRED_COLUMNS:
-            self._flag_values(columns[column], lambda value: value == "", "FIELD_MISSING", column)
+            if "" in columns[column]:
+                self._flag_rows(columns[column], {""}, "FIELD_MISSING", column)
         self.numbers: dict[str, list[Decimal | None]] = {}
         number_expected = EXPECTED_FORMATS["number"][1 if english else 0]
+        number_tables: dict[str, dict[str, Decimal | None]] = {}
         for column in NUMBER_COLUMNS:
-            parsed, table = parse_unique(columns[column], _number_or_none)
-            self.numbers[column] = parsed
+            parsed, table = parse_numbers(columns[column])
+            self.numbers[column], number_tables[column] = parsed, table
+            self._distinct[id(columns[column])] = table.keys()
             self._flag_unreadable(column, table, number_expected)
             if column in SIGNED_COLUMNS:
-                self._flag_negative(column, parsed)
+                self._flag_negative(column, parsed, table)
+        rates = number_tables["vat_rate"]
         self._flag_values(
             self.numbers["vat_rate"],
             lambda rate: rate is not None and rate not in FRENCH_VAT_RATES,
             "VAT_RATE_INVALID",
             "vat_rate",
+            distinct=set(rates.values()),
             value=self._raw("vat_rate"),
             allowed=ALLOWED_RATES_TEXT,
         )
-        self.plain_rates = map_unique(self.numbers["vat_rate"], _plain_rate_or_none)
+        plain_rates = {text: _plain_rate_or_none(rate) for text, rate in rates.items()}
+        self.plain_rates = list(map(plain_rates.__getitem__, columns["vat_rate"]))
+        self.has_given_line_nets = any(net is not None for net in number_tables["line_net_amount"].values())
         # A line's amounts can be computed when quantity, price, rate (and a given discount) are readable.
         numbers = self.numbers
-        self.readable_lines = [
+        # The usual case, known from the distinct values alone: every row is readable.
+        if all(None not in number_tables[name].values() for name in LINE_AMOUNT_COLUMNS) and all(
+            number is not None or not text for text, number in number_tables["line_discount"].items()
+        ):
+            self.readable_lines = [True] * len(numbers["quantity"])
+        else:
+            self.readable_lines = self._readable_lines()
+        self.dates: dict[str, list[date | None]] = {}
+        date_expected = EXPECTED_FORMATS["date"][1 if english else 0]
+        for column in DATE_COLUMNS:
+            self.dates[column], dates = parse_unique(columns[column], parse_date)
+            self._distinct[id(columns[column])] = dates.keys()
+            self._flag_unreadable(column, dates, date_expected)
+        self._flag_values(
+            columns["invoice_number"],
+            lambda number: number != "" and not invoice_number_is_valid(number),
+            "INVOICE_NUMBER_FORMAT",
+            "invoice_number",
+            value=self._raw("invoice_number"),
+        )
+        for column, limit in FIELD_LIMITS.items():
+            self._flag_too_long(column, limit)
+        self.sirets, sirets = parse_unique(columns["buyer_siret"], compact_identifier)
+        self._flag_values(
+            self.sirets,
+            lambda siret: siret != "" and not siret_is_valid(siret),
+            "SIRET_INVALID",
+            "buyer_siret",
+            distinct=set(sirets.values()),
+            value=self._raw("buyer_siret"),
+        )
+        self.types, types = parse_unique(columns["invoice_type"], lambda text: text.upper() or "FACTURE")
+        self._flag_values(
+            self.types,
+            lambda kind: kind not in INVOICE_TYPES,
+            "INVOICE_TYPE_INVALID",
+            "invoice_type",
+            distinct=set(types.values()),
+            value=self._raw("invoice_type"),
+        )
+        self.currencies, currencies = parse_unique(columns["currency"], lambda text: text.upper() or "EUR")
+        self._flag_values(
+            self.currencies,
+            lambda currency: currency != "EUR",
+            "CURRENCY_INVALID",
+            "currency",
+            distinct=set(currencies.values()),
+            value=self._raw("currency"),
+        )
+        self.frameworks, frameworks = parse_unique(
+            columns["billing_framework"], lambda text: BILLING_FRAMEWORKS.get(text.upper() or "A1")
+        )
+        self._flag_values(
+            self.frameworks,
+            lambda framework: framework is None,
+            "BILLING_FRAMEWORK_INVALID",
+            "billing_framework",
+            distinct=set(frameworks.values()),
+            value=self._raw("billing_framework"),
+        )
+        self.payment_means, means = parse_unique(columns["payment_means"], str.upper)
+        self._flag_values(
+            self.payment_means,
+            lambda means: means != "" and means not in PAYMENT_MEANS,
+            "PAYMENT_MEANS_INVALID",
+            "payment_means",
+            distinct=set(means.values()),
+            value=self._raw("payment_means"),
+        )
+        self.ibans, ibans = parse_unique(columns["supplier_iban"], compact_identifier)
+        self._flag_values(
+            self.ibans,
+            lambda iban: iban != "" and not iban_is_valid(iban),
+            "IBAN_INVALID",
+            "supplier_iban",
+            distinct=set(ibans.values()),
+            value=self._raw("supplier_iban"),
+        )
+        for number, _width in self.table.malformed:
+            self.findings.add(number if number else ("row", 0), finding("ROW_MALFORMED", self.lang, None))
+
+    def _readable_lines(self) -> list[bool]:
+        """Per row: quantity, price, rate (and a given discount) are readable."""
+        numbers, columns = self.numbers, self.columns
+        return [
             quantity is not None
             and price is not None
             and rate is not None
@@ -312,72 +418,6 @@ class TableValidator:
                 strict=True,
             )
         ]
-        self.dates: dict[str, list[date | None]] = {}
-        date_expected = EXPECTED_FORMATS["date"][1 if english else 0]
-        for column in DATE_COLUMNS:
-            self.dates[column], dates = parse_unique(columns[column], parse_date)
-            self._flag_unreadable(column, dates, date_expected)
-        self._flag_values(
-            columns["invoice_number"],
-            lambda number: number != "" and not invoice_number_is_valid(number),
-            "INVOICE_NUMBER_FORMAT",
-            "invoice_number",
-            value=self._raw("invoice_number"),
-        )
-        for column, limit in FIELD_LIMITS.items():
-            self._flag_too_long(column, limit)
-        self.sirets = map_unique(columns["buyer_siret"], compact_identifier)
-        self._flag_values(
-            self.sirets,
-            lambda siret: siret != "" and not siret_is_valid(siret),
-            "SIRET_INVALID",
-            "buyer_siret",
-            value=self._raw("buyer_siret"),
-        )
-        self.types = map_unique(columns["invoice_type"], lambda text: text.upper() or "FACTURE")
-        self._flag_values(
-            self.types,
-            lambda kind: kind not in INVOICE_TYPES,
-            "INVOICE_TYPE_INVALID",
-            "invoice_type",
-            value=self._raw("invoice_type"),
-        )
-        self.currencies = map_unique(columns["currency"], lambda text: text.upper() or "EUR")
-        self._flag_values(
-            self.currencies,
-            lambda currency: currency != "EUR",
-            "CURRENCY_INVALID",
-            "currency",
-            value=self._raw("currency"),
-        )
-        self.frameworks = map_unique(
-            columns["billing_framework"], lambda text: BILLING_FRAMEWORKS.get(text.upper() or "A1")
-        )
-        self._flag_values(
-            self.frameworks,
-            lambda framework: framework is None,
-            "BILLING_FRAMEWORK_INVALID",
-            "billing_framework",
-            value=self._raw("billing_framework"),
-        )
-        self.payment_means = map_unique(columns["payment_means"], str.upper)
-        self._flag_values(
-            self.payment_means,
-            lambda means: means != "" and means not in PAYMENT_MEANS,
-            "PAYMENT_MEANS_INVALID",
-            "payment_means",
-            value=self._raw("payment_means"),
-        )
-        self.ibans = map_unique(columns["supplier_iban"], compact_identifier)
-        self._flag_values(
-            self.ibans,
-            lambda iban: iban != "" and not iban_is_valid(iban),
-            "IBAN_INVALID",
-            "supplier_iban",
-            value=self._raw("supplier_iban"),
-        )
-        for number, _width in self.table.malformed:
-            self.findings.add(number if number else ("row", 0), finding("ROW_MALFORMED", self.lang, None))
 
     def _header_conflicts(
         self, codes: np.ndarray, first_rows: np.ndarray, keys: list[object], groups: list[list[int]]
@@ -386,17 +426,28 @@ class TableValidator:
         first_of_row = first_rows[codes]
         if (first_of_row == np.arange(len(codes))).all():
             return  # one line per invoice: nothing to compare
-        normalised: dict[str, Sequence[object]] = {column: self.columns[column] for column in HEADER_COLUMNS}
-        normalised.update(buyer_siret=self.sirets, invoice_type=self.types, currency=self.currencies)
-        for column in DATE_COLUMNS:
-            normalised[column] = [
-                parsed or raw for parsed, raw in zip(self.dates[column], self.columns[column], strict=True)
-            ]
-        for column in TOTAL_COLUMNS:
-            normalised[column] = [
-                parsed if parsed is not None else raw
-                for parsed, raw in zip(self.numbers[column], self.columns[column], strict=True)
-            ]
+        derived: dict[str, Sequence[object]] = {
+            "buyer_siret": self.sirets,
+            "invoice_type": self.types,
+            "currency": self.currencies,
+        }
+        normalised: dict[str, Sequence[object]] = {}
+        for column in HEADER_COLUMNS:
+            raw = self.columns[column]
+            # Lines are grouped by invoice number, and a column holding one value cannot disagree.
+            if column == "invoice_number" or raw.count(raw[0]) == len(raw):
+                continue
+            if column in DATE_COLUMNS:
+                normalised[column] = [
+                    parsed or text for parsed, text in zip(self.dates[column], raw, strict=True)
+                ]
+            elif column in TOTAL_COLUMNS:
+                normalised[column] = [
+                    parsed if parsed is not None else text
+                    for parsed, text in zip(self.numbers[column], raw, strict=True)
+                ]
+            else:
+                normalised[column] = derived.get(column, raw)
         empty = "(empty)" if self.lang == "en" else "(vide)"
         for column, values in normalised.items():
             value_codes = pd.factorize(np.asarray(values, dtype=object))[0]
@@ -426,14 +477,80 @@ class TableValidator:
         return self._attachments[value]
 
     def _groups(self) -> tuple[np.ndarray, np.ndarray, list[object], list[list[int]]]:
-        """Rows grouped by invoice, in order of first appearance."""
+        """Rows grouped by invoice, in order of first appearance.
+
+        Also numbers each row within its invoice (``self.line_numbers``) and lists the export row
+        numbers of each invoice (``self.group_row_numbers``).
+        """
         codes, _ = pd.factorize(np.asarray(self.keys, dtype=object))
         order = np.argsort(codes, kind="stable")
         counts = np.bincount(codes)
-        first_rows = order[np.concatenate(([0], np.cumsum(counts)[:-1]))]
-        groups = [rows.tolist() for rows in np.split(order, np.cumsum(counts)[:-1])]
+        ends = np.cumsum(counts)
+        starts = ends - counts
+        first_rows = order[starts]
+        line_numbers = np.empty(len(codes), dtype=np.int64)
+        line_numbers[order] = np.arange(1, len(codes) + 1) - np.repeat(starts, counts)
+        self.line_numbers: list[int] = line_numbers.tolist()
+        ordered_rows: list[int] = order.tolist()
+        ordered_numbers = list(map(self.table.row_numbers.__getitem__, ordered_rows))
+        bounds = list(zip(starts.tolist(), ends.tolist(), strict=True))
+        groups = [ordered_rows[start:end] for start, end in bounds]
+        self.group_row_numbers = [ordered_numbers[start:end] for start, end in bounds]
         keys = [self.keys[first] for first in first_rows.tolist()]
+        # An invoice's amounts can be computed when every one of its lines is readable.
+        unreadable = np.bincount(
+            codes, weights=~np.asarray(self.readable_lines, dtype=bool), minlength=len(counts)
+        )
+        self.group_readable: list[bool] = (unreadable == 0).tolist()
         return codes, first_rows, keys, groups
+
+    def _build_lines(self) -> None:
+        """Net amount (§2.8) and ``InvoiceLine`` of every readable row, in one pass over the table.
+
+        ``None`` for a row whose amounts cannot be read. Done in bulk because a loop per invoice
+        costs several times more per line.
+        """
+        numbers, columns = self.numbers, self.columns
+        self.line_nets: list[Decimal | None] = [
+            round_cents(quantity * price - discount if discount else quantity * price)  # type: ignore[operator]
+            if readable
+            else None
+            for readable, quantity, price, discount in zip(
+                self.readable_lines,
+                numbers["quantity"],
+                numbers["unit_price"],
+                numbers["line_discount"],
+                strict=True,
+            )
+        ]
+        self.line_objects: list[InvoiceLine | None] = construct_checked_many(
+            InvoiceLine,
+            (
+                {
+                    "number": number,
+                    "description": description,
+                    "quantity": quantity,
+                    "unit": unit or None,
+                    "unit_price": price,
+                    "discount": discount or ZERO,
+                    "vat_rate": rate,
+                    "net_amount": net,
+                }
+                if net is not None
+                else None
+                for number, description, quantity, unit, price, discount, rate, net in zip(
+                    self.line_numbers,
+                    columns["line_description"],
+                    numbers["quantity"],
+                    columns["line_unit"],
+                    numbers["unit_price"],
+                    numbers["line_discount"],
+                    self.plain_rates,
+                    self.line_nets,
+                    strict=True,
+                )
+            ),
+        )
 
     def run(self) -> list[InvoiceVerdict]:
         """Check every row and return one verdict per invoice, in the order of the export."""
@@ -441,9 +558,17 @@ class TableValidator:
             self._check_columns()
             codes, first_rows, keys, groups = self._groups()
             self._header_conflicts(codes, first_rows, keys, groups)
-            return [self._verdict(key, rows) for key, rows in zip(keys, groups, strict=True)]
+            self._build_lines()
+            return [
+                self._verdict(key, rows, row_numbers, readable)
+                for key, rows, row_numbers, readable in zip(
+                    keys, groups, self.group_row_numbers, self.group_readable, strict=True
+                )
+            ]
 
-    def _verdict(self, key: object, rows: list[int]) -> InvoiceVerdict:
+    def _verdict(
+        self, key: object, rows: list[int], row_numbers: list[int], readable: bool
+    ) -> InvoiceVerdict:
         columns, lang, found = self.columns, self.lang, self.findings
         first = rows[0]
         number = key if isinstance(key, str) else ""
@@ -477,7 +602,7 @@ class TableValidator:
             code, attachment = self._attachment(columns["attachment"][first])
             if code:
                 found.add(key, finding(code, lang, "attachment", value=_shown(columns["attachment"][first])))
-        lines_and_totals = self._amounts(key, rows) if self._amounts_readable(rows) else None
+        lines_and_totals = self._amounts(key, rows) if readable else None
         service_code, engagement, filled_in = self._buyer_rules(key, first)
         all_findings = found.get(key)
         errors = [item for item in all_findings if item.severity == "error"]
@@ -488,7 +613,7 @@ class TableValidator:
             and number
             and not any(item.code in STRUCTURAL_CODES for item in errors)
         ):
-            lines, totals = lines_and_totals
+            lines, breakdown, total_ht, total_vat, total_ttc = lines_and_totals
             invoice = construct_checked(
                 Invoice,
                 {
@@ -511,19 +636,18 @@ class TableValidator:
                     "attachment": attachment,
                     "comment": columns["comment"][first] or None,
                     "lines": lines,
-                    "vat_breakdown": totals.vat_breakdown,
-                    "total_ht": totals.total_ht,
-                    "total_vat": totals.total_vat,
-                    "total_ttc": totals.total_ttc,
+                    "vat_breakdown": breakdown,
+                    "total_ht": total_ht,
+                    "total_vat": total_vat,
+                    "total_ttc": total_ttc,
                     "filled_in": filled_in,
                 },
             )
-        row_numbers = self.table.row_numbers
         return construct_checked(
             InvoiceVerdict,
             {
                 "invoice_number": number,
-                "rows": [row_numbers[row] for row in rows],
+                "rows": row_numbers,
                 "valid": not errors,
                 "errors": errors,
                 "warnings": warnings,
@@ -578,69 +702,41 @@ class TableValidator:
                 )
         return service_code, engagement, filled_in
 
-    def _amounts_readable(self, rows: list[int]) -> bool:
-        readable = self.readable_lines
-        return all(readable[row] for row in rows)
-
-    def _amounts(self, key: object, rows: list[int]) -> tuple[list[InvoiceLine], Totals]:
-        """Compute line nets and totals (§2.8); report given amounts that disagree beyond rounding."""
-        numbers, columns, lang = self.numbers, self.columns, self.lang
-        quantities, prices, rates = numbers["quantity"], numbers["unit_price"], self.plain_rates
-        discounts, given_nets = numbers["line_discount"], numbers["line_net_amount"]
-        descriptions, units = columns["line_description"], columns["line_unit"]
-        lines: list[InvoiceLine] = []
+    def _amounts(
+        self, key: object, rows: list[int]
+    ) -> tuple[list[InvoiceLine], list[VatBreakdown], Decimal, Decimal, Decimal]:
+        """Totals of one invoice from its line nets (§2.8); report given amounts that disagree."""
+        numbers, lang, nets, rates = self.numbers, self.lang, self.line_nets, self.plain_rates
+        objects = self.line_objects
+        lines = cast(list[InvoiceLine], [objects[row] for row in rows])
+        if self.has_given_line_nets:
+            given_nets = numbers["line_net_amount"]
+            for row in rows:
+                given, net = given_nets[row], nets[row]
+                if given is not None and abs(given - net) > CENT:  # type: ignore[operator]
+                    found = finding("AMOUNT_MISMATCH", lang, "line_net_amount", given=given, computed=net)
+                    self.findings.add(key, found)
         bases: dict[Decimal, Decimal] = {}
-        for position, row in enumerate(rows, start=1):
-            quantity, unit_price, rate = quantities[row], prices[row], rates[row]
-            assert quantity is not None and unit_price is not None and rate is not None
-            discount = discounts[row] or ZERO
-            net = round_cents(quantity * unit_price - discount if discount else quantity * unit_price)
-            given = given_nets[row]
-            if given is not None and abs(given - net) > CENT:
-                found = finding("AMOUNT_MISMATCH", lang, "line_net_amount", given=given, computed=net)
-                self.findings.add(key, found)
-            bases[rate] = bases.get(rate, ZERO) + net
-            lines.append(
-                construct_checked(
-                    InvoiceLine,
-                    {
-                        "number": position,
-                        "description": descriptions[row],
-                        "quantity": quantity,
-                        "unit": units[row] or None,
-                        "unit_price": unit_price,
-                        "discount": discount,
-                        "vat_rate": rate,
-                        "net_amount": net,
-                    },
-                )
-            )
-        breakdown = [
-            construct_checked(
-                VatBreakdown, {"rate": rate, "base": base, "vat": round_cents(base * rate / HUNDRED)}
-            )
-            for rate, base in sorted(bases.items())
-        ]
-        total_ht = sum((item.base for item in breakdown), Decimal("0.00"))
-        total_vat = sum((item.vat for item in breakdown), Decimal("0.00"))
-        totals = construct_checked(
-            Totals,
-            {
-                "vat_breakdown": breakdown,
-                "total_ht": total_ht,
-                "total_vat": total_vat,
-                "total_ttc": total_ht + total_vat,
-            },
-        )
-        # ERPs may round per line: allow a cent per line (invoice-rules §5.3).
-        tolerance = CENT * len(rows)
+        for row in rows:
+            rate = rates[row]
+            bases[rate] = bases.get(rate, ZERO) + nets[row]  # type: ignore[index, operator, arg-type]
+        # VAT per rate on that rate's base (§2.8), as ``compute_totals`` does for other callers.
+        breakdown: list[VatBreakdown] = []
+        total_ht = total_vat = ZERO_CENTS
+        for rate, base in sorted(bases.items()):
+            vat = round_cents(base * rate / HUNDRED)
+            breakdown.append(construct_checked(VatBreakdown, {"rate": rate, "base": base, "vat": vat}))
+            total_ht += base
+            total_vat += vat
+        total_ttc = total_ht + total_vat
         first = rows[0]
-        for name, computed in zip(TOTAL_COLUMNS, (total_ht, total_vat, totals.total_ttc), strict=True):
+        for name, computed in zip(TOTAL_COLUMNS, (total_ht, total_vat, total_ttc), strict=True):
             given = numbers[name][first]
-            if given is not None and abs(given - computed) > tolerance:
+            # ERPs may round per line: allow a cent per line (invoice-rules §5.3).
+            if given is not None and abs(given - computed) > CENT * len(rows):
                 self.findings.add(key, finding("AMOUNT_MISMATCH", lang, name, given=given, computed=computed))
-        if totals.total_ttc < 0 and not any(
+        if total_ttc < 0 and not any(
             (numbers[name][row] or ZERO) < 0 for name in SIGNED_COLUMNS for row in rows
         ):
-            self.findings.add(key, finding("AMOUNT_SIGN", lang, "total_ttc", value=totals.total_ttc))
-        return lines, totals
+            self.findings.add(key, finding("AMOUNT_SIGN", lang, "total_ttc", value=total_ttc))
+        return lines, breakdown, total_ht, total_vat, total_ttc

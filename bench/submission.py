@@ -1,0 +1,254 @@
+"""Benchmark: submit 1,000 invoices through ``chorus_submit_invoices`` under a real scheduler.
+
+Run ``.venv/bin/python bench/submission.py [--invoices N] [--latency-ms L] [--pool P]``. It starts the
+sandbox and ``airflow standalone`` (LocalExecutor, pool ``chorus_pro_api`` of P slots) with the
+launcher behind ``make airflow`` (``chorusflow.airflow.local.LocalAirflow``), adds L ms of latency to
+every deposit (``factures/v1/soumettre``), drops an export of N valid invoices into the inbox,
+triggers the DAG through the REST API and waits for the run. Outside the measure: the start of
+Airflow, and a warm-up run of one invoice per pool slot (workers started, ledger created).
+``--env NAME=VALUE`` passes a setting to Airflow and its tasks (``CHORUSFLOW_POOL_SIZE=2`` makes the
+plan cut 4 batches while the pool keeps its slots); ``--keep`` keeps the folder with the logs.
+
+Prints the wall time of the DAG run (its ``start_date`` → ``end_date``), the submit phase (first
+``submit`` task start → last ``submit`` task end), the API limit (N × latency ÷ pool) and their
+ratios. ``dag.test()`` would run the tasks one at a time, hence the real scheduler. Results:
+docs/performance.md ("Submission").
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from chorusflow.airflow.local import LocalAirflow, free_port
+
+DAG_ID = "chorus_submit_invoices"
+DEPOSIT_PATH = "/cpro/factures/v1/soumettre"
+BUYER_SIRET = "21990001600011"  # Commune de Démoville: requires no service code nor engagement
+HEADER = [
+    "invoice_number",
+    "invoice_type",
+    "issue_date",
+    "due_date",
+    "delivery_date",
+    "buyer_siret",
+    "buyer_name",
+    "line_description",
+    "quantity",
+    "line_unit",
+    "unit_price",
+    "vat_rate",
+]
+# The DAG's hourly schedule would start a run of its own on unpause and take the export: 29 February
+# gives no run before 2028, so the measured run is the one triggered here.
+NO_SCHEDULED_RUN = "0 0 29 2 *"
+DEPOSIT_LOG = re.compile(r"POST /cpro/factures/v1/soumettre -> \d+ \((\d+) ms\)")
+START_TIMEOUT = 300.0
+RUN_TIMEOUT = 300.0
+
+
+class BenchAirflow(LocalAirflow):
+    """``LocalAirflow`` whose sandbox can run without a state file.
+
+    The sandbox rewrites its whole state file after every deposit, so with a file each of 1,000
+    deposits costs more than the one before (100 → 300 ms here): that measures the sandbox, not the
+    pipeline, and the real Chorus Pro has no such cost. ``--sandbox-state`` keeps the file.
+    """
+
+    def __init__(self, *args: Any, sandbox_state: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sandbox_state = sandbox_state
+
+    def _spawn(self, command: list[str], **kwargs: Any) -> Any:
+        if not self.sandbox_state and "sandbox" in command[1:2] and "--state" in command:
+            at = command.index("--state")
+            command = command[:at] + command[at + 2 :]
+        return super()._spawn(command, **kwargs)
+
+
+def write_export(path: Path, invoices: int, prefix: str = "BENCH") -> None:
+    """An export of ``invoices`` valid one-line invoices to the Commune (sample-export.csv's format)."""
+    issue = date.today() - timedelta(days=2)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(HEADER)
+        for index in range(1, invoices + 1):
+            writer.writerow(
+                [
+                    f"{prefix}-{index:05d}",
+                    "FACTURE",
+                    issue.isoformat(),
+                    (issue + timedelta(days=30)).isoformat(),
+                    issue.isoformat(),
+                    BUYER_SIRET,
+                    "Commune de Démoville",
+                    f"Entretien éclairage public, intervention {index}",
+                    "1",
+                    "forfait",
+                    f"{100 + index % 900},{index % 100:02d}",
+                    "20",
+                ]
+            )
+
+
+def api_json(local: LocalAirflow, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """A REST API answer's JSON, after checking its status."""
+    response = local.api(method, path, body)
+    if not response.ok:
+        raise RuntimeError(f"{method} {path}: HTTP {response.status_code} {response.text[:300]}")
+    return response.json() if response.content else None
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO date-time of the REST API (``Z`` or an offset)."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def wait_for_run(local: LocalAirflow, run_id: str, timeout: float = RUN_TIMEOUT) -> dict[str, Any]:
+    """Poll the DAG run until it finishes; return it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run: dict[str, Any] = api_json(local, "GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}")
+        if run["state"] in ("success", "failed"):
+            return run
+        time.sleep(1)
+    raise TimeoutError(f"run {run_id} did not finish within {timeout:.0f} s")
+
+
+def measure(local: LocalAirflow, export: Path, latency_ms: int) -> dict[str, Any]:
+    """Warm up, set the latency, drop the export, run the DAG; the figures of the run."""
+    sandbox = local.sandbox_url
+    requests.post(
+        f"{sandbox}/sandbox/faults", json={"latency_ms": {DEPOSIT_PATH: latency_ms}}, timeout=10
+    ).raise_for_status()
+    api_json(local, "PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": False})
+    # A warm-up run of one invoice per pool slot: a long-running deployment has its LocalExecutor
+    # workers started and its ledger created; a fresh one pays that (5-6 s per late worker here)
+    # during its first run, which is start-up, not throughput. Its calls are left out of the counts.
+    write_export(local.inbox / "warm-up.csv", local.pool_size, prefix="WARMUP")
+    warm_up = api_json(local, "POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"logical_date": None, "conf": {}})
+    wait_for_run(local, warm_up["dag_run_id"])
+    stats_before = requests.get(f"{sandbox}/sandbox/stats", timeout=10).json()
+    target = local.inbox / export.name
+    target.write_bytes(export.read_bytes())
+    run = api_json(local, "POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"logical_date": None, "conf": {}})
+    run = wait_for_run(local, run["dag_run_id"])
+    instances = api_json(
+        local, "GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{run['dag_run_id']}/taskInstances?limit=1000"
+    )["task_instances"]
+    submits = [ti for ti in instances if ti["task_id"] == "submit" and ti["start_date"] and ti["end_date"]]
+    by_task = {ti["task_id"]: ti for ti in instances if ti["task_id"] != "submit"}
+    received = requests.get(f"{sandbox}/sandbox/invoices", timeout=30).json()
+    counts = Counter(
+        invoice["number"] for invoice in received["invoices"] if invoice["number"].startswith("BENCH")
+    )
+    stats = requests.get(f"{sandbox}/sandbox/stats", timeout=10).json()
+    deposit_calls = stats["calls"].get(DEPOSIT_PATH, 0) - stats_before["calls"].get(DEPOSIT_PATH, 0)
+    durations = sorted(float(ti["duration"] or 0) for ti in submits)
+    return {
+        "state": run["state"],
+        "wall": (parse_time(run["end_date"]) - parse_time(run["start_date"])).total_seconds(),
+        "submit_phase": (
+            max(parse_time(ti["end_date"]) for ti in submits)
+            - min(parse_time(ti["start_date"]) for ti in submits)
+        ).total_seconds()
+        if submits
+        else 0.0,
+        "batches": len(submits),
+        "batch_durations": durations,
+        "task_durations": {name: float(ti["duration"] or 0) for name, ti in by_task.items()},
+        "deposited": len(counts),
+        "deposited_twice": sum(1 for count in counts.values() if count > 1),
+        "deposit_calls": deposit_calls,
+        "calls": stats["total"] - stats_before["total"],
+        "states": Counter(ti["state"] for ti in instances),
+    }
+
+
+def report(figures: dict[str, Any], invoices: int, latency_ms: int, pool: int, log_path: Path) -> None:
+    """Print the figures of the measured run."""
+    limit = invoices * latency_ms / 1000 / pool
+    durations = figures["batch_durations"] or [0.0]
+    lines = [
+        ("invoices", f"{invoices} ({figures['deposited']} deposited, {figures['deposited_twice']} twice)"),
+        ("API calls", f"{figures['deposit_calls']} deposits, {figures['calls']} in all (tokens, lookups)"),
+        ("latency", f"{latency_ms} ms added to each deposit"),
+        ("pool", str(pool)),
+        ("run state", f"{figures['state']} {dict(figures['states'])}"),
+        ("wall time", f"{figures['wall']:.1f} s (DAG run start → end)"),
+        ("API limit", f"{limit:.1f} s (invoices × latency ÷ pool)"),
+        ("ratio", f"{figures['wall'] / limit:.2f} x"),
+        ("submit phase", f"{figures['submit_phase']:.1f} s (ratio {figures['submit_phase'] / limit:.2f} x)"),
+        ("batches", f"{figures['batches']}, {durations[0]:.1f}–{durations[-1]:.1f} s each"),
+        ("other tasks", ", ".join(f"{name} {sec:.1f} s" for name, sec in figures["task_durations"].items())),
+    ]
+    deposit_ms = [
+        int(ms) for ms in DEPOSIT_LOG.findall(log_path.read_text(encoding="utf-8", errors="replace"))
+    ]
+    if deposit_ms:
+        median, mean = statistics.median(deposit_ms), statistics.mean(deposit_ms)
+        lines.append(("deposit calls", f"{median:.0f} ms median, {mean:.0f} ms mean in the sandbox"))
+    for name, value in lines:
+        print(f"{name + ':':<15}{value}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start Airflow and the sandbox, run the DAG once, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invoices", type=int, default=1000)
+    parser.add_argument("--latency-ms", type=int, default=100)
+    parser.add_argument("--pool", type=int, default=4)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs) afterwards")
+    parser.add_argument("--sandbox-state", action="store_true", help="let the sandbox keep its state file")
+    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for Airflow and its tasks")
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="chorusflow-bench-submit-"))
+    export = folder / "bench-export.csv"
+    write_export(export, args.invoices)
+    home = folder / "home"
+    home.mkdir()
+    log_path = folder / "airflow-local.log"
+    print(f"starting the sandbox and airflow standalone (log: {log_path}) …", flush=True)
+    with log_path.open("a", encoding="utf-8") as log:
+        local = BenchAirflow(
+            home,
+            sandbox_state=args.sandbox_state,
+            port=free_port(),
+            sandbox_port=free_port(),
+            pool_size=args.pool,
+            extra_env={
+                "CHORUSFLOW_SUBMIT_RETRY_DELAY": "1",
+                "CHORUSFLOW_SUBMIT_SCHEDULE": NO_SCHEDULED_RUN,
+                **dict(item.split("=", 1) for item in args.env),
+            },
+            log=log,
+        )
+        try:
+            started = time.monotonic()
+            local.start(timeout=START_TIMEOUT)
+            print(f"started in {time.monotonic() - started:.0f} s; running {DAG_ID} …", flush=True)
+            figures = measure(local, export, args.latency_ms)
+        finally:
+            local.stop()
+    report(figures, args.invoices, args.latency_ms, args.pool, log_path)
+    if args.keep:
+        print(f"kept: {folder}")
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0 if figures["state"] == "success" and figures["deposited"] == args.invoices else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
