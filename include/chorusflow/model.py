@@ -49,7 +49,7 @@ def construct_checked(model: type[Model], values: dict[str, Any]) -> Model:
     """
     instance = model.__new__(model)
     _set_attribute(instance, "__dict__", values)
-    _set_attribute(instance, "__pydantic_fields_set__", _all_fields(model))
+    _set_attribute(instance, "__pydantic_fields_set__", _ALL_FIELDS.get(model) or _all_fields(model))
     _set_attribute(instance, "__pydantic_extra__", None)
     _set_attribute(instance, "__pydantic_private__", None)
     return instance

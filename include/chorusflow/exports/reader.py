@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,7 +144,7 @@ def _choose_mapping(headers: list[str], mapping: Path | None) -> tuple[ColumnMat
 def _parse(text: str, separator: str, width: int, invoice_position: int | None) -> tuple[pd.DataFrame, list]:
     options: dict = {
         "sep": separator,
-        "dtype": str,
+        "dtype": object,  # plain Python strings: the same texts as ``str``, without building a string array
         "keep_default_na": False,
         "na_filter": False,
         "skip_blank_lines": True,
@@ -208,15 +209,18 @@ def read_export(path: Path, *, mapping: Path | None = None) -> ExportTable:
     # Blank lines and the header repeated inside the file (concatenated exports) are not invoice lines.
     header_number = headers[match.positions["invoice_number"]].strip()
     numbers = columns["invoice_number"]
-    keep = [
-        index
-        for index, number in enumerate(numbers)
-        if number != header_number and (number or any(columns[name][index] for name in CANONICAL_COLUMNS))
-    ]
+    if "" not in numbers and header_number not in numbers:
+        keep: Sequence[int] = range(len(numbers))  # the usual case, decided at C speed
+    else:
+        keep = [
+            index
+            for index, number in enumerate(numbers)
+            if number != header_number and (number or any(columns[name][index] for name in CANONICAL_COLUMNS))
+        ]
     if len(keep) < len(numbers):
         columns = {name: [values[index] for index in keep] for name, values in columns.items()}
     # Data record N sits after the header: number it N + 2, as a spreadsheet shows it.
-    row_numbers = [index + 2 for index in keep]
+    row_numbers = [index + 2 for index in keep] if isinstance(keep, list) else list(range(2, len(keep) + 2))
     if not row_numbers:
         raise ExportReadError("EXPORT_EMPTY")
     return ExportTable(
