@@ -48,6 +48,7 @@ from chorusflow.chorus.models import (
     SupplierInvoiceRow,
     VatLine,
 )
+from chorusflow.crashpoints import crashpoint
 from chorusflow.ledger import AttemptOutcome, Claim, ClaimOwner, Ledger
 from chorusflow.model import Invoice
 
@@ -289,9 +290,11 @@ class Submitter:
         return result
 
     def _submit_claimed(self, claim: Claim) -> InvoiceOutcome:
+        crashpoint("submission.after_claim")
         attempt_id = self.ledger.start_attempt(claim, self.owner)
         try:
             if claim.previous_outcome_unknown:
+                crashpoint("submission.before_reconcile")
                 existing = self.client.find_invoice_by_number(claim.invoice_number)
                 if existing is not None:
                     return self._adopt(claim, attempt_id, existing)
@@ -305,7 +308,9 @@ class Submitter:
             if attachment is not None:
                 attachment_id = self.client.upload_attachment(*attachment, "application/pdf")
             request = build_submit_request(invoice, self.supplier_structure_id, attachment_id)
+            crashpoint("submission.before_call")
             answer = self.client.submit_invoice(request)
+            crashpoint("submission.after_answer")
         except DuplicateInvoiceError as error:
             return self._reconcile_duplicate(claim, attempt_id, error)
         except FunctionalError as error:
@@ -316,6 +321,7 @@ class Submitter:
         self.ledger.mark_submitted(
             claim.invoice_id, identifiant, status=answer.status or "DEPOSEE", owner=self.owner
         )
+        crashpoint("submission.after_record")
         self.ledger.finish_attempt(attempt_id, AttemptOutcome.SUCCEEDED)
         return InvoiceOutcome(claim.invoice_number, Result.SUBMITTED, identifiant_facture_cpp=identifiant)
 

@@ -9,8 +9,11 @@ model, call ``_request`` and parse the answer. One client may be shared by sever
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
+import os
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -84,7 +87,7 @@ from chorusflow.chorus.models import (
     SupplierStructure,
     SupplierStructuresAnswer,
 )
-from chorusflow.chorus.ratelimit import RateLimiter
+from chorusflow.chorus.ratelimit import RateLimiter, SharedRateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +95,11 @@ JSON_CONTENT_TYPE = "application/json;charset=utf-8"
 MAX_PAGES = 1000  # a safety net: no real search of a supplier has that many pages
 MAX_CONNECT_TIMEOUT = 10.0
 FIRST_FUNCTIONAL_CODE = 20000  # below, a codeRetour merely echoes the HTTP status (400, 401...)
+#: Requests per second for the whole machine, shared by every process (see ``SharedRateLimiter``).
+SHARED_RATE_ENV = "CHORUSFLOW_API_RATE_LIMIT"
+#: How many times one call is sent again after HTTP 429 (never processed) before RateLimitedError.
+RATE_LIMIT_RETRIES_ENV = "CHORUSFLOW_API_429_RETRIES"
+MAX_429_WAIT_SECONDS = 60.0  # total wait for one call, whatever Retry-After says
 
 
 class Operation:
@@ -138,6 +146,8 @@ class ChorusProClient:
         self._rate_limiter = (
             RateLimiter(config.rate_limit_per_second) if config.rate_limit_per_second else None
         )
+        self._shared_limiter = _shared_limiter(config.base_url)
+        self._rate_limit_retries = max(0, int(os.environ.get(RATE_LIMIT_RETRIES_ENV) or 0))
         self._token_lock = threading.Lock()
         self._token: str | None = None
         self._token_refresh_at = 0.0
@@ -428,9 +438,39 @@ class ChorusProClient:
         *,
         reaches_api: bool,
     ) -> tuple[requests.Response, float]:
-        """Pace, send and read one HTTP request; map transport failures to typed errors."""
+        """Pace, send and read one HTTP request; map transport failures to typed errors.
+
+        An HTTP 429 was not processed, so the same request is sent again after ``Retry-After`` (or a
+        short backoff), at most ``CHORUSFLOW_API_429_RETRIES`` times; the last 429 is returned.
+        """
+        waited = 0.0
+        for resend in range(self._rate_limit_retries + 1):
+            response, elapsed = self._send_once(operation, url, data, headers, reaches_api=reaches_api)
+            if response.status_code != 429 or resend == self._rate_limit_retries:
+                break
+            pause = _retry_after(response)
+            pause = min(pause if pause is not None else 0.25 * 2**resend, 10.0) + random.uniform(0, 0.1)
+            if waited + pause > MAX_429_WAIT_SECONDS:
+                break
+            _log_call(operation, 429, None, elapsed, f"rate limited, sending again in {pause:.1f} s")
+            time.sleep(pause)
+            waited += pause
+        return response, elapsed
+
+    def _send_once(
+        self,
+        operation: str,
+        url: str,
+        data: bytes | dict[str, str],
+        headers: dict[str, str],
+        *,
+        reaches_api: bool,
+    ) -> tuple[requests.Response, float]:
+        """Pace, send and read one HTTP request once."""
         if self._rate_limiter is not None:
             self._rate_limiter.acquire()
+        if self._shared_limiter is not None:
+            self._shared_limiter.acquire()
         started = time.monotonic()
         try:
             response = self._session.post(
@@ -627,6 +667,17 @@ class ChorusProClient:
                 return
             previous = rows
         logger.warning("%s: stopped after %d pages", operation, MAX_PAGES)
+
+
+def _shared_limiter(base_url: str) -> SharedRateLimiter | None:
+    """The machine-wide limiter when ``CHORUSFLOW_API_RATE_LIMIT`` is set (one lock file per API)."""
+    raw = os.environ.get(SHARED_RATE_ENV, "").strip()
+    if not raw:
+        return None
+    from chorusflow.config import chorusflow_home
+
+    key = hashlib.sha256(base_url.encode("utf-8")).hexdigest()[:16]
+    return SharedRateLimiter(float(raw), chorusflow_home() / "ratelimit" / f"{key}.slot")
 
 
 def _functional_error(

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
 
 from chorusflow.config import language
+from chorusflow.crashpoints import crashpoint
 from chorusflow.ledger.engine import WRITE_OPTION, create_ledger_engine
 from chorusflow.ledger.migrate import current_revision, upgrade_to_head
 from chorusflow.ledger.models import (
@@ -134,6 +135,7 @@ class Ledger:
             connection.execution_options(**{WRITE_OPTION: True})
             with connection.begin():
                 yield connection
+                crashpoint("ledger.before_commit")  # reliability suite: die inside the transaction
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:

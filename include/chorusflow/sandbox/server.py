@@ -62,6 +62,7 @@ class Sandbox:
         self.faults = Faults()
         self.random = random.Random()
         self.tokens: dict[str, float] = {}
+        self.issued_tokens: list[str] = []  # every token ever issued, for GET /sandbox/tokens (tests)
         self.request_times: deque[float] = deque()
         self.calls: Counter[str] = Counter()
         self.statuses: dict[str, Counter[str]] = {}
@@ -132,6 +133,7 @@ class Sandbox:
             self.faults = Faults()
             self.random = random.Random()
             self.tokens.clear()
+            self.issued_tokens.clear()
             self.request_times.clear()
             self.calls.clear()
             self.statuses.clear()
@@ -168,6 +170,7 @@ class Sandbox:
             now = time.time()
             self.tokens = {t: exp for t, exp in self.tokens.items() if exp > now}
             self.tokens[token] = now + lifetime
+            self.issued_tokens.append(token)
         answer = {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "scope": "openid"}
         return 200, answer, {"Cache-Control": "no-store"}
 
@@ -267,6 +270,9 @@ class Sandbox:
                         {"error": "invalid faults", "details": json.loads(error.json(include_url=False))},
                         {},
                     )
+            if (method, path) == ("GET", "/sandbox/tokens"):
+                # Test-only: lets the reliability suite search logs for every token ever issued.
+                return 200, {"tokens": list(self.issued_tokens)}, {}
             if (method, path) == ("GET", "/sandbox/stats"):
                 return 200, self.stats(), {}
             if (method, path) == ("POST", "/sandbox/reset"):
@@ -419,7 +425,9 @@ class _Handler(BaseHTTPRequestHandler):
         if sandbox.over_quota():
             return 429, {"codeRetour": 429, "libelle": "Quota de requêtes dépassé"}, {"Retry-After": "1"}
         latency = rate_for(faults.latency_ms, path)
-        if latency > 0:
+        if latency > 0 and (
+            not _has_rate(faults.latency_rate, path) or sandbox.roll(faults.latency_rate, path)
+        ):
             time.sleep(latency / 1000.0)
         if sandbox.roll(faults.error_rate, path):
             status = faults.error_status
@@ -447,6 +455,9 @@ class _Handler(BaseHTTPRequestHandler):
             return 404, {"codeRetour": 404, "libelle": f"API non trouvée : {path}"}, {}
         if sandbox.roll(faults.commit_then_drop_rate, path):
             raise _Dropped()
+        answer_delay = rate_for(faults.answer_delay_ms, path)
+        if answer_delay > 0:
+            time.sleep(answer_delay / 1000.0)  # committed; the client waits (or dies) before the answer
         return reply
 
     def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
@@ -456,8 +467,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         for name, value in headers.items():
             self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client went away (timed out or was killed): nothing to tell
+
+
+def _has_rate(mapping: dict[str, float], path: str) -> bool:
+    """Whether a per-endpoint probability map says anything about ``path``."""
+    return path in mapping or "*" in mapping
 
 
 def _requested_page(raw_body: bytes) -> int | None:
@@ -587,6 +606,7 @@ class SandboxServer:
             self._thread = None
         httpd.close_all_connections()
         httpd.server_close()
+        self.sandbox.store.flush()
 
     def __enter__(self) -> SandboxServer:
         return self.start()

@@ -39,6 +39,14 @@ class Faults(BaseModel):
     error_rate: dict[str, float] = Field(default_factory=dict, description="path or '*' -> probability 0..1")
     error_status: int = Field(500, ge=400, le=599)
     latency_ms: dict[str, float] = Field(default_factory=dict, description="path or '*' -> added delay")
+    latency_rate: dict[str, float] = Field(
+        default_factory=dict,
+        description="path or '*' -> probability that latency_ms applies to a call (unset: every call)",
+    )
+    answer_delay_ms: dict[str, float] = Field(
+        default_factory=dict,
+        description="path or '*' -> delay after the operation ran (committed), before the answer is sent",
+    )
     quota_per_second: float | None = Field(None, gt=0, description="requests per second before HTTP 429")
     token_lifetime_seconds: int = Field(3600, ge=1)
     commit_then_drop_rate: dict[str, float] = Field(default_factory=dict)

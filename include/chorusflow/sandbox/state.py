@@ -1,7 +1,10 @@
 """The sandbox's mutable state (invoices, flux, attachments, counters) and its persistence.
 
 One re-entrant lock guards everything; every mutation is followed by ``save()``, which writes the
-state file atomically (temporary file + ``os.replace``) when one is configured.
+state file atomically (temporary file + ``os.replace``) when one is configured. The whole state is
+rewritten each time, so writes are coalesced: at most one every ``MIN_SECONDS_BETWEEN_WRITES``, the
+last change always written by a timer, and ``flush()`` (called by ``SandboxServer.stop()``) writes
+what is pending at once. Thousands of invoices would otherwise cost one multi-MB write per call.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +21,7 @@ FIRST_INVOICE_ID = 7_200_001
 FIRST_ATTACHMENT_ID = 910_001
 FIRST_HISTORY_ID = 55_000_001
 STATE_VERSION = 1
+MIN_SECONDS_BETWEEN_WRITES = 0.5
 
 
 def _empty_state() -> dict[str, Any]:
@@ -41,6 +46,8 @@ class StateStore:
     def __init__(self, path: Path | None = None) -> None:
         self.lock = threading.RLock()
         self.path = path
+        self._last_write = 0.0
+        self._pending: threading.Timer | None = None
         self.data: dict[str, Any] = _empty_state()
         if path is not None and path.exists() and path.stat().st_size > 0:
             loaded = json.loads(path.read_text(encoding="utf-8"))
@@ -87,10 +94,34 @@ class StateStore:
             self.save()
 
     def save(self) -> None:
-        """Write the state file atomically, if one is configured."""
+        """Write the state file now, or within ``MIN_SECONDS_BETWEEN_WRITES`` when it was just written."""
         if self.path is None:
             return
         with self.lock:
+            if self._pending is not None:
+                return  # a timer already writes the latest state
+            wait = self._last_write + MIN_SECONDS_BETWEEN_WRITES - time.monotonic()
+            if wait <= 0:
+                self._write()
+                return
+            self._pending = threading.Timer(wait, self.flush)
+            self._pending.daemon = True
+            self._pending.start()
+
+    def flush(self) -> None:
+        """Write any change not written yet (at once)."""
+        with self.lock:
+            if self._pending is not None:
+                self._pending.cancel()
+                self._pending = None
+                self._write()
+
+    def _write(self) -> None:
+        """Write the state file atomically."""
+        if self.path is None:
+            return
+        with self.lock:
+            self._last_write = time.monotonic()
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
             try:
