@@ -170,7 +170,11 @@ def test_http_500_is_a_retryable_server_error(client: ChorusProClient, admin: Sa
     assert caught.value.http_status == 500
 
 
-def test_http_429_is_rate_limited_with_retry_after(client: ChorusProClient, admin: SandboxAdmin) -> None:
+def test_http_429_is_rate_limited_with_retry_after(
+    connection: dict[str, Any], admin: SandboxAdmin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHORUSFLOW_API_429_RETRIES", "0")  # raise at the first 429
+    client = ChorusProClient(ChorusProConfig.from_connection(connection))
     client.list_supplier_structures()  # token first, so the quota only sees API calls
     admin.set_faults(quota_per_second=2)
     with pytest.raises(RateLimitedError) as caught:
@@ -178,6 +182,14 @@ def test_http_429_is_rate_limited_with_retry_after(client: ChorusProClient, admi
             client.list_supplier_structures()
     assert caught.value.retryable and not caught.value.outcome_unknown
     assert caught.value.retry_after == 1.0
+
+
+def test_http_429_is_sent_again_by_default(client: ChorusProClient, admin: SandboxAdmin) -> None:
+    client.list_supplier_structures()
+    admin.set_faults(quota_per_second=2)
+    for _ in range(6):
+        client.list_supplier_structures()  # no RateLimitedError: each 429 waits and is sent again
+    assert admin.stats()["by_status"].get("429", 0) > 0, "the quota must have answered 429"
 
 
 def test_read_timeout_leaves_the_outcome_unknown_and_reconciliation_finds_it(

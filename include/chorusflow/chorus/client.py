@@ -99,6 +99,7 @@ FIRST_FUNCTIONAL_CODE = 20000  # below, a codeRetour merely echoes the HTTP stat
 SHARED_RATE_ENV = "CHORUSFLOW_API_RATE_LIMIT"
 #: How many times one call is sent again after HTTP 429 (never processed) before RateLimitedError.
 RATE_LIMIT_RETRIES_ENV = "CHORUSFLOW_API_429_RETRIES"
+DEFAULT_RATE_LIMIT_RETRIES = 5  # a 429 was not processed: sending it again is safe
 MAX_429_WAIT_SECONDS = 60.0  # total wait for one call, whatever Retry-After says
 
 
@@ -147,7 +148,9 @@ class ChorusProClient:
             RateLimiter(config.rate_limit_per_second) if config.rate_limit_per_second else None
         )
         self._shared_limiter = _shared_limiter(config.base_url)
-        self._rate_limit_retries = max(0, int(os.environ.get(RATE_LIMIT_RETRIES_ENV) or 0))
+        self._rate_limit_retries = max(
+            0, int(os.environ.get(RATE_LIMIT_RETRIES_ENV) or DEFAULT_RATE_LIMIT_RETRIES)
+        )
         self._token_lock = threading.Lock()
         self._token: str | None = None
         self._token_refresh_at = 0.0
