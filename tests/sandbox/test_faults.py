@@ -131,6 +131,10 @@ def test_logs_never_contain_secrets(api: RawChorusApi, caplog: pytest.LogCapture
     caplog.set_level("INFO", logger="chorusflow.sandbox")
     token = api.token()
     api.call(SOUMETTRE, soumettre_body("LOG-1"))
+    # The server thread logs once the answer is sent: give it a moment to do so.
+    deadline = time.monotonic() + 5
+    while "/cpro/factures/v1/soumettre -> 200" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.01)
     text = caplog.text
     assert "/cpro/factures/v1/soumettre -> 200" in text
     assert token not in text and api.account not in text and "sandbox-client-secret" not in text
