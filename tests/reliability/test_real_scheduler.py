@@ -31,10 +31,17 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from chorusflow.airflow.local import LocalAirflow, free_port
+from chorusflow.airflow.local import LocalAirflow
 from chorusflow.sandbox import SandboxCredentials
 from tests.conftest import REPO_ROOT
-from tests.fixtures.local_airflow import check, sandbox_admin_of, tail, task_instances, trigger
+from tests.fixtures.local_airflow import (
+    check,
+    running_local_airflow,
+    sandbox_admin_of,
+    tail,
+    task_instances,
+    trigger,
+)
 from tests.fixtures.sandbox import SandboxAdmin
 from tests.reliability.support import check_exactly_once, invoice_numbers, summary_line, write_export
 
@@ -42,7 +49,6 @@ SUBMIT_DAG = "chorus_submit_invoices"
 SYNC_DAG = "chorus_sync_statuses"
 SOUMETTRE = "/cpro/factures/v1/soumettre"
 SAMPLE_EXPORT = REPO_ROOT / "examples" / "sample-export.csv"
-START_TIMEOUT = 300.0
 RATE_SHARE_OF_QUOTA = 0.95  # the shared pacing, a little under the quota: timers are not exact
 
 
@@ -75,37 +81,17 @@ def started_airflow(
 ) -> Any:
     """A :class:`LocalAirflow` on free ports paced for ``quota`` requests per second."""
 
-    @contextmanager
-    def running() -> Iterator[LocalAirflow]:
-        home.mkdir(parents=True, exist_ok=True)
-        log_path = home / "airflow-local.log"
-        with log_path.open("a", encoding="utf-8") as log:
-            local = LocalAirflow(
-                home,
-                port=free_port(),
-                sandbox_port=free_port(),
-                pool_size=pool_size,
-                extra_env={
-                    "AIRFLOW__CORE__PARALLELISM": str(pool_size + 2),
-                    "CHORUSFLOW_SUBMIT_RETRIES": "6",
-                    "CHORUSFLOW_SUBMIT_RETRY_DELAY": "1",
-                    "CHORUSFLOW_SYNC_PAGE_RETRY_DELAY": "0",
-                    "CHORUSFLOW_API_RATE_LIMIT": f"{quota * RATE_SHARE_OF_QUOTA:g}",
-                    "CHORUSFLOW_API_429_RETRIES": "5",
-                    **(extra_env or {}),
-                },
-                log=log,
-            )
-            try:
-                local.start(timeout=START_TIMEOUT)
-            except (RuntimeError, TimeoutError) as error:
-                pytest.fail(f"{error}\n--- end of {log_path} ---\n{tail(log_path)}")
-            try:
-                yield local
-            finally:
-                local.stop()
-
-    return running()
+    return running_local_airflow(
+        home,
+        {
+            "AIRFLOW__CORE__PARALLELISM": str(pool_size + 2),
+            "CHORUSFLOW_SYNC_PAGE_RETRY_DELAY": "0",
+            "CHORUSFLOW_API_RATE_LIMIT": f"{quota * RATE_SHARE_OF_QUOTA:g}",
+            "CHORUSFLOW_API_429_RETRIES": "5",
+            **(extra_env or {}),
+        },
+        pool_size=pool_size,
+    )
 
 
 def wait_for(local: LocalAirflow, dag_id: str, run_id: str, timeout: float) -> str:
