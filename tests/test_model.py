@@ -9,7 +9,8 @@ from pathlib import Path
 from chorusflow.config import SupplierIdentity
 from chorusflow.model import Invoice, InvoiceLine, compute_totals, line_net_amount, round_cents
 from chorusflow.rules import validate_export
-from tests.rules.builders import row, write_export
+from chorusflow.testing.exports import write_export
+from tests.rules.builders import row
 
 
 def test_half_up_rounding() -> None:
@@ -57,6 +58,26 @@ def test_json_round_trip_of_a_built_invoice(tmp_path: Path) -> None:
     assert again == invoice
     assert dumped["total_ttc"] == "285.59" and dumped["attachment"] == str((tmp_path / "f.pdf").resolve())
     assert again.lines[1].net_amount == Decimal("43.21")
+    # Lines and VAT lines are tuples in memory but objects in JSON, keyed as the fields.
+    assert dumped["lines"][1] == {
+        "number": 2,
+        "description": "Isolation",
+        "quantity": "3.5",
+        "unit": None,
+        "unit_price": "12.345",
+        "discount": "0",
+        "vat_rate": "5.5",
+        "net_amount": "43.21",
+    }
+    assert dumped["vat_breakdown"][0] == {"rate": "5.5", "base": "43.21", "vat": "2.38"}
+    assert isinstance(again.lines[0], InvoiceLine) and again.vat_breakdown == invoice.vat_breakdown
+    broken = {**dumped, "lines": [{**dumped["lines"][0], "quantity": "beaucoup"}]}
+    try:
+        Invoice.model_validate(broken)
+    except ValueError as error:
+        assert "lines.0.quantity" in str(error)
+    else:  # pragma: no cover
+        raise AssertionError("a line read back from JSON must be validated")
 
 
 def test_invoice_model_validates_its_fields() -> None:
@@ -65,7 +86,9 @@ def test_invoice_model_validates_its_fields() -> None:
         number=1,
         description="x",
         quantity=Decimal(1),
+        unit=None,
         unit_price=Decimal(1),
+        discount=Decimal(0),
         vat_rate=Decimal(20),
         net_amount=Decimal("1.00"),
     )

@@ -39,7 +39,6 @@ from chorusflow.model import (
     InvoiceLine,
     VatBreakdown,
     construct_checked,
-    construct_checked_many,
     plain_rate,
     round_cents,
 )
@@ -117,6 +116,10 @@ STRUCTURAL_CODES = frozenset(
         "INVOICE_NUMBER_FORMAT",
     }
 )
+
+
+# ``sum(amounts, start)`` typed for amounts: mapped over slices, it adds each run of amounts at C speed.
+_decimal_sum = cast(Callable[[Iterable[Decimal], Decimal], Decimal], sum)
 
 
 def _holds_none(values: Iterable[object]) -> bool:
@@ -219,6 +222,9 @@ class TableValidator:
         self.findings = _Collector()
         self._buyers: dict[str, BuyerRecord | None | DirectoryUnavailableError] = {}
         self._attachments: dict[str, tuple[str | None, Path | None]] = {}
+        self._buyer_outcomes: dict[
+            tuple[str, str, str], tuple[str | None, str | None, dict[str, str], list[Finding]]
+        ] = {}
         self._distinct: dict[int, Collection[Any]] = {}  # distinct values per column list, by id()
         self._longest: dict[int, int] = {}  # longest text per column list, by id()
         row_numbers = table.row_numbers
@@ -345,6 +351,12 @@ class TableValidator:
         )
         plain_rates = {text: _plain_rate_or_none(rate) for text, rate in rates.items()}
         self.plain_rates = list(map(plain_rates.__getitem__, columns["vat_rate"]))
+        # Rates in increasing order (a breakdown lists them so); an unreadable rate ranks -1.
+        self.rate_ranks: dict[Decimal | None, int] = {
+            rate: rank
+            for rank, rate in enumerate(sorted(set(plain_rates.values()) - {None}))  # type: ignore[type-var]
+        }
+        self.rate_ranks[None] = -1
         self.has_given_line_nets = any(net is not None for net in number_tables["line_net_amount"].values())
         self.has_given_totals = {
             name: any(total is not None for total in number_tables[name].values()) for name in TOTAL_COLUMNS
@@ -458,48 +470,57 @@ class TableValidator:
             )
         ]
 
-    def _header_conflicts(
-        self, codes: np.ndarray, first_rows: np.ndarray, keys: list[object], groups: list[list[int]]
-    ) -> None:
-        """HEADER_CONFLICT when the lines of one invoice disagree on a header field (compared normalised)."""
-        first_of_row = first_rows[codes]
-        if (first_of_row == np.arange(len(codes))).all():
+    def _header_conflicts(self, codes: np.ndarray, keys: list[object], groups: list[list[int]]) -> None:
+        """HEADER_CONFLICT when the lines of one invoice disagree on a header field (compared normalised).
+
+        Neighbouring lines of the same invoice are compared as exported text first: identical texts
+        cannot disagree, so only the invoices whose texts differ are compared normalised.
+        """
+        ordered = np.asarray(self.ordered_rows)
+        ordered_codes = codes[ordered]
+        same_invoice = ordered_codes[1:] == ordered_codes[:-1]
+        if not same_invoice.any():
             return  # one line per invoice: nothing to compare
         derived: dict[str, Sequence[object]] = {
             "buyer_siret": self.sirets,
             "invoice_type": self.types,
             "currency": self.currencies,
         }
-        normalised: dict[str, Sequence[object]] = {}
+        empty = "(empty)" if self.lang == "en" else "(vide)"
         for column in HEADER_COLUMNS:
             raw = self.columns[column]
             # Lines are grouped by invoice number, and a column holding one value cannot disagree.
             if column == "invoice_number" or raw.count(raw[0]) == len(raw):
                 continue
-            if column in DATE_COLUMNS:
-                dates = self.dates[column]
-                # Every date read (the usual case): the normalised values are the dates themselves.
-                normalised[column] = (
-                    [parsed or text for parsed, text in zip(dates, raw, strict=True)]
-                    if _holds_none(dates)
-                    else dates
-                )
-            elif column in TOTAL_COLUMNS:
-                normalised[column] = [
-                    parsed if parsed is not None else text
-                    for parsed, text in zip(self.numbers[column], raw, strict=True)
-                ]
-            else:
-                normalised[column] = derived.get(column, raw)
-        empty = "(empty)" if self.lang == "en" else "(vide)"
-        for column, values in normalised.items():
-            value_codes = pd.factorize(np.asarray(values, dtype=object))[0]
-            differs = np.flatnonzero(value_codes != value_codes[first_of_row])
-            for group in sorted(set(codes[differs].tolist())):
+            texts = np.asarray(raw, dtype=object)
+            if not self.contiguous:
+                texts = texts[ordered]
+            differs = same_invoice & (texts[1:] != texts[:-1])
+            if not differs.any():
+                continue
+            normalised = self._normaliser(column, derived)
+            for group in sorted(set(ordered_codes[1:][differs].tolist())):
                 rows = groups[group]
-                distinct = list(dict.fromkeys(str(values[row]) for row in rows))
+                values = [normalised(row) for row in rows]
+                if all(value == values[0] for value in values):
+                    continue
+                distinct = list(dict.fromkeys(map(str, values)))
                 shown = ", ".join(f"'{_shown(value, 30)}'" if value else empty for value in distinct[:4])
                 self.findings.add(keys[group], finding("HEADER_CONFLICT", self.lang, column, values=shown))
+
+    def _normaliser(self, column: str, derived: Mapping[str, Sequence[object]]) -> Callable[[int], object]:
+        """A row's value of a header column as compared for conflicts (a parsed date, a compact SIRET…)."""
+        raw = self.columns[column]
+        parsed: Sequence[object] | None = None
+        if column in DATE_COLUMNS:
+            parsed = self.dates[column]
+        elif column in TOTAL_COLUMNS:
+            parsed = self.numbers[column]
+        if parsed is not None:
+            values = parsed
+            return lambda row: values[row] if values[row] is not None else raw[row]
+        values = derived.get(column, raw)
+        return values.__getitem__
 
     # -- per invoice --------------------------------------------------------------------------------
     def _buyer(self, siret: str) -> BuyerRecord | None | DirectoryUnavailableError:
@@ -519,7 +540,7 @@ class TableValidator:
                 self._attachments[value] = ("ATTACHMENT_NOT_FOUND", None)
         return self._attachments[value]
 
-    def _groups(self) -> tuple[np.ndarray, np.ndarray, list[object], list[list[int]]]:
+    def _groups(self) -> tuple[np.ndarray, list[object], list[list[int]]]:
         """Rows grouped by invoice, in order of first appearance.
 
         Also numbers each row within its invoice (``self.line_numbers``) and lists the export row
@@ -538,6 +559,7 @@ class TableValidator:
         ordered_numbers = list(map(self.table.row_numbers.__getitem__, ordered_rows))
         bounds = self.group_bounds = list(zip(starts.tolist(), ends.tolist(), strict=True))
         self.ordered_rows = ordered_rows
+        self.contiguous = bool((order == np.arange(len(order))).all())  # each invoice's lines together
         groups = [ordered_rows[start:end] for start, end in bounds]
         self.group_row_numbers = [ordered_numbers[start:end] for start, end in bounds]
         keys = [self.keys[first] for first in first_rows.tolist()]
@@ -546,7 +568,7 @@ class TableValidator:
             codes, weights=~np.asarray(self.readable_lines, dtype=bool), minlength=len(counts)
         )
         self.group_readable: list[bool] = (unreadable == 0).tolist()
-        return codes, first_rows, keys, groups
+        return codes, keys, groups
 
     def _build_lines(self) -> None:
         """Net amount (§2.8) and ``InvoiceLine`` of every readable row, in one pass over the table.
@@ -573,45 +595,94 @@ class TableValidator:
                     strict=True,
                 )
             ]
-        self.line_objects: list[InvoiceLine | None] = construct_checked_many(
-            InvoiceLine,
-            (
-                {
-                    "number": number,
-                    "description": description,
-                    "quantity": quantity,
-                    "unit": unit or None,
-                    "unit_price": price,
-                    "discount": discount or ZERO,
-                    "vat_rate": rate,
-                    "net_amount": net,
-                }
-                if net is not None
-                else None
-                for number, description, quantity, unit, price, discount, rate, net in zip(
-                    self.line_numbers,
-                    columns["line_description"],
-                    numbers["quantity"],
-                    columns["line_unit"],
-                    numbers["unit_price"],
-                    numbers["line_discount"],
-                    self.plain_rates,
-                    self.line_nets,
-                    strict=True,
-                )
-            ),
+        units = columns["line_unit"]
+        if "" in units:
+            units = [unit or None for unit in units]  # type: ignore[misc]
+        # A zero discount, however written, is stored as 0 (the export's "0,00" is no discount).
+        discounts = (
+            [discount or ZERO for discount in numbers["line_discount"]]
+            if self.has_discounts
+            else [ZERO] * len(self.line_nets)
+        )
+        line_values = zip(
+            self.line_numbers,
+            columns["line_description"],
+            numbers["quantity"],
+            units,
+            numbers["unit_price"],
+            discounts,
+            self.plain_rates,
+            self.line_nets,
+            strict=True,
+        )
+        new_line = tuple.__new__
+        self.line_objects: list[InvoiceLine | None] = (
+            list(map(new_line, repeat(InvoiceLine), line_values))
+            if self.all_lines_readable
+            else [new_line(InvoiceLine, values) if values[-1] is not None else None for values in line_values]
         )
         # Each invoice's lines as one slice of the lines in invoice order (a list per invoice costs more).
-        in_order = list(map(self.line_objects.__getitem__, self.ordered_rows))
+        in_order = (
+            self.line_objects
+            if self.contiguous
+            else list(map(self.line_objects.__getitem__, self.ordered_rows))
+        )
         self.group_lines = [in_order[start:end] for start, end in self.group_bounds]
+
+    def _build_totals(self, codes: np.ndarray) -> None:
+        """VAT breakdown and totals (§2.8) of every invoice whose lines are all readable, in bulk.
+
+        Lines are sorted by (invoice, rate); each run of one rate in one invoice gives a base, summed
+        at C speed, and its VAT. An invoice's breakdown is then a slice of those, in rate order.
+        """
+        nets, rates = self.line_nets, self.plain_rates
+        ordered = np.asarray(self.ordered_rows, dtype=np.int64)
+        ordered_codes = codes[ordered]
+        kept = np.asarray(self.group_readable, dtype=bool)[ordered_codes]
+        if not kept.all():
+            ordered, ordered_codes = ordered[kept], ordered_codes[kept]
+        rank_of_row = map(self.rate_ranks.__getitem__, rates)
+        ranks = np.fromiter(rank_of_row, dtype=np.int64, count=len(rates))[ordered]
+        by_rate = np.lexsort((ranks, ordered_codes))
+        rows, row_codes, row_ranks = ordered[by_rate], ordered_codes[by_rate], ranks[by_rate]
+        new_run = (row_codes[1:] != row_codes[:-1]) | (row_ranks[1:] != row_ranks[:-1])
+        run_starts = np.concatenate(([0], np.flatnonzero(new_run) + 1)).astype(np.int64)
+        run_ends = np.append(run_starts[1:], len(rows)).tolist()
+        sorted_nets = cast(list[Decimal], list(map(nets.__getitem__, rows.tolist())))  # readable rows only
+        runs = list(map(slice, run_starts.tolist(), run_ends)) if len(rows) else []
+        bases = list(map(_decimal_sum, map(sorted_nets.__getitem__, runs), repeat(ZERO)))
+        run_rates = list(map(rates.__getitem__, rows[run_starts].tolist())) if len(rows) else []
+        # round_cents(base × rate / 100), mapped at C speed
+        vats = list(
+            map(
+                Decimal.quantize,
+                map(operator.truediv, map(operator.mul, bases, run_rates), repeat(HUNDRED)),
+                repeat(CENT),
+                repeat(ROUND_HALF_UP),
+            )
+        )
+        breakdowns = list(map(tuple.__new__, repeat(VatBreakdown), zip(run_rates, bases, vats, strict=True)))
+        invoice_of_run = row_codes[run_starts] if len(rows) else np.empty(0, dtype=np.int64)
+        invoices = np.arange(len(self.group_readable))
+        firsts = np.searchsorted(invoice_of_run, invoices).tolist()
+        lasts = np.searchsorted(invoice_of_run, invoices, side="right").tolist()
+        invoice_runs = list(map(slice, firsts, lasts))
+        self.group_breakdowns = list(map(breakdowns.__getitem__, invoice_runs))
+        self.group_totals_ht = list(
+            map(_decimal_sum, map(bases.__getitem__, invoice_runs), repeat(ZERO_CENTS))
+        )
+        self.group_totals_vat = list(
+            map(_decimal_sum, map(vats.__getitem__, invoice_runs), repeat(ZERO_CENTS))
+        )
 
     def run(self) -> list[InvoiceVerdict]:
         """Check every row and return one verdict per invoice, in the order of the export."""
         with gc_paused():
             self._check_columns()
-            codes, first_rows, keys, groups = self._groups()
-            self._header_conflicts(codes, first_rows, keys, groups)
+            codes, keys, groups = self._groups()
+            self._header_conflicts(codes, keys, groups)
             self._build_lines()
+            self._build_totals(codes)
             return [
                 self._verdict(key, group, rows, row_numbers, readable)
                 for group, (key, rows, row_numbers, readable) in enumerate(
@@ -712,19 +783,40 @@ class TableValidator:
         )
 
     def _buyer_rules(self, key: object, first: int) -> tuple[str | None, str | None, dict[str, str]]:
-        """Apply the buyer's profile (may fill in the service code), then the directory rules."""
-        columns, lang, found = self.columns, self.lang, self.findings
-        siret = self.sirets[first]
-        service_code = columns["service_code"][first] or None
-        engagement = columns["engagement_number"][first] or None
+        """Apply the buyer's profile (may fill in the service code), then the directory rules.
+
+        The outcome depends only on (SIRET, service code, engagement), which repeat across invoices,
+        so it is worked out once per combination.
+        """
+        columns = self.columns
+        combination = (
+            self.sirets[first],
+            columns["service_code"][first],
+            columns["engagement_number"][first],
+        )
+        outcome = self._buyer_outcomes.get(combination)
+        if outcome is None:
+            outcome = self._buyer_outcomes[combination] = self._buyer_outcome(*combination)
+        service_code, engagement, filled_in, findings = outcome
+        for item in findings:
+            self.findings.add(key, item)
+        return service_code, engagement, dict(filled_in) if filled_in else {}
+
+    def _buyer_outcome(
+        self, siret: str, given_service_code: str, given_engagement: str
+    ) -> tuple[str | None, str | None, dict[str, str], list[Finding]]:
+        """Service code, engagement, filled-in values and findings for one buyer combination."""
+        lang = self.lang
+        service_code = given_service_code or None
+        engagement = given_engagement or None
         filled_in: dict[str, str] = {}
+        found: list[Finding] = []
         if not siret_is_valid(siret):
-            return service_code, engagement, filled_in
+            return service_code, engagement, filled_in, found
         profile = self.profiles.get(siret)
         if profile is not None:
             if engagement and not profile.engagement_matches(engagement) and profile.engagement_number:
-                found.add(
-                    key,
+                found.append(
                     finding(
                         "ENGAGEMENT_FORMAT",
                         lang,
@@ -743,11 +835,9 @@ class TableValidator:
             try:
                 if isinstance(buyer, DirectoryUnavailableError):
                     raise buyer
-                for item in directory_findings(buyer, siret, service_code, engagement, lang):
-                    found.add(key, item)
+                found.extend(directory_findings(buyer, siret, service_code, engagement, lang))
             except DirectoryUnavailableError as error:
-                found.add(
-                    key,
+                found.append(
                     finding(
                         "DIRECTORY_UNAVAILABLE",
                         lang,
@@ -756,13 +846,13 @@ class TableValidator:
                         detail=_shown(str(error), 200),
                     ),
                 )
-        return service_code, engagement, filled_in
+        return service_code, engagement, filled_in, found
 
     def _amounts(
         self, key: object, group: int, rows: list[int]
     ) -> tuple[list[InvoiceLine], list[VatBreakdown], Decimal, Decimal, Decimal]:
         """Totals of one invoice from its line nets (§2.8); report given amounts that disagree."""
-        numbers, lang, nets, rates = self.numbers, self.lang, self.line_nets, self.plain_rates
+        numbers, lang, nets = self.numbers, self.lang, self.line_nets
         lines = cast(list[InvoiceLine], self.group_lines[group])
         if self.has_given_line_nets:
             given_nets = numbers["line_net_amount"]
@@ -771,22 +861,13 @@ class TableValidator:
                 if given is not None and abs(given - net) > CENT:  # type: ignore[operator]
                     found = finding("AMOUNT_MISMATCH", lang, "line_net_amount", given=given, computed=net)
                     self.findings.add(key, found)
-        bases: dict[Decimal, Decimal] = {}
-        for row in rows:
-            rate = rates[row]
-            bases[rate] = bases.get(rate, ZERO) + nets[row]  # type: ignore[index, operator, arg-type]
-        # VAT per rate on that rate's base (§2.8), as ``compute_totals`` does for other callers.
-        breakdown: list[VatBreakdown] = []
-        total_ht = total_vat = ZERO_CENTS
-        for rate, base in sorted(bases.items()):
-            vat = round_cents(base * rate / HUNDRED)
-            breakdown.append(construct_checked(VatBreakdown, {"rate": rate, "base": base, "vat": vat}))
-            total_ht += base
-            total_vat += vat
+        breakdown = cast(list[VatBreakdown], self.group_breakdowns[group])
+        total_ht, total_vat = self.group_totals_ht[group], self.group_totals_vat[group]
         total_ttc = total_ht + total_vat
         first = rows[0]
+        given_totals = self.has_given_totals
         for name, computed in zip(TOTAL_COLUMNS, (total_ht, total_vat, total_ttc), strict=True):
-            if not self.has_given_totals[name]:
+            if not given_totals[name]:
                 continue  # no total given anywhere in the export
             given = numbers[name][first]
             # ERPs may round per line: allow a cent per line (invoice-rules §5.3).
