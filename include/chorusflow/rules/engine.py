@@ -30,7 +30,13 @@ from stdnum.fr import siret as stdnum_siret
 from chorusflow.config import SupplierIdentity
 from chorusflow.exports.attachments import check_attachment
 from chorusflow.exports.columns import HEADER_COLUMNS, REQUIRED_COLUMNS
-from chorusflow.exports.parsing import compact_identifier, parse_date, parse_numbers, parse_unique
+from chorusflow.exports.parsing import (
+    NumberColumn,
+    compact_identifier,
+    parse_date,
+    parse_numbers,
+    parse_unique,
+)
 from chorusflow.exports.reader import ExportTable
 from chorusflow.model import (
     CENT,
@@ -281,31 +287,16 @@ class TableValidator:
         values = self.columns[column]
         return lambda row: values[row]
 
-    def _flag_unreadable(self, column: str, parsed: Mapping[str, object | None], expected: str) -> None:
-        if not _holds_none(parsed.values()):
-            return  # every distinct value was read
+    def _flag_unreadable(self, column: str, unreadable: Collection[str], expected: str) -> None:
+        """FIELD_FORMAT on every row of ``column`` whose text is one of ``unreadable``."""
         self._flag_rows(
             self.columns[column],
-            {text for text, value in parsed.items() if value is None and text != ""},
+            unreadable,
             "FIELD_FORMAT",
             column,
             value=self._raw(column),
             expected=expected,
         )
-
-    def _flag_negative(
-        self, column: str, parsed: list[Decimal | None], table: Mapping[str, Decimal | None]
-    ) -> None:
-        # Only a text with '-' or '(' reads as a negative number: the others need no comparison.
-        texts = "".join(table)
-        if "-" not in texts and "(" not in texts:
-            return
-        negative = {
-            number
-            for text, number in table.items()
-            if ("-" in text or "(" in text) and number is not None and number < 0
-        }
-        self._flag_rows(parsed, negative, "AMOUNT_SIGN", column, value=lambda row: parsed[row])
 
     def _flag_too_long(self, column: str, limit: int) -> None:
         values = self.columns[column]
@@ -331,54 +322,54 @@ class TableValidator:
                 self._flag_rows(columns[column], {""}, "FIELD_MISSING", column)
         self.numbers: dict[str, list[Decimal | None]] = {}
         number_expected = EXPECTED_FORMATS["number"][1 if english else 0]
-        number_tables: dict[str, dict[str, Decimal | None]] = {}
+        read: dict[str, NumberColumn] = {}
         for column in NUMBER_COLUMNS:
-            parsed, table = parse_numbers(columns[column])
-            self.numbers[column], number_tables[column] = parsed, table
-            self._distinct[id(columns[column])] = table.keys()
-            self._flag_unreadable(column, table, number_expected)
+            number_column = read[column] = parse_numbers(columns[column])
+            values = self.numbers[column] = number_column.values
+            self._flag_unreadable(column, number_column.unreadable, number_expected)
             if column in SIGNED_COLUMNS:
-                self._flag_negative(column, parsed, table)
-        rates = number_tables["vat_rate"]
+                self._flag_rows(
+                    values, number_column.negatives, "AMOUNT_SIGN", column, value=values.__getitem__
+                )
+        rate_column = read["vat_rate"]
+        rates = set(rate_column.table.values() if rate_column.table is not None else rate_column.values)
         self._flag_values(
             self.numbers["vat_rate"],
             lambda rate: rate is not None and rate not in FRENCH_VAT_RATES,
             "VAT_RATE_INVALID",
             "vat_rate",
-            distinct=set(rates.values()),
+            distinct=rates,
             value=self._raw("vat_rate"),
             allowed=ALLOWED_RATES_TEXT,
         )
-        plain_rates = {text: _plain_rate_or_none(rate) for text, rate in rates.items()}
-        self.plain_rates = list(map(plain_rates.__getitem__, columns["vat_rate"]))
+        plain_rates = {rate: _plain_rate_or_none(rate) for rate in rates}  # equal rates print alike
+        self.plain_rates = list(map(plain_rates.__getitem__, self.numbers["vat_rate"]))
         # Rates in increasing order (a breakdown lists them so); an unreadable rate ranks -1.
         self.rate_ranks: dict[Decimal | None, int] = {
             rate: rank
             for rank, rate in enumerate(sorted(set(plain_rates.values()) - {None}))  # type: ignore[type-var]
         }
         self.rate_ranks[None] = -1
-        self.has_given_line_nets = any(net is not None for net in number_tables["line_net_amount"].values())
-        self.has_given_totals = {
-            name: any(total is not None for total in number_tables[name].values()) for name in TOTAL_COLUMNS
-        }
+        self.has_given_line_nets = read["line_net_amount"].given
+        self.has_given_totals = {name: read[name].given for name in TOTAL_COLUMNS}
         # A line's amounts can be computed when quantity, price, rate (and a given discount) are readable.
         numbers = self.numbers
-        # The usual case, known from the distinct values alone: every row is readable.
-        if not any(_holds_none(number_tables[name].values()) for name in LINE_AMOUNT_COLUMNS) and all(
-            number is not None or not text for text, number in number_tables["line_discount"].items()
-        ):
+        # The usual case, known from the columns alone: every row is readable.
+        if all(read[name].complete for name in LINE_AMOUNT_COLUMNS) and not read["line_discount"].unreadable:
             self.readable_lines = [True] * len(numbers["quantity"])
             self.all_lines_readable = True
         else:
             self.readable_lines = self._readable_lines()
             self.all_lines_readable = all(self.readable_lines)
-        self.has_discounts = any(number_tables["line_discount"].values())  # a zero discount is none
+        self.has_discounts = read["line_discount"].nonzero  # a zero discount is none
         self.dates: dict[str, list[date | None]] = {}
         date_expected = EXPECTED_FORMATS["date"][1 if english else 0]
         for column in DATE_COLUMNS:
             self.dates[column], dates = parse_unique(columns[column], parse_date)
             self._distinct[id(columns[column])] = dates.keys()
-            self._flag_unreadable(column, dates, date_expected)
+            if _holds_none(dates.values()):
+                unreadable = {text for text, value in dates.items() if value is None and text != ""}
+                self._flag_unreadable(column, unreadable, date_expected)
         invoice_numbers = set(columns["invoice_number"]) - {""}
         joined = "\n".join(invoice_numbers)
         # One regular expression checks all the distinct numbers (unless one holds a line break).
