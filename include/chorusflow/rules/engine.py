@@ -351,7 +351,7 @@ class TableValidator:
         }
         self.rate_ranks[None] = -1
         self.has_given_line_nets = read["line_net_amount"].given
-        self.has_given_totals = {name: read[name].given for name in TOTAL_COLUMNS}
+        self.given_total_columns = [name for name in TOTAL_COLUMNS if read[name].given]
         # A line's amounts can be computed when quantity, price, rate (and a given discount) are readable.
         numbers = self.numbers
         # The usual case, known from the columns alone: every row is readable.
@@ -855,15 +855,15 @@ class TableValidator:
         breakdown = cast(list[VatBreakdown], self.group_breakdowns[group])
         total_ht, total_vat = self.group_totals_ht[group], self.group_totals_vat[group]
         total_ttc = total_ht + total_vat
-        first = rows[0]
-        given_totals = self.has_given_totals
-        for name, computed in zip(TOTAL_COLUMNS, (total_ht, total_vat, total_ttc), strict=True):
-            if not given_totals[name]:
-                continue  # no total given anywhere in the export
-            given = numbers[name][first]
-            # ERPs may round per line: allow a cent per line (invoice-rules §5.3).
-            if given is not None and abs(given - computed) > CENT * len(rows):
-                self.findings.add(key, finding("AMOUNT_MISMATCH", lang, name, given=given, computed=computed))
+        if self.given_total_columns:  # some total is given somewhere in the export
+            first = rows[0]
+            computed_totals = {"total_ht": total_ht, "total_vat": total_vat, "total_ttc": total_ttc}
+            for name in self.given_total_columns:
+                given, computed = numbers[name][first], computed_totals[name]
+                # ERPs may round per line: allow a cent per line (invoice-rules §5.3).
+                if given is not None and abs(given - computed) > CENT * len(rows):
+                    found = finding("AMOUNT_MISMATCH", lang, name, given=given, computed=computed)
+                    self.findings.add(key, found)
         if total_ttc < 0 and not any(
             (numbers[name][row] or ZERO) < 0 for name in SIGNED_COLUMNS for row in rows
         ):
