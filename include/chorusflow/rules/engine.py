@@ -352,6 +352,7 @@ class TableValidator:
         self.rate_ranks[None] = -1
         self.has_given_line_nets = read["line_net_amount"].given
         self.given_total_columns = [name for name in TOTAL_COLUMNS if read[name].given]
+        self.amounts_to_compare = self.has_given_line_nets or bool(self.given_total_columns)
         # A line's amounts can be computed when quantity, price, rate (and a given discount) are readable.
         numbers = self.numbers
         # The usual case, known from the columns alone: every row is readable.
@@ -659,12 +660,11 @@ class TableValidator:
         lasts = np.searchsorted(invoice_of_run, invoices, side="right").tolist()
         invoice_runs = list(map(slice, firsts, lasts))
         self.group_breakdowns = list(map(breakdowns.__getitem__, invoice_runs))
-        self.group_totals_ht = list(
-            map(_decimal_sum, map(bases.__getitem__, invoice_runs), repeat(ZERO_CENTS))
-        )
-        self.group_totals_vat = list(
-            map(_decimal_sum, map(vats.__getitem__, invoice_runs), repeat(ZERO_CENTS))
-        )
+        totals_ht = list(map(_decimal_sum, map(bases.__getitem__, invoice_runs), repeat(ZERO_CENTS)))
+        totals_vat = list(map(_decimal_sum, map(vats.__getitem__, invoice_runs), repeat(ZERO_CENTS)))
+        # (HT, VAT, TTC) of each invoice
+        totals_ttc = map(operator.add, totals_ht, totals_vat)
+        self.group_totals = list(zip(totals_ht, totals_vat, totals_ttc, strict=True))
 
     def run(self) -> list[InvoiceVerdict]:
         """Check every row and return one verdict per invoice, in the order of the export."""
@@ -717,7 +717,11 @@ class TableValidator:
             code, attachment = self._attachment(columns["attachment"][first])
             if code:
                 found.add(key, finding(code, lang, "attachment", value=_shown(columns["attachment"][first])))
-        lines_and_totals = self._amounts(key, group, rows) if readable else None
+        totals: tuple[Decimal, Decimal, Decimal] | None = None
+        if readable:
+            totals = self.group_totals[group]
+            if self.amounts_to_compare or totals[2] < 0:
+                self._compare_amounts(key, rows, *totals)
         service_code, engagement, filled_in = self._buyer_rules(key, first)
         all_findings = found.get(key)
         if all_findings:
@@ -727,11 +731,11 @@ class TableValidator:
             errors, warnings = [], []  # the usual case, without two comprehensions and a generator
         invoice = None
         if (
-            lines_and_totals is not None
+            totals is not None
             and number
             and not (errors and any(item.code in STRUCTURAL_CODES for item in errors))
         ):
-            lines, breakdown, total_ht, total_vat, total_ttc = lines_and_totals
+            total_ht, total_vat, total_ttc = totals
             invoice = construct_checked(
                 Invoice,
                 {
@@ -753,8 +757,8 @@ class TableValidator:
                     "original_invoice_number": columns["original_invoice_number"][first] or None,
                     "attachment": attachment,
                     "comment": columns["comment"][first] or None,
-                    "lines": lines,
-                    "vat_breakdown": breakdown,
+                    "lines": self.group_lines[group],
+                    "vat_breakdown": self.group_breakdowns[group],
                     "total_ht": total_ht,
                     "total_vat": total_vat,
                     "total_ttc": total_ttc,
@@ -839,12 +843,11 @@ class TableValidator:
                 )
         return service_code, engagement, filled_in, found
 
-    def _amounts(
-        self, key: object, group: int, rows: list[int]
-    ) -> tuple[list[InvoiceLine], list[VatBreakdown], Decimal, Decimal, Decimal]:
-        """Totals of one invoice from its line nets (§2.8); report given amounts that disagree."""
+    def _compare_amounts(
+        self, key: object, rows: list[int], total_ht: Decimal, total_vat: Decimal, total_ttc: Decimal
+    ) -> None:
+        """Report the line nets and totals given by the export that disagree with the computed ones."""
         numbers, lang, nets = self.numbers, self.lang, self.line_nets
-        lines = cast(list[InvoiceLine], self.group_lines[group])
         if self.has_given_line_nets:
             given_nets = numbers["line_net_amount"]
             for row in rows:
@@ -852,9 +855,6 @@ class TableValidator:
                 if given is not None and abs(given - net) > CENT:  # type: ignore[operator]
                     found = finding("AMOUNT_MISMATCH", lang, "line_net_amount", given=given, computed=net)
                     self.findings.add(key, found)
-        breakdown = cast(list[VatBreakdown], self.group_breakdowns[group])
-        total_ht, total_vat = self.group_totals_ht[group], self.group_totals_vat[group]
-        total_ttc = total_ht + total_vat
         if self.given_total_columns:  # some total is given somewhere in the export
             first = rows[0]
             computed_totals = {"total_ht": total_ht, "total_vat": total_vat, "total_ttc": total_ttc}
@@ -868,4 +868,3 @@ class TableValidator:
             (numbers[name][row] or ZERO) < 0 for name in SIGNED_COLUMNS for row in rows
         ):
             self.findings.add(key, finding("AMOUNT_SIGN", lang, "total_ttc", value=total_ttc))
-        return lines, breakdown, total_ht, total_vat, total_ttc
