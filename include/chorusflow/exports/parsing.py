@@ -39,8 +39,15 @@ def parse_unique(
     values: Sequence[Value], parse: Callable[[Value], Parsed]
 ) -> tuple[list[Parsed], dict[Value, Parsed]]:
     """Like ``map_unique``, also returning the ``{value: parsed}`` table of the distinct values."""
-    parsed = {value: parse(value) for value in set(values)}
+    parsed = {value: parse(value) for value in distinct_values(values)}
     return _spread(values, parsed), parsed
+
+
+def distinct_values(values: Sequence[Value]) -> set[Value]:
+    """``set(values)``, without hashing every value of a column that holds one value (often absent)."""
+    if values and values.count(values[0]) == len(values):  # compares by identity first: C speed
+        return {values[0]}
+    return set(values)
 
 
 def _spread(values: Sequence[Value], parsed: dict[Value, Parsed]) -> list[Parsed]:
@@ -71,7 +78,7 @@ def parse_numbers(values: Sequence[str]) -> NumberColumn:
     regular expression checks every row and ``Decimal`` is mapped over them at C speed, which beats
     a table of 100,000 texts.
     """
-    distinct = set(values)
+    distinct = distinct_values(values)
     if len(distinct) > len(values) // 4 and "" not in distinct:
         joined = "\n".join(values)
         parts = joined.replace(",", ".").split("\n") if _UNSIGNED_NUMBERS.fullmatch(joined) else []

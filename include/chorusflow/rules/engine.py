@@ -33,6 +33,7 @@ from chorusflow.exports.columns import HEADER_COLUMNS, REQUIRED_COLUMNS
 from chorusflow.exports.parsing import (
     NumberColumn,
     compact_identifier,
+    distinct_values,
     parse_date,
     parse_numbers,
     parse_unique,
@@ -261,7 +262,7 @@ class TableValidator:
         if distinct is None:
             distinct = self._distinct.get(id(values))
         if distinct is None:
-            distinct = self._distinct[id(values)] = set(values)
+            distinct = self._distinct[id(values)] = distinct_values(values)
         self._flag_rows(values, {value for value in distinct if is_wrong(value)}, code, field, **params)
 
     def _flag_rows(
