@@ -67,6 +67,7 @@ class NumberColumn:
     complete: bool  # every row holds a number: nothing empty, nothing unreadable
     given: bool  # some row holds a number
     nonzero: bool  # some row holds a number other than zero
+    signed: bool  # some text carries a minus sign ('-' or parentheses), "-0" included
     table: dict[str, Decimal | None] | None  # number of each distinct text, when read through them
 
 
@@ -84,7 +85,7 @@ def parse_numbers(values: Sequence[str]) -> NumberColumn:
         parts = joined.replace(",", ".").split("\n") if _UNSIGNED_NUMBERS.fullmatch(joined) else []
         if len(parts) == len(values):  # a value holding a line break would shift the parts
             numbers: list[Decimal | None] = list(map(Decimal, parts))
-            return NumberColumn(numbers, frozenset(), frozenset(), True, True, any(numbers), None)
+            return NumberColumn(numbers, frozenset(), frozenset(), True, True, any(numbers), False, None)
     table: dict[str, Decimal | None] = dict.fromkeys(distinct)
     texts = [text for text in table if text]
     joined = "\n".join(texts)
@@ -108,6 +109,7 @@ def parse_numbers(values: Sequence[str]) -> NumberColumn:
         complete=not any(map(operator.is_, table.values(), repeat(None))),
         given=any(number is not None for number in table.values()),
         nonzero=any(table.values()),
+        signed=signed,
         table=table,
     )
 

@@ -364,6 +364,11 @@ class TableValidator:
             self.readable_lines = self._readable_lines()
             self.all_lines_readable = all(self.readable_lines)
         self.has_discounts = read["line_discount"].nonzero  # a zero discount is none
+        # No discount and no minus sign in quantities, prices and rates: no net nor VAT is negative, not
+        # even a negative zero.
+        self.nets_unsigned = not self.has_discounts and not any(
+            read[name].signed for name in LINE_AMOUNT_COLUMNS
+        )
         self.dates: dict[str, list[date | None]] = {}
         date_expected = EXPECTED_FORMATS["date"][1 if english else 0]
         for column in DATE_COLUMNS:
@@ -640,11 +645,19 @@ class TableValidator:
         rows, row_codes, row_ranks = ordered[by_rate], ordered_codes[by_rate], ranks[by_rate]
         new_run = (row_codes[1:] != row_codes[:-1]) | (row_ranks[1:] != row_ranks[:-1])
         run_starts = np.concatenate(([0], np.flatnonzero(new_run) + 1)).astype(np.int64)
-        run_ends = np.append(run_starts[1:], len(rows)).tolist()
-        sorted_nets = cast(list[Decimal], list(map(nets.__getitem__, rows.tolist())))  # readable rows only
-        runs = list(map(slice, run_starts.tolist(), run_ends)) if len(rows) else []
-        bases = list(map(_decimal_sum, map(sorted_nets.__getitem__, runs), repeat(ZERO)))
-        run_rates = list(map(rates.__getitem__, rows[run_starts].tolist())) if len(rows) else []
+        groups = len(self.group_readable)
+        self.group_breakdowns: list[list[VatBreakdown]] = [[]] * groups
+        self.group_totals: list[tuple[Decimal, Decimal, Decimal] | None] = [None] * groups
+        if not len(rows):
+            return
+        # Each run's base: its nets added left to right (np.add.reduceat on objects, at C speed), then
+        # ZERO + that, as ``sum(nets, ZERO)`` would give it; adding zero changes nothing, not even the
+        # exponent (nets are in cents), unless some net is a negative zero.
+        sorted_nets = np.fromiter(map(nets.__getitem__, rows.tolist()), dtype=object, count=len(rows))
+        bases = np.add.reduceat(sorted_nets, run_starts).tolist()
+        if not self.nets_unsigned:
+            bases = list(map(operator.add, repeat(ZERO), bases))
+        run_rates = list(map(rates.__getitem__, rows[run_starts].tolist()))
         # round_cents(base × rate / 100), mapped at C speed
         vats = list(
             map(
@@ -655,17 +668,24 @@ class TableValidator:
             )
         )
         breakdowns = list(map(tuple.__new__, repeat(VatBreakdown), zip(run_rates, bases, vats, strict=True)))
-        invoice_of_run = row_codes[run_starts] if len(rows) else np.empty(0, dtype=np.int64)
-        invoices = np.arange(len(self.group_readable))
-        firsts = np.searchsorted(invoice_of_run, invoices).tolist()
-        lasts = np.searchsorted(invoice_of_run, invoices, side="right").tolist()
-        invoice_runs = list(map(slice, firsts, lasts))
-        self.group_breakdowns = list(map(breakdowns.__getitem__, invoice_runs))
-        totals_ht = list(map(_decimal_sum, map(bases.__getitem__, invoice_runs), repeat(ZERO_CENTS)))
-        totals_vat = list(map(_decimal_sum, map(vats.__getitem__, invoice_runs), repeat(ZERO_CENTS)))
-        # (HT, VAT, TTC) of each invoice
-        totals_ttc = map(operator.add, totals_ht, totals_vat)
-        self.group_totals = list(zip(totals_ht, totals_vat, totals_ttc, strict=True))
+        invoice_of_run = row_codes[run_starts]
+        starts = np.concatenate(([0], np.flatnonzero(invoice_of_run[1:] != invoice_of_run[:-1]) + 1))
+        invoices = invoice_of_run[starts].tolist()  # the readable invoices, in group order
+        ends = np.append(starts[1:], len(run_starts)).tolist()
+        slices = list(map(slice, starts.tolist(), ends))
+        # Totals: ZERO_CENTS + the invoice's bases (or VAT), as ``sum(..., ZERO_CENTS)`` would give them.
+        totals_ht = np.add.reduceat(np.array(bases, dtype=object), starts).tolist()
+        totals_vat = np.add.reduceat(np.array(vats, dtype=object), starts).tolist()
+        if not self.nets_unsigned:
+            totals_ht = list(map(operator.add, repeat(ZERO_CENTS), totals_ht))
+            totals_vat = list(map(operator.add, repeat(ZERO_CENTS), totals_vat))
+        totals = list(zip(totals_ht, totals_vat, map(operator.add, totals_ht, totals_vat), strict=True))
+        invoice_breakdowns = list(map(breakdowns.__getitem__, slices))
+        if len(invoices) == groups:  # every invoice readable: the usual case
+            self.group_breakdowns, self.group_totals = invoice_breakdowns, totals  # type: ignore[assignment]
+            return
+        for group, breakdown, invoice_totals in zip(invoices, invoice_breakdowns, totals, strict=True):
+            self.group_breakdowns[group], self.group_totals[group] = breakdown, invoice_totals
 
     def run(self) -> list[InvoiceVerdict]:
         """Check every row and return one verdict per invoice, in the order of the export."""
@@ -720,7 +740,7 @@ class TableValidator:
                 found.add(key, finding(code, lang, "attachment", value=_shown(columns["attachment"][first])))
         totals: tuple[Decimal, Decimal, Decimal] | None = None
         if readable:
-            totals = self.group_totals[group]
+            totals = cast(tuple[Decimal, Decimal, Decimal], self.group_totals[group])
             if self.amounts_to_compare or totals[2] < 0:
                 self._compare_amounts(key, rows, *totals)
         service_code, engagement, filled_in = self._buyer_rules(key, first)
