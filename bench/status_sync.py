@@ -19,30 +19,19 @@ import json
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import requests
 
 from chorusflow.chorus import ChorusProClient, ChorusProConfig
-from chorusflow.chorus.models import (
-    InvoiceLine,
-    InvoiceRecipient,
-    InvoiceReferences,
-    InvoiceSupplier,
-    InvoiceTotals,
-    SubmitInvoiceRequest,
-    VatLine,
-)
-from chorusflow.ledger import ClaimOwner, InvoiceRecordInput, Ledger, utc_now
+from chorusflow.ledger import ClaimOwner, Ledger, utc_now
 from chorusflow.sandbox import SandboxServer
 from chorusflow.statuses import WATERMARK_NAME, StatusSync
+from chorusflow.testing import SUPPLIER_SIRET
+from chorusflow.testing.deposits import record_deposits, submit_request
 
-SUPPLIER_SIRET = "45218801400016"
-SUPPLIER_ID = 26311001
-BUYER_SIRET = "21990001600011"  # Commune de Démoville: no service code or engagement required
 OWNER = ClaimOwner(dag_id="bench", run_id="bench", task_id="seed")
 PROGRESS = [
     "MISE_A_DISPOSITION",
@@ -56,36 +45,6 @@ BLOCKING = [
     ("A_RECYCLER", "Code service erroné"),
     ("REJETEE", "Doublon"),
 ]
-
-
-def _submit_request(number: str) -> SubmitInvoiceRequest:
-    """A valid SAISIE_API invoice of 100 € HT + 20 % VAT to the commune."""
-    return SubmitInvoiceRequest(
-        mode_depot="SAISIE_API",
-        numero_facture_saisi=number,
-        date_facture=date(2026, 11, 2),
-        destinataire=InvoiceRecipient(code_destinataire=BUYER_SIRET),
-        fournisseur=InvoiceSupplier(id_fournisseur=SUPPLIER_ID),
-        references=InvoiceReferences(),
-        ligne_poste=[
-            InvoiceLine(
-                numero=1,
-                denomination="Prestation",
-                quantite=Decimal("2"),
-                montant_unitaire_ht=Decimal("50"),
-                taux_tva_manuel=Decimal("20"),
-            )
-        ],
-        ligne_tva=[
-            VatLine(taux_manuel=Decimal("20"), montant_base_ht=Decimal("100"), montant_tva=Decimal("20"))
-        ],
-        montant_total=InvoiceTotals(
-            montant_ht_total=Decimal("100"),
-            montant_tva=Decimal("20"),
-            montant_ttc_total=Decimal("120"),
-            montant_a_payer=Decimal("120"),
-        ),
-    )
 
 
 def _admin(server: SandboxServer, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -102,7 +61,7 @@ def _template_invoice(state_file: Path) -> dict[str, Any]:
     """The sandbox's own record of one really deposited invoice."""
     with SandboxServer(port=0, state_file=state_file) as server:
         with ChorusProClient(ChorusProConfig.from_connection(server.connection())) as client:
-            client.submit_invoice(_submit_request("BENCH-TEMPLATE"))
+            client.submit_invoice(submit_request("BENCH-TEMPLATE"))
     state = json.loads(state_file.read_text(encoding="utf-8"))
     [template] = state["invoices"].values()
     return dict(template)
@@ -137,25 +96,6 @@ def seed_sandbox(state_file: Path, count: int, deposited: datetime) -> dict[str,
     return ids
 
 
-def seed_ledger(ledger: Ledger, ids: dict[str, int], deposited: datetime) -> None:
-    """Record the same invoices as submitted, through the ledger's public API."""
-    verdicts = [
-        InvoiceRecordInput(
-            invoice_number=number,
-            valid=True,
-            normalized={"number": number},
-            buyer_siret=BUYER_SIRET,
-            buyer_name="Commune de Démoville",
-            currency="EUR",
-            total_ttc=Decimal("120.00"),
-        )
-        for number in ids
-    ]
-    ledger.record_validated(SUPPLIER_SIRET, "bench.csv", verdicts)
-    for claim in ledger.claim_for_submission(SUPPLIER_SIRET, list(ids), OWNER, lease_seconds=3600):
-        ledger.mark_submitted(claim.invoice_id, ids[claim.invoice_number], status_at=deposited, owner=OWNER)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Seed, change M statuses, sync once, print the figures; exit 1 if the targets are missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -170,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         ids = seed_sandbox(base / "sandbox.json", args.invoices, deposited)
         ledger = Ledger(f"sqlite:///{base / 'ledger.sqlite'}")
         ledger.migrate()
-        seed_ledger(ledger, ids, deposited)
+        # As if the submit task had deposited them, but no attempt rows: 2 × N more commits would
+        # double the seeding, and the sync reads none.
+        record_deposits(ledger, list(ids), OWNER, ids.__getitem__, status_at=deposited, attempts=False)
         ledger.set_watermark(WATERMARK_NAME, utc_now() - timedelta(hours=1))
         print(f"Seeded {args.invoices} invoices in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 

@@ -18,7 +18,6 @@ docs/performance.md ("Submission").
 from __future__ import annotations
 
 import argparse
-import csv
 import re
 import shutil
 import statistics
@@ -33,24 +32,10 @@ from typing import Any
 import requests
 
 from chorusflow.airflow.local import LocalAirflow, free_port
+from chorusflow.testing.exports import invoice_numbers, write_sample_export
 
 DAG_ID = "chorus_submit_invoices"
 DEPOSIT_PATH = "/cpro/factures/v1/soumettre"
-BUYER_SIRET = "21990001600011"  # Commune de Démoville: requires no service code nor engagement
-HEADER = [
-    "invoice_number",
-    "invoice_type",
-    "issue_date",
-    "due_date",
-    "delivery_date",
-    "buyer_siret",
-    "buyer_name",
-    "line_description",
-    "quantity",
-    "line_unit",
-    "unit_price",
-    "vat_rate",
-]
 # The DAG's hourly schedule would start a run of its own on unpause and take the export: 29 February
 # gives no run before 2028, so the measured run is the one triggered here.
 NO_SCHEDULED_RUN = "0 0 29 2 *"
@@ -79,28 +64,8 @@ class BenchAirflow(LocalAirflow):
 
 
 def write_export(path: Path, invoices: int, prefix: str = "BENCH") -> None:
-    """An export of ``invoices`` valid one-line invoices to the Commune (sample-export.csv's format)."""
-    issue = date.today() - timedelta(days=2)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, delimiter=";")
-        writer.writerow(HEADER)
-        for index in range(1, invoices + 1):
-            writer.writerow(
-                [
-                    f"{prefix}-{index:05d}",
-                    "FACTURE",
-                    issue.isoformat(),
-                    (issue + timedelta(days=30)).isoformat(),
-                    issue.isoformat(),
-                    BUYER_SIRET,
-                    "Commune de Démoville",
-                    f"Entretien éclairage public, intervention {index}",
-                    "1",
-                    "forfait",
-                    f"{100 + index % 900},{index % 100:02d}",
-                    "20",
-                ]
-            )
+    """An export of ``invoices`` valid one-line invoices to the Commune, issued two days ago."""
+    write_sample_export(path, invoice_numbers(prefix, invoices), issue=date.today() - timedelta(days=2))
 
 
 def api_json(local: LocalAirflow, method: str, path: str, body: dict[str, Any] | None = None) -> Any:

@@ -30,9 +30,10 @@ from chorusflow.chorus import ChorusProClient
 from chorusflow.ledger import Ledger, utc_now
 from chorusflow.sandbox import SandboxServer
 from chorusflow.statuses import StatusSync
+from chorusflow.testing.deposits import valid_verdict
 from tests.alerts.servers import Mailbox, WebhookReceiver, smtp_server, webhook_server
 from tests.fixtures.sandbox import SUPPLIER_ID, SUPPLIER_SIRET, SandboxAdmin
-from tests.statuses.helpers import OWNER, deposit, sandbox_client, verdict
+from tests.statuses.helpers import OWNER, deposit, sandbox_client
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -252,7 +253,7 @@ def test_technical_password_expiry_alerts_at_30_and_7_days(
 def test_validation_rejections_and_failed_submissions(
     ledger: Ledger, mailbox: Mailbox, webhook: WebhookReceiver
 ) -> None:
-    bad = verdict("AL-INV").model_copy(
+    bad = valid_verdict("AL-INV").model_copy(
         update={
             "valid": False,
             "findings": [
@@ -265,7 +266,7 @@ def test_validation_rejections_and_failed_submissions(
             ],
         }
     )
-    ledger.record_validated(SUPPLIER_SIRET, "export.csv", [bad, verdict("AL-FAIL")])
+    ledger.record_validated(SUPPLIER_SIRET, "export.csv", [bad, valid_verdict("AL-FAIL")])
     [claim] = ledger.claim_for_submission(SUPPLIER_SIRET, ["AL-FAIL"], OWNER)
     ledger.mark_failed(claim.invoice_id, "codeRetour 20014: code service obligatoire", owner=OWNER)
 

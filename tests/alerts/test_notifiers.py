@@ -15,10 +15,11 @@ from chorusflow.airflow.notifiers import (
     webhook_url,
 )
 from chorusflow.ledger import Ledger
+from chorusflow.testing.deposits import valid_verdict
 from tests.alerts.servers import Mailbox, WebhookReceiver, smtp_server, webhook_server
 from tests.fixtures.ledger import airflow_conn_uri
 from tests.fixtures.sandbox import SUPPLIER_SIRET
-from tests.statuses.helpers import OWNER, verdict
+from tests.statuses.helpers import OWNER
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -83,7 +84,7 @@ def test_callback_notifiers_send_failed_submissions_once_per_channel(
     wired: tuple[Ledger, Mailbox, WebhookReceiver],
 ) -> None:
     ledger, mailbox, webhook = wired
-    ledger.record_validated(SUPPLIER_SIRET, "export.csv", [verdict("NT-FAIL")])
+    ledger.record_validated(SUPPLIER_SIRET, "export.csv", [valid_verdict("NT-FAIL")])
     [claim] = ledger.claim_for_submission(SUPPLIER_SIRET, ["NT-FAIL"], OWNER)
     ledger.mark_failed(claim.invoice_id, "codeRetour 20015: numéro d'engagement obligatoire", owner=OWNER)
 

@@ -23,7 +23,7 @@ from chorusflow.chorus.models import (
     SupplierInvoiceSearch,
     SupplierInvoiceSearchRequest,
 )
-from tests.chorus.conftest import make_invoice
+from chorusflow.testing.deposits import submit_request
 
 
 def test_ids_given_as_strings_become_integers() -> None:
@@ -133,7 +133,7 @@ def test_history_is_sorted_newest_first_and_status_defaults_to_latest() -> None:
 
 
 def test_submit_request_serialises_exact_keys_numbers_and_dates() -> None:
-    request = make_invoice(
+    request = submit_request(
         "F-1",
         montant_total=InvoiceTotals(
             montant_ht_total=Decimal("100.005"),
@@ -160,11 +160,11 @@ def test_submit_request_serialises_exact_keys_numbers_and_dates() -> None:
 
 def test_request_models_refuse_unknown_fields_and_bad_values() -> None:
     with pytest.raises(ValidationError):
-        make_invoice("F-1", numero_inconnu="x")
+        submit_request("F-1", numero_inconnu="x")
     with pytest.raises(ValidationError):
-        make_invoice("NUMERO-BIEN-TROP-LONG-POUR-CHORUS")
+        submit_request("NUMERO-BIEN-TROP-LONG-POUR-CHORUS")
     with pytest.raises(ValidationError):
-        make_invoice("F-1", mode_depot="PAPIER")
+        submit_request("F-1", mode_depot="PAPIER")
 
 
 def test_search_request_dates() -> None:

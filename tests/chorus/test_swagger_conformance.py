@@ -39,7 +39,8 @@ from chorusflow.chorus.models import (
 )
 from chorusflow.sandbox import validate_request_body
 from chorusflow.sandbox.validation import has_schema
-from tests.chorus.conftest import IFPEN_SIRET, make_invoice
+from chorusflow.testing.deposits import submit_request
+from tests.chorus.conftest import IFPEN_SIRET
 from tests.fixtures.sandbox import SandboxAdmin
 
 
@@ -60,7 +61,7 @@ class RecordingSession(requests.Session):
 def _every_request_model() -> dict[str, RequestModel]:
     """One fully populated instance of each request model, by operation path."""
     return {
-        Operation.SUBMIT_INVOICE: make_invoice(
+        Operation.SUBMIT_INVOICE: submit_request(
             "SWAG-1",
             mode_depot="DEPOT_PDF_API",
             destinataire=InvoiceRecipient(
@@ -146,7 +147,7 @@ def test_every_body_sent_during_a_full_session_conforms(config: ChorusProConfig,
         client.list_supplier_structures()
         pdf = client.upload_attachment("f.pdf", b"%PDF-1.4\n")
         submitted = client.submit_invoice(
-            make_invoice(
+            submit_request(
                 "SESSION-1",
                 mode_depot="DEPOT_PDF_API",
                 piece_jointe_principale=MainAttachment(id=pdf),

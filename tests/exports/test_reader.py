@@ -10,7 +10,8 @@ import pytest
 
 from chorusflow.exports import ExportReadError, read_export
 from chorusflow.rules import validate_export
-from tests.rules.builders import BASE_ROW, COMMUNE, row, write_export
+from chorusflow.testing.exports import write_export
+from tests.rules.builders import BASE_ROW, COMMUNE, row
 
 HEADER = list(BASE_ROW)
 

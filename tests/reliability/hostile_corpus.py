@@ -15,11 +15,17 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.reliability.support import HEADER, invoice_row
+from chorusflow.testing.exports import EXPORT_COLUMNS, export_row, sample_invoice
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "hostile"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+HEADER = list(EXPORT_COLUMNS)
 COLUMN = {name: index for index, name in enumerate(HEADER)}
+
+
+def invoice_row(number: str) -> list[str]:
+    """A valid invoice row in the canonical header's order, as a list to break at will."""
+    return export_row(sample_invoice(number))
 
 
 def rows_to_csv(rows: list[list[str]], header: list[str] | None = None, delimiter: str = ";") -> str:

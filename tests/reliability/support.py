@@ -1,4 +1,6 @@
-"""Shared helpers of the reliability suite: synthetic exports, ledger seeding, the invariant checks.
+"""Shared helpers of the reliability suite: ledger seeding, the invariant checks, summary lines.
+
+The synthetic exports are written by ``chorusflow.testing.exports`` (``write_sample_export``).
 
 The checks are the promises of the issue, invoice by invoice: the sandbox holds each valid invoice
 exactly once, the ledger agrees with it (state ``submitted`` with the sandbox's id), and nothing is
@@ -7,7 +9,6 @@ left in ``submitting`` once the run that finished the work succeeded.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -20,80 +21,7 @@ from chorusflow.ledger import InvoiceState, Ledger
 from chorusflow.pipeline import records_from_report
 from chorusflow.rules import validate_export
 from tests.conftest import REPO_ROOT
-from tests.fixtures.sandbox import COMMUNE, SUPPLIER_SIRET, SandboxAdmin
-
-HEADER = [
-    "invoice_number",
-    "invoice_type",
-    "issue_date",
-    "due_date",
-    "delivery_date",
-    "buyer_siret",
-    "buyer_name",
-    "service_code",
-    "engagement_number",
-    "market_number",
-    "original_invoice_number",
-    "line_description",
-    "quantity",
-    "line_unit",
-    "unit_price",
-    "vat_rate",
-    "line_net_amount",
-    "total_ht",
-    "total_vat",
-    "total_ttc",
-]
-
-
-def invoice_row(number: str, amount_cents: int = 10000) -> list[str]:
-    """One valid one-line invoice to the Commune (no service code, no engagement required)."""
-    ht = amount_cents / 100
-    vat = round(ht * 0.2, 2)
-
-    def fr(value: float) -> str:
-        return f"{value:.2f}".replace(".", ",")
-
-    return [
-        number,
-        "FACTURE",
-        "2026-11-02",
-        "2026-12-02",
-        "2026-10-30",
-        COMMUNE,
-        "Commune de Démoville",
-        "",
-        "",
-        "",
-        "",
-        "Entretien éclairage public",
-        "1",
-        "forfait",
-        fr(ht),
-        "20",
-        fr(ht),
-        fr(ht),
-        fr(vat),
-        fr(ht + vat),
-    ]
-
-
-def invoice_numbers(prefix: str, count: int) -> list[str]:
-    """``count`` distinct invoice numbers, valid for Chorus Pro (``[A-Za-z0-9-_/+]{1,20}``)."""
-    return [f"{prefix}-{index:05d}" for index in range(1, count + 1)]
-
-
-def write_export(path: Path, numbers: list[str], extra_rows: list[list[str]] | None = None) -> Path:
-    """A semicolon CSV export holding one valid invoice per number (plus ``extra_rows`` as given)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";")
-        writer.writerow(HEADER)
-        for position, number in enumerate(numbers):
-            writer.writerow(invoice_row(number, 10000 + position))
-        for row in extra_rows or []:
-            writer.writerow(row)
-    return path
+from tests.fixtures.sandbox import SUPPLIER_SIRET, SandboxAdmin
 
 
 def seed_ledger(ledger: Ledger, export: Path) -> list[str]:

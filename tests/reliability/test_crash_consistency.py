@@ -31,14 +31,13 @@ import pytest
 
 from chorusflow.ledger import InvoiceState, Ledger
 from chorusflow.sandbox import SandboxServer
+from chorusflow.testing.exports import invoice_numbers, write_sample_export
 from tests.fixtures.sandbox import SUPPLIER_SIRET, SandboxAdmin
 from tests.reliability.support import (
     check_exactly_once,
-    invoice_numbers,
     seed_ledger,
     subprocess_env,
     summary_line,
-    write_export,
 )
 
 SOUMETTRE = "/cpro/factures/v1/soumettre"
@@ -132,7 +131,9 @@ def run_round(
 ) -> tuple[list[str], int]:
     """Seed ``count`` invoices, run the killed worker, rerun until done; the numbers and the kills."""
     admin = SandboxAdmin(sandbox)
-    numbers = seed_ledger(ledger, write_export(tmp_path / f"{prefix}.csv", invoice_numbers(prefix, count)))
+    numbers = seed_ledger(
+        ledger, write_sample_export(tmp_path / f"{prefix}.csv", invoice_numbers(prefix, count))
+    )
     assert len(numbers) == count
     base_env = subprocess_env(AIRFLOW_CONN_CHORUS_PRO=sandbox.connection_json())
     if plan.rerun_as_other_run:
@@ -248,7 +249,7 @@ def test_crash_consistency_through_the_dag(pipeline_env: Any, tmp_path: Path) ->
     for index, (point, nth) in enumerate(DAG_KILLS, start=1):
         prefix = f"D{index}"
         numbers = invoice_numbers(prefix, 40)
-        write_export(pipeline_env.inbox / f"{prefix}.csv", numbers)
+        write_sample_export(pipeline_env.inbox / f"{prefix}.csv", numbers)
         killed = run_dag_process({**env, "CHORUSFLOW_CRASHPOINT": f"{point}:{nth}"})
         assert killed.returncode == -signal.SIGKILL, killed.stdout[-2000:] + killed.stderr[-2000:]
         kills += 1

@@ -22,15 +22,14 @@ from typing import Any
 import pytest
 
 from chorusflow.ledger import InvoiceState
+from chorusflow.testing.exports import invoice_numbers, write_sample_export
 from tests.alerts.servers import Mailbox, smtp_server
 from tests.fixtures.airflow import PipelineEnv, load_dag
 from tests.fixtures.sandbox import SUPPLIER_SIRET
 from tests.reliability.support import (
     check_exactly_once,
-    invoice_numbers,
     seed_ledger,
     summary_line,
-    write_export,
 )
 
 SOUMETTRE = "/cpro/factures/v1/soumettre"
@@ -83,7 +82,9 @@ def storm_env(pipeline_env: PipelineEnv, monkeypatch: pytest.MonkeyPatch) -> Ite
 
 def run_storm(env: PipelineEnv, count: int, tmp_path: Path, mailbox: Mailbox) -> None:
     """Submission storm, then sync storm; assert and print what held."""
-    numbers = seed_ledger(env.ledger, write_export(tmp_path / "storm.csv", invoice_numbers("S", count)))
+    numbers = seed_ledger(
+        env.ledger, write_sample_export(tmp_path / "storm.csv", invoice_numbers("S", count))
+    )
     assert len(numbers) == count
     env.admin.set_faults(**submission_storm(seed=11))
 

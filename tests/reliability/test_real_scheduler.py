@@ -33,6 +33,7 @@ import requests
 
 from chorusflow.airflow.local import LocalAirflow
 from chorusflow.sandbox import SandboxCredentials
+from chorusflow.testing.exports import invoice_numbers, write_sample_export
 from tests.conftest import REPO_ROOT
 from tests.fixtures.local_airflow import (
     check,
@@ -43,7 +44,7 @@ from tests.fixtures.local_airflow import (
     trigger,
 )
 from tests.fixtures.sandbox import SandboxAdmin
-from tests.reliability.support import check_exactly_once, invoice_numbers, summary_line, write_export
+from tests.reliability.support import check_exactly_once, summary_line
 
 SUBMIT_DAG = "chorus_submit_invoices"
 SYNC_DAG = "chorus_sync_statuses"
@@ -228,7 +229,7 @@ def run_load(local: LocalAirflow, count: int, quota: float, prefix: str) -> None
         error_rate={}, commit_then_drop_rate={}, token_lifetime_seconds=3600, quota_per_second=quota
     )
     limited_before = admin.stats()["rate_limited"]
-    export = write_export(local.home / "exports" / f"{prefix}.csv", invoice_numbers(prefix, count))
+    export = write_sample_export(local.home / "exports" / f"{prefix}.csv", invoice_numbers(prefix, count))
 
     run_id = trigger(local, {"export_path": str(export)})
     state = wait_for(local, SUBMIT_DAG, run_id, 120 + 3 * count / quota)

@@ -1,8 +1,7 @@
-"""Builders of small exports and directories for the tests of exports and rules."""
+"""Rows and directories for the tests of exports and rules (written by ``chorusflow.testing.exports``)."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from chorusflow.rules import BuyerRecord, ServiceRecord, StaticDirectory, validate_export
@@ -30,24 +29,6 @@ BASE_ROW: dict[str, str] = {
 def row(**overrides: str) -> dict[str, str]:
     """A valid canonical row with some values replaced."""
     return {**BASE_ROW, **overrides}
-
-
-def write_export(
-    path: Path,
-    rows: list[dict[str, str]],
-    *,
-    sep: str = ";",
-    encoding: str = "utf-8",
-    columns: list[str] | None = None,
-) -> Path:
-    """Write ``rows`` as a CSV export with the union of their keys as header."""
-    header = columns or list(dict.fromkeys(key for item in rows for key in item))
-    with path.open("w", newline="", encoding=encoding) as handle:
-        writer = csv.writer(handle, delimiter=sep)
-        writer.writerow(header)
-        for item in rows:
-            writer.writerow([item.get(column, "") for column in header])
-    return path
 
 
 def sandbox_directory() -> StaticDirectory:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from chorusflow.model import line_net_amount
 from chorusflow.rules import validate_export
-from tests.rules.builders import codes, row, write_export
+from chorusflow.testing.exports import write_export
+from tests.rules.builders import codes, row
 
 
 def test_invoice_number_holding_a_line_break_is_refused_beside_valid_ones(tmp_path: Path) -> None:

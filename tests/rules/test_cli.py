@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.rules.builders import IFPEN, row, write_export
+from chorusflow.testing.exports import write_export
+from tests.rules.builders import IFPEN, row
 
 REPO = Path(__file__).resolve().parents[2]
 CHORUSFLOW = Path(sys.executable).with_name("chorusflow")

@@ -8,6 +8,7 @@ import pytest
 
 from chorusflow.rules import ChorusDirectory, StaticDirectory, validate_export
 from chorusflow.rules.profiles import ProfileError, load_profile, load_profiles
+from chorusflow.testing.exports import write_export
 from tests.fixtures.sandbox import SandboxAdmin
 from tests.rules.builders import (
     COMMUNE,
@@ -19,7 +20,6 @@ from tests.rules.builders import (
     codes,
     row,
     sandbox_directory,
-    write_export,
 )
 
 # (case id, row overrides, expected error codes) — each rule fails once and passes once.

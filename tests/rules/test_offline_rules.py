@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.rules.builders import COMMUNE, codes, row, write_export
+from chorusflow.testing.exports import write_export
+from tests.rules.builders import COMMUNE, codes, row
 
 OTHER_LINE = {"line_description": "Déplacement", "quantity": "1", "unit_price": "50", "vat_rate": "20"}
 
