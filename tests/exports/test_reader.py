@@ -255,3 +255,20 @@ def test_valid_mapping_file_is_not_an_error(tmp_path: Path) -> None:
     mapping.write_text("columns:\n  quantity: Qté\n", encoding="utf-8")
     report = validate_export(write_export(tmp_path / "e.csv", [row()]), mapping=mapping)
     assert report.file_errors == [] and report.invoices[0].valid
+
+
+def test_values_are_stripped_of_any_whitespace_in_the_columns_that_hold_some(tmp_path: Path) -> None:
+    padded = row(
+        invoice_number=" F1\t",
+        issue_date="2026-01-05\u00a0",
+        buyer_siret=f"\u202f{COMMUNE}",
+        line_description="  Pose  ",
+    )
+    plain = row(invoice_number="F2", line_description="Dépose")
+    table = read_export(write_export(tmp_path / "e.csv", [padded, plain]))
+    assert table.columns["invoice_number"] == ["F1", "F2"]
+    assert table.columns["issue_date"] == ["2026-01-05", plain["issue_date"]]
+    assert table.columns["buyer_siret"] == [COMMUNE, plain["buyer_siret"]]
+    assert table.columns["line_description"] == ["Pose", "Dépose"]
+    # A column with no whitespace anywhere is kept as read.
+    assert table.columns["unit_price"] == [padded["unit_price"], plain["unit_price"]]
