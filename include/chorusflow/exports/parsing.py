@@ -45,9 +45,15 @@ def parse_unique(
 
 def distinct_values(values: Sequence[Value]) -> set[Value]:
     """``set(values)``, without hashing every value of a column that holds one value (often absent)."""
-    if values and values.count(values[0]) == len(values):  # compares by identity first: C speed
+    if holds_one_value(values):
         return {values[0]}
     return set(values)
+
+
+def holds_one_value(values: Sequence[Hashable]) -> bool:
+    """Whether every value equals the first; at C speed, comparing by identity first."""
+    # The first and the last differ in most columns that vary: refused without a pass over them.
+    return bool(values) and values[0] == values[-1] and values.count(values[0]) == len(values)
 
 
 def _spread(values: Sequence[Value], parsed: dict[Value, Parsed]) -> list[Parsed]:

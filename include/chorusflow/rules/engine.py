@@ -34,6 +34,7 @@ from chorusflow.exports.parsing import (
     NumberColumn,
     compact_identifier,
     distinct_values,
+    holds_one_value,
     parse_date,
     parse_numbers,
     parse_unique,
@@ -468,7 +469,7 @@ class TableValidator:
             )
         ]
 
-    def _header_conflicts(self, codes: np.ndarray, keys: list[object], groups: list[list[int]]) -> None:
+    def _header_conflicts(self, codes: np.ndarray, keys: list[object]) -> None:
         """HEADER_CONFLICT when the lines of one invoice disagree on a header field (compared normalised).
 
         Neighbouring lines of the same invoice are compared as exported text first: identical texts
@@ -488,7 +489,7 @@ class TableValidator:
         for column in HEADER_COLUMNS:
             raw = self.columns[column]
             # Lines are grouped by invoice number, and a column holding one value cannot disagree.
-            if column == "invoice_number" or raw.count(raw[0]) == len(raw):
+            if column == "invoice_number" or holds_one_value(raw):
                 continue
             texts = np.asarray(raw, dtype=object)
             if not self.contiguous:
@@ -498,7 +499,7 @@ class TableValidator:
                 continue
             normalised = self._normaliser(column, derived)
             for group in sorted(set(ordered_codes[1:][differs].tolist())):
-                rows = groups[group]
+                rows = self._rows(group)
                 values = [normalised(row) for row in rows]
                 if all(value == values[0] for value in values):
                     continue
@@ -538,10 +539,11 @@ class TableValidator:
                 self._attachments[value] = ("ATTACHMENT_NOT_FOUND", None)
         return self._attachments[value]
 
-    def _groups(self) -> tuple[np.ndarray, list[object], list[list[int]]]:
-        """Rows grouped by invoice, in order of first appearance.
+    def _groups(self) -> tuple[np.ndarray, list[object], list[int]]:
+        """Invoice code of each row, and each invoice's key and first row, in order of first appearance.
 
-        Also numbers each row within its invoice (``self.line_numbers``) and lists the export row
+        Also numbers each row within its invoice (``self.line_numbers``), lists the rows in invoice
+        order (``self.ordered_rows``, each invoice's rows being ``self.group_bounds``) and the export row
         numbers of each invoice (``self.group_row_numbers``).
         """
         codes, _ = pd.factorize(np.asarray(self.keys, dtype=object))
@@ -549,24 +551,29 @@ class TableValidator:
         counts = np.bincount(codes)
         ends = np.cumsum(counts)
         starts = ends - counts
-        first_rows = order[starts]
+        first_rows: list[int] = order[starts].tolist()
         line_numbers = np.empty(len(codes), dtype=np.int64)
         line_numbers[order] = np.arange(1, len(codes) + 1) - np.repeat(starts, counts)
         self.line_numbers: list[int] = line_numbers.tolist()
-        ordered_rows: list[int] = order.tolist()
-        ordered_numbers = list(map(self.table.row_numbers.__getitem__, ordered_rows))
-        bounds = self.group_bounds = list(zip(starts.tolist(), ends.tolist(), strict=True))
-        self.ordered_rows = ordered_rows
         self.contiguous = bool((order == np.arange(len(order))).all())  # each invoice's lines together
-        groups = [ordered_rows[start:end] for start, end in bounds]
-        self.group_row_numbers = [ordered_numbers[start:end] for start, end in bounds]
-        keys = [self.keys[first] for first in first_rows.tolist()]
+        self.ordered_rows: list[int] = order.tolist()
+        row_numbers = self.table.row_numbers
+        ordered_numbers = (
+            row_numbers if self.contiguous else list(map(row_numbers.__getitem__, self.ordered_rows))
+        )
+        bounds = self.group_bounds = list(map(slice, starts.tolist(), ends.tolist()))
+        self.group_row_numbers = list(map(ordered_numbers.__getitem__, bounds))
+        keys = list(map(self.keys.__getitem__, first_rows))
         # An invoice's amounts can be computed when every one of its lines is readable.
         unreadable = np.bincount(
             codes, weights=~np.asarray(self.readable_lines, dtype=bool), minlength=len(counts)
         )
         self.group_readable: list[bool] = (unreadable == 0).tolist()
-        return codes, keys, groups
+        return codes, keys, first_rows
+
+    def _rows(self, group: int) -> list[int]:
+        """The rows of invoice ``group``, in export order."""
+        return self.ordered_rows[self.group_bounds[group]]
 
     def _build_lines(self) -> None:
         """Net amount (§2.8) and ``InvoiceLine`` of every readable row, in one pass over the table.
@@ -625,7 +632,7 @@ class TableValidator:
             if self.contiguous
             else list(map(self.line_objects.__getitem__, self.ordered_rows))
         )
-        self.group_lines = [in_order[start:end] for start, end in self.group_bounds]
+        self.group_lines = list(map(in_order.__getitem__, self.group_bounds))
 
     def _build_totals(self, codes: np.ndarray) -> None:
         """VAT breakdown and totals (§2.8) of every invoice whose lines are all readable, in bulk.
@@ -691,22 +698,21 @@ class TableValidator:
         """Check every row and return one verdict per invoice, in the order of the export."""
         with gc_paused():
             self._check_columns()
-            codes, keys, groups = self._groups()
-            self._header_conflicts(codes, keys, groups)
+            codes, keys, first_rows = self._groups()
+            self._header_conflicts(codes, keys)
             self._build_lines()
             self._build_totals(codes)
             return [
-                self._verdict(key, group, rows, row_numbers, readable)
-                for group, (key, rows, row_numbers, readable) in enumerate(
-                    zip(keys, groups, self.group_row_numbers, self.group_readable, strict=True)
+                self._verdict(key, group, first, row_numbers, readable)
+                for group, (key, first, row_numbers, readable) in enumerate(
+                    zip(keys, first_rows, self.group_row_numbers, self.group_readable, strict=True)
                 )
             ]
 
     def _verdict(
-        self, key: object, group: int, rows: list[int], row_numbers: list[int], readable: bool
+        self, key: object, group: int, first: int, row_numbers: list[int], readable: bool
     ) -> InvoiceVerdict:
         columns, lang, found = self.columns, self.lang, self.findings
-        first = rows[0]
         number = key if isinstance(key, str) else ""
         issue, due = self.dates["issue_date"][first], self.dates["due_date"][first]
         if issue is not None and due is not None:
@@ -742,7 +748,7 @@ class TableValidator:
         if readable:
             totals = cast(tuple[Decimal, Decimal, Decimal], self.group_totals[group])
             if self.amounts_to_compare or totals[2] < 0:
-                self._compare_amounts(key, rows, *totals)
+                self._compare_amounts(key, self._rows(group), *totals)
         service_code, engagement, filled_in = self._buyer_rules(key, first)
         all_findings = found.get(key)
         if all_findings:
