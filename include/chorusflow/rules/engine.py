@@ -370,11 +370,13 @@ class TableValidator:
         self.nets_unsigned = not self.has_discounts and not any(
             read[name].signed for name in LINE_AMOUNT_COLUMNS
         )
-        self.dates: dict[str, list[date | None]] = {}
+        # Dates are header values, read on each invoice's first row: a table per distinct text suffices.
+        self.dates: dict[str, dict[str, date | None]] = {}
         date_expected = EXPECTED_FORMATS["date"][1 if english else 0]
         for column in DATE_COLUMNS:
-            self.dates[column], dates = parse_unique(columns[column], parse_date)
-            self._distinct[id(columns[column])] = dates.keys()
+            distinct = distinct_values(columns[column])
+            dates = self.dates[column] = {text: parse_date(text) for text in distinct}
+            self._distinct[id(columns[column])] = distinct
             if _holds_none(dates.values()):
                 unreadable = {text for text, value in dates.items() if value is None and text != ""}
                 self._flag_unreadable(column, unreadable, date_expected)
@@ -510,16 +512,13 @@ class TableValidator:
     def _normaliser(self, column: str, derived: Mapping[str, Sequence[object]]) -> Callable[[int], object]:
         """A row's value of a header column as compared for conflicts (a parsed date, a compact SIRET…)."""
         raw = self.columns[column]
-        parsed: Sequence[object] | None = None
         if column in DATE_COLUMNS:
-            parsed = self.dates[column]
-        elif column in TOTAL_COLUMNS:
-            parsed = self.numbers[column]
-        if parsed is not None:
-            values = parsed
-            return lambda row: values[row] if values[row] is not None else raw[row]
-        values = derived.get(column, raw)
-        return values.__getitem__
+            dates = self.dates[column]
+            return lambda row: dates[raw[row]] or raw[row]
+        if column in TOTAL_COLUMNS:
+            totals = self.numbers[column]
+            return lambda row: totals[row] if totals[row] is not None else raw[row]
+        return derived.get(column, raw).__getitem__
 
     # -- per invoice --------------------------------------------------------------------------------
     def _buyer(self, siret: str) -> BuyerRecord | None | DirectoryUnavailableError:
@@ -714,7 +713,9 @@ class TableValidator:
     ) -> InvoiceVerdict:
         columns, lang, found = self.columns, self.lang, self.findings
         number = key if isinstance(key, str) else ""
-        issue, due = self.dates["issue_date"][first], self.dates["due_date"][first]
+        dates = self.dates
+        issue = dates["issue_date"][columns["issue_date"][first]]
+        due = dates["due_date"][columns["due_date"][first]]
         if issue is not None and due is not None:
             if due < issue:
                 found.add(
@@ -770,7 +771,7 @@ class TableValidator:
                     "invoice_type": invoice_type,
                     "issue_date": issue,
                     "due_date": due,
-                    "delivery_date": self.dates["delivery_date"][first],
+                    "delivery_date": dates["delivery_date"][columns["delivery_date"][first]],
                     "currency": self.currencies[first],
                     "buyer_siret": self.sirets[first],
                     "buyer_name": columns["buyer_name"][first] or None,
