@@ -230,6 +230,7 @@ class TableValidator:
         self.findings = _Collector()
         self._buyers: dict[str, BuyerRecord | None | DirectoryUnavailableError] = {}
         self._attachments: dict[str, tuple[str | None, Path | None]] = {}
+        self.supplier_iban_valid = supplier.iban is not None and iban_is_valid(supplier.iban)
         self._buyer_outcomes: dict[
             tuple[str, str, str], tuple[str | None, str | None, dict[str, str], list[Finding]]
         ] = {}
@@ -653,7 +654,10 @@ class TableValidator:
         run_starts = np.concatenate(([0], np.flatnonzero(new_run) + 1)).astype(np.int64)
         groups = len(self.group_readable)
         self.group_breakdowns: list[list[VatBreakdown]] = [[]] * groups
-        self.group_totals: list[tuple[Decimal, Decimal, Decimal] | None] = [None] * groups
+        # Unreadable invoices keep zero totals: they get no Invoice.
+        self.group_totals: list[tuple[Decimal, Decimal, Decimal]] = [
+            (ZERO_CENTS, ZERO_CENTS, ZERO_CENTS)
+        ] * groups
         if not len(rows):
             return
         # Each run's base: its nets added left to right (np.add.reduceat on objects, at C speed), then
@@ -688,7 +692,7 @@ class TableValidator:
         totals = list(zip(totals_ht, totals_vat, map(operator.add, totals_ht, totals_vat), strict=True))
         invoice_breakdowns = list(map(breakdowns.__getitem__, slices))
         if len(invoices) == groups:  # every invoice readable: the usual case
-            self.group_breakdowns, self.group_totals = invoice_breakdowns, totals  # type: ignore[assignment]
+            self.group_breakdowns, self.group_totals = invoice_breakdowns, totals
             return
         for group, breakdown, invoice_totals in zip(invoices, invoice_breakdowns, totals, strict=True):
             self.group_breakdowns[group], self.group_totals[group] = breakdown, invoice_totals
@@ -738,7 +742,7 @@ class TableValidator:
         if means == "VIREMENT" and iban is None:
             if self.supplier.iban is None:
                 found.add(key, finding("FIELD_MISSING", lang, "supplier_iban"))
-            elif not iban_is_valid(self.supplier.iban):
+            elif not self.supplier_iban_valid:
                 found.add(key, finding("IBAN_INVALID", lang, "supplier_iban", value=self.supplier.iban))
         attachment: Path | None = None
         if columns["attachment"][first]:
@@ -747,10 +751,21 @@ class TableValidator:
                 found.add(key, finding(code, lang, "attachment", value=_shown(columns["attachment"][first])))
         totals: tuple[Decimal, Decimal, Decimal] | None = None
         if readable:
-            totals = cast(tuple[Decimal, Decimal, Decimal], self.group_totals[group])
+            totals = self.group_totals[group]
             if self.amounts_to_compare or totals[2] < 0:
                 self._compare_amounts(key, self._rows(group), *totals)
-        service_code, engagement, filled_in = self._buyer_rules(key, first)
+        # The profile and directory rules depend only on (SIRET, service code, engagement): once each.
+        combination = (
+            self.sirets[first],
+            columns["service_code"][first],
+            columns["engagement_number"][first],
+        )
+        outcome = self._buyer_outcomes.get(combination)
+        if outcome is None:
+            outcome = self._buyer_outcomes[combination] = self._buyer_outcome(*combination)
+        service_code, engagement, filled_in, buyer_findings = outcome
+        for item in buyer_findings:
+            found.add(key, item)
         all_findings = found.get(key)
         if all_findings:
             errors = [item for item in all_findings if item.severity == "error"]
@@ -790,7 +805,7 @@ class TableValidator:
                     "total_ht": total_ht,
                     "total_vat": total_vat,
                     "total_ttc": total_ttc,
-                    "filled_in": filled_in,
+                    "filled_in": dict(filled_in) if filled_in else {},
                 },
             )
         return construct_checked(
@@ -805,30 +820,13 @@ class TableValidator:
             },
         )
 
-    def _buyer_rules(self, key: object, first: int) -> tuple[str | None, str | None, dict[str, str]]:
-        """Apply the buyer's profile (may fill in the service code), then the directory rules.
-
-        The outcome depends only on (SIRET, service code, engagement), which repeat across invoices,
-        so it is worked out once per combination.
-        """
-        columns = self.columns
-        combination = (
-            self.sirets[first],
-            columns["service_code"][first],
-            columns["engagement_number"][first],
-        )
-        outcome = self._buyer_outcomes.get(combination)
-        if outcome is None:
-            outcome = self._buyer_outcomes[combination] = self._buyer_outcome(*combination)
-        service_code, engagement, filled_in, findings = outcome
-        for item in findings:
-            self.findings.add(key, item)
-        return service_code, engagement, dict(filled_in) if filled_in else {}
-
     def _buyer_outcome(
         self, siret: str, given_service_code: str, given_engagement: str
     ) -> tuple[str | None, str | None, dict[str, str], list[Finding]]:
-        """Service code, engagement, filled-in values and findings for one buyer combination."""
+        """Apply the buyer's profile (may fill in the service code), then the directory rules.
+
+        Returns the service code, engagement, filled-in values and findings of one combination.
+        """
         lang = self.lang
         service_code = given_service_code or None
         engagement = given_engagement or None
