@@ -7,7 +7,14 @@ from decimal import Decimal
 from pathlib import Path
 
 from chorusflow.config import SupplierIdentity
-from chorusflow.model import Invoice, InvoiceLine, compute_totals, line_net_amount, round_cents
+from chorusflow.model import (
+    Invoice,
+    InvoiceLine,
+    VatBreakdown,
+    compute_totals,
+    line_net_amount,
+    round_cents,
+)
 from chorusflow.rules import validate_export
 from chorusflow.testing.exports import write_export
 from tests.rules.builders import row
@@ -70,6 +77,8 @@ def test_json_round_trip_of_a_built_invoice(tmp_path: Path) -> None:
         "net_amount": "43.21",
     }
     assert dumped["vat_breakdown"][0] == {"rate": "5.5", "base": "43.21", "vat": "2.38"}
+    assert list(dumped["lines"][0]) == list(InvoiceLine._fields)  # keys in the fields' order
+    assert list(dumped["vat_breakdown"][0]) == list(VatBreakdown._fields)
     assert isinstance(again.lines[0], InvoiceLine) and again.vat_breakdown == invoice.vat_breakdown
     broken = {**dumped, "lines": [{**dumped["lines"][0], "quantity": "beaucoup"}]}
     try:

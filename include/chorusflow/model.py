@@ -7,7 +7,7 @@ cents (half up), VAT is computed per rate on that rate's base and rounded to cen
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -92,19 +92,38 @@ class VatBreakdown(NamedTuple):
     vat: Decimal
 
 
-def _as_objects(record: type[tuple[Any, ...]]) -> PlainSerializer:
-    """Serialise a list of ``record`` tuples as JSON objects, as models are (a tuple alone is an array)."""
-    fields: tuple[str, ...] = record._fields  # type: ignore[attr-defined]
+def _lines_as_objects(lines: list[InvoiceLine]) -> list[dict[str, Any]]:
+    # A dict display per line: twice as fast as dict(zip(fields, line)) for 100,000 lines.
+    return [
+        {
+            "number": number,
+            "description": description,
+            "quantity": quantity,
+            "unit": unit,
+            "unit_price": unit_price,
+            "discount": discount,
+            "vat_rate": vat_rate,
+            "net_amount": net_amount,
+        }
+        for number, description, quantity, unit, unit_price, discount, vat_rate, net_amount in lines
+    ]
+
+
+def _breakdown_as_objects(breakdown: list[VatBreakdown]) -> list[dict[str, Any]]:
+    return [{"rate": rate, "base": base, "vat": vat} for rate, base, vat in breakdown]
+
+
+def _as_objects(
+    record: type[tuple[Any, ...]], serialise: Callable[[list[Any]], list[dict[str, Any]]]
+) -> PlainSerializer:
+    """Serialise a list of ``record`` tuples as objects keyed by field, as models are (a tuple alone
+    would become an array), typed so that pydantic writes the values as it does in a model."""
     shape = _TypedDict(f"{record.__name__}Object", get_type_hints(record))
-
-    def as_objects(records: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-        return [dict(zip(fields, item, strict=True)) for item in records]
-
-    return PlainSerializer(as_objects, return_type=list[shape])  # type: ignore[valid-type]
+    return PlainSerializer(serialise, return_type=list[shape])  # type: ignore[valid-type]
 
 
-InvoiceLines = Annotated[list[InvoiceLine], _as_objects(InvoiceLine)]
-VatBreakdowns = Annotated[list[VatBreakdown], _as_objects(VatBreakdown)]
+InvoiceLines = Annotated[list[InvoiceLine], _as_objects(InvoiceLine, _lines_as_objects)]
+VatBreakdowns = Annotated[list[VatBreakdown], _as_objects(VatBreakdown, _breakdown_as_objects)]
 
 
 class Totals(BaseModel):
