@@ -1,7 +1,8 @@
 """Parsing of export text values: French or English numbers, dates, identifiers.
 
 Exports repeat the same few values (dates, rates, SIRETs) on thousands of lines, so columns are
-parsed once per distinct value (``map_unique``) rather than once per line.
+parsed once per distinct value (``parse_unique``) rather than once per line; a column of mostly
+distinct numbers (prices) is read in one pass instead (``parse_numbers``).
 """
 
 from __future__ import annotations
@@ -30,15 +31,10 @@ _FRENCH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _IDENTIFIER_NOISE = re.compile(r"[\s\u00a0\u202f.\-]")
 
 
-def map_unique(values: Sequence[Value], parse: Callable[[Value], Parsed]) -> list[Parsed]:
-    """``[parse(value) for value in values]``, calling ``parse`` once per distinct value."""
-    return parse_unique(values, parse)[0]
-
-
 def parse_unique(
     values: Sequence[Value], parse: Callable[[Value], Parsed]
 ) -> tuple[list[Parsed], dict[Value, Parsed]]:
-    """Like ``map_unique``, also returning the ``{value: parsed}`` table of the distinct values."""
+    """``[parse(value) for value in values]`` calling ``parse`` once per distinct value, and the table."""
     parsed = {value: parse(value) for value in distinct_values(values)}
     return _spread(values, parsed), parsed
 

@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -124,10 +124,6 @@ STRUCTURAL_CODES = frozenset(
         "INVOICE_NUMBER_FORMAT",
     }
 )
-
-
-# ``sum(amounts, start)`` typed for amounts: mapped over slices, it adds each run of amounts at C speed.
-_decimal_sum = cast(Callable[[Iterable[Decimal], Decimal], Decimal], sum)
 
 
 def _holds_none(values: Iterable[object]) -> bool:
