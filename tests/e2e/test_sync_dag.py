@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from chorusflow.ledger import InvoiceState
-from tests.alerts.servers import Mailbox, WebhookReceiver, smtp_server, webhook_server
-from tests.fixtures.airflow import PipelineEnv, load_dag
+from tests.alerts.servers import Mailbox, WebhookReceiver, webhook_server
+from tests.fixtures.airflow import ALERT_RECIPIENTS, PipelineEnv, load_dag
 from tests.fixtures.sandbox import SUPPLIER_SIRET
 from tests.statuses.helpers import SEARCH_PATH
 
@@ -25,14 +25,6 @@ pytestmark = pytest.mark.timeout(300)
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHORUSFLOW_SUBMIT_RETRY_DELAY", "0.2")
     monkeypatch.setenv("CHORUSFLOW_SYNC_PAGE_RETRY_DELAY", "0")
-
-
-@pytest.fixture
-def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
-    with smtp_server() as box:
-        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.uri())
-        monkeypatch.setenv("AIRFLOW_VAR_CHORUSFLOW_ALERT_RECIPIENTS", "compta@example.org, dg@example.org")
-        yield box
 
 
 @pytest.fixture
@@ -76,7 +68,7 @@ def report_of(dag_run: Any) -> dict[str, Any]:
 
 
 def test_rejected_suspended_paid_alert_once(
-    pipeline_env: PipelineEnv, mailbox: Mailbox, webhook: WebhookReceiver
+    pipeline_env: PipelineEnv, alert_mailbox: Mailbox, webhook: WebhookReceiver
 ) -> None:
     ids = submitted_invoices(pipeline_env)
     assert len(ids) >= 5
@@ -88,20 +80,20 @@ def test_rejected_suspended_paid_alert_once(
         admin.set_status(ids[paid], status)
     admin.set_status(ids[waiting], "MISE_A_DISPOSITION")
     # The submission run already alerted on the invoices that failed validation.
-    before_mail, before_hooks = len(mailbox.messages), len(webhook.bodies)
+    before_mail, before_hooks = len(alert_mailbox.messages), len(webhook.bodies)
 
     first = run_sync()
 
     assert first.state == "success"
-    about_rejected = mailbox.mentioning(rejected)
+    about_rejected = alert_mailbox.mentioning(rejected)
     assert len(about_rejected) == 1
     assert "Le numéro d'engagement EJ-404 est inconnu" in about_rejected[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    about_suspended = mailbox.mentioning(suspended)
+    about_suspended = alert_mailbox.mentioning(suspended)
     assert len(about_suspended) == 1
     assert "procès-verbal de réception" in about_suspended[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert not mailbox.mentioning(paid) and not mailbox.mentioning(waiting)
-    assert len(mailbox.messages) == before_mail + 2
-    assert mailbox.messages[-1]["X-Envelope-To"] == "compta@example.org, dg@example.org"
+    assert not alert_mailbox.mentioning(paid) and not alert_mailbox.mentioning(waiting)
+    assert len(alert_mailbox.messages) == before_mail + 2
+    assert alert_mailbox.messages[-1]["X-Envelope-To"] == ALERT_RECIPIENTS
     assert len(webhook.bodies) == before_hooks + 2 and any(
         rejected in body["text"] for body in webhook.bodies
     )
@@ -127,12 +119,12 @@ def test_rejected_suspended_paid_alert_once(
     second = run_sync()
 
     assert second.state == "success"
-    assert len(mailbox.messages) == before_mail + 2 and len(webhook.bodies) == before_hooks + 2
+    assert len(alert_mailbox.messages) == before_mail + 2 and len(webhook.bodies) == before_hooks + 2
     assert "Alertes : 0 nouvelle(s)" in report_of(second)["note"]
 
 
 def test_failing_page_shows_in_the_run_note_and_heals(
-    pipeline_env: PipelineEnv, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+    pipeline_env: PipelineEnv, alert_mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = submitted_invoices(pipeline_env)
     for identifiant in ids.values():
@@ -161,34 +153,34 @@ def test_failing_page_shows_in_the_run_note_and_heals(
     assert statuses == ["MISE_A_DISPOSITION"] * len(ids)
 
 
-def test_daily_digest_dag_sends_once_per_day(pipeline_env: PipelineEnv, mailbox: Mailbox) -> None:
+def test_daily_digest_dag_sends_once_per_day(pipeline_env: PipelineEnv, alert_mailbox: Mailbox) -> None:
     ids = submitted_invoices(pipeline_env)
     first_number = sorted(ids)[0]
     pipeline_env.admin.set_status(ids[first_number], "SUSPENDUE", "Pièce manquante")
     assert run_sync().state == "success"
-    before = len(mailbox.messages)
+    before = len(alert_mailbox.messages)
 
     assert load_dag("chorus_daily_digest").test().state == "success"
     assert load_dag("chorus_daily_digest").test().state == "success"
 
-    digests = mailbox.messages[before:]
+    digests = alert_mailbox.messages[before:]
     assert len(digests) == 1 and "Point du" in str(digests[0]["Subject"])
     assert first_number in digests[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
 
 
 def test_submission_dag_alerts_validation_rejections_once(
-    pipeline_env: PipelineEnv, mailbox: Mailbox
+    pipeline_env: PipelineEnv, alert_mailbox: Mailbox
 ) -> None:
     submitted_invoices(pipeline_env)
     invalid = [
         row.invoice_number for row in pipeline_env.ledger.list_invoices(InvoiceState.INVALID, SUPPLIER_SIRET)
     ]
     assert invalid
-    assert len(mailbox.messages) == len(invalid)
+    assert len(alert_mailbox.messages) == len(invalid)
     for number in invalid:
-        [message] = mailbox.mentioning(number)
+        [message] = alert_mailbox.mentioning(number)
         assert "n'a pas été envoyée" in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
 
     pipeline_env.drop_export(name="sample-again.csv")
     assert load_dag("chorus_submit_invoices").test().state == "success"
-    assert len(mailbox.messages) == len(invalid)
+    assert len(alert_mailbox.messages) == len(invalid)

@@ -23,7 +23,7 @@ import pytest
 
 from chorusflow.ledger import InvoiceState
 from chorusflow.testing.exports import invoice_numbers, write_sample_export
-from tests.alerts.servers import Mailbox, smtp_server
+from tests.alerts.servers import Mailbox
 from tests.fixtures.airflow import PipelineEnv, load_dag
 from tests.fixtures.sandbox import SUPPLIER_SIRET
 from tests.reliability.support import (
@@ -177,23 +177,14 @@ def status_mismatches(env: PipelineEnv, expected: dict[str, str]) -> list[str]:
     return wrong
 
 
-@pytest.fixture
-def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
-    """A real SMTP server on loopback receiving the alerts."""
-    with smtp_server() as box:
-        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.uri())
-        monkeypatch.setenv("AIRFLOW_VAR_CHORUSFLOW_ALERT_RECIPIENTS", "compta@example.org")
-        yield box
-
-
 @pytest.mark.timeout(900)
-def test_fault_storm_fast(storm_env: PipelineEnv, tmp_path: Path, mailbox: Mailbox) -> None:
+def test_fault_storm_fast(storm_env: PipelineEnv, tmp_path: Path, alert_mailbox: Mailbox) -> None:
     if storm_env.ledger.dialect_name != "sqlite":
         pytest.skip("make test storms on SQLite only; make reliability storms on PostgreSQL too")
-    run_storm(storm_env, 80, tmp_path, mailbox)
+    run_storm(storm_env, 80, tmp_path, alert_mailbox)
 
 
 @pytest.mark.reliability_long
 @pytest.mark.timeout(3600)
-def test_fault_storm_500_invoices(storm_env: PipelineEnv, tmp_path: Path, mailbox: Mailbox) -> None:
-    run_storm(storm_env, 500, tmp_path, mailbox)
+def test_fault_storm_500_invoices(storm_env: PipelineEnv, tmp_path: Path, alert_mailbox: Mailbox) -> None:
+    run_storm(storm_env, 500, tmp_path, alert_mailbox)
