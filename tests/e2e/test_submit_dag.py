@@ -213,7 +213,11 @@ def test_two_concurrent_runs_deposit_each_invoice_once(pipeline_env: PipelineEnv
     pipeline_env.drop_export()
     pipeline_env.drop_export(name="copy-of-sample.csv")  # same content under another name
     env = dict(os.environ)
-    env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{os.environ['AIRFLOW_HOME']}/airflow.db"
+    # Two processes write Airflow's SQLite metadata at once: wait for its lock (5 s by default) rather
+    # than fail a run on a busy machine; the race under test is on the chorusflow ledger.
+    env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = (
+        f"sqlite:///{os.environ['AIRFLOW_HOME']}/airflow.db?timeout=60"
+    )
     first = _run_dag_in_subprocess(env)
     second = _run_dag_in_subprocess(env)
     outputs = [proc.communicate(timeout=240)[0] for proc in (first, second)]
