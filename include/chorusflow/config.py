@@ -7,6 +7,7 @@ CLI, the sandbox and the DAGs resolve settings the same way.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -36,8 +37,28 @@ def language() -> Language:
     return "en" if value.startswith("en") else "fr"
 
 
+VatRegime = Literal["debits", "receipts"]
+DepositChannel = Literal["pdf", "saisie"]
+CompanySize = Literal["large", "mid", "sme", "micro"]
+
+#: When the 2026 reform's invoice mentions become mandatory, by company size (décret 2024-266).
+REFORM_MENTIONS_FROM: dict[CompanySize, date] = {
+    "large": date(2026, 9, 1),
+    "mid": date(2026, 9, 1),
+    "sme": date(2027, 9, 1),
+    "micro": date(2027, 9, 1),
+}
+
+
 class SupplierIdentity(BaseModel):
-    """The invoicing company, as printed on every invoice it issues."""
+    """The invoicing company, as printed on every invoice it issues, and how it deposits.
+
+    ``vat_regime``: ``debits`` when the supplier opted for VAT on debits (``TVA_SUR_DEBIT`` and the
+    mention on the invoice), ``receipts`` otherwise (``TVA_SUR_ENCAISSEMENT``). ``deposit_channel``:
+    ``pdf`` (``DEPOT_PDF_API``, the supplier's own number and date) or ``saisie`` (``SAISIE_API``, where
+    Chorus Pro issues the invoice under its own number). ``company_size`` sets the date from which the
+    2026 reform's mentions are errors rather than warnings.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -46,18 +67,39 @@ class SupplierIdentity(BaseModel):
     iban: str | None = None
     bic: str | None = None
     vat_number: str | None = None
+    legal_form: str | None = None
+    share_capital: str | None = None
+    registration: str | None = None
+    address: str | None = None
+    vat_regime: VatRegime = "receipts"
+    late_penalty_rate: str | None = None
+    early_payment_discount: str | None = None
+    deposit_channel: DepositChannel = "pdf"
+    company_size: CompanySize = "sme"
+
+    @property
+    def siren(self) -> str:
+        """The SIREN: the SIRET's first nine digits."""
+        return self.siret[:9]
+
+    @property
+    def reform_mentions_from(self) -> date:
+        """The date from which the 2026 reform's mentions are mandatory for this supplier."""
+        return REFORM_MENTIONS_FROM[self.company_size]
 
 
 def load_supplier(path: Path | None = None) -> SupplierIdentity:
     """Read the supplier identity from ``CHORUSFLOW_SUPPLIER_FILE`` or ``<config>/supplier.yaml``.
 
-    ``CHORUSFLOW_SUPPLIER_SIRET``, ``_NAME``, ``_IBAN``, ``_BIC`` and ``_VAT_NUMBER`` override the file.
+    ``CHORUSFLOW_SUPPLIER_<FIELD>`` (``_SIRET``, ``_NAME``, ``_IBAN``, ``_DEPOSIT_CHANNEL`` …, one per
+    field of :class:`SupplierIdentity`) overrides the file.
     """
     source = path or Path(os.environ.get("CHORUSFLOW_SUPPLIER_FILE") or config_dir() / "supplier.yaml")
     data: dict[str, str] = {}
     if source.exists():
-        data = {k: str(v) for k, v in (yaml.safe_load(source.read_text(encoding="utf-8")) or {}).items()}
-    for field in ("siret", "name", "iban", "bic", "vat_number"):
+        loaded = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        data = {key: str(value) for key, value in loaded.items() if value not in (None, "")}
+    for field in SupplierIdentity.model_fields:
         override = os.environ.get(f"CHORUSFLOW_SUPPLIER_{field.upper()}")
         if override:
             data[field] = override

@@ -21,6 +21,8 @@ from chorusflow.config import SupplierIdentity
 InvoiceType = Literal["FACTURE", "AVOIR"]
 BillingFramework = Literal["A1", "A2", "A9", "A12"]
 PaymentMeans = Literal["CHEQUE", "PRELEVEMENT", "VIREMENT", "ESPECE", "AUTRE", "REPORT"]
+#: The nature of the operation (2026 reform): goods only, services only, or both.
+OperationNature = Literal["goods", "services", "mixed"]
 
 Model = TypeVar("Model", bound=BaseModel)
 _TypedDict: Any = TypedDict  # called with fields known only at run time
@@ -179,14 +181,19 @@ class Invoice(BaseModel):
     currency: str = "EUR"
     buyer_siret: str = Field(pattern=r"^\d{14}$")
     buyer_name: str | None = None
+    buyer_address: str | None = None
+    delivery_address: str | None = None
+    operation_nature: OperationNature | None = None
     service_code: str | None = None
     engagement_number: str | None = None
     market_number: str | None = None
     billing_framework: BillingFramework = "A1"
+    validator_siret: str | None = None
     payment_means: PaymentMeans | None = "VIREMENT"
     supplier: SupplierIdentity
     supplier_iban: str | None = None
     original_invoice_number: str | None = None
+    vat_exemption_reason: str | None = None
     attachment: Path | None = None
     comment: str | None = None
     lines: InvoiceLines

@@ -325,8 +325,11 @@ class SubmitInvoiceRequest(RequestModel):
     """
 
     mode_depot: DepositMode = Field(default="SAISIE_API", alias="modeDepot")
-    numero_facture_saisi: str = Field(alias="numeroFactureSaisi", min_length=1, max_length=20)
-    date_facture: RequestDate = Field(alias="dateFacture")
+    # Required in DEPOT_PDF_API modes; in SAISIE_API Chorus Pro ignores both and issues its own.
+    numero_facture_saisi: str | None = Field(
+        default=None, alias="numeroFactureSaisi", min_length=1, max_length=20
+    )
+    date_facture: RequestDate | None = Field(default=None, alias="dateFacture")
     destinataire: InvoiceRecipient
     fournisseur: InvoiceSupplier
     cadre_de_facturation: InvoicingFramework = Field(

@@ -165,3 +165,28 @@ def parse_date(text: str) -> date | None:
 def compact_identifier(text: str) -> str:
     """An identifier (SIRET, IBAN) without spaces, dots or dashes, upper case."""
     return _IDENTIFIER_NOISE.sub("", text).upper()
+
+
+# Spellings of the operation's nature (2026 reform, EN16931 BT-23 letters B, S, M) → the model's value.
+_OPERATION_NATURES = {
+    "goods": "goods",
+    "biens": "goods",
+    "b": "goods",
+    "livraison de biens": "goods",
+    "services": "services",
+    "prestations de services": "services",
+    "s": "services",
+    "mixed": "mixed",
+    "mixte": "mixed",
+    "both": "mixed",
+    "les deux": "mixed",
+    "m": "mixed",
+}
+
+
+def operation_nature(text: str) -> str | None:
+    """``goods``, ``services`` or ``mixed`` from its French or English spelling; ``""`` when empty,
+    ``None`` when unreadable."""
+    if not text:
+        return ""
+    return _OPERATION_NATURES.get(" ".join(text.split()).casefold())

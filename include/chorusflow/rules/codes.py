@@ -230,6 +230,11 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "currency": ("devise", "currency"),
     "buyer_siret": ("SIRET du client", "buyer SIRET"),
     "buyer_name": ("nom du client", "buyer name"),
+    "buyer_address": ("adresse du client", "buyer address"),
+    "delivery_address": ("adresse de livraison", "delivery address"),
+    "operation_nature": ("nature de l'opération", "nature of the operation"),
+    "validator_siret": ("SIRET du valideur", "validator SIRET"),
+    "vat_exemption_reason": ("motif d'exonération de TVA", "VAT exemption reason"),
     "service_code": ("code service", "service code"),
     "engagement_number": ("numéro d'engagement", "engagement number"),
     "market_number": ("numéro de marché", "contract number"),
@@ -263,6 +268,10 @@ UNREADABLE_DETAILS: dict[str, tuple[str, str]] = {
 EXPECTED_FORMATS: dict[str, tuple[str, str]] = {
     "date": ("date attendue au format AAAA-MM-JJ ou JJ/MM/AAAA", "date expected as YYYY-MM-DD or DD/MM/YYYY"),
     "number": ("nombre attendu, par exemple 1 234,56", "number expected, for example 1234.56"),
+    "operation_nature": (
+        "biens, services ou mixte attendu",
+        "goods, services or mixed expected",
+    ),
 }
 
 

@@ -35,6 +35,7 @@ from chorusflow.exports.parsing import (
     compact_identifier,
     distinct_values,
     holds_one_value,
+    operation_nature,
     parse_date,
     parse_numbers,
     parse_unique,
@@ -438,6 +439,16 @@ class TableValidator:
             distinct=set(means.values()),
             value=self._raw("payment_means"),
         )
+        self.operation_natures, natures = parse_unique(columns["operation_nature"], operation_nature)
+        self._flag_values(
+            self.operation_natures,
+            lambda nature: nature is None,
+            "FIELD_FORMAT",
+            "operation_nature",
+            distinct=set(natures.values()),
+            value=self._raw("operation_nature"),
+            expected=EXPECTED_FORMATS["operation_nature"][1 if english else 0],
+        )
         self.ibans, ibans = parse_unique(columns["supplier_iban"], compact_identifier)
         self._flag_values(
             self.ibans,
@@ -786,6 +797,11 @@ class TableValidator:
                     "currency": self.currencies[first],
                     "buyer_siret": self.sirets[first],
                     "buyer_name": columns["buyer_name"][first] or None,
+                    "buyer_address": columns["buyer_address"][first] or None,
+                    "delivery_address": columns["delivery_address"][first] or None,
+                    "operation_nature": self.operation_natures[first] or None,
+                    "validator_siret": columns["validator_siret"][first] or None,
+                    "vat_exemption_reason": columns["vat_exemption_reason"][first] or None,
                     "service_code": service_code,
                     "engagement_number": engagement,
                     "market_number": columns["market_number"][first] or None,
