@@ -17,6 +17,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date
 from email.utils import parsedate_to_datetime
 from pathlib import PurePosixPath
 from typing import Any, TypeVar
@@ -48,6 +49,9 @@ from chorusflow.chorus.errors import (
 from chorusflow.chorus.models import (
     AttachmentUploadAnswer,
     AttachmentUploadRequest,
+    BankAccount,
+    BankAccountsAnswer,
+    BankAccountsRequest,
     CompleteInvoiceRequest,
     CompleteInvoiceResponse,
     CompletionAttachment,
@@ -111,6 +115,7 @@ class Operation:
     SERVICE_SEARCH = "/cpro/structures/v1/rechercher/services"
     SERVICE_LOOKUP = "/cpro/structures/v1/consulter/service"
     SUPPLIER_STRUCTURES = "/cpro/transverses/v1/recuperer/structures/actives/fournisseur"
+    BANK_ACCOUNTS = "/cpro/transverses/v1/recuperer/coordbanc/valides"
     ATTACHMENT_UPLOAD = "/cpro/transverses/v1/ajouter/fichier"
     FLUX_REPORT = "/cpro/transverses/v1/consulterCRDetaille"
     SUBMIT_INVOICE = "/cpro/factures/v1/soumettre"
@@ -243,6 +248,12 @@ class ChorusProClient:
         answer = self._call(Operation.SUPPLIER_STRUCTURES, EmptyRequest(), SupplierStructuresAnswer)
         return list(answer.liste_structures)
 
+    def list_bank_accounts(self, id_structure: int) -> list[BankAccount]:
+        """Bank accounts registered on Chorus Pro for the supplier structure ``id_structure``."""
+        request = BankAccountsRequest(id_structure=id_structure)
+        answer = self._call(Operation.BANK_ACCOUNTS, request, BankAccountsAnswer)
+        return list(answer.liste_coordonnee_bancaire)
+
     def upload_attachment(self, filename: str, content: bytes, mime_type: str = "application/pdf") -> int:
         """Upload a file (≤ 10 MB, name ≤ 50 characters with an extension); return its ``pieceJointeId``."""
         extension = PurePosixPath(filename).suffix.lstrip(".").lower()
@@ -335,13 +346,23 @@ class ChorusProClient:
         """Every invoice matching the criteria (all pages; malformed rows are logged and skipped)."""
         return [row for page in self.iter_supplier_invoice_pages(criteria, page_size) for row in page.rows]
 
-    def find_invoice_by_number(self, numero_facture: str) -> SupplierInvoiceRow | None:
+    def find_invoice_by_number(
+        self, numero_facture: str, year: int | None = None
+    ) -> SupplierInvoiceRow | None:
         """Our invoice with exactly this number, or ``None``: how an unknown outcome is reconciled.
 
-        Raises ``InvalidResponseError`` (outcome unknown) if a matching row cannot be parsed, so a
-        caller never concludes "absent" from an answer it could not read.
+        Numbers are unique per supplier and per year of the invoice date, so ``year`` narrows the
+        search to invoices dated that year. Raises ``InvalidResponseError`` (outcome unknown) if a
+        matching row cannot be parsed, so a caller never concludes "absent" from an answer it could
+        not read.
         """
         criteria = SupplierInvoiceSearch(numero_facture=numero_facture)
+        if year is not None:
+            criteria = SupplierInvoiceSearch(
+                numero_facture=numero_facture,
+                invoice_date_from=date(year, 1, 1),
+                invoice_date_to=date(year, 12, 31),
+            )
         for page in self.iter_supplier_invoice_pages(criteria):
             for row in page.rows:
                 if row.numero_facture == numero_facture:

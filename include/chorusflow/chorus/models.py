@@ -360,6 +360,12 @@ class SupplierInvoiceSearch(RequestModel):
     status_changed_to: RequestDateTime | None = Field(default=None, alias="periodeDateHeureEtatCourantAu")
     deposited_from: RequestDate | None = Field(default=None, alias="periodeDateDepotDu")
     deposited_to: RequestDate | None = Field(default=None, alias="periodeDateDepotAu")
+    invoice_date_from: RequestDate | None = Field(default=None, alias="periodeDateFactureDu")
+    invoice_date_to: RequestDate | None = Field(default=None, alias="periodeDateFactureAu")
+    numero_bon_commande: str | None = Field(default=None, alias="numeroBonCommande")
+    mode_depot: DepositMode | None = Field(default=None, alias="modeDepot")
+    ttc_min: Amount | None = Field(default=None, alias="montantTTCMin")
+    ttc_max: Amount | None = Field(default=None, alias="montantTTCMax")
 
 
 class SupplierInvoicePaging(RequestModel):
@@ -564,6 +570,30 @@ class SupplierStructure(AnswerModel):
         default=None, validation_alias=AliasChoices("identifiant", "identifiantStructure")
     )
     designation_structure: str | None = Field(default=None, alias="designationStructure")
+
+
+class BankAccountsRequest(RequestModel):
+    """Body of ``recuperer/coordbanc/valides``: the supplier structure whose accounts to list."""
+
+    id_structure: int = Field(alias="idStructure")
+
+
+class BankAccount(AnswerModel):
+    """One bank account registered for the supplier on Chorus Pro (``recuperer/coordbanc/valides``).
+
+    Chorus Pro answers with an id and the name given on the portal, not the IBAN itself.
+    """
+
+    id_coordonnee_bancaire: int = Field(alias="idCoordonneeBancaire")
+    nom_coordonnee_bancaire: str | None = Field(default=None, alias="nomCoordonneeBancaire")
+
+
+class BankAccountsAnswer(Envelope):
+    """Answer of ``recuperer/coordbanc/valides``."""
+
+    liste_coordonnee_bancaire: Annotated[list[BankAccount], BeforeValidator(_missing_list)] = Field(
+        default_factory=list, alias="listeCoordonneeBancaire"
+    )
 
 
 class SupplierStructuresAnswer(Envelope):

@@ -117,6 +117,9 @@ invoices = Table(
     Column("chorus_status_comment", Text),
     Column("identifiant_facture_cpp", BigInteger),
     Column("numero_flux_depot", String(64)),
+    # The number Chorus Pro shows: ours in DEPOT_PDF_API, one it issued itself in SAISIE_API.
+    Column("chorus_invoice_number", String(64)),
+    Column("deposit_channel", String(16)),
     Column("source_export", String(255)),
     Column("claimed_by", String(512)),
     Column("claim_expires_at", UtcDateTime),

@@ -143,6 +143,8 @@ class InvoiceRow(BaseModel):
     chorus_status_comment: str | None
     identifiant_facture_cpp: int | None
     numero_flux_depot: str | None
+    chorus_invoice_number: str | None = None
+    deposit_channel: str | None = None
     source_export: str | None
     claimed_by: str | None
     claim_expires_at: datetime | None

@@ -16,6 +16,7 @@ class InvoiceState(StrEnum):
     PENDING = "pending"
     INVALID = "invalid"
     SUBMITTING = "submitting"
+    NEEDS_REVIEW = "needs_review"  # the outcome of a deposit is ambiguous: a person must say
     SUBMITTED = "submitted"
     FAILED = "failed"
     BLOCKED = "blocked"
@@ -33,6 +34,7 @@ class AttemptOutcome(StrEnum):
     FAILED_RETRYABLE = "failed_retryable"
     FAILED_PERMANENT = "failed_permanent"
     OUTCOME_UNKNOWN = "outcome_unknown"
+    NEEDS_REVIEW = "needs_review"  # reconciliation was ambiguous: the invoice waits for a person
 
 
 S = InvoiceState
@@ -41,7 +43,9 @@ S = InvoiceState
 TRANSITIONS: dict[InvoiceState, frozenset[InvoiceState]] = {
     S.PENDING: frozenset({S.SUBMITTING, S.INVALID, S.PENDING}),
     S.INVALID: frozenset({S.PENDING, S.INVALID}),
-    S.SUBMITTING: frozenset({S.SUBMITTED, S.FAILED, S.PENDING, S.SUBMITTING}),
+    S.SUBMITTING: frozenset({S.SUBMITTED, S.FAILED, S.PENDING, S.SUBMITTING, S.NEEDS_REVIEW}),
+    # needs_review -> submitted: a person says it is on Chorus Pro (adopt); -> pending: it is not.
+    S.NEEDS_REVIEW: frozenset({S.SUBMITTED, S.PENDING, S.NEEDS_REVIEW}),
     # failed -> invalid: the accountant corrected the invoice and the new content fails validation.
     S.FAILED: frozenset({S.PENDING, S.SUBMITTING, S.INVALID}),
     S.SUBMITTED: frozenset({S.SUBMITTED, S.BLOCKED, S.PAID, S.CLOSED}),
@@ -52,7 +56,7 @@ TRANSITIONS: dict[InvoiceState, frozenset[InvoiceState]] = {
 
 #: States in which the invoice is (or may be) on Chorus Pro: it must never be deposited again.
 ON_CHORUS_PRO_OR_MAYBE: frozenset[InvoiceState] = frozenset(
-    {S.SUBMITTING, S.SUBMITTED, S.BLOCKED, S.PAID, S.CLOSED}
+    {S.SUBMITTING, S.NEEDS_REVIEW, S.SUBMITTED, S.BLOCKED, S.PAID, S.CLOSED}
 )
 
 #: States the status sync follows.

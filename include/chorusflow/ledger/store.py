@@ -440,8 +440,11 @@ class Ledger:
         adopted: bool = False,
         *,
         owner: ClaimOwner | None = None,
+        chorus_invoice_number: str | None = None,
+        deposit_channel: str | None = None,
     ) -> None:
-        """``submitting`` → ``submitted`` with its Chorus Pro id; history row; claim released.
+        """``submitting`` (or ``needs_review``, by a person) → ``submitted`` with its Chorus Pro id and
+        number; history row; claim released.
 
         Calling it again with the same id is a no-op; another id for the same invoice is a conflict.
         """
@@ -466,6 +469,8 @@ class Ledger:
                     InvoiceState.SUBMITTED,
                     identifiant_facture_cpp=identifiant_facture_cpp,
                     numero_flux_depot=numero_flux_depot,
+                    chorus_invoice_number=chorus_invoice_number or row.invoice_number,
+                    deposit_channel=deposit_channel,
                     chorus_status=status,
                     chorus_status_at=changed_at,
                     chorus_status_comment=None,
@@ -485,6 +490,13 @@ class Ledger:
     def mark_failed(self, invoice_id: int, error: str, *, owner: ClaimOwner | None = None) -> None:
         """``submitting`` → ``failed``: refused for good or a permanent error; a human decides."""
         self._end_claim(invoice_id, InvoiceState.FAILED, error, owner)
+
+    def mark_needs_review(self, invoice_id: int, reason: str, *, owner: ClaimOwner | None = None) -> None:
+        """``submitting`` → ``needs_review``: Chorus Pro cannot say whether it holds the invoice.
+
+        Never claimed again automatically: a person adopts it (it is there) or releases it (it is not).
+        """
+        self._end_claim(invoice_id, InvoiceState.NEEDS_REVIEW, reason, owner)
 
     def release_claim(self, invoice_id: int, *, owner: ClaimOwner | None = None) -> None:
         """``submitting`` → ``pending``: reconciliation found nothing and the caller will not deposit now."""
@@ -599,6 +611,14 @@ class Ledger:
         with self._read() as connection:
             row = connection.execute(statement).first()
         return None if row is None else _invoice_row(row)
+
+    def known_cpp_ids(self, supplier_siret: str) -> set[int]:
+        """Every ``identifiantFactureCPP`` the ledger gives to an invoice of this supplier."""
+        statement = select(invoices.c.identifiant_facture_cpp).where(
+            invoices.c.supplier_siret == supplier_siret, invoices.c.identifiant_facture_cpp.is_not(None)
+        )
+        with self._read() as connection:
+            return {int(value) for value in connection.execute(statement).scalars()}
 
     def get_watermark(self, name: str) -> datetime | None:
         """The status sync's watermark ``name``, if set."""
