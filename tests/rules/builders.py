@@ -12,6 +12,7 @@ HOSPITAL = "26990001500018"
 MINISTRY = "11000001500013"
 SYNDICATE = "20009001700019"
 UNKNOWN_VALID_SIRET = "73282932000074"
+MAIN_CONTRACTOR = "73282932000074"  # a valid private SIRET: the validator of A9 / A12 invoices
 
 BASE_ROW: dict[str, str] = {
     "invoice_number": "F2026-0001",
@@ -23,6 +24,7 @@ BASE_ROW: dict[str, str] = {
     "quantity": "2",
     "unit_price": "100.00",
     "vat_rate": "20",
+    "operation_nature": "services",  # a 2026 reform mention, an error from the supplier's date on
 }
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from chorusflow.testing.exports import write_export
-from tests.rules.builders import COMMUNE, codes, row
+from tests.rules.builders import COMMUNE, MAIN_CONTRACTOR, codes, row
 
 OTHER_LINE = {"line_description": "Déplacement", "quantity": "1", "unit_price": "50", "vat_rate": "20"}
 
@@ -59,7 +59,7 @@ FAILING = [
     ("billing framework A5", [row(billing_framework="A5")], {"BILLING_FRAMEWORK_INVALID"}),
     ("payment means", [row(payment_means="BITCOIN")], {"PAYMENT_MEANS_INVALID"}),
     ("invoice type", [row(invoice_type="DEVIS")], {"INVOICE_TYPE_INVALID"}),
-    ("description too long", [row(line_description="x" * 1001)], {"FIELD_TOO_LONG"}),
+    ("description too long", [row(line_description="x" * 513)], {"FIELD_TOO_LONG"}),
     ("comment too long", [row(comment="y" * 2001)], {"FIELD_TOO_LONG"}),
     ("engagement too long", [row(engagement_number="E" * 51)], {"FIELD_TOO_LONG"}),
 ]
@@ -108,10 +108,13 @@ PASSING = [
         [row(invoice_type="avoir", original_invoice_number="F2026-0000")],
     ),
     ("currency eur", [row(currency="eur")]),
-    ("billing frameworks", [row(billing_framework="A9")]),
-    ("long billing framework name", [row(billing_framework="A12_FACTURE_COTRAITANT")]),
+    ("billing frameworks", [row(billing_framework="A9", validator_siret=MAIN_CONTRACTOR)]),
+    (
+        "long billing framework name",
+        [row(billing_framework="A12_FACTURE_COTRAITANT", validator_siret=MAIN_CONTRACTOR)],
+    ),
     ("payment means", [row(payment_means="cheque")]),
-    ("description at the limit", [row(line_description="x" * 1000, comment="y" * 2000)]),
+    ("description at the limit", [row(line_description="x" * 512, comment="y" * 2000)]),
     ("discount", [row(line_discount="20", line_net_amount="180")]),
 ]
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -38,7 +39,7 @@ class ExportReadError(Exception):
     def __init__(self, code: str, **params: object) -> None:
         super().__init__(code)
         self.code = code
-        self.params = params
+        self.params: dict[str, Any] = params  # message parameters only (``finding`` takes them as is)
 
 
 @dataclass

@@ -160,6 +160,28 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "La pièce jointe « {value} » n'est pas un fichier PDF.",
         "Attachment '{value}' is not a PDF file.",
     ),
+    "INVOICE_DATE_FUTURE": (
+        "error",
+        "La date de facture ({date}) est postérieure à aujourd'hui ({today}) : Chorus Pro refuse une "
+        "facture datée après son dépôt. Corrigez la date, ou déposez la facture à partir de ce jour-là.",
+        "The invoice date ({date}) is after today ({today}): Chorus Pro refuses an invoice dated after "
+        "its deposit. Correct the date, or deposit the invoice from that day on.",
+    ),
+    "VALIDATOR_REQUIRED": (
+        "error",
+        "Le cadre de facturation {framework} (sous-traitance ou cotraitance) exige le SIRET du valideur, "
+        "l'entreprise titulaire du marché qui valide la facture ; renseignez la colonne SIRET du valideur.",
+        "Billing framework {framework} (subcontractor or co-contractor) requires the validator's SIRET, "
+        "the main contractor who approves the invoice; fill in the validator SIRET column.",
+    ),
+    "VAT_EXEMPTION_REASON_MISSING": (
+        "error",
+        "Cette facture a une ligne à TVA 0 % mais n'indique pas le motif d'exonération (par exemple "
+        "« TVA non applicable, art. 293 B du CGI » ou « Autoliquidation ») ; renseignez le motif "
+        "d'exonération de TVA.",
+        "This invoice has a 0% VAT line but gives no exemption reason (for example 'TVA non applicable, "
+        "art. 293 B du CGI' or 'Autoliquidation'); fill in the VAT exemption reason.",
+    ),
     "ENGAGEMENT_FORMAT": (
         "error",
         "Le numéro d'engagement « {value} » ne respecte pas la règle de l'acheteur {buyer} : {rule}.",
@@ -202,6 +224,31 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "plus tard.",
         "The Chorus Pro directory could not be reached for SIRET {siret} ({detail}); try again later.",
     ),
+    # Checked when the invoice is deposited (the supplier's bank details on Chorus Pro).
+    "BANK_ACCOUNT_UNKNOWN": (
+        "error",
+        "L'IBAN {iban} du fournisseur ne figure pas parmi les coordonnées bancaires enregistrées sur "
+        "Chorus Pro ; ajoutez-le sur le portail ou corrigez supplier.yaml.",
+        "The supplier's IBAN {iban} is not among the bank details registered on Chorus Pro; add it on "
+        "the portal or correct supplier.yaml.",
+    ),
+    # The 2026 reform's mentions (REFORM_CODES): errors here, warnings before the supplier's date.
+    "OPERATION_NATURE_MISSING": (
+        "error",
+        "La nature de l'opération (biens, services ou mixte) n'est pas indiquée : c'est une mention "
+        "obligatoire de la réforme de la facturation électronique, à partir du {since} pour ce fournisseur.",
+        "The nature of the operation (goods, services or mixed) is not given: it is a mandatory mention "
+        "of the e-invoicing reform, from {since} for this supplier.",
+    ),
+    "DELIVERY_ADDRESS_INVALID": (
+        "error",
+        "L'adresse de livraison « {value} » n'est pas une adresse postale utilisable : il faut une ligne "
+        "de rue, puis le code postal à 5 chiffres suivi de la ville (mention obligatoire de la réforme de "
+        "la facturation électronique, à partir du {since} pour ce fournisseur).",
+        "Delivery address '{value}' is not a usable postal address: it needs a street line, then the "
+        "5-digit postal code followed by the city (a mandatory mention of the e-invoicing reform, from "
+        "{since} for this supplier).",
+    ),
     # Warnings: never blocking.
     "DELIVERY_DATE_MISSING": (
         "warning",
@@ -218,7 +265,20 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "Un avoir ne porte pas de mode de paiement dans Chorus Pro : « {value} » est ignoré.",
         "A credit note carries no payment means in Chorus Pro: '{value}' is ignored.",
     ),
+    "INVOICE_NUMBER_DATE_LIKE": (
+        "warning",
+        "Le numéro de facture « {value} » n'est qu'une date : la loi demande un numéro unique pris dans "
+        "une séquence chronologique et continue (par exemple F2026-0001) ; deux factures du même jour "
+        "auraient le même numéro.",
+        "Invoice number '{value}' is only a date: the law asks for a unique number from a chronological, "
+        "continuous sequence (for example F2026-0001); two invoices of the same day would share it.",
+    ),
 }
+
+#: Codes whose severity is decided per run: the 2026 reform's mentions are warnings before the
+#: supplier's ``reform_mentions_from`` date and errors from that date. CATALOGUE holds the error;
+#: ``finding(..., severity="warning")`` gives the warning.
+REFORM_CODES: frozenset[str] = frozenset({"OPERATION_NATURE_MISSING", "DELIVERY_ADDRESS_INVALID"})
 
 # Labels of fields in messages, per language.
 FIELD_LABELS: dict[str, tuple[str, str]] = {
@@ -253,6 +313,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "total_vat": ("total TVA", "total VAT"),
     "total_ttc": ("total TTC", "total incl. VAT"),
     "attachment": ("pièce jointe", "attachment"),
+    "attachment_name": ("nom du fichier de la pièce jointe", "attachment file name"),
     "comment": ("commentaire", "comment"),
 }
 
@@ -317,10 +378,21 @@ class Finding(BaseModel):
     severity: Severity = "error"
 
 
-def finding(code: str, lang: str, field: str | None = None, **params: object) -> Finding:
-    """Build the finding ``code`` about ``field``; the field's label is available as ``{label}``."""
-    severity = CATALOGUE[code][0]
-    label = field_label(field, lang) if field else ""
+def finding(
+    code: str, lang: str, field: str | None = None, *, severity: Severity | None = None, **params: object
+) -> Finding:
+    """Build the finding ``code`` about ``field``; the field's label is available as ``{label}``.
+
+    ``severity`` overrides the catalogue's only for the codes whose severity is decided per run
+    (``REFORM_CODES``); any other code keeps its catalogue severity, and asking otherwise is a bug.
+    A ``label`` parameter names a part of the field instead (the attachment's file name, not its path).
+    """
+    if severity is None:
+        severity = CATALOGUE[code][0]
+    elif severity != CATALOGUE[code][0] and code not in REFORM_CODES:
+        raise ValueError(f"{code} is always a {CATALOGUE[code][0]}, never a {severity}")
+    given_label = params.pop("label", None)
+    label = str(given_label) if given_label is not None else field_label(field, lang) if field else ""
     shown = {
         name: format_amount(value, lang) if isinstance(value, Decimal) else value
         for name, value in params.items()

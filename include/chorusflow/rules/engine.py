@@ -14,12 +14,13 @@ import operator
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -51,7 +52,7 @@ from chorusflow.model import (
     plain_rate,
     round_cents,
 )
-from chorusflow.rules.codes import EXPECTED_FORMATS, Finding, finding
+from chorusflow.rules.codes import EXPECTED_FORMATS, Finding, Severity, field_label, finding
 from chorusflow.rules.directory import (
     BuyerDirectory,
     BuyerRecord,
@@ -82,18 +83,40 @@ INVOICE_NUMBER_MAX = 20
 # Valid invoice numbers, one per line: the rule of ``invoice_number_is_valid`` for many numbers at once.
 _INVOICE_NUMBER = f"[{re.escape(''.join(sorted(INVOICE_NUMBER_CHARACTERS)))}]{{1,{INVOICE_NUMBER_MAX}}}+"
 _INVOICE_NUMBERS = re.compile(f"{_INVOICE_NUMBER}(?:\n{_INVOICE_NUMBER})*+")
-# Chorus Pro field limits (api-reference §9; invoice-rules §2.2, §2.3).
+# Text limits, refused rather than cut (docs/rule-codes.md, FIELD_TOO_LONG): Chorus Pro's (api-reference
+# §4.3, §9; invoice-rules §2.2, §2.3; the request models of chorusflow.chorus.models) and chorusflow's own.
 FIELD_LIMITS = {
-    "line_description": 1000,
-    "comment": 2000,
-    "service_code": 100,
-    "engagement_number": 50,
+    "line_description": 512,  # lignePosteDenomination: no maxLength in the Swagger; the platform limit kept
+    "comment": 2000,  # commentaire
+    "service_code": 100,  # codeServiceExecutant
+    "engagement_number": 50,  # numeroBonCommande
     "market_number": 50,
     "buyer_name": 200,
+    "buyer_address": 500,
+    "delivery_address": 500,
+    "vat_exemption_reason": 500,
     "original_invoice_number": 50,
     "line_unit": 50,
     "attachment": 1000,
 }
+# An attachment's file name, sent as its designation: 50 characters with the extension (api-reference §9).
+ATTACHMENT_NAME_MAX = 50
+# Billing frameworks where the main contractor validates the invoice (codeStructureValideur).
+VALIDATED_FRAMEWORKS = frozenset({"A9", "A12"})
+# Invoice numbers that may be only a date (2026-11-02, 2026/11/02, 20261102, 02/11/2026, 02112026), one
+# per line: a pass over all the distinct numbers at once; each candidate is then read as a date.
+_DATE_LIKE_NUMBERS = re.compile(r"^(?:20\d\d[-/_]?\d\d[-/_]?\d\d|\d\d?[-/_]?\d\d?[-/_]?20\d\d)$", re.M)
+_DATE_NUMBER_FORMS = (
+    (re.compile(r"(20\d\d)([-/_]?)(\d\d)\2(\d\d)"), (1, 3, 4)),  # year, month, day
+    (re.compile(r"(\d\d?)([-/_])(\d\d?)\2(20\d\d)"), (4, 3, 1)),  # day/month/year, separated
+    (re.compile(r"(\d\d)()(\d\d)(20\d\d)"), (4, 3, 1)),  # ddmmyyyy
+)
+# A usable postal address: a street line (text with a letter), then, on the same line or a later one, a
+# postal code (5 digits, or a foreign one with its country prefix: B-1000, CH-1201) and a city name.
+_POSTAL_ADDRESS = re.compile(
+    r"[\W\d_]*+[^\W\d_].*?(?<!\w)(?:\d{5}|[A-Z]{1,3}-[0-9A-Z]{3,8})[ \t]+[^\W\d_]", re.S
+)
+PARIS = ZoneInfo("Europe/Paris")
 NUMBER_COLUMNS = (
     "quantity",
     "unit_price",
@@ -162,6 +185,39 @@ def invoice_number_is_valid(number: str) -> bool:
     return 0 < len(number) <= INVOICE_NUMBER_MAX and INVOICE_NUMBER_CHARACTERS.issuperset(number)
 
 
+def invoice_number_is_a_date(number: str) -> bool:
+    """Whether ``number`` is only a calendar date: 2026-11-02, 2026/11/02, 20261102, 02/11/2026, 02112026."""
+    for form, (year, month, day) in _DATE_NUMBER_FORMS:
+        match = form.fullmatch(number)
+        if match:
+            try:
+                date(int(match[year]), int(match[month]), int(match[day]))
+            except ValueError:
+                continue
+            return True
+    return False
+
+
+def postal_address_is_usable(address: str) -> bool:
+    """A street line (some text with a letter), then a postal code and a city, on that line or a later one.
+
+    The postal code is 5 digits (France), or a foreign one behind its country prefix (``B-1000``,
+    ``CH-1201``); the city starts with a letter. ``voir bon``, ``Paris``, ``12`` and ``75001 Paris``
+    (no street line) are not usable.
+    """
+    return _POSTAL_ADDRESS.match(address) is not None
+
+
+def paris_today() -> date:
+    """Today in France (Europe/Paris): the day Chorus Pro dates a deposit made now."""
+    return datetime.now(PARIS).date()
+
+
+def reform_severity(supplier: SupplierIdentity, today: date) -> Severity:
+    """The severity of the 2026 reform's mentions (``REFORM_CODES``) for ``supplier`` on ``today``."""
+    return "error" if today >= supplier.reform_mentions_from else "warning"
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while hundreds of thousands of small acyclic objects are made.
@@ -217,11 +273,17 @@ class TableValidator:
         lang: str,
         profiles: dict[str, BuyerProfile],
         directory: BuyerDirectory | None,
+        today: date | None = None,
     ) -> None:
         self.table = table
         self.columns = table.columns
         self.supplier = supplier
         self.lang = lang
+        # "Today" decides INVOICE_DATE_FUTURE and whether the reform's mentions are errors yet.
+        self.today = today if today is not None else paris_today()
+        self.reform_severity = reform_severity(supplier, self.today)
+        self.nature_missing: Finding | None = None  # OPERATION_NATURE_MISSING, once made
+        self.zero_rated: list[bool] | None = None  # per invoice: a 0 % line (None: no such line at all)
         self.profiles = profiles
         self.directory = directory
         self.findings = _Collector()
@@ -251,18 +313,21 @@ class TableValidator:
         field: str | None,
         *,
         distinct: Collection[Any] | None = None,
+        severity: Severity | None = None,
         **params: Callable[[int], object] | object,
     ) -> None:
         """Add ``code`` to the invoice of every row whose value ``is_wrong`` (tested once per value).
 
         ``distinct`` may give the distinct values when the caller already knows them. A callable
-        parameter is called with the row index; text is shortened and made printable.
+        parameter is called with the row index; text is shortened and made printable. ``severity``
+        is for the codes whose severity is decided per run (``finding``).
         """
         if distinct is None:
             distinct = self._distinct.get(id(values))
         if distinct is None:
             distinct = self._distinct[id(values)] = distinct_values(values)
-        self._flag_rows(values, {value for value in distinct if is_wrong(value)}, code, field, **params)
+        wrong = {value for value in distinct if is_wrong(value)}
+        self._flag_rows(values, wrong, code, field, severity=severity, **params)
 
     def _flag_rows(
         self,
@@ -270,6 +335,8 @@ class TableValidator:
         wrong: Collection[Any],
         code: str,
         field: str | None,
+        *,
+        severity: Severity | None = None,
         **params: Callable[[int], object] | object,
     ) -> None:
         """Add ``code`` to the invoice of every row whose value is one of ``wrong`` (see ``_flag_values``)."""
@@ -281,7 +348,7 @@ class TableValidator:
                 shown = {
                     name: _shown(item) if isinstance(item, str) else item for name, item in shown.items()
                 }
-                self.findings.add(self.keys[row], finding(code, self.lang, field, **shown))
+                self.findings.add(self.keys[row], finding(code, self.lang, field, severity=severity, **shown))
 
     def _raw(self, column: str) -> Callable[[int], str]:
         values = self.columns[column]
@@ -378,6 +445,23 @@ class TableValidator:
             if _holds_none(dates.values()):
                 unreadable = {text for text, value in dates.items() if value is None and text != ""}
                 self._flag_unreadable(column, unreadable, date_expected)
+        # Chorus Pro refuses an invoice dated after its deposit (api-reference, Corrections 1).
+        today = self.today
+        future = {
+            text: day.isoformat()
+            for text, day in self.dates["issue_date"].items()
+            if day is not None and day > today
+        }
+        if future:
+            issue_texts = columns["issue_date"]
+            self._flag_rows(
+                issue_texts,
+                future,
+                "INVOICE_DATE_FUTURE",
+                "issue_date",
+                date=lambda row: future[issue_texts[row]],
+                today=today.isoformat(),
+            )
         invoice_numbers = set(columns["invoice_number"]) - {""}
         joined = "\n".join(invoice_numbers)
         # One regular expression checks all the distinct numbers (unless one holds a line break).
@@ -390,6 +474,13 @@ class TableValidator:
                 distinct=invoice_numbers,
                 value=self._raw("invoice_number"),
             )
+        # A number that is only a date is no chronological sequence (CGI ann. II art. 242 nonies A 7°).
+        # An invoice's key is its number: the warning goes straight to it.
+        if "20" in joined:  # every date-like number holds its year, 20xx
+            for number in invoice_numbers.intersection(_DATE_LIKE_NUMBERS.findall(joined)):
+                if invoice_number_is_a_date(number):
+                    item = finding("INVOICE_NUMBER_DATE_LIKE", self.lang, "invoice_number", value=number)
+                    self.findings.add(number, item)
         for column, limit in FIELD_LIMITS.items():
             self._flag_too_long(column, limit)
         self.sirets, sirets = parse_unique(columns["buyer_siret"], compact_identifier)
@@ -400,6 +491,15 @@ class TableValidator:
             "buyer_siret",
             distinct=set(sirets.values()),
             value=self._raw("buyer_siret"),
+        )
+        self.validator_sirets, validators = parse_unique(columns["validator_siret"], compact_identifier)
+        self._flag_values(
+            self.validator_sirets,
+            lambda siret: siret != "" and not siret_is_valid(siret),
+            "SIRET_INVALID",
+            "validator_siret",
+            distinct=set(validators.values()),
+            value=self._raw("validator_siret"),
         )
         self.types, types = parse_unique(columns["invoice_type"], lambda text: text.upper() or "FACTURE")
         self._flag_values(
@@ -430,6 +530,8 @@ class TableValidator:
             distinct=set(frameworks.values()),
             value=self._raw("billing_framework"),
         )
+        # VALIDATOR_REQUIRED is looked for per invoice only when some invoice is A9 or A12.
+        self.validators_required = not VALIDATED_FRAMEWORKS.isdisjoint(frameworks.values())
         self.payment_means, means = parse_unique(columns["payment_means"], str.upper)
         self._flag_values(
             self.payment_means,
@@ -448,6 +550,26 @@ class TableValidator:
             distinct=set(natures.values()),
             value=self._raw("operation_nature"),
             expected=EXPECTED_FORMATS["operation_nature"][1 if english else 0],
+        )
+        # The 2026 reform's mentions: warnings before the supplier's date, errors from it.
+        since = self.supplier.reform_mentions_from.isoformat()
+        if "" in natures:  # some invoice gives no nature: one finding, shared by those invoices
+            self.nature_missing = finding(
+                "OPERATION_NATURE_MISSING",
+                self.lang,
+                "operation_nature",
+                severity=self.reform_severity,
+                since=since,
+            )
+        addresses = columns["delivery_address"]
+        self._flag_values(
+            addresses,
+            lambda text: text != "" and not postal_address_is_usable(text),
+            "DELIVERY_ADDRESS_INVALID",
+            "delivery_address",
+            severity=self.reform_severity,
+            value=lambda row: ", ".join(filter(None, map(str.strip, addresses[row].splitlines()))),
+            since=since,
         )
         self.ibans, ibans = parse_unique(columns["supplier_iban"], compact_identifier)
         self._flag_values(
@@ -577,6 +699,16 @@ class TableValidator:
         )
         self.group_readable: list[bool] = (unreadable == 0).tolist()
         return codes, keys, first_rows
+
+    def _find_zero_rated(self, codes: np.ndarray) -> None:
+        """Per invoice, whether one of its lines is at 0 % VAT (only when some line of the export is)."""
+        zero_rank = self.rate_ranks.get(ZERO)
+        if zero_rank is None:
+            return  # the usual case: no 0 % line, nothing to look for per invoice
+        rates = self.plain_rates
+        ranks = np.fromiter(map(self.rate_ranks.__getitem__, rates), dtype=np.int64, count=len(rates))
+        counts = np.bincount(codes, weights=ranks == zero_rank, minlength=len(self.group_readable))
+        self.zero_rated = (counts > 0).tolist()
 
     def _rows(self, group: int) -> list[int]:
         """The rows of invoice ``group``, in export order."""
@@ -709,6 +841,7 @@ class TableValidator:
         with gc_paused():
             self._check_columns()
             codes, keys, first_rows = self._groups()
+            self._find_zero_rated(codes)
             self._header_conflicts(codes, keys)
             self._build_lines()
             self._build_totals(codes)
@@ -756,6 +889,26 @@ class TableValidator:
             code, attachment = self._attachment(columns["attachment"][first])
             if code:
                 found.add(key, finding(code, lang, "attachment", value=_shown(columns["attachment"][first])))
+            elif attachment is not None and len(attachment.name) > ATTACHMENT_NAME_MAX:
+                found.add(
+                    key,
+                    finding(
+                        "FIELD_TOO_LONG",
+                        lang,
+                        "attachment",
+                        label=field_label("attachment_name", lang),
+                        length=len(attachment.name),
+                        limit=ATTACHMENT_NAME_MAX,
+                    ),
+                )
+        framework = self.frameworks[first]
+        # Both looked for only when the export holds some A9/A12 invoice, some 0 % line.
+        if self.validators_required and framework in VALIDATED_FRAMEWORKS:
+            if not self.validator_sirets[first]:
+                found.add(key, finding("VALIDATOR_REQUIRED", lang, "validator_siret", framework=framework))
+        if self.zero_rated is not None and self.zero_rated[group]:
+            if not columns["vat_exemption_reason"][first]:
+                found.add(key, finding("VAT_EXEMPTION_REASON_MISSING", lang, "vat_exemption_reason"))
         totals: tuple[Decimal, Decimal, Decimal] | None = None
         if readable:
             totals = self.group_totals[group]
@@ -774,6 +927,8 @@ class TableValidator:
         for item in buyer_findings:
             found.add(key, item)
         all_findings = found.get(key)
+        if self.nature_missing is not None and not columns["operation_nature"][first]:
+            all_findings.append(self.nature_missing)
         if all_findings:
             errors = [item for item in all_findings if item.severity == "error"]
             warnings = [item for item in all_findings if item.severity == "warning"]
@@ -800,12 +955,12 @@ class TableValidator:
                     "buyer_address": columns["buyer_address"][first] or None,
                     "delivery_address": columns["delivery_address"][first] or None,
                     "operation_nature": self.operation_natures[first] or None,
-                    "validator_siret": columns["validator_siret"][first] or None,
+                    "validator_siret": self.validator_sirets[first] or None,
                     "vat_exemption_reason": columns["vat_exemption_reason"][first] or None,
                     "service_code": service_code,
                     "engagement_number": engagement,
                     "market_number": columns["market_number"][first] or None,
-                    "billing_framework": self.frameworks[first],
+                    "billing_framework": framework,
                     "payment_means": means,
                     "supplier": self.supplier,
                     "supplier_iban": iban or (self.supplier.iban if means == "VIREMENT" else None),

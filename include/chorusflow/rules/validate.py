@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -53,10 +54,13 @@ def validate_export(
     lang: str | None = None,
     supplier: SupplierIdentity | None = None,
     profiles: dict[str, BuyerProfile] | None = None,
+    today: date | None = None,
 ) -> ValidationReport:
     """Validate the export at ``path``; without ``directory`` the directory rules are skipped (offline).
 
     ``supplier`` and ``profiles`` default to the configuration (``load_supplier()``, ``<config>/buyers``).
+    ``today`` (default: today in Europe/Paris) decides ``INVOICE_DATE_FUTURE`` and whether the 2026
+    reform's mentions are errors yet (from the supplier's ``reform_mentions_from``) or warnings.
     """
     language = resolve_language(lang)
     summary = {"file": str(path), "offline": directory is None, "language": language}
@@ -83,6 +87,7 @@ def validate_export(
         lang=language,
         profiles=buyer_profiles,
         directory=directory,
+        today=today,
     )
     verdicts = validator.run()
     valid = sum(1 for verdict in verdicts if verdict.valid)
