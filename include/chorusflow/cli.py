@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "chorusflow.chorus.cli",
     "chorusflow.rules.cli",
     "chorusflow.ledger.cli",
+    "chorusflow.documents.cli",
 )
 
 

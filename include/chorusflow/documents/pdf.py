@@ -1,0 +1,489 @@
+"""``render_invoice_pdf``: the invoice PDF deposited through Chorus Pro's ``DEPOT_PDF_API`` channel.
+
+A plain A4 PDF drawn by reportlab with the standard Helvetica fonts (no font file, no system
+package). It carries every mandatory mention of art. L441-9 Code de commerce and art. 242 nonies A
+annexe II CGI, the 2026 reform's mentions and the public buyer's references; docs/invoice-pdf.md
+says where each one comes from. The same invoice always gives the same bytes: reportlab's invariant
+mode, the issue date as creation date, no random identifier.
+
+Speed: reportlab runs in pure Python here (its C accelerator is a separate package), and a
+paragraph costs about twenty times a plain table cell to parse, wrap and draw. So texts are
+wrapped here and drawn as plain table cells; only the free comment is a paragraph.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from functools import partial
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer, Table
+
+from chorusflow.documents import labels
+from chorusflow.documents.labels import PdfLanguage, colon, label, legal
+from chorusflow.documents.text import NBSP, amount, day, markup, number, price, printable, rate
+from chorusflow.model import Invoice, InvoiceLine
+
+_SPACES = re.compile(r"[ \t]+")  # not str.split(): a no-break space must not break
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 15 * mm
+BOTTOM_MARGIN = 18 * mm  # the footer goes below
+WIDTH = PAGE_WIDTH - 2 * MARGIN
+FONT, BOLD = "Helvetica", "Helvetica-Bold"
+SIZE = 8.5
+PADDING = 3  # points left and right of a table cell
+MIN_DESCRIPTION_WIDTH = 110  # points; number columns squeeze it no further (only absurd amounts would)
+MAX_UNIT_WIDTH = 60  # a longer unit wraps
+GRID = colors.Color(0.6, 0.6, 0.6)
+SHADE = colors.Color(0.92, 0.92, 0.92)
+
+
+def _style(name: str, font: str, size: float) -> ParagraphStyle:
+    return ParagraphStyle(name, fontName=font, fontSize=size, leading=round(size * 1.2, 1))
+
+
+TEXT = _style("text", FONT, SIZE)
+STRONG = _style("strong", BOLD, SIZE)
+HEADER = _style("header", BOLD, SIZE - 0.5)
+SECTION = _style("section", BOLD, SIZE + 1.5)
+TITLE = _style("title", BOLD, 18)
+AMOUNT_DUE = _style("amount-due", BOLD, SIZE + 1)
+
+
+def render_invoice_pdf(invoice: Invoice, *, lang: str = "fr") -> bytes:
+    """The invoice as a PDF document, French by default (``lang="en"``: English labels).
+
+    Deterministic: the same invoice and language give the same bytes.
+    """
+    if lang not in ("fr", "en"):
+        raise ValueError(f"lang must be 'fr' or 'en', not {lang!r}")
+    language: PdfLanguage = "en" if lang == "en" else "fr"
+    title = printable(f"{label(invoice.invoice_type, language)} {invoice.invoice_number}")
+    buffer = io.BytesIO()
+    document = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        title=title,
+        author=printable(invoice.supplier.name),
+        subject=title,
+        creator="chorusflow",
+        invariant=1,  # no time stamp nor random document id
+        lang="en-GB" if language == "en" else "fr-FR",
+    )
+    frame = Frame(MARGIN, BOTTOM_MARGIN, WIDTH, PAGE_HEIGHT - MARGIN - BOTTOM_MARGIN, 0, 0, 0, 0)
+    document.addPageTemplates([PageTemplate(frames=[frame], pagesize=A4)])
+    make_canvas = partial(_NumberedCanvas, footer=title, created=invoice.issue_date, lang=language)
+    document.build(_story(invoice, language), canvasmaker=make_canvas)
+    return buffer.getvalue()
+
+
+class _NumberedCanvas(Canvas):
+    """Keeps each page until the document ends, to print « Page 1/3 » on every one.
+
+    It also dates the document with the invoice's issue date: the bytes never depend on the clock.
+    """
+
+    def __init__(self, *args: Any, footer: str, created: date, lang: PdfLanguage, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._footer = footer
+        self._page_word = label("page", lang)
+        self._pages: list[dict[str, Any]] = []
+        stamp = f"D:{created:%Y%m%d}000000+00'00'"
+        self.setDateFormatter(lambda *_: stamp)
+
+    def showPage(self) -> None:  # noqa: N802  (reportlab's name)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for page, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self._draw_footer(page, total)
+            super().showPage()
+        super().save()
+
+    def _draw_footer(self, page: int, total: int) -> None:
+        self.saveState()
+        self.setStrokeColor(GRID)
+        self.setLineWidth(0.5)
+        self.line(MARGIN, 12 * mm, PAGE_WIDTH - MARGIN, 12 * mm)
+        self.setFont(FONT, SIZE - 1)
+        self.drawString(MARGIN, 8 * mm, self._footer)
+        self.drawRightString(PAGE_WIDTH - MARGIN, 8 * mm, f"{self._page_word} {page}/{total}")
+        self.restoreState()
+
+
+def _story(invoice: Invoice, lang: PdfLanguage) -> list[Flowable]:
+    story: list[Flowable] = [_heading(invoice, lang), Spacer(1, 5 * mm), _parties(invoice, lang)]
+    story += [Spacer(1, 4 * mm), _references(invoice, lang)]
+    story += [Spacer(1, 5 * mm), _lines_table(invoice, lang), Spacer(1, 4 * mm), _totals(invoice, lang)]
+    story += _tax_mentions(invoice, lang)
+    story += [Spacer(1, 4 * mm), _payment_terms(invoice, lang)]
+    if invoice.comment:  # a paragraph of its own: a long comment flows over pages
+        text = f"<b>{markup(label('comment', lang) + colon(lang))}</b>{markup(invoice.comment)}"
+        story += [Spacer(1, 3 * mm), Paragraph(text, TEXT)]
+    return story
+
+
+# --- building blocks ---------------------------------------------------------------------------
+
+
+def _cell(text: str, width: float, style: ParagraphStyle = TEXT) -> str:
+    """``text`` wrapped to ``width`` for a plain table cell (one string, a line per line)."""
+    text = printable(text)
+    font, size = style.fontName, style.fontSize
+    if "\n" not in text and stringWidth(text, font, size) <= width:
+        return text
+    return "\n".join(line for paragraph in text.splitlines() for line in _wrap(paragraph, width, font, size))
+
+
+def _wrap(text: str, width: float, font: str, size: float) -> list[str]:
+    """Lines of at most ``width`` broken at spaces; a word wider than a line is cut, never lost."""
+    space = stringWidth(" ", font, size)
+    lines: list[str] = []
+    words: list[str] = []
+    used = 0.0
+    for word in _SPACES.split(text.strip()):
+        wide = stringWidth(word, font, size)
+        if words and used + space + wide <= width:
+            words.append(word)
+            used += space + wide
+            continue
+        if words:
+            lines.append(" ".join(words))
+        pieces = _cut(word, width, font, size) if wide > width else [word]
+        lines += pieces[:-1]
+        words, used = [pieces[-1]], stringWidth(pieces[-1], font, size)
+    return [*lines, " ".join(words)]
+
+
+def _cut(word: str, width: float, font: str, size: float) -> list[str]:
+    """``word`` in pieces that fit ``width`` (at least one character each)."""
+    pieces: list[str] = []
+    piece, used = "", 0.0
+    for char in word:
+        wide = stringWidth(char, font, size)
+        if piece and used + wide > width:
+            pieces.append(piece)
+            piece, used = "", 0.0
+        piece += char
+        used += wide
+    return [*pieces, piece]
+
+
+def _font(style: ParagraphStyle, cells: tuple[tuple[int, int], tuple[int, int]]) -> tuple[Any, ...]:
+    """The table command drawing plain cells in ``style``'s font."""
+    return ("FONT", *cells, style.fontName, style.fontSize, style.leading)
+
+
+def _stack(rows: list[tuple[ParagraphStyle, str | None]], width: float) -> Table:
+    """Texts one above the other in their own style; empty ones left out, one row per line of text."""
+    cells: list[list[Any]] = []
+    commands: list[tuple[Any, ...]] = [("VALIGN", (0, 0), (-1, -1), "TOP")]
+    for style, text in rows:
+        for line in (text or "").splitlines():
+            if line.strip():
+                commands.append(_font(style, ((0, len(cells)), (0, len(cells)))))
+                cells.append([_cell(line.strip(), width, style)])
+    table = Table(cells or [[""]], colWidths=[width], hAlign="LEFT")
+    commands += [(side, (0, 0), (-1, -1), 0) for side in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING")]
+    table.setStyle([*commands, ("BOTTOMPADDING", (0, 0), (-1, -1), 1)])
+    return table
+
+
+def _key_values(
+    pairs: list[tuple[str | None, str]], width: float, *, heading: str | None = None, label_share: float = 0.5
+) -> Table:
+    """Label / value rows under an optional heading; a row without label spans both columns.
+
+    The label column is as wide as its longest label, up to ``label_share`` of ``width``.
+    """
+    longest = max((stringWidth(printable(key), BOLD, SIZE) for key, _ in pairs if key), default=0)
+    key_width = min(longest + 2 * PADDING + 1, width * label_share)
+    value_width = width - key_width
+    cells: list[list[Any]] = []
+    commands: list[tuple[Any, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2 * PADDING),
+        ("TOPPADDING", (0, 0), (-1, -1), 1),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+        _font(TEXT, ((1, 0), (1, -1))),
+        _font(STRONG, ((0, 0), (0, -1))),
+    ]
+    if heading:
+        commands += [_font(SECTION, ((0, 0), (1, 0))), ("SPAN", (0, 0), (1, 0))]
+        cells.append([printable(heading), ""])
+    for key, value in pairs:
+        if key is None:
+            commands += [
+                _font(TEXT, ((0, len(cells)), (1, len(cells)))),
+                ("SPAN", (0, len(cells)), (1, len(cells))),
+            ]
+            cells.append([_cell(value, width - 2 * PADDING), ""])
+        else:
+            cells.append(
+                [_cell(key, key_width - 2 * PADDING, STRONG), _cell(value, value_width - 2 * PADDING)]
+            )
+    table = Table(cells, colWidths=[key_width, value_width], hAlign="LEFT")
+    table.setStyle(commands)
+    return table
+
+
+def _side_by_side(left: Flowable, right: Flowable, share: float = 0.55) -> Table:
+    table = Table([[left, right]], colWidths=[WIDTH * share, WIDTH * (1 - share)], hAlign="LEFT")
+    table.setStyle(
+        [("VALIGN", (0, 0), (-1, -1), "TOP")] + [(side, (0, 0), (-1, -1), 0) for side in _PADDINGS]
+    )
+    return table
+
+
+_PADDINGS = ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING", "BOTTOMPADDING")
+
+
+# --- the parts of the invoice ------------------------------------------------------------------
+
+
+def _heading(invoice: Invoice, lang: PdfLanguage) -> Table:
+    """The supplier's identity on the left; the title, number and dates on the right."""
+    supplier = invoice.supplier
+    capital = f"{label('capital', lang)} {supplier.share_capital}" if supplier.share_capital else None
+    identity = _stack(
+        [
+            (STRONG, supplier.name),
+            (TEXT, supplier.address),
+            (TEXT, " ".join(part for part in (supplier.legal_form, capital) if part)),
+            (TEXT, supplier.registration),
+            (TEXT, f"SIREN {supplier.siren}{NBSP}· SIRET {supplier.siret}"),
+            (TEXT, f"{label('vat_number', lang)} {supplier.vat_number}" if supplier.vat_number else None),
+        ],
+        WIDTH * 0.5,
+    )
+    delivered = day(invoice.delivery_date) if invoice.delivery_date else label("same_date", lang)
+    facts: list[tuple[str | None, str]] = [
+        (label("number", lang), invoice.invoice_number),
+        (label("issue_date", lang), day(invoice.issue_date)),
+        (label("delivery_date", lang), delivered),
+        (label("due_date", lang), day(invoice.due_date)),
+    ]
+    if invoice.original_invoice_number:
+        facts.append((label("original_invoice", lang), invoice.original_invoice_number))
+    title = _stack([(TITLE, label(invoice.invoice_type, lang))], WIDTH * 0.45)
+    right = [title, Spacer(1, 2 * mm), _key_values(facts, WIDTH * 0.45, label_share=0.62)]
+    return _side_by_side(identity, right)
+
+
+def _parties(invoice: Invoice, lang: PdfLanguage) -> Table:
+    """The buyer (name, address when known, SIRET and SIREN) and the delivery address when given."""
+    buyer = _stack(
+        [
+            (SECTION, label("buyer", lang)),
+            (STRONG, invoice.buyer_name),
+            (TEXT, invoice.buyer_address),
+            (TEXT, f"SIRET {invoice.buyer_siret}{NBSP}· SIREN {invoice.buyer_siret[:9]}"),
+        ],
+        WIDTH * 0.5,
+    )
+    delivery = _stack(
+        [(SECTION, label("delivery_address", lang)), (TEXT, invoice.delivery_address)]
+        if invoice.delivery_address
+        else [],
+        WIDTH * 0.45,
+    )
+    return _side_by_side(buyer, delivery)
+
+
+def _references(invoice: Invoice, lang: PdfLanguage) -> Table:
+    """The operation's nature (2026 mention) and the public buyer's references, those given."""
+    pairs: list[tuple[str | None, str]] = []
+    if invoice.operation_nature:
+        nature = legal(labels.OPERATION_NATURE[invoice.operation_nature], lang)
+        pairs.append((label("operation_nature", lang), nature))
+    for field in ("engagement_number", "service_code", "market_number"):
+        value = getattr(invoice, field)
+        if value:
+            pairs.append((label(field, lang), value))
+    framework = labels.choice(labels.BILLING_FRAMEWORKS, invoice.billing_framework, lang)
+    pairs.append((label("billing_framework", lang), f"{invoice.billing_framework} ({framework})"))
+    if invoice.validator_siret:
+        pairs.append((label("validator_siret", lang), invoice.validator_siret))
+    return _key_values(pairs, WIDTH, heading=label("references", lang), label_share=0.4)
+
+
+# Columns of the lines table: label key and whether it holds numbers (right-aligned).
+LINE_COLUMNS = (
+    ("line_number", True),
+    ("description", False),
+    ("quantity", True),
+    ("unit", False),
+    ("unit_price", True),
+    ("discount", True),
+    ("vat_rate", True),
+    ("net_amount", True),
+)
+DESCRIPTION, UNIT = 1, 3
+
+
+def _line_cells(line: InvoiceLine, currency: str) -> list[str]:
+    """One line's cells as text; no discount shows as a dash."""
+    return [
+        str(line.number),
+        printable(line.description),
+        number(line.quantity),
+        printable(line.unit or ""),
+        price(line.unit_price, currency),
+        amount(line.discount, currency) if line.discount else "—",
+        rate(line.vat_rate),
+        amount(line.net_amount, currency),
+    ]
+
+
+def _lines_table(invoice: Invoice, lang: PdfLanguage) -> Table:
+    """Every line: designation, quantity, unit, unit price excl. VAT, discount, VAT rate, net amount.
+
+    Number columns are as wide as their longest value, so that no amount is cut or wrapped; the
+    description takes the rest and wraps. The header row is repeated on every page, and a line too
+    long for one page is split between pages.
+    """
+    rows = [_line_cells(line, invoice.currency) for line in invoice.lines]
+    headers = [printable(label(key, lang)) for key, _ in LINE_COLUMNS]
+    widths = _column_widths(headers, rows)
+    cells: list[list[Any]] = [list(headers)]
+    for row in rows:
+        for column in (DESCRIPTION, UNIT):
+            row[column] = _cell(row[column], widths[column] - 2 * PADDING)
+        cells.append(row)
+    table = Table(cells, colWidths=widths, repeatRows=1, splitInRow=1, hAlign="LEFT")
+    style = [
+        _font(TEXT, ((0, 1), (-1, -1))),
+        _font(HEADER, ((0, 0), (-1, 0))),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+        ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
+        ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.75, GRID),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, GRID),
+    ]
+    style += [
+        ("ALIGN", (column, 0), (column, -1), "RIGHT") for column, (_, n) in enumerate(LINE_COLUMNS) if n
+    ]
+    table.setStyle(style)
+    return table
+
+
+def _column_widths(headers: list[str], rows: list[list[str]]) -> list[float]:
+    """Widths that fit every number and every header line whole; the description gets the rest."""
+    widths: list[float] = []
+    for column, header in enumerate(headers):
+        title = max(stringWidth(part, BOLD, HEADER.fontSize) for part in header.splitlines())
+        values = max((stringWidth(row[column], FONT, SIZE) for row in rows), default=0)
+        if column == UNIT:
+            values = min(values, MAX_UNIT_WIDTH)
+        widths.append(max(title, values) + 2 * PADDING + 1)
+    widths[DESCRIPTION] = max(WIDTH - (sum(widths) - widths[DESCRIPTION]), MIN_DESCRIPTION_WIDTH)
+    return widths
+
+
+def _totals(invoice: Invoice, lang: PdfLanguage) -> Table:
+    """The VAT breakdown per rate (base, VAT) beside the totals and the amount due."""
+    currency = invoice.currency
+    breakdown = [[label("vat_rate", lang), label("vat_base", lang), label("vat_amount", lang)]] + [
+        [rate(item.rate), amount(item.base, currency), amount(item.vat, currency)]
+        for item in invoice.vat_breakdown
+    ]
+    totals = [
+        [label("total_ht", lang), amount(invoice.total_ht, currency)],
+        [label("total_vat", lang), amount(invoice.total_vat, currency)],
+        [label("total_ttc", lang), amount(invoice.total_ttc, currency)],
+        [label(f"due_{invoice.invoice_type}", lang), amount(invoice.total_ttc, currency)],
+    ]
+    vat = [
+        _stack([(STRONG, label("vat_breakdown", lang))], WIDTH * 0.5),
+        _amount_table(breakdown, header=True),
+    ]
+    return _side_by_side(vat, _amount_table(totals, header=False), share=0.5)
+
+
+def _amount_table(rows: list[list[str]], *, header: bool) -> Table:
+    """A label and amounts per row, each column as wide as its widest text in the boldest font."""
+    texts = [[printable(cell) for cell in row] for row in rows]
+    widths = [
+        max(stringWidth(row[column], BOLD, AMOUNT_DUE.fontSize) for row in texts) + 2 * PADDING + 1
+        for column in range(len(texts[0]))
+    ]
+    table = Table(texts, colWidths=widths, hAlign="LEFT" if header else "RIGHT")
+    style = [
+        _font(TEXT, ((0, 0), (-1, -1))),
+        ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, GRID),
+        ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
+    ]
+    emphasised = 0 if header else -1  # the header row, or the amount due
+    style += [
+        _font(STRONG if header else AMOUNT_DUE, ((0, emphasised), (-1, emphasised))),
+        ("BACKGROUND", (0, emphasised), (-1, emphasised), SHADE),
+    ]
+    table.setStyle(style)
+    return table
+
+
+def _tax_mentions(invoice: Invoice, lang: PdfLanguage) -> list[Flowable]:
+    """The legal basis of a VAT exemption and the option for VAT on debits, when they apply."""
+    rows: list[tuple[ParagraphStyle, str | None]] = []
+    if invoice.vat_exemption_reason:
+        exempt = [item.rate for item in invoice.vat_breakdown if item.rate == 0]
+        prefix = f"{label('vat_rate', lang)} {rate(exempt[0])}" if exempt else label("exemption", lang)
+        rows.append((TEXT, f"{prefix}{colon(lang)}{invoice.vat_exemption_reason}"))
+    if invoice.supplier.vat_regime == "debits":
+        rows.append((STRONG, legal(labels.DEBITS_OPTION, lang)))
+    return [Spacer(1, 3 * mm), _stack(rows, WIDTH)] if rows else []
+
+
+def _payment_terms(invoice: Invoice, lang: PdfLanguage) -> Table:
+    """Due date and amount, payment means and bank details, discount, penalties, 40 € indemnity."""
+    supplier = invoice.supplier
+    total = amount(invoice.total_ttc, invoice.currency)
+    due = f"{label(f'due_{invoice.invoice_type}', lang)}{colon(lang)}{total}"
+    pairs: list[tuple[str | None, str]] = [(label("due_date", lang), f"{day(invoice.due_date)} — {due}")]
+    if invoice.payment_means:
+        pairs.append((label("payment_means", lang), _payment_means(invoice, lang)))
+    if supplier.early_payment_discount:
+        pairs.append((legal(labels.EARLY_PAYMENT, lang), supplier.early_payment_discount))
+    else:
+        pairs.append((None, legal(labels.NO_EARLY_PAYMENT_DISCOUNT, lang)))
+    penalty_rate = supplier.late_penalty_rate or legal(labels.DEFAULT_PENALTY_RATE, lang)
+    pairs += [
+        (legal(labels.LATE_PENALTY, lang), f"{penalty_rate} ({labels.PENALTY_ARTICLE})"),
+        (None, legal(labels.RECOVERY_INDEMNITY, lang)),
+    ]
+    return _key_values(pairs, WIDTH, heading=label("payment", lang), label_share=0.3)
+
+
+def _payment_means(invoice: Invoice, lang: PdfLanguage) -> str:
+    """``Virement — IBAN FR76 3000 … — BIC AGRIFRPP``: the bank details go with a transfer."""
+    means = invoice.payment_means or ""
+    parts = [labels.choice(labels.PAYMENT_MEANS, means, lang)]
+    if means == "VIREMENT":
+        iban = invoice.supplier_iban or invoice.supplier.iban
+        if iban:
+            parts.append(f"IBAN {_grouped(iban)}")
+        if invoice.supplier.bic:
+            parts.append(f"BIC {invoice.supplier.bic}")
+    return " — ".join(parts)
+
+
+def _grouped(iban: str) -> str:
+    """An IBAN in its printed form, in groups of four: ``FR76 3000 6000 0112 …``."""
+    compact = "".join(iban.split())
+    return " ".join(compact[start : start + 4] for start in range(0, len(compact), 4))
