@@ -3,7 +3,8 @@
 Run ``.venv/bin/python bench/submission.py [--invoices N] [--latency-ms L] [--pool P]``. It starts the
 sandbox and ``airflow standalone`` (LocalExecutor, pool ``chorus_pro_api`` of P slots) with the
 launcher behind ``make airflow`` (``chorusflow.airflow.local.LocalAirflow``), adds L ms of latency to
-every deposit (``factures/v1/soumettre``), drops an export of N valid invoices into the inbox,
+each deposit call (``DEPOT_PDF_API`` makes two per invoice: ``transverses/v1/ajouter/fichier`` for the
+rendered PDF, then ``factures/v1/soumettre``), drops an export of N valid invoices into the inbox,
 triggers the DAG through the REST API and waits for the run. Outside the measure: the start of
 Airflow, and a warm-up run of one invoice per pool slot (workers started, ledger created).
 ``--env NAME=VALUE`` passes a setting to Airflow and its tasks (``CHORUSFLOW_POOL_SIZE=2`` makes the
@@ -11,7 +12,8 @@ plan cut 4 batches while the pool keeps its slots); ``--keep`` keeps the folder 
 
 Prints the wall time of the DAG run (its ``start_date`` → ``end_date``), the submit phase (first
 ``submit`` task start → last ``submit`` task end), the API limit (N × latency ÷ pool) and their
-ratios. ``dag.test()`` would run the tasks one at a time, hence the real scheduler. Results:
+ratios, the API limit counted in calls: deposit calls × latency ÷ pool, rendering included in the
+measure. ``dag.test()`` would run the tasks one at a time, hence the real scheduler. Results:
 docs/performance.md ("Submission").
 """
 
@@ -36,6 +38,8 @@ from chorusflow.testing.exports import invoice_numbers, write_sample_export
 
 DAG_ID = "chorus_submit_invoices"
 DEPOSIT_PATH = "/cpro/factures/v1/soumettre"
+UPLOAD_PATH = "/cpro/transverses/v1/ajouter/fichier"
+DEPOSIT_CALLS = (UPLOAD_PATH, DEPOSIT_PATH)  # the calls each invoice makes, each with the latency
 # The DAG's hourly schedule would start a run of its own on unpause and take the export: 29 February
 # gives no run before 2028, so the measured run is the one triggered here.
 NO_SCHEDULED_RUN = "0 0 29 2 *"
@@ -96,7 +100,7 @@ def measure(local: LocalAirflow, export: Path, latency_ms: int) -> dict[str, Any
     """Warm up, set the latency, drop the export, run the DAG; the figures of the run."""
     sandbox = local.sandbox_url
     requests.post(
-        f"{sandbox}/sandbox/faults", json={"latency_ms": {DEPOSIT_PATH: latency_ms}}, timeout=10
+        f"{sandbox}/sandbox/faults", json={"latency_ms": dict.fromkeys(DEPOSIT_CALLS, latency_ms)}, timeout=10
     ).raise_for_status()
     api_json(local, "PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": False})
     # A warm-up run of one invoice per pool slot: a long-running deployment has its LocalExecutor
@@ -120,7 +124,9 @@ def measure(local: LocalAirflow, export: Path, latency_ms: int) -> dict[str, Any
         invoice["number"] for invoice in received["invoices"] if invoice["number"].startswith("BENCH")
     )
     stats = requests.get(f"{sandbox}/sandbox/stats", timeout=10).json()
-    deposit_calls = stats["calls"].get(DEPOSIT_PATH, 0) - stats_before["calls"].get(DEPOSIT_PATH, 0)
+    deposit_calls = {
+        path: stats["calls"].get(path, 0) - stats_before["calls"].get(path, 0) for path in DEPOSIT_CALLS
+    }
     durations = sorted(float(ti["duration"] or 0) for ti in submits)
     return {
         "state": run["state"],
@@ -144,16 +150,21 @@ def measure(local: LocalAirflow, export: Path, latency_ms: int) -> dict[str, Any
 
 def report(figures: dict[str, Any], invoices: int, latency_ms: int, pool: int, log_path: Path) -> None:
     """Print the figures of the measured run."""
-    limit = invoices * latency_ms / 1000 / pool
+    calls = sum(figures["deposit_calls"].values())
+    limit = calls * latency_ms / 1000 / pool
     durations = figures["batch_durations"] or [0.0]
     lines = [
         ("invoices", f"{invoices} ({figures['deposited']} deposited, {figures['deposited_twice']} twice)"),
-        ("API calls", f"{figures['deposit_calls']} deposits, {figures['calls']} in all (tokens, lookups)"),
-        ("latency", f"{latency_ms} ms added to each deposit"),
+        (
+            "API calls",
+            f"{figures['deposit_calls'][UPLOAD_PATH]} PDF uploads + {figures['deposit_calls'][DEPOSIT_PATH]} "
+            f"deposits, {figures['calls']} in all (tokens, lookups)",
+        ),
+        ("latency", f"{latency_ms} ms added to each upload and deposit call"),
         ("pool", str(pool)),
         ("run state", f"{figures['state']} {dict(figures['states'])}"),
         ("wall time", f"{figures['wall']:.1f} s (DAG run start → end)"),
-        ("API limit", f"{limit:.1f} s (invoices × latency ÷ pool)"),
+        ("API limit", f"{limit:.1f} s ({calls} deposit calls × latency ÷ pool)"),
         ("ratio", f"{figures['wall'] / limit:.2f} x"),
         ("submit phase", f"{figures['submit_phase']:.1f} s (ratio {figures['submit_phase'] / limit:.2f} x)"),
         ("batches", f"{figures['batches']}, {durations[0]:.1f}–{durations[-1]:.1f} s each"),

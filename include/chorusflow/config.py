@@ -67,6 +67,8 @@ class SupplierIdentity(BaseModel):
     iban: str | None = None
     bic: str | None = None
     vat_number: str | None = None
+    # The name of the IBAN's account on the Chorus Pro portal, when that name does not hold the IBAN.
+    chorus_bank_account: str | None = None
     legal_form: str | None = None
     share_capital: str | None = None
     registration: str | None = None

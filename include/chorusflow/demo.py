@@ -3,7 +3,9 @@
 1. starts the Chorus Pro sandbox and shows what IFPEN requires, read through the client;
 2. runs ``chorus_submit_invoices`` on ``examples/sample-export.csv`` (about 30 invoices to several
    public buyers, some invalid on purpose);
-3. plays the buyers on the sandbox: one invoice rejected, one suspended, one paid;
+3. shows how the invoices reached Chorus Pro: ``DEPOT_PDF_API`` under the supplier's own numbers,
+   each with the PDF chorusflow rendered (one of them saved under ``.chorusflow/demo/pdf/``);
+   then plays the buyers on the sandbox: one invoice rejected, one suspended, one paid;
 4. runs ``chorus_sync_statuses`` when it exists;
 5. prints the ledger and where the run report is.
 
@@ -84,6 +86,29 @@ def _play_buyers(sandbox: SandboxServer) -> list[tuple[str, str, str | None]]:
     return done
 
 
+def _show_deposits(sandbox: SandboxServer, workdir: Path) -> None:
+    """Count the deposits per mode and save the PDF of the first one, as Chorus Pro received it."""
+    invoices: list[dict[str, Any]] = requests.get(f"{sandbox.url}/sandbox/invoices", timeout=10).json()[
+        "invoices"
+    ]
+    modes: dict[str, int] = {}
+    for invoice in invoices:
+        modes[invoice.get("mode", "?")] = modes.get(invoice.get("mode", "?"), 0) + 1
+    print("  " + ", ".join(f"{count} invoice(s) in {mode}" for mode, count in sorted(modes.items())))
+    with_pdf = next((invoice for invoice in invoices if invoice.get("attachment_id")), None)
+    if with_pdf is None:
+        return
+    response = requests.get(f"{sandbox.url}/sandbox/attachments/{with_pdf['attachment_id']}", timeout=10)
+    response.raise_for_status()
+    target = workdir / "pdf" / f"{with_pdf['number'].replace('/', '-')}.pdf"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(response.content)
+    print(
+        f"  {with_pdf['number']} dated {with_pdf.get('invoice_date')}: "
+        f"the PDF Chorus Pro received is {target}"
+    )
+
+
 def main() -> int:
     """Run the demo; exit 0 when every step worked."""
     started = time.monotonic()
@@ -112,7 +137,8 @@ def main() -> int:
         )
         print("Run finished:", "success" if submit_code == 0 else f"failed (see {log})")
 
-        _step(3, "The buyers act on the sandbox:")
+        _step(3, "What Chorus Pro received (PDF channel), then the buyers act on the sandbox:")
+        _show_deposits(sandbox, workdir)
         for number, status, comment in _play_buyers(sandbox):
             print(f"  {number} → {status}" + (f" « {comment} »" if comment else ""))
 

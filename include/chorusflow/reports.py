@@ -16,7 +16,9 @@ from pydantic import BaseModel, Field
 
 from chorusflow.config import Language, language
 
-OUTCOMES = ("submitted", "invalid", "already_done", "failed", "pending")
+OUTCOMES = ("submitted", "invalid", "already_done", "failed", "needs_review", "pending")
+#: Outcomes that need a person, listed one by one in the run note.
+NEEDS_A_PERSON = ("invalid", "failed", "needs_review")
 
 LABELS: dict[Language, dict[str, str]] = {
     "fr": {
@@ -27,6 +29,7 @@ LABELS: dict[Language, dict[str, str]] = {
         "invalid": "refusées à la validation",
         "already_done": "déjà traitées (ignorées)",
         "failed": "échecs définitifs",
+        "needs_review": "dépôts à vérifier (issue inconnue)",
         "pending": "en attente d'un nouvel essai",
         "invoice_number": "Facture",
         "buyer": "Acheteur",
@@ -48,6 +51,7 @@ LABELS: dict[Language, dict[str, str]] = {
         "invalid": "rejected by validation",
         "already_done": "already done (skipped)",
         "failed": "failed for good",
+        "needs_review": "deposits to check (outcome unknown)",
         "pending": "pending, retried next run",
         "invoice_number": "Invoice",
         "buyer": "Buyer",
@@ -112,12 +116,16 @@ class RunReport(BaseModel):
         """A few lines for the task log and the run note."""
         labels = LABELS[lang or language()]
         counts = self.counts()
-        parts = [f"{counts[key]} {labels[key]}" for key in OUTCOMES if counts[key] or key != "pending"]
+        parts = [
+            f"{counts[key]} {labels[key]}"
+            for key in OUTCOMES
+            if counts[key] or key not in ("pending", "needs_review")
+        ]
         text = f"{labels['title']} : " if (lang or language()) == "fr" else f"{labels['title']}: "
         text += ", ".join(parts)
         if self.dry_run:
             text += f" ({labels['dry_run']})"
-        rejected = [line for line in self.lines if line.outcome in ("invalid", "failed")]
+        rejected = [line for line in self.lines if line.outcome in NEEDS_A_PERSON]
         for line in rejected[:20]:
             codes = ", ".join(line.codes) or line.outcome
             text += f"\n- {line.invoice_number} [{codes}] {'; '.join(line.messages)}"

@@ -5,9 +5,13 @@ The ledger is the guard. For each invoice the submitter:
 1. claims it (``pending`` → ``submitting``; two workers can never hold the same invoice);
 2. records the attempt as in flight, committed *before* the call;
 3. when an earlier attempt's outcome is unknown (timeout, dropped connection, killed worker,
-   cleared task), asks Chorus Pro for the invoice number first and adopts the invoice if it is there;
-4. calls ``soumettre`` (uploading the PDF first in ``DEPOT_PDF_API`` mode);
-5. records the Chorus Pro id, or the refusal, or "outcome unknown" for the next attempt to reconcile.
+   cleared task), asks Chorus Pro first, the way the invoice's deposit channel allows
+   (:mod:`chorusflow.channels`): by number within the invoice's year for ``pdf``, by buyer, period,
+   amount and engagement for ``saisie``. It adopts what it finds; when the answer is ambiguous, the
+   invoice goes to ``needs_review`` and is never deposited again without a person;
+4. deposits it through its channel (``DEPOT_PDF_API``: the PDF uploaded first, then ``soumettre``);
+5. records the Chorus Pro id and number, or the refusal, or "outcome unknown" for the next attempt
+   to reconcile.
 
 A duplicate-number answer is reconciled the same way, never retried blindly. Nothing here imports
 Airflow: the DAG maps batches of invoice numbers to :meth:`Submitter.submit_batch` and turns
@@ -17,14 +21,13 @@ Airflow: the DAG maps batches of invoice numbers to :meth:`Submitter.submit_batc
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from enum import StrEnum
-from pathlib import Path
 
 from pydantic import ValidationError
 
+from chorusflow.channels import DepositChannel, Reconciliation, SupplierAccount, channel_for
 from chorusflow.chorus import (
     AuthenticationError,
     ChorusProClient,
@@ -34,32 +37,14 @@ from chorusflow.chorus import (
     FunctionalError,
 )
 from chorusflow.chorus.errors import ConfigurationError
-from chorusflow.chorus.models import (
-    InvoiceLine as ChorusLine,
-)
-from chorusflow.chorus.models import (
-    InvoiceRecipient,
-    InvoiceReferences,
-    InvoiceSupplier,
-    InvoiceTotals,
-    InvoicingFramework,
-    MainAttachment,
-    SubmitInvoiceRequest,
-    SupplierInvoiceRow,
-    VatLine,
-)
+from chorusflow.chorus.models import BankAccount, SubmitInvoiceResponse, SupplierInvoiceRow
+from chorusflow.config import SupplierIdentity, language
 from chorusflow.crashpoints import crashpoint
 from chorusflow.ledger import AttemptOutcome, Claim, ClaimOwner, Ledger
 from chorusflow.model import Invoice
+from chorusflow.rules.codes import finding
 
 log = logging.getLogger(__name__)
-
-BILLING_FRAMEWORK_CODES = {
-    "A1": "A1_FACTURE_FOURNISSEUR",
-    "A2": "A2_FACTURE_FOURNISSEUR_DEJA_PAYEE",
-    "A9": "A9_FACTURE_SOUSTRAITANT",
-    "A12": "A12_FACTURE_COTRAITANT",
-}
 
 
 class SubmissionError(Exception):
@@ -82,6 +67,10 @@ class SupplierNotOnChorusPro(SubmissionError):
     """The technical account may not invoice for the configured supplier SIRET."""
 
 
+class BankAccountUnknown(SubmissionError):
+    """The IBAN to be paid on is not among the supplier's bank accounts registered on Chorus Pro."""
+
+
 class Result(StrEnum):
     """What happened to one invoice in one batch."""
 
@@ -90,6 +79,7 @@ class Result(StrEnum):
     SKIPPED = "skipped"  # not claimable: already done, or held by another live attempt
     FAILED = "failed"  # refused for good; the ledger says why
     RETRY = "retry"  # passing error; the next try picks it up
+    NEEDS_REVIEW = "needs_review"  # ambiguous outcome: a person says whether Chorus Pro holds it
 
 
 @dataclass(frozen=True)
@@ -140,74 +130,14 @@ class BatchResult:
                 f"{self.count(Result.RETRY)} invoice(s) hit a passing error and will be retried: "
                 + ", ".join(self.numbers(Result.RETRY)[:20])
             )
-        if self.count(Result.FAILED):
+        if self.count(Result.FAILED) or self.count(Result.NEEDS_REVIEW):
+            stuck = self.numbers(Result.FAILED) + self.numbers(Result.NEEDS_REVIEW)
             raise PermanentSubmissionError(
-                f"{self.count(Result.FAILED)} invoice(s) were refused by Chorus Pro and need a human: "
-                + ", ".join(self.numbers(Result.FAILED)[:20])
+                f"{self.count(Result.FAILED)} invoice(s) were refused by Chorus Pro and "
+                f"{self.count(Result.NEEDS_REVIEW)} have an ambiguous outcome; they need a human: "
+                + ", ".join(stuck[:20])
                 + " (see the run report and `chorusflow ledger show NUMBER`)"
             )
-
-
-def build_submit_request(
-    invoice: Invoice, supplier_structure_id: int, attachment_id: int | None = None
-) -> SubmitInvoiceRequest:
-    """Turn a validated invoice into the ``soumettre`` body (``DEPOT_PDF_API`` when a PDF is attached)."""
-    is_credit_note = invoice.invoice_type == "AVOIR"
-    already_paid = invoice.billing_framework == "A2"
-    return SubmitInvoiceRequest(
-        mode_depot="DEPOT_PDF_API" if attachment_id is not None else "SAISIE_API",
-        numero_facture_saisi=invoice.invoice_number,
-        date_facture=invoice.issue_date,
-        destinataire=InvoiceRecipient(
-            code_destinataire=invoice.buyer_siret, code_service_executant=invoice.service_code or None
-        ),
-        fournisseur=InvoiceSupplier(id_fournisseur=supplier_structure_id),
-        cadre_de_facturation=InvoicingFramework(
-            code_cadre_facturation=BILLING_FRAMEWORK_CODES[invoice.billing_framework]
-        ),
-        references=InvoiceReferences(
-            devise_facture=invoice.currency,
-            type_facture=invoice.invoice_type,
-            numero_marche=invoice.market_number or None,
-            numero_bon_commande=invoice.engagement_number or None,
-            numero_facture_origine=invoice.original_invoice_number or None,
-            # Credit notes carry no payment mode (api-reference §10, pitfall 11).
-            mode_paiement=None if is_credit_note else (invoice.payment_means or "VIREMENT"),
-        ),
-        ligne_poste=[
-            ChorusLine(
-                numero=line.number,
-                denomination=line.description[:512],
-                quantite=line.quantity,
-                unite=line.unit or None,
-                montant_unitaire_ht=line.unit_price,
-                montant_remise_ht=line.discount or None,
-                taux_tva_manuel=line.vat_rate,
-            )
-            for line in invoice.lines
-        ],
-        ligne_tva=[
-            VatLine(taux_manuel=vat.rate, montant_base_ht=vat.base, montant_tva=vat.vat)
-            for vat in invoice.vat_breakdown
-        ],
-        montant_total=InvoiceTotals(
-            montant_ht_total=invoice.total_ht,
-            montant_tva=invoice.total_vat,
-            montant_ttc_total=invoice.total_ttc,
-            montant_a_payer=Decimal("0.00") if already_paid else invoice.total_ttc,
-        ),
-        piece_jointe_principale=(
-            [MainAttachment(id=attachment_id, designation=_attachment_name(invoice))]
-            if attachment_id is not None
-            else None
-        ),
-        commentaire=invoice.comment or None,
-    )
-
-
-def _attachment_name(invoice: Invoice) -> str:
-    name = invoice.attachment.name if invoice.attachment else f"{invoice.invoice_number}.pdf"
-    return name[-50:]  # Chorus Pro caps attachment names at 50 characters
 
 
 def supplier_structure_id(client: ChorusProClient, supplier_siret: str) -> int:
@@ -221,6 +151,9 @@ def supplier_structure_id(client: ChorusProClient, supplier_siret: str) -> int:
     )
 
 
+ChannelChooser = Callable[[Invoice], DepositChannel]
+
+
 class Submitter:
     """Submits claimed invoices one by one and records every step in the ledger."""
 
@@ -228,17 +161,22 @@ class Submitter:
         self,
         ledger: Ledger,
         client: ChorusProClient,
-        supplier_siret: str,
+        supplier: SupplierIdentity,
         owner: ClaimOwner,
         *,
         lease_seconds: float = 900,
+        choose_channel: ChannelChooser | None = None,
     ) -> None:
         self.ledger = ledger
         self.client = client
-        self.supplier_siret = supplier_siret
+        self.supplier = supplier
+        self.supplier_siret = supplier.siret
         self.owner = owner
         self.lease_seconds = lease_seconds
+        default_channel = channel_for(supplier.deposit_channel, client)
+        self.choose_channel = choose_channel or (lambda _invoice: default_channel)
         self._supplier_structure_id: int | None = None
+        self._bank_accounts: list[BankAccount] | None = None
 
     @property
     def supplier_structure_id(self) -> int:
@@ -246,6 +184,22 @@ class Submitter:
         if self._supplier_structure_id is None:
             self._supplier_structure_id = supplier_structure_id(self.client, self.supplier_siret)
         return self._supplier_structure_id
+
+    def account_for(self, invoice: Invoice) -> SupplierAccount:
+        """The supplier's structure and, for a credit transfer, the id of the account to be paid on.
+
+        Raises :class:`BankAccountUnknown` when the IBAN is not among the accounts registered on
+        Chorus Pro (listed once per submitter).
+        """
+        if invoice.payment_means != "VIREMENT":
+            return SupplierAccount(self.supplier_structure_id)
+        if self._bank_accounts is None:
+            self._bank_accounts = self.client.list_bank_accounts(self.supplier_structure_id)
+        iban = invoice.supplier_iban or self.supplier.iban or ""
+        account_id = registered_account_id(self._bank_accounts, iban, self.supplier.chorus_bank_account)
+        if account_id is None:
+            raise BankAccountUnknown(finding("BANK_ACCOUNT_UNKNOWN", language(), iban=iban).message)
+        return SupplierAccount(self.supplier_structure_id, account_id)
 
     def submit_batch(self, invoice_numbers: Sequence[str], *, include_failed: bool = False) -> BatchResult:
         """Claim and submit ``invoice_numbers``; an authentication error stops the batch at once."""
@@ -268,15 +222,7 @@ class Submitter:
             try:
                 outcome = self._submit_claimed(claim)
             except (AuthenticationError, ForbiddenError, ConfigurationError, SupplierNotOnChorusPro) as error:
-                # Chorus Pro refused us before doing anything: give the claims back, but keep the
-                # ones whose earlier outcome is still unknown, so the next attempt asks first.
-                for remaining in claims[position - 1 :]:
-                    if remaining.previous_outcome_unknown:
-                        self.ledger.mark_outcome_unknown(
-                            remaining.invoice_id, _describe(error), owner=self.owner
-                        )
-                    else:
-                        self.ledger.release_claim(remaining.invoice_id, owner=self.owner)
+                self._give_back(claims[position - 1 :], error)
                 raise
             result.outcomes.append(outcome)
             log.info(
@@ -289,56 +235,98 @@ class Submitter:
             )
         return result
 
+    def _give_back(self, claims: Sequence[Claim], error: Exception) -> None:
+        """Chorus Pro refused us before doing anything: give the claims back, but keep the ones whose
+        earlier outcome is still unknown, so the next attempt asks first."""
+        for remaining in claims:
+            if remaining.previous_outcome_unknown:
+                self.ledger.mark_outcome_unknown(remaining.invoice_id, _describe(error), owner=self.owner)
+            else:
+                self.ledger.release_claim(remaining.invoice_id, owner=self.owner)
+
     def _submit_claimed(self, claim: Claim) -> InvoiceOutcome:
         crashpoint("submission.after_claim")
         attempt_id = self.ledger.start_attempt(claim, self.owner)
         try:
+            invoice = Invoice.model_validate(claim.normalized)
+        except ValidationError as error:
+            reason = f"the recorded invoice cannot be sent: {str(error)[:300]}"
+            return self._fail(claim, attempt_id, type(error).__name__, reason)
+        channel = self.choose_channel(invoice)
+        try:
             if claim.previous_outcome_unknown:
                 crashpoint("submission.before_reconcile")
-                existing = self.client.find_invoice_by_number(claim.invoice_number)
-                if existing is not None:
-                    return self._adopt(claim, attempt_id, existing)
-            try:
-                invoice = Invoice.model_validate(claim.normalized)
-                attachment = self._read_attachment(invoice)
-            except (ValidationError, OSError) as error:
-                reason = f"the recorded invoice cannot be sent: {str(error)[:300]}"
-                return self._fail(claim, attempt_id, type(error).__name__, reason)
-            attachment_id = None
-            if attachment is not None:
-                attachment_id = self.client.upload_attachment(*attachment, "application/pdf")
-            request = build_submit_request(invoice, self.supplier_structure_id, attachment_id)
-            crashpoint("submission.before_call")
-            answer = self.client.submit_invoice(request)
+                known = self._reconcile(claim, attempt_id, channel, invoice)
+                if known is not None:
+                    return known
+            answer = channel.deposit(invoice, self.account_for(invoice))
             crashpoint("submission.after_answer")
+        except (OSError, BankAccountUnknown) as error:
+            return self._fail(claim, attempt_id, type(error).__name__, _describe(error))
         except DuplicateInvoiceError as error:
-            return self._reconcile_duplicate(claim, attempt_id, error)
+            return self._reconcile_duplicate(claim, attempt_id, channel, invoice, error)
         except FunctionalError as error:
             return self._fail(claim, attempt_id, type(error).__name__, _describe(error))
         except ChorusProError as error:
             return self._passing_error(claim, attempt_id, error)
+        return self._record_deposit(claim, attempt_id, channel, answer)
+
+    def _record_deposit(
+        self, claim: Claim, attempt_id: int, channel: DepositChannel, answer: SubmitInvoiceResponse
+    ) -> InvoiceOutcome:
         identifiant = int(answer.identifiant_facture_cpp)
         self.ledger.mark_submitted(
-            claim.invoice_id, identifiant, status=answer.status or "DEPOSEE", owner=self.owner
+            claim.invoice_id,
+            identifiant,
+            status=answer.status or "DEPOSEE",
+            owner=self.owner,
+            chorus_invoice_number=answer.numero_facture,
+            deposit_channel=channel.name,
         )
         crashpoint("submission.after_record")
         self.ledger.finish_attempt(attempt_id, AttemptOutcome.SUCCEEDED)
         return InvoiceOutcome(claim.invoice_number, Result.SUBMITTED, identifiant_facture_cpp=identifiant)
 
-    @staticmethod
-    def _read_attachment(invoice: Invoice) -> tuple[str, bytes] | None:
-        if invoice.attachment is None:
-            return None
-        path = Path(invoice.attachment)
-        return path.name[-50:], path.read_bytes()
+    def _reconcile(
+        self, claim: Claim, attempt_id: int, channel: DepositChannel, invoice: Invoice
+    ) -> InvoiceOutcome | None:
+        """Adopt what Chorus Pro holds, send an ambiguous case to a person, or ``None``: deposit."""
+        found = channel.reconcile(invoice, self._known_ids)
+        if found.found is not None:
+            return self._adopt(claim, attempt_id, found.found, channel)
+        if found.ambiguous is not None:
+            return self._needs_review(claim, attempt_id, found)
+        return None
 
-    def _adopt(self, claim: Claim, attempt_id: int, row: SupplierInvoiceRow) -> InvoiceOutcome:
+    @property
+    def _known_ids(self) -> set[int]:
+        """Chorus Pro ids the ledger already gives to an invoice of this supplier."""
+        return self.ledger.known_cpp_ids(self.supplier_siret)
+
+    def _adopt(
+        self, claim: Claim, attempt_id: int, row: SupplierInvoiceRow, channel: DepositChannel
+    ) -> InvoiceOutcome:
         identifiant = int(row.identifiant_facture_cpp)
         self.ledger.mark_submitted(
-            claim.invoice_id, identifiant, status=row.status or "DEPOSEE", adopted=True, owner=self.owner
+            claim.invoice_id,
+            identifiant,
+            status=row.status or "DEPOSEE",
+            adopted=True,
+            owner=self.owner,
+            chorus_invoice_number=row.numero_facture,
+            deposit_channel=channel.name,
         )
         self.ledger.finish_attempt(attempt_id, AttemptOutcome.ADOPTED)
         return InvoiceOutcome(claim.invoice_number, Result.ADOPTED, identifiant_facture_cpp=identifiant)
+
+    def _needs_review(self, claim: Claim, attempt_id: int, found: Reconciliation) -> InvoiceOutcome:
+        """Chorus Pro cannot say whether it holds the invoice: a person decides; never re-deposited."""
+        reason = found.ambiguous or "ambiguous outcome"
+        self.ledger.mark_needs_review(claim.invoice_id, reason, owner=self.owner)
+        self.ledger.finish_attempt(attempt_id, AttemptOutcome.NEEDS_REVIEW, "AmbiguousOutcome", reason)
+        return InvoiceOutcome(
+            claim.invoice_number, Result.NEEDS_REVIEW, error_class="AmbiguousOutcome", message=reason
+        )
 
     def _fail(self, claim: Claim, attempt_id: int, error_class: str, reason: str) -> InvoiceOutcome:
         """Refused for good: the invoice goes to ``failed`` with its reason, for a human to decide."""
@@ -360,14 +348,19 @@ class Submitter:
         return InvoiceOutcome(claim.invoice_number, Result.RETRY, error_class=error_class, message=reason)
 
     def _reconcile_duplicate(
-        self, claim: Claim, attempt_id: int, error: DuplicateInvoiceError
+        self,
+        claim: Claim,
+        attempt_id: int,
+        channel: DepositChannel,
+        invoice: Invoice,
+        error: DuplicateInvoiceError,
     ) -> InvoiceOutcome:
         try:
-            existing = self.client.find_invoice_by_number(claim.invoice_number)
+            found = channel.reconcile(invoice, self._known_ids)
         except ChorusProError as lookup_error:
             return self._passing_error(claim, attempt_id, lookup_error, keep_unknown=True)
-        if existing is not None:
-            return self._adopt(claim, attempt_id, existing)
+        if found.found is not None:
+            return self._adopt(claim, attempt_id, found.found, channel)
         reason = f"Chorus Pro says the number exists but cannot find it: {_describe(error)}"
         return self._fail(claim, attempt_id, type(error).__name__, reason)
 
@@ -386,13 +379,21 @@ class Submitter:
         return self._fail(claim, attempt_id, error_class, reason)
 
 
+def registered_account_id(
+    accounts: Sequence[BankAccount], iban: str, registered_name: str | None
+) -> int | None:
+    """The id of the Chorus Pro bank account for ``iban``: the account named ``registered_name`` (the
+    name given on the portal), else the one whose name holds the IBAN; ``None`` when none does."""
+    compact = "".join(iban.split()).upper()
+    for account in accounts:
+        name = account.nom_coordonnee_bancaire or ""
+        if registered_name and name.strip() == registered_name.strip():
+            return account.id_coordonnee_bancaire
+        if compact and compact in "".join(name.split()).upper():
+            return account.id_coordonnee_bancaire
+    return None
+
+
 def _describe(error: Exception) -> str:
     """A short, secret-free description of an error (chorusflow's errors never carry secrets)."""
     return str(error)[:500]
-
-
-def split_into_batches(invoice_numbers: Iterable[str], batch_size: int) -> list[list[str]]:
-    """Cut the numbers into batches of at most ``batch_size``, keeping their order."""
-    numbers = list(invoice_numbers)
-    size = max(1, batch_size)
-    return [numbers[start : start + size] for start in range(0, len(numbers), size)]

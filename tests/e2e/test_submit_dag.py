@@ -17,10 +17,12 @@ from typing import Any
 
 import pytest
 
+from chorusflow.channels import PdfChannel, SupplierAccount
 from chorusflow.chorus import ChorusProClient, ChorusProConfig
+from chorusflow.config import load_supplier
 from chorusflow.ledger import Claim, ClaimOwner, InvoiceState
 from chorusflow.model import Invoice
-from chorusflow.submission import build_submit_request, supplier_structure_id
+from chorusflow.submission import registered_account_id, supplier_structure_id
 from tests.fixtures.airflow import SAMPLE_EXPORT, PipelineEnv, load_dag
 from tests.fixtures.sandbox import SUPPLIER_SIRET
 
@@ -159,10 +161,13 @@ def test_worker_killed_between_call_and_ledger_write_is_adopted_not_redeposited(
     pipeline_env.ledger.start_attempt(claim, dead)
     # The dead worker's call, made the way it makes it.
     client = ChorusProClient(ChorusProConfig.from_connection(pipeline_env.sandbox.connection()))
-    request = build_submit_request(
-        Invoice.model_validate(claim.normalized), supplier_structure_id(client, SUPPLIER_SIRET)
+    structure = supplier_structure_id(client, SUPPLIER_SIRET)
+    bank_account = registered_account_id(
+        client.list_bank_accounts(structure), load_supplier().iban or "", None
     )
-    answer = client.submit_invoice(request)
+    answer = PdfChannel(client).deposit(
+        Invoice.model_validate(claim.normalized), SupplierAccount(structure, bank_account)
+    )
 
     dag_run = run_dag()
 

@@ -15,10 +15,11 @@ import socket
 import sys
 
 from chorusflow.chorus import ChorusProClient, ChorusProConfig
+from chorusflow.config import load_supplier
 from chorusflow.ledger import ClaimOwner, InvoiceState, Ledger
 from chorusflow.submission import Result, Submitter
 
-SUPPLIER_SIRET = "45218801400016"
+SUPPLIER_SIRET = load_supplier().siret
 
 
 def main(argv: list[str]) -> int:
@@ -43,7 +44,7 @@ def main(argv: list[str]) -> int:
     submitter = Submitter(
         ledger,
         client,
-        SUPPLIER_SIRET,
+        load_supplier(),
         owner,
         lease_seconds=float(os.environ.get("CHORUSFLOW_CLAIM_LEASE_SECONDS", "900")),
     )

@@ -24,6 +24,7 @@ from chorusflow.alerts import (
     EmailChannel,
     LogChannel,
     WebhookChannel,
+    needs_review_events,
     submission_failed_events,
     validation_events,
 )
@@ -144,6 +145,7 @@ def send_submission_alerts(invoice_numbers: list[str] | None = None) -> dict[str
     siret = load_supplier().siret
     events: list[AlertEvent] = validation_events(ledger, siret, invoice_numbers)
     events += submission_failed_events(ledger, siret, invoice_numbers)
+    events += needs_review_events(ledger, siret, invoice_numbers)
     report = alert_dispatcher().dispatch(events)
     log.info("%s", report.summary_text())
     return report.to_xcom()
@@ -165,7 +167,8 @@ class _SubmissionFailureNotifier(BaseNotifier):
         from chorusflow.airflow.runtime import get_ledger
 
         ledger = get_ledger()
-        events = submission_failed_events(ledger, load_supplier().siret)
+        siret = load_supplier().siret
+        events = submission_failed_events(ledger, siret) + needs_review_events(ledger, siret)
         report = AlertDispatcher(ledger, [channel]).dispatch(events)
         log.info("%s", report.summary_text())
 

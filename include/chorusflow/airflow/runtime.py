@@ -262,7 +262,7 @@ def submit_batch(batch: dict[str, Any], context: Mapping[str, Any]) -> dict[str,
     submitter = Submitter(
         get_ledger(),
         ChorusProHook().get_client(),
-        load_supplier().siret,
+        load_supplier(),
         claim_owner(context),
         lease_seconds=float(os.environ.get("CHORUSFLOW_CLAIM_LEASE_SECONDS", "900")),
     )
@@ -281,7 +281,7 @@ def report_run(
     """Write the run report from the ledger and the plan; fail the run when invoices failed for good."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from chorusflow.reports import ExportSummary, RunReport, write_report
+    from chorusflow.reports import NEEDS_A_PERSON, ExportSummary, RunReport, write_report
 
     ti = context["ti"]
     ledger = get_ledger()
@@ -299,15 +299,15 @@ def report_run(
     counts = report.counts()
     if not report.dry_run:
         _send_submission_alerts(
-            [line.invoice_number for line in report.lines if line.outcome in ("invalid", "failed")]
+            [line.invoice_number for line in report.lines if line.outcome in NEEDS_A_PERSON]
         )
     result = {"counts": counts, "note": summary, "report_html": str(html_path), "report_csv": str(csv_path)}
     # Pushed under its own key too, so a failed run still gets its note in the UI.
     ti.xcom_push(key=RUN_SUMMARY_KEY, value=result)
-    if (counts["failed"] or counts["pending"]) and not report.dry_run:
+    if (counts["failed"] or counts["needs_review"] or counts["pending"]) and not report.dry_run:
         raise AirflowFailException(
-            f"{counts['failed']} invoice(s) failed for good and {counts['pending']} are still pending; "
-            f"see {html_path}"
+            f"{counts['failed']} invoice(s) failed for good, {counts['needs_review']} need a person to "
+            f"check their deposit and {counts['pending']} are still pending; see {html_path}"
         )
     return result
 
@@ -363,6 +363,8 @@ def _report_lines(
             outcome = "invalid"
         elif state is InvoiceState.FAILED:
             outcome = "failed"
+        elif state is InvoiceState.NEEDS_REVIEW:
+            outcome = "needs_review"
         elif state in (InvoiceState.PENDING, InvoiceState.SUBMITTING):
             outcome = "pending"
         elif touched.get(number) in ("succeeded", "adopted"):
@@ -390,6 +392,6 @@ def _report_lines(
 def _line_messages(outcome: str, findings: list[dict[str, Any]], last_error: str | None) -> list[str]:
     if outcome == "invalid":
         return [str(f.get("message")) for f in findings]
-    if outcome in ("failed", "pending") and last_error:
+    if outcome in ("failed", "needs_review", "pending") and last_error:
         return [last_error]
     return []

@@ -12,6 +12,7 @@ from chorusflow.alerts.events import (
     AlertKind,
     blocked_events,
     late_payment_interest,
+    needs_review_events,
     overdue_events,
     password_expiry_event,
     payment_due_date,
@@ -48,6 +49,7 @@ __all__ = [
     "render",
     "render_digest",
     "stale_events",
+    "needs_review_events",
     "submission_failed_events",
     "validation_events",
 ]

@@ -29,6 +29,7 @@ class AlertKind(StrEnum):
     PAYMENT_OVERDUE = "payment_overdue"
     VALIDATION_REJECTED = "validation_rejected"
     SUBMISSION_FAILED = "submission_failed"
+    NEEDS_REVIEW = "needs_review"
     PASSWORD_EXPIRY = "password_expiry"
 
 
@@ -233,3 +234,18 @@ def submission_failed_events(
             )
         )
     return events
+
+
+def needs_review_events(
+    ledger: Ledger, supplier_siret: str, numbers: list[str] | None = None
+) -> list[AlertEvent]:
+    """Invoices whose deposit outcome is ambiguous: once per invoice (it is never re-deposited)."""
+    return [
+        AlertEvent(
+            kind=AlertKind.NEEDS_REVIEW,
+            event_key=f"needs_review:{row.id}",
+            comment=row.last_error,
+            **_invoice_fields(row),
+        )
+        for row in _selected(ledger, InvoiceState.NEEDS_REVIEW, supplier_siret, numbers)
+    ]

@@ -54,6 +54,7 @@ KIND_TITLES: dict[AlertKind, dict[Language, str]] = {
     AlertKind.PAYMENT_OVERDUE: {"fr": "Délai de paiement dépassé", "en": "Payment deadline passed"},
     AlertKind.VALIDATION_REJECTED: {"fr": "Facture non envoyée (règles)", "en": "Invoice not sent (rules)"},
     AlertKind.SUBMISSION_FAILED: {"fr": "Dépôt refusé par Chorus Pro", "en": "Deposit refused by Chorus Pro"},
+    AlertKind.NEEDS_REVIEW: {"fr": "Dépôt à vérifier", "en": "Deposit to check"},
     AlertKind.PASSWORD_EXPIRY: {
         "fr": "Mot de passe du compte technique bientôt expiré",
         "en": "Technical account password expires soon",
@@ -150,6 +151,23 @@ def _lines(event: AlertEvent, lang: Language) -> tuple[str, list[tuple[str, str]
             "Corriger la facture dans la comptabilité ; le prochain export la renverra."
             if fr
             else "Correct the invoice in the accounting system; the next export sends it again."
+        )
+    elif event.kind is AlertKind.NEEDS_REVIEW:
+        headline = (
+            f"Impossible de savoir si la facture {number} a été déposée sur Chorus Pro ; "
+            "chorusflow ne la déposera pas de nouveau sans votre décision."
+            if fr
+            else f"Whether invoice {number} was deposited on Chorus Pro cannot be told; "
+            "chorusflow will not deposit it again without your decision."
+        )
+        if event.comment:
+            facts.append(("Constat" if fr else "Finding", event.comment))
+        paragraphs.append(
+            "Chercher la facture sur le portail Chorus Pro (client, montant, date de dépôt). "
+            "Si elle y est, noter son identifiant ; sinon, la remettre en dépôt."
+            if fr
+            else "Look for the invoice on the Chorus Pro portal (buyer, amount, deposit date). "
+            "If it is there, note its id; otherwise release it for deposit."
         )
     elif event.kind is AlertKind.SUBMISSION_FAILED:
         headline = (

@@ -1,0 +1,263 @@
+"""How an invoice reaches Chorus Pro: one deposit channel per supplier, or per buyer profile.
+
+- ``pdf`` (the default): ``DEPOT_PDF_API``. The invoice PDF (the ERP's own, or one chorusflow
+  renders) is uploaded first, then referenced; Chorus Pro keeps the supplier's own number and date,
+  and the structured fields still go along so that its checks apply. An invoice number is unique per
+  supplier and year, so an unknown outcome is reconciled by number within the invoice's year.
+- ``saisie``: ``SAISIE_API``, only when configured. Chorus Pro then issues the invoice itself under a
+  number of its own (it ignores ``numeroFactureSaisi`` and ``dateFacture``), so a lookup by our number
+  finds nothing. An unknown outcome is reconciled by buyer, deposit period, amount and engagement,
+  and only a **unique** match is adopted: anything else is ambiguous and goes to a person.
+
+A channel builds and sends one deposit; the :class:`~chorusflow.submission.Submitter` owns the
+claim, the attempts and every ledger write. The Factur-X flux channel slots in behind the same
+:class:`DepositChannel` protocol.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Protocol
+
+from chorusflow.chorus import ChorusProClient
+from chorusflow.chorus.models import (
+    InvoiceLine as ChorusLine,
+)
+from chorusflow.chorus.models import (
+    InvoiceRecipient,
+    InvoiceReferences,
+    InvoiceSupplier,
+    InvoiceTotals,
+    InvoicingFramework,
+    MainAttachment,
+    SubmitInvoiceRequest,
+    SubmitInvoiceResponse,
+    SupplierInvoiceRow,
+    SupplierInvoiceSearch,
+    VatLine,
+)
+from chorusflow.chorus.models import VatRegime as ChorusVatRegime
+from chorusflow.config import DepositChannel as ChannelName
+from chorusflow.config import language
+from chorusflow.crashpoints import crashpoint
+from chorusflow.model import Invoice
+
+BILLING_FRAMEWORK_CODES = {
+    "A1": "A1_FACTURE_FOURNISSEUR",
+    "A2": "A2_FACTURE_FOURNISSEUR_DEJA_PAYEE",
+    "A9": "A9_FACTURE_SOUSTRAITANT",
+    "A12": "A12_FACTURE_COTRAITANT",
+}
+VAT_REGIMES: dict[str, ChorusVatRegime] = {"debits": "TVA_SUR_DEBIT", "receipts": "TVA_SUR_ENCAISSEMENT"}
+ATTACHMENT_NAME_LIMIT = 50  # Chorus Pro refuses longer attachment names
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+@dataclass(frozen=True)
+class SupplierAccount:
+    """What the deposit needs of the supplier on Chorus Pro, resolved once per batch."""
+
+    structure_id: int
+    bank_account_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """What Chorus Pro holds for an invoice whose earlier outcome is unknown.
+
+    ``found`` is the invoice to adopt; with neither ``found`` nor ``ambiguous`` it is not there.
+    ``ambiguous`` says why a person must decide (and ``candidates`` what the search returned).
+    """
+
+    found: SupplierInvoiceRow | None = None
+    ambiguous: str | None = None
+    candidates: list[SupplierInvoiceRow] = field(default_factory=list)
+
+
+class DepositChannel(Protocol):
+    """One way of depositing an invoice; see the module docstring."""
+
+    name: ChannelName
+
+    def reconcile(self, invoice: Invoice, known_ids: set[int]) -> Reconciliation:
+        """Ask Chorus Pro whether it already holds ``invoice`` (``known_ids``: ids the ledger has)."""
+        ...
+
+    def deposit(self, invoice: Invoice, account: SupplierAccount) -> SubmitInvoiceResponse:
+        """Send ``invoice``; the crash point ``submission.before_call`` precedes the deposit itself."""
+        ...
+
+
+def attachment_name(invoice: Invoice) -> str:
+    """The main attachment's name: the ERP file's, else ``<number>.pdf``; safe and ≤ 50 characters."""
+    name = invoice.attachment.name if invoice.attachment else f"{invoice.invoice_number}.pdf"
+    stem, dot, extension = name.rpartition(".")
+    safe = _UNSAFE_IN_NAME.sub("-", stem or name) + (dot + extension if stem else "")
+    return safe[-ATTACHMENT_NAME_LIMIT:]
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    """The ERP's PDF when the export names one, else the PDF chorusflow renders (deterministic)."""
+    if invoice.attachment is not None:
+        return Path(invoice.attachment).read_bytes()
+    from chorusflow.documents.pdf import render_invoice_pdf  # reportlab only where a PDF is made
+
+    return render_invoice_pdf(invoice, lang=language())
+
+
+def build_submit_request(
+    invoice: Invoice,
+    account: SupplierAccount,
+    *,
+    attachment_id: int | None = None,
+) -> SubmitInvoiceRequest:
+    """The ``soumettre`` body: ``DEPOT_PDF_API`` with the supplier's number and date when a PDF is
+    attached, else ``SAISIE_API`` (where Chorus Pro issues its own number, so none is sent)."""
+    pdf_mode = attachment_id is not None
+    is_credit_note = invoice.invoice_type == "AVOIR"
+    exempt = invoice.vat_exemption_reason is not None and invoice.total_vat == 0
+    return SubmitInvoiceRequest(
+        mode_depot="DEPOT_PDF_API" if pdf_mode else "SAISIE_API",
+        numero_facture_saisi=invoice.invoice_number if pdf_mode else None,
+        date_facture=invoice.issue_date if pdf_mode else None,
+        destinataire=InvoiceRecipient(
+            code_destinataire=invoice.buyer_siret, code_service_executant=invoice.service_code or None
+        ),
+        fournisseur=InvoiceSupplier(
+            id_fournisseur=account.structure_id,
+            code_coordonnees_bancaires_fournisseur=(
+                account.bank_account_id if invoice.payment_means == "VIREMENT" else None
+            ),
+        ),
+        cadre_de_facturation=InvoicingFramework(
+            code_cadre_facturation=BILLING_FRAMEWORK_CODES[invoice.billing_framework],
+            code_structure_valideur=invoice.validator_siret or None,
+        ),
+        references=InvoiceReferences(
+            devise_facture=invoice.currency,
+            type_facture=invoice.invoice_type,
+            type_tva="EXONERATION" if exempt else VAT_REGIMES[invoice.supplier.vat_regime],
+            motif_exoneration_tva=invoice.vat_exemption_reason or None,
+            numero_marche=invoice.market_number or None,
+            numero_bon_commande=invoice.engagement_number or None,
+            numero_facture_origine=invoice.original_invoice_number or None,
+            # A credit note carries no payment mode (Chorus Pro refuses one).
+            mode_paiement=None if is_credit_note else (invoice.payment_means or "VIREMENT"),
+        ),
+        ligne_poste=[
+            ChorusLine(
+                numero=line.number,
+                denomination=line.description,  # the rules refuse what Chorus Pro would not take
+                quantite=line.quantity,
+                unite=line.unit or None,
+                montant_unitaire_ht=line.unit_price,
+                montant_remise_ht=line.discount or None,
+                taux_tva_manuel=line.vat_rate,
+            )
+            for line in invoice.lines
+        ],
+        ligne_tva=[
+            VatLine(taux_manuel=vat.rate, montant_base_ht=vat.base, montant_tva=vat.vat)
+            for vat in invoice.vat_breakdown
+        ],
+        montant_total=InvoiceTotals(
+            montant_ht_total=invoice.total_ht,
+            montant_tva=invoice.total_vat,
+            montant_ttc_total=invoice.total_ttc,
+            montant_a_payer=Decimal("0.00") if invoice.billing_framework == "A2" else invoice.total_ttc,
+        ),
+        piece_jointe_principale=(
+            [MainAttachment(id=attachment_id, designation=attachment_name(invoice))] if pdf_mode else None
+        ),
+        commentaire=invoice.comment or None,
+    )
+
+
+class PdfChannel:
+    """``DEPOT_PDF_API``: upload the invoice PDF, then deposit it under the supplier's number."""
+
+    name: ChannelName = "pdf"
+
+    def __init__(self, client: ChorusProClient) -> None:
+        self.client = client
+
+    def reconcile(self, invoice: Invoice, known_ids: set[int]) -> Reconciliation:
+        """Numbers are unique per supplier and year: a lookup by number is unambiguous."""
+        row = self.client.find_invoice_by_number(invoice.invoice_number, year=invoice.issue_date.year)
+        return Reconciliation(found=row)
+
+    def deposit(self, invoice: Invoice, account: SupplierAccount) -> SubmitInvoiceResponse:
+        """Upload the PDF (an orphan upload is harmless: it is not an invoice), then ``soumettre``."""
+        attachment_id = self.client.upload_attachment(attachment_name(invoice), invoice_pdf(invoice))
+        request = build_submit_request(invoice, account, attachment_id=attachment_id)
+        crashpoint("submission.before_call")
+        return self.client.submit_invoice(request)
+
+
+class SaisieChannel:
+    """``SAISIE_API``: Chorus Pro issues the invoice under its own number and date."""
+
+    name: ChannelName = "saisie"
+
+    def __init__(self, client: ChorusProClient, today: date | None = None) -> None:
+        self.client = client
+        self.today = today
+
+    def reconcile(self, invoice: Invoice, known_ids: set[int]) -> Reconciliation:
+        """Search by deposit period, amount and engagement; adopt only a unique unknown match."""
+        criteria = SupplierInvoiceSearch(
+            mode_depot="SAISIE_API",
+            deposited_from=invoice.issue_date,  # never deposited before it was issued
+            deposited_to=self.today or date.today(),
+            ttc_min=invoice.total_ttc,
+            ttc_max=invoice.total_ttc,
+            numero_bon_commande=invoice.engagement_number or None,
+        )
+        candidates = [
+            row
+            for row in self.client.search_supplier_invoices(criteria)
+            if _same_invoice(row, invoice) and row.identifiant_facture_cpp not in known_ids
+        ]
+        if len(candidates) == 1:
+            return Reconciliation(found=candidates[0], candidates=candidates)
+        return Reconciliation(ambiguous=_ambiguity(candidates), candidates=candidates)
+
+    def deposit(self, invoice: Invoice, account: SupplierAccount) -> SubmitInvoiceResponse:
+        """One ``soumettre`` in ``SAISIE_API``; the answer carries Chorus Pro's own number."""
+        request = build_submit_request(invoice, account)
+        crashpoint("submission.before_call")
+        return self.client.submit_invoice(request)
+
+
+def _same_invoice(row: SupplierInvoiceRow, invoice: Invoice) -> bool:
+    """Whether a search row could be ``invoice``: same buyer, type, amount and engagement."""
+    return (
+        row.code_destinataire in (None, invoice.buyer_siret)
+        and row.type_facture in (None, invoice.invoice_type)
+        and (row.montant_ttc is None or row.montant_ttc == invoice.total_ttc)
+        and (row.numero_bon_commande or None) == (invoice.engagement_number or None)
+    )
+
+
+def _ambiguity(candidates: list[SupplierInvoiceRow]) -> str:
+    if not candidates:
+        return (
+            "SAISIE_API deposit with an unknown outcome, and Chorus Pro's search finds no invoice of this "
+            "buyer, amount and engagement: check on the portal whether it was deposited"
+        )
+    listed = ", ".join(f"{row.numero_facture} (id {row.identifiant_facture_cpp})" for row in candidates[:10])
+    return (
+        f"SAISIE_API deposit with an unknown outcome, and Chorus Pro holds {len(candidates)} invoices of "
+        f"this buyer, amount and engagement that the ledger does not know: {listed}"
+    )
+
+
+def channel_for(name: ChannelName, client: ChorusProClient) -> DepositChannel:
+    """The channel called ``name`` over ``client``."""
+    if name == "saisie":
+        return SaisieChannel(client)
+    return PdfChannel(client)
