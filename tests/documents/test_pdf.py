@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -222,6 +225,26 @@ def test_same_invoice_gives_the_same_bytes() -> None:
     metadata = PdfReader(io.BytesIO(first)).metadata
     assert metadata is not None and metadata["/CreationDate"].startswith("D:20261203")
     assert metadata.title == "Facture F2026-0901"
+
+
+def test_another_process_gives_the_same_bytes() -> None:
+    """Nothing depends on the process: not the clock, not the hash seed of sets and dicts."""
+    script = (
+        "import hashlib; from tests.documents.builders import invoice, many_lines; "
+        "from chorusflow.documents.pdf import render_invoice_pdf; "
+        "print(hashlib.sha256(render_invoice_pdf(invoice(many_lines(40)), lang='en')).hexdigest())"
+    )
+    environment = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(REPO)}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=True,
+    )
+    here = hashlib.sha256(render_invoice_pdf(invoice(many_lines(40)), lang="en")).hexdigest()
+    assert result.stdout.strip() == here
 
 
 @pytest.mark.parametrize(
