@@ -213,6 +213,71 @@ def test_crash_consistency_200_invoices(ledger: Ledger, sandbox: SandboxServer, 
     crash_rounds(plans, count, ledger, sandbox, tmp_path)
 
 
+# -- the saisie channel ----------------------------------------------------------------------------
+# In SAISIE_API Chorus Pro numbers the invoice itself, so a rerun after an unknown outcome can only
+# search by buyer, amount and deposit period (each sample invoice has its own amount). The invariant
+# is at most once: no invoice deposited twice, every invoice submitted with the id of one of this
+# round's deposits or waiting for a person in needs_review, none left pending or submitting.
+
+SAISIE_PLANS = [
+    KillPlan("submission.after_claim", 1),
+    KillPlan("submission.before_call", 5),
+    KillPlan("submission.after_answer", 1),
+    KillPlan("submission.after_answer", 5, rerun_as_other_run=True),
+    KillPlan("ledger.before_commit", 3),
+    KillPlan("submission.after_record", 2),
+]
+
+
+def check_saisie_at_most_once(
+    admin: SandboxAdmin, ledger: Ledger, numbers: list[str], before: set[int]
+) -> None:
+    """This round's deposits: at most one per invoice, each adopted or left to a person."""
+    new = [invoice for invoice in admin.invoices() if invoice["id"] not in before]
+    assert all(invoice["mode"] == "SAISIE_API" for invoice in new)
+    amounts = [invoice["amounts"]["ttc"] for invoice in new]
+    assert len(amounts) == len(set(amounts)) <= len(numbers), f"deposited twice: {sorted(amounts)}"
+    rows = [ledger.get_invoice(number) for number in numbers]
+    assert all(row is not None for row in rows)
+    states = {row.invoice_number: row.state for row in rows if row is not None}
+    assert set(states.values()) <= {InvoiceState.SUBMITTED, InvoiceState.NEEDS_REVIEW}, states
+    adopted = [row.identifiant_facture_cpp for row in rows if row and row.state is InvoiceState.SUBMITTED]
+    assert len(adopted) == len(set(adopted)) and set(adopted) <= {invoice["id"] for invoice in new}
+    for row in rows:
+        if row is not None and row.state is InvoiceState.SUBMITTED:
+            [deposit] = [invoice for invoice in new if invoice["id"] == row.identifiant_facture_cpp]
+            assert deposit["amounts"]["ttc"] == float(row.total_ttc or 0)
+            assert row.chorus_invoice_number == deposit["number"] != row.invoice_number
+    reviewed = sum(1 for state in states.values() if state is InvoiceState.NEEDS_REVIEW)
+    assert len(new) - len(adopted) <= reviewed  # a deposit nobody adopted waits for a person
+
+
+@pytest.mark.timeout(600)
+def test_crash_consistency_saisie_channel(
+    ledger: Ledger, sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHORUSFLOW_SUPPLIER_DEPOSIT_CHANNEL", "saisie")
+    admin = SandboxAdmin(sandbox)
+    kills = reviewed = 0
+    for index, plan in enumerate(SAISIE_PLANS, start=1):
+        before = {invoice["id"] for invoice in admin.invoices()}
+        numbers, round_kills = run_round(plan, f"S{index:02d}", 10, ledger, sandbox, tmp_path)
+        kills += round_kills
+        check_saisie_at_most_once(admin, ledger, numbers, before)
+        reviewed += sum(
+            1
+            for number in numbers
+            if (row := ledger.get_invoice(number)) and row.state is InvoiceState.NEEDS_REVIEW
+        )
+    summary_line(
+        f"crash consistency, saisie channel ({ledger.dialect_name})",
+        crash_points=len(SAISIE_PLANS),
+        kills=kills,
+        duplicates=0,
+        needs_review=reviewed,
+    )
+
+
 # -- the same through the DAG ----------------------------------------------------------------------
 
 DAG_KILLS = [
