@@ -27,6 +27,29 @@ class ServiceEntry(BaseModel):
     engagement_required: bool = False
 
 
+def _iban_checksum_ok(iban: str) -> bool:
+    """ISO 13616 check: move the first four characters to the end, letters to numbers, mod 97 == 1."""
+    rearranged = iban[4:] + iban[:4]
+    return rearranged.isalnum() and int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+
+
+class BankAccountEntry(BaseModel):
+    """One bank account registered on Chorus Pro for a structure (``recuperer/coordbanc/valides``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: int = Field(description="idCoordonneeBancaire, what codeCoordonneesBancairesFournisseur carries")
+    name: str = Field(description="nomCoordonneeBancaire, the name given on the portal")
+    iban: str
+
+    @model_validator(mode="after")
+    def _valid_iban(self) -> BankAccountEntry:
+        # A typo in a directory file would otherwise only show up as a puzzling refusal much later.
+        if not (15 <= len(self.iban) <= 34 and _iban_checksum_ok(self.iban.upper())):
+            raise ValueError(f"bank account {self.id}: {self.iban!r} is not a valid IBAN")
+        return self
+
+
 class StructureEntry(BaseModel):
     """One Chorus Pro structure: its identity, what it requires on invoices, its services."""
 
@@ -44,10 +67,15 @@ class StructureEntry(BaseModel):
     technical_password_expires: str | None = None
     address: dict[str, str] = Field(default_factory=dict)
     services: tuple[ServiceEntry, ...] = ()
+    bank_accounts: tuple[BankAccountEntry, ...] = ()
 
     def service_by_code(self, code: str) -> ServiceEntry | None:
         """The service with this code, or None."""
         return next((service for service in self.services if service.code == code), None)
+
+    def bank_account(self, account_id: int) -> BankAccountEntry | None:
+        """The bank account with this idCoordonneeBancaire, or None."""
+        return next((account for account in self.bank_accounts if account.id == account_id), None)
 
 
 class Directory(BaseModel):
@@ -67,6 +95,9 @@ class Directory(BaseModel):
         service_ids = [service.id for s in self.structures for service in s.services]
         if len(set(service_ids)) != len(service_ids):
             raise ValueError("service ids must be unique in the directory")
+        account_ids = [account.id for s in self.structures for account in s.bank_accounts]
+        if len(set(account_ids)) != len(account_ids):
+            raise ValueError("bank account ids must be unique in the directory")
         return self
 
     @property
