@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import base64
+import io
+import re
 import threading
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
+from pypdf import PdfReader
 
+from chorusflow.chorus.errors import is_duplicate_invoice
 from chorusflow.sandbox import SandboxServer
 from tests.fixtures.sandbox import (
     COMMUNE,
@@ -20,14 +24,25 @@ from tests.fixtures.sandbox import (
     SUPPLIER_SIRET,
     RawChorusApi,
     SandboxAdmin,
+    plain_pdf,
     soumettre_body,
 )
 
 F = "/cpro/factures/v1"
-PDF = base64.b64encode(b"%PDF-1.4 sandbox test").decode()
+SAISIE_NUMBER = re.compile(r"^(\d{4})(\d{16})$")
+DUPLICATE_TEXT = (
+    "Vous avez déjà déposé une demande de paiement avec ce numéro de facture pour cette structure"
+)
 
 
 def _submit(api: RawChorusApi, number: str, **kwargs: Any) -> dict[str, Any]:
+    """A deposit that keeps our number: DEPOT_PDF_API with a freshly uploaded plain PDF."""
+    return api.deposit_pdf(number, **kwargs)
+
+
+def _saisie(api: RawChorusApi, number: str | None = None, **kwargs: Any) -> dict[str, Any]:
+    """A SAISIE_API deposit; without number and date unless given (Chorus Pro ignores both)."""
+    kwargs.setdefault("invoice_date", None)
     return api.call(f"{F}/soumettre", soumettre_body(number, **kwargs))
 
 
@@ -49,14 +64,55 @@ def test_soumettre_happy_path(api: RawChorusApi, admin: SandboxAdmin) -> None:
     assert invoice["id"] == answer["identifiantFactureCPP"]
     assert invoice["service_code"] == "Facture_commande" and invoice["engagement"] == "4500012345"
     assert invoice["amounts"] == {"ht": 100.0, "tva": 20.0, "ttc": 120.0, "a_payer": 120.0}
-    assert invoice["submission_count"] == 1 and invoice["mode"] == "SAISIE_API"
+    assert invoice["submission_count"] == 1 and invoice["mode"] == "DEPOT_PDF_API"
+    assert invoice["invoice_date"] == "2026-11-02" and invoice["deposit_date"] == answer["dateDepot"]
+    assert isinstance(invoice["attachment_id"], int)
+
+
+def test_saisie_api_numbers_and_dates_the_invoice_itself(api: RawChorusApi, admin: SandboxAdmin) -> None:
+    today = datetime.now().date().isoformat()
+    first = _saisie(api)  # neither numeroFactureSaisi nor dateFacture
+    assert first["codeRetour"] == 0, first
+    match = SAISIE_NUMBER.match(first["numeroFacture"])
+    assert match and match.group(1) == first["dateDepot"][:4]
+    null_body = soumettre_body(invoice_date=None)
+    null_body.update(numeroFactureSaisi=None, dateFacture=None)  # the AIFE example sends null
+    second = api.call(f"{F}/soumettre", null_body)
+    assert second["codeRetour"] == 0, second
+    assert int(second["numeroFacture"]) == int(first["numeroFacture"]) + 1  # a sequence
+    # Our number and date, even malformed or in the future, are ignored rather than checked.
+    tomorrow = (datetime.now().date() + timedelta(days=1)).isoformat()
+    ours = _saisie(api, "FA-IGNORE", invoice_date="2026-01-15")
+    odd = _saisie(api, "NUMERO TROP LONG AVEC ESPACES", invoice_date=tomorrow)
+    again = _saisie(api, "FA-IGNORE", invoice_date="2026-01-15")  # no duplicate check by number
+    for answer in (ours, odd, again):
+        assert answer["codeRetour"] == 0 and SAISIE_NUMBER.match(answer["numeroFacture"]), answer
+    generated = ours["numeroFacture"]
+    assert len({first["numeroFacture"], second["numeroFacture"], generated, again["numeroFacture"]}) == 4
+    assert _search(api, numeroFacture="FA-IGNORE")["parametresRetour"]["total"] == 0
+    row = _search(api, numeroFacture=generated)["listeFactures"][0]
+    assert row["identifiantFactureCPP"] == ours["identifiantFactureCPP"] and row["dateFacture"] == today
+    assert row["modeDepot"] == "SAISIE_API"
+    facture = api.call(
+        f"{F}/consulter/fournisseur", {"identifiantFactureCPP": ours["identifiantFactureCPP"]}
+    )["facture"]
+    assert facture["numeroFacture"] == generated and facture["references"]["dateFacture"] == today
+    history = api.call(f"{F}/consulter/historique", {"idFacture": ours["identifiantFactureCPP"]})
+    assert history["numeroFacture"] == generated
+    assert admin.invoice("FA-IGNORE") is None
+    invoice = admin.invoice(generated)
+    assert invoice is not None and invoice["mode"] == "SAISIE_API" and invoice["invoice_date"] == today
+    assert invoice["submission_count"] == 1
+    assert "FA-IGNORE" not in admin.submission_counts()
+    no_lines = soumettre_body(invoice_date=None, lines=False)
+    assert api.call(f"{F}/soumettre", no_lines)["codeRetour"] == 20022  # still needs a lignePoste
 
 
 def test_soumettre_other_buyers_accepted(api: RawChorusApi) -> None:
-    assert _submit(api, "OK-1", siret=COMMUNE)["codeRetour"] == 0
-    assert _submit(api, "OK-2", siret=HOSPITAL, engagement="EJ-77")["codeRetour"] == 0
-    assert _submit(api, "OK-3", siret=MINISTRY, service="SERV_FIN")["codeRetour"] == 0
-    assert _submit(api, "OK-4", siret=MINISTRY, engagement="EJ-1")["codeRetour"] == 0
+    assert _saisie(api, siret=COMMUNE)["codeRetour"] == 0
+    assert _saisie(api, siret=HOSPITAL, engagement="EJ-77")["codeRetour"] == 0
+    assert _saisie(api, siret=MINISTRY, service="SERV_FIN")["codeRetour"] == 0
+    assert _saisie(api, siret=MINISTRY, engagement="EJ-1")["codeRetour"] == 0
     assert _submit(api, "OK-5", siret=IFPEN, service="Facture_sans_commande")["codeRetour"] == 0
 
 
@@ -99,29 +155,86 @@ def test_soumettre_missing_fields_and_bad_number(api: RawChorusApi) -> None:
     assert api.call(f"{F}/soumettre", no_lines)["codeRetour"] == 20022
 
 
+@pytest.mark.parametrize("mode", ["DEPOT_PDF_API", "DEPOT_PDF_SIGNE_API"])
+@pytest.mark.parametrize("field", ["numeroFactureSaisi", "dateFacture"])
+@pytest.mark.parametrize("absent", ["missing", "null"])
+def test_pdf_modes_require_our_number_and_date(
+    api: RawChorusApi, admin: SandboxAdmin, mode: str, field: str, absent: str
+) -> None:
+    body = soumettre_body("PDF-REQ-1", mode=mode, attachment_id=api.upload_pdf())
+    if absent == "missing":
+        del body[field]
+    else:
+        body[field] = None
+    answer = api.call(f"{F}/soumettre", body)
+    assert answer["codeRetour"] == 20021, answer
+    assert answer["libelle"].startswith(f"GDP_MSG_11.010 Le champ {field} est obligatoire")
+    assert admin.invoices() == []
+
+
+def test_pdf_modes_keep_our_number_and_date(api: RawChorusApi, admin: SandboxAdmin) -> None:
+    signed = soumettre_body(
+        "FA-SIGNE-1", mode="DEPOT_PDF_SIGNE_API", attachment_id=api.upload_pdf(), invoice_date="2026-10-30"
+    )
+    answer = api.call(f"{F}/soumettre", signed)
+    assert answer["codeRetour"] == 0 and answer["numeroFacture"] == "FA-SIGNE-1"
+    row = _search(api, numeroFacture="FA-SIGNE-1")["listeFactures"][0]
+    assert row["dateFacture"] == "2026-10-30" and row["modeDepot"] == "DEPOT_PDF_SIGNE_API"
+
+
+def test_invoice_date_after_the_deposit_date_is_refused(api: RawChorusApi, admin: SandboxAdmin) -> None:
+    today = date.today()
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    refused = _submit(api, "FUTUR-1", invoice_date=tomorrow)
+    assert refused["codeRetour"] == 20024, refused
+    assert refused["libelle"].startswith("GDP_MSG_11.013")
+    assert "la date de facture doit être antérieure ou égale à la date de dépôt" in refused["libelle"]
+    assert tomorrow in refused["libelle"] and admin.invoices() == []
+    assert _submit(api, "FUTUR-1", invoice_date=f"{tomorrow}T00:00:00")["codeRetour"] == 20024
+    accepted = _submit(api, "FUTUR-1", invoice_date=today.isoformat())  # the deposit day itself is fine
+    assert accepted["codeRetour"] == 0 and accepted["numeroFacture"] == "FUTUR-1"
+
+
 def test_duplicate_refused_and_counted(api: RawChorusApi, admin: SandboxAdmin) -> None:
     assert _submit(api, "DUP-1")["codeRetour"] == 0
     for _ in range(2):
         answer = _submit(api, "DUP-1", siret=HOSPITAL, engagement="EJ")
         assert answer["codeRetour"] == 20013
-        assert answer["libelle"].startswith("GDP_MSG_11.076") and "existe déjà" in answer["libelle"]
+        assert answer["libelle"] == f"GDP_MSG_11.076 {DUPLICATE_TEXT}"
+        assert is_duplicate_invoice(answer["codeRetour"], answer["libelle"])  # the client's mapping
     invoices = admin.invoices()
     assert len(invoices) == 1 and invoices[0]["submission_count"] == 3
     assert admin.submission_counts() == {"DUP-1": 3}
+    assert admin.submission_counts_by_year() == {"2026": {"DUP-1": 3}}
+
+
+def test_number_unique_per_year_of_the_invoice_date(api: RawChorusApi, admin: SandboxAdmin) -> None:
+    assert _submit(api, "AN-1", invoice_date="2025-12-31")["codeRetour"] == 0
+    assert _submit(api, "AN-1", invoice_date="2026-01-05")["codeRetour"] == 0  # another year: accepted
+    again = _submit(api, "AN-1", invoice_date="2026-11-02")
+    assert again["codeRetour"] == 20013 and DUPLICATE_TEXT in again["libelle"]
+    assert _submit(api, "AN-1", invoice_date="2025-06-30")["codeRetour"] == 20013
+    assert admin.submission_counts_by_year() == {"2025": {"AN-1": 2}, "2026": {"AN-1": 2}}
+    assert admin.submission_counts() == {"AN-1": 4}
+    by_date = {inv["invoice_date"]: inv["submission_count"] for inv in admin.invoices()}
+    assert by_date == {"2025-12-31": 2, "2026-01-05": 2}
+    assert _search(api, numeroFacture="AN-1")["parametresRetour"]["total"] == 2
 
 
 def test_concurrent_soumettre_same_number_creates_one_invoice(
-    sandbox: SandboxServer, admin: SandboxAdmin
+    sandbox: SandboxServer, api: RawChorusApi, admin: SandboxAdmin
 ) -> None:
     callers = [RawChorusApi(sandbox) for _ in range(8)]
     for caller in callers:
         caller.token()
+    attachment_id = api.upload_pdf()
     results: list[int] = []
     barrier = threading.Barrier(len(callers))
 
     def submit(caller: RawChorusApi) -> None:
         barrier.wait()
-        results.append(caller.call(f"{F}/soumettre", soumettre_body("RACE-1"))["codeRetour"])
+        body = soumettre_body("RACE-1", mode="DEPOT_PDF_API", attachment_id=attachment_id)
+        results.append(caller.call(f"{F}/soumettre", body)["codeRetour"])
 
     threads = [threading.Thread(target=submit, args=(caller,)) for caller in callers]
     for thread in threads:
@@ -132,11 +245,32 @@ def test_concurrent_soumettre_same_number_creates_one_invoice(
     assert len(admin.invoices()) == 1
 
 
+def test_concurrent_saisie_api_numbers_are_distinct(sandbox: SandboxServer, admin: SandboxAdmin) -> None:
+    callers = [RawChorusApi(sandbox) for _ in range(8)]
+    for caller in callers:
+        caller.token()
+    numbers: list[str] = []
+    barrier = threading.Barrier(len(callers))
+
+    def submit(caller: RawChorusApi) -> None:
+        barrier.wait()
+        numbers.append(caller.call(f"{F}/soumettre", soumettre_body("SAME-1"))["numeroFacture"])
+
+    threads = [threading.Thread(target=submit, args=(caller,)) for caller in callers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(set(numbers)) == 8 and all(SAISIE_NUMBER.match(n) for n in numbers)
+    assert sorted(inv["number"] for inv in admin.invoices()) == sorted(numbers)
+
+
 def test_depot_pdf_with_ajouter_fichier(api: RawChorusApi, admin: SandboxAdmin) -> None:
+    content = plain_pdf("Facture FA-PDF-1 : 120,00 EUR")
     added = api.call(
         "/cpro/transverses/v1/ajouter/fichier",
         {
-            "pieceJointeFichier": PDF,
+            "pieceJointeFichier": base64.b64encode(content).decode(),
             "pieceJointeNom": "FA-PDF-1.pdf",
             "pieceJointeTypeMime": "application/pdf",
             "pieceJointeExtension": "pdf",
@@ -145,13 +279,42 @@ def test_depot_pdf_with_ajouter_fichier(api: RawChorusApi, admin: SandboxAdmin) 
     assert added["codeRetour"] == 0 and added["libelle"] == "GCU_MSG_01_000"
     assert isinstance(added["pieceJointeId"], int)
     body = soumettre_body("FA-PDF-1", mode="DEPOT_PDF_API", attachment_id=added["pieceJointeId"])
-    del body["lignePoste"]
+    assert "lignePoste" not in body
     answer = api.call(f"{F}/soumettre", body)
     assert answer["codeRetour"] == 0
-    body = soumettre_body("FA-PDF-2", mode="DEPOT_PDF_API", attachment_id=added["pieceJointeId"])
+    body = soumettre_body("FA-PDF-2", mode="DEPOT_PDF_API", attachment_id=added["pieceJointeId"], lines=True)
     body["pieceJointePrincipale"] = body["pieceJointePrincipale"][0]  # object form (Swagger)
     assert api.call(f"{F}/soumettre", body)["codeRetour"] == 0
-    assert admin.invoice("FA-PDF-1")["mode"] == "DEPOT_PDF_API"  # type: ignore[index]
+    invoice = admin.invoice("FA-PDF-1")
+    assert invoice is not None and invoice["mode"] == "DEPOT_PDF_API"
+    assert invoice["attachment_id"] == added["pieceJointeId"]
+    deposited = admin.attachment(invoice["attachment_id"])  # the bytes that were deposited, as uploaded
+    assert deposited.status_code == 200 and deposited.headers["Content-Type"] == "application/pdf"
+    assert deposited.content == content
+    assert "FA-PDF-1 : 120,00 EUR" in PdfReader(io.BytesIO(deposited.content)).pages[0].extract_text()
+
+
+def test_admin_attachment_download(sandbox: SandboxServer, api: RawChorusApi, admin: SandboxAdmin) -> None:
+    path = "/cpro/transverses/v1/ajouter/fichier"
+    xml = api.call(
+        path,
+        {
+            "pieceJointeFichier": base64.b64encode(b"<BL/>").decode(),
+            "pieceJointeNom": "bl.xml",
+            "pieceJointeTypeMime": "text/xml",
+        },
+    )["pieceJointeId"]
+    no_mime = api.call(
+        path, {"pieceJointeFichier": base64.b64encode(b"%PDF-1.7").decode(), "pieceJointeNom": "a.pdf"}
+    )["pieceJointeId"]
+    answer = admin.attachment(xml)
+    assert answer.status_code == 200 and answer.content == b"<BL/>"
+    assert answer.headers["Content-Type"] == "text/xml"
+    assert admin.attachment(no_mime).headers["Content-Type"] == "application/pdf"
+    assert admin.attachment(123).status_code == 404
+    assert requests.get(f"{sandbox.url}/sandbox/attachments/abc", timeout=5).status_code == 404
+    admin.reset()
+    assert admin.attachment(xml).status_code == 404
 
 
 def test_ajouter_fichier_refusals(api: RawChorusApi) -> None:
@@ -160,9 +323,10 @@ def test_ajouter_fichier_refusals(api: RawChorusApi) -> None:
     assert api.call(path, {"pieceJointeFichier": big, "pieceJointeNom": "big.pdf"})["codeRetour"] == 20003
     assert api.call(path, {"pieceJointeFichier": "!!!", "pieceJointeNom": "a.pdf"})["codeRetour"] == 20002
     assert api.call(path, {"pieceJointeNom": "a.pdf"})["codeRetour"] == 20001
-    assert api.call(path, {"pieceJointeFichier": PDF, "pieceJointeNom": "a.exe"})["codeRetour"] == 20004
+    pdf = base64.b64encode(plain_pdf()).decode()
+    assert api.call(path, {"pieceJointeFichier": pdf, "pieceJointeNom": "a.exe"})["codeRetour"] == 20004
     assert (
-        api.call(path, {"pieceJointeFichier": PDF, "pieceJointeNom": "x" * 60 + ".pdf"})["codeRetour"]
+        api.call(path, {"pieceJointeFichier": pdf, "pieceJointeNom": "x" * 60 + ".pdf"})["codeRetour"]
         == 20004
     )
 
@@ -187,7 +351,7 @@ def test_rechercher_fournisseur_pagination(api: RawChorusApi) -> None:
 
 def test_rechercher_fournisseur_rows_and_filters(api: RawChorusApi, admin: SandboxAdmin) -> None:
     first = _submit(api, "ROW-1", siret=IFPEN, service="Facture_commande", engagement="4500000001")
-    _submit(api, "ROW-2")
+    _saisie(api)
     answer = _search(api, numeroFacture="ROW-1")
     assert answer["parametresRetour"]["total"] == 1
     row = answer["listeFactures"][0]
@@ -315,12 +479,18 @@ def test_recycler_only_from_a_recycler(api: RawChorusApi, admin: SandboxAdmin) -
     bad = {**body, "destinataire": {"codeDestinataire": IFPEN}}
     assert api.call(f"{F}/recycler", bad)["codeRetour"] == 20014  # routing checked like soumettre
     answer = api.call(f"{F}/recycler", body)
-    assert answer["codeRetour"] == 0 and answer["statutFacture"] == "DEPOSEE"
+    # Made available to the new recipient at once (AIFE "Quand doit-on recycler une facture ?").
+    assert answer["codeRetour"] == 0 and answer["statutFacture"] == "MISE_A_DISPOSITION"
     assert answer["numeroFacture"] == "RECY-1" and answer["identifiantFactureCPP"] == invoice_id
     invoice = admin.invoice("RECY-1")
-    assert invoice is not None
+    assert invoice is not None and invoice["status"] == "MISE_A_DISPOSITION"
     assert invoice["buyer_siret"] == IFPEN and invoice["service_code"] == "Facture_commande"
     assert invoice["engagement"] == "4500000099" and invoice["submission_count"] == 1
+    history = api.call(f"{F}/consulter/historique", {"idFacture": invoice_id})
+    assert history["statutCourantCode"] == "MISE_A_DISPOSITION"
+    codes = [h["histoStatutCode"] for h in history["historiquesDesStatuts"]["histoStatut"]]
+    assert codes == ["MISE_A_DISPOSITION", "A_RECYCLER", "DEPOSEE"]
+    assert _search(api, numeroFacture="RECY-1")["listeFactures"][0]["statut"] == "MISE_A_DISPOSITION"
 
 
 def test_traiter_rejet(api: RawChorusApi, admin: SandboxAdmin) -> None:

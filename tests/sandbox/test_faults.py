@@ -67,14 +67,15 @@ def test_latency_and_read_timeout(api: RawChorusApi, admin: SandboxAdmin) -> Non
 
 
 def test_commit_then_drop(api: RawChorusApi, admin: SandboxAdmin) -> None:
-    api.token()
+    attachment_id = api.upload_pdf()
+    body = soumettre_body("DROP-1", mode="DEPOT_PDF_API", attachment_id=attachment_id)
     admin.set_faults(commit_then_drop_rate={SOUMETTRE: 1.0})
     with pytest.raises(requests.exceptions.ConnectionError):
-        api.post(SOUMETTRE, soumettre_body("DROP-1"))
+        api.post(SOUMETTRE, body)
     invoice = admin.invoice("DROP-1")
     assert invoice is not None and invoice["status"] == "DEPOSEE" and invoice["submission_count"] == 1
     admin.set_faults(commit_then_drop_rate={})
-    again = api.call(SOUMETTRE, soumettre_body("DROP-1"))
+    again = api.call(SOUMETTRE, body)
     assert again["codeRetour"] == 20013
     stats = admin.stats()
     assert stats["drops"] == {SOUMETTRE: 1} and stats["statuses"][SOUMETTRE] == {"dropped": 1, "200": 1}
@@ -109,12 +110,14 @@ def test_faults_get_set_validate_and_reset(
         requests.post(f"{sandbox.url}/sandbox/faults", json={"error_status": 200}, timeout=5).status_code
         == 400
     )
-    assert api.call(SOUMETTRE, soumettre_body("RESET-1"))["codeRetour"] == 0
+    assert api.deposit_pdf("RESET-1")["codeRetour"] == 0
+    assert api.call(SOUMETTRE, soumettre_body())["numeroFacture"].endswith("0001")  # SAISIE_API sequence
     admin.reset()
     assert admin.invoices() == [] and admin.stats()["total"] == 0 and admin.faults() == defaults
     assert api.post(RECHERCHER, {}).status_code == 401  # tokens were forgotten too
     assert api.token(refresh=True)
-    assert api.call(SOUMETTRE, soumettre_body("RESET-1"))["codeRetour"] == 0  # number free again
+    assert api.deposit_pdf("RESET-1")["codeRetour"] == 0  # number free again
+    assert api.call(SOUMETTRE, soumettre_body())["numeroFacture"].endswith("0001")  # sequence restarted
 
 
 def test_admin_never_echoes_secrets(sandbox: SandboxServer, api: RawChorusApi, admin: SandboxAdmin) -> None:

@@ -8,6 +8,7 @@ import json
 import re
 import time
 import zipfile
+from datetime import date, timedelta
 from typing import Any
 
 from tests.fixtures.sandbox import HOSPITAL, IFPEN, RawChorusApi, SandboxAdmin, soumettre_body
@@ -17,7 +18,7 @@ CR = "/cpro/transverses/v1/consulterCRDetaille"
 PENDING = "IN_DEPOT_PORTAIL_EN_ATTENTE_TRAITEMENT_SE_CPP"
 
 
-def _flux_invoice(number: str, **kwargs: Any) -> dict[str, Any]:
+def _flux_invoice(number: str | None, **kwargs: Any) -> dict[str, Any]:
     body = soumettre_body(number, **kwargs)
     del body["modeDepot"]
     return body
@@ -63,7 +64,7 @@ def test_flux_lifecycle_to_integre(api: RawChorusApi, admin: SandboxAdmin) -> No
 
 
 def test_flux_partial_and_rejected(api: RawChorusApi, admin: SandboxAdmin) -> None:
-    assert api.call("/cpro/factures/v1/soumettre", soumettre_body("ALREADY-1"))["codeRetour"] == 0
+    assert api.deposit_pdf("ALREADY-1")["codeRetour"] == 0
     admin.set_faults(flux_polls_before_integration=0)
     documents = [_flux_invoice("PART-1"), _flux_invoice("ALREADY-1"), _flux_invoice("PART-3", siret=IFPEN)]
     number = _deposit(api, json.dumps(documents).encode())
@@ -71,10 +72,36 @@ def test_flux_partial_and_rejected(api: RawChorusApi, admin: SandboxAdmin) -> No
     assert answer["etatCourantDepotFlux"] == "IN_INTEGRE_PARTIEL"
     errors = {e["numeroDP"]: e["libelleErreurDP"] for e in answer["listeErreurDP"]}
     assert set(errors) == {"ALREADY-1", "PART-3"}
-    assert "existe déjà" in errors["ALREADY-1"] and "GDP_MSG_11.044" in errors["PART-3"]
+    assert "Vous avez déjà déposé une demande de paiement avec ce numéro de facture" in errors["ALREADY-1"]
+    assert "GDP_MSG_11.044" in errors["PART-3"]
     assert admin.submission_counts()["ALREADY-1"] == 2
     rejected = _deposit(api, json.dumps([_flux_invoice("PART-1")]).encode())
     assert api.call(CR, {"numeroFluxDepot": rejected})["etatCourantDepotFlux"] == "IN_REJETE"
+
+
+def test_flux_number_unique_per_year_and_kept(api: RawChorusApi, admin: SandboxAdmin) -> None:
+    assert api.deposit_pdf("FY-1", invoice_date="2026-03-01")["codeRetour"] == 0
+    admin.set_faults(flux_polls_before_integration=0)
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    no_number = _flux_invoice(None)
+    documents = [
+        _flux_invoice("FY-1", invoice_date="2025-12-30"),  # same number, another year: accepted
+        _flux_invoice("FY-1", invoice_date="2026-11-02"),  # same number and year: duplicate
+        _flux_invoice("FY-2", invoice_date=tomorrow),  # dated after the deposit
+        no_number,  # a flux keeps the supplier's number: it is required
+    ]
+    number = _deposit(api, json.dumps(documents).encode())
+    answer = api.call(CR, {"numeroFluxDepot": number})
+    assert answer["etatCourantDepotFlux"] == "IN_INTEGRE_PARTIEL"
+    errors = [(e["numeroDP"], e["libelleErreurDP"]) for e in answer["listeErreurDP"]]
+    assert [n for n, _ in errors] == ["FY-1", "FY-2", ""]
+    assert "déjà déposé" in errors[0][1] and "GDP_MSG_11.013" in errors[1][1]
+    assert errors[2][1].startswith("GDP_MSG_11.010 Le champ numeroFactureSaisi est obligatoire")
+    assert admin.submission_counts_by_year() == {"2025": {"FY-1": 1}, "2026": {"FY-1": 2}}
+    created = [inv for inv in admin.invoices() if inv["flux_number"] == number]
+    assert [(inv["number"], inv["invoice_date"], inv["mode"]) for inv in created] == [
+        ("FY-1", "2025-12-30", "EDI")
+    ]
 
 
 def test_flux_zip_and_unreadable_content(api: RawChorusApi, admin: SandboxAdmin) -> None:

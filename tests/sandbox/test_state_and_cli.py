@@ -13,18 +13,16 @@ from pathlib import Path
 import requests
 
 from chorusflow.sandbox import SandboxServer
-from tests.fixtures.sandbox import RawChorusApi, sandbox_admin, soumettre_body
+from tests.fixtures.sandbox import RawChorusApi, plain_pdf, sandbox_admin, soumettre_body
 
 
 def test_state_survives_restart(tmp_path: Path) -> None:
     state = tmp_path / "state" / "sandbox.json"
     with SandboxServer(port=0, state_file=state) as server:
         api = RawChorusApi(server)
-        first = api.call("/cpro/factures/v1/soumettre", soumettre_body("KEEP-1"))
-        attachment = api.call(
-            "/cpro/transverses/v1/ajouter/fichier",
-            {"pieceJointeFichier": base64.b64encode(b"%PDF").decode(), "pieceJointeNom": "k.pdf"},
-        )["pieceJointeId"]
+        first = api.deposit_pdf("KEEP-1")
+        generated = api.call("/cpro/factures/v1/soumettre", soumettre_body())["numeroFacture"]
+        attachment = api.upload_pdf(plain_pdf("Facture KEEP-2"), name="k.pdf")
         flux = api.call(
             "/cpro/factures/v1/deposer/flux",
             {
@@ -35,18 +33,26 @@ def test_state_survives_restart(tmp_path: Path) -> None:
         )["numeroFluxDepot"]
         sandbox_admin(server).set_status(first["identifiantFactureCPP"], "SUSPENDUE", "Pièce manquante")
     saved = json.loads(state.read_text(encoding="utf-8"))
-    assert list(saved["invoices"]) == [str(first["identifiantFactureCPP"])]
-    assert [p.name for p in state.parent.iterdir()] == ["sandbox.json"]  # no temp file left behind
+    assert len(saved["invoices"]) == 2 and str(first["identifiantFactureCPP"]) in saved["invoices"]
+    # Attachment contents live next to the state file, one file per id; no temp file left behind.
+    assert sorted(p.name for p in state.parent.iterdir()) == ["sandbox.json", "sandbox.json.attachments"]
+    contents = state.parent / "sandbox.json.attachments"
+    assert sorted(p.name for p in contents.iterdir()) == sorted(saved["attachments"])
+    assert str(attachment) in saved["attachments"] and "JVBER" not in state.read_text(encoding="utf-8")
     with SandboxServer(port=0, state_file=state) as server:
         api = RawChorusApi(server)
         admin = sandbox_admin(server)
         invoice = admin.invoice("KEEP-1")
         assert invoice is not None and invoice["status"] == "SUSPENDUE"
-        assert api.call("/cpro/factures/v1/soumettre", soumettre_body("KEEP-1"))["codeRetour"] == 20013
+        assert api.deposit_pdf("KEEP-1")["codeRetour"] == 20013
+        assert admin.submission_counts()["KEEP-1"] == 2
+        assert admin.attachment(attachment).content == plain_pdf("Facture KEEP-2")
         pdf_body = soumettre_body("KEEP-2", mode="DEPOT_PDF_API", attachment_id=attachment)
         second = api.call("/cpro/factures/v1/soumettre", pdf_body)
         assert second["codeRetour"] == 0
         assert second["identifiantFactureCPP"] > first["identifiantFactureCPP"]
+        next_generated = api.call("/cpro/factures/v1/soumettre", soumettre_body())["numeroFacture"]
+        assert int(next_generated) == int(generated) + 1  # the SAISIE_API sequence is kept too
         assert (
             api.call("/cpro/transverses/v1/consulterCRDetaille", {"numeroFluxDepot": flux})["codeRetour"] == 0
         )
@@ -58,6 +64,21 @@ def test_state_survives_restart(tmp_path: Path) -> None:
         )
         admin.reset()
     assert json.loads(state.read_text(encoding="utf-8"))["invoices"] == {}
+    assert list(contents.iterdir()) == []
+
+
+def test_version_1_state_counts_are_filed_by_year(tmp_path: Path) -> None:
+    state = tmp_path / "sandbox.json"
+    with SandboxServer(port=0, state_file=state) as server:
+        assert RawChorusApi(server).deposit_pdf("OLD-1", invoice_date="2025-06-01")["codeRetour"] == 0
+    saved = json.loads(state.read_text(encoding="utf-8"))
+    saved.update(version=1, submission_counts={"OLD-1": 3})  # the layout before counts per year
+    state.write_text(json.dumps(saved), encoding="utf-8")
+    with SandboxServer(port=0, state_file=state) as server:
+        admin = sandbox_admin(server)
+        assert admin.submission_counts_by_year() == {"2025": {"OLD-1": 3}}
+        assert admin.invoice("OLD-1")["submission_count"] == 3  # type: ignore[index]
+        assert RawChorusApi(server).deposit_pdf("OLD-1", invoice_date="2026-06-01")["codeRetour"] == 0
 
 
 def _start_cli(*args: str) -> subprocess.Popen[str]:

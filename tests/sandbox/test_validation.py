@@ -22,6 +22,26 @@ def test_valid_body_passes() -> None:
     assert validate_request_body(SOUMETTRE, soumettre_body("F-1")) == []
 
 
+def test_number_and_date_may_be_null_or_absent() -> None:
+    # The AIFE "Submit invoice" example for SAISIE_API sends "numeroFactureSaisi": null.
+    body = soumettre_body("F-1")
+    body.update(numeroFactureSaisi=None, dateFacture=None)
+    assert validate_request_body(SOUMETTRE, body) == []
+    assert validate_request_body(SOUMETTRE, soumettre_body(invoice_date=None)) == []
+    body["montantTotal"]["montantAPayer"] = None  # only those two are nullable
+    assert validate_request_body(SOUMETTRE, body)
+
+
+def test_coordbanc_schema_is_closed() -> None:
+    path = "/cpro/transverses/v1/recuperer/coordbanc/valides"
+    body = {"idStructure": 1, "pageResultatDemandee": 1, "nbResultatsParPage": 10, "idUtilisateurCourant": 0}
+    assert validate_request_body(path, body) == []
+    assert validate_request_body(path, {"idStructureCPP": 1}) == [
+        "$.idStructureCPP: clé inconnue (unknown key)"
+    ]
+    assert validate_request_body(path, {"idStructure": "1"})
+
+
 def test_piece_jointe_principale_object_or_single_array() -> None:
     body = soumettre_body("F-1", mode="DEPOT_PDF_API", attachment_id=5)
     assert validate_request_body(SOUMETTRE, body) == []

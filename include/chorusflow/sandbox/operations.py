@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from chorusflow.sandbox.directory import Directory, ServiceEntry, StructureEntry
+from chorusflow.sandbox.pdf import pdf_refusal
 from chorusflow.sandbox.settings import Faults
 from chorusflow.sandbox.state import StateStore
 from chorusflow.sandbox.validation import validate_request_body
@@ -38,6 +39,10 @@ ATTACHMENT_EXTENSIONS = {
     "HTML", "ODS", "PPS", "TIF", "XLM", "PPTX", "XSD", "XSL",
 }  # fmt: skip
 RESERVED_SERVICE = "FACTURES_PUBLIQUES"
+# Modes that keep the supplier's number and date; in SAISIE_API Chorus Pro issues the invoice itself
+# (AIFE community page "Submit invoice"; the AIFE field description in facturation_electronique).
+PDF_MODES = ("DEPOT_PDF_API", "DEPOT_PDF_SIGNE_API")
+SAISIE_SEQUENCE_DIGITS = 16  # numeroFacture = deposit year + 16 digits, e.g. 20250000000000000014
 FLUX_PENDING = "IN_DEPOT_PORTAIL_EN_ATTENTE_TRAITEMENT_SE_CPP"
 FLUX_IN_PROGRESS = "IN_EN_COURS_TRAITEMENT_CPP"
 # Interface codes: FSO1100A, FSO1106A, FSO1117A are documented; the others are invented but stable.
@@ -152,6 +157,7 @@ class Operations:
             "/cpro/structures/v1/rechercher/services": self.rechercher_services,
             "/cpro/structures/v1/consulter/service": self.consulter_service,
             f"{TRANSVERSES}/recuperer/structures/actives/fournisseur": self.structures_actives_fournisseur,
+            f"{TRANSVERSES}/recuperer/coordbanc/valides": self.coordbanc_valides,
             f"{TRANSVERSES}/ajouter/fichier": self.ajouter_fichier,
             f"{TRANSVERSES}/consulterCRDetaille": self.consulter_cr_detaille,
             "/cpro/factures/v1/soumettre": self.soumettre,
@@ -345,8 +351,17 @@ class Operations:
         }
         return ok(OK_SEARCH, listeStructures=[row])
 
+    def coordbanc_valides(self, body: dict[str, Any]) -> Answer:
+        """transverses/v1/recuperer/coordbanc/valides: the structure's bank accounts, paged."""
+        structure = self._structure_or_fail(body.get("idStructure"))
+        rows, info = _page(
+            list(structure.bank_accounts), body.get("pageResultatDemandee"), body.get("nbResultatsParPage")
+        )
+        accounts = [{"idCoordonneeBancaire": a.id, "nomCoordonneeBancaire": a.name} for a in rows]
+        return ok(OK_SEARCH, listeCoordonneeBancaire=accounts, parametresRetour=info)
+
     def ajouter_fichier(self, body: dict[str, Any]) -> Answer:
-        """transverses/v1/ajouter/fichier: keep the attachment's metadata, return ``pieceJointeId``."""
+        """transverses/v1/ajouter/fichier: keep the file (soumettre inspects it), return ``pieceJointeId``."""
         name = body.get("pieceJointeNom")
         content = body.get("pieceJointeFichier")
         if not name or not content:
@@ -368,6 +383,7 @@ class Operations:
                 f"TRA_MSG_01.004 Nom ou extension de pièce jointe refusé : {name!r} (50 caractères maximum)",
             )
         attachment_id = self.store.next_id("attachment")
+        self.store.put_attachment_content(attachment_id, raw)
         self.store.attachments[str(attachment_id)] = {
             "id": attachment_id,
             "name": name,
@@ -460,9 +476,8 @@ class Operations:
         return buyer, service
 
     def _check_invoice_fields(self, body: dict[str, Any], *, from_flux: bool) -> None:
-        required = [
-            ("numeroFactureSaisi",),
-            ("dateFacture",),
+        """Mandatory fields, then the supplier's own number and date when this deposit keeps them."""
+        required: list[tuple[str, ...]] = [
             ("destinataire", "codeDestinataire"),
             ("fournisseur", "idFournisseur"),
             ("cadreDeFacturation", "codeCadreFacturation"),
@@ -473,6 +488,9 @@ class Operations:
             ("montantTotal", "montantTtcTotal"),
             ("montantTotal", "montantAPayer"),
         ]
+        keeps_number = from_flux or body.get("modeDepot") in PDF_MODES
+        if keeps_number:
+            required[:0] = [("numeroFactureSaisi",), ("dateFacture",)]
         if not from_flux:
             required.insert(0, ("modeDepot",))
         for keys in required:
@@ -481,13 +499,8 @@ class Operations:
                 node = node.get(key) if isinstance(node, dict) else None
             if node is None or node == "":
                 raise FunctionalError(20021, f"GDP_MSG_11.010 Le champ {'.'.join(keys)} est obligatoire")
-        number = body["numeroFactureSaisi"]
-        if not INVOICE_NUMBER_RE.match(number):
-            raise FunctionalError(
-                20023,
-                f"GDP_MSG_11.012 Le numéro de facture {number!r} est invalide "
-                "(20 caractères maximum, A-Z a-z 0-9 - _ / +)",
-            )
+        if keeps_number:
+            self._check_number_and_date(body["numeroFactureSaisi"], _invoice_day(body))
         supplier_id = body["fournisseur"]["idFournisseur"]
         if supplier_id != self.directory.supplier.id:
             raise FunctionalError(
@@ -495,15 +508,73 @@ class Operations:
                 f"GDP_MSG_11.005 Le fournisseur {supplier_id} n'est pas une structure "
                 "rattachée au compte technique",
             )
+        account_id = body["fournisseur"].get("codeCoordonneesBancairesFournisseur")
+        if account_id is not None and self.directory.supplier.bank_account(account_id) is None:
+            raise FunctionalError(
+                20027,
+                f"GDP_MSG_11.070 codeCoordonneesBancairesFournisseur {account_id} : coordonnées bancaires "
+                "inconnues ou non valides pour ce fournisseur",
+            )
 
-    def _check_duplicate(self, number: str) -> None:
-        counts = self.store.submission_counts
-        if any(inv["number"] == number for inv in self.store.invoices.values()):
-            counts[number] = counts.get(number, 0) + 1
+    def _check_number_and_date(self, number: str, invoice_day: date) -> None:
+        if not INVOICE_NUMBER_RE.match(number):
+            raise FunctionalError(
+                20023,
+                f"GDP_MSG_11.012 Le numéro de facture {number!r} est invalide "
+                "(20 caractères maximum, A-Z a-z 0-9 - _ / +)",
+            )
+        deposit_day = now_local().date()
+        if invoice_day > deposit_day:
+            raise FunctionalError(
+                20024,
+                f"GDP_MSG_11.013 dateFacture {invoice_day.isoformat()} : la date de facture doit être "
+                f"antérieure ou égale à la date de dépôt ({deposit_day.isoformat()})",
+            )
+
+    def _check_duplicate(self, year: str, number: str) -> None:
+        """A number is unique per supplier structure and per year of the invoice date.
+
+        Source: communaute.chorus-pro.gouv.fr, "Bien renseigner son numéro de facture" (2023-03-28).
+        """
+        if any(inv["number"] == number and _year(inv) == year for inv in self.store.invoices.values()):
+            self.store.count_submission(year, number)
             self.store.save()
             raise FunctionalError(
-                20013, f"GDP_MSG_11.076 Le numéro de facture {number} existe déjà pour ce fournisseur"
+                20013,
+                "GDP_MSG_11.076 Vous avez déjà déposé une demande de paiement avec ce numéro de facture "
+                "pour cette structure",
             )
+
+    def _check_main_attachment(self, body: dict[str, Any], mode: str) -> int | None:
+        """The ``pieceJointePrincipale`` id: required and known in PDF modes; never Factur-X nor encrypted."""
+        main = body.get("pieceJointePrincipale")
+        main = main[0] if isinstance(main, list) and main else main
+        attachment_id = main.get("pieceJointePrincipaleId") if isinstance(main, dict) else None
+        known = attachment_id is not None and str(attachment_id) in self.store.attachments
+        if mode in PDF_MODES and not known:
+            raise FunctionalError(
+                20020,
+                f"GDP_MSG_11.060 La pièce jointe principale {attachment_id} est absente ou inconnue "
+                f"(obligatoire en mode {mode})",
+            )
+        if not known or attachment_id is None:
+            return None
+        content = self.store.attachment_content(attachment_id)
+        refusal = pdf_refusal(content) if content is not None else None
+        if refusal == "facturx":
+            raise FunctionalError(
+                20025,
+                f"GDP_MSG_11.062 La pièce jointe principale {attachment_id} est une facture Factur-X "
+                "(PDF contenant une facture XML) : ce format est conçu pour déposer des factures par lots "
+                "et doit être déposé en flux ; convertissez-la en PDF standard pour ce dépôt",
+            )
+        if refusal == "encrypted":
+            raise FunctionalError(
+                20026,
+                f"GDP_MSG_11.063 La pièce jointe principale {attachment_id} est un PDF chiffré ou protégé "
+                "par un mot de passe : déposez un PDF non protégé",
+            )
+        return int(attachment_id)
 
     def _create_invoice(
         self,
@@ -511,13 +582,14 @@ class Operations:
         buyer: StructureEntry,
         service: ServiceEntry | None,
         *,
+        number: str,
+        invoice_date: str,
         mode: str,
         flux_number: str | None,
         attachment_id: int | None,
+        moment: datetime,
     ) -> dict[str, Any]:
-        moment = now_local()
         invoice_id = self.store.next_id("invoice")
-        number = body["numeroFactureSaisi"]
         references = body.get("references", {})
         totals = body.get("montantTotal", {})
         fingerprint = base64.b64encode(
@@ -539,7 +611,7 @@ class Operations:
             "payment_mode": references.get("modePaiement"),
             "currency": references.get("deviseFacture", "EUR"),
             "frame": body.get("cadreDeFacturation", {}).get("codeCadreFacturation"),
-            "invoice_date": str(body.get("dateFacture", ""))[:10],
+            "invoice_date": invoice_date,
             "deposit_date": moment.date().isoformat(),
             "deposited_at": iso_ms(moment),
             "amounts": {
@@ -563,7 +635,7 @@ class Operations:
         }
         self._append_history(invoice, "DEPOSEE", moment, None)
         self.store.invoices[str(invoice_id)] = invoice
-        self.store.submission_counts[number] = self.store.submission_counts.get(number, 0) + 1
+        self.store.count_submission(invoice_date[:4], number)
         return invoice
 
     def _append_history(
@@ -581,31 +653,39 @@ class Operations:
     def soumettre(self, body: dict[str, Any]) -> Answer:
         """factures/v1/soumettre: all checks, then one invoice in DEPOSEE."""
         self._check_invoice_fields(body, from_flux=False)
-        self._check_duplicate(body["numeroFactureSaisi"])
+        mode = body["modeDepot"]
+        keeps_number = mode in PDF_MODES
+        if keeps_number:
+            self._check_duplicate(_invoice_day(body).isoformat()[:4], body["numeroFactureSaisi"])
         recipient = body["destinataire"]
         buyer, service = self._check_routing(
             recipient.get("codeDestinataire"),
             recipient.get("codeServiceExecutant"),
             body.get("references", {}).get("numeroBonCommande"),
         )
-        mode = body["modeDepot"]
-        attachment_id: int | None = None
-        if mode in ("DEPOT_PDF_API", "DEPOT_PDF_SIGNE_API"):
-            main = body.get("pieceJointePrincipale")
-            main = main[0] if isinstance(main, list) and main else main
-            attachment_id = main.get("pieceJointePrincipaleId") if isinstance(main, dict) else None
-            if attachment_id is None or str(attachment_id) not in self.store.attachments:
-                raise FunctionalError(
-                    20020,
-                    f"GDP_MSG_11.060 La pièce jointe principale {attachment_id} est absente ou inconnue "
-                    f"(obligatoire en mode {mode})",
-                )
-        elif not body.get("lignePoste"):
+        attachment_id = self._check_main_attachment(body, mode)
+        if not keeps_number and not body.get("lignePoste"):
             raise FunctionalError(
                 20022, "GDP_MSG_11.061 Au moins une ligne de poste est obligatoire en mode SAISIE_API"
             )
+        moment = now_local()
+        if keeps_number:
+            number, invoice_date = body["numeroFactureSaisi"], _invoice_day(body).isoformat()
+        else:
+            # Chorus Pro issues the invoice: its own number, dated the deposit day (see PDF_MODES).
+            sequence = self.store.next_id("saisie_number")
+            number = f"{moment.year}{sequence:0{SAISIE_SEQUENCE_DIGITS}d}"
+            invoice_date = moment.date().isoformat()
         invoice = self._create_invoice(
-            body, buyer, service, mode=mode, flux_number=None, attachment_id=attachment_id
+            body,
+            buyer,
+            service,
+            number=number,
+            invoice_date=invoice_date,
+            mode=mode,
+            flux_number=None,
+            attachment_id=attachment_id,
+            moment=moment,
         )
         self.store.save()
         return ok(
@@ -684,14 +764,15 @@ class Operations:
             ]
         created = 0
         for document in flux["documents"]:
-            number = str(document.get("numeroFactureSaisi", "")) if isinstance(document, dict) else ""
+            number = str(document.get("numeroFactureSaisi") or "") if isinstance(document, dict) else ""
             recipient = document.get("destinataire", {}) if isinstance(document, dict) else {}
             try:
                 errors = validate_request_body("/cpro/factures/v1/soumettre", document)
                 if errors:
                     raise FunctionalError(400, "Document mal formé : " + "; ".join(errors))
                 self._check_invoice_fields(document, from_flux=True)
-                self._check_duplicate(number)
+                invoice_date = _invoice_day(document).isoformat()
+                self._check_duplicate(invoice_date[:4], number)
                 buyer, service = self._check_routing(
                     recipient.get("codeDestinataire"),
                     recipient.get("codeServiceExecutant"),
@@ -710,7 +791,15 @@ class Operations:
                 )
                 continue
             invoice = self._create_invoice(
-                document, buyer, service, mode="EDI", flux_number=flux["number"], attachment_id=None
+                document,
+                buyer,
+                service,
+                number=number,
+                invoice_date=invoice_date,
+                mode="EDI",
+                flux_number=flux["number"],
+                attachment_id=None,
+                moment=moment,
             )
             flux["invoice_ids"].append(invoice["id"])
             created += 1
@@ -929,7 +1018,11 @@ class Operations:
         )
 
     def recycler(self, body: dict[str, Any]) -> Answer:
-        """factures/v1/recycler: only from A_RECYCLER; new routing checked like soumettre; back to DEPOSEE."""
+        """factures/v1/recycler: only from A_RECYCLER; routing checked like soumettre; to MISE_A_DISPOSITION.
+
+        The recycled invoice is made available to the new recipient at once (AIFE community page
+        "Quand doit-on recycler une facture ?").
+        """
         invoice = self._invoice_or_fail(body.get("identifiantFactureCPP"))
         if invoice["status"] != "A_RECYCLER":
             raise FunctionalError(
@@ -954,7 +1047,9 @@ class Operations:
             market=reference.get("numeroMarche", invoice["market"]),
         )
         moment = now_local()
-        self._append_history(invoice, "DEPOSEE", moment, body.get("commentaire") or "Facture recyclée")
+        self._append_history(
+            invoice, "MISE_A_DISPOSITION", moment, body.get("commentaire") or "Facture recyclée"
+        )
         self.store.save()
         return ok(
             OK_ACTION,
@@ -997,6 +1092,16 @@ class Operations:
         self._append_history(invoice, statut, moment, commentaire)
         self.store.save()
         return invoice
+
+
+def _invoice_day(body: dict[str, Any]) -> date:
+    """The day of ``dateFacture`` (a date or a datetime: its first ten characters)."""
+    return date.fromisoformat(str(body["dateFacture"])[:10])
+
+
+def _year(invoice: dict[str, Any]) -> str:
+    """The calendar year of an invoice's date, the scope of its number's uniqueness."""
+    return str(invoice["invoice_date"])[:4]
 
 
 def _matches(invoice: dict[str, Any], body: dict[str, Any]) -> bool:

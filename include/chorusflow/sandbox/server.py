@@ -44,8 +44,10 @@ WWW_AUTH_TOKEN = (
     'Bearer realm="PISTE",error="invalid_token",error_description="access token absent, unknown or expired"'
 )
 _STATUS_PATH_RE = re.compile(r"^/sandbox/invoices/(\d+)/status$")
+_ATTACHMENT_PATH_RE = re.compile(r"^/sandbox/attachments/(\d+)$")
 
-Reply = tuple[int, dict[str, Any], dict[str, str]]
+# A JSON object, or raw bytes (the admin attachment download) sent with the Content-Type header given.
+Reply = tuple[int, dict[str, Any] | bytes, dict[str, str]]
 
 
 class _Dropped(Exception):
@@ -247,12 +249,14 @@ class Sandbox:
             if (method, path) == ("GET", "/sandbox/invoices"):
                 self.operations.advance_flux_by_time()
                 invoices = sorted(self.store.invoices.values(), key=lambda inv: inv["id"])
-                counts = dict(self.store.submission_counts)
-                return (
-                    200,
-                    {"invoices": [self.admin_view(inv) for inv in invoices], "submission_counts": counts},
-                    {},
-                )
+                answer = {
+                    "invoices": [self.admin_view(inv) for inv in invoices],
+                    "submission_counts": self.store.submission_totals(),
+                    "submission_counts_by_year": {
+                        year: dict(counts) for year, counts in self.store.submission_counts.items()
+                    },
+                }
+                return 200, answer, {}
             if (method, path) == ("GET", "/sandbox/flux"):
                 flux = [
                     {k: v for k, v in f.items() if k not in ("documents", "deposited_epoch")}
@@ -278,6 +282,9 @@ class Sandbox:
             if (method, path) == ("POST", "/sandbox/reset"):
                 self.reset()
                 return 200, {"reset": True}, {}
+            attachment = _ATTACHMENT_PATH_RE.match(path)
+            if attachment and method == "GET":
+                return self.attachment_download(attachment.group(1))
             match = _STATUS_PATH_RE.match(path)
             if match and method == "POST":
                 statut, commentaire, when = body.get("statut"), body.get("commentaire"), body.get("date")
@@ -291,6 +298,14 @@ class Sandbox:
                     return 400, {"error": str(error)}, {}
                 return 200, self.admin_view(invoice), {}
         return 404, {"error": f"unknown admin endpoint {method} {path}"}, {}
+
+    def attachment_download(self, attachment_id: str) -> Reply:
+        """The bytes uploaded through ajouter/fichier, so tests can read the PDF that was deposited."""
+        metadata = self.store.attachments.get(attachment_id)
+        content = self.store.attachment_content(attachment_id) if metadata else None
+        if metadata is None or content is None:
+            return 404, {"error": f"attachment {attachment_id} not found"}, {}
+        return 200, content, {"Content-Type": metadata.get("mime") or "application/pdf"}
 
     def admin_view(self, invoice: dict[str, Any]) -> dict[str, Any]:
         """What /sandbox/invoices shows for one invoice."""
@@ -310,9 +325,13 @@ class Sandbox:
             "invoice_date": invoice["invoice_date"],
             "deposit_date": invoice["deposit_date"],
             "mode": invoice["mode"],
+            "attachment_id": invoice["attachment_id"],
             "flux_number": invoice["flux_number"],
             "rejet_traite": invoice["rejet_traite"],
-            "submission_count": self.store.submission_counts.get(invoice["number"], 1),
+            # Deposits of this number for the year of this invoice's date (refused duplicates included).
+            "submission_count": self.store.submission_count(
+                str(invoice["invoice_date"])[:4], invoice["number"]
+            ),
             "history": invoice["history"],
         }
 
@@ -460,10 +479,16 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(answer_delay / 1000.0)  # committed; the client waits (or dies) before the answer
         return reply
 
-    def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
-        payload = json.dumps(body, ensure_ascii=False).encode("utf-8") if body or status != 403 else b""
+    def _send(self, status: int, body: dict[str, Any] | bytes, headers: dict[str, str]) -> None:
+        headers = dict(headers)
+        if isinstance(body, bytes):
+            payload = body
+            content_type = headers.pop("Content-Type", "application/octet-stream")
+        else:
+            payload = json.dumps(body, ensure_ascii=False).encode("utf-8") if body or status != 403 else b""
+            content_type = "application/json;charset=utf-8"
         self.send_response(status)
-        self.send_header("Content-Type", "application/json;charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         for name, value in headers.items():
             self.send_header(name, value)

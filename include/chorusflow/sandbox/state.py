@@ -5,6 +5,10 @@ state file atomically (temporary file + ``os.replace``) when one is configured. 
 rewritten each time, so writes are coalesced: at most one every ``MIN_SECONDS_BETWEEN_WRITES``, the
 last change always written by a timer, and ``flush()`` (called by ``SandboxServer.stop()``) writes
 what is pending at once. Thousands of invoices would otherwise cost one multi-MB write per call.
+
+Attachment contents are not in the JSON state (they would make every rewrite megabytes larger):
+they are written once, atomically, as files named by attachment id in ``<state file>.attachments/``
+next to the state file, or kept in memory when there is no state file.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from typing import Any
 FIRST_INVOICE_ID = 7_200_001
 FIRST_ATTACHMENT_ID = 910_001
 FIRST_HISTORY_ID = 55_000_001
-STATE_VERSION = 1
+FIRST_SAISIE_SEQUENCE = 1
+STATE_VERSION = 2  # 2: submission counts per year of the invoice date
 MIN_SECONDS_BETWEEN_WRITES = 0.5
 
 
@@ -36,8 +41,21 @@ def _empty_state() -> dict[str, Any]:
             "attachment": FIRST_ATTACHMENT_ID,
             "history": FIRST_HISTORY_ID,
             "flux": 1,
+            "saisie_number": FIRST_SAISIE_SEQUENCE,
         },
     }
+
+
+def _counts_by_year(flat: dict[str, int], invoices: dict[str, dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Version-1 counts (per number only) filed under the year of the invoice holding that number."""
+    years = {
+        inv["number"]: str(inv.get("invoice_date") or inv["deposit_date"])[:4] for inv in invoices.values()
+    }
+    result: dict[str, dict[str, int]] = {}
+    for number, count in flat.items():
+        year = years.get(number, str(time.localtime().tm_year))
+        result.setdefault(year, {})[number] = int(count)
+    return result
 
 
 class StateStore:
@@ -49,11 +67,15 @@ class StateStore:
         self._last_write = 0.0
         self._pending: threading.Timer | None = None
         self.data: dict[str, Any] = _empty_state()
+        self._contents: dict[str, bytes] = {}  # attachment contents when there is no state file
         if path is not None and path.exists() and path.stat().st_size > 0:
             loaded = json.loads(path.read_text(encoding="utf-8"))
             base = _empty_state()
             base.update({k: v for k, v in loaded.items() if k in base})
             base["counters"] = {**_empty_state()["counters"], **loaded.get("counters", {})}
+            if int(loaded.get("version", 1)) < 2:
+                base["submission_counts"] = _counts_by_year(base["submission_counts"], base["invoices"])
+            base["version"] = STATE_VERSION
             self.data = base
 
     @property
@@ -70,15 +92,58 @@ class StateStore:
 
     @property
     def attachments(self) -> dict[str, dict[str, Any]]:
-        """Attachment metadata by str(pieceJointeId) (the content itself is not kept)."""
+        """Attachment metadata by str(pieceJointeId); the content is read with ``attachment_content``."""
         result: dict[str, dict[str, Any]] = self.data["attachments"]
         return result
 
     @property
-    def submission_counts(self) -> dict[str, int]:
-        """How many times each invoice number was deposited/submitted, refused duplicates included."""
-        result: dict[str, int] = self.data["submission_counts"]
+    def attachments_dir(self) -> Path | None:
+        """Where attachment contents are written (None: kept in memory)."""
+        return None if self.path is None else self.path.parent / f"{self.path.name}.attachments"
+
+    def put_attachment_content(self, attachment_id: int, content: bytes) -> None:
+        """Keep an uploaded file's bytes (written at once: an id handed out must have its content)."""
+        folder = self.attachments_dir
+        with self.lock:
+            if folder is None:
+                self._contents[str(attachment_id)] = content
+                return
+            folder.mkdir(parents=True, exist_ok=True)
+            _write_atomically(folder / str(attachment_id), content)
+
+    def attachment_content(self, attachment_id: int | str) -> bytes | None:
+        """The bytes uploaded as this attachment, or None (unknown id, or metadata from an old state)."""
+        folder = self.attachments_dir
+        with self.lock:
+            if folder is None:
+                return self._contents.get(str(attachment_id))
+            file = folder / str(attachment_id)
+            return file.read_bytes() if str(attachment_id).isdigit() and file.is_file() else None
+
+    @property
+    def submission_counts(self) -> dict[str, dict[str, int]]:
+        """Per invoice-date year: deposits of each number (refused duplicates included)."""
+        result: dict[str, dict[str, int]] = self.data["submission_counts"]
         return result
+
+    def count_submission(self, year: str, number: str) -> None:
+        """One more deposit (accepted or refused as a duplicate) of ``number`` for ``year``."""
+        with self.lock:
+            per_year = self.submission_counts.setdefault(year, {})
+            per_year[number] = per_year.get(number, 0) + 1
+
+    def submission_count(self, year: str, number: str) -> int:
+        """How many times ``number`` was deposited for ``year`` (0 if never)."""
+        return self.submission_counts.get(year, {}).get(number, 0)
+
+    def submission_totals(self) -> dict[str, int]:
+        """How many times each number was deposited, all years together."""
+        totals: dict[str, int] = {}
+        with self.lock:
+            for per_year in self.submission_counts.values():
+                for number, count in per_year.items():
+                    totals[number] = totals.get(number, 0) + count
+        return totals
 
     def next_id(self, counter: str) -> int:
         """Allocate the next value of a persistent counter."""
@@ -91,6 +156,11 @@ class StateStore:
         """Forget every invoice, flux and attachment (ids restart too)."""
         with self.lock:
             self.data = _empty_state()
+            self._contents.clear()
+            folder = self.attachments_dir
+            if folder is not None and folder.is_dir():
+                for file in folder.iterdir():
+                    file.unlink(missing_ok=True)
             self.save()
 
     def save(self) -> None:
@@ -123,13 +193,18 @@ class StateStore:
         with self.lock:
             self._last_write = time.monotonic()
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-            try:
-                # No fsync: os.replace already makes a crash of the process leave the old or the new
-                # file, never a torn one; power-loss durability is not worth an fsync per call here.
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(self.data, handle, ensure_ascii=False, separators=(",", ":"))
-                os.replace(tmp_name, self.path)
-            except BaseException:
-                Path(tmp_name).unlink(missing_ok=True)
-                raise
+            text = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
+            _write_atomically(self.path, text.encode("utf-8"))
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    """Temporary file + ``os.replace``: a crash leaves the old or the new file, never a torn one."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        # No fsync: power-loss durability is not worth an fsync per call in a sandbox.
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise

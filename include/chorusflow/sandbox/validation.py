@@ -4,7 +4,9 @@ Swagger 2.0 definitions are turned into a draft-4 JSON Schema once, with two del
 every object is closed (``additionalProperties: false``, so an unknown key is an error, as the
 strictest reading of the Swagger) and ``pieceJointePrincipale`` is accepted as an object or as an
 array of one object (api-reference §13). ``date-time`` strings also accept ``YYYY-MM-DD`` and
-``YYYY-MM-DD HH:MM`` because real clients send plain dates.
+``YYYY-MM-DD HH:MM`` because real clients send plain dates. ``numeroFactureSaisi`` and
+``dateFacture`` may be ``null``: the AIFE "Submit invoice" example for ``SAISIE_API`` sends
+``"numeroFactureSaisi": null``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ SWAGGER_FILES = {
 }
 # Objects whose Swagger type is an object but that clients send as a one-element array.
 OBJECT_OR_SINGLETON_ARRAY = {("SoumettreFactureParam", "pieceJointePrincipale")}
+# Properties that may also be null: SAISIE_API ignores them (AIFE "Submit invoice" example sends null).
+NULLABLE = {("SoumettreFactureParam", "numeroFactureSaisi"), ("SoumettreFactureParam", "dateFacture")}
 # Extra keys accepted beyond the Swagger, per operation (api-reference §13).
 EXTRA_PROPERTIES: dict[str, dict[str, Any]] = {
     "/cpro/structures/v1/consulter": {"idStructure": {"type": "integer", "format": "int64"}},
@@ -90,6 +94,10 @@ def operation_schemas() -> dict[str, dict[str, Any]]:
             if def_name in definitions:
                 ref = definitions[def_name]["properties"][prop]["$ref"]
                 definitions[def_name]["properties"][prop] = _singleton_array_schema(definitions, ref)
+        for def_name, prop in NULLABLE:
+            if def_name in definitions:
+                target = definitions[def_name]["properties"][prop]
+                target["type"] = [target["type"], "null"]
         for path, methods in swagger.get("paths", {}).items():
             for operation in methods.values():
                 bodies = [p for p in operation.get("parameters", []) if p.get("in") == "body"]
