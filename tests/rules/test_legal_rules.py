@@ -329,3 +329,16 @@ def test_attachment_name_over_50_characters_is_refused(tmp_path: Path) -> None:
     assert error.message == (
         "Le champ « nom du fichier de la pièce jointe » est trop long (52 caractères, maximum 50)."
     )
+
+
+def test_lines_agreeing_on_the_nature_and_validator_in_other_spellings_do_not_conflict(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        row(operation_nature="biens", billing_framework="A9", validator_siret=MAIN_CONTRACTOR),
+        row(operation_nature="B", billing_framework="A9", validator_siret="732 829 320 00074"),
+        row(invoice_number="F2", operation_nature="biens"),
+        row(invoice_number="F2", operation_nature="services"),
+    ]
+    result = codes(write_export(tmp_path / "e.csv", rows))
+    assert result == {"F2026-0001": set(), "F2": {"HEADER_CONFLICT"}}

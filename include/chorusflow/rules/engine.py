@@ -614,6 +614,7 @@ class TableValidator:
             return  # one line per invoice: nothing to compare
         derived: dict[str, Sequence[object]] = {
             "buyer_siret": self.sirets,
+            "validator_siret": self.validator_sirets,
             "invoice_type": self.types,
             "currency": self.currencies,
         }
@@ -648,6 +649,9 @@ class TableValidator:
         if column in TOTAL_COLUMNS:
             totals = self.numbers[column]
             return lambda row: totals[row] if totals[row] is not None else raw[row]
+        if column == "operation_nature":
+            natures = self.operation_natures
+            return lambda row: natures[row] if natures[row] is not None else raw[row]
         return derived.get(column, raw).__getitem__
 
     # -- per invoice --------------------------------------------------------------------------------
