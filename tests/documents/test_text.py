@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from chorusflow.documents.text import NBSP, amount, day, markup, number, price, printable, rate
+from chorusflow.documents.text import NBSP, amount, day, number, price, printable, rate
 
 
 def plain(text: str) -> str:
@@ -56,7 +56,3 @@ def test_printable_maps_to_winansi_and_leaves_the_rest_visible() -> None:
     assert printable("1\u202f000") == f"1{NBSP}000"
     assert printable("Łódź 中") == "Łódź 中"  # left to reportlab, which draws a black square
     assert printable("œ’€«»") == "œ’€«»"
-
-
-def test_markup_escapes_and_keeps_line_breaks() -> None:
-    assert markup("a < b & c\r\nd") == "a &lt; b &amp; c<br/>d"

@@ -6,15 +6,15 @@ annexe II CGI, the 2026 reform's mentions and the public buyer's references; doc
 says where each one comes from. The same invoice always gives the same bytes: reportlab's invariant
 mode, the issue date as creation date, no random identifier.
 
-Speed: reportlab runs in pure Python here (its C accelerator is a separate package), and a
-paragraph costs about twenty times a plain table cell to parse, wrap and draw. So texts are
-wrapped here and drawn as plain table cells; only the free comment is a paragraph.
+Speed: reportlab runs in pure Python here (its C accelerator is a separate package). Its
+paragraphs and tables are its slow parts, so the fixed blocks are placed text
+(``documents.layout``) and the only table is the lines table, which needs the page splitting and
+the repeated header; its cells are plain text wrapped here, never paragraphs.
 """
 
 from __future__ import annotations
 
 import io
-import re
 from datetime import date
 from functools import partial
 from typing import Any
@@ -25,18 +25,20 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer, Table
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Spacer, Table
 
-from chorusflow.documents import labels
+from chorusflow.documents import labels, layout
 from chorusflow.documents.labels import PdfLanguage, colon, label, legal
-from chorusflow.documents.text import NBSP, amount, day, markup, number, price, printable, rate
+from chorusflow.documents.layout import Block, GridStyle
+from chorusflow.documents.text import NBSP, amount, day, number, price, printable, rate
 from chorusflow.model import Invoice, InvoiceLine
 
-_SPACES = re.compile(r"[ \t]+")  # not str.split(): a no-break space must not break
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 15 * mm
 BOTTOM_MARGIN = 18 * mm  # the footer goes below
 WIDTH = PAGE_WIDTH - 2 * MARGIN
+RIGHT_COLUMN = WIDTH * 0.55  # where the right-hand blocks (dates, delivery address) start
+RIGHT_WIDTH = WIDTH - RIGHT_COLUMN
 FONT, BOLD = "Helvetica", "Helvetica-Bold"
 SIZE = 8.5
 PADDING = 3  # points left and right of a table cell
@@ -56,6 +58,8 @@ HEADER = _style("header", BOLD, SIZE - 0.5)
 SECTION = _style("section", BOLD, SIZE + 1.5)
 TITLE = _style("title", BOLD, 18)
 AMOUNT_DUE = _style("amount-due", BOLD, SIZE + 1)
+BREAKDOWN_GRID = GridStyle(TEXT, STRONG, shaded=(0,), rule_color=GRID, shade_color=SHADE)  # header
+TOTALS_GRID = GridStyle(TEXT, AMOUNT_DUE, shaded=(-1,), rule_color=GRID, shade_color=SHADE)  # amount due
 
 
 def render_invoice_pdf(invoice: Invoice, *, lang: str = "fr") -> bytes:
@@ -123,141 +127,34 @@ class _NumberedCanvas(Canvas):
 
 
 def _story(invoice: Invoice, lang: PdfLanguage) -> list[Flowable]:
-    story: list[Flowable] = [_heading(invoice, lang), Spacer(1, 5 * mm), _parties(invoice, lang)]
-    story += [Spacer(1, 4 * mm), _references(invoice, lang)]
-    story += [Spacer(1, 5 * mm), _lines_table(invoice, lang), Spacer(1, 4 * mm), _totals(invoice, lang)]
-    story += _tax_mentions(invoice, lang)
-    story += [Spacer(1, 4 * mm), _payment_terms(invoice, lang)]
-    if invoice.comment:  # a paragraph of its own: a long comment flows over pages
-        text = f"<b>{markup(label('comment', lang) + colon(lang))}</b>{markup(invoice.comment)}"
-        story += [Spacer(1, 3 * mm), Paragraph(text, TEXT)]
+    gap = Spacer(1, 4 * mm)
+    story: list[Flowable] = [_heading(invoice, lang), gap, _parties(invoice, lang), gap]
+    story += [_references(invoice, lang), gap, _lines_table(invoice, lang), gap, _totals(invoice, lang)]
+    mentions = _tax_mentions(invoice, lang)
+    if mentions.height:
+        story += [Spacer(1, 3 * mm), mentions]
+    story += [gap, _payment_terms(invoice, lang)]
+    if invoice.comment:
+        story += [Spacer(1, 3 * mm), _comment(invoice, lang)]
     return story
 
 
-# --- building blocks ---------------------------------------------------------------------------
+def _titled(title: str, block: Block) -> Block:
+    """``block`` under a section title."""
+    return layout.below(layout.column([(SECTION, title)], block.width or WIDTH), block, gap=1)
 
 
-def _cell(text: str, width: float, style: ParagraphStyle = TEXT) -> str:
-    """``text`` wrapped to ``width`` for a plain table cell (one string, a line per line)."""
-    text = printable(text)
-    font, size = style.fontName, style.fontSize
-    if "\n" not in text and stringWidth(text, font, size) <= width:
-        return text
-    return "\n".join(line for paragraph in text.splitlines() for line in _wrap(paragraph, width, font, size))
+def _pairs(pairs: list[tuple[str | None, str]], width: float, label_share: float) -> Block:
+    """Label / value rows, labels as wide as the longest, up to ``label_share`` of ``width``."""
+    key_width = layout.label_width((key for key, _ in pairs if key), STRONG, width * label_share)
+    return layout.key_values(pairs, width, key_width, STRONG, TEXT)
 
 
-def _wrap(text: str, width: float, font: str, size: float) -> list[str]:
-    """Lines of at most ``width`` broken at spaces; a word wider than a line is cut, never lost."""
-    space = stringWidth(" ", font, size)
-    lines: list[str] = []
-    words: list[str] = []
-    used = 0.0
-    for word in _SPACES.split(text.strip()):
-        wide = stringWidth(word, font, size)
-        if words and used + space + wide <= width:
-            words.append(word)
-            used += space + wide
-            continue
-        if words:
-            lines.append(" ".join(words))
-        pieces = _cut(word, width, font, size) if wide > width else [word]
-        lines += pieces[:-1]
-        words, used = [pieces[-1]], stringWidth(pieces[-1], font, size)
-    return [*lines, " ".join(words)]
-
-
-def _cut(word: str, width: float, font: str, size: float) -> list[str]:
-    """``word`` in pieces that fit ``width`` (at least one character each)."""
-    pieces: list[str] = []
-    piece, used = "", 0.0
-    for char in word:
-        wide = stringWidth(char, font, size)
-        if piece and used + wide > width:
-            pieces.append(piece)
-            piece, used = "", 0.0
-        piece += char
-        used += wide
-    return [*pieces, piece]
-
-
-def _font(style: ParagraphStyle, cells: tuple[tuple[int, int], tuple[int, int]]) -> tuple[Any, ...]:
-    """The table command drawing plain cells in ``style``'s font."""
-    return ("FONT", *cells, style.fontName, style.fontSize, style.leading)
-
-
-def _stack(rows: list[tuple[ParagraphStyle, str | None]], width: float) -> Table:
-    """Texts one above the other in their own style; empty ones left out, one row per line of text."""
-    cells: list[list[Any]] = []
-    commands: list[tuple[Any, ...]] = [("VALIGN", (0, 0), (-1, -1), "TOP")]
-    for style, text in rows:
-        for line in (text or "").splitlines():
-            if line.strip():
-                commands.append(_font(style, ((0, len(cells)), (0, len(cells)))))
-                cells.append([_cell(line.strip(), width, style)])
-    table = Table(cells or [[""]], colWidths=[width], hAlign="LEFT")
-    commands += [(side, (0, 0), (-1, -1), 0) for side in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING")]
-    table.setStyle([*commands, ("BOTTOMPADDING", (0, 0), (-1, -1), 1)])
-    return table
-
-
-def _key_values(
-    pairs: list[tuple[str | None, str]], width: float, *, heading: str | None = None, label_share: float = 0.5
-) -> Table:
-    """Label / value rows under an optional heading; a row without label spans both columns.
-
-    The label column is as wide as its longest label, up to ``label_share`` of ``width``.
-    """
-    longest = max((stringWidth(printable(key), BOLD, SIZE) for key, _ in pairs if key), default=0)
-    key_width = min(longest + 2 * PADDING + 1, width * label_share)
-    value_width = width - key_width
-    cells: list[list[Any]] = []
-    commands: list[tuple[Any, ...]] = [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2 * PADDING),
-        ("TOPPADDING", (0, 0), (-1, -1), 1),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-        _font(TEXT, ((1, 0), (1, -1))),
-        _font(STRONG, ((0, 0), (0, -1))),
-    ]
-    if heading:
-        commands += [_font(SECTION, ((0, 0), (1, 0))), ("SPAN", (0, 0), (1, 0))]
-        cells.append([printable(heading), ""])
-    for key, value in pairs:
-        if key is None:
-            commands += [
-                _font(TEXT, ((0, len(cells)), (1, len(cells)))),
-                ("SPAN", (0, len(cells)), (1, len(cells))),
-            ]
-            cells.append([_cell(value, width - 2 * PADDING), ""])
-        else:
-            cells.append(
-                [_cell(key, key_width - 2 * PADDING, STRONG), _cell(value, value_width - 2 * PADDING)]
-            )
-    table = Table(cells, colWidths=[key_width, value_width], hAlign="LEFT")
-    table.setStyle(commands)
-    return table
-
-
-def _side_by_side(left: Flowable, right: Flowable, share: float = 0.55) -> Table:
-    table = Table([[left, right]], colWidths=[WIDTH * share, WIDTH * (1 - share)], hAlign="LEFT")
-    table.setStyle(
-        [("VALIGN", (0, 0), (-1, -1), "TOP")] + [(side, (0, 0), (-1, -1), 0) for side in _PADDINGS]
-    )
-    return table
-
-
-_PADDINGS = ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING", "BOTTOMPADDING")
-
-
-# --- the parts of the invoice ------------------------------------------------------------------
-
-
-def _heading(invoice: Invoice, lang: PdfLanguage) -> Table:
+def _heading(invoice: Invoice, lang: PdfLanguage) -> Block:
     """The supplier's identity on the left; the title, number and dates on the right."""
     supplier = invoice.supplier
     capital = f"{label('capital', lang)} {supplier.share_capital}" if supplier.share_capital else None
-    identity = _stack(
+    identity = layout.column(
         [
             (STRONG, supplier.name),
             (TEXT, supplier.address),
@@ -277,14 +174,14 @@ def _heading(invoice: Invoice, lang: PdfLanguage) -> Table:
     ]
     if invoice.original_invoice_number:
         facts.append((label("original_invoice", lang), invoice.original_invoice_number))
-    title = _stack([(TITLE, label(invoice.invoice_type, lang))], WIDTH * 0.45)
-    right = [title, Spacer(1, 2 * mm), _key_values(facts, WIDTH * 0.45, label_share=0.62)]
-    return _side_by_side(identity, right)
+    title = layout.column([(TITLE, label(invoice.invoice_type, lang))], RIGHT_WIDTH)
+    right = layout.below(title, _pairs(facts, RIGHT_WIDTH, 0.62), gap=2 * mm)
+    return layout.beside((0, identity), (RIGHT_COLUMN, right))
 
 
-def _parties(invoice: Invoice, lang: PdfLanguage) -> Table:
+def _parties(invoice: Invoice, lang: PdfLanguage) -> Block:
     """The buyer (name, address when known, SIRET and SIREN) and the delivery address when given."""
-    buyer = _stack(
+    buyer = layout.column(
         [
             (SECTION, label("buyer", lang)),
             (STRONG, invoice.buyer_name),
@@ -293,16 +190,15 @@ def _parties(invoice: Invoice, lang: PdfLanguage) -> Table:
         ],
         WIDTH * 0.5,
     )
-    delivery = _stack(
-        [(SECTION, label("delivery_address", lang)), (TEXT, invoice.delivery_address)]
-        if invoice.delivery_address
-        else [],
-        WIDTH * 0.45,
+    if not invoice.delivery_address:
+        return buyer
+    delivery = layout.column(
+        [(SECTION, label("delivery_address", lang)), (TEXT, invoice.delivery_address)], RIGHT_WIDTH
     )
-    return _side_by_side(buyer, delivery)
+    return layout.beside((0, buyer), (RIGHT_COLUMN, delivery))
 
 
-def _references(invoice: Invoice, lang: PdfLanguage) -> Table:
+def _references(invoice: Invoice, lang: PdfLanguage) -> Block:
     """The operation's nature (2026 mention) and the public buyer's references, those given."""
     pairs: list[tuple[str | None, str]] = []
     if invoice.operation_nature:
@@ -316,7 +212,7 @@ def _references(invoice: Invoice, lang: PdfLanguage) -> Table:
     pairs.append((label("billing_framework", lang), f"{invoice.billing_framework} ({framework})"))
     if invoice.validator_siret:
         pairs.append((label("validator_siret", lang), invoice.validator_siret))
-    return _key_values(pairs, WIDTH, heading=label("references", lang), label_share=0.4)
+    return _titled(label("references", lang), _pairs(pairs, WIDTH, 0.4))
 
 
 # Columns of the lines table: label key and whether it holds numbers (right-aligned).
@@ -360,7 +256,7 @@ def _lines_table(invoice: Invoice, lang: PdfLanguage) -> Table:
     cells: list[list[Any]] = [list(headers)]
     for row in rows:
         for column in (DESCRIPTION, UNIT):
-            row[column] = _cell(row[column], widths[column] - 2 * PADDING)
+            row[column] = "\n".join(layout.wrap(row[column], widths[column] - 2 * PADDING, FONT, SIZE))
         cells.append(row)
     table = Table(cells, colWidths=widths, repeatRows=1, splitInRow=1, hAlign="LEFT")
     style = [
@@ -381,6 +277,11 @@ def _lines_table(invoice: Invoice, lang: PdfLanguage) -> Table:
     return table
 
 
+def _font(style: ParagraphStyle, cells: tuple[tuple[int, int], tuple[int, int]]) -> tuple[Any, ...]:
+    """The table command drawing cells in ``style``'s font."""
+    return ("FONT", *cells, style.fontName, style.fontSize, style.leading)
+
+
 def _column_widths(headers: list[str], rows: list[list[str]]) -> list[float]:
     """Widths that fit every number and every header line whole; the description gets the rest."""
     widths: list[float] = []
@@ -394,7 +295,7 @@ def _column_widths(headers: list[str], rows: list[list[str]]) -> list[float]:
     return widths
 
 
-def _totals(invoice: Invoice, lang: PdfLanguage) -> Table:
+def _totals(invoice: Invoice, lang: PdfLanguage) -> Block:
     """The VAT breakdown per rate (base, VAT) beside the totals and the amount due."""
     currency = invoice.currency
     breakdown = [[label("vat_rate", lang), label("vat_base", lang), label("vat_amount", lang)]] + [
@@ -407,38 +308,16 @@ def _totals(invoice: Invoice, lang: PdfLanguage) -> Table:
         [label("total_ttc", lang), amount(invoice.total_ttc, currency)],
         [label(f"due_{invoice.invoice_type}", lang), amount(invoice.total_ttc, currency)],
     ]
-    vat = [
-        _stack([(STRONG, label("vat_breakdown", lang))], WIDTH * 0.5),
-        _amount_table(breakdown, header=True),
-    ]
-    return _side_by_side(vat, _amount_table(totals, header=False), share=0.5)
+    vat = layout.below(
+        layout.column([(STRONG, label("vat_breakdown", lang))], WIDTH * 0.5),
+        layout.grid(breakdown, BREAKDOWN_GRID),
+        gap=2,
+    )
+    due = layout.grid(totals, TOTALS_GRID)
+    return layout.beside((0, vat), (WIDTH - due.width, due))
 
 
-def _amount_table(rows: list[list[str]], *, header: bool) -> Table:
-    """A label and amounts per row, each column as wide as its widest text in the boldest font."""
-    texts = [[printable(cell) for cell in row] for row in rows]
-    widths = [
-        max(stringWidth(row[column], BOLD, AMOUNT_DUE.fontSize) for row in texts) + 2 * PADDING + 1
-        for column in range(len(texts[0]))
-    ]
-    table = Table(texts, colWidths=widths, hAlign="LEFT" if header else "RIGHT")
-    style = [
-        _font(TEXT, ((0, 0), (-1, -1))),
-        ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, GRID),
-        ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
-    ]
-    emphasised = 0 if header else -1  # the header row, or the amount due
-    style += [
-        _font(STRONG if header else AMOUNT_DUE, ((0, emphasised), (-1, emphasised))),
-        ("BACKGROUND", (0, emphasised), (-1, emphasised), SHADE),
-    ]
-    table.setStyle(style)
-    return table
-
-
-def _tax_mentions(invoice: Invoice, lang: PdfLanguage) -> list[Flowable]:
+def _tax_mentions(invoice: Invoice, lang: PdfLanguage) -> Block:
     """The legal basis of a VAT exemption and the option for VAT on debits, when they apply."""
     rows: list[tuple[ParagraphStyle, str | None]] = []
     if invoice.vat_exemption_reason:
@@ -447,10 +326,10 @@ def _tax_mentions(invoice: Invoice, lang: PdfLanguage) -> list[Flowable]:
         rows.append((TEXT, f"{prefix}{colon(lang)}{invoice.vat_exemption_reason}"))
     if invoice.supplier.vat_regime == "debits":
         rows.append((STRONG, legal(labels.DEBITS_OPTION, lang)))
-    return [Spacer(1, 3 * mm), _stack(rows, WIDTH)] if rows else []
+    return layout.column(rows, WIDTH, gap=1)
 
 
-def _payment_terms(invoice: Invoice, lang: PdfLanguage) -> Table:
+def _payment_terms(invoice: Invoice, lang: PdfLanguage) -> Block:
     """Due date and amount, payment means and bank details, discount, penalties, 40 € indemnity."""
     supplier = invoice.supplier
     total = amount(invoice.total_ttc, invoice.currency)
@@ -467,7 +346,12 @@ def _payment_terms(invoice: Invoice, lang: PdfLanguage) -> Table:
         (legal(labels.LATE_PENALTY, lang), f"{penalty_rate} ({labels.PENALTY_ARTICLE})"),
         (None, legal(labels.RECOVERY_INDEMNITY, lang)),
     ]
-    return _key_values(pairs, WIDTH, heading=label("payment", lang), label_share=0.3)
+    return _titled(label("payment", lang), _pairs(pairs, WIDTH, 0.3))
+
+
+def _comment(invoice: Invoice, lang: PdfLanguage) -> Block:
+    """The free comment, whole: a block taller than a page splits over pages."""
+    return _pairs([(label("comment", lang), invoice.comment or "")], WIDTH, 0.2)
 
 
 def _payment_means(invoice: Invoice, lang: PdfLanguage) -> str:

@@ -11,7 +11,6 @@ import unicodedata
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from xml.sax.saxutils import escape
 
 from chorusflow.alerts.render import money
 from chorusflow.model import plain_rate
@@ -68,11 +67,6 @@ def printable(text: str) -> str:
     if _encodable(text):
         return text
     return "".join(_printable_char(char) for char in text)
-
-
-def markup(text: str) -> str:
-    """``printable(text)`` escaped for a reportlab Paragraph, line breaks kept."""
-    return escape(printable(text)).replace("\r\n", "\n").replace("\n", "<br/>")
 
 
 def _encodable(text: str) -> bool:
