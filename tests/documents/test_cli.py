@@ -69,6 +69,17 @@ def test_messages_follow_chorusflow_lang_but_the_pdf_stays_french(
     assert "Net à payer" in pdf_text(output.read_bytes())
 
 
+def test_warns_of_mandatory_mentions_without_data(tmp_path: Path) -> None:
+    supplier_file = tmp_path / "supplier.yaml"
+    identity = SUPPLIER.model_dump(exclude={"vat_number", "registration"})
+    supplier_file.write_text(yaml.safe_dump(identity, allow_unicode=True), encoding="utf-8")
+    output = tmp_path / "f.pdf"
+    result = render(supplier_file, str(SAMPLE), "--invoice", "F2026-0101", "-o", str(output))
+    assert result.returncode == 0, result.stderr
+    assert "supplier.registration : mention obligatoire absente du PDF" in result.stderr
+    assert "supplier.vat_number" in result.stderr and output.exists()
+
+
 def test_unknown_invoice_exits_1(tmp_path: Path, supplier_file: Path) -> None:
     output = tmp_path / "none.pdf"
     result = render(supplier_file, str(SAMPLE), "--invoice", "F1999-0001", "-o", str(output))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from chorusflow.documents.pdf import render_invoice_pdf
+from chorusflow.documents.pdf import missing_mentions, render_invoice_pdf
 from chorusflow.rules.validate import validate_export
 from tests.documents.builders import SUPPLIER, invoice, many_lines, page_count, pdf_text
 
@@ -231,7 +231,7 @@ def test_another_process_gives_the_same_bytes() -> None:
     """Nothing depends on the process: not the clock, not the hash seed of sets and dicts."""
     script = (
         "import hashlib; from tests.documents.builders import invoice, many_lines; "
-        "from chorusflow.documents.pdf import render_invoice_pdf; "
+        "from chorusflow.documents.pdf import missing_mentions, render_invoice_pdf; "
         "print(hashlib.sha256(render_invoice_pdf(invoice(many_lines(40)), lang='en')).hexdigest())"
     )
     environment = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(REPO)}
@@ -331,3 +331,17 @@ def test_every_valid_invoice_of_the_sample_export_renders() -> None:
         assert item.invoice_number in text and item.buyer_siret[:9] in text
     credit = next(item for item in invoices if item.invoice_type == "AVOIR")
     assert "Facture d'origine F2026-0111" in pdf_text(render_invoice_pdf(credit))
+
+
+def test_missing_mentions_names_the_absent_data() -> None:
+    assert missing_mentions(invoice()) == []
+    bare = SUPPLIER.model_copy(update={"vat_number": None, "share_capital": None, "iban": None})
+    assert missing_mentions(invoice(supplier=bare, buyer_name=None)) == [
+        "supplier.vat_number",
+        "supplier.share_capital",
+        "buyer_name",
+        "supplier.iban",
+    ]
+    individual = SUPPLIER.model_copy(update={"legal_form": "EI", "share_capital": None})
+    assert missing_mentions(invoice(supplier=individual)) == []  # an EI has no capital
+    assert missing_mentions(invoice(supplier=bare, payment_means="CHEQUE"))[-1] != "supplier.iban"

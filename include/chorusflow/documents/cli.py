@@ -23,6 +23,7 @@ _TEXTS = {
         "unwritable": "Impossible d'écrire {path} ({detail}).",
         "render_failed": "Erreur inattendue pendant le rendu du PDF ({detail}).",
         "written": "Facture {number} : {path} ({size} octets).",
+        "missing": "  ! {field} : mention obligatoire absente du PDF, faute de donnée.",
     },
     "en": {
         "unknown": "Invoice {number} is not in the export ({count} invoice(s): {known}).",
@@ -30,6 +31,7 @@ _TEXTS = {
         "unwritable": "Cannot write {path} ({detail}).",
         "render_failed": "Unexpected error while rendering the PDF ({detail}).",
         "written": "Invoice {number}: {path} ({size} bytes).",
+        "missing": "  ! {field}: mandatory mention missing from the PDF, for want of data.",
     },
 }
 KNOWN_SHOWN = 5  # invoice numbers listed when the one asked for is absent
@@ -98,7 +100,7 @@ def _print_findings(verdicts: list[Any], texts: dict[str, str]) -> None:
 
 def _write(invoice: Any, output: Path, pdf_lang: str, texts: dict[str, str]) -> int:
     """Render ``invoice`` into ``output``; return the exit code."""
-    from chorusflow.documents.pdf import render_invoice_pdf
+    from chorusflow.documents.pdf import missing_mentions, render_invoice_pdf
     from chorusflow.rules.cli import EXIT_UNREADABLE, EXIT_VALID, _short
 
     try:
@@ -111,5 +113,7 @@ def _write(invoice: Any, output: Path, pdf_lang: str, texts: dict[str, str]) -> 
     except OSError as error:
         print(texts["unwritable"].format(path=output, detail=_short(error)), file=sys.stderr)
         return EXIT_UNREADABLE
+    for field in missing_mentions(invoice):
+        print(texts["missing"].format(field=field), file=sys.stderr)
     print(texts["written"].format(number=invoice.invoice_number, path=output, size=len(pdf)))
     return EXIT_VALID

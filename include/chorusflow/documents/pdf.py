@@ -89,6 +89,32 @@ def render_invoice_pdf(invoice: Invoice, *, lang: str = "fr") -> bytes:
     return buffer.getvalue()
 
 
+# Legal forms of individual entrepreneurs, who have no share capital to print.
+_NO_CAPITAL = ("ei", "eirl", "entrepreneur individuel", "micro-entrepreneur", "auto-entrepreneur")
+
+
+def missing_mentions(invoice: Invoice) -> list[str]:
+    """The mandatory mentions the invoice's PDF lacks because their data is absent, as field names.
+
+    The PDF is rendered anyway (nothing else could print them); ``chorusflow render`` warns with
+    these. The supplier's come from supplier.yaml, the buyer's name from the export or directory.
+    """
+    supplier = invoice.supplier
+    missing = [
+        f"supplier.{field}"
+        for field in ("address", "legal_form", "registration", "vat_number")
+        if not getattr(supplier, field)
+    ]
+    form = (supplier.legal_form or "").strip().casefold()
+    if form and not supplier.share_capital and not form.startswith(_NO_CAPITAL):
+        missing.append("supplier.share_capital")
+    if not invoice.buyer_name:
+        missing.append("buyer_name")
+    if invoice.payment_means == "VIREMENT" and not (invoice.supplier_iban or supplier.iban):
+        missing.append("supplier.iban")
+    return missing
+
+
 class _NumberedCanvas(Canvas):
     """Keeps each page until the document ends, to print « Page 1/3 » on every one.
 
@@ -103,7 +129,7 @@ class _NumberedCanvas(Canvas):
         stamp = f"D:{created:%Y%m%d}000000+00'00'"
         self.setDateFormatter(lambda *_: stamp)
 
-    def showPage(self) -> None:  # noqa: N802  (reportlab's name)
+    def showPage(self) -> None:
         self._pages.append(dict(self.__dict__))
         self._startPage()
 
@@ -127,16 +153,19 @@ class _NumberedCanvas(Canvas):
 
 
 def _story(invoice: Invoice, lang: PdfLanguage) -> list[Flowable]:
-    gap = Spacer(1, 4 * mm)
-    story: list[Flowable] = [_heading(invoice, lang), gap, _parties(invoice, lang), gap]
-    story += [_references(invoice, lang), gap, _lines_table(invoice, lang), gap, _totals(invoice, lang)]
+    story: list[Flowable] = [_heading(invoice, lang), _gap(), _parties(invoice, lang), _gap()]
+    story += [_references(invoice, lang), _gap(), _lines_table(invoice, lang), _gap(), _totals(invoice, lang)]
     mentions = _tax_mentions(invoice, lang)
     if mentions.height:
-        story += [Spacer(1, 3 * mm), mentions]
-    story += [gap, _payment_terms(invoice, lang)]
+        story += [_gap(3), mentions]
+    story += [_gap(), _payment_terms(invoice, lang)]
     if invoice.comment:
-        story += [Spacer(1, 3 * mm), _comment(invoice, lang)]
+        story += [_gap(3), _comment(invoice, lang)]
     return story
+
+
+def _gap(millimetres: float = 4) -> Spacer:
+    return Spacer(1, millimetres * mm)
 
 
 def _titled(title: str, block: Block) -> Block:
