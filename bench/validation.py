@@ -58,6 +58,7 @@ def generate(path: Path, lines: int, seed: int = 7) -> int:
                 "delivery_date": issue.isoformat(),
                 "buyer_siret": siret,
                 "buyer_name": "Acheteur public",
+                "operation_nature": "services",
                 "service_code": service,
                 "engagement_number": engagement,
             }
