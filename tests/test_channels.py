@@ -5,6 +5,7 @@ date, ``saisie`` lets Chorus Pro number the invoice, and an unknown outcome is r
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,8 +21,9 @@ from chorusflow.pipeline import records_from_report
 from chorusflow.rules import validate_export
 from chorusflow.sandbox import SandboxServer
 from chorusflow.submission import BatchResult, Result, Submitter
-from chorusflow.testing import ISSUE_DATE
+from chorusflow.testing import COMMUNE, COMMUNE_NAME, ISSUE_DATE
 from chorusflow.testing.exports import sample_invoice, write_export
+from tests.conftest import REPO_ROOT
 from tests.fixtures.sandbox import SandboxAdmin
 
 SUBMIT = "/cpro/factures/v1/soumettre"
@@ -175,3 +177,28 @@ def test_an_iban_not_registered_on_chorus_pro_is_refused_before_any_deposit(
     assert outcome.result is Result.FAILED and outcome.error_class == "BankAccountUnknown"
     assert "FR1420041010050500013M02606" in (outcome.message or "")
     assert SandboxAdmin(sandbox).invoices() == []
+
+
+def test_a_buyer_profile_chooses_its_own_channel(
+    sandbox: SandboxServer,
+    client: ChorusProClient,
+    ledger: Ledger,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(REPO_ROOT / "include" / "config", config)
+    (config / "buyers" / "commune.yaml").write_text(
+        'schema_version: 1\nversion: "2026-12-01"\n'
+        f'buyer: {{siret: "{COMMUNE}", name: "{COMMUNE_NAME}"}}\ndeposit_channel: saisie\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CHORUSFLOW_CONFIG_DIR", str(config))
+    numbers = _record(ledger, tmp_path, [sample_invoice("F2026-0961")])
+
+    assert _submit(ledger, client, numbers, OWNER).count(Result.SUBMITTED) == 1
+
+    [received] = SandboxAdmin(sandbox).invoices()
+    assert received["mode"] == "SAISIE_API"
+    detail = ledger.get_invoice("F2026-0961")
+    assert detail is not None and detail.deposit_channel == "saisie"

@@ -17,6 +17,7 @@ claim, the attempts and every ledger write. The Factur-X flux channel slots in b
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -45,6 +46,7 @@ from chorusflow.config import DepositChannel as ChannelName
 from chorusflow.config import language
 from chorusflow.crashpoints import crashpoint
 from chorusflow.model import Invoice
+from chorusflow.rules.profiles import BuyerProfile
 
 BILLING_FRAMEWORK_CODES = {
     "A1": "A1_FACTURE_FOURNISSEUR",
@@ -261,3 +263,16 @@ def channel_for(name: ChannelName, client: ChorusProClient) -> DepositChannel:
     if name == "saisie":
         return SaisieChannel(client)
     return PdfChannel(client)
+
+
+def channel_chooser(
+    default: ChannelName, client: ChorusProClient, by_buyer: Mapping[str, ChannelName]
+) -> Callable[[Invoice], DepositChannel]:
+    """Each invoice's channel: its buyer profile's (``by_buyer``, by SIRET), else ``default``."""
+    channels = {name: channel_for(name, client) for name in {default, *by_buyer.values()}}
+    return lambda invoice: channels[by_buyer.get(invoice.buyer_siret, default)]
+
+
+def buyer_channels(profiles: Mapping[str, BuyerProfile]) -> dict[str, ChannelName]:
+    """The channels buyer profiles choose, by buyer SIRET."""
+    return {siret: profile.deposit_channel for siret, profile in profiles.items() if profile.deposit_channel}

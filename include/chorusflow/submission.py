@@ -27,7 +27,13 @@ from enum import StrEnum
 
 from pydantic import ValidationError
 
-from chorusflow.channels import DepositChannel, Reconciliation, SupplierAccount, channel_for
+from chorusflow.channels import (
+    DepositChannel,
+    Reconciliation,
+    SupplierAccount,
+    buyer_channels,
+    channel_chooser,
+)
 from chorusflow.chorus import (
     AuthenticationError,
     ChorusProClient,
@@ -43,6 +49,7 @@ from chorusflow.crashpoints import crashpoint
 from chorusflow.ledger import AttemptOutcome, Claim, ClaimOwner, Ledger
 from chorusflow.model import Invoice
 from chorusflow.rules.codes import finding
+from chorusflow.rules.profiles import load_profiles
 
 log = logging.getLogger(__name__)
 
@@ -173,8 +180,9 @@ class Submitter:
         self.supplier_siret = supplier.siret
         self.owner = owner
         self.lease_seconds = lease_seconds
-        default_channel = channel_for(supplier.deposit_channel, client)
-        self.choose_channel = choose_channel or (lambda _invoice: default_channel)
+        self.choose_channel = choose_channel or channel_chooser(
+            supplier.deposit_channel, client, buyer_channels(load_profiles())
+        )
         self._supplier_structure_id: int | None = None
         self._bank_accounts: list[BankAccount] | None = None
 

@@ -645,6 +645,26 @@ class StructureParameters(AnswerModel):
         return False if value is None or value == "" else value
 
 
+class PostalAddress(AnswerModel):
+    """``AdressePostale`` of the Structures API."""
+
+    adresse: str | None = None
+    complement_adresse1: str | None = Field(default=None, alias="complementAdresse1")
+    complement_adresse2: str | None = Field(default=None, alias="complementAdresse2")
+    code_postal: str | None = Field(default=None, alias="codePostal")
+    ville: str | None = None
+    pays: str | None = None
+
+    def as_text(self) -> str | None:
+        """The address as printed on an invoice (one part a line), ``None`` when it has no street."""
+        city = " ".join(part for part in (self.code_postal, self.ville) if part)
+        lines = [self.adresse, self.complement_adresse1, self.complement_adresse2, city]
+        if self.pays and self.pays.upper() not in ("FR", "FRANCE"):
+            lines.append(self.pays)
+        text = "\n".join(line.strip() for line in lines if line and line.strip())
+        return text if self.adresse and text else None
+
+
 class StructureDetails(Envelope):
     """Answer of ``structures/v1/consulter``, with plain-language shortcuts to the requirements."""
 
@@ -652,6 +672,7 @@ class StructureDetails(Envelope):
         default_factory=StructureGeneralInfo, alias="informationGenerales"
     )
     parametres: StructureParameters = Field(default_factory=StructureParameters)
+    adresse_postale_du_siege: PostalAddress | None = Field(default=None, alias="adressePostaleDuSiege")
 
     @property
     def service_code_required(self) -> bool:

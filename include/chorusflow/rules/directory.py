@@ -50,6 +50,7 @@ class BuyerRecord(BaseModel):
     service_or_engagement_required: bool = False
     payment_status_not_reported: bool = False
     services: Mapping[str, ServiceRecord] = Field(default_factory=dict)
+    address: str | None = None  # printed on the invoice PDF when the export gives none
 
 
 class BuyerDirectory(Protocol):
@@ -160,6 +161,7 @@ class ChorusDirectory:
             service_or_engagement_required=bool(details.service_or_engagement_required),
             payment_status_not_reported=bool(details.payment_status_not_reported),
             services=_LazyServices(summaries, engagement_required),
+            address=details.adresse_postale_du_siege.as_text() if details.adresse_postale_du_siege else None,
         )
 
 

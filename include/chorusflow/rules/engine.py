@@ -664,6 +664,13 @@ class TableValidator:
                 self._buyers[siret] = error
         return self._buyers[siret]
 
+    def _directory_address(self, first: int) -> str | None:
+        """The buyer's address in the Chorus Pro directory, for the invoice PDF (looked up once)."""
+        if self.directory is None:
+            return None
+        record = self._buyers.get(self.sirets[first])
+        return record.address if isinstance(record, BuyerRecord) else None
+
     def _attachment(self, value: str) -> tuple[str | None, Path | None]:
         if value not in self._attachments:
             try:
@@ -956,7 +963,7 @@ class TableValidator:
                     "currency": self.currencies[first],
                     "buyer_siret": self.sirets[first],
                     "buyer_name": columns["buyer_name"][first] or None,
-                    "buyer_address": columns["buyer_address"][first] or None,
+                    "buyer_address": columns["buyer_address"][first] or self._directory_address(first),
                     "delivery_address": columns["delivery_address"][first] or None,
                     "operation_nature": self.operation_natures[first] or None,
                     "validator_siret": self.validator_sirets[first] or None,

@@ -14,7 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from chorusflow.config import config_dir
+from chorusflow.config import DepositChannel, config_dir
 
 
 class ProfileError(ValueError):
@@ -86,6 +86,8 @@ class BuyerProfile(BaseModel):
     source: str | None = None
     engagement_number: EngagementRule | None = None
     service_code: ServiceCodeDefaults | None = None
+    # How invoices to this buyer are deposited, when not the supplier's channel (docs/deposit-channels.md).
+    deposit_channel: DepositChannel | None = None
 
     def engagement_matches(self, engagement: str) -> bool:
         """Whether ``engagement`` follows the buyer's format (always true without a rule)."""
