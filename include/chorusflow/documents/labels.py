@@ -20,7 +20,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "same_date": ("date de livraison = date de facture", "delivery date = invoice date"),
     "due_date": ("Date d'échéance", "Due date"),
     "original_invoice": ("Facture d'origine", "Original invoice"),
-    "supplier": ("Fournisseur", "Supplier"),
     "buyer": ("Client", "Buyer"),
     "delivery_address": ("Adresse de livraison", "Delivery address"),
     "capital": ("au capital de", "with a share capital of"),

@@ -68,9 +68,20 @@ class Block(Flowable):
         frame = getattr(self, "_frame", None)
         if frame is None or not frame._atTop:
             return []
-        bottoms = [run.top + run.leading for run in self.runs if run.top + run.leading <= available_height]
-        cut = max(bottoms, default=0)
+        cut = self._cut(available_height)
         return [self._part(0, cut), self._part(cut, self.height)] if cut > 0 else []
+
+    def _cut(self, limit: float) -> float:
+        """The lowest height ≤ ``limit`` that no line straddles (side-by-side columns have their own
+        line heights), or 0."""
+        best = reach = 0.0  # ``reach``: the lowest bottom of the lines met so far
+        for top, bottom in sorted((run.top, run.top + run.leading) for run in self.runs):
+            if top > limit:
+                break
+            if top >= reach:  # every line above ends before this one starts
+                best = top
+            reach = max(reach, bottom)
+        return reach if reach <= limit else best
 
     def _part(self, start: float, end: float) -> Block:
         runs = [replace(run, top=run.top - start) for run in self.runs if start <= run.top < end]
