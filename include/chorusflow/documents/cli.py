@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     verdicts = [verdict for verdict in report.invoices if verdict.invoice_number == number]
     if not verdicts:
         known = [verdict.invoice_number for verdict in report.invoices if verdict.invoice_number]
-        shown = ", ".join(known[:KNOWN_SHOWN]) + (", …" if len(known) > KNOWN_SHOWN else "")
+        shown = ", ".join(known[:KNOWN_SHOWN]) + (", …" if len(known) > KNOWN_SHOWN else "") or "—"
         print(
             texts["unknown"].format(number=number, count=len(report.invoices), known=shown), file=sys.stderr
         )
