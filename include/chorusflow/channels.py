@@ -43,7 +43,6 @@ from chorusflow.chorus.models import (
 )
 from chorusflow.chorus.models import VatRegime as ChorusVatRegime
 from chorusflow.config import DepositChannel as ChannelName
-from chorusflow.config import language
 from chorusflow.crashpoints import crashpoint
 from chorusflow.model import Invoice
 from chorusflow.rules.profiles import BuyerProfile
@@ -108,7 +107,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         return Path(invoice.attachment).read_bytes()
     from chorusflow.documents.pdf import render_invoice_pdf  # reportlab only where a PDF is made
 
-    return render_invoice_pdf(invoice, lang=language())
+    return render_invoice_pdf(invoice, lang="fr")  # an invoice issued in France is in French
 
 
 def build_submit_request(
