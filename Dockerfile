@@ -13,6 +13,8 @@ COPY --chown=airflow:0 pyproject.toml constraints.txt /opt/airflow/
 COPY --chown=airflow:0 include/ /opt/airflow/include/
 
 USER airflow
+# No system package is needed: the invoice PDF is drawn by reportlab and read back by pypdf, both
+# installed from wheels (docs/invoice-pdf.md).
 # apache-airflow==3.3.2 is pinned in the SAME command so pip can never move Airflow; constraints.txt is
 # the lock file the test suite ran with. `pip check` fails the build, rather than a task at run time,
 # if the providers shipped in the base image no longer fit our pins.
