@@ -30,7 +30,7 @@ from chorusflow.ledger import ClaimOwner, Ledger, utc_now
 from chorusflow.sandbox import SandboxServer
 from chorusflow.statuses import WATERMARK_NAME, StatusSync
 from chorusflow.testing import SUPPLIER_SIRET
-from chorusflow.testing.deposits import record_deposits, submit_request
+from chorusflow.testing.deposits import deposit, record_deposits
 
 OWNER = ClaimOwner(dag_id="bench", run_id="bench", task_id="seed")
 PROGRESS = [
@@ -61,7 +61,7 @@ def _template_invoice(state_file: Path) -> dict[str, Any]:
     """The sandbox's own record of one really deposited invoice."""
     with SandboxServer(port=0, state_file=state_file) as server:
         with ChorusProClient(ChorusProConfig.from_connection(server.connection())) as client:
-            client.submit_invoice(submit_request("BENCH-TEMPLATE"))
+            deposit(client, "BENCH-TEMPLATE")
     state = json.loads(state_file.read_text(encoding="utf-8"))
     [template] = state["invoices"].values()
     return dict(template)

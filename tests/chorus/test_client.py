@@ -28,7 +28,7 @@ from chorusflow.chorus import (
 )
 from chorusflow.chorus.models import InvoiceRecipient, MainAttachment, SupplierInvoiceSearch
 from chorusflow.testing import SUPPLIER_ID
-from chorusflow.testing.deposits import submit_request
+from chorusflow.testing.deposits import TINY_PDF, deposit, submit_request
 from tests.chorus.conftest import IFPEN_SIRET
 from tests.fixtures.sandbox import SandboxAdmin
 
@@ -146,17 +146,17 @@ def test_functional_error_carries_code_and_libelle(client: ChorusProClient) -> N
 
 
 def test_second_submission_of_a_number_is_a_duplicate(client: ChorusProClient, admin: SandboxAdmin) -> None:
-    first = client.submit_invoice(submit_request("DUP-1"))
+    first = deposit(client, "DUP-1")
     assert first.status == "DEPOSEE" and first.identifiant_facture_cpp > 0
     with pytest.raises(DuplicateInvoiceError) as caught:
-        client.submit_invoice(submit_request("DUP-1"))
+        deposit(client, "DUP-1")
     assert caught.value.code_retour == 20013 and not caught.value.retryable
     assert len(admin.invoices()) == 1
 
 
 def test_buyer_requirement_refusal_is_functional_not_duplicate(client: ChorusProClient) -> None:
     with pytest.raises(FunctionalError) as caught:
-        client.submit_invoice(submit_request("NOSERVICE-1", buyer_siret=IFPEN_SIRET))
+        deposit(client, "NOSERVICE-1", buyer_siret=IFPEN_SIRET)
     assert not isinstance(caught.value, DuplicateInvoiceError)
     assert caught.value.code_retour == 20014
 
@@ -167,7 +167,7 @@ def test_buyer_requirement_refusal_is_functional_not_duplicate(client: ChorusPro
 def test_http_500_is_a_retryable_server_error(client: ChorusProClient, admin: SandboxAdmin) -> None:
     admin.set_faults(error_rate={Operation.SUBMIT_INVOICE: 1.0}, error_status=500)
     with pytest.raises(ServerError) as caught:
-        client.submit_invoice(submit_request("E500-1"))
+        deposit(client, "E500-1")
     assert caught.value.retryable and caught.value.outcome_unknown
     assert caught.value.http_status == 500
 
@@ -202,7 +202,7 @@ def test_read_timeout_leaves_the_outcome_unknown_and_reconciliation_finds_it(
         client.list_supplier_structures()
         admin.set_faults(latency_ms={Operation.SUBMIT_INVOICE: 900})
         with pytest.raises(ChorusProTimeoutError) as caught:
-            client.submit_invoice(submit_request("SLOW-1"))
+            deposit(client, "SLOW-1")
         assert caught.value.retryable and caught.value.outcome_unknown
         time.sleep(0.7)  # the sandbox finishes the deposit after our timeout
         found = client.find_invoice_by_number("SLOW-1")
@@ -214,7 +214,7 @@ def test_commit_then_drop_is_an_unknown_outcome_then_found(
 ) -> None:
     admin.set_faults(commit_then_drop_rate={Operation.SUBMIT_INVOICE: 1.0})
     with pytest.raises(ConnectionLostError) as caught:
-        client.submit_invoice(submit_request("DROP-1"))
+        deposit(client, "DROP-1")
     assert caught.value.retryable and caught.value.outcome_unknown
     admin.set_faults(commit_then_drop_rate={})
     found = client.find_invoice_by_number("DROP-1")
@@ -228,7 +228,7 @@ def test_connection_refused_before_sending_has_a_known_outcome(
     connection["host"] = f"http://127.0.0.1:{_free_port()}"  # the token URL still reaches the sandbox
     with ChorusProClient(ChorusProConfig.from_connection(connection)) as client:
         with pytest.raises(ConnectionLostError) as caught:
-            client.submit_invoice(submit_request("REFUSED-1"))
+            deposit(client, "REFUSED-1")
     assert caught.value.retryable and not caught.value.outcome_unknown
     assert admin.calls(TOKEN_PATH) == 1
 
@@ -250,7 +250,7 @@ def test_body_refused_by_the_swagger_is_a_bad_request(client: ChorusProClient) -
 
 def test_invoice_search_follows_every_page(client: ChorusProClient, admin: SandboxAdmin) -> None:
     for index in range(25):
-        client.submit_invoice(submit_request(f"PAGE-{index:02d}"))
+        deposit(client, f"PAGE-{index:02d}")
     pages = list(client.iter_supplier_invoice_pages(page_size=10))
     assert [page.page for page in pages] == [1, 2, 3]
     assert {page.pages for page in pages} == {3} and pages[0].total == 25
@@ -261,8 +261,8 @@ def test_invoice_search_follows_every_page(client: ChorusProClient, admin: Sandb
 
 
 def test_invoice_search_filters_by_status(client: ChorusProClient, admin: SandboxAdmin) -> None:
-    rejected = client.submit_invoice(submit_request("FILTER-1"))
-    client.submit_invoice(submit_request("FILTER-2"))
+    rejected = deposit(client, "FILTER-1")
+    deposit(client, "FILTER-2")
     admin.set_status(rejected.identifiant_facture_cpp, "REJETEE", "Montant erroné")
     rows = client.search_supplier_invoices(SupplierInvoiceSearch(statuts=["REJETEE"]))
     assert [row.numero_facture for row in rows] == ["FILTER-1"]
@@ -315,7 +315,7 @@ def test_pdf_invoice_with_uploaded_attachment(client: ChorusProClient, admin: Sa
 
 
 def test_history_gives_status_and_reason_newest_first(client: ChorusProClient, admin: SandboxAdmin) -> None:
-    invoice_id = client.submit_invoice(submit_request("HIST-1")).identifiant_facture_cpp
+    invoice_id = deposit(client, "HIST-1").identifiant_facture_cpp
     admin.set_status(invoice_id, "MISE_A_DISPOSITION")
     admin.set_status(invoice_id, "REJETEE", "Bon de commande absent")
     history = client.get_invoice_history(invoice_id)
@@ -326,7 +326,7 @@ def test_history_gives_status_and_reason_newest_first(client: ChorusProClient, a
 
 
 def test_complete_a_suspended_invoice(client: ChorusProClient, admin: SandboxAdmin) -> None:
-    invoice_id = client.submit_invoice(submit_request("SUSP-1")).identifiant_facture_cpp
+    invoice_id = deposit(client, "SUSP-1").identifiant_facture_cpp
     with pytest.raises(FunctionalError) as caught:
         client.complete_invoice(invoice_id, "trop tôt")
     assert caught.value.code_retour == 20002
@@ -338,7 +338,7 @@ def test_complete_a_suspended_invoice(client: ChorusProClient, admin: SandboxAdm
 
 
 def test_recycle_an_invoice_sent_back(client: ChorusProClient, admin: SandboxAdmin) -> None:
-    invoice_id = client.submit_invoice(submit_request("RECY-1")).identifiant_facture_cpp
+    invoice_id = deposit(client, "RECY-1").identifiant_facture_cpp
     admin.set_status(invoice_id, "A_RECYCLER", "Mauvais destinataire")
     answer = client.recycle_invoice(invoice_id, IFPEN_SIRET, "Facture_commande", "EJ-2026-001", "Corrigé")
     assert answer.identifiant_facture_cpp == invoice_id
@@ -373,15 +373,21 @@ def test_one_log_line_per_call_and_no_secret(
     client: ChorusProClient, config: ChorusProConfig, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="chorusflow.chorus")
-    client.submit_invoice(submit_request("LOG-1"))
+    attachment = client.upload_attachment("facture.pdf", TINY_PDF)
+    client.submit_invoice(submit_request("LOG-1", attachment_id=attachment))
     with pytest.raises(FunctionalError):
         client.submit_invoice(
-            submit_request("LOG-1", destinataire=InvoiceRecipient(code_destinataire=IFPEN_SIRET))
+            submit_request(
+                "LOG-1",
+                attachment_id=attachment,
+                destinataire=InvoiceRecipient(code_destinataire=IFPEN_SIRET),
+            )
         )
     lines = [record.getMessage() for record in caplog.records if record.name.startswith("chorusflow.chorus")]
-    assert len(lines) == 3  # token, soumettre, soumettre
-    assert "HTTP 200, codeRetour 0" in lines[1] and Operation.SUBMIT_INVOICE in lines[1]
-    assert "codeRetour 20013" in lines[2]
+    assert len(lines) == 4  # token, ajouter/fichier, soumettre, soumettre
+    assert Operation.ATTACHMENT_UPLOAD in lines[1]
+    assert "HTTP 200, codeRetour 0" in lines[2] and Operation.SUBMIT_INVOICE in lines[2]
+    assert "codeRetour 20013" in lines[3]
     secrets = [*config.secret_values(), client._token or "no-token"]
     for line in lines:
         assert not any(secret in line for secret in secrets)

@@ -15,6 +15,7 @@ import requests
 from chorusflow.chorus import ChorusProClient, ChorusProConfig, Operation
 from chorusflow.chorus.models import (
     AttachmentUploadRequest,
+    BankAccountsRequest,
     CompleteInvoiceRequest,
     CompletionAttachment,
     DepositFluxRequest,
@@ -83,6 +84,12 @@ def _every_request_model() -> dict[str, RequestModel]:
             status_changed_to="2026-11-30T23:59:59.999+01:00",
             deposited_from="2026-11-01",
             deposited_to="2026-11-30",
+            invoice_date_from="2026-01-01",
+            invoice_date_to="2026-12-31",
+            numero_bon_commande="EJ1",
+            mode_depot="SAISIE_API",
+            ttc_min="120.00",
+            ttc_max="120.00",
             paging=SupplierInvoicePaging(page=1, page_size=10),
         ),
         Operation.INVOICE_LOOKUP: InvoiceLookupRequest(identifiant_facture_cpp=1),
@@ -111,6 +118,7 @@ def _every_request_model() -> dict[str, RequestModel]:
         ),
         Operation.SERVICE_LOOKUP: ServiceLookupRequest(id_structure=1, id_service=2, code_langue="fr"),
         Operation.SUPPLIER_STRUCTURES: EmptyRequest(),
+        Operation.BANK_ACCOUNTS: BankAccountsRequest(id_structure=1),
         Operation.ATTACHMENT_UPLOAD: AttachmentUploadRequest(
             piece_jointe_fichier="JVBERi0=",
             piece_jointe_nom="f.pdf",

@@ -11,7 +11,8 @@ from chorusflow.chorus import ChorusProClient, ChorusProConfig
 from chorusflow.ledger import ClaimOwner, Ledger
 from chorusflow.sandbox import SandboxServer
 from chorusflow.testing import COMMUNE, SUPPLIER_SIRET
-from chorusflow.testing.deposits import record_deposits, submit_request
+from chorusflow.testing.deposits import deposit as deposit_invoice
+from chorusflow.testing.deposits import record_deposits
 
 SEARCH_PATH = "/cpro/factures/v1/rechercher/fournisseur"
 HISTORY_PATH = "/cpro/factures/v1/consulter/historique"
@@ -35,7 +36,7 @@ def deposit(
     """Record, claim and really submit each invoice like the submission step; number -> Chorus Pro id."""
 
     def submit(number: str) -> int:
-        answer = client.submit_invoice(submit_request(number, buyer_siret=buyer_siret, service=service))
+        answer = deposit_invoice(client, number, buyer_siret=buyer_siret, service=service)
         assert answer.identifiant_facture_cpp is not None
         return answer.identifiant_facture_cpp
 

@@ -7,27 +7,45 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from chorusflow.chorus import ChorusProClient
 from chorusflow.chorus.models import (
     InvoiceLine,
     InvoiceRecipient,
     InvoiceReferences,
     InvoiceSupplier,
     InvoiceTotals,
+    MainAttachment,
     SubmitInvoiceRequest,
+    SubmitInvoiceResponse,
     VatLine,
 )
 from chorusflow.ledger import ClaimOwner, InvoiceRecordInput, Ledger
 from chorusflow.testing import COMMUNE, COMMUNE_NAME, ISSUE_DATE, SUPPLIER_ID, SUPPLIER_SIRET
 
+# The smallest plain PDF: what a test deposits as the main attachment of a DEPOT_PDF_API invoice.
+TINY_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
 
 def submit_request(
-    number: str, *, buyer_siret: str = COMMUNE, service: str | None = None, **changes: Any
+    number: str,
+    *,
+    buyer_siret: str = COMMUNE,
+    service: str | None = None,
+    attachment_id: int | None = None,
+    **changes: Any,
 ) -> SubmitInvoiceRequest:
-    """A valid SAISIE_API invoice of 2 hours at 50 € HT + 20 % VAT = 120 € TTC; ``changes`` replace fields."""
+    """A valid invoice of 2 hours at 50 € HT + 20 % VAT = 120 € TTC; ``changes`` replace fields.
+
+    With ``attachment_id`` (an uploaded PDF) it is a ``DEPOT_PDF_API`` deposit that keeps ``number``;
+    without, a ``SAISIE_API`` one, where Chorus Pro ignores ``number`` and issues its own.
+    """
     fields: dict[str, Any] = {
-        "mode_depot": "SAISIE_API",
+        "mode_depot": "SAISIE_API" if attachment_id is None else "DEPOT_PDF_API",
         "numero_facture_saisi": number,
         "date_facture": ISSUE_DATE,
+        "piece_jointe_principale": (
+            None if attachment_id is None else [MainAttachment(id=attachment_id, designation=f"{number}.pdf")]
+        ),
         "destinataire": InvoiceRecipient(code_destinataire=buyer_siret, code_service_executant=service),
         "fournisseur": InvoiceSupplier(id_fournisseur=SUPPLIER_ID),
         "references": InvoiceReferences(),
@@ -53,6 +71,13 @@ def submit_request(
     }
     fields.update(changes)
     return SubmitInvoiceRequest(**fields)
+
+
+def deposit(client: ChorusProClient, number: str, **changes: Any) -> SubmitInvoiceResponse:
+    """Deposit ``submit_request(number, **changes)`` under our own number: upload a PDF, then
+    ``soumettre`` in ``DEPOT_PDF_API`` (the sandbox, like Chorus Pro, ignores numbers in SAISIE_API)."""
+    attachment_id = client.upload_attachment("facture.pdf", TINY_PDF)
+    return client.submit_invoice(submit_request(number, attachment_id=attachment_id, **changes))
 
 
 def valid_verdict(
