@@ -2,15 +2,29 @@
 
 Each command group lives next to the code it drives and registers itself here through a
 ``register(subparsers)`` function, so this module stays a dispatcher. Handlers return the process
-exit code; heavy imports happen inside handlers to keep ``chorusflow --help`` fast.
+exit code.
+
+``chorusflow --help`` must stay fast (no pandas, numpy, SQLAlchemy or Airflow): command modules
+import only the standard library and this module at their top, heavy imports happen inside
+handlers, and :func:`build_parser` loads the command modules without running their packages'
+``__init__`` (which re-export the heavy parts, see :func:`_command_module`).
+
+Help speaks one language, ``CHORUSFLOW_LANG`` (French by default, or English): each command module
+keeps its own FR/EN table, and :func:`add_command` translates what argparse itself prints (usage,
+section titles, ``-h``).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from chorusflow import __version__
 
@@ -22,23 +36,127 @@ COMMAND_MODULES = (
     "chorusflow.documents.cli",
 )
 
+# What argparse prints in English whatever the language, and the top-level parser's own texts.
+_TEXTS: dict[str, dict[str, str]] = {
+    "fr": {
+        "usage": "utilisation : ",
+        "positionals": "arguments positionnels",
+        "options": "options",
+        "help": "afficher cette aide et quitter",
+        "version": "afficher la version de chorusflow et quitter",
+        "description": "chorusflow : les factures d'un export comptable validées et déposées sur "
+        "Chorus Pro, avec Airflow",
+        "command": "COMMANDE",
+    },
+    "en": {
+        "usage": "usage: ",
+        "positionals": "positional arguments",
+        "options": "options",
+        "help": "show this help message and exit",
+        "version": "show chorusflow's version and exit",
+        "description": "chorusflow: the invoices of an accounting export validated and deposited on "
+        "Chorus Pro, with Airflow",
+        "command": "COMMAND",
+    },
+}
+
+
+def language() -> str:
+    """The language of messages: ``en`` or ``fr`` (default), from ``CHORUSFLOW_LANG``.
+
+    The same reading as :func:`chorusflow.config.language` (a test pins it), repeated here because
+    importing ``chorusflow.config`` loads pydantic and PyYAML: a third of a second ``--help`` does not
+    need.
+    """
+    value = os.environ.get("CHORUSFLOW_LANG", "fr").strip().lower()
+    return "en" if value.startswith("en") else "fr"
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, with the ``usage:`` prefix in the command line's language."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, _TEXTS[language()]["usage"] if prefix is None else prefix)
+
+
+def localize(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Give ``parser`` (made with ``add_help=False``) section titles and ``-h`` in the CLI language."""
+    texts = _TEXTS[language()]
+    parser.formatter_class = HelpFormatter
+    parser._positionals.title = texts["positionals"]  # argparse has no public setter for these
+    parser._optionals.title = texts["options"]
+    parser.add_argument("-h", "--help", action="help", help=texts["help"])
+    return parser
+
+
+def add_command(
+    subparsers: Any, name: str, *, help: str, description: str | None = None
+) -> argparse.ArgumentParser:
+    """Add the command ``name`` to ``subparsers``, its argparse texts in the CLI language."""
+    parser = subparsers.add_parser(name, help=help, description=description or help, add_help=False)
+    return localize(parser)
+
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every command group that is installed."""
-    parser = argparse.ArgumentParser(
-        prog="chorusflow", description="chorusflow: Chorus Pro invoicing with Airflow"
+    texts = _TEXTS[language()]
+    parser = localize(
+        argparse.ArgumentParser(prog="chorusflow", description=texts["description"], add_help=False)
     )
-    parser.add_argument("--version", action="version", version=f"chorusflow {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument(
+        "--version", action="version", version=f"chorusflow {__version__}", help=texts["version"]
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar=texts["command"])
     for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name and f"{module_name}.".startswith(f"{error.name}."):
-                continue  # command group not installed in this build
-            raise
-        module.register(subparsers)
+        module = _command_module(module_name)
+        if module is not None:
+            module.register(subparsers)
     return parser
+
+
+def _command_module(name: str) -> ModuleType | None:
+    """The command module ``name``, or ``None`` when its group is not installed in this build.
+
+    Python runs a package's ``__init__`` before any of its modules, and these re-export their heavy
+    parts (``chorusflow.rules``: pandas; ``chorusflow.ledger``: SQLAlchemy and Alembic;
+    ``chorusflow.sandbox``: the server): two seconds for ``chorusflow --help``. So a command module
+    whose package is not loaded yet is loaded from its file, under its own name; the package is
+    imported normally when one of its commands runs (:func:`_adopt`).
+    """
+    if name in sys.modules:
+        return sys.modules[name]
+    package, _, leaf = name.rpartition(".")
+    if package in sys.modules:
+        return importlib.import_module(name)
+    path = Path(__file__).resolve().parent.joinpath(*package.split(".")[1:], f"{leaf}.py")
+    spec = importlib.util.spec_from_file_location(name, path)
+    if not path.is_file() or spec is None or spec.loader is None:
+        return None  # command group not installed in this build
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def _adopt(handler: Any) -> None:
+    """Import the package of the command about to run and attach its command module to it.
+
+    After :func:`_command_module` the module is in ``sys.modules`` but not an attribute of its
+    package; the handler imports the package anyway, so doing it first costs nothing and leaves
+    ``chorusflow.<group>.cli`` reachable as usual (``mock.patch`` looks it up that way).
+    """
+    name = getattr(handler, "__module__", "") or ""
+    module = sys.modules.get(name)
+    package_name, _, leaf = name.rpartition(".")
+    if module is None or not package_name.startswith("chorusflow."):
+        return
+    package = importlib.import_module(package_name)
+    if getattr(package, leaf, None) is not module:
+        setattr(package, leaf, module)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        _adopt(handler)
         return int(handler(args))
     except KeyboardInterrupt:
         return 130

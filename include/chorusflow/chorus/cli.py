@@ -12,13 +12,21 @@ import json
 import sys
 from typing import Any
 
-from chorusflow.config import Language, language
+from chorusflow.cli import add_command, language
 
-MESSAGES: dict[str, dict[Language, str]] = {
+MESSAGES: dict[str, dict[str, str]] = {
     "help": {
-        "fr": "Exigences d'un acheteur public sur Chorus Pro (code service, engagement, services)",
-        "en": "What a public buyer requires on Chorus Pro (service code, engagement, services)",
+        "fr": "exigences d'un acheteur public sur Chorus Pro (code service, engagement, services)",
+        "en": "what a public buyer requires on Chorus Pro (service code, engagement, services)",
     },
+    "description": {
+        "fr": "Lire sur Chorus Pro ce qu'un acheteur public exige (code service, numéro d'engagement) et "
+        "ses services, par la connexion AIRFLOW_CONN_CHORUS_PRO.",
+        "en": "Read on Chorus Pro what a public buyer requires (service code, engagement number) and its "
+        "services, through the AIRFLOW_CONN_CHORUS_PRO connection.",
+    },
+    "siret_help": {"fr": "SIRET de l'acheteur (14 chiffres)", "en": "the buyer's SIRET (14 digits)"},
+    "json_help": {"fr": "écrire du JSON au lieu de texte", "en": "print JSON instead of text"},
     "not_found": {
         "fr": "Aucune structure avec le SIRET {siret} sur Chorus Pro.",
         "en": "No structure with SIRET {siret} on Chorus Pro.",
@@ -78,9 +86,9 @@ def _text(key: str, **values: object) -> str:
 
 def register(subparsers: Any) -> None:
     """Add ``buyer SIRET [--json]`` to the ``chorusflow`` command line."""
-    parser = subparsers.add_parser("buyer", help=_text("help"), description=_text("help"))
-    parser.add_argument("siret", help="SIRET (14 digits)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser = add_command(subparsers, "buyer", help=_text("help"), description=_text("description"))
+    parser.add_argument("siret", metavar="SIRET", help=_text("siret_help"))
+    parser.add_argument("--json", action="store_true", help=_text("json_help"))
     parser.set_defaults(handler=run_buyer)
 
 

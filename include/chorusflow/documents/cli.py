@@ -16,8 +16,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chorusflow.cli import add_command, language
+
 _TEXTS = {
     "fr": {
+        "help": "produire le PDF d'une facture d'un export comptable, tel qu'il serait déposé sur Chorus Pro",
+        "description": "Valider un export comptable hors ligne et écrire le PDF d'une de ses factures.",
+        "export_help": "le fichier d'export (CSV)",
+        "invoice_help": "le numéro de la facture à produire",
+        "output_help": "le fichier PDF à écrire",
+        "mapping_help": "correspondance des colonnes en YAML (voir docs/export-format.md)",
+        "lang_help": "langue du PDF (par défaut fr) et des messages",
+        "number": "NUMÉRO",
+        "file": "FICHIER",
         "unknown": "Facture {number} absente de l'export ({count} facture(s) : {known}).",
         "invalid": "Facture {number} invalide : PDF non produit.",
         "unwritable": "Impossible d'écrire {path} ({detail}).",
@@ -26,6 +37,15 @@ _TEXTS = {
         "missing": "  ! {field} : mention obligatoire absente du PDF, faute de donnée.",
     },
     "en": {
+        "help": "render one invoice of an accounting export as the PDF deposited on Chorus Pro",
+        "description": "Validate an accounting export offline and write the PDF of one of its invoices.",
+        "export_help": "the export file (CSV)",
+        "invoice_help": "the invoice number to render",
+        "output_help": "the PDF file to write",
+        "mapping_help": "YAML column mapping (see docs/export-format.md)",
+        "lang_help": "language of the PDF (default fr) and of the messages",
+        "number": "NUMBER",
+        "file": "FILE",
         "unknown": "Invoice {number} is not in the export ({count} invoice(s): {known}).",
         "invalid": "Invoice {number} is invalid: no PDF produced.",
         "unwritable": "Cannot write {path} ({detail}).",
@@ -39,18 +59,15 @@ KNOWN_SHOWN = 5  # invoice numbers listed when the one asked for is absent
 
 def register(subparsers: Any) -> None:
     """Add the ``render`` command."""
-    parser = subparsers.add_parser(
-        "render",
-        help="render one invoice of an accounting export as the PDF deposited on Chorus Pro",
-        description="Validate an accounting export offline and write the PDF of one of its invoices.",
-    )
-    parser.add_argument("export", type=Path, help="the export file (CSV)")
-    parser.add_argument("--invoice", required=True, metavar="NUMBER", help="the invoice number to render")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="the PDF file to write")
-    parser.add_argument("--mapping", type=Path, help="YAML column mapping (see docs/export-format.md)")
+    texts = _TEXTS[language()]
+    parser = add_command(subparsers, "render", help=texts["help"], description=texts["description"])
+    parser.add_argument("export", type=Path, metavar="EXPORT", help=texts["export_help"])
+    parser.add_argument("--invoice", required=True, metavar=texts["number"], help=texts["invoice_help"])
     parser.add_argument(
-        "--lang", choices=("fr", "en"), help="language of the PDF (default fr) and of the messages"
+        "-o", "--output", type=Path, required=True, metavar=texts["file"], help=texts["output_help"]
     )
+    parser.add_argument("--mapping", type=Path, metavar="YAML", help=texts["mapping_help"])
+    parser.add_argument("--lang", choices=("fr", "en"), help=texts["lang_help"])
     parser.set_defaults(handler=run)
 
 

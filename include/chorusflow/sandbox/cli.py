@@ -1,4 +1,8 @@
-"""``chorusflow sandbox``: run the local Chorus Pro until Ctrl-C or SIGTERM."""
+"""``chorusflow sandbox``: run the local Chorus Pro until Ctrl-C or SIGTERM.
+
+Its help follows ``CHORUSFLOW_LANG``; what it prints while running stays in English (tests and
+scripts read it).
+"""
 
 from __future__ import annotations
 
@@ -10,19 +14,45 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from chorusflow.cli import add_command, language
+
+_TEXTS = {
+    "fr": {
+        "help": "lancer un bac à sable Chorus Pro local",
+        "description": "Lancer un Chorus Pro local (jeton PISTE et API Chorus Pro). La première ligne de la "
+        "sortie standard est la valeur JSON d'AIRFLOW_CONN_CHORUS_PRO qui l'atteint ; les journaux des "
+        "requêtes vont sur la sortie d'erreur.",
+        "host_help": "interface d'écoute (par défaut 127.0.0.1)",
+        "port_help": "port (par défaut 8765 ; 0 en choisit un libre)",
+        "directory_help": "fichier d'annuaire (JSON ou YAML)",
+        "state_help": "fichier d'état conservé d'un lancement à l'autre",
+        "file": "FICHIER",
+        "host": "ADRESSE",
+    },
+    "en": {
+        "help": "run a local Chorus Pro sandbox",
+        "description": "Run a local Chorus Pro (PISTE token + Chorus Pro API). The first stdout line is the "
+        "JSON value of AIRFLOW_CONN_CHORUS_PRO that reaches it; request logs go to stderr.",
+        "host_help": "interface to bind (default 127.0.0.1)",
+        "port_help": "port (default 8765; 0 picks a free port)",
+        "directory_help": "directory file (JSON or YAML)",
+        "state_help": "state file kept across restarts",
+        "file": "FILE",
+        "host": "HOST",
+    },
+}
+
 
 def register(subparsers: Any) -> None:
     """Add the ``sandbox`` command."""
-    parser = subparsers.add_parser(
-        "sandbox",
-        help="run a local Chorus Pro sandbox",
-        description="Run a local Chorus Pro (PISTE token + Chorus Pro API). The first stdout line is the "
-        "JSON value of AIRFLOW_CONN_CHORUS_PRO that reaches it; request logs go to stderr.",
+    texts = _TEXTS[language()]
+    parser = add_command(subparsers, "sandbox", help=texts["help"], description=texts["description"])
+    parser.add_argument("--host", default="127.0.0.1", metavar=texts["host"], help=texts["host_help"])
+    parser.add_argument("--port", type=int, default=8765, help=texts["port_help"])
+    parser.add_argument(
+        "--directory", type=Path, default=None, metavar=texts["file"], help=texts["directory_help"]
     )
-    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free port)")
-    parser.add_argument("--directory", type=Path, default=None, help="directory file (JSON or YAML)")
-    parser.add_argument("--state", type=Path, default=None, help="state file kept across restarts")
+    parser.add_argument("--state", type=Path, default=None, metavar=texts["file"], help=texts["state_help"])
     parser.set_defaults(handler=run_sandbox)
 
 
