@@ -1,36 +1,50 @@
 """``chorusflow ledger``: migrate the ledger and look at it (list, show).
 
-The database is found exactly as the DAGs find it (:func:`resolve_ledger_url`). Exit codes: 0 ok,
-1 unknown invoice, 2 bad URL or unreachable database (one clear line, never a traceback).
+The database is found exactly as the DAGs find it (:func:`resolve_ledger_url`). ``migrate`` creates
+or upgrades it; ``list`` and ``show`` only read: without a ledger they say where they looked and
+create nothing (``list`` then exits 0 with an empty list), and they never upgrade a schema. Exit
+codes: 0 ok, 1 unknown invoice, 2 bad URL, unreachable database or schema to migrate (one clear line,
+never a traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from chorusflow.config import language
+from chorusflow.cli import add_command, language
 
 MESSAGES: dict[str, dict[str, str]] = {
     "fr": {
         "help": "registre des factures (base d'état de chorusflow)",
+        "description": "Le registre des factures, la base d'état de chorusflow : le créer ou le mettre à "
+        "jour, le consulter.",
+        "subcommand": "SOUS-COMMANDE",
         "migrate_help": "créer ou mettre à jour le schéma du registre",
         "list_help": "lister les factures du registre",
         "show_help": "afficher une facture avec ses tentatives et son historique de statuts",
-        "state_help": "seulement les factures dans cet état local",
+        "state_help": "seulement les factures dans cet état local (valeur anglaise stable : {states})",
         "supplier_help": "SIRET du fournisseur (si plusieurs fournisseurs partagent le registre)",
         "json_help": "sortie JSON",
+        "number_help": "numéro de la facture",
+        "state_metavar": "ÉTAT",
+        "number_metavar": "NUMÉRO",
         "migrated": "Registre à jour (révision {revision}) : {url}",
         "empty": "Aucune facture dans le registre.",
+        "no_ledger": "Pas encore de registre ({where}) : « chorusflow ledger migrate » le crée, les DAG "
+        "aussi à leur premier passage.",
         "unknown": "Facture {number} inconnue du registre.",
         "ambiguous": "Le numéro {number} existe pour plusieurs fournisseurs : précisez --supplier SIRET.",
         "bad_url": "Connexion au registre invalide : {reason}",
         "unreachable": "Registre inaccessible ({url}) : {reason}",
         "schema": "Schéma du registre inconnu de cette version de chorusflow ({url}) : {reason}",
+        "outdated": "Le registre ({url}) est à la révision {revision}, cette version de chorusflow lit la "
+        "révision {head} : lancez « chorusflow ledger migrate ».",
         "number": "Numéro",
         "buyer": "Acheteur",
         "ttc": "Montant TTC",
@@ -50,19 +64,28 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         "help": "invoice ledger (chorusflow's state store)",
+        "description": "The invoice ledger, chorusflow's state store: create or upgrade it, look at it.",
+        "subcommand": "SUBCOMMAND",
         "migrate_help": "create or upgrade the ledger schema",
         "list_help": "list the ledger's invoices",
         "show_help": "show one invoice with its attempts and status history",
-        "state_help": "only invoices in this local state",
+        "state_help": "only invoices in this local state ({states})",
         "supplier_help": "supplier SIRET (when several suppliers share the ledger)",
         "json_help": "JSON output",
+        "number_help": "the invoice number",
+        "state_metavar": "STATE",
+        "number_metavar": "NUMBER",
         "migrated": "Ledger up to date (revision {revision}): {url}",
         "empty": "No invoice in the ledger.",
+        "no_ledger": "No ledger yet ({where}): 'chorusflow ledger migrate' creates it, and so do the DAGs "
+        "on their first run.",
         "unknown": "Invoice {number} is not in the ledger.",
         "ambiguous": "Invoice number {number} exists for several suppliers: add --supplier SIRET.",
         "bad_url": "Invalid ledger connection: {reason}",
         "unreachable": "Ledger unreachable ({url}): {reason}",
         "schema": "Ledger schema unknown to this chorusflow version ({url}): {reason}",
+        "outdated": "The ledger ({url}) is at revision {revision}, this chorusflow version reads revision "
+        "{head}: run 'chorusflow ledger migrate'.",
         "number": "Number",
         "buyer": "Buyer",
         "ttc": "Total incl. VAT",
@@ -82,7 +105,33 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
-STATE_NAMES = ("pending", "invalid", "submitting", "submitted", "failed", "blocked", "paid", "closed")
+#: ``InvoiceState`` values (a test pins them): importing the enum would load SQLAlchemy for ``--help``.
+STATE_NAMES = (
+    "pending",
+    "invalid",
+    "submitting",
+    "needs_review",
+    "submitted",
+    "failed",
+    "blocked",
+    "paid",
+    "closed",
+)
+# How each state reads in a table; ``--state`` and ``--json`` keep the stable English values.
+STATE_LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "pending": "en attente",
+        "invalid": "invalide",
+        "submitting": "en cours de dépôt",
+        "needs_review": "à vérifier",
+        "submitted": "déposée",
+        "failed": "en échec",
+        "blocked": "bloquée",
+        "paid": "payée",
+        "closed": "close",
+    },
+    "en": {name: name.replace("_", " ") for name in STATE_NAMES},
+}
 
 
 def _text(key: str, **values: Any) -> str:
@@ -91,27 +140,41 @@ def _text(key: str, **values: Any) -> str:
 
 def register(subparsers: Any) -> None:
     """Add ``chorusflow ledger migrate|list|show`` to the top-level parser."""
-    parser = subparsers.add_parser("ledger", help=_text("help"), description=_text("help"))
-    commands = parser.add_subparsers(dest="ledger_command", metavar="SUBCOMMAND", required=True)
+    parser = add_command(subparsers, "ledger", help=_text("help"), description=_text("description"))
+    commands = parser.add_subparsers(dest="ledger_command", metavar=_text("subcommand"), required=True)
 
-    migrate = commands.add_parser("migrate", help=_text("migrate_help"))
+    migrate = add_command(commands, "migrate", help=_text("migrate_help"))
     migrate.set_defaults(handler=_guarded(_migrate))
 
-    listing = commands.add_parser("list", help=_text("list_help"))
-    listing.add_argument("--state", choices=STATE_NAMES, help=_text("state_help"))
+    listing = add_command(commands, "list", help=_text("list_help"))
+    listing.add_argument(
+        "--state",
+        choices=STATE_NAMES,
+        metavar=_text("state_metavar"),
+        help=_text("state_help", states=", ".join(STATE_NAMES)),
+    )
     listing.add_argument("--supplier", metavar="SIRET", help=_text("supplier_help"))
     listing.add_argument("--json", action="store_true", help=_text("json_help"))
-    listing.set_defaults(handler=_guarded(_list))
+    listing.set_defaults(handler=_guarded(_list, absent=_list_nothing))
 
-    show = commands.add_parser("show", help=_text("show_help"))
-    show.add_argument("number")
+    show = add_command(commands, "show", help=_text("show_help"))
+    show.add_argument("number", metavar=_text("number_metavar"), help=_text("number_help"))
     show.add_argument("--supplier", metavar="SIRET", help=_text("supplier_help"))
     show.add_argument("--json", action="store_true", help=_text("json_help"))
-    show.set_defaults(handler=_guarded(_show))
+    show.set_defaults(handler=_guarded(_show, absent=_show_nothing))
 
 
-def _guarded(command: Callable[[Any, argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Open the ledger as the DAGs do, migrate it, run ``command``; turn database trouble into exit 2."""
+Command = Callable[[Any, argparse.Namespace], int]
+Absent = Callable[[argparse.Namespace, str], int]
+
+
+def _guarded(command: Command, *, absent: Absent | None = None) -> Callable[[argparse.Namespace], int]:
+    """Open the ledger as the DAGs do and run ``command``; turn database trouble into exit 2.
+
+    Without ``absent`` (``migrate``) the database is created or upgraded first. With it the command
+    only reads: a ledger that does not exist (no file, no schema) goes to ``absent`` with where it was
+    looked for, and nothing is created; a schema of another version is reported, not upgraded.
+    """
 
     def handler(args: argparse.Namespace) -> int:
         from alembic.util.exc import CommandError
@@ -120,13 +183,24 @@ def _guarded(command: Callable[[Any, argparse.Namespace], int]) -> Callable[[arg
         from chorusflow.ledger import Ledger, LedgerConfigError, LedgerError, display_url, resolve_ledger_url
 
         try:
-            url = resolve_ledger_url()
+            if absent is None:
+                url = resolve_ledger_url()
+            else:
+                found, where = _existing_ledger_url()
+                if found is None:
+                    return absent(args, where)
+                url = found
             ledger = Ledger(url)
         except LedgerConfigError as error:
             print(_text("bad_url", reason=error), file=sys.stderr)
             return 2
         try:
-            ledger.migrate()
+            if absent is None:
+                ledger.migrate()
+            elif (revision := ledger.revision()) is None:  # an empty database: nothing recorded yet
+                return absent(args, display_url(url))
+            elif not _schema_is_current(revision, display_url(url)):
+                return 2
             return command(ledger, args)
         except CommandError as error:  # the database is at a revision this chorusflow does not know
             print(_text("schema", url=display_url(url), reason=_reason(error)), file=sys.stderr)
@@ -138,6 +212,60 @@ def _guarded(command: Callable[[Any, argparse.Namespace], int]) -> Callable[[arg
             ledger.dispose()
 
     return handler
+
+
+def _existing_ledger_url() -> tuple[str | None, str]:
+    """The ledger's URL, or ``None`` when there is no ledger to read; and where it was looked for.
+
+    Checked before anything opens it: ``resolve_ledger_url`` creates ``CHORUSFLOW_HOME`` and SQLite
+    creates a missing file on connect.
+    """
+    from sqlalchemy.engine import make_url
+
+    from chorusflow.config import chorusflow_home
+    from chorusflow.ledger import LEDGER_CONN_ENV, display_url, resolve_ledger_url
+    from chorusflow.ledger.url import DEFAULT_SQLITE_NAME
+
+    if not os.environ.get(LEDGER_CONN_ENV, "").strip():
+        default = chorusflow_home() / DEFAULT_SQLITE_NAME
+        return (resolve_ledger_url() if default.is_file() else None), str(default)
+    url = resolve_ledger_url()
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and database not in ("", ":memory:")
+        and "uri" not in parsed.query
+    ):
+        return (url if os.path.isfile(database) else None), database
+    return url, display_url(url)
+
+
+def _schema_is_current(revision: str, where: str) -> bool:
+    """Whether the database is at this version's schema; if not, say what to do."""
+    from chorusflow.ledger.migrate import head_revision
+
+    head = head_revision()
+    if revision != head:
+        print(_text("outdated", url=where, revision=revision, head=head), file=sys.stderr)
+    return revision == head
+
+
+def _list_nothing(args: argparse.Namespace, where: str) -> int:
+    """``ledger list`` without a ledger: say so, and list nothing (the note on stderr under ``--json``)."""
+    if args.json:
+        print(_text("no_ledger", where=where), file=sys.stderr)
+        print("[]")
+    else:
+        print(_text("no_ledger", where=where))
+    return 0
+
+
+def _show_nothing(args: argparse.Namespace, where: str) -> int:
+    """``ledger show`` without a ledger: the invoice is unknown (exit 1), and why."""
+    print(_text("no_ledger", where=where), file=sys.stderr)
+    print(_text("unknown", number=args.number), file=sys.stderr)
+    return 1
 
 
 def _reason(error: Exception) -> str:
@@ -172,11 +300,11 @@ def _list(ledger: Any, args: argparse.Namespace) -> int:
             row.invoice_number,
             _buyer(row.buyer_name, row.buyer_siret),
             _amount(row.total_ttc, row.currency),
-            row.state.value,
+            _state(row.state.value),
             row.chorus_status or "",
             "" if row.identifiant_facture_cpp is None else str(row.identifiant_facture_cpp),
             row.numero_flux_depot or "",
-            _short(row.last_error, 60),
+            _short(_last_error(row), 60),
         ]
         for row in rows
     ]
@@ -203,7 +331,7 @@ def _show(ledger: Any, args: argparse.Namespace) -> int:
         (_text("supplier"), detail.supplier_siret),
         (_text("buyer"), _buyer(detail.buyer_name, detail.buyer_siret)),
         (_text("ttc"), _amount(detail.total_ttc, detail.currency)),
-        (_text("state"), detail.state.value),
+        (_text("state"), _state(detail.state.value)),
         (_text("status"), " ".join(filter(None, [detail.chorus_status, _when(detail.chorus_status_at)]))),
         (
             _text("cpp_id"),
@@ -211,7 +339,7 @@ def _show(ledger: Any, args: argparse.Namespace) -> int:
         ),
         (_text("flux"), detail.numero_flux_depot or ""),
         (_text("export"), detail.source_export or ""),
-        (_text("error"), detail.last_error or ""),
+        (_text("error"), _last_error(detail)),
     ]
     if detail.claimed_by:
         fields.append(
@@ -246,6 +374,22 @@ def _show(ledger: Any, args: argparse.Namespace) -> int:
         lines.append(f"  {_text('none')}")
     print("\n".join(lines))
     return 0
+
+
+def _state(value: str) -> str:
+    return STATE_LABELS[language()].get(value, value)
+
+
+def _last_error(row: Any) -> str:
+    """What went wrong last: the first error finding of an invalid invoice, the buyer's comment on a
+    blocked one (SUSPENDUE, REJETEE…), else the ledger's ``last_error``."""
+    if row.state.value == "invalid":
+        for finding in row.findings:
+            if finding.get("severity", "error") == "error":
+                return f"[{finding.get('code')}] {finding.get('message') or ''}".rstrip()
+    if row.state.value == "blocked" and row.chorus_status_comment:
+        return str(row.chorus_status_comment)
+    return row.last_error or ""
 
 
 def _buyer(name: str | None, siret: str | None) -> str:
