@@ -1,0 +1,182 @@
+"""The ``chorusflow`` dispatcher: what its light commands import, and help in one language."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chorusflow import cli
+from chorusflow.config import language as config_language
+
+CHORUSFLOW = Path(sys.executable).with_name("chorusflow")
+# What a light command must not load: the heavy stacks behind other commands (and Airflow).
+NEVER_LIGHT = ("pandas", "numpy", "airflow")
+# What ``--help`` does not load either: each costs tenths of a second, its 0.3 s budget.
+NEVER_FOR_HELP = (
+    *NEVER_LIGHT,
+    "sqlalchemy",
+    "alembic",
+    "pydantic",
+    "yaml",
+    "requests",
+    "reportlab",
+    "chorusflow.alerts",
+    "chorusflow.config",
+)
+COMMANDS: tuple[list[str], ...] = (
+    [],
+    ["sandbox"],
+    ["buyer"],
+    ["validate"],
+    ["ledger"],
+    ["ledger", "migrate"],
+    ["ledger", "list"],
+    ["ledger", "show"],
+    ["render"],
+)
+
+
+def imported_modules(args: list[str], home: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run the console script under ``-X importtime``; the modules it imported, by name."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW_CONN_")}
+    env.update({"HOME": str(home), "CHORUSFLOW_HOME": str(home / "chorusflow-home"), "CHORUSFLOW_LANG": "fr"})
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", str(CHORUSFLOW), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    lines = re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)$", result.stderr, flags=re.MULTILINE)
+    return result, set(lines)
+
+
+def loaded(modules: set[str], roots: tuple[str, ...]) -> list[str]:
+    return sorted(name for name in modules for root in roots if name == root or name.startswith(f"{root}."))
+
+
+def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
+    result, modules = imported_modules(["--help"], tmp_path)
+    assert result.returncode == 0 and "ledger" in result.stdout
+    assert "chorusflow.cli" in modules and "argparse" in modules  # the probe sees imports at all
+    assert loaded(modules, NEVER_FOR_HELP) == []
+
+
+def test_ledger_list_imports_neither_pandas_numpy_nor_airflow(tmp_path: Path) -> None:
+    result, modules = imported_modules(["ledger", "list"], tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "sqlalchemy" in modules  # it does open the ledger's machinery
+    assert loaded(modules, NEVER_LIGHT) == []
+
+
+def test_a_command_module_loaded_alone_is_attached_to_its_package(tmp_path: Path) -> None:
+    # ``build_parser`` loads chorusflow.ledger.cli without chorusflow.ledger/__init__; once the command
+    # runs, the package is imported and ``chorusflow.ledger.cli`` is reachable as usual.
+    probe = (
+        "import sys\n"
+        "from chorusflow.cli import main\n"
+        "main(['ledger', 'list'])\n"
+        "import chorusflow.ledger, chorusflow.rules\n"
+        "assert chorusflow.ledger.cli is sys.modules['chorusflow.ledger.cli']\n"
+        "from chorusflow.rules import cli as rules_cli\n"
+        "assert rules_cli is sys.modules['chorusflow.rules.cli']\n"
+        "print('attached')\n"
+    )
+    env = {**os.environ, "CHORUSFLOW_HOME": str(tmp_path)}
+    env.pop("AIRFLOW_CONN_CHORUSFLOW_LEDGER", None)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert result.returncode == 0 and result.stdout.endswith("attached\n"), result.stderr[-2000:]
+
+
+def test_a_missing_command_group_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ("chorusflow.nothing_here.cli", "chorusflow.rules.cli"))
+    parser = cli.build_parser()
+    assert parser.parse_args(["validate", "x.csv"]).command == "validate"
+
+
+@pytest.mark.parametrize("value", [None, "", "fr", "FR", "en", "EN_gb", " en ", "english", "de", "es"])
+def test_language_reads_chorusflow_lang_as_the_config_does(
+    monkeypatch: pytest.MonkeyPatch, value: str | None
+) -> None:
+    if value is None:
+        monkeypatch.delenv("CHORUSFLOW_LANG", raising=False)
+    else:
+        monkeypatch.setenv("CHORUSFLOW_LANG", value)
+    assert cli.language() == config_language()
+
+
+def help_text(
+    command: list[str], lang: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> str:
+    monkeypatch.setenv("CHORUSFLOW_LANG", lang)
+    with pytest.raises(SystemExit) as exited:
+        cli.main([*command, "--help"])
+    assert exited.value.code == 0
+    return capsys.readouterr().out
+
+
+# Whole words that give a language away (command names, SIRET, JSON, CSV, options… are shared).
+ENGLISH_WORDS = {
+    "the",
+    "and",
+    "of",
+    "to",
+    "an",
+    "default",
+    "file",
+    "instead",
+    "only",
+    "write",
+    "usage",
+    "exit",
+}
+FRENCH_WORDS = {"le", "la", "les", "des", "du", "une", "et", "pour", "sur", "dans", "afficher", "fichier"}
+
+
+def words(text: str) -> set[str]:
+    return {word.lower() for word in re.findall(r"[^\W\d_]+", text)}
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda command: " ".join(command) or "chorusflow")
+def test_help_speaks_french_only(
+    command: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = help_text(command, "fr", monkeypatch, capsys)
+    assert text.startswith("utilisation : chorusflow")
+    assert "afficher cette aide et quitter" in text
+    for english in ("usage:", "show this help", "positional arguments", "COMMAND ", "FILE"):
+        assert english not in text
+    assert words(text) & ENGLISH_WORDS == set(), text
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda command: " ".join(command) or "chorusflow")
+def test_help_speaks_english_only(
+    command: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = help_text(command, "en", monkeypatch, capsys)
+    assert text.startswith("usage: chorusflow") and "show this help message and exit" in text
+    for french in ("utilisation", "afficher", "arguments positionnels", "FICHIER", "NUMÉRO"):
+        assert french not in text
+    assert words(text) & FRENCH_WORDS == set(), text
+    assert not re.search(r"[éèêàçùô]", text), text
+
+
+def test_fixed_help_strings_in_each_language(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    french = help_text([], "fr", monkeypatch, capsys)
+    assert "lancer un bac à sable Chorus Pro local" in french
+    assert "registre des factures" in french and "run a local Chorus Pro sandbox" not in french
+    english = help_text([], "en", monkeypatch, capsys)
+    assert "run a local Chorus Pro sandbox" in english and "render one invoice" in english
+    assert "registre des factures" not in english
+    listing = help_text(["ledger", "list"], "fr", monkeypatch, capsys)
+    assert "needs_review" in listing  # --state takes the stable English values, and says so
