@@ -13,25 +13,24 @@ webhook `chorusflow_alert_webhook` when defined, and this log.
 
 from __future__ import annotations
 
-import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import CronTriggerTimetable, dag, task
+from airflow.sdk import dag, task
 
-DIGEST_CRON = os.environ.get("CHORUSFLOW_DIGEST_SCHEDULE", "0 8 * * 1-5")
-TIMEZONE = os.environ.get("CHORUSFLOW_TIMEZONE", "Europe/Paris")
+from chorusflow.airflow.dag_settings import OWNER, START_DATE, timetable
+from chorusflow.settings import settings
 
 
 @dag(
     dag_id="chorus_daily_digest",
-    schedule=CronTriggerTimetable(DIGEST_CRON, timezone=TIMEZONE),
-    start_date=datetime(2026, 1, 1),
+    schedule=timetable(settings().digest_schedule),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
     tags=["chorusflow", "alerts"],
-    default_args={"owner": "accounts-receivable", "retries": 2, "retry_delay": timedelta(minutes=5)},
+    default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5)},
 )
 def chorus_daily_digest() -> None:
     """One task: build and send the digest."""
@@ -39,9 +38,9 @@ def chorus_daily_digest() -> None:
     @task(multiple_outputs=False)
     def digest() -> dict[str, Any]:
         """Send today's digest (once per day)."""
-        from chorusflow.airflow import sync as body
+        from chorusflow.airflow.tasks import digest as bodies
 
-        return body.send_daily_digest()
+        return bodies.send_daily_digest()
 
     digest()
 

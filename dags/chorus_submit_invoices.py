@@ -3,7 +3,8 @@
 
 Picks up new accounting exports from the inbox, validates every invoice against French invoicing
 rules and each buyer's Chorus Pro requirements, records everything in the ledger, and deposits the
-valid invoices on Chorus Pro through `factures/v1/soumettre`.
+valid invoices on Chorus Pro under the supplier's own numbers (`DEPOT_PDF_API`: the invoice PDF, then
+`factures/v1/soumettre`).
 
 **Tasks**
 1. `extract`: new export files from the inbox (`CHORUSFLOW_INBOX`, a folder or an object storage
@@ -19,36 +20,40 @@ valid invoices on Chorus Pro through `factures/v1/soumettre`.
 
 **Manual reruns.** Clear a failed `submit` task instance (its label names the invoices): the ledger
 makes the rerun safe, and an invoice whose earlier outcome is unknown is looked up on Chorus Pro
-before anything is deposited again. Or trigger the DAG with `invoice_numbers` to retry those
-invoices, including ones Chorus Pro refused after you fixed the cause.
+before anything is deposited again. Or trigger the DAG with `invoice_numbers` to retry invoices that
+failed before Chorus Pro accepted them, once you fixed the cause.
 
-Schedule: hourly from 7:00 to 19:00 on weekdays (`CHORUSFLOW_SUBMIT_SCHEDULE`).
+Schedule: hourly from 7:00 to 19:00 on weekdays, Paris time (`CHORUSFLOW_SUBMIT_SCHEDULE`).
 """
 
 from __future__ import annotations
 
-import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context, task
 
-from chorusflow.airflow.retry import SUBMISSION_RETRY_POLICY
-
-SUBMISSIONS_ASSET = Asset("chorusflow://submissions")
-POOL = "chorus_pro_api"
+from chorusflow.airflow.dag_settings import (
+    OWNER,
+    POOL,
+    START_DATE,
+    SUBMISSIONS_ASSET,
+    submit_retries,
+    timetable,
+)
+from chorusflow.settings import settings
 
 
 @dag(
     dag_id="chorus_submit_invoices",
-    schedule=os.environ.get("CHORUSFLOW_SUBMIT_SCHEDULE", "0 7-19 * * 1-5"),
-    start_date=datetime(2026, 1, 1),
+    schedule=timetable(settings().submit_schedule),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
     tags=["chorusflow", "chorus-pro", "invoices"],
     default_args={
-        "owner": "accounts-receivable",
+        "owner": OWNER,
         "retries": 2,
         "retry_delay": timedelta(seconds=30),
     },
@@ -75,51 +80,48 @@ def chorus_submit_invoices() -> None:
     @task
     def extract(params: dict[str, Any] | None = None) -> list[dict[str, str]]:
         """List the export files this run processes."""
-        from chorusflow.airflow import runtime
+        from chorusflow.airflow.tasks import submit as bodies
 
-        return runtime.extract_exports(export_path=(params or {}).get("export_path") or None)
+        return bodies.extract(export_path=(params or {}).get("export_path") or None)
 
     @task(multiple_outputs=False)
     def validate(exports: list[dict[str, str]], params: dict[str, Any] | None = None) -> dict[str, Any]:
         """Validate every export, record the verdicts in the ledger and archive the files."""
-        from chorusflow.airflow import runtime
+        from chorusflow.airflow.tasks import submit as bodies
 
-        return runtime.validate_exports(exports, dry_run=bool((params or {}).get("dry_run")))
+        run_id = get_current_context()["run_id"]
+        return bodies.validate(exports, dry_run=bool((params or {}).get("dry_run")), run_id=run_id)
 
     @task
     def plan(validated: dict[str, Any], params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Batches of the invoices to deposit: every pending one, plus the `invoice_numbers` param."""
-        from chorusflow.airflow import runtime
+        from chorusflow.airflow.tasks import submit as bodies
 
         params = params or {}
         if params.get("dry_run"):
             return []
-        return runtime.plan_submission(retry_numbers=list(params.get("invoice_numbers") or []))
+        return bodies.plan(retry_numbers=list(params.get("invoice_numbers") or []))
 
     @task(
         multiple_outputs=False,
         pool=POOL,
         map_index_template="{{ batch_label }}",
-        retries=int(os.environ.get("CHORUSFLOW_SUBMIT_RETRIES", "5")),
-        retry_delay=timedelta(seconds=float(os.environ.get("CHORUSFLOW_SUBMIT_RETRY_DELAY", "30"))),
-        retry_exponential_backoff=2.0,
-        max_retry_delay=timedelta(minutes=30),
-        retry_policy=SUBMISSION_RETRY_POLICY,
+        **submit_retries(),
     )
     def submit(batch: dict[str, Any]) -> dict[str, Any]:
         """Deposit one batch of invoices; each invoice at most once, whatever happened before."""
-        from chorusflow.airflow import runtime
+        from chorusflow.airflow.tasks import submit as bodies
 
         context = get_current_context()
         context["batch_label"] = batch["label"]  # type: ignore[typeddict-unknown-key]
-        return runtime.submit_batch(batch, context)
+        return bodies.submit(batch, context)
 
     @task(multiple_outputs=False, trigger_rule="all_done", retries=1, outlets=[SUBMISSIONS_ASSET])
     def report(validated: dict[str, Any], batches: list[dict[str, Any]]) -> dict[str, Any]:
         """Write the run report (HTML and CSV), log the summary and alert on rejected invoices."""
-        from chorusflow.airflow import runtime
+        from chorusflow.airflow.tasks import submit as bodies
 
-        return runtime.report_run(validated, batches, get_current_context())
+        return bodies.report(validated, batches, get_current_context())
 
     validated = validate(extract())
     batches = plan(validated)

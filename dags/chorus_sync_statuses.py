@@ -23,31 +23,25 @@ See docs/status-sync.md and docs/alerts.md.
 
 from __future__ import annotations
 
-import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, dag, task
+from airflow.sdk import AssetOrTimeSchedule, dag, task
 
-from chorusflow.airflow.retry import CHORUS_PRO_RETRY_POLICY
-
-SUBMISSIONS_ASSET = Asset("chorusflow://submissions")
-SYNC_CRON = os.environ.get("CHORUSFLOW_SYNC_SCHEDULE", "*/30 7-19 * * 1-5")
-TIMEZONE = os.environ.get("CHORUSFLOW_TIMEZONE", "Europe/Paris")
+from chorusflow.airflow.dag_settings import OWNER, RETRY_POLICY, START_DATE, SUBMISSIONS_ASSET, timetable
+from chorusflow.settings import settings
 
 
 @dag(
     dag_id="chorus_sync_statuses",
-    schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable(SYNC_CRON, timezone=TIMEZONE), assets=[SUBMISSIONS_ASSET]
-    ),
-    start_date=datetime(2026, 1, 1),
+    schedule=AssetOrTimeSchedule(timetable=timetable(settings().sync_schedule), assets=[SUBMISSIONS_ASSET]),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
     tags=["chorusflow", "chorus-pro", "statuses", "alerts"],
     default_args={
-        "owner": "accounts-receivable",
+        "owner": OWNER,
         "retries": 2,
         "retry_delay": timedelta(seconds=30),
     },
@@ -55,28 +49,26 @@ TIMEZONE = os.environ.get("CHORUSFLOW_TIMEZONE", "Europe/Paris")
 def chorus_sync_statuses() -> None:
     """Sync, alert, report."""
 
-    @task(
-        multiple_outputs=False, retries=3, retry_exponential_backoff=2.0, retry_policy=CHORUS_PRO_RETRY_POLICY
-    )
+    @task(multiple_outputs=False, retries=3, retry_exponential_backoff=2.0, retry_policy=RETRY_POLICY)
     def sync() -> dict[str, Any]:
         """Record every status change since the last watermark."""
-        from chorusflow.airflow import sync as body
+        from chorusflow.airflow.tasks import sync as bodies
 
-        return body.sync_statuses()
+        return bodies.sync_statuses()
 
-    @task(multiple_outputs=False, retry_policy=CHORUS_PRO_RETRY_POLICY)
+    @task(multiple_outputs=False, retry_policy=RETRY_POLICY)
     def alert(sync_result: dict[str, Any]) -> dict[str, Any]:
         """Send the alerts not sent yet (blocked, stale, overdue, password expiry)."""
-        from chorusflow.airflow import sync as body
+        from chorusflow.airflow.tasks import sync as bodies
 
-        return body.send_status_alerts()
+        return bodies.send_status_alerts()
 
     @task(multiple_outputs=False, retries=1)
     def report(sync_result: dict[str, Any], alerts: dict[str, Any]) -> dict[str, Any]:
         """Summarise the run (the run note)."""
-        from chorusflow.airflow import sync as body
+        from chorusflow.airflow.tasks import sync as bodies
 
-        return body.report_sync(sync_result, alerts)
+        return bodies.report_sync(sync_result, alerts)
 
     synced = sync()
     report(synced, alert(synced))

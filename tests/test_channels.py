@@ -16,8 +16,8 @@ from pypdf import PdfReader
 from chorusflow.alerts import needs_review_events
 from chorusflow.chorus import ChorusProClient, ChorusProConfig
 from chorusflow.config import load_supplier
+from chorusflow.intake import records_from_report
 from chorusflow.ledger import ClaimOwner, InvoiceState, Ledger
-from chorusflow.pipeline import records_from_report
 from chorusflow.rules import validate_export
 from chorusflow.sandbox import SandboxServer
 from chorusflow.submission import BatchResult, Result, Submitter

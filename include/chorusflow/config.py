@@ -1,7 +1,9 @@
-"""Project settings read from the environment and from ``include/config/``.
+"""The supplier and the configuration folder (``include/config/``), and shortcuts to the settings.
 
-Every setting is documented in ``docs/configuration.md``. Nothing here imports Airflow, so the
-CLI, the sandbox and the DAGs resolve settings the same way.
+Behaviour settings live in :mod:`chorusflow.settings` (every ``CHORUSFLOW_*`` variable); this module
+reads what the configuration folder describes: the supplier (``supplier.yaml``), with its per-field
+overrides ``CHORUSFLOW_SUPPLIER_<FIELD>``. Nothing here imports Airflow, so the CLI, the sandbox and
+the DAGs resolve the configuration the same way.
 """
 
 from __future__ import annotations
@@ -14,27 +16,25 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-Language = Literal["fr", "en"]
+from chorusflow.settings import Language, settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+SUPPLIER_OVERRIDE_PREFIX = "CHORUSFLOW_SUPPLIER_"  # + a field of SupplierIdentity, upper case
 
 
 def config_dir() -> Path:
     """Folder holding ``supplier.yaml``, ``buyers/`` and ``mappings/`` (``CHORUSFLOW_CONFIG_DIR``)."""
-    configured = os.environ.get("CHORUSFLOW_CONFIG_DIR")
-    return Path(configured) if configured else PACKAGE_DIR.parent / "config"
+    return settings().resolved_config_dir
 
 
 def chorusflow_home() -> Path:
     """Folder for local state: the default SQLite ledger, reports, the inbox (``CHORUSFLOW_HOME``)."""
-    configured = os.environ.get("CHORUSFLOW_HOME")
-    return Path(configured) if configured else Path.home() / ".chorusflow"
+    return settings().home
 
 
 def language() -> Language:
     """Language of user-facing messages: ``fr`` (default) or ``en`` (``CHORUSFLOW_LANG``)."""
-    value = os.environ.get("CHORUSFLOW_LANG", "fr").strip().lower()
-    return "en" if value.startswith("en") else "fr"
+    return settings().lang
 
 
 VatRegime = Literal["debits", "receipts"]
@@ -96,13 +96,13 @@ def load_supplier(path: Path | None = None) -> SupplierIdentity:
     ``CHORUSFLOW_SUPPLIER_<FIELD>`` (``_SIRET``, ``_NAME``, ``_IBAN``, ``_DEPOSIT_CHANNEL`` …, one per
     field of :class:`SupplierIdentity`) overrides the file.
     """
-    source = path or Path(os.environ.get("CHORUSFLOW_SUPPLIER_FILE") or config_dir() / "supplier.yaml")
+    source = path or settings().supplier_file or config_dir() / "supplier.yaml"
     data: dict[str, str] = {}
     if source.exists():
         loaded = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
         data = {key: str(value) for key, value in loaded.items() if value not in (None, "")}
     for field in SupplierIdentity.model_fields:
-        override = os.environ.get(f"CHORUSFLOW_SUPPLIER_{field.upper()}")
+        override = os.environ.get(SUPPLIER_OVERRIDE_PREFIX + field.upper())
         if override:
             data[field] = override
     return SupplierIdentity.model_validate(data)

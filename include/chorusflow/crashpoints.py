@@ -1,7 +1,7 @@
 """Named crash points: kill the current process at a precise moment, for the reliability suite.
 
-``crashpoint("submission.after_answer")`` does nothing unless the environment variable
-``CHORUSFLOW_CRASHPOINT`` names that point as ``<name>:<nth>`` (for instance
+``crashpoint("submission.after_answer")`` does nothing unless the setting ``CHORUSFLOW_CRASHPOINT``
+names that point as ``<name>:<nth>`` (for instance
 ``submission.after_answer:37``): then the ``nth`` time the process reaches it, the process sends
 itself SIGKILL, like an OOM kill or a lost machine (no ``finally``, no atexit, no flush). The
 variable is read once at import, so an unset variable costs one dictionary miss per call.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import signal
 
-ENV_VAR = "CHORUSFLOW_CRASHPOINT"
+from chorusflow.settings import settings
 
 
 def _parse(spec: str) -> dict[str, int]:
@@ -29,7 +29,7 @@ def _parse(spec: str) -> dict[str, int]:
     return armed
 
 
-_ARMED = _parse(os.environ.get(ENV_VAR, ""))
+_ARMED = _parse(settings().crashpoint or "")
 _SEEN: dict[str, int] = {}
 
 

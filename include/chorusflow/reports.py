@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from chorusflow.config import Language, language
+from chorusflow.ledger import InvoiceState, Ledger
 
 OUTCOMES = ("submitted", "invalid", "already_done", "failed", "needs_review", "pending")
 #: Outcomes that need a person, listed one by one in the run note.
@@ -93,6 +94,56 @@ class ExportSummary(BaseModel):
     valid: int = 0
     invalid: int = 0
     file_errors: list[str] = Field(default_factory=list)
+
+
+def report_lines(ledger: Ledger, supplier_siret: str, numbers: list[str], run_id: str) -> list[ReportLine]:
+    """One line per invoice of ``numbers``, from the ledger: what this run did to it, and why."""
+    rows = {row.invoice_number: row for row in ledger.list_invoices(supplier_siret=supplier_siret)}
+    touched = ledger.attempt_outcomes_for_run(run_id)
+    lines: list[ReportLine] = []
+    for number in dict.fromkeys(numbers):
+        row = rows.get(number)
+        if row is None:
+            continue
+        outcome = _outcome(InvoiceState(row.state), touched.get(number))
+        errors = [f for f in (row.findings or []) if f.get("severity", "error") == "error"]
+        lines.append(
+            ReportLine(
+                invoice_number=number,
+                outcome=outcome,
+                buyer_siret=row.buyer_siret,
+                buyer_name=row.buyer_name,
+                total_ttc=None if row.total_ttc is None else str(row.total_ttc),
+                state=row.state.value,
+                chorus_status=row.chorus_status,
+                identifiant_facture_cpp=row.identifiant_facture_cpp,
+                codes=[str(f.get("code")) for f in errors] if outcome == "invalid" else [],
+                messages=_line_messages(outcome, errors, row.last_error),
+            )
+        )
+    return lines
+
+
+def _outcome(state: InvoiceState, this_run: str | None) -> str:
+    """The report's outcome for an invoice in ``state`` whose attempt in this run ended ``this_run``."""
+    by_state = {
+        InvoiceState.INVALID: "invalid",
+        InvoiceState.FAILED: "failed",
+        InvoiceState.NEEDS_REVIEW: "needs_review",
+        InvoiceState.PENDING: "pending",
+        InvoiceState.SUBMITTING: "pending",
+    }
+    if state in by_state:
+        return by_state[state]
+    return "submitted" if this_run in ("succeeded", "adopted") else "already_done"
+
+
+def _line_messages(outcome: str, errors: list[dict[str, object]], last_error: str | None) -> list[str]:
+    if outcome == "invalid":
+        return [str(f.get("message")) for f in errors]
+    if outcome in ("failed", "needs_review", "pending") and last_error:
+        return [last_error]
+    return []
 
 
 class RunReport(BaseModel):

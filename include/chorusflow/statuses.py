@@ -19,11 +19,8 @@ from enum import StrEnum
 from typing import Any
 
 from chorusflow.chorus import (
-    AuthenticationError,
     ChorusProClient,
     ChorusProError,
-    ConfigurationError,
-    ForbiddenError,
 )
 from chorusflow.chorus.models import (
     InvoiceHistory,
@@ -362,9 +359,9 @@ class StatusSync:
             result.api_calls["rechercher/fournisseur"] += 1
             try:
                 return self.client.get_supplier_invoice_page(criteria, page=page, page_size=self.page_size)
-            except (AuthenticationError, ForbiddenError, ConfigurationError):
-                raise  # every other call would fail the same way: stop and say so
             except ChorusProError as error:
+                if error.fatal:
+                    raise  # every other call would fail the same way: stop and say so
                 log.warning("Search page %d failed (attempt %d): %s", page, attempt, error)
                 if not error.retryable or attempt > self.page_retries:
                     return None

@@ -34,15 +34,7 @@ from chorusflow.channels import (
     buyer_channels,
     channel_chooser,
 )
-from chorusflow.chorus import (
-    AuthenticationError,
-    ChorusProClient,
-    ChorusProError,
-    DuplicateInvoiceError,
-    ForbiddenError,
-    FunctionalError,
-)
-from chorusflow.chorus.errors import ConfigurationError
+from chorusflow.chorus import ChorusProClient, ChorusProError, DuplicateInvoiceError, FunctionalError
 from chorusflow.chorus.models import BankAccount, SubmitInvoiceResponse, SupplierInvoiceRow
 from chorusflow.config import SupplierIdentity, language
 from chorusflow.crashpoints import crashpoint
@@ -50,32 +42,29 @@ from chorusflow.ledger import AttemptOutcome, Claim, ClaimOwner, Ledger
 from chorusflow.model import Invoice
 from chorusflow.rules.codes import finding
 from chorusflow.rules.profiles import load_profiles
+from chorusflow.submission_errors import (
+    BankAccountUnknown,
+    PermanentSubmissionError,
+    RetryableSubmissionError,
+    SubmissionError,
+    SupplierNotOnChorusPro,
+)
+
+__all__ = [
+    "BankAccountUnknown",
+    "BatchResult",
+    "InvoiceOutcome",
+    "PermanentSubmissionError",
+    "Result",
+    "RetryableSubmissionError",
+    "SubmissionError",
+    "Submitter",
+    "SupplierNotOnChorusPro",
+    "registered_account_id",
+    "supplier_structure_id",
+]
 
 log = logging.getLogger(__name__)
-
-
-class SubmissionError(Exception):
-    """Base of the errors a submission batch ends with; ``retryable`` drives the Airflow retry policy."""
-
-    retryable = False
-
-
-class RetryableSubmissionError(SubmissionError):
-    """Some invoices could not be deposited for a passing reason (rate limit, server error, timeout)."""
-
-    retryable = True
-
-
-class PermanentSubmissionError(SubmissionError):
-    """Some invoices were refused for good (functional error) and need a human; retrying cannot help."""
-
-
-class SupplierNotOnChorusPro(SubmissionError):
-    """The technical account may not invoice for the configured supplier SIRET."""
-
-
-class BankAccountUnknown(SubmissionError):
-    """The IBAN to be paid on is not among the supplier's bank accounts registered on Chorus Pro."""
 
 
 class Result(StrEnum):
@@ -114,10 +103,14 @@ class BatchResult:
         """The invoice numbers that ended with ``result``."""
         return [outcome.invoice_number for outcome in self.outcomes if outcome.result is result]
 
+    def counts(self) -> dict[str, int]:
+        """Invoices per result, every result present."""
+        return {result.value: self.count(result) for result in Result}
+
     def to_xcom(self) -> dict[str, object]:
         """A small JSON-able summary: counts and per-invoice results."""
         return {
-            "counts": {result.value: self.count(result) for result in Result},
+            "counts": self.counts(),
             "outcomes": [
                 {
                     "invoice_number": o.invoice_number,
@@ -229,8 +222,9 @@ class Submitter:
         for position, claim in enumerate(claims, start=1):
             try:
                 outcome = self._submit_claimed(claim)
-            except (AuthenticationError, ForbiddenError, ConfigurationError, SupplierNotOnChorusPro) as error:
-                self._give_back(claims[position - 1 :], error)
+            except (ChorusProError, SubmissionError) as error:
+                if error.fatal:  # nothing else in the batch can succeed: hand every claim back
+                    self._give_back(claims[position - 1 :], error)
                 raise
             result.outcomes.append(outcome)
             log.info(
@@ -377,7 +371,7 @@ class Submitter:
     ) -> InvoiceOutcome:
         reason = _describe(error)
         error_class = type(error).__name__
-        if isinstance(error, AuthenticationError | ForbiddenError | ConfigurationError):
+        if error.fatal:
             self.ledger.finish_attempt(attempt_id, AttemptOutcome.FAILED_PERMANENT, error_class, reason)
             raise error
         if error.outcome_unknown or error.retryable or keep_unknown:

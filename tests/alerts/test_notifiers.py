@@ -6,14 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from chorusflow.airflow.notifiers import (
-    ChorusflowEmailNotifier,
-    ChorusflowWebhookNotifier,
-    alert_channels,
-    alert_recipients,
-    email_channel,
-    webhook_url,
-)
+from chorusflow.airflow.connections import alert_channels, alert_recipients, email_channel, webhook_url
+from chorusflow.airflow.notifiers import ChorusflowEmailNotifier, ChorusflowWebhookNotifier
 from chorusflow.ledger import Ledger
 from chorusflow.testing.deposits import valid_verdict
 from tests.alerts.servers import Mailbox, WebhookReceiver, smtp_server, webhook_server

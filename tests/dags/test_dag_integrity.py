@@ -60,3 +60,10 @@ def test_dag_files_do_no_work_at_import(path: Path) -> None:
             assert not any(name == f or name.startswith(f + ".") for f in forbidden), (
                 f"{path.name} imports {name} at module level"
             )
+
+
+def test_every_schedule_runs_in_paris_time(dag_bag) -> None:  # type: ignore[no-untyped-def]
+    for dag_id, dag in dag_bag.dags.items():
+        timetable = dag.timetable
+        inner = getattr(timetable, "timetable", timetable)  # an asset-or-time schedule wraps its cron
+        assert str(inner.timezone) == "Europe/Paris", dag_id

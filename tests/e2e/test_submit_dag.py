@@ -147,7 +147,7 @@ def test_worker_killed_between_call_and_ledger_write_is_adopted_not_redeposited(
     assert pipeline_env.admin.invoices() == []
     # The state a SIGKILL leaves behind: the ledger holds the claim and an in-flight attempt, Chorus
     # Pro holds the invoice, the answer never reached the ledger.
-    from chorusflow.pipeline import records_from_report
+    from chorusflow.intake import records_from_report
     from chorusflow.rules import validate_export
 
     report = validate_export(SAMPLE_EXPORT)

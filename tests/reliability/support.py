@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chorusflow.intake import records_from_report
 from chorusflow.ledger import InvoiceState, Ledger
-from chorusflow.pipeline import records_from_report
 from chorusflow.rules import validate_export
 from tests.conftest import REPO_ROOT
 from tests.fixtures.sandbox import SUPPLIER_SIRET, SandboxAdmin

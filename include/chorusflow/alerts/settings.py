@@ -1,11 +1,12 @@
-"""Alert settings, read from ``CHORUSFLOW_*`` environment variables (documented in docs/alerts.md)."""
+"""Alert settings, derived from :func:`chorusflow.settings.settings` (documented in docs/alerts.md)."""
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from chorusflow.settings import settings
 
 #: Days an invoice may stay in one in-progress status before a "stale" alert (``DEFAULT`` for the rest).
 DEFAULT_STALE_DAYS: dict[str, int] = {
@@ -43,40 +44,44 @@ class AlertSettings(BaseModel):
 
     @classmethod
     def from_env(cls) -> AlertSettings:
-        """Settings from the environment; a malformed value raises ``ValueError`` naming the variable."""
-        values: dict[str, object] = {}
-        stale = os.environ.get("CHORUSFLOW_STALE_DAYS")
-        if stale:
-            days = dict(DEFAULT_STALE_DAYS)
-            for item in filter(None, (part.strip() for part in stale.split(","))):
-                status, _, number = item.partition("=")
-                if not number.strip().isdigit():
-                    raise ValueError(f"CHORUSFLOW_STALE_DAYS: expected STATUS=DAYS, got {item!r}")
-                days[status.strip().upper()] = int(number)
-            values["stale_days"] = days
-        for variable, key in (
-            ("CHORUSFLOW_ECB_RATE", "ecb_rate"),
-            ("CHORUSFLOW_PAYMENT_DAYS", "payment_days"),
-            ("CHORUSFLOW_FIXED_INDEMNITY", "fixed_indemnity"),
+        """From the settings; a malformed value raises ``ValueError`` naming the variable."""
+        configured = settings()
+        values: dict[str, object] = {"timezone": configured.timezone}
+        if configured.stale_days:
+            values["stale_days"] = _stale_days(configured.stale_days)
+        for variable, key, raw in (
+            ("CHORUSFLOW_ECB_RATE", "ecb_rate", configured.ecb_rate),
+            ("CHORUSFLOW_PAYMENT_DAYS", "payment_days", configured.payment_days),
+            ("CHORUSFLOW_FIXED_INDEMNITY", "fixed_indemnity", configured.fixed_indemnity),
         ):
-            raw = os.environ.get(variable)
             if raw:
-                try:
-                    values[key] = Decimal(raw.replace(",", ".").strip())
-                except InvalidOperation:
-                    raise ValueError(f"{variable}: not a number: {raw!r}") from None
-        thresholds = os.environ.get("CHORUSFLOW_PASSWORD_ALERT_DAYS")
-        if thresholds:
-            try:
-                values["password_alert_days"] = tuple(
-                    sorted({int(p) for p in thresholds.split(",") if p.strip()})
-                )
-            except ValueError:
-                raise ValueError(
-                    f"CHORUSFLOW_PASSWORD_ALERT_DAYS: expected days like 30,7, got {thresholds!r}"
-                ) from None
-        if os.environ.get("CHORUSFLOW_TIMEZONE"):
-            values["timezone"] = os.environ["CHORUSFLOW_TIMEZONE"]
+                values[key] = _number(variable, raw)
+        if configured.password_alert_days:
+            values["password_alert_days"] = _days(configured.password_alert_days)
         if "payment_days" in values:
             values["payment_days"] = int(str(values["payment_days"]))
         return cls.model_validate(values)
+
+
+def _stale_days(text: str) -> dict[str, int]:
+    days = dict(DEFAULT_STALE_DAYS)
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        status, _, number = item.partition("=")
+        if not number.strip().isdigit():
+            raise ValueError(f"CHORUSFLOW_STALE_DAYS: expected STATUS=DAYS, got {item!r}")
+        days[status.strip().upper()] = int(number)
+    return days
+
+
+def _number(variable: str, raw: str) -> Decimal:
+    try:
+        return Decimal(raw.replace(",", ".").strip())
+    except InvalidOperation:
+        raise ValueError(f"{variable}: not a number: {raw!r}") from None
+
+
+def _days(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        raise ValueError(f"CHORUSFLOW_PASSWORD_ALERT_DAYS: expected days like 30,7, got {text!r}") from None

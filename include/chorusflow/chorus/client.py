@@ -12,7 +12,6 @@ import base64
 import hashlib
 import json
 import logging
-import os
 import random
 import threading
 import time
@@ -92,6 +91,7 @@ from chorusflow.chorus.models import (
     SupplierStructuresAnswer,
 )
 from chorusflow.chorus.ratelimit import RateLimiter, SharedRateLimiter
+from chorusflow.settings import settings
 
 logger = logging.getLogger(__name__)
 
@@ -99,11 +99,6 @@ JSON_CONTENT_TYPE = "application/json;charset=utf-8"
 MAX_PAGES = 1000  # a safety net: no real search of a supplier has that many pages
 MAX_CONNECT_TIMEOUT = 10.0
 FIRST_FUNCTIONAL_CODE = 20000  # below, a codeRetour merely echoes the HTTP status (400, 401...)
-#: Requests per second for the whole machine, shared by every process (see ``SharedRateLimiter``).
-SHARED_RATE_ENV = "CHORUSFLOW_API_RATE_LIMIT"
-#: How many times one call is sent again after HTTP 429 (never processed) before RateLimitedError.
-RATE_LIMIT_RETRIES_ENV = "CHORUSFLOW_API_429_RETRIES"
-DEFAULT_RATE_LIMIT_RETRIES = 5  # a 429 was not processed: sending it again is safe
 MAX_429_WAIT_SECONDS = 60.0  # total wait for one call, whatever Retry-After says
 
 
@@ -153,9 +148,8 @@ class ChorusProClient:
             RateLimiter(config.rate_limit_per_second) if config.rate_limit_per_second else None
         )
         self._shared_limiter = _shared_limiter(config.base_url)
-        self._rate_limit_retries = max(
-            0, int(os.environ.get(RATE_LIMIT_RETRIES_ENV) or DEFAULT_RATE_LIMIT_RETRIES)
-        )
+        # How many times a call answered 429 (never processed, so safe to resend) is sent again.
+        self._rate_limit_retries = settings().api_429_retries
         self._token_lock = threading.Lock()
         self._token: str | None = None
         self._token_refresh_at = 0.0
@@ -695,13 +689,11 @@ class ChorusProClient:
 
 def _shared_limiter(base_url: str) -> SharedRateLimiter | None:
     """The machine-wide limiter when ``CHORUSFLOW_API_RATE_LIMIT`` is set (one lock file per API)."""
-    raw = os.environ.get(SHARED_RATE_ENV, "").strip()
-    if not raw:
+    rate = settings().api_rate_limit
+    if rate is None:
         return None
-    from chorusflow.config import chorusflow_home
-
     key = hashlib.sha256(base_url.encode("utf-8")).hexdigest()[:16]
-    return SharedRateLimiter(float(raw), chorusflow_home() / "ratelimit" / f"{key}.slot")
+    return SharedRateLimiter(rate, settings().home / "ratelimit" / f"{key}.slot")
 
 
 def _functional_error(

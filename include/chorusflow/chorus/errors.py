@@ -1,9 +1,11 @@
 """Typed errors of the Chorus Pro client.
 
-Every class says whether a retry may help (``retryable``) and whether the server may have done the
-work despite the error (``outcome_unknown``): when it is true, ask Chorus Pro (for instance
-``find_invoice_by_number``) before sending a deposit again. Retry policies read only these two
-attributes. Messages name the operation, the HTTP status and the Chorus Pro code, never a secret.
+Every class says whether a retry may help (``retryable``), whether the server may have done the
+work despite the error (``outcome_unknown``: when it is true, ask Chorus Pro, for instance
+``find_invoice_by_number``, before sending a deposit again), and whether nothing else can succeed
+with the same credentials or settings (``fatal``: stop the whole batch). These three attributes are
+the only place where that is decided: the Airflow retry policy, the submission and the status sync
+read them. Messages name the operation, the HTTP status and the Chorus Pro code, never a secret.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class ChorusProError(Exception):
 
     retryable: bool = False
     outcome_unknown: bool = False
+    fatal: bool = False
 
     def __init__(
         self,
@@ -50,9 +53,13 @@ class ChorusProError(Exception):
 class ConfigurationError(ChorusProError):
     """The Chorus Pro connection settings are missing or malformed."""
 
+    fatal = True
+
 
 class AuthenticationError(ChorusProError):
     """The platform refused our credentials (token or technical account)."""
+
+    fatal = True
 
 
 class InvalidClientError(AuthenticationError):
@@ -65,6 +72,8 @@ class TechnicalAccountError(AuthenticationError):
 
 class ForbiddenError(ChorusProError):
     """HTTP 403: the PISTE application is not subscribed to this API, or the account lacks rights."""
+
+    fatal = True
 
 
 class BadRequestError(ChorusProError):

@@ -45,6 +45,8 @@ _SQLITE_TYPES = frozenset({"sqlite"})
 class LedgerConfigError(LedgerError):
     """The ledger connection cannot be turned into a database URL."""
 
+    retryable = False  # a setting to fix: a retry would fail the same way
+
 
 def ledger_url_from_connection(
     conn_type: str | None,
@@ -90,7 +92,7 @@ def resolve_ledger_url(env: Mapping[str, str] | None = None) -> str:
     raw = (environ.get(LEDGER_CONN_ENV) or "").strip()
     if raw:
         return _url_from_json(raw) if raw.startswith(("{", "[")) else _url_from_uri(raw)
-    home = Path(environ["CHORUSFLOW_HOME"]) if "CHORUSFLOW_HOME" in environ else chorusflow_home()
+    home = Path(env["CHORUSFLOW_HOME"]) if env is not None and "CHORUSFLOW_HOME" in env else chorusflow_home()
     home.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{(home / DEFAULT_SQLITE_NAME).resolve()}"
 

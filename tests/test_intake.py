@@ -1,30 +1,30 @@
-"""Batch sizing of the submission plan (``chorusflow.pipeline.plan_batches``)."""
+"""Batch sizing of the submission plan (``chorusflow.intake.plan_batches``)."""
 
 from __future__ import annotations
 
-from chorusflow.pipeline import MAX_BATCH_SIZE, MAX_BATCHES, ONE_TASK_PER_INVOICE_UP_TO, plan_batches
+from chorusflow.intake import MAX_BATCH_SIZE, MAX_BATCHES, ONE_TASK_PER_INVOICE_UP_TO, Batch, plan_batches
 
 
 def numbers(count: int) -> list[str]:
     return [f"F{index:06d}" for index in range(count)]
 
 
-def sizes(batches: list[dict[str, object]]) -> list[int]:
-    return [len(batch["invoice_numbers"]) for batch in batches]  # type: ignore[arg-type]
+def sizes(batches: list[Batch]) -> list[int]:
+    return [len(batch.invoice_numbers) for batch in batches]
 
 
 def test_small_runs_get_one_invoice_per_task_labelled_by_its_number() -> None:
     batches = plan_batches(numbers(ONE_TASK_PER_INVOICE_UP_TO), concurrency=4)
     assert sizes(batches) == [1] * ONE_TASK_PER_INVOICE_UP_TO
-    assert batches[0]["label"] == "F000000" and batches[0]["include_failed"] is False
+    assert batches[0].label == "F000000" and batches[0].include_failed is False
 
 
 def test_larger_runs_get_two_batches_per_slot_in_order_without_loss() -> None:
     wanted = numbers(1000)
     batches = plan_batches(wanted, concurrency=4, include_failed=True)
     assert sizes(batches) == [125] * 8
-    assert [n for batch in batches for n in batch["invoice_numbers"]] == wanted  # type: ignore[attr-defined]
-    assert batches[1]["label"] == "F000125 … F000249 (125)" and batches[1]["include_failed"] is True
+    assert [n for batch in batches for n in batch.invoice_numbers] == wanted
+    assert batches[1].label == "F000125 … F000249 (125)" and batches[1].include_failed is True
 
 
 def test_batches_never_exceed_the_maximum_size_nor_count() -> None:

@@ -1,0 +1,210 @@
+"""Everything the Airflow adapter resolves from Airflow: connections, variables and storage.
+
+- the ledger (connection ``chorusflow_ledger``, else the default SQLite file), one per process;
+- the Chorus Pro client (connection ``chorus_pro``, through :class:`ChorusProHook`);
+- the alert channels: e-mail through ``smtp_default`` (providers-smtp's extras ``disable_ssl``,
+  ``disable_tls``, ``from_email``, ``timeout``) to the recipients of the Variable
+  ``chorusflow_alert_recipients``; the HTTP connection ``chorusflow_alert_webhook`` when defined;
+  the task log, always;
+- the inbox, archive and reports storage (``ObjectStoragePath``, with ``CHORUSFLOW_INBOX_CONN_ID``);
+- who is running: the claim owner of a task instance try.
+
+Task bodies (:mod:`chorusflow.airflow.tasks`) and notifiers take what they need from here; this
+module imports neither of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import BaseHook, ObjectStoragePath, Variable
+
+from chorusflow.alerts import AlertDispatcher, Channel, EmailChannel, LogChannel, WebhookChannel
+from chorusflow.chorus import ChorusProClient
+from chorusflow.ledger import ClaimOwner, Ledger, ledger_url_from_connection, resolve_ledger_url
+from chorusflow.ledger.url import LEDGER_CONN_ID
+from chorusflow.settings import settings
+
+log = logging.getLogger(__name__)
+
+SMTP_CONN_ID = "smtp_default"
+WEBHOOK_CONN_ID = "chorusflow_alert_webhook"
+RECIPIENTS_VARIABLE = "chorusflow_alert_recipients"
+DEFAULT_SENDER = "chorusflow@localhost"
+_LEDGERS: dict[str, Ledger] = {}
+
+
+# -- the ledger and Chorus Pro --------------------------------------------------------------------
+
+
+def get_ledger() -> Ledger:
+    """The ledger of this deployment, migrated: connection ``chorusflow_ledger``, else the default SQLite."""
+    url = _ledger_url()
+    ledger = _LEDGERS.get(url)
+    if ledger is None:
+        ledger = Ledger(url)
+        ledger.migrate()
+        _LEDGERS[url] = ledger
+    return ledger
+
+
+def _ledger_url() -> str:
+    connection = _connection(LEDGER_CONN_ID)
+    if connection is None:
+        return resolve_ledger_url()
+    return ledger_url_from_connection(
+        connection.conn_type,
+        connection.host,
+        connection.schema,
+        connection.login,
+        connection.password,
+        connection.port,
+        connection.extra_dejson,
+    )
+
+
+def chorus_client() -> ChorusProClient:
+    """A Chorus Pro client on the ``chorus_pro`` connection."""
+    from chorusflow.airflow.hook import ChorusProHook
+
+    return ChorusProHook().get_client()
+
+
+def claim_owner(context: Mapping[str, Any]) -> ClaimOwner:
+    """The claim owner of the running task instance try."""
+    ti = context["ti"]
+    return ClaimOwner(
+        dag_id=ti.dag_id,
+        run_id=ti.run_id,
+        task_id=ti.task_id,
+        map_index=ti.map_index if ti.map_index is not None else -1,
+        try_number=ti.try_number,
+        hostname=socket.gethostname(),
+        pid=os.getpid(),
+    )
+
+
+# -- storage ---------------------------------------------------------------------------------------
+
+
+def inbox_path() -> ObjectStoragePath:
+    """The inbox: ``CHORUSFLOW_INBOX`` (folder or object storage URL), else ``$CHORUSFLOW_HOME/inbox``."""
+    configured = settings().inbox or str(settings().home / "inbox")
+    return ObjectStoragePath(configured, conn_id=settings().inbox_conn_id)
+
+
+def archive_path() -> ObjectStoragePath:
+    """Where processed exports go: ``CHORUSFLOW_ARCHIVE``, else ``archive/`` beside the inbox."""
+    configured = settings().archive
+    if configured:
+        return ObjectStoragePath(configured, conn_id=settings().inbox_conn_id)
+    return inbox_path() / "archive"
+
+
+def reports_folder(dag_id: str, run_id: str) -> Path:
+    """Where a run's report files go: ``$CHORUSFLOW_REPORTS`` (default ``$CHORUSFLOW_HOME/reports``)."""
+    from chorusflow.reports import safe_folder_name
+
+    base = Path(settings().reports or settings().home / "reports")
+    return base / dag_id / safe_folder_name(run_id)
+
+
+# -- alert channels --------------------------------------------------------------------------------
+
+
+def _connection(conn_id: str) -> Any | None:
+    try:
+        return BaseHook.get_connection(conn_id)
+    except Exception:  # not defined (Airflow raises its own NotFound type)
+        return None
+
+
+def _flag(extra: dict[str, Any], key: str) -> bool:
+    value = extra.get(key, False)
+    return value.strip().lower() in ("1", "true", "yes", "on") if isinstance(value, str) else bool(value)
+
+
+def _addresses(raw: str) -> list[str]:
+    return [address.strip() for address in raw.replace(";", ",").split(",") if address.strip()]
+
+
+def alert_recipients(variable: str = RECIPIENTS_VARIABLE) -> list[str]:
+    """Recipients from the Airflow Variable (``,``/``;`` separated), else ``CHORUSFLOW_ALERT_RECIPIENTS``."""
+    raw = Variable.get(variable, default="") or settings().alert_recipients
+    return _addresses(str(raw))
+
+
+def email_channel(conn_id: str = SMTP_CONN_ID, recipients: list[str] | None = None) -> EmailChannel | None:
+    """The e-mail channel, or None when the connection or the recipients are missing."""
+    connection = _connection(conn_id)
+    if connection is None or not connection.host:
+        log.info("E-mail alerts off: connection %s not defined", conn_id)
+        return None
+    extra = connection.extra_dejson
+    sender = str(extra.get("from_email") or connection.login or DEFAULT_SENDER)
+    recipients = recipients if recipients is not None else alert_recipients()
+    if not recipients:
+        # Better the sender's mailbox (usually the team's) than silence.
+        log.warning("Variable %s not set: alerts go to the sender address %s", RECIPIENTS_VARIABLE, sender)
+        recipients = _addresses(sender)
+    use_ssl = not _flag(extra, "disable_ssl")
+    return EmailChannel(
+        connection.host,
+        int(connection.port or (465 if use_ssl else 25)),
+        sender,
+        recipients,
+        login=connection.login or None,
+        password=connection.password or None,
+        use_ssl=use_ssl,
+        starttls=not use_ssl and not _flag(extra, "disable_tls"),
+        timeout=float(extra.get("timeout", 30)),
+    )
+
+
+def webhook_url(host: str, schema: str | None, port: int | None, endpoint: str | None) -> str:
+    """The webhook URL from an HTTP connection: a full URL in ``host``, or scheme/host/port + endpoint."""
+    if "://" in host:
+        base = host
+    else:
+        scheme = schema if schema in ("http", "https") else "https"
+        base = f"{scheme}://{host}" + (f":{port}" if port else "")
+        if schema and schema not in ("http", "https"):
+            base += "/" + schema.lstrip("/")  # URI form: Airflow puts the path in ``schema``
+    return f"{base.rstrip('/')}/{endpoint.lstrip('/')}" if endpoint else base
+
+
+def webhook_channel(conn_id: str = WEBHOOK_CONN_ID) -> WebhookChannel | None:
+    """The webhook channel, or None when the connection is not defined."""
+    connection = _connection(conn_id)
+    if connection is None or not connection.host:
+        return None
+    extra = connection.extra_dejson
+    url = webhook_url(connection.host, connection.schema, connection.port, extra.get("endpoint"))
+    try:
+        from airflow.sdk.log import mask_secret
+
+        mask_secret(url)  # incoming-webhook URLs carry their token
+    except ImportError:
+        pass
+    headers = extra.get("headers") if isinstance(extra.get("headers"), dict) else None
+    return WebhookChannel(url, headers=headers, timeout=float(extra.get("timeout", 15)))
+
+
+def alert_channels() -> list[Channel]:
+    """Every configured channel, the task log last."""
+    channels: list[Channel] = []
+    for channel in (email_channel(), webhook_channel()):
+        if channel is not None:
+            channels.append(channel)
+    channels.append(LogChannel())
+    return channels
+
+
+def alert_dispatcher(channels: list[Channel] | None = None) -> AlertDispatcher:
+    """A dispatcher on this deployment's ledger and channels."""
+    return AlertDispatcher(get_ledger(), channels if channels is not None else alert_channels())

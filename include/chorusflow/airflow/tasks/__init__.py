@@ -1,0 +1,9 @@
+"""Task bodies, one module per DAG: each translates the Airflow context into domain calls and back.
+
+- :mod:`.submit`: ``chorus_submit_invoices`` (extract, validate, plan, submit, report);
+- :mod:`.sync`: ``chorus_sync_statuses`` (sync, alerts, report);
+- :mod:`.digest`: ``chorus_daily_digest``.
+
+What they hand each other through XCom are the typed models of :mod:`chorusflow.intake` and
+:mod:`chorusflow.submission`, dumped as plain JSON.
+"""

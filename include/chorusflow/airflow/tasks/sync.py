@@ -1,0 +1,91 @@
+"""Task bodies of ``chorus_sync_statuses``, once Airflow has given them their context.
+
+The sync and the alerts themselves live in :mod:`chorusflow.statuses` and :mod:`chorusflow.alerts`;
+this module resolves the ledger, the Chorus Pro client, the channels and the settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chorusflow.airflow.connections import alert_channels, chorus_client, get_ledger
+from chorusflow.alerts import (
+    AlertDispatcher,
+    AlertEvent,
+    AlertSettings,
+    blocked_events,
+    overdue_events,
+    password_expiry_event,
+    stale_events,
+)
+from chorusflow.chorus import ChorusProError
+from chorusflow.config import load_supplier
+from chorusflow.ledger import utc_now
+from chorusflow.settings import settings
+from chorusflow.statuses import StatusSync
+
+log = logging.getLogger(__name__)
+
+
+def sync_statuses() -> dict[str, Any]:
+    """One status sync; the result (counts, failures, API calls) goes to XCom."""
+    configured = settings()
+    sync = StatusSync(
+        get_ledger(),
+        chorus_client(),
+        load_supplier().siret,
+        overlap=timedelta(minutes=configured.sync_overlap_minutes),
+        page_size=configured.sync_page_size,
+        retry_delay_seconds=configured.sync_page_retry_delay,
+    )
+    return sync.run().to_xcom()
+
+
+def _password_event(alert_settings: AlertSettings, now: datetime) -> AlertEvent | None:
+    """The technical password expiry event, if due; a failing lookup is logged, never fatal."""
+    from chorusflow.submission import supplier_structure_id
+
+    try:
+        client = chorus_client()
+        details = client.get_structure(supplier_structure_id(client, load_supplier().siret))
+    except ChorusProError as error:
+        log.warning("Could not read the technical password expiry date: %s", error)
+        return None
+    today = now.astimezone(ZoneInfo(alert_settings.timezone)).date()
+    return password_expiry_event(details.technical_password_expires_on, today, alert_settings)
+
+
+def send_status_alerts(now: datetime | None = None) -> dict[str, Any]:
+    """Blocked, stale, overdue and password alerts computed from the ledger, each sent once."""
+    now = now or utc_now()
+    alert_settings = AlertSettings.from_env()
+    ledger = get_ledger()
+    siret = load_supplier().siret
+    today = now.astimezone(ZoneInfo(alert_settings.timezone)).date()
+    events: list[AlertEvent] = [
+        *blocked_events(ledger, siret),
+        *stale_events(ledger, siret, now, alert_settings),
+        *overdue_events(ledger, siret, today, alert_settings),
+    ]
+    password = _password_event(alert_settings, now)
+    if password is not None:
+        events.append(password)
+    report = AlertDispatcher(ledger, alert_channels()).dispatch(events)
+    log.info("%s", report.summary_text())
+    return report.to_xcom()
+
+
+def report_sync(sync_result: dict[str, Any], alerts: dict[str, Any]) -> dict[str, Any]:
+    """The run summary: sync counts and failures, alerts sent; ``note`` becomes the run note."""
+    note = f"{sync_result.get('summary', '')} {alerts.get('summary', '')}".strip()
+    log.info("%s", note)
+    return {
+        "note": note,
+        "complete": sync_result.get("complete"),
+        "changed": len(sync_result.get("changed", {})),
+        "api_calls": sync_result.get("total_api_calls"),
+        "alerts": alerts.get("new_count", 0),
+    }

@@ -1,0 +1,187 @@
+"""Taking in an export: from a validation report to ledger records, and from waiting invoices to
+submission batches. Shared by the DAG, the CLI, the demo and the benchmarks; nothing here imports
+Airflow. The models are what the submission DAG's tasks hand each other (as plain JSON).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from chorusflow.ledger import InvoiceRecordInput, Ledger
+from chorusflow.reports import ExportSummary, ReportLine
+from chorusflow.rules import InvoiceVerdict, ValidationReport
+
+# Up to this many invoices, each gets its own mapped task: the UI then names every invoice and a
+# clear reruns exactly one. Above it, invoices are batched so Airflow overhead stays small.
+ONE_TASK_PER_INVOICE_UP_TO = 100
+MAX_BATCH_SIZE = 500
+MAX_BATCHES = 512  # well under Airflow's default max_map_length (1024)
+
+
+def row_placeholder_number(source: str, rows: Sequence[int]) -> str:
+    """A ledger key for rows that name no invoice, so they are never silently dropped."""
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:8]
+    first = rows[0] if rows else 0
+    return f"?{Path(source).name[:40]}#{digest}:ligne-{first}"
+
+
+def record_from_verdict(verdict: InvoiceVerdict, source: str) -> InvoiceRecordInput:
+    """The ledger's view of one verdict: its findings, and the normalized invoice when it exists."""
+    invoice = verdict.invoice
+    findings = [f.model_dump(mode="json") for f in [*verdict.errors, *verdict.warnings]]
+    return InvoiceRecordInput(
+        invoice_number=verdict.invoice_number or row_placeholder_number(source, verdict.rows),
+        valid=verdict.valid,
+        normalized=invoice.model_dump(mode="json") if invoice is not None else None,
+        findings=findings,
+        buyer_siret=invoice.buyer_siret if invoice is not None else None,
+        buyer_name=invoice.buyer_name if invoice is not None else None,
+        invoice_type=invoice.invoice_type if invoice is not None else None,
+        issue_date=invoice.issue_date if invoice is not None else None,
+        currency=invoice.currency if invoice is not None else None,
+        total_ht=invoice.total_ht if invoice is not None else None,
+        total_vat=invoice.total_vat if invoice is not None else None,
+        total_ttc=invoice.total_ttc if invoice is not None else None,
+    )
+
+
+def records_from_report(report: ValidationReport, source: str) -> list[InvoiceRecordInput]:
+    """Every verdict of a report as a ledger record (file-level errors have no invoice to record)."""
+    return [record_from_verdict(verdict, source) for verdict in report.invoices]
+
+
+class ExportFile(BaseModel):
+    """An export file a run processes: where it is, its content hash, and a local copy to read."""
+
+    name: str
+    uri: str
+    sha256: str
+    local_path: str
+
+
+class InvalidInvoice(BaseModel):
+    """An invoice validation refused, with its findings (for reports and alerts)."""
+
+    invoice_number: str
+    buyer_siret: str | None = None
+    total_ttc: str | None = None
+    findings: list[dict[str, str | None]] = Field(default_factory=list)
+
+
+class RecordedExport(ExportSummary):
+    """An export's verdict counts, and what the ledger made of its invoices."""
+
+    ledger: dict[str, int] | None = None
+    already_done: list[str] = Field(default_factory=list)
+
+
+class Validation(BaseModel):
+    """What a run's validation hands on: the exports, the invalid invoices, the numbers recorded."""
+
+    exports: list[RecordedExport] = Field(default_factory=list)
+    invalid: list[InvalidInvoice] = Field(default_factory=list)
+    invalid_total: int = 0
+    processed_numbers: list[str] = Field(default_factory=list)
+    dry_run: bool = False
+
+
+class Batch(BaseModel):
+    """Invoice numbers one submission task deposits; ``label`` names them in the Airflow UI."""
+
+    label: str
+    invoice_numbers: list[str]
+    include_failed: bool = False
+
+
+def invalid_details(report: ValidationReport) -> list[InvalidInvoice]:
+    """The invalid invoices of a report with their codes and messages (for reports and alerts)."""
+    return [
+        InvalidInvoice(
+            invoice_number=verdict.invoice_number or f"(ligne {verdict.rows[0] if verdict.rows else '?'})",
+            buyer_siret=verdict.invoice.buyer_siret if verdict.invoice else None,
+            total_ttc=str(verdict.invoice.total_ttc) if verdict.invoice else None,
+            findings=[{"code": f.code, "field": f.field, "message": f.message} for f in verdict.errors],
+        )
+        for verdict in report.invoices
+        if not verdict.valid
+    ]
+
+
+def dry_run_lines(invalid: list[InvalidInvoice]) -> list[ReportLine]:
+    """A dry run records nothing: its report lists the invalid invoices as validation found them."""
+    return [
+        ReportLine(
+            invoice_number=item.invoice_number,
+            outcome="invalid",
+            buyer_siret=item.buyer_siret,
+            total_ttc=item.total_ttc,
+            codes=[str(finding["code"]) for finding in item.findings],
+            messages=[str(finding["message"]) for finding in item.findings],
+        )
+        for item in invalid
+    ]
+
+
+def summarize_export(report: ValidationReport, name: str) -> RecordedExport:
+    """An export's verdict counts and file-level errors."""
+    return RecordedExport(
+        name=name,
+        invoices=report.summary.invoices,
+        valid=report.summary.valid,
+        invalid=report.summary.invalid,
+        file_errors=[f"{error.code}: {error.message}" for error in report.file_errors],
+    )
+
+
+def record_export(
+    ledger: Ledger, supplier_siret: str, report: ValidationReport, name: str
+) -> tuple[RecordedExport, list[str]]:
+    """Record every verdict of an export in the ledger; its summary and the invoice numbers recorded."""
+    records = records_from_report(report, name)
+    recorded = ledger.record_validated(supplier_siret, name, records)
+    summary = summarize_export(report, name).model_copy(
+        update={"ledger": recorded.counts(), "already_done": recorded.already_done}
+    )
+    return summary, [record.invoice_number for record in records]
+
+
+def batch_label(numbers: Sequence[str]) -> str:
+    """The label the Airflow UI shows for a mapped submission task."""
+    if len(numbers) == 1:
+        return numbers[0]
+    return f"{numbers[0]} … {numbers[-1]} ({len(numbers)})"
+
+
+def plan_batches(
+    invoice_numbers: Sequence[str],
+    *,
+    concurrency: int,
+    batch_size: int | None = None,
+    include_failed: bool = False,
+) -> list[Batch]:
+    """Cut the numbers into submission batches.
+
+    Small runs get one invoice per task; larger ones get about two batches per concurrent slot (so
+    a slow batch does not hold the run), never more than ``MAX_BATCH_SIZE`` invoices per batch nor
+    more than ``MAX_BATCHES`` batches. With warm workers the second round of task starts costs under
+    a second (docs/performance.md, "Submission").
+    """
+    numbers = list(dict.fromkeys(invoice_numbers))
+    if not numbers:
+        return []
+    if batch_size is None:
+        if len(numbers) <= ONE_TASK_PER_INVOICE_UP_TO:
+            batch_size = 1
+        else:
+            batch_size = min(MAX_BATCH_SIZE, math.ceil(len(numbers) / max(2 * concurrency, 1)))
+    batch_size = max(batch_size, math.ceil(len(numbers) / MAX_BATCHES))
+    chunks = (numbers[start : start + batch_size] for start in range(0, len(numbers), batch_size))
+    return [
+        Batch(label=batch_label(chunk), invoice_numbers=chunk, include_failed=include_failed)
+        for chunk in chunks
+    ]
