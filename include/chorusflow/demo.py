@@ -6,8 +6,8 @@
 3. shows how the invoices reached Chorus Pro: ``DEPOT_PDF_API`` under the supplier's own numbers,
    each with the PDF chorusflow rendered (one of them saved under ``.chorusflow/demo/pdf/``);
    then plays the buyers on the sandbox: one invoice rejected, one suspended, one paid;
-4. runs ``chorus_sync_statuses`` when it exists;
-5. prints the ledger and where the run report is.
+4. runs ``chorus_sync_statuses``;
+5. prints the ledger, where the run report is, and what to try next.
 
 Everything happens under ``.chorusflow/demo/`` (wiped at each start); Airflow's own output goes to
 ``.chorusflow/demo/demo.log``. Airflow itself runs in child processes, so this module imports none.
@@ -109,6 +109,16 @@ def _show_deposits(sandbox: SandboxServer, workdir: Path) -> None:
     )
 
 
+def _next_steps(workdir: Path, chorusflow: Path) -> None:
+    """The exact commands to look further: the demo's ledger lives in its own folder."""
+    home = os.path.relpath(workdir, Path.cwd())
+    command = os.path.relpath(chorusflow, Path.cwd())
+    print("\nNext:")
+    print(f"  CHORUSFLOW_HOME={home} {command} ledger list              # the demo's ledger")
+    print(f"  CHORUSFLOW_HOME={home} {command} ledger show F2026-0104   # one invoice, its history")
+    print("  make airflow    # the same DAGs in the Airflow UI, with a sandbox (admin / chorusflow)")
+
+
 def main() -> int:
     """Run the demo; exit 0 when every step worked."""
     started = time.monotonic()
@@ -142,12 +152,11 @@ def main() -> int:
         for number, status, comment in _play_buyers(sandbox):
             print(f"  {number} → {status}" + (f" « {comment} »" if comment else ""))
 
-        if (REPO_ROOT / "dags" / "chorus_sync_statuses.py").exists():
-            _step(4, "Running chorus_sync_statuses …")
-            sync_code = _run(
-                [sys.executable, "-m", "chorusflow.airflow.run_dag", "chorus_sync_statuses"], env, log
-            )
-            print("Sync finished:", "success" if sync_code == 0 else f"failed (see {log})")
+        _step(4, "Running chorus_sync_statuses …")
+        sync_code = _run(
+            [sys.executable, "-m", "chorusflow.airflow.run_dag", "chorus_sync_statuses"], env, log
+        )
+        print("Sync finished:", "success" if sync_code == 0 else f"failed (see {log})")
 
         _step(5, "The ledger:")
         _run([chorusflow, "ledger", "list"], env, log, show=True)
@@ -155,6 +164,7 @@ def main() -> int:
         for report in reports:
             print(f"Report: {report}  (CSV beside it)")
         print(f"\nDemo done in {time.monotonic() - started:.0f} s. Airflow's own output: {log}")
+        _next_steps(workdir, Path(chorusflow))
     return 0 if submit_code == 0 and reports else 1
 
 

@@ -31,7 +31,7 @@ def row_placeholder_number(source: str, rows: Sequence[int]) -> str:
 
 
 def record_from_verdict(verdict: InvoiceVerdict, source: str) -> InvoiceRecordInput:
-    """The ledger's view of one verdict: its findings, and the normalized invoice when it exists."""
+    """The ledger's view of one verdict: its findings, and and the normalized invoice of a valid one."""
     invoice = verdict.invoice
     findings = [f.model_dump(mode="json") for f in [*verdict.errors, *verdict.warnings]]
     return InvoiceRecordInput(

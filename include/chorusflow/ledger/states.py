@@ -30,7 +30,6 @@ class AttemptOutcome(StrEnum):
     IN_FLIGHT = "in_flight"
     SUCCEEDED = "succeeded"
     ADOPTED = "adopted"
-    NOT_FOUND_RELEASED = "not_found_released"
     FAILED_RETRYABLE = "failed_retryable"
     FAILED_PERMANENT = "failed_permanent"
     OUTCOME_UNKNOWN = "outcome_unknown"
