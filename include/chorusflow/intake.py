@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from chorusflow.config import language
 from chorusflow.ledger import InvoiceRecordInput, Ledger
 from chorusflow.reports import ExportSummary, ReportLine
 from chorusflow.rules import InvoiceVerdict, ValidationReport
@@ -27,7 +28,7 @@ def row_placeholder_number(source: str, rows: Sequence[int]) -> str:
     """A ledger key for rows that name no invoice, so they are never silently dropped."""
     digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:8]
     first = rows[0] if rows else 0
-    return f"?{Path(source).name[:40]}#{digest}:ligne-{first}"
+    return f"?{Path(source).name[:40]}#{digest}:row-{first}"  # language-neutral: a ledger key
 
 
 def record_from_verdict(verdict: InvoiceVerdict, source: str) -> InvoiceRecordInput:
@@ -102,7 +103,7 @@ def invalid_details(report: ValidationReport) -> list[InvalidInvoice]:
     """The invalid invoices of a report with their codes and messages (for reports and alerts)."""
     return [
         InvalidInvoice(
-            invoice_number=verdict.invoice_number or f"(ligne {verdict.rows[0] if verdict.rows else '?'})",
+            invoice_number=verdict.invoice_number or _row_label(verdict.rows),
             buyer_siret=verdict.invoice.buyer_siret if verdict.invoice else None,
             total_ttc=str(verdict.invoice.total_ttc) if verdict.invoice else None,
             findings=[{"code": f.code, "field": f.field, "message": f.message} for f in verdict.errors],
@@ -125,6 +126,12 @@ def dry_run_lines(invalid: list[InvalidInvoice]) -> list[ReportLine]:
         )
         for item in invalid
     ]
+
+
+def _row_label(rows: Sequence[int]) -> str:
+    """How a report names an invoice without a number: by its first row, in the output language."""
+    word = "ligne" if language() == "fr" else "row"
+    return f"({word} {rows[0] if rows else '?'})"
 
 
 def summarize_export(report: ValidationReport, name: str) -> RecordedExport:
