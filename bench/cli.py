@@ -11,6 +11,9 @@ medians of R runs (default 5) of:
   process, run alternately: both times, their ratio, and each child's peak resident memory (its own
   ``wait4`` usage, so one child's peak does not hide another's).
 
+Each line also gives the child's CPU time (user + system), which a shared machine's load inflates
+far less than the wall time.
+
 It asserts nothing (figures and targets: docs/performance.md, "CLI"). ``--chorusflow`` measures
 another build of the command, e.g. a wrapper around an older checkout.
 """
@@ -41,9 +44,10 @@ GENERATE = (
 
 @dataclass(frozen=True)
 class Run:
-    """One child process: wall time, its own peak resident memory, its exit code."""
+    """One child process: wall time, CPU time (user + system), its own peak resident memory, exit code."""
 
     seconds: float
+    cpu_seconds: float
     peak_rss_mb: float
     exit_code: int
 
@@ -55,7 +59,8 @@ def run_once(command: Sequence[str], env: Mapping[str, str]) -> Run:
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    return Run(seconds, usage.ru_maxrss / 1024, process.returncode)  # Linux reports kilobytes
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(seconds, cpu, usage.ru_maxrss / 1024, process.returncode)  # Linux reports kilobytes
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class Measure:
 
     label: str
     seconds: float
+    cpu_seconds: float
     peak_rss_mb: float
     exit_codes: frozenset[int]
 
@@ -72,6 +78,7 @@ def median_of(label: str, runs: list[Run]) -> Measure:
     return Measure(
         label,
         statistics.median(run.seconds for run in runs),
+        statistics.median(run.cpu_seconds for run in runs),
         statistics.median(run.peak_rss_mb for run in runs),
         frozenset(run.exit_code for run in runs),
     )
@@ -96,7 +103,8 @@ def environment(home: Path) -> dict[str, str]:
 def show(measure: Measure, note: str = "") -> None:
     codes = ",".join(str(code) for code in sorted(measure.exit_codes))
     print(
-        f"{measure.label:<44} {measure.seconds:7.3f} s  peak RSS {measure.peak_rss_mb:5.0f} MB"
+        f"{measure.label:<44} {measure.seconds:7.3f} s  CPU {measure.cpu_seconds:6.3f} s"
+        f"  peak RSS {measure.peak_rss_mb:5.0f} MB"
         f"  exit {codes}{note}"
     )
 
@@ -151,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         bare, validated = heavy.values()
         show(bare)
         show(validated, f"  JSON {output.stat().st_size / 1e6:.1f} MB")
-    print(f"ratio validate / bare read:                   {validated.seconds / bare.seconds:5.1f} x")
+    wall, cpu = validated.seconds / bare.seconds, validated.cpu_seconds / bare.cpu_seconds
+    print(f"ratio validate / bare read: {wall:.1f} x in wall time, {cpu:.1f} x in CPU time")
     return 0
 
 
