@@ -21,7 +21,11 @@ valid invoices on Chorus Pro under the supplier's own numbers (`DEPOT_PDF_API`: 
 **Manual reruns.** Clear a failed `submit` task instance (its label names the invoices): the ledger
 makes the rerun safe, and an invoice whose earlier outcome is unknown is looked up on Chorus Pro
 before anything is deposited again. Or trigger the DAG with `invoice_numbers` to retry invoices that
-failed before Chorus Pro accepted them, once you fixed the cause.
+failed before Chorus Pro accepted them, once you fixed the cause. An invoice Chorus Pro holds or
+refused is never deposited again: a refused one needs a new number or a credit note.
+
+**Trigger form.** Every field may stay empty: no *Export file* means the inbox, no *Invoice numbers
+to retry* means only the invoices waiting in the ledger, and *Dry run* is off unless switched on.
 
 Schedule: hourly from 7:00 to 19:00 on weekdays, Paris time (`CHORUSFLOW_SUBMIT_SCHEDULE`).
 """
@@ -57,21 +61,29 @@ from chorusflow.settings import settings
         "retries": 2,
         "retry_delay": timedelta(seconds=30),
     },
+    # Every field may stay empty in the trigger form: the form marks a Param whose type has no "null"
+    # as required and keeps *Trigger* disabled while it is empty. None or empty means "not given".
     params={
         "export_path": Param(
-            "",
-            type="string",
+            None,
+            type=["null", "string"],
             title="Export file",
             description="Process this export (a path or an object storage URL) instead of the inbox.",
         ),
         "invoice_numbers": Param(
             [],
-            type="array",
+            type=["null", "array"],
             items={"type": "string"},
             title="Invoice numbers to retry",
-            description="Submit these invoices again, including ones Chorus Pro refused before.",
+            description=(
+                "Submit again invoices that failed before Chorus Pro accepted them, once the cause is fixed. "
+                "An invoice Chorus Pro holds or refused is never deposited again: a refused one needs "
+                "a new number or a credit note."
+            ),
         ),
-        "dry_run": Param(False, type="boolean", title="Dry run", description="Validate and report only."),
+        "dry_run": Param(
+            False, type=["null", "boolean"], title="Dry run", description="Validate and report only."
+        ),
     },
 )
 def chorus_submit_invoices() -> None:

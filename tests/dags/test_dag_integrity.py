@@ -67,3 +67,76 @@ def test_every_schedule_runs_in_paris_time(dag_bag) -> None:  # type: ignore[no-
         timetable = dag.timetable
         inner = getattr(timetable, "timetable", timetable)  # an asset-or-time schedule wraps its cron
         assert str(inner.timezone) == "Europe/Paris", dag_id
+
+
+# The trigger form of chorus_submit_invoices. Airflow 3.3's form marks a Param as required unless its
+# JSON Schema type includes "null", keeps *Trigger* disabled while a required field is empty, and
+# sends an emptied field as null. The API server then validates the conf against the serialized
+# DAG's params (``params.deep_merge(conf).validate()`` in ``create_dagrun``), as these tests do.
+SUBMIT_DAG = "chorus_submit_invoices"
+EMPTY_FORM = {"export_path": None, "invoice_numbers": [], "dry_run": False}
+
+
+@pytest.fixture(scope="module")
+def submit_params(dag_bag):  # type: ignore[no-untyped-def]
+    """The submission DAG's params as the API server holds them (serialized and read back)."""
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    dag = dag_bag.dags[SUBMIT_DAG]
+    return DagSerialization.from_dict(DagSerialization.to_dict(dag)).params
+
+
+def test_no_submit_param_is_required_by_the_trigger_form(dag_bag) -> None:  # type: ignore[no-untyped-def]
+    params = dag_bag.dags[SUBMIT_DAG].params
+    assert set(params) == {"export_path", "invoice_numbers", "dry_run"}
+    for name in params:
+        param = params.get_param(name)
+        schema = param.schema
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        assert "null" in types, f"the trigger form requires {name!r} (its type has no 'null')"
+        assert schema.get("title"), f"{name!r} has no title in the form"
+        assert param.description, f"{name!r} has no description in the form"
+
+
+@pytest.mark.parametrize(
+    ("conf", "expected"),
+    [
+        pytest.param({}, EMPTY_FORM, id="no-conf"),
+        pytest.param(EMPTY_FORM, EMPTY_FORM, id="empty-form"),
+        pytest.param(
+            {"export_path": None, "invoice_numbers": None, "dry_run": None},
+            {"export_path": None, "invoice_numbers": None, "dry_run": None},
+            id="emptied-fields",
+        ),
+        pytest.param(
+            {"invoice_numbers": ["F2026-0101"]},
+            {**EMPTY_FORM, "invoice_numbers": ["F2026-0101"]},
+            id="retry-only",
+        ),
+        pytest.param(
+            {**EMPTY_FORM, "invoice_numbers": ["F2026-0101"]},
+            {**EMPTY_FORM, "invoice_numbers": ["F2026-0101"]},
+            id="retry-only-from-the-form",
+        ),
+    ],
+)
+def test_trigger_confs_the_form_sends_are_valid(  # type: ignore[no-untyped-def]
+    submit_params, conf: dict[str, object], expected: dict[str, object]
+) -> None:
+    assert submit_params.deep_merge(conf).validate() == expected
+
+
+@pytest.mark.parametrize(
+    "conf",
+    [
+        pytest.param({"invoice_numbers": "F2026-0101"}, id="number-not-in-a-list"),
+        pytest.param({"invoice_numbers": [101]}, id="number-not-a-string"),
+        pytest.param({"dry_run": "yes"}, id="dry-run-not-a-boolean"),
+        pytest.param({"export_path": 3}, id="export-path-not-a-string"),
+    ],
+)
+def test_malformed_trigger_confs_are_refused(submit_params, conf: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
+    from airflow.sdk.exceptions import ParamValidationError
+
+    with pytest.raises(ParamValidationError):
+        submit_params.deep_merge(conf).validate()
