@@ -52,6 +52,8 @@ test: lint typecheck pytest
 bench: install
 	@echo "== Validation (bench/validation.py) =="
 	$(BIN)/python bench/validation.py
+	@echo "== Command line (bench/cli.py) =="
+	$(BIN)/python bench/cli.py
 	@echo "== Invoice PDF rendering (bench/rendering.py) =="
 	$(BIN)/python bench/rendering.py
 	@echo "== Submission (bench/submission.py) =="
