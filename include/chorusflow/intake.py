@@ -13,8 +13,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from chorusflow.config import language
-from chorusflow.ledger import InvoiceRecordInput, Ledger
-from chorusflow.reports import ExportSummary, ReportLine
+from chorusflow.ledger import InvoiceRecordInput, InvoiceState, Ledger
+from chorusflow.reports import ExportSummary, ReportLine, RetryNumber
 from chorusflow.rules import InvoiceVerdict, ValidationReport
 
 # Up to this many invoices, each gets its own mapped task: the UI then names every invoice and a
@@ -70,7 +70,9 @@ class InvalidInvoice(BaseModel):
 
     invoice_number: str
     buyer_siret: str | None = None
+    buyer_name: str | None = None
     total_ttc: str | None = None
+    currency: str | None = None
     findings: list[dict[str, str | None]] = Field(default_factory=list)
 
 
@@ -91,6 +93,26 @@ class Validation(BaseModel):
     dry_run: bool = False
 
 
+class RetryRequest(BaseModel):
+    """The numbers a person asked for again (the ``invoice_numbers`` param), as the plan sorted them.
+
+    ``failed`` ones are planned again (``include_failed``); ``waiting`` ones (``pending``,
+    ``submitting``) are planned by every run anyway; ``set_aside`` holds unknown numbers and the ones
+    that cannot be deposited again (already on Chorus Pro, refused by validation, waiting for a
+    person), each with its reason. Nothing set aside gets a submission task.
+    """
+
+    requested: list[str] = Field(default_factory=list)
+    failed: list[str] = Field(default_factory=list)
+    waiting: list[str] = Field(default_factory=list)
+    set_aside: list[RetryNumber] = Field(default_factory=list)
+
+    @property
+    def to_submit(self) -> list[str]:
+        """The numbers this run deposits, when nothing else holds them."""
+        return [*self.failed, *self.waiting]
+
+
 class Batch(BaseModel):
     """Invoice numbers one submission task deposits; ``label`` names them in the Airflow UI."""
 
@@ -105,7 +127,9 @@ def invalid_details(report: ValidationReport) -> list[InvalidInvoice]:
         InvalidInvoice(
             invoice_number=verdict.invoice_number or _row_label(verdict.rows),
             buyer_siret=verdict.invoice.buyer_siret if verdict.invoice else None,
+            buyer_name=verdict.invoice.buyer_name if verdict.invoice else None,
             total_ttc=str(verdict.invoice.total_ttc) if verdict.invoice else None,
+            currency=verdict.invoice.currency if verdict.invoice else None,
             findings=[{"code": f.code, "field": f.field, "message": f.message} for f in verdict.errors],
         )
         for verdict in report.invoices
@@ -120,7 +144,9 @@ def dry_run_lines(invalid: list[InvalidInvoice]) -> list[ReportLine]:
             invoice_number=item.invoice_number,
             outcome="invalid",
             buyer_siret=item.buyer_siret,
+            buyer_name=item.buyer_name,
             total_ttc=item.total_ttc,
+            currency=item.currency,
             codes=[str(finding["code"]) for finding in item.findings],
             messages=[str(finding["message"]) for finding in item.findings],
         )
@@ -192,3 +218,52 @@ def plan_batches(
         Batch(label=batch_label(chunk), invoice_numbers=chunk, include_failed=include_failed)
         for chunk in chunks
     ]
+
+
+def sort_retry_numbers(ledger: Ledger, supplier_siret: str, numbers: Sequence[str]) -> RetryRequest:
+    """Sort the numbers asked for again: to submit (``failed``, ``pending``, ``submitting``), unknown,
+    or not retryable (any other state: on Chorus Pro already, invalid, or needing a person)."""
+    request = RetryRequest(requested=list(dict.fromkeys(n.strip() for n in numbers if n and n.strip())))
+    for number in request.requested:
+        row = ledger.get_invoice(number, supplier_siret)
+        if row is None:
+            request.set_aside.append(RetryNumber(invoice_number=number, reason="unknown"))
+        elif row.state is InvoiceState.FAILED:
+            request.failed.append(number)
+        elif row.state in (InvoiceState.PENDING, InvoiceState.SUBMITTING):
+            request.waiting.append(number)
+        else:
+            request.set_aside.append(
+                RetryNumber(
+                    invoice_number=number,
+                    reason="not_retryable",
+                    state=row.state.value,
+                    chorus_status=row.chorus_status,
+                )
+            )
+    return request
+
+
+def retry_outcomes(
+    ledger: Ledger, supplier_siret: str, request: RetryRequest, run_id: str
+) -> list[RetryNumber]:
+    """What the run report says about the numbers asked for again: the ones the plan set aside, and
+    the ones to submit that no attempt of this run took (another attempt held them, or they were
+    deposited meanwhile), with the state the ledger holds now."""
+    touched = ledger.attempt_outcomes_for_run(run_id, supplier_siret)
+    skipped: list[RetryNumber] = []
+    for number in request.to_submit:
+        if number in touched:
+            continue
+        row = ledger.get_invoice(number, supplier_siret)
+        skipped.append(
+            RetryNumber(
+                invoice_number=number,
+                reason="skipped",
+                state=None if row is None else row.state.value,
+                chorus_status=None if row is None else row.chorus_status,
+                claimed_by=None if row is None else row.claimed_by,
+                claim_expires_at=None if row is None else row.claim_expires_at,
+            )
+        )
+    return [*request.set_aside, *skipped]

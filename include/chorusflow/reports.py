@@ -1,7 +1,10 @@
-"""Run reports: what a submission run did, as text for the log, HTML for people and CSV for Excel.
+"""Run reports: what a submission run did, as text for the log, HTML for people and CSV for Excel;
+and the lines a status sync run's note gives each change.
 
 Every cell that a spreadsheet could read as a formula is neutralised, and every HTML value is
-escaped: export content is data, never code.
+escaped: export content is data, never code. Amounts are written as the alerts write them
+(:func:`chorusflow.alerts.render.money`), and what to do about a blocked status is the alerts' text
+(:data:`chorusflow.alerts.render.NEXT_STEP_TEXT`).
 """
 
 from __future__ import annotations
@@ -9,22 +12,36 @@ from __future__ import annotations
 import csv
 import html
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
+from chorusflow.alerts.render import NEXT_STEP_TEXT, money
 from chorusflow.config import Language, language
 from chorusflow.ledger import InvoiceState, Ledger
+from chorusflow.settings import settings
+from chorusflow.statuses import StatusClass, classify, next_step
 
 OUTCOMES = ("submitted", "invalid", "already_done", "failed", "needs_review", "pending")
 #: Outcomes that need a person, listed one by one in the run note.
 NEEDS_A_PERSON = ("invalid", "failed", "needs_review")
+#: Airflow keeps at most this many characters of a run note (``dag_run_note.content``).
+NOTE_LIMIT = 1000
+#: At most this many items are listed one by one in a run note, then "… (+N)".
+NOTE_ITEMS = 20
+#: Ledger states of an invoice Chorus Pro holds: never deposited again.
+ON_CHORUS_PRO = ("submitted", "blocked", "paid", "closed")
 
 LABELS: dict[Language, dict[str, str]] = {
     "fr": {
         "title": "Rapport de dépôt Chorus Pro",
         "run": "Exécution",
+        "generated": "Rapport écrit le",
         "dry_run": "simulation : rien n'a été déposé",
         "submitted": "déposées",
         "invalid": "refusées à la validation",
@@ -34,19 +51,67 @@ LABELS: dict[Language, dict[str, str]] = {
         "pending": "en attente d'un nouvel essai",
         "invoice_number": "Facture",
         "buyer": "Acheteur",
+        "buyer_siret": "SIRET acheteur",
         "total_ttc": "Montant TTC",
+        "currency": "Devise",
         "outcome": "Résultat",
         "chorus_status": "Statut Chorus Pro",
         "identifiant": "Identifiant Chorus Pro",
         "codes": "Codes",
         "messages": "Détail",
+        "todo": "À faire",
         "exports": "Fichiers traités",
+        "export_counts": "{invoices} facture(s) : {valid} valide(s), {invalid} refusée(s)",
         "file_errors": "Fichier illisible",
         "none": "Aucune facture dans cette exécution.",
+        "retry_title": "Numéros demandés à nouveau (invoice_numbers)",
+        "time_format": "%d/%m/%Y à %H:%M",
+        # What a person does, per outcome.
+        "todo_invalid": "Corriger la facture dans la comptabilité : le prochain export la renvoie.",
+        "todo_failed": "Corriger la cause (voir le détail), puis relancer chorus_submit_invoices avec ce "
+        "numéro dans invoice_numbers.",
+        "todo_needs_review": "Chercher la facture sur le portail Chorus Pro (acheteur, montant, date de "
+        "dépôt) : chorusflow ne la déposera plus d'elle-même. Si elle y est, noter son identifiant ; "
+        "sinon, décider avec l'administrateur de chorusflow de la remettre en dépôt.",
+        # Why an invoice is still pending, and when it is tried again.
+        "pending_held_here": "Tenue jusqu'au {until} par le bail d'une tentative interrompue de cette "
+        "exécution : vider (Clear) sa tâche submit la reprend tout de suite, sinon la prochaine "
+        "exécution ou une relance la reprend après cette heure ; chorusflow demande d'abord à Chorus Pro "
+        "s'il l'a reçue.",
+        "pending_held_other": "Tenue jusqu'au {until} par une tentative de l'exécution {run} : ensuite la "
+        "prochaine exécution ou une relance la reprend et demande d'abord à Chorus Pro s'il l'a reçue.",
+        "pending_unknown": "Issue du dernier dépôt inconnue, bail expiré : la prochaine exécution ou une "
+        "relance la reprend et demande d'abord à Chorus Pro s'il l'a reçue.",
+        "pending_waiting": "En attente de la prochaine exécution, qui la déposera.",
+        # The numbers asked for again that this run did not deposit.
+        "retry_unknown": "numéro inconnu du registre (jamais lu dans un export) : vérifier le numéro.",
+        "retry_on_chorus_pro": "déjà sur Chorus Pro ({state}{status}), jamais déposée deux fois : pour la "
+        "corriger, un avoir puis une nouvelle facture sous un nouveau numéro.",
+        "retry_blocked": "bloquée sur Chorus Pro ({status}), pas redéposée. {todo}",
+        "retry_invalid": "refusée à la validation : la corriger dans la comptabilité, le prochain export "
+        "la renvoie.",
+        "retry_needs_review": "issue d'un dépôt précédent inconnue : pas redéposée avant vérification sur "
+        "le portail Chorus Pro.",
+        "retry_skipped": "non reprise : déjà traitée ou tenue par une autre tentative ({state}).",
+        "retry_skipped_held": "non reprise : tenue par une autre tentative jusqu'au {until}.",
+        "retry_skipped_done": "non reprise : déposée entre-temps ({state}{status}).",
+        "retry_count_unknown": "inconnu(s)",
+        "retry_count_not_retryable": "non redéposable(s)",
+        "retry_count_skipped": "non repris",
+        # The status sync's note.
+        "sync_reason": "motif",
+        "sync_no_reason": "aucun motif donné",
+        "sync_same_todo": "À faire : comme pour {number}.",
+        "class_in_progress": "en cours",
+        "class_paid": "payée",
+        "class_closed": "close",
+        "class_unknown": "statut inconnu",
+        "colon": " : ",
     },
     "en": {
         "title": "Chorus Pro submission report",
         "run": "Run",
+        "generated": "Report written on",
         "dry_run": "dry run: nothing was deposited",
         "submitted": "submitted",
         "invalid": "rejected by validation",
@@ -56,15 +121,57 @@ LABELS: dict[Language, dict[str, str]] = {
         "pending": "pending, retried next run",
         "invoice_number": "Invoice",
         "buyer": "Buyer",
+        "buyer_siret": "Buyer SIRET",
         "total_ttc": "Total incl. VAT",
+        "currency": "Currency",
         "outcome": "Outcome",
         "chorus_status": "Chorus Pro status",
         "identifiant": "Chorus Pro id",
         "codes": "Codes",
         "messages": "Details",
+        "todo": "What to do",
         "exports": "Processed files",
+        "export_counts": "{invoices} invoice(s): {valid} valid, {invalid} rejected",
         "file_errors": "Unreadable file",
         "none": "No invoice in this run.",
+        "retry_title": "Numbers asked for again (invoice_numbers)",
+        "time_format": "%Y-%m-%d at %H:%M",
+        "todo_invalid": "Correct the invoice in the accounting system: the next export sends it again.",
+        "todo_failed": "Fix the cause (see the details), then trigger chorus_submit_invoices with this "
+        "number in invoice_numbers.",
+        "todo_needs_review": "Look for the invoice on the Chorus Pro portal (buyer, amount, deposit date): "
+        "chorusflow will not deposit it again on its own. If it is there, note its id; otherwise decide "
+        "with chorusflow's administrator to release it for deposit.",
+        "pending_held_here": "Held until {until} by the lease of an interrupted attempt of this run: "
+        "clearing its submit task takes it back at once, otherwise the next run or a retry takes it after "
+        "that time; chorusflow first asks Chorus Pro whether it received it.",
+        "pending_held_other": "Held until {until} by an attempt of run {run}: then the next run or a retry "
+        "takes it and first asks Chorus Pro whether it received it.",
+        "pending_unknown": "Outcome of the last deposit unknown, lease expired: the next run or a retry "
+        "takes it and first asks Chorus Pro whether it received it.",
+        "pending_waiting": "Waiting for the next run, which deposits it.",
+        "retry_unknown": "unknown number (never read from an export): check the number.",
+        "retry_on_chorus_pro": "already on Chorus Pro ({state}{status}), never deposited twice: to correct "
+        "it, a credit note, then a new invoice under a new number.",
+        "retry_blocked": "blocked on Chorus Pro ({status}), not deposited again. {todo}",
+        "retry_invalid": "rejected by validation: correct it in the accounting system, the next export "
+        "sends it again.",
+        "retry_needs_review": "outcome of an earlier deposit unknown: not deposited again before someone "
+        "checks the Chorus Pro portal.",
+        "retry_skipped": "not taken: already done or held by another attempt ({state}).",
+        "retry_skipped_held": "not taken: held by another attempt until {until}.",
+        "retry_skipped_done": "not taken: deposited meanwhile ({state}{status}).",
+        "retry_count_unknown": "unknown",
+        "retry_count_not_retryable": "not retryable",
+        "retry_count_skipped": "not taken",
+        "sync_reason": "reason",
+        "sync_no_reason": "no reason given",
+        "sync_same_todo": "What to do: as for {number}.",
+        "class_in_progress": "in progress",
+        "class_paid": "paid",
+        "class_closed": "closed",
+        "class_unknown": "unknown status",
+        "colon": ": ",
     },
 }
 
@@ -79,11 +186,30 @@ class ReportLine(BaseModel):
     buyer_siret: str | None = None
     buyer_name: str | None = None
     total_ttc: str | None = None
+    currency: str | None = None
     state: str | None = None
     chorus_status: str | None = None
     identifiant_facture_cpp: int | None = None
     codes: list[str] = Field(default_factory=list)
     messages: list[str] = Field(default_factory=list)
+    #: Who holds the invoice's claim (``dag|run|task|map index``) and until when: why it is pending.
+    claimed_by: str | None = None
+    claim_expires_at: datetime | None = None
+
+
+RetryReason = Literal["unknown", "not_retryable", "skipped"]
+RETRY_REASONS: tuple[RetryReason, ...] = ("unknown", "not_retryable", "skipped")
+
+
+class RetryNumber(BaseModel):
+    """A number asked for again (``invoice_numbers``) that the run did not deposit, and why."""
+
+    invoice_number: str
+    reason: RetryReason
+    state: str | None = None
+    chorus_status: str | None = None
+    claimed_by: str | None = None
+    claim_expires_at: datetime | None = None
 
 
 class ExportSummary(BaseModel):
@@ -114,11 +240,14 @@ def report_lines(ledger: Ledger, supplier_siret: str, numbers: list[str], run_id
                 buyer_siret=row.buyer_siret,
                 buyer_name=row.buyer_name,
                 total_ttc=None if row.total_ttc is None else str(row.total_ttc),
+                currency=row.currency,
                 state=row.state.value,
                 chorus_status=row.chorus_status,
                 identifiant_facture_cpp=row.identifiant_facture_cpp,
                 codes=[str(f.get("code")) for f in errors] if outcome == "invalid" else [],
                 messages=_line_messages(outcome, errors, row.last_error),
+                claimed_by=row.claimed_by if outcome == "pending" else None,
+                claim_expires_at=row.claim_expires_at if outcome == "pending" else None,
             )
         )
     return lines
@@ -146,6 +275,79 @@ def _line_messages(outcome: str, errors: list[dict[str, object]], last_error: st
     return []
 
 
+def local_time(moment: datetime, lang: Language | None = None) -> str:
+    """``moment`` in the configured time zone (``CHORUSFLOW_TIMEZONE``), as people read it."""
+    labels = LABELS[lang or language()]
+    zone = settings().timezone
+    return f"{_aware(moment).astimezone(ZoneInfo(zone)).strftime(labels['time_format'])} ({zone})"
+
+
+def _aware(moment: datetime) -> datetime:
+    """``moment`` with a time zone (a naive one is UTC, as the ledger stores it)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _claim_run(claimed_by: str | None) -> str | None:
+    """The run id in a claim owner's task key (``dag|run|task|map index``)."""
+    parts = (claimed_by or "").split("|")
+    return parts[1] if len(parts) == 4 else None
+
+
+def pending_reason(line: ReportLine, run_id: str, now: datetime, lang: Language | None = None) -> str:
+    """Why a pending invoice is still pending, and when it will be tried again."""
+    labels = LABELS[lang or language()]
+    if line.state != InvoiceState.SUBMITTING.value:
+        return labels["pending_waiting"]
+    expires = line.claim_expires_at
+    if expires is not None and _aware(expires) > _aware(now):
+        until = local_time(expires, lang)
+        holder = _claim_run(line.claimed_by)
+        if holder is None or holder == run_id:
+            return labels["pending_held_here"].format(until=until)
+        return labels["pending_held_other"].format(until=until, run=holder)
+    return labels["pending_unknown"]
+
+
+def line_todo(line: ReportLine, run_id: str, now: datetime, lang: Language | None = None) -> str:
+    """What a person does about ``line`` (why it waits, for a pending one); empty when nothing."""
+    labels = LABELS[lang or language()]
+    if line.outcome == "pending":
+        return pending_reason(line, run_id, now, lang)
+    if line.outcome in NEEDS_A_PERSON:
+        return labels[f"todo_{line.outcome}"]
+    return ""
+
+
+def retry_message(item: RetryNumber, now: datetime, lang: Language | None = None) -> str:
+    """Why a number asked for again was not deposited by this run, and what to do instead."""
+    lang = lang or language()
+    labels = LABELS[lang]
+    status = f", {item.chorus_status}" if item.chorus_status else ""
+    if item.reason == "unknown":
+        return labels["retry_unknown"]
+    if item.reason == "skipped":
+        expires = item.claim_expires_at
+        if (
+            item.state == InvoiceState.SUBMITTING.value
+            and expires is not None
+            and _aware(expires) > _aware(now)
+        ):
+            return labels["retry_skipped_held"].format(until=local_time(expires, lang))
+        if item.state in ON_CHORUS_PRO:
+            return labels["retry_skipped_done"].format(state=item.state, status=status)
+        return labels["retry_skipped"].format(state=item.state)
+    if item.state == InvoiceState.INVALID.value:
+        return labels["retry_invalid"]
+    if item.state == InvoiceState.NEEDS_REVIEW.value:
+        return labels["retry_needs_review"]
+    step = next_step(item.chorus_status) if item.state == InvoiceState.BLOCKED.value else None
+    if step is not None and step.value in NEXT_STEP_TEXT:
+        return labels["retry_blocked"].format(
+            status=item.chorus_status, todo=NEXT_STEP_TEXT[step.value][lang]
+        )
+    return labels["retry_on_chorus_pro"].format(state=item.state, status=status)
+
+
 class RunReport(BaseModel):
     """Everything a submission run did, ready to be written."""
 
@@ -155,6 +357,8 @@ class RunReport(BaseModel):
     generated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     exports: list[ExportSummary] = Field(default_factory=list)
     lines: list[ReportLine] = Field(default_factory=list)
+    #: Numbers asked for again that this run did not deposit (unknown, not retryable, skipped).
+    retry: list[RetryNumber] = Field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Invoices per outcome, every outcome present."""
@@ -163,29 +367,57 @@ class RunReport(BaseModel):
             counts[line.outcome] = counts.get(line.outcome, 0) + 1
         return counts
 
+    def retry_counts(self) -> dict[str, int]:
+        """Numbers asked for again and not deposited, per reason (only reasons that occur)."""
+        reasons = [item.reason for item in self.retry]
+        return {reason: reasons.count(reason) for reason in RETRY_REASONS if reason in reasons}
+
     def summary_text(self, lang: Language | None = None) -> str:
-        """A few lines for the task log and the run note."""
-        labels = LABELS[lang or language()]
+        """A few lines for the task log and the run note (at most :data:`NOTE_LIMIT` characters)."""
+        lang = lang or language()
+        labels = LABELS[lang]
         counts = self.counts()
         parts = [
             f"{counts[key]} {labels[key]}"
             for key in OUTCOMES
             if counts[key] or key not in ("pending", "needs_review")
         ]
-        text = f"{labels['title']} : " if (lang or language()) == "fr" else f"{labels['title']}: "
-        text += ", ".join(parts)
+        parts += [
+            f"{count} {labels[f'retry_count_{reason}']}" for reason, count in self.retry_counts().items()
+        ]
+        colon = labels["colon"]
+        text = labels["title"] + colon + ", ".join(parts)
         if self.dry_run:
             text += f" ({labels['dry_run']})"
-        rejected = [line for line in self.lines if line.outcome in NEEDS_A_PERSON]
-        for line in rejected[:20]:
-            codes = ", ".join(line.codes) or line.outcome
-            text += f"\n- {line.invoice_number} [{codes}] {'; '.join(line.messages)}"
-        if len(rejected) > 20:
-            text += f"\n… (+{len(rejected) - 20})"
-        unreadable = [e for e in self.exports if e.file_errors]
-        for export in unreadable:
-            text += f"\n! {labels['file_errors']}: {export.name}: {'; '.join(export.file_errors)}"
-        return text
+        # The numbers a person asked for again come first: they answer the person who triggered the run.
+        items = [
+            f"{item.invoice_number}{colon}{retry_message(item, self.generated_at, lang)}"
+            for item in self.retry
+        ]
+        for line in self.lines:
+            if line.outcome in NEEDS_A_PERSON:
+                codes = ", ".join(line.codes) or line.outcome
+                items.append(f"{line.invoice_number} [{codes}] {'; '.join(line.messages)}".rstrip())
+        items += [
+            f"! {labels['file_errors']}{colon}{export.name}{colon}{'; '.join(export.file_errors)}"
+            for export in self.exports
+            if export.file_errors
+        ]
+        return bounded_note(text, items)
+
+
+def bounded_note(head: str, items: Sequence[str], limit: int = NOTE_LIMIT, most: int = NOTE_ITEMS) -> str:
+    """``head`` then one ``- item`` per line, as many as fit in ``limit`` characters (and at most
+    ``most``), then ``… (+N)`` for the rest: a run note never loses its end mid-sentence."""
+    text = head[: limit - 16] if items else head[:limit]
+    for position, item in enumerate(items):
+        rest = len(items) - position
+        line = "\n" + (item if item.startswith(("!", "  ")) else f"- {item}")
+        tail = f"\n… (+{rest - 1})" if rest > 1 else ""
+        if position >= most or len(text) + len(line) + len(tail) > limit:
+            return text + f"\n… (+{rest})"
+        text += line
+    return text
 
 
 def spreadsheet_safe(value: object) -> str:
@@ -194,10 +426,126 @@ def spreadsheet_safe(value: object) -> str:
     return "'" + text if _FORMULA_START.match(text) else text
 
 
+def _amount(value: str | None) -> Decimal | None:
+    try:
+        return None if value is None else Decimal(value)
+    except InvalidOperation:
+        return None
+
+
+CSV_COLUMNS = (
+    "invoice_number",
+    "buyer",
+    "buyer_siret",
+    "total_ttc",
+    "currency",
+    "outcome",
+    "chorus_status",
+    "identifiant",
+    "codes",
+    "messages",
+    "todo",
+)
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;padding:24px;
+color:#1f2933;background:#f5f7fa;line-height:1.45}
+main{max-width:1280px;margin:0 auto}
+h1{font-size:1.5em;margin:0 0 4px}h2{font-size:1.15em;margin:28px 0 8px}
+.meta{color:#52606d;margin:0 0 16px;font-size:.92em}
+.dry{background:#fff3c4;border:1px solid #f0b429;padding:8px 12px;border-radius:6px}
+.counts{display:flex;flex-wrap:wrap;gap:8px;list-style:none;padding:0;margin:16px 0}
+.counts li{background:#fff;border:1px solid #d9e2ec;border-left-width:6px;border-radius:6px;
+padding:8px 14px;min-width:150px}
+.counts strong{display:block;font-size:1.5em}
+table{border-collapse:collapse;width:100%;background:#fff;font-size:.92em}
+th,td{border:1px solid #d9e2ec;padding:6px 8px;text-align:left;vertical-align:top}
+th{background:#e4e7eb;position:sticky;top:0}
+td.amount{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+td.number{white-space:nowrap;font-weight:600}
+.siret{display:block;color:#52606d;font-size:.88em;white-space:nowrap}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:.88em;border:1px solid #9aa5b1}
+.wide{overflow-x:auto}td.details{min-width:12em}td.todo{min-width:16em;max-width:34em}
+.submitted{border-color:#3f9142;background:#e3f9e5}
+.already_done{border-color:#9aa5b1;background:#f5f7fa}
+.invalid,.failed{border-color:#d64545;background:#ffe3e3}
+.needs_review{border-color:#cb6e17;background:#fff3c4}
+.pending{border-color:#2186eb;background:#dcefff}
+.counts li.submitted{border-left-color:#3f9142}.counts li.invalid,.counts li.failed{border-left-color:#d64545}
+.counts li.needs_review{border-left-color:#cb6e17}.counts li.pending{border-left-color:#2186eb}
+.counts li{background:#fff}.counts li.zero{border-left-color:#d9e2ec;color:#7b8794}
+ul.plain{background:#fff;border:1px solid #d9e2ec;border-radius:6px;padding:10px 10px 10px 30px}
+"""
+
+
 def write_report(report: RunReport, folder: Path, lang: Language | None = None) -> tuple[Path, Path]:
     """Write ``report.html`` and ``report.csv`` into ``folder``; return their paths."""
-    labels = LABELS[lang or language()]
+    from chorusflow.rules.codes import format_amount  # the rules load pandas: only where a report is written
+
+    lang = lang or language()
+    labels = LABELS[lang]
     folder.mkdir(parents=True, exist_ok=True)
+    now = report.generated_at
+    todos = [line_todo(line, report.run_id, now, lang) for line in report.lines]
+    csv_path = folder / "report.csv"
+    # utf-8-sig and ';' so French Excel opens it with accents and columns right; the amount is a
+    # plain number there (1708,00 in French), so the spreadsheet can add it up.
+    with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";", quoting=csv.QUOTE_ALL)
+        writer.writerow([labels[c] for c in CSV_COLUMNS])
+        for line, todo in zip(report.lines, todos, strict=True):
+            amount = _amount(line.total_ttc)
+            row = [
+                line.invoice_number,
+                line.buyer_name or "",
+                line.buyer_siret or "",
+                "" if amount is None else format_amount(amount, lang),
+                (line.currency or "EUR") if amount is not None else "",
+                labels.get(line.outcome, line.outcome),
+                line.chorus_status or "",
+                "" if line.identifiant_facture_cpp is None else str(line.identifiant_facture_cpp),
+                ", ".join(line.codes),
+                " | ".join(line.messages),
+                todo,
+            ]
+            writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+    html_path = folder / "report.html"
+    html_path.write_text(_html(report, todos, lang), encoding="utf-8")
+    return html_path, csv_path
+
+
+def _html(report: RunReport, todos: list[str], lang: Language) -> str:
+    labels = LABELS[lang]
+    esc = html.escape
+    counts = report.counts()
+    colon = esc(labels["colon"])
+    summary_items = "".join(
+        f'<li class="{key if counts[key] else "zero"}"><strong>{counts[key]}</strong> {esc(labels[key])}</li>'
+        for key in OUTCOMES
+    )
+    export_items = "".join(
+        f"<li>{esc(e.name)}{colon}"
+        + esc(labels["export_counts"].format(invoices=e.invoices, valid=e.valid, invalid=e.invalid))
+        + (
+            f" — <strong>{esc(labels['file_errors'])}</strong>{colon}{esc('; '.join(e.file_errors))}"
+            if e.file_errors
+            else ""
+        )
+        + "</li>"
+        for e in report.exports
+    )
+    exports = (
+        f'<h2>{esc(labels["exports"])}</h2><ul class="plain">{export_items}</ul>' if export_items else ""
+    )
+    retry_items = "".join(
+        f"<li><strong>{esc(item.invoice_number)}</strong>{colon}"
+        f"{esc(retry_message(item, report.generated_at, lang))}</li>"
+        for item in report.retry
+    )
+    retry = (
+        f'<h2>{esc(labels["retry_title"])}</h2><ul class="plain">{retry_items}</ul>' if retry_items else ""
+    )
     columns = [
         "invoice_number",
         "buyer",
@@ -205,72 +553,95 @@ def write_report(report: RunReport, folder: Path, lang: Language | None = None) 
         "outcome",
         "chorus_status",
         "identifiant",
-        "codes",
         "messages",
+        "todo",
     ]
-    rows = [
-        [
-            line.invoice_number,
-            " ".join(filter(None, [line.buyer_name, line.buyer_siret])),
-            line.total_ttc or "",
-            labels.get(line.outcome, line.outcome),
-            line.chorus_status or "",
-            "" if line.identifiant_facture_cpp is None else str(line.identifiant_facture_cpp),
-            ", ".join(line.codes),
-            " | ".join(line.messages),
-        ]
-        for line in report.lines
-    ]
-    csv_path = folder / "report.csv"
-    # utf-8-sig and ';' so French Excel opens it with accents and columns right.
-    with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";", quoting=csv.QUOTE_ALL)
-        writer.writerow([labels[c] for c in columns])
-        writer.writerows([[spreadsheet_safe(cell) for cell in row] for row in rows])
-
-    esc = html.escape
-    counts = report.counts()
-    summary_items = "".join(f"<li><strong>{counts[key]}</strong> {esc(labels[key])}</li>" for key in OUTCOMES)
-    export_items = "".join(
-        f"<li>{esc(e.name)}: {e.invoices} / {e.valid} / {e.invalid}"
-        + (
-            f" — <strong>{esc(labels['file_errors'])}</strong>: {esc('; '.join(e.file_errors))}"
-            if e.file_errors
-            else ""
-        )
-        + "</li>"
-        for e in report.exports
-    )
-    body_rows = "".join(
-        f'<tr class="{esc(line.outcome)}">' + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>"
-        for line, row in zip(report.lines, rows, strict=True)
-    )
+    body_rows = "".join(_html_row(line, todo, lang) for line, todo in zip(report.lines, todos, strict=True))
     table = (
-        "<table><thead><tr>"
+        '<div class="wide"><table><thead><tr>'
         + "".join(f"<th>{esc(labels[c])}</th>" for c in columns)
-        + f"</tr></thead><tbody>{body_rows}</tbody></table>"
-        if rows
+        + f"</tr></thead><tbody>{body_rows}</tbody></table></div>"
+        if report.lines
         else f"<p>{esc(labels['none'])}</p>"
     )
-    dry = f"<p><em>{esc(labels['dry_run'])}</em></p>" if report.dry_run else ""
-    document = f"""<!doctype html>
-<html lang="{lang or language()}"><head><meta charset="utf-8">
+    dry = f'<p class="dry">{esc(labels["dry_run"])}</p>' if report.dry_run else ""
+    return f"""<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(labels["title"])}</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}
-tr.invalid,tr.failed{{background:#fde8e8}}tr.submitted{{background:#e8f6ea}}</style></head>
-<body><h1>{esc(labels["title"])}</h1>
-<p>{esc(labels["run"])}: {esc(report.dag_id)} / {esc(report.run_id)}
- — {esc(report.generated_at.isoformat())}</p>
-{dry}<ul>{summary_items}</ul>
-<h2>{esc(labels["exports"])}</h2><ul>{export_items}</ul>
+<style>{_STYLE}</style></head>
+<body><main><h1>{esc(labels["title"])}</h1>
+<p class="meta">{esc(labels["run"])}{esc(labels["colon"])}{esc(report.dag_id)} / {esc(report.run_id)}<br>
+{esc(labels["generated"])} {esc(local_time(report.generated_at, lang))}</p>
+{dry}<ul class="counts">{summary_items}</ul>
+{retry}
+{exports}
 {table}
-</body></html>
+</main></body></html>
 """
-    html_path = folder / "report.html"
-    html_path.write_text(document, encoding="utf-8")
-    return html_path, csv_path
+
+
+def _html_row(line: ReportLine, todo: str, lang: Language) -> str:
+    labels = LABELS[lang]
+    esc = html.escape
+    amount = _amount(line.total_ttc)
+    outcome = labels.get(line.outcome, line.outcome)
+    buyer = esc(line.buyer_name or "")
+    if line.buyer_siret:
+        buyer += f'<span class="siret">SIRET {esc(line.buyer_siret)}</span>'
+    details = "<br>".join(esc(message) for message in line.messages)
+    if line.codes:
+        details = f"<strong>{esc(', '.join(line.codes))}</strong>" + (f"<br>{details}" if details else "")
+    cells = [
+        f'<td class="number">{esc(line.invoice_number)}</td>',
+        f"<td>{buyer}</td>",
+        f'<td class="amount">{esc(money(amount, line.currency, lang)) if amount is not None else ""}</td>',
+        f'<td><span class="badge {esc(line.outcome)}">{esc(outcome)}</span></td>',
+        f"<td>{esc(line.chorus_status or '')}</td>",
+        f"<td>{'' if line.identifiant_facture_cpp is None else line.identifiant_facture_cpp}</td>",
+        f'<td class="details">{details}</td>',
+        f'<td class="todo">{esc(todo)}</td>',
+    ]
+    return f'<tr class="{esc(line.outcome)}">' + "".join(cells) + "</tr>"
+
+
+# -- the status sync's note ------------------------------------------------------------------------
+
+
+class StatusChange(BaseModel):
+    """One invoice whose Chorus Pro status a sync changed, with the buyer's comment."""
+
+    invoice_number: str
+    status: str
+    comment: str | None = None
+
+
+def status_change_items(changes: Sequence[StatusChange], lang: Language | None = None) -> list[str]:
+    """One note item per change, blocked ones first: invoice, new status, the buyer's reason and what
+    to do (the alerts' text; said once, then "as for <first invoice>")."""
+    lang = lang or language()
+    labels = LABELS[lang]
+    colon = labels["colon"]
+    blocked = [change for change in changes if classify(change.status) is StatusClass.BLOCKED]
+    others = [change for change in changes if classify(change.status) is not StatusClass.BLOCKED]
+    items: list[str] = []
+    first_with_step: dict[str, str] = {}
+    for change in blocked:
+        reason = f"« {change.comment} »" if change.comment else labels["sync_no_reason"]
+        item = f"{change.invoice_number}{colon}{change.status}, {labels['sync_reason']}{colon}{reason}"
+        step = next_step(change.status)
+        if step is not None and step.value in NEXT_STEP_TEXT:
+            if step.value in first_with_step:
+                item += "\n  " + labels["sync_same_todo"].format(number=first_with_step[step.value])
+            else:
+                first_with_step[step.value] = change.invoice_number
+                item += f"\n  {labels['todo']}{colon}{NEXT_STEP_TEXT[step.value][lang]}"
+        items.append(item)
+    for change in others:
+        meaning = labels[f"class_{classify(change.status).value}"]
+        items.append(f"{change.invoice_number}{colon}{change.status} ({meaning})")
+    return items
 
 
 def safe_folder_name(run_id: str) -> str:
