@@ -14,6 +14,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,6 +23,7 @@ from chorusflow.chorus import ChorusProClient, ChorusProConfig
 from chorusflow.config import load_supplier
 from chorusflow.ledger import Claim, ClaimOwner, InvoiceState
 from chorusflow.model import Invoice
+from chorusflow.reports import safe_folder_name
 from chorusflow.submission import registered_account_id, supplier_structure_id
 from tests.fixtures.airflow import SAMPLE_EXPORT, PipelineEnv, load_dag
 from tests.fixtures.sandbox import SUPPLIER_SIRET
@@ -200,6 +202,65 @@ def test_invoice_numbers_param_retries_failed_invoices(pipeline_env: PipelineEnv
     assert_sandbox_matches_ledger(pipeline_env)
     still_failed = {row.invoice_number for row in pipeline_env.ledger.list_invoices(InvoiceState.FAILED)}
     assert still_failed == set(failed[2:])
+
+
+def submit_labels(run_id: str) -> list[str]:
+    """The labels of a run's mapped `submit` task instances (what the UI lists)."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        labels = session.scalars(
+            select(TaskInstance.rendered_map_index).where(
+                TaskInstance.run_id == run_id, TaskInstance.task_id == "submit"
+            )
+        ).all()
+    return sorted(str(label) for label in labels)
+
+
+def test_invoice_numbers_param_names_unknown_refused_and_held_numbers(pipeline_env: PipelineEnv) -> None:
+    admin, ledger = pipeline_env.admin, pipeline_env.ledger
+    admin.set_faults(error_rate={"/cpro/factures/v1/soumettre": 1.0}, error_status=400)
+    pipeline_env.drop_export()
+    assert run_dag().state == "failed"
+    failed = sorted(row.invoice_number for row in ledger.list_invoices(InvoiceState.FAILED))
+    rejected, deposited, retried, held = failed[:4]
+    admin.set_faults(error_rate={"/cpro/factures/v1/soumettre": 0.0})
+    assert run_dag({"invoice_numbers": [rejected, deposited]}).state == "success"
+    # The buyer rejects one of them, and the status sync records it.
+    ids = {invoice["number"]: invoice["id"] for invoice in admin.invoices()}
+    admin.set_status(ids[rejected], "REJETEE", "Numéro d'engagement inconnu")
+    assert load_dag("chorus_sync_statuses").test().state == "success"
+    # Another run's live attempt holds one invoice.
+    other = ClaimOwner(dag_id="chorus_submit_invoices", run_id="other-run", task_id="submit", hostname="w2")
+    [claim] = ledger.claim_for_submission(
+        SUPPLIER_SIRET, [held], other, lease_seconds=900, include_failed=True
+    )
+    asked = [rejected, deposited, retried, held, "F2099-0001", "F2026-0126"]
+
+    third = run_dag({"invoice_numbers": asked})
+
+    assert third.state == "failed"  # the held invoice is still pending: the run says so
+    assert admin.submission_counts() == {rejected: 1, deposited: 1, retried: 1}
+    assert submit_labels(third.run_id) == sorted([retried, held])  # no task for what cannot be deposited
+    note = run_note(third.run_id) or ""
+    head = note.splitlines()[0]
+    assert "1 déposées" in head and "1 inconnu(s), 3 non redéposable(s), 1 non repris" in head
+    assert "- F2099-0001 : numéro inconnu du registre (jamais lu dans un export)" in note
+    assert (
+        f"- {rejected} : bloquée sur Chorus Pro (REJETEE), pas redéposée. La facture est refusée "
+        "définitivement : émettre un avoir si elle est comptabilisée, puis une nouvelle facture avec un "
+        "nouveau numéro."
+    ) in note
+    assert f"- {deposited} : déjà sur Chorus Pro (submitted, DEPOSEE), jamais déposée deux fois" in note
+    assert "- F2026-0126 : refusée à la validation" in note
+    until = claim.claim_expires_at.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %H:%M")
+    assert f"- {held} : non reprise : tenue par une autre tentative jusqu'au {until}" in note
+    page = pipeline_env.home / "reports" / "chorus_submit_invoices" / safe_folder_name(third.run_id)
+    html = (page / "report.html").read_text(encoding="utf-8")
+    assert "Numéros demandés à nouveau (invoice_numbers)" in html and "F2099-0001" in html
+    assert "par une tentative de l&#x27;exécution other-run" in html
 
 
 def _run_dag_in_subprocess(env: dict[str, str]) -> subprocess.Popen[str]:

@@ -24,7 +24,7 @@ from chorusflow.airflow.connections import (
     reports_folder,
 )
 from chorusflow.config import load_supplier
-from chorusflow.intake import Batch, ExportFile, RecordedExport, Validation, plan_batches
+from chorusflow.intake import Batch, ExportFile, RecordedExport, RetryRequest, Validation, plan_batches
 from chorusflow.ledger import InvoiceState
 from chorusflow.settings import settings
 
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 EXPORT_SUFFIXES = {".csv", ".txt", ".tsv"}
 RUN_SUMMARY_KEY = "run_summary"  # read by plugins/chorusflow_run_notes.py
+RETRY_KEY = "retry_request"  # pushed by plan, read by report: how the numbers asked for again were sorted
 
 
 def extract(export_path: str | None = None) -> list[dict[str, Any]]:
@@ -139,8 +140,15 @@ def _archive(export: ExportFile, run_id: str) -> str:
     return str(target)
 
 
-def plan(retry_numbers: list[str]) -> list[dict[str, Any]]:
-    """Batches of every invoice waiting in the ledger, plus the numbers asked for again."""
+def plan(retry_numbers: list[str], context: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Batches of every invoice waiting in the ledger, plus the failed ones asked for again.
+
+    The numbers asked for again (``retry_numbers``) are sorted first (:func:`sort_retry_numbers`):
+    unknown ones and ones that cannot be deposited again get no task; the report names them, with
+    the sorting pushed under :data:`RETRY_KEY`.
+    """
+    from chorusflow.intake import sort_retry_numbers
+
     supplier_siret = load_supplier().siret
     ledger = get_ledger()
     waiting = [
@@ -148,14 +156,29 @@ def plan(retry_numbers: list[str]) -> list[dict[str, Any]]:
         for state in (InvoiceState.PENDING, InvoiceState.SUBMITTING)
         for row in ledger.list_invoices(state, supplier_siret)
     ]
-    retry = [number for number in dict.fromkeys(retry_numbers) if number not in set(waiting)]
+    request = sort_retry_numbers(ledger, supplier_siret, retry_numbers)
+    for item in request.set_aside:
+        log.warning("Not retried: %s (%s, state %s)", item.invoice_number, item.reason, item.state or "-")
+    if request.requested:
+        _push(context, RETRY_KEY, request.model_dump(mode="json"))
     slots = settings().pool_size
     batches = plan_batches(waiting, concurrency=slots) + plan_batches(
-        retry, concurrency=slots, include_failed=True
+        [number for number in request.failed if number not in set(waiting)],
+        concurrency=slots,
+        include_failed=True,
     )
     total = sum(len(batch.invoice_numbers) for batch in batches)
     log.info("Planned %d invoice(s) in %d submission batch(es)", total, len(batches))
     return [batch.model_dump(mode="json") for batch in batches]
+
+
+def _push(context: Mapping[str, Any] | None, key: str, value: Any) -> None:
+    """Push ``value`` under ``key`` from the running task (its context, or Airflow's current one)."""
+    if context is None:
+        from airflow.sdk import get_current_context
+
+        context = get_current_context()
+    context["ti"].xcom_push(key=key, value=value)
 
 
 def submit(batch: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
@@ -183,23 +206,30 @@ def report(
     """Write the run report from the ledger and the plan; fail the run when invoices need a person."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from chorusflow.intake import dry_run_lines
-    from chorusflow.reports import NEEDS_A_PERSON, RunReport, report_lines, write_report
+    from chorusflow.intake import dry_run_lines, retry_outcomes
+    from chorusflow.reports import NEEDS_A_PERSON, RetryNumber, RunReport, report_lines, write_report
 
     ti = context["ti"]
     validation = Validation.model_validate(validated)
     planned = [number for batch in batches for number in Batch.model_validate(batch).invoice_numbers]
+    retry: list[RetryNumber] = []
     if validation.dry_run:
         lines = dry_run_lines(validation.invalid)
     else:
+        ledger, supplier_siret = get_ledger(), load_supplier().siret
         numbers = [*validation.processed_numbers, *planned]
-        lines = report_lines(get_ledger(), load_supplier().siret, numbers, ti.run_id)
+        lines = report_lines(ledger, supplier_siret, numbers, ti.run_id)
+        pushed = ti.xcom_pull(task_ids="plan", key=RETRY_KEY)
+        if pushed:
+            request = RetryRequest.model_validate(pushed)
+            retry = retry_outcomes(ledger, supplier_siret, request, ti.run_id)
     run_report = RunReport(
         dag_id=ti.dag_id,
         run_id=ti.run_id,
         dry_run=validation.dry_run,
         exports=validation.exports,
         lines=lines,
+        retry=retry,
     )
     html_path, csv_path = write_report(run_report, reports_folder(ti.dag_id, ti.run_id))
     summary = run_report.summary_text()
@@ -207,7 +237,13 @@ def report(
     counts = run_report.counts()
     if not run_report.dry_run:
         _send_submission_alerts([line.invoice_number for line in lines if line.outcome in NEEDS_A_PERSON])
-    result = {"counts": counts, "note": summary, "report_html": str(html_path), "report_csv": str(csv_path)}
+    result = {
+        "counts": counts,
+        "retry": run_report.retry_counts(),
+        "note": summary,
+        "report_html": str(html_path),
+        "report_csv": str(csv_path),
+    }
     # Pushed under its own key too, so a failed run still gets its note in the UI.
     ti.xcom_push(key=RUN_SUMMARY_KEY, value=result)
     stuck = counts["failed"] + counts["needs_review"] + counts["pending"]
