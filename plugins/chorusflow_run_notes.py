@@ -2,6 +2,8 @@
 
 Tasks cannot set their own run's note through the Task SDK, so this scheduler-side listener copies
 the summary that the `report` task pushes (``note``) onto the finished DAG run, failed runs included.
+Each time the run finishes again (a cleared `report` task, or a cleared task with its downstream),
+the note is replaced by the new summary; a note a person wrote in the UI is never replaced.
 """
 
 from __future__ import annotations
@@ -57,8 +59,8 @@ class RunNoteListener:
                 # The scheduler's own session: set the note, let the scheduler commit it with the
                 # run's new state (committing here would break its locks).
                 note = _summary_note(session, dag_id, run_id)
-                if note and not dag_run.note:
-                    dag_run.note = note
+                if note:
+                    _set_note(dag_run, note)
                 return
             _annotate_detached(dag_id, run_id)
         except Exception:  # a note is a nicety: never let it break scheduling
@@ -74,8 +76,20 @@ def _annotate_detached(dag_id: str, run_id: str) -> None:
     with create_session() as session:
         note = _summary_note(session, dag_id, run_id)
         run = session.scalar(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
-        if note and run is not None and not run.note:
-            run.note = note
+        if note and run is not None:
+            _set_note(run, note)
+
+
+def _set_note(dag_run: Any, note: str) -> None:
+    """Write ``note`` on the run, over an earlier summary but never over a person's note.
+
+    A note written in the UI or through the REST API records its author (``user_id``); ours has none.
+    """
+    current = dag_run.dag_run_note
+    if current is not None and current.user_id is not None and (current.content or "").strip():
+        return
+    if dag_run.note != note:
+        dag_run.note = note
 
 
 class ChorusflowRunNotesPlugin(AirflowPlugin):

@@ -24,3 +24,27 @@ def test_run_note_listener_is_registered() -> None:
 
     registered = {type(plugin).__name__ for plugin in get_listener_manager().pm.get_plugins()}
     assert "RunNoteListener" in registered
+
+
+def _run_notes_module():  # type: ignore[no-untyped-def]
+    path = REPO_ROOT / "plugins" / "chorusflow_run_notes.py"
+    spec = importlib.util.spec_from_file_location("chorusflow_run_notes_under_test", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_new_summary_replaces_an_earlier_one_but_never_a_persons_note() -> None:
+    from airflow.models.dagrun import DagRun, DagRunNote
+
+    set_note = _run_notes_module()._set_note
+    run = DagRun(dag_id="chorus_sync_statuses", run_id="manual__1")
+
+    set_note(run, "first summary")
+    set_note(run, "summary of the rerun")
+    assert run.note == "summary of the rerun" and run.dag_run_note.user_id is None
+
+    run.dag_run_note = DagRunNote("Vu avec l'acheteur", user_id="admin")
+    set_note(run, "summary of another rerun")
+    assert run.note == "Vu avec l'acheteur"
