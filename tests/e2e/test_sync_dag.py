@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from chorusflow.alerts.render import NEXT_STEP_TEXT
 from chorusflow.ledger import InvoiceState
 from tests.alerts.servers import Mailbox, WebhookReceiver, webhook_server
 from tests.fixtures.airflow import ALERT_RECIPIENTS, PipelineEnv, load_dag
@@ -49,6 +50,68 @@ def submitted_invoices(env: PipelineEnv) -> dict[str, int]:
 
 def run_sync() -> Any:
     return load_dag("chorus_sync_statuses").test()
+
+
+def run_note(run_id: str) -> str | None:
+    """The note the UI shows for a run (set by the chorusflow_run_notes plugin)."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        run = session.scalar(select(DagRun).where(DagRun.run_id == run_id))
+        return None if run is None else run.note
+
+
+def set_note_as_a_person(run_id: str, note: str) -> None:
+    """What the UI or the REST API does when a person writes a run's note: the note names its author."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        run = session.scalar(select(DagRun).where(DagRun.run_id == run_id))
+        assert run is not None
+        if run.dag_run_note is None:
+            run.note = (note, "admin")
+        else:
+            run.dag_run_note.content, run.dag_run_note.user_id = note, "admin"
+
+
+def clear_and_rerun(dag: Any, run_id: str, task_ids: list[str]) -> str:
+    """Clear ``task_ids`` of a finished run as the UI's *Clear* does, then play the scheduler until the
+    run ends again (the loop of ``dag.test()``, on the same run); the run's new state."""
+    from airflow import settings
+    from airflow.models.dagrun import DagRun
+    from airflow.models.taskinstance import clear_task_instances
+    from airflow.sdk.definitions.dag import _run_task
+    from airflow.serialization.serialized_objects import DagSerialization
+    from airflow.utils.state import DagRunState, TaskInstanceState
+    from sqlalchemy import select
+
+    assert settings.Session is not None
+    session = settings.Session()
+    try:
+        run = session.scalar(select(DagRun).where(DagRun.dag_id == dag.dag_id, DagRun.run_id == run_id))
+        assert run is not None and run.state in ("success", "failed")
+        tis = [ti for ti in run.get_task_instances(session=session) if ti.task_id in task_ids]
+        clear_task_instances(tis, session, DagRunState.QUEUED)
+        session.commit()
+        run.dag = DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag))
+        run.set_state(DagRunState.RUNNING)  # the scheduler starts the queued run
+        session.commit()
+        while run.state == DagRunState.RUNNING:
+            session.expire_all()
+            schedulable, _ = run.update_state(session=session)
+            for ti in schedulable:
+                ti.try_number += 1
+                ti.state = TaskInstanceState.SCHEDULED
+            session.commit()
+            for ti in run.get_task_instances(state=[TaskInstanceState.SCHEDULED], session=session):
+                _run_task(ti=ti, task=dag.task_dict[ti.task_id])
+        return str(run.state)
+    finally:
+        session.close()
 
 
 def report_of(dag_run: Any) -> dict[str, Any]:
@@ -115,12 +178,50 @@ def test_rejected_suspended_paid_alert_once(
     assert history is not None and [h.status for h in history.history][0] == "DEPOSEE"
     note = report_of(first)["note"]
     assert "4 facture(s) modifiée(s)" in note and "Alertes : 2 nouvelle(s)" in note
+    # The note names each change: the blocked ones first, with the buyer's reason and what to do.
+    assert (
+        f"\n- {rejected} : REJETEE, motif : « Le numéro d'engagement EJ-404 est inconnu »"
+        f"\n  À faire : {NEXT_STEP_TEXT['new_invoice']['fr']}"
+    ) in note
+    assert (
+        f"\n- {suspended} : SUSPENDUE, motif : « Merci de joindre le procès-verbal de réception »"
+        f"\n  À faire : {NEXT_STEP_TEXT['complete']['fr']}"
+    ) in note
+    assert f"\n- {paid} : MISE_EN_PAIEMENT (payée)" in note
+    assert f"\n- {waiting} : MISE_A_DISPOSITION (en cours)" in note
+    assert note.index(suspended) < note.index(paid) and run_note(first.run_id) == note
 
     second = run_sync()
 
     assert second.state == "success"
     assert len(alert_mailbox.messages) == before_mail + 2 and len(webhook.bodies) == before_hooks + 2
     assert "Alertes : 0 nouvelle(s)" in report_of(second)["note"]
+
+
+def test_a_rerun_rewrites_the_run_note_but_never_a_persons_note(
+    pipeline_env: PipelineEnv, alert_mailbox: Mailbox
+) -> None:
+    ids = submitted_invoices(pipeline_env)
+    first, second = sorted(ids)[:2]
+    dag = load_dag("chorus_sync_statuses")
+    dag_run = dag.test()
+    assert dag_run.state == "success"
+    assert "0 facture(s) modifiée(s)" in (run_note(dag_run.run_id) or "")
+    pipeline_env.admin.set_status(ids[first], "REJETEE", "Numéro d'engagement inconnu")
+
+    # An operator clears the run's `sync` task with its downstream: the report is written again.
+    assert clear_and_rerun(dag, dag_run.run_id, ["sync", "alert", "report"]) == "success"
+
+    note = run_note(dag_run.run_id) or ""
+    assert "1 facture(s) modifiée(s) (dont 1 bloquée(s))" in note
+    assert f"- {first} : REJETEE, motif : « Numéro d'engagement inconnu »" in note
+    assert note == report_of(dag_run)["note"]
+
+    set_note_as_a_person(dag_run.run_id, "Vu avec l'acheteur : nouvelle facture F2026-0201 émise")
+    pipeline_env.admin.set_status(ids[second], "SUSPENDUE", "Pièce manquante")
+    assert clear_and_rerun(dag, dag_run.run_id, ["report"]) == "success"
+
+    assert run_note(dag_run.run_id) == "Vu avec l'acheteur : nouvelle facture F2026-0201 émise"
 
 
 def test_failing_page_shows_in_the_run_note_and_heals(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from chorusflow.airflow.connections import alert_channels, chorus_client, get_ledger
@@ -26,6 +26,9 @@ from chorusflow.config import load_supplier
 from chorusflow.ledger import utc_now
 from chorusflow.settings import settings
 from chorusflow.statuses import StatusSync
+
+if TYPE_CHECKING:
+    from chorusflow.reports import StatusChange
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +82,13 @@ def send_status_alerts(now: datetime | None = None) -> dict[str, Any]:
 
 
 def report_sync(sync_result: dict[str, Any], alerts: dict[str, Any]) -> dict[str, Any]:
-    """The run summary: sync counts and failures, alerts sent; ``note`` becomes the run note."""
-    note = f"{sync_result.get('summary', '')} {alerts.get('summary', '')}".strip()
+    """The run summary: sync counts and failures, alerts sent, then each change (invoice, new status,
+    the buyer's reason, what to do); ``note`` becomes the run note."""
+    from chorusflow.reports import bounded_note, status_change_items
+
+    head = f"{sync_result.get('summary', '')} {alerts.get('summary', '')}".strip()
+    changes = _status_changes(dict(sync_result.get("changed") or {}))
+    note = bounded_note(head, status_change_items(changes))
     log.info("%s", note)
     return {
         "note": note,
@@ -89,3 +97,26 @@ def report_sync(sync_result: dict[str, Any], alerts: dict[str, Any]) -> dict[str
         "api_calls": sync_result.get("total_api_calls"),
         "alerts": alerts.get("new_count", 0),
     }
+
+
+def _status_changes(changed: dict[str, str]) -> list[StatusChange]:
+    """The sync's changes (invoice number -> new status) with the buyer's comment the ledger recorded."""
+    from chorusflow.reports import StatusChange
+
+    if not changed:
+        return []
+    rows = {
+        row.invoice_number: row
+        for row in get_ledger().list_invoices(supplier_siret=load_supplier().siret)
+        if row.invoice_number in changed
+    }
+    return [
+        StatusChange(
+            invoice_number=number,
+            status=status,
+            comment=rows[number].chorus_status_comment
+            if number in rows and rows[number].chorus_status == status
+            else None,
+        )
+        for number, status in changed.items()
+    ]
