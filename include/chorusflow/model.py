@@ -1,7 +1,8 @@
 """The invoice as chorusflow understands it: lines, VAT breakdown per rate and totals in ``Decimal``.
 
-Amounts follow invoice-rules.md §2.8: a line net is ``quantity × unit price − discount`` rounded to
-cents (half up), VAT is computed per rate on that rate's base and rounded to cents, TTC = HT + VAT.
+Amounts follow docs/sources.md#amounts-and-rounding: a line net is ``quantity × unit price −
+discount`` rounded to cents (half up), VAT is computed per rate on that rate's base and rounded to
+cents, TTC = HT + VAT.
 ``Invoice.model_dump(mode="json")`` round-trips through ``Invoice.model_validate`` (XCom, ledger).
 """
 
@@ -147,7 +148,10 @@ def plain_rate(rate: Decimal) -> Decimal:
 
 
 def compute_totals(lines: Iterable[tuple[Decimal, Decimal]]) -> Totals:
-    """Compute breakdown and totals from ``(vat_rate, net_amount)`` pairs (VAT per rate, §2.8)."""
+    """Compute breakdown and totals from ``(vat_rate, net_amount)`` pairs (VAT per rate).
+
+    See docs/sources.md#amounts-and-rounding.
+    """
     bases: dict[Decimal, Decimal] = {}
     for rate, net in lines:
         key = plain_rate(rate)

@@ -1,6 +1,6 @@
 """Chorus Pro status classes and the status sync (no Airflow).
 
-Every one of the 56 Chorus Pro statuses (api-reference §6) sorts into one :class:`StatusClass`;
+Each of the 56 Chorus Pro statuses (docs/sources.md#invoice-statuses) sorts into one :class:`StatusClass`;
 anything else is ``unknown`` (logged, counted, the invoice keeps being followed). The sync finds
 changes with one paginated ``rechercher/fournisseur`` pass over the status-change period since the
 last watermark, not one call per invoice, and fetches ``consulter/historique`` only for invoices
@@ -73,7 +73,7 @@ _IN_PROGRESS = (
     "PRISE_EN_COMPTE_DESTINATAIRE MISE_A_DISPOSITION_MOA PRISE_EN_COMPTE_MOA TECHNIQUE_INCONNU"
 ).split()
 
-#: Blocked statuses and what to do about each (api-reference §6 "needs supplier action").
+#: Blocked statuses and what to do about each (docs/sources.md#invoice-statuses, "supplier action").
 NEXT_STEPS: dict[str, NextStep] = {
     "SUSPENDUE": NextStep.COMPLETE,
     "A_COMPLETER": NextStep.COMPLETE,

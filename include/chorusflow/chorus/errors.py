@@ -15,7 +15,7 @@ import re
 # Functional codes the sandbox and the platform use for "this invoice number already exists".
 DUPLICATE_INVOICE_CODES = frozenset({20013, 20303})
 _DUPLICATE_LIBELLE = re.compile(r"existe d[ée]j[àa]|d[ée]j[àa] (?:utilis|d[ée]pos)|doublon|duplicate", re.I)
-# "The search returned no result" (rechercher/recipiendaire, api-reference §8.2).
+# "The search returned no result" (rechercher/recipiendaire, docs/sources.md#functional-codes).
 _NO_RESULT_LIBELLE = re.compile(r"TRA_MSG_00\.015|aucun r[ée]sultat", re.I)
 
 

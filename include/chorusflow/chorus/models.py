@@ -321,7 +321,8 @@ class SubmitInvoiceRequest(RequestModel):
         )
 
     ``piece_jointe_principale`` accepts one attachment or a list; it is always sent as a one-element
-    array (api-reference §13). ``SAISIE_API`` needs at least one ``ligne_poste``.
+    array (docs/sources.md#request-shapes-the-swagger-gets-wrong). ``SAISIE_API`` needs at least
+    one ``ligne_poste``.
     """
 
     mode_depot: DepositMode = Field(default="SAISIE_API", alias="modeDepot")
@@ -417,7 +418,10 @@ class StructureSearchRequest(RequestModel):
 
 
 class StructureLookupRequest(RequestModel):
-    """Body of ``structures/v1/consulter`` (key ``idStructureCPP``, api-reference §13)."""
+    """Body of ``structures/v1/consulter`` (key ``idStructureCPP``).
+
+    See docs/sources.md#request-shapes-the-swagger-gets-wrong.
+    """
 
     id_structure_cpp: int = Field(alias="idStructureCPP")
     code_langue: str | None = Field(default=None, alias="codeLangue")

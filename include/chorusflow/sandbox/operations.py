@@ -221,7 +221,10 @@ class Operations:
         return structure
 
     def consulter_structure(self, body: dict[str, Any]) -> Answer:
-        """structures/v1/consulter by ``idStructureCPP`` (``idStructure`` accepted, api-reference §13)."""
+        """structures/v1/consulter by ``idStructureCPP`` (``idStructure`` accepted).
+
+        See docs/sources.md#request-shapes-the-swagger-gets-wrong.
+        """
         structure = self._structure_or_fail(body.get("idStructureCPP", body.get("idStructure")))
         address = structure.address
         general: dict[str, Any] = {

@@ -3,10 +3,10 @@
 Swagger 2.0 definitions are turned into a draft-4 JSON Schema once, with two deliberate changes:
 every object is closed (``additionalProperties: false``, so an unknown key is an error, as the
 strictest reading of the Swagger) and ``pieceJointePrincipale`` is accepted as an object or as an
-array of one object (api-reference §13). ``date-time`` strings also accept ``YYYY-MM-DD`` and
-``YYYY-MM-DD HH:MM`` because real clients send plain dates. ``numeroFactureSaisi`` and
-``dateFacture`` may be ``null``: the AIFE "Submit invoice" example for ``SAISIE_API`` sends
-``"numeroFactureSaisi": null``.
+array of one object. ``date-time`` strings also accept ``YYYY-MM-DD`` and ``YYYY-MM-DD HH:MM``
+because real clients send plain dates. ``numeroFactureSaisi`` and ``dateFacture`` may be ``null``:
+the AIFE "Submit invoice" example for ``SAISIE_API`` sends ``"numeroFactureSaisi": null``. Sources:
+docs/sources.md#request-shapes-the-swagger-gets-wrong.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ SWAGGER_FILES = {
 OBJECT_OR_SINGLETON_ARRAY = {("SoumettreFactureParam", "pieceJointePrincipale")}
 # Properties that may also be null: SAISIE_API ignores them (AIFE "Submit invoice" example sends null).
 NULLABLE = {("SoumettreFactureParam", "numeroFactureSaisi"), ("SoumettreFactureParam", "dateFacture")}
-# Extra keys accepted beyond the Swagger, per operation (api-reference §13).
+# Extra keys accepted beyond the Swagger, per operation
+# (docs/sources.md#request-shapes-the-swagger-gets-wrong).
 EXTRA_PROPERTIES: dict[str, dict[str, Any]] = {
     "/cpro/structures/v1/consulter": {"idStructure": {"type": "integer", "format": "int64"}},
 }
