@@ -1,4 +1,4 @@
-"""The invoice model: amounts per invoice-rules §2.8 and the JSON round trip used by XCom and the ledger."""
+"""The invoice model: amounts (docs/sources.md#amounts-and-rounding), the JSON round trip (XCom, ledger)."""
 
 from __future__ import annotations
 

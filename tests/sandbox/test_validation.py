@@ -92,7 +92,8 @@ def test_dates_accept_plain_date_and_iso_datetime() -> None:
 def test_structures_consulter_is_strict() -> None:
     path = "/cpro/structures/v1/consulter"
     assert validate_request_body(path, {"idStructureCPP": 1, "codeLangue": "fr"}) == []
-    assert validate_request_body(path, {"idStructure": 1}) == []  # api-reference §13
+    # idStructure too: docs/sources.md#request-shapes-the-swagger-gets-wrong
+    assert validate_request_body(path, {"idStructure": 1}) == []
     assert validate_request_body(path, {"idStructureCPP": "1"})
     assert validate_request_body(path, {"siret": "1"})
 
