@@ -16,8 +16,10 @@ from tests.rules.golden import CASES, GOLDEN, options, report_json
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_report_equals_the_golden_report(name: str) -> None:
     export, case = CASES[name]
-    actual = report_json(validate_export(GOLDEN / export, **options(case))).splitlines()
-    expected = (GOLDEN / name).read_text(encoding="utf-8").splitlines()
+    # The golden files were written in one checkout: attachment paths are compared from the folder on.
+    actual = report_json(validate_export(GOLDEN / export, **options(case))).replace(str(GOLDEN), "<golden>")
+    expected = (GOLDEN / name).read_text(encoding="utf-8")
+    actual, expected = actual.splitlines(), expected.splitlines()
     # Line by line (one invoice a line): a difference names the first invoice that differs.
     assert actual == expected
 
