@@ -21,24 +21,12 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from chorusflow.config import SupplierIdentity
 from chorusflow.documents.pdf import render_invoice_pdf
 from chorusflow.model import Invoice
 from chorusflow.rules.validate import validate_export
+from chorusflow.testing.documents import SUPPLIER
 from chorusflow.testing.exports import sample_invoice, write_export
 
-SUPPLIER = SupplierIdentity(
-    siret="45218801400016",
-    name="ACME Energie SAS",
-    legal_form="SAS",
-    share_capital="150 000 €",
-    registration="RCS Lyon 452 188 014",
-    address="12 rue de l'Industrie\n69003 Lyon\nFrance",
-    iban="FR7630006000011234567890189",
-    bic="AGRIFRPP",
-    vat_number="FR42452188014",
-    vat_regime="debits",
-)
 # Descriptions as ERPs print them; one in four is long enough to wrap in the lines table.
 DESCRIPTIONS = [
     "Maintenance chaudière gaz - forfait mensuel",

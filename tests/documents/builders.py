@@ -9,22 +9,10 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from chorusflow.config import SupplierIdentity
 from chorusflow.model import Invoice, InvoiceLine, compute_totals, line_net_amount
 from chorusflow.testing import COMMUNE, COMMUNE_NAME
+from chorusflow.testing.documents import SUPPLIER
 
-SUPPLIER = SupplierIdentity(
-    siret="45218801400016",
-    name="ACME Energie SAS",
-    legal_form="SAS",
-    share_capital="150 000 €",
-    registration="RCS Lyon 452 188 014",
-    address="12 rue de l'Industrie\n69003 Lyon\nFrance",
-    iban="FR7630006000011234567890189",
-    bic="AGRIFRPP",
-    vat_number="FR42452188014",
-    vat_regime="debits",
-)
 # (description, quantity, unit, unit price, discount, VAT rate)
 LineSpec = tuple[str, str, str | None, str, str, str]
 LINES: list[LineSpec] = [
