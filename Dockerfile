@@ -1,6 +1,11 @@
 # chorusflow image: the official Airflow image plus the chorusflow package, its DAGs and plugins.
 # Build: docker compose build   (or: docker build -t chorusflow-airflow:latest .)   See docs/deployment.md.
-FROM apache/airflow:3.3.2-python3.11
+#
+# Two images from one file:
+# - `production` (also what a plain `docker build` gives, see the last line): chorusflow only;
+# - `sandbox`: production plus the dev tooling (devtools/, package chorusflow_dev) for compose's
+#   `chorus-sandbox` service. The production image never holds the sandbox, the demo or test builders.
+FROM apache/airflow:3.3.2-python3.11 AS production
 
 # The project lives at AIRFLOW_HOME (/opt/airflow) with the repository's shape: dags/ and plugins/ are
 # Airflow's default folders, and the editable install maps `chorusflow` to /opt/airflow/include, so
@@ -21,12 +26,19 @@ USER airflow
 RUN pip install --no-cache-dir -c constraints.txt "apache-airflow==3.3.2" -e /opt/airflow \
     && pip check
 
-# Then everything else .dockerignore lets through: dags/ and plugins/ (a folder git does not keep when it
-# is empty, hence no COPY naming it) and include/ again, unchanged.
-COPY --chown=airflow:0 . /opt/airflow/
+COPY --chown=airflow:0 dags/ /opt/airflow/dags/
+COPY --chown=airflow:0 plugins/ /opt/airflow/plugins/
 
-# The local Chorus Pro sandbox (compose profile `sandbox`) keeps its state in /data; a named volume
-# mounted there takes this folder's owner, so the non-root user can write to it.
+# The local Chorus Pro sandbox (compose profile `sandbox`): the production image plus chorusflow_dev.
+FROM production AS sandbox
+COPY --chown=airflow:0 devtools/ /opt/airflow/devtools/
+RUN pip install --no-cache-dir -c constraints.txt "apache-airflow==3.3.2" -e /opt/airflow/devtools \
+    && pip check
+# The sandbox keeps its state in /data; a named volume mounted there takes this folder's owner, so the
+# non-root user can write to it.
 USER root
 RUN install -d -o airflow -g 0 -m 0775 /data
 USER airflow
+
+# A plain `docker build .` gives the production image.
+FROM production

@@ -11,19 +11,19 @@ export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml devtools/pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "chorusflow needs Python 3.11 or newer")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]" -e ./devtools
 	@touch $(STAMP)
 
 demo: install
-	$(BIN)/python -m chorusflow.demo
+	$(BIN)/python -m chorusflow_dev.demo
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check include dags plugins tests
+	$(BIN)/ruff format --check include devtools dags plugins tests
 
 typecheck: install
 	$(BIN)/mypy
@@ -71,7 +71,7 @@ sandbox: install
 	$(BIN)/chorusflow sandbox
 
 airflow: install
-	$(BIN)/python -m chorusflow.airflow.local
+	$(BIN)/python -m chorusflow_dev.airflow.local
 
 clean:
 	rm -rf $(VENV) .airflow .chorusflow .mypy_cache .ruff_cache .pytest_cache

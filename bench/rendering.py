@@ -1,7 +1,7 @@
 """Benchmark: render invoice PDFs, a typical invoice of 6 lines and a long one of 200 lines.
 
 Run ``.venv/bin/python bench/rendering.py [--repeat R] [--typical N] [--long M]``. Both invoices come
-from an export written by ``chorusflow.testing.exports`` and validated offline, as the DAG gets them.
+from an export written by ``chorusflow_dev.testing.exports`` and validated offline, as the DAG gets them.
 Each run renders the typical invoice N times and the long one M times on one core (this process);
 the medians of R runs are printed as invoices per second of wall time and of CPU time (the two
 differ when the machine is busy), with each PDF's size and page count. The target is at least 50
@@ -24,8 +24,8 @@ from pypdf import PdfReader
 from chorusflow.documents.pdf import render_invoice_pdf
 from chorusflow.model import Invoice
 from chorusflow.rules.validate import validate_export
-from chorusflow.testing.documents import SUPPLIER
-from chorusflow.testing.exports import sample_invoice, write_export
+from chorusflow_dev.testing.documents import SUPPLIER
+from chorusflow_dev.testing.exports import sample_invoice, write_export
 
 # Descriptions as ERPs print them; one in four is long enough to wrap in the lines table.
 DESCRIPTIONS = [

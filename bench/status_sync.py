@@ -27,10 +27,10 @@ import requests
 
 from chorusflow.chorus import ChorusProClient, ChorusProConfig
 from chorusflow.ledger import ClaimOwner, Ledger, utc_now
-from chorusflow.sandbox import SandboxServer
 from chorusflow.statuses import WATERMARK_NAME, StatusSync
-from chorusflow.testing import SUPPLIER_SIRET
-from chorusflow.testing.deposits import deposit, record_deposits
+from chorusflow_dev.sandbox import SandboxServer
+from chorusflow_dev.testing import SUPPLIER_SIRET
+from chorusflow_dev.testing.deposits import deposit, record_deposits
 
 OWNER = ClaimOwner(dag_id="bench", run_id="bench", task_id="seed")
 PROGRESS = [

@@ -2,7 +2,7 @@
 
 Run ``.venv/bin/python bench/submission.py [--invoices N] [--latency-ms L] [--pool P]``. It starts the
 sandbox and ``airflow standalone`` (LocalExecutor, pool ``chorus_pro_api`` of P slots) with the
-launcher behind ``make airflow`` (``chorusflow.airflow.local.LocalAirflow``), adds L ms of latency to
+launcher behind ``make airflow`` (``chorusflow_dev.airflow.local.LocalAirflow``), adds L ms of latency to
 each deposit call (``DEPOT_PDF_API`` makes two per invoice: ``transverses/v1/ajouter/fichier`` for the
 rendered PDF, then ``factures/v1/soumettre``), drops an export of N valid invoices into the inbox,
 triggers the DAG through the REST API and waits for the run. Outside the measure: the start of
@@ -33,8 +33,8 @@ from typing import Any
 
 import requests
 
-from chorusflow.airflow.local import LocalAirflow, free_port
-from chorusflow.testing.exports import invoice_numbers, write_sample_export
+from chorusflow_dev.airflow.local import LocalAirflow, free_port
+from chorusflow_dev.testing.exports import invoice_numbers, write_sample_export
 
 DAG_ID = "chorus_submit_invoices"
 DEPOSIT_PATH = "/cpro/factures/v1/soumettre"

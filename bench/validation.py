@@ -25,7 +25,7 @@ import pandas as pd
 
 from chorusflow.config import SupplierIdentity
 from chorusflow.rules import BuyerRecord, ServiceRecord, StaticDirectory, validate_export
-from chorusflow.testing.exports import EXPORT_COLUMNS, write_export
+from chorusflow_dev.testing.exports import EXPORT_COLUMNS, write_export
 
 BUYERS = [
     ("77572915500017", "Facture_sans_commande", ""),

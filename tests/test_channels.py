@@ -19,10 +19,10 @@ from chorusflow.config import load_supplier
 from chorusflow.intake import records_from_report
 from chorusflow.ledger import ClaimOwner, InvoiceState, Ledger
 from chorusflow.rules import validate_export
-from chorusflow.sandbox import SandboxServer
 from chorusflow.submission import BatchResult, Result, Submitter
-from chorusflow.testing import COMMUNE, COMMUNE_NAME, ISSUE_DATE
-from chorusflow.testing.exports import sample_invoice, write_export
+from chorusflow_dev.sandbox import SandboxServer
+from chorusflow_dev.testing import COMMUNE, COMMUNE_NAME, ISSUE_DATE
+from chorusflow_dev.testing.exports import sample_invoice, write_export
 from tests.conftest import REPO_ROOT
 from tests.fixtures.sandbox import SandboxAdmin
 

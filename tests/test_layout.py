@@ -1,4 +1,4 @@
-"""The package's shape: no import cycle between its modules, and Airflow only in the adapter."""
+"""The package's shape: no import cycle, Airflow only in the adapter, no dev tooling in the runtime."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.conftest import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "include" / "chorusflow"
+DEV_PACKAGE = REPO_ROOT / "devtools" / "chorusflow_dev"
 
 
 def _module_name(path: Path) -> str:
@@ -75,11 +76,22 @@ def test_the_cycle_check_finds_a_cycle() -> None:
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
 
 
-def test_only_the_adapter_imports_airflow() -> None:
-    outside = [
-        _module_name(path)
-        for path in PACKAGE.rglob("*.py")
-        if "airflow" not in path.relative_to(PACKAGE).parts[:1]
-        and any(name == "airflow" or name.startswith("airflow.") for name in _imports(path))
+def _importers(package: Path, top: str, *, allowed_subpackage: str | None = None) -> list[str]:
+    """Modules of ``package`` (outside ``allowed_subpackage``) that import ``top`` or one of its modules."""
+    return [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.relative_to(package).parts[0] != allowed_subpackage
+        and any(name == top or name.startswith(f"{top}.") for name in _imports(path))
     ]
-    assert outside == []
+
+
+def test_only_the_adapters_import_airflow() -> None:
+    assert _importers(PACKAGE, "airflow", allowed_subpackage="airflow") == []
+    assert _importers(DEV_PACKAGE, "airflow", allowed_subpackage="airflow") == []
+
+
+def test_the_runtime_package_never_imports_the_dev_tooling() -> None:
+    # The production image installs chorusflow without chorusflow_dev (Dockerfile, stage production).
+    assert _importers(PACKAGE, "chorusflow_dev") == []
+    assert (DEV_PACKAGE / "sandbox" / "server.py").is_file()

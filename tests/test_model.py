@@ -16,7 +16,7 @@ from chorusflow.model import (
     round_cents,
 )
 from chorusflow.rules import validate_export
-from chorusflow.testing.exports import write_export
+from chorusflow_dev.testing.exports import write_export
 from tests.rules.builders import row
 
 

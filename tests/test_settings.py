@@ -18,9 +18,9 @@ ALLOWED_READERS = {
     "include/chorusflow/settings.py",
     "include/chorusflow/config.py",
     "include/chorusflow/cli.py",
-    "include/chorusflow/airflow/local.py",
-    "include/chorusflow/airflow/run_dag.py",
-    "include/chorusflow/demo.py",
+    "include/devtools/chorusflow_dev/airflow/local.py",
+    "include/devtools/chorusflow_dev/airflow/run_dag.py",
+    "devtools/chorusflow_dev/demo.py",
 }
 
 

@@ -1,4 +1,4 @@
-"""The shared test and benchmark helpers (``chorusflow.testing``) give what they promise."""
+"""The shared test and benchmark helpers (``chorusflow_dev.testing``) give what they promise."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 from chorusflow.exports import CANONICAL_COLUMNS
 from chorusflow.rules import validate_export
-from chorusflow.sandbox import validate_request_body
-from chorusflow.testing.deposits import submit_request
-from chorusflow.testing.exports import EXPORT_COLUMNS, invoice_numbers, write_export, write_sample_export
+from chorusflow_dev.sandbox import validate_request_body
+from chorusflow_dev.testing.deposits import submit_request
+from chorusflow_dev.testing.exports import EXPORT_COLUMNS, invoice_numbers, write_export, write_sample_export
 from tests.conftest import REPO_ROOT
 
 
@@ -47,7 +47,7 @@ def test_submit_request_is_swagger_valid_and_takes_changes() -> None:
 def test_the_export_helpers_stay_light() -> None:
     # The validation benchmark measures memory: its helpers must not pull in the ledger or the client.
     code = (
-        "import sys, chorusflow.testing.exports; "
+        "import sys, chorusflow_dev.testing.exports; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('airflow', 'pytest', 'sqlalchemy')"
         " or m.startswith(('chorusflow.ledger', 'chorusflow.chorus'))))"
     )

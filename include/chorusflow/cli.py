@@ -29,7 +29,7 @@ from typing import Any
 from chorusflow import __version__
 
 COMMAND_MODULES = (
-    "chorusflow.sandbox.cli",
+    "chorusflow_dev.sandbox.cli",
     "chorusflow.chorus.cli",
     "chorusflow.rules.cli",
     "chorusflow.ledger.cli",
@@ -119,7 +119,7 @@ def _command_module(name: str) -> ModuleType | None:
 
     Python runs a package's ``__init__`` before any of its modules, and these re-export their heavy
     parts (``chorusflow.rules``: pandas; ``chorusflow.ledger``: SQLAlchemy and Alembic;
-    ``chorusflow.sandbox``: the server): two seconds for ``chorusflow --help``. So a command module
+    ``chorusflow_dev.sandbox``: the server): two seconds for ``chorusflow --help``. So a command module
     whose package is not loaded yet is loaded from its file, under its own name; the package is
     imported normally when one of its commands runs (:func:`_adopt`).
     """
@@ -128,9 +128,9 @@ def _command_module(name: str) -> ModuleType | None:
     package, _, leaf = name.rpartition(".")
     if package in sys.modules:
         return importlib.import_module(name)
-    path = Path(__file__).resolve().parent.joinpath(*package.split(".")[1:], f"{leaf}.py")
-    spec = importlib.util.spec_from_file_location(name, path)
-    if not path.is_file() or spec is None or spec.loader is None:
+    path = _module_file(package, leaf)
+    spec = importlib.util.spec_from_file_location(name, path) if path else None
+    if path is None or spec is None or spec.loader is None:
         return None  # command group not installed in this build
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -140,6 +140,20 @@ def _command_module(name: str) -> ModuleType | None:
         del sys.modules[name]
         raise
     return module
+
+
+def _module_file(package: str, leaf: str) -> Path | None:
+    """The file of ``package.leaf`` found without importing anything, or ``None`` when absent.
+
+    ``find_spec`` of a top-level package only locates it, so ``chorusflow_dev`` (the dev tooling,
+    installed beside chorusflow but not in the production image) is found the same way.
+    """
+    top, *inner = package.split(".")
+    top_spec = importlib.util.find_spec(top)
+    if top_spec is None or top_spec.origin is None:
+        return None
+    path = Path(top_spec.origin).resolve().parent.joinpath(*inner, f"{leaf}.py")
+    return path if path.is_file() else None
 
 
 def _adopt(handler: Any) -> None:
@@ -152,7 +166,7 @@ def _adopt(handler: Any) -> None:
     name = getattr(handler, "__module__", "") or ""
     module = sys.modules.get(name)
     package_name, _, leaf = name.rpartition(".")
-    if module is None or not package_name.startswith("chorusflow."):
+    if module is None or package_name.split(".")[0] not in {"chorusflow", "chorusflow_dev"}:
         return
     package = importlib.import_module(package_name)
     if getattr(package, leaf, None) is not module:

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from chorusflow.airflow.hook import ChorusProHook
-from chorusflow.sandbox import SandboxServer
+from chorusflow_dev.sandbox import SandboxServer
 
 IFPEN_SIRET = "77572915500017"
 

@@ -28,9 +28,9 @@ from chorusflow.alerts import (
 )
 from chorusflow.chorus import ChorusProClient
 from chorusflow.ledger import Ledger, utc_now
-from chorusflow.sandbox import SandboxServer
 from chorusflow.statuses import StatusSync
-from chorusflow.testing.deposits import valid_verdict
+from chorusflow_dev.sandbox import SandboxServer
+from chorusflow_dev.testing.deposits import valid_verdict
 from tests.alerts.servers import Mailbox, WebhookReceiver, smtp_server, webhook_server
 from tests.fixtures.sandbox import SUPPLIER_ID, SUPPLIER_SIRET, SandboxAdmin
 from tests.statuses.helpers import OWNER, deposit, sandbox_client

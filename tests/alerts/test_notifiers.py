@@ -9,7 +9,7 @@ import pytest
 from chorusflow.airflow.connections import alert_channels, alert_recipients, email_channel, webhook_url
 from chorusflow.airflow.notifiers import ChorusflowEmailNotifier, ChorusflowWebhookNotifier
 from chorusflow.ledger import Ledger
-from chorusflow.testing.deposits import valid_verdict
+from chorusflow_dev.testing.deposits import valid_verdict
 from tests.alerts.servers import Mailbox, WebhookReceiver, smtp_server, webhook_server
 from tests.fixtures.ledger import airflow_conn_uri
 from tests.fixtures.sandbox import SUPPLIER_SIRET

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from chorusflow.chorus import ChorusProClient, ChorusProConfig
-from chorusflow.sandbox import SandboxServer
+from chorusflow_dev.sandbox import SandboxServer
 from tests.fixtures.sandbox import IFPEN, SandboxAdmin, sandbox_admin
 
 IFPEN_SIRET = IFPEN

@@ -27,8 +27,8 @@ from chorusflow.chorus import (
     TechnicalAccountError,
 )
 from chorusflow.chorus.models import InvoiceRecipient, MainAttachment, SupplierInvoiceSearch
-from chorusflow.testing import SUPPLIER_ID
-from chorusflow.testing.deposits import TINY_PDF, deposit, submit_request
+from chorusflow_dev.testing import SUPPLIER_ID
+from chorusflow_dev.testing.deposits import TINY_PDF, deposit, submit_request
 from tests.chorus.conftest import IFPEN_SIRET
 from tests.fixtures.sandbox import SandboxAdmin
 

@@ -23,7 +23,7 @@ from chorusflow.chorus.models import (
     SupplierInvoiceSearch,
     SupplierInvoiceSearchRequest,
 )
-from chorusflow.testing.deposits import submit_request
+from chorusflow_dev.testing.deposits import submit_request
 
 
 def test_ids_given_as_strings_become_integers() -> None:

@@ -38,9 +38,9 @@ from chorusflow.chorus.models import (
     SupplierInvoicePaging,
     SupplierInvoiceSearchRequest,
 )
-from chorusflow.sandbox import validate_request_body
-from chorusflow.sandbox.validation import has_schema
-from chorusflow.testing.deposits import submit_request
+from chorusflow_dev.sandbox import validate_request_body
+from chorusflow_dev.sandbox.validation import has_schema
+from chorusflow_dev.testing.deposits import submit_request
 from tests.chorus.conftest import IFPEN_SIRET
 from tests.fixtures.sandbox import SandboxAdmin
 

@@ -14,8 +14,8 @@ from sqlalchemy.engine import make_url
 
 from chorusflow.chorus.config import KNOWN_TOKEN_URLS, ChorusProConfig
 from chorusflow.ledger.url import LEDGER_CONN_ENV, resolve_ledger_url
-from chorusflow.sandbox.server import TOKEN_PATH
-from chorusflow.sandbox.settings import SandboxCredentials
+from chorusflow_dev.sandbox.server import TOKEN_PATH
+from chorusflow_dev.sandbox.settings import SandboxCredentials
 from tests.deployment.stack_files import (
     COMPOSE_FILE,
     ENV_EXAMPLE,
@@ -118,9 +118,14 @@ def test_every_airflow_service_runs_the_same_image_and_build(compose: dict[str, 
     built_elsewhere = {
         name for name, spec in _services(compose).items() if "build" in spec and name not in airflow
     }
-    for name in built_elsewhere:
-        spec = _services(compose)[name]
-        assert (spec.get("image"), json.dumps(spec.get("build"), sort_keys=True)) == (image, build), name
+    assert built_elsewhere == {"chorus-sandbox"}
+
+
+def test_the_sandbox_runs_its_own_stage_of_the_dockerfile(compose: dict[str, Any]) -> None:
+    """Dev tooling stays out of the production image: the sandbox service builds the `sandbox` stage."""
+    sandbox = _services(compose)["chorus-sandbox"]
+    assert sandbox["build"] == {"context": ".", "target": "sandbox"}
+    assert sandbox["image"] != _airflow_services(compose)["airflow-scheduler"]["image"]
 
 
 def test_airflow_settings_are_the_same_everywhere(compose: dict[str, Any]) -> None:

@@ -37,9 +37,21 @@ def _pip_install_commands() -> list[list[str]]:
     return commands
 
 
+def _stages() -> dict[str, list[tuple[str, str]]]:
+    """Each build stage's instructions by stage name; the unnamed last stage is ``"default"``."""
+    stages: dict[str, list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] = []
+    for keyword, arguments in dockerfile_instructions():
+        if keyword == "FROM":
+            words = arguments.split()
+            current = stages.setdefault(words[2] if len(words) == 3 else "default", [])
+        current.append((keyword, arguments))
+    return stages
+
+
 def test_base_image_is_the_official_airflow_image_of_the_pinned_version() -> None:
     froms = [arguments for keyword, arguments in dockerfile_instructions() if keyword == "FROM"]
-    assert froms == [BASE_IMAGE]
+    assert froms == [f"{BASE_IMAGE} AS production", "production AS sandbox", "production"]
     assert BASE_IMAGE.split(":")[1].startswith(_pinned_airflow_version() + "-")
 
 
@@ -59,7 +71,7 @@ def test_pip_install_pins_airflow_and_uses_the_constraints_in_the_same_command()
 def test_the_package_is_installed_editable_where_config_dir_finds_include_config() -> None:
     """config_dir() is <package folder>/../config: right only if the package stays in /opt/airflow/include."""
     editable_targets = [words[words.index("-e") + 1] for words in _pip_install_commands() if "-e" in words]
-    assert editable_targets == [PROJECT_ROOT_IN_IMAGE]
+    assert editable_targets == [PROJECT_ROOT_IN_IMAGE, f"{PROJECT_ROOT_IN_IMAGE}/devtools"]
     copies = [arguments for keyword, arguments in dockerfile_instructions() if keyword == "COPY"]
     copied = {tuple(shlex.split(arguments)[1:]) for arguments in copies}  # drop --chown
     assert ("pyproject.toml", "constraints.txt", f"{PROJECT_ROOT_IN_IMAGE}/") in copied
@@ -78,7 +90,18 @@ def test_the_image_runs_as_the_non_root_airflow_user() -> None:
             current_user = arguments
         elif keyword == "RUN" and "pip install" in arguments:
             pip_runs.append(current_user)
-    assert pip_runs == ["airflow"], "pip must run as the airflow user, as the official image docs require"
+    # pip runs as the airflow user, as the official image docs require.
+    assert pip_runs == ["airflow", "airflow"]
+
+
+def test_the_production_image_carries_no_dev_tooling() -> None:
+    """A plain build ends on the production stage, which neither copies nor installs devtools/."""
+    stages = _stages()
+    assert stages["default"] == [("FROM", "production")]
+    production = " ".join(arguments for _, arguments in stages["production"])
+    assert "devtools" not in production
+    assert "chorusflow_dev" not in production
+    assert any("devtools/" in arguments for keyword, arguments in stages["sandbox"] if keyword == "COPY")
 
 
 @pytest.mark.parametrize(
@@ -89,7 +112,8 @@ def test_the_image_runs_as_the_non_root_airflow_user() -> None:
         "include/chorusflow/config.py",
         "include/config/supplier.yaml",
         "dags/chorus_submit_invoices.py",
-        "plugins/listener.py",
+        "plugins/chorusflow_run_notes.py",
+        "devtools/chorusflow_dev/sandbox/server.py",
     ],
 )
 def test_dockerignore_lets_the_project_files_in(path: str) -> None:

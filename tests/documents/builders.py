@@ -10,8 +10,8 @@ from typing import Any
 from pypdf import PdfReader
 
 from chorusflow.model import Invoice, InvoiceLine, compute_totals, line_net_amount
-from chorusflow.testing import COMMUNE, COMMUNE_NAME
-from chorusflow.testing.documents import SUPPLIER
+from chorusflow_dev.testing import COMMUNE, COMMUNE_NAME
+from chorusflow_dev.testing.documents import SUPPLIER
 
 # (description, quantity, unit, unit price, discount, VAT rate)
 LineSpec = tuple[str, str, str | None, str, str, str]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chorusflow.testing.exports import sample_invoice, write_export
+from chorusflow_dev.testing.exports import sample_invoice, write_export
 from tests.documents.builders import SUPPLIER, page_count, pdf_text
 
 REPO = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from chorusflow.airflow.local import LocalAirflow
+from chorusflow_dev.airflow.local import LocalAirflow
 from tests.conftest import REPO_ROOT
 from tests.fixtures.local_airflow import (
     SUBMIT_DAG,

@@ -1,6 +1,6 @@
 """`chorus_submit_invoices` under a real scheduler: ``airflow standalone`` driven through the REST API.
 
-The launcher is the one ``make airflow`` runs (:class:`chorusflow.airflow.local.LocalAirflow`): the
+The launcher is the one ``make airflow`` runs (:class:`chorusflow_dev.airflow.local.LocalAirflow`): the
 sandbox and ``airflow standalone`` in process groups of their own, on free ports, with the matching
 execution API URL. The run goes through the scheduler, the LocalExecutor, the pool and the retry
 policy; the sandbox drops the connection after committing some deposits, so retries must reconcile.

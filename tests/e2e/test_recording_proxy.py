@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 
-from chorusflow.sandbox.validation import has_schema, validate_request_body
+from chorusflow_dev.sandbox.validation import has_schema, validate_request_body
 from tests.fixtures.airflow import PipelineEnv, load_dag
 
 pytestmark = pytest.mark.slow

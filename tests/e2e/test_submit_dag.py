@@ -265,7 +265,7 @@ def test_invoice_numbers_param_names_unknown_refused_and_held_numbers(pipeline_e
 
 def _run_dag_in_subprocess(env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "chorusflow.airflow.run_dag", "chorus_submit_invoices"],
+        [sys.executable, "-m", "chorusflow_dev.airflow.run_dag", "chorus_submit_invoices"],
         env=env,
         text=True,
         stdout=subprocess.PIPE,

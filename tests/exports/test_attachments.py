@@ -9,7 +9,7 @@ import pytest
 
 from chorusflow.exports.attachments import MAX_ATTACHMENT_BYTES, check_attachment
 from chorusflow.rules import validate_export
-from chorusflow.testing.exports import write_export
+from chorusflow_dev.testing.exports import write_export
 from tests.rules.builders import row
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -10,7 +10,7 @@ import pytest
 
 from chorusflow.exports import ExportReadError, read_export
 from chorusflow.rules import validate_export
-from chorusflow.testing.exports import write_export
+from chorusflow_dev.testing.exports import write_export
 from tests.rules.builders import BASE_ROW, COMMUNE, row
 
 HEADER = list(BASE_ROW)

@@ -15,7 +15,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from chorusflow.testing.exports import EXPORT_COLUMNS, export_row, sample_invoice
+from chorusflow_dev.testing.exports import EXPORT_COLUMNS, export_row, sample_invoice
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "hostile"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

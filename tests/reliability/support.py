@@ -1,6 +1,6 @@
 """Shared helpers of the reliability suite: ledger seeding, the invariant checks, summary lines.
 
-The synthetic exports are written by ``chorusflow.testing.exports`` (``write_sample_export``).
+The synthetic exports are written by ``chorusflow_dev.testing.exports`` (``write_sample_export``).
 
 The checks are the promises of the issue, invoice by invoice: the sandbox holds each valid invoice
 exactly once, the ledger agrees with it (state ``submitted`` with the sandbox's id), and nothing is

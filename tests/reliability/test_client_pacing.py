@@ -17,7 +17,7 @@ import pytest
 from chorusflow.chorus import ChorusProClient, ChorusProConfig
 from chorusflow.chorus.errors import RateLimitedError
 from chorusflow.chorus.ratelimit import SharedRateLimiter
-from chorusflow.sandbox import SandboxServer
+from chorusflow_dev.sandbox import SandboxServer
 from tests.fixtures.sandbox import SandboxAdmin
 from tests.reliability.support import subprocess_env
 

@@ -30,8 +30,8 @@ from typing import Any
 import pytest
 
 from chorusflow.ledger import InvoiceState, Ledger
-from chorusflow.sandbox import SandboxServer
-from chorusflow.testing.exports import invoice_numbers, write_sample_export
+from chorusflow_dev.sandbox import SandboxServer
+from chorusflow_dev.testing.exports import invoice_numbers, write_sample_export
 from tests.fixtures.sandbox import SUPPLIER_SIRET, SandboxAdmin
 from tests.reliability.support import (
     check_exactly_once,
@@ -290,7 +290,7 @@ DAG_KILLS = [
 def run_dag_process(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """One ``chorus_submit_invoices`` run with ``dag.test()`` in a process of its own."""
     return subprocess.run(
-        [sys.executable, "-m", "chorusflow.airflow.run_dag", "chorus_submit_invoices"],
+        [sys.executable, "-m", "chorusflow_dev.airflow.run_dag", "chorus_submit_invoices"],
         env=env,
         capture_output=True,
         text=True,

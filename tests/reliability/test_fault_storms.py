@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from chorusflow.ledger import InvoiceState
-from chorusflow.testing.exports import invoice_numbers, write_sample_export
+from chorusflow_dev.testing.exports import invoice_numbers, write_sample_export
 from tests.alerts.servers import Mailbox
 from tests.fixtures.airflow import PipelineEnv, load_dag
 from tests.fixtures.sandbox import SUPPLIER_SIRET

@@ -31,9 +31,9 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from chorusflow.airflow.local import LocalAirflow
-from chorusflow.sandbox import SandboxCredentials
-from chorusflow.testing.exports import invoice_numbers, write_sample_export
+from chorusflow_dev.airflow.local import LocalAirflow
+from chorusflow_dev.sandbox import SandboxCredentials
+from chorusflow_dev.testing.exports import invoice_numbers, write_sample_export
 from tests.conftest import REPO_ROOT
 from tests.fixtures.local_airflow import (
     check,

@@ -1,4 +1,4 @@
-"""Rows and directories for the tests of exports and rules (written by ``chorusflow.testing.exports``)."""
+"""Rows and directories for the tests of exports and rules (written by ``chorusflow_dev.testing.exports``)."""
 
 from __future__ import annotations
 

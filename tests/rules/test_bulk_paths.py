@@ -10,7 +10,7 @@ import pytest
 from chorusflow.exports.parsing import parse_number, parse_numbers
 from chorusflow.model import compute_totals, line_net_amount
 from chorusflow.rules import validate_export
-from chorusflow.testing.exports import write_export
+from chorusflow_dev.testing.exports import write_export
 from tests.rules.builders import codes, row
 
 

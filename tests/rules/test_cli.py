@@ -18,7 +18,7 @@ from pydantic_core import PydanticSerializationError
 from chorusflow.cli import main as chorusflow_main
 from chorusflow.rules import validate
 from chorusflow.rules.validate import ValidationReport, validate_export
-from chorusflow.testing.exports import sample_invoice, write_export
+from chorusflow_dev.testing.exports import sample_invoice, write_export
 from tests.rules.builders import IFPEN, MINISTRY, UNKNOWN_VALID_SIRET, row
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from chorusflow.rules import CATALOGUE, ValidationReport, finding, validate_export
-from chorusflow.testing.exports import write_export
+from chorusflow_dev.testing.exports import write_export
 from tests.rules.builders import row
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import pytest
 
 from chorusflow.rules import ChorusDirectory, StaticDirectory, validate_export
 from chorusflow.rules.profiles import ProfileError, load_profile, load_profiles
-from chorusflow.testing.exports import write_export
+from chorusflow_dev.testing.exports import write_export
 from tests.fixtures.sandbox import SandboxAdmin
 from tests.rules.builders import (
     COMMUNE,

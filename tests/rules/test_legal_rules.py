@@ -23,7 +23,7 @@ from chorusflow.rules.engine import (
     paris_today,
     postal_address_is_usable,
 )
-from chorusflow.testing.exports import write_export
+from chorusflow_dev.testing.exports import write_export
 from tests.rules.builders import MAIN_CONTRACTOR, codes, row
 
 TODAY = date(2026, 12, 3)  # before 2027-09-01, the reform date of the configured (sme) supplier

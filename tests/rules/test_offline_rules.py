@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chorusflow.testing.exports import write_export
+from chorusflow_dev.testing.exports import write_export
 from tests.rules.builders import COMMUNE, MAIN_CONTRACTOR, codes, row
 
 OTHER_LINE = {"line_description": "Déplacement", "quantity": "1", "unit_price": "50", "vat_rate": "20"}

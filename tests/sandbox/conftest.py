@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chorusflow.sandbox import SandboxServer
+from chorusflow_dev.sandbox import SandboxServer
 from tests.fixtures.sandbox import RawChorusApi, SandboxAdmin, sandbox_admin, sandbox_api
 
 

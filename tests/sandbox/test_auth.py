@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from chorusflow.sandbox import SandboxCredentials, SandboxServer
+from chorusflow_dev.sandbox import SandboxCredentials, SandboxServer
 from tests.fixtures.sandbox import RawChorusApi, SandboxAdmin
 
 HEALTH = "/cpro/transverses/v1/health-check"

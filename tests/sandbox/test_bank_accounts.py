@@ -7,7 +7,7 @@ from pathlib import Path
 import pydantic
 import pytest
 
-from chorusflow.sandbox import SandboxServer, load_directory
+from chorusflow_dev.sandbox import SandboxServer, load_directory
 from tests.fixtures.sandbox import (
     IFPEN,
     MAIN_BANK_ACCOUNT,

@@ -14,7 +14,7 @@ import requests
 from pypdf import PdfReader
 
 from chorusflow.chorus.errors import is_duplicate_invoice
-from chorusflow.sandbox import SandboxServer
+from chorusflow_dev.sandbox import SandboxServer
 from tests.fixtures.sandbox import (
     COMMUNE,
     DISSOLVED,

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from chorusflow.sandbox import SandboxServer
+from chorusflow_dev.sandbox import SandboxServer
 from tests.fixtures.sandbox import RawChorusApi, SandboxAdmin, soumettre_body
 
 SOUMETTRE = "/cpro/factures/v1/soumettre"
@@ -131,7 +131,7 @@ def test_admin_never_echoes_secrets(sandbox: SandboxServer, api: RawChorusApi, a
 
 
 def test_logs_never_contain_secrets(api: RawChorusApi, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level("INFO", logger="chorusflow.sandbox")
+    caplog.set_level("INFO", logger="chorusflow_dev.sandbox")
     token = api.token()
     api.call(SOUMETTRE, soumettre_body("LOG-1"))
     # The server thread logs once the answer is sent: give it a moment to do so.

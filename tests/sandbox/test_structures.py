@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chorusflow.sandbox import SandboxServer, load_directory
+from chorusflow_dev.sandbox import SandboxServer, load_directory
 from tests.fixtures.sandbox import (
     DISSOLVED,
     IFPEN,

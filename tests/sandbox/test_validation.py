@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chorusflow.sandbox import validate_request_body
-from chorusflow.sandbox.validation import operation_schemas
+from chorusflow_dev.sandbox import validate_request_body
+from chorusflow_dev.sandbox.validation import operation_schemas
 from tests.fixtures.sandbox import RawChorusApi, soumettre_body
 
 SOUMETTRE = "/cpro/factures/v1/soumettre"

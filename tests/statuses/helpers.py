@@ -9,10 +9,10 @@ from typing import Any
 
 from chorusflow.chorus import ChorusProClient, ChorusProConfig
 from chorusflow.ledger import ClaimOwner, Ledger
-from chorusflow.sandbox import SandboxServer
-from chorusflow.testing import COMMUNE, SUPPLIER_SIRET
-from chorusflow.testing.deposits import deposit as deposit_invoice
-from chorusflow.testing.deposits import record_deposits
+from chorusflow_dev.sandbox import SandboxServer
+from chorusflow_dev.testing import COMMUNE, SUPPLIER_SIRET
+from chorusflow_dev.testing.deposits import deposit as deposit_invoice
+from chorusflow_dev.testing.deposits import record_deposits
 
 SEARCH_PATH = "/cpro/factures/v1/rechercher/fournisseur"
 HISTORY_PATH = "/cpro/factures/v1/consulter/historique"

@@ -8,8 +8,8 @@ import pytest
 
 from chorusflow.chorus import ChorusProClient
 from chorusflow.ledger import InvoiceState, Ledger
-from chorusflow.sandbox import SandboxServer
 from chorusflow.statuses import WATERMARK_NAME, StatusSync
+from chorusflow_dev.sandbox import SandboxServer
 from tests.fixtures.sandbox import SUPPLIER_SIRET, UNIVERSITY, SandboxAdmin
 from tests.statuses.helpers import HISTORY_PATH, SEARCH_PATH, deposit, history, sandbox_client
 

@@ -1,13 +1,13 @@
 """Fixtures-grade helpers for tests and benchmarks: canonical export writer, sample invoices, deposits.
 
-- ``chorusflow.testing.exports``: sample export rows and the CSV writer of exports. It stays light
+- ``chorusflow_dev.testing.exports``: sample export rows and the CSV writer of exports. It stays light
   (neither the ledger nor the Chorus Pro client) because the validation benchmark measures memory;
-- ``chorusflow.testing.deposits``: a valid ``SubmitInvoiceRequest``, its validator verdict, and
+- ``chorusflow_dev.testing.deposits``: a valid ``SubmitInvoiceRequest``, its validator verdict, and
   ledger seeding as the submit task leaves it.
 
 The pipeline never uses them. They import neither Airflow nor pytest, so ``bench/*.py`` runs them
 outside pytest. The parties are those of the sandbox's default directory
-(``chorusflow/sandbox/default_directory.yaml``).
+(``chorusflow_dev/sandbox/default_directory.yaml``).
 """
 
 from datetime import date

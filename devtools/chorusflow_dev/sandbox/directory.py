@@ -118,7 +118,7 @@ def load_directory(path: Path | None = None) -> Directory:
     """Load a directory file (JSON or YAML by extension); the packaged default when ``path`` is None."""
     if path is None:
         text = (
-            resources.files("chorusflow.sandbox")
+            resources.files("chorusflow_dev.sandbox")
             .joinpath("default_directory.yaml")
             .read_text(encoding="utf-8")
         )

@@ -66,7 +66,8 @@ def _close_objects(node: Any) -> Any:
 
 
 def _load_swagger(file_name: str) -> dict[str, Any]:
-    text = resources.files("chorusflow.sandbox").joinpath("swagger", file_name).read_text(encoding="utf-8")
+    swagger = resources.files("chorusflow_dev.sandbox").joinpath("swagger", file_name)
+    text = swagger.read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
@@ -114,7 +115,7 @@ def operation_schemas() -> dict[str, dict[str, Any]]:
                     schema = {"definitions": definitions, **target}
                 schemas[full_path] = schema
     transverses = json.loads(
-        resources.files("chorusflow.sandbox")
+        resources.files("chorusflow_dev.sandbox")
         .joinpath("schemas", "transverses.json")
         .read_text(encoding="utf-8")
     )

@@ -20,7 +20,7 @@ from chorusflow.chorus.models import (
     VatLine,
 )
 from chorusflow.ledger import ClaimOwner, InvoiceRecordInput, Ledger
-from chorusflow.testing import COMMUNE, COMMUNE_NAME, ISSUE_DATE, SUPPLIER_ID, SUPPLIER_SIRET
+from chorusflow_dev.testing import COMMUNE, COMMUNE_NAME, ISSUE_DATE, SUPPLIER_ID, SUPPLIER_SIRET
 
 # The smallest plain PDF: what a test deposits as the main attachment of a DEPOT_PDF_API invoice.
 TINY_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

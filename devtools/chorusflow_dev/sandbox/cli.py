@@ -64,7 +64,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
     """Start the server, print the connection JSON, serve until interrupted."""
     from pydantic import ValidationError
 
-    from chorusflow.sandbox.server import SandboxServer
+    from chorusflow_dev.sandbox.server import SandboxServer
 
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
     try:
@@ -87,7 +87,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run only the sandbox command (``python -m chorusflow.sandbox.cli``), without other command groups."""
+    """Run only the sandbox command (``python -m chorusflow_dev.sandbox.cli``), no other command group."""
     parser = argparse.ArgumentParser(prog="chorusflow")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["sandbox", *(sys.argv[1:] if argv is None else argv)])

@@ -5,10 +5,10 @@ the official Swagger (``validate_request_body``) and offers admin endpoints to p
 inject faults and read statistics. See docs/sandbox.md.
 """
 
-from chorusflow.sandbox.directory import Directory, load_directory
-from chorusflow.sandbox.server import SandboxServer
-from chorusflow.sandbox.settings import Faults, SandboxCredentials
-from chorusflow.sandbox.validation import validate_request_body
+from chorusflow_dev.sandbox.directory import Directory, load_directory
+from chorusflow_dev.sandbox.server import SandboxServer
+from chorusflow_dev.sandbox.settings import Faults, SandboxCredentials
+from chorusflow_dev.sandbox.validation import validate_request_body
 
 __all__ = [
     "Directory",

@@ -25,7 +25,7 @@ from typing import Any
 
 import requests
 
-from chorusflow.sandbox import SandboxServer
+from chorusflow_dev.sandbox import SandboxServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = REPO_ROOT / "examples" / "sample-export.csv"
@@ -143,7 +143,7 @@ def main() -> int:
         shutil.copyfile(SAMPLE, workdir / "inbox" / SAMPLE.name)
         print(f"Running chorus_submit_invoices on {SAMPLE.relative_to(REPO_ROOT)} (Airflow output: {log}) …")
         submit_code = _run(
-            [sys.executable, "-m", "chorusflow.airflow.run_dag", "chorus_submit_invoices"], env, log
+            [sys.executable, "-m", "chorusflow_dev.airflow.run_dag", "chorus_submit_invoices"], env, log
         )
         print("Run finished:", "success" if submit_code == 0 else f"failed (see {log})")
 
@@ -154,7 +154,7 @@ def main() -> int:
 
         _step(4, "Running chorus_sync_statuses …")
         sync_code = _run(
-            [sys.executable, "-m", "chorusflow.airflow.run_dag", "chorus_sync_statuses"], env, log
+            [sys.executable, "-m", "chorusflow_dev.airflow.run_dag", "chorus_sync_statuses"], env, log
         )
         print("Sync finished:", "success" if sync_code == 0 else f"failed (see {log})")
 

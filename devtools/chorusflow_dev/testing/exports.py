@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from chorusflow.testing import COMMUNE, COMMUNE_NAME, ISSUE_DATE
+from chorusflow_dev.testing import COMMUNE, COMMUNE_NAME, ISSUE_DATE
 
 Row = Mapping[str, str]  # canonical column name -> cell text; a missing column is an empty cell
 

@@ -1,6 +1,6 @@
 """Run one chorusflow DAG in this process with ``dag.test()`` and print its final state.
 
-``python -m chorusflow.airflow.run_dag DAG_ID [CONF_JSON]``: used by ``make demo`` and by tests that
+``python -m chorusflow_dev.airflow.run_dag DAG_ID [CONF_JSON]``: used by ``make demo`` and by tests that
 need a DAG run in a process of its own (two runs at once, a worker to kill). The environment
 (AIRFLOW_HOME, connections, CHORUSFLOW_*) says where everything is.
 """

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pypdf import PdfReader
 
-logger = logging.getLogger("chorusflow.sandbox")
+logger = logging.getLogger("chorusflow_dev.sandbox")
 
 PdfRefusal = Literal["encrypted", "facturx"]
 # File names the Factur-X / ZUGFeRD / XRechnung profiles give to the embedded CII XML.

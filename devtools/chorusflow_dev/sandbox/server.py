@@ -27,13 +27,13 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from pydantic import ValidationError
 
-from chorusflow.sandbox.directory import Directory, load_directory
-from chorusflow.sandbox.operations import FunctionalError, Operations
-from chorusflow.sandbox.settings import Faults, SandboxCredentials, rate_for
-from chorusflow.sandbox.state import StateStore
-from chorusflow.sandbox.validation import has_schema, validate_request_body
+from chorusflow_dev.sandbox.directory import Directory, load_directory
+from chorusflow_dev.sandbox.operations import FunctionalError, Operations
+from chorusflow_dev.sandbox.settings import Faults, SandboxCredentials, rate_for
+from chorusflow_dev.sandbox.state import StateStore
+from chorusflow_dev.sandbox.validation import has_schema, validate_request_body
 
-logger = logging.getLogger("chorusflow.sandbox")
+logger = logging.getLogger("chorusflow_dev.sandbox")
 
 TOKEN_PATH = "/api/oauth/token"
 HEALTH_PATH = "/cpro/transverses/v1/health-check"
@@ -435,8 +435,9 @@ class _Handler(BaseHTTPRequestHandler):
             logger.exception("%s %s -> internal sandbox error", method, path)
             status, body, headers = 500, {"codeRetour": 500, "libelle": "Erreur interne du bac à sable"}, {}
         sandbox.record(path, status)
-        self._send(status, body, headers)
+        # Logged before the answer leaves, so a client that saw the answer also finds the log line.
         logger.info("%s %s -> %d (%.0f ms)", method, path, status, _ms(started))
+        self._send(status, body, headers)
 
     def _serve(self, method: str, path: str, raw_body: bytes) -> Reply:
         sandbox = self.server.sandbox

@@ -20,11 +20,11 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chorusflow.sandbox.directory import Directory, ServiceEntry, StructureEntry
-from chorusflow.sandbox.pdf import pdf_refusal
-from chorusflow.sandbox.settings import Faults
-from chorusflow.sandbox.state import StateStore
-from chorusflow.sandbox.validation import validate_request_body
+from chorusflow_dev.sandbox.directory import Directory, ServiceEntry, StructureEntry
+from chorusflow_dev.sandbox.pdf import pdf_refusal
+from chorusflow_dev.sandbox.settings import Faults
+from chorusflow_dev.sandbox.state import StateStore
+from chorusflow_dev.sandbox.validation import validate_request_body
 
 Answer = tuple[int, dict[str, Any]]
 
