@@ -1,4 +1,6 @@
-"""The lines of every invoice: net amounts (invoice-rules §2.8) and ``InvoiceLine`` records, in bulk.
+"""The lines of every invoice: net amounts and ``InvoiceLine`` records, in bulk.
+
+Rounding follows docs/sources.md, Amounts and rounding.
 
 Done in one pass over the table, not per invoice, because a loop per invoice costs several times
 more per line: in the usual case (every line readable, no discount) the nets are computed at C speed.

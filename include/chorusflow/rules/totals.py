@@ -1,4 +1,6 @@
-"""VAT breakdown and totals (invoice-rules §2.8) of every invoice whose lines are all readable, in bulk.
+"""VAT breakdown and totals of every invoice whose lines are all readable, in bulk.
+
+Rounding follows docs/sources.md, Amounts and rounding.
 
 Lines are sorted by (invoice, rate); each run of one rate in one invoice gives a base, summed at C
 speed (``np.add.reduceat`` over the ``Decimal`` objects), and its VAT. An invoice's breakdown is then

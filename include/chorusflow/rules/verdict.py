@@ -136,7 +136,7 @@ def check_invoice(export: CheckedExport, group: int, key: object, first: int) ->
     means: str | None = given_means or "VIREMENT"
     if invoice_type == "AVOIR":
         found += credit_note_findings(columns["original_invoice_number"][first], given_means, lang)
-        means = None  # a credit note carries no payment means (api-reference §10.11)
+        means = None  # no payment means on a credit note (docs/sources.md, Credit notes)
     if export.supplier_iban_findings and means == "VIREMENT" and not checked.ibans[first]:
         found += export.supplier_iban_findings
     attachment = None

@@ -74,7 +74,7 @@ def _total_mismatches(
     found: list[Finding] = []
     for name in given_columns:
         given, computed = values[name][rows[0]], computed_totals[name]
-        # ERPs may round per line: allow a cent per line (invoice-rules §5.3).
+        # ERPs may round per line: allow a cent per line (docs/sources.md, Amounts and rounding).
         if given is not None and abs(given - computed) > CENT * len(rows):
             found.append(finding("AMOUNT_MISMATCH", lang, name, given=given, computed=computed))
     return found

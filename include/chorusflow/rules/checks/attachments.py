@@ -10,7 +10,8 @@ from chorusflow.exports.attachments import check_attachment
 from chorusflow.rules.checks.flags import shown
 from chorusflow.rules.codes import Finding, field_label, finding
 
-# An attachment's file name, sent as its designation: 50 characters with the extension (api-reference §9).
+# An attachment's file name, sent as its designation: 50 characters with the extension
+# (docs/sources.md, Field limits).
 ATTACHMENT_NAME_MAX = 50
 
 

@@ -61,7 +61,7 @@ def _future_issue_dates(
 ) -> list[Flag]:
     """INVOICE_DATE_FUTURE: Chorus Pro refuses an invoice dated after its deposit.
 
-    (api-reference, Corrections 1)
+    (docs/sources.md, Invoice number and date)
     """
     future = {text: day.isoformat() for text, day in dates.items() if day is not None and day > today}
     return flagger.rows(

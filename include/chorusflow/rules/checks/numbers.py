@@ -16,7 +16,8 @@ from chorusflow.model import plain_rate
 from chorusflow.rules.checks.flags import Flag, RowFlagger
 from chorusflow.rules.codes import EXPECTED_FORMATS
 
-# Rates in force in metropolitan France, Corsica and the overseas departments (invoice-rules §2.7).
+# Rates in force in metropolitan France, Corsica and the overseas departments
+# (docs/sources.md, VAT rates in force).
 FRENCH_VAT_RATES = frozenset(
     Decimal(rate) for rate in ("0", "0.9", "1.05", "1.75", "2.1", "5.5", "8.5", "10", "13", "20")
 )

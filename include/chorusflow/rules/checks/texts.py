@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from chorusflow.rules.checks.flags import Flag, RowFlagger
 from chorusflow.rules.codes import Severity
 
-# Text limits: Chorus Pro's (api-reference §4.3, §9; invoice-rules §2.2, §2.3; the request models of
+# Text limits: Chorus Pro's (docs/sources.md, Field limits; the request models of
 # chorusflow.chorus.models) and chorusflow's own.
 FIELD_LIMITS = {
     "line_description": 512,  # lignePosteDenomination: no maxLength in the Swagger; the platform limit kept
