@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     # The Chorus Pro API.
     api_rate_limit: float | None = Field(None, gt=0)
     api_429_retries: int = Field(5, ge=0)
+    api_read_retries: int = Field(2, ge=0)
     # Status sync, alerts and digest.
     sync_schedule: str = "*/30 7-19 * * 1-5"
     sync_overlap_minutes: float = Field(5.0, ge=0)

@@ -27,6 +27,7 @@ from chorusflow.chorus import (
     TechnicalAccountError,
 )
 from chorusflow.chorus.models import InvoiceRecipient, MainAttachment, SupplierInvoiceSearch
+from chorusflow.settings import settings
 from chorusflow_dev.testing import SUPPLIER_ID
 from chorusflow_dev.testing.deposits import TINY_PDF, deposit, submit_request
 from tests.chorus.conftest import IFPEN_SIRET
@@ -170,6 +171,33 @@ def test_http_500_is_a_retryable_server_error(client: ChorusProClient, admin: Sa
         deposit(client, "E500-1")
     assert caught.value.retryable and caught.value.outcome_unknown
     assert caught.value.http_status == 500
+
+
+def test_a_read_that_meets_a_server_error_is_sent_again_then_gives_up(
+    client: ChorusProClient, admin: SandboxAdmin
+) -> None:
+    admin.set_faults(error_rate={Operation.SUPPLIER_STRUCTURES: 1.0}, error_status=500)
+    with pytest.raises(ServerError) as caught:
+        client.list_supplier_structures()
+    assert caught.value.retryable and caught.value.operation == Operation.SUPPLIER_STRUCTURES
+    assert admin.calls(Operation.SUPPLIER_STRUCTURES) == 1 + settings().api_read_retries == 3
+
+
+def test_a_read_succeeds_when_a_resend_gets_through(client: ChorusProClient, admin: SandboxAdmin) -> None:
+    admin.set_faults(error_rate={Operation.SUPPLIER_STRUCTURES: 0.5}, error_status=503, seed=3)
+    for _ in range(6):
+        assert client.list_supplier_structures()
+    statuses = admin.stats()["statuses"][Operation.SUPPLIER_STRUCTURES]
+    assert statuses.get("503", 0) > 0 and statuses["200"] == 6
+
+
+def test_a_deposit_that_meets_a_server_error_is_never_sent_again(
+    client: ChorusProClient, admin: SandboxAdmin
+) -> None:
+    admin.set_faults(error_rate={Operation.SUBMIT_INVOICE: 1.0}, error_status=503)
+    with pytest.raises(ServerError):
+        deposit(client, "E503-1")
+    assert admin.calls(Operation.SUBMIT_INVOICE) == 1
 
 
 def test_http_429_is_rate_limited_with_retry_after(

@@ -123,6 +123,25 @@ class Operation:
 
 
 TOKEN_OPERATION = "PISTE token"
+
+#: Operations that only read. A passing error on one of them is resent at once (a few times, with a
+#: short backoff): nothing changed on Chorus Pro, so this is safe, and it spares a whole task retry.
+#: Deposits and other writes are never resent here; the submission protocol decides for them.
+READ_ONLY_OPERATIONS = frozenset(
+    {
+        Operation.STRUCTURE_SEARCH,
+        Operation.STRUCTURE_LOOKUP,
+        Operation.SERVICE_SEARCH,
+        Operation.SERVICE_LOOKUP,
+        Operation.SUPPLIER_STRUCTURES,
+        Operation.BANK_ACCOUNTS,
+        Operation.FLUX_REPORT,
+        Operation.SUPPLIER_INVOICE_SEARCH,
+        Operation.INVOICE_LOOKUP,
+        Operation.INVOICE_HISTORY,
+    }
+)
+MAX_READ_RETRY_PAUSE_SECONDS = 5.0
 AnswerT = TypeVar("AnswerT", bound=BaseModel)
 
 
@@ -150,6 +169,7 @@ class ChorusProClient:
         self._shared_limiter = _shared_limiter(config.base_url)
         # How many times a call answered 429 (never processed, so safe to resend) is sent again.
         self._rate_limit_retries = settings().api_429_retries
+        self._read_retries = settings().api_read_retries
         self._token_lock = threading.Lock()
         self._token: str | None = None
         self._token_refresh_at = 0.0
@@ -426,7 +446,26 @@ class ChorusProClient:
         return _parse_answer(answer_type, self._request(operation, request.to_body()), operation)
 
     def _request(self, operation: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        """The one path of every API call: token, pacing, send, codeRetour check, error mapping."""
+        """The one path of every API call: token, pacing, send, codeRetour check, error mapping.
+
+        A call is resent here only when that cannot deposit anything twice: a read-only operation that
+        met a passing error, or any call whose token could not be fetched (it never left).
+        """
+        for resend in range(self._read_retries + 1):
+            try:
+                return self._request_once(operation, body)
+            except ChorusProError as error:
+                if resend == self._read_retries or not _safe_to_resend(operation, error):
+                    raise
+                pause = min(0.2 * 2**resend, MAX_READ_RETRY_PAUSE_SECONDS) + random.uniform(0, 0.1)
+                logger.info(
+                    "Chorus Pro %s: %s, sending again in %.1f s", operation, type(error).__name__, pause
+                )
+                time.sleep(pause)
+        raise AssertionError("unreachable")  # the last resend returns or raises
+
+    def _request_once(self, operation: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """One call: token, pacing, send, codeRetour check, error mapping."""
         url = f"{self.config.base_url}{operation}"
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         refused_token: str | None = None
@@ -769,6 +808,13 @@ def _parse_rows(
     if malformed:
         logger.warning("%s: %d row(s) could not be read and were set aside", operation, len(malformed))
     return parsed, malformed
+
+
+def _safe_to_resend(operation: str, error: ChorusProError) -> bool:
+    """Whether ``error`` on ``operation`` may be resent at once without any risk of a double deposit."""
+    if not error.retryable:
+        return False
+    return operation in READ_ONLY_OPERATIONS or error.operation == TOKEN_OPERATION
 
 
 def _retry_after(response: requests.Response) -> float | None:
