@@ -278,7 +278,8 @@ def _container_problems(document: Any) -> list[str]:
         or metadata.get(FX + "DocumentType") != "INVOICE"
     ):
         problems.append("XMP Factur-X (fx:DocumentFileName, fx:DocumentType) absent / missing")
-    if FX_NAMESPACE not in str(document.Root.Metadata.read_bytes(), "utf-8", "replace"):
+    xmp = document.Root.get("/Metadata")
+    if xmp is None or FX_NAMESPACE not in str(xmp.read_bytes(), "utf-8", "replace"):
         problems.append("schéma d'extension XMP Factur-X absent / Factur-X XMP extension schema missing")
     return problems
 
