@@ -108,7 +108,7 @@ def _drop_unused_fonts(document: Any) -> None:
         fonts = page.obj.get("/Resources", {}).get("/Font")
         if not fonts:
             continue
-        used = {str(operands[0]) for operands, _ in pikepdf.parse_content_stream(page, "Tf")}
+        used = {str(instruction.operands[0]) for instruction in pikepdf.parse_content_stream(page, "Tf")}
         if any(key not in used for key in fonts.keys()):
             page.obj.Resources.Font = pikepdf.Dictionary(
                 {key: fonts[key] for key in fonts.keys() if key in used}
