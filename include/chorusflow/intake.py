@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from chorusflow.config import language
 from chorusflow.ledger import InvoiceRecordInput, InvoiceState, Ledger
+from chorusflow.messages import language
 from chorusflow.reports import ExportSummary, ReportLine, RetryNumber
 from chorusflow.rules import InvoiceVerdict, ValidationReport
 

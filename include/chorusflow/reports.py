@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field
 
 from chorusflow.alerts.render import NEXT_STEP_TEXT, money
-from chorusflow.config import Language, language
 from chorusflow.ledger import InvoiceState, Ledger
+from chorusflow.messages import Language, language
 from chorusflow.settings import settings
 from chorusflow.statuses import StatusClass, classify, next_step
 

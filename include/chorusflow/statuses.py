@@ -28,8 +28,8 @@ from chorusflow.chorus.models import (
     SupplierInvoiceRow,
     SupplierInvoiceSearch,
 )
-from chorusflow.config import Language, language
 from chorusflow.ledger import InvoiceRow, InvoiceState, Ledger, utc_now
+from chorusflow.messages import Language, language
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from chorusflow.alerts.events import AlertEvent, blocked_events, overdue_events, stale_events
 from chorusflow.alerts.render import NEXT_STEP_TEXT, RenderedAlert, money
 from chorusflow.alerts.settings import AlertSettings
-from chorusflow.config import Language, language
 from chorusflow.ledger import Ledger
+from chorusflow.messages import Language, language
 
 
 @dataclass

@@ -20,8 +20,8 @@ from typing import Any
 from chorusflow.alerts.channels import Channel
 from chorusflow.alerts.events import AlertEvent
 from chorusflow.alerts.render import RenderedAlert, render
-from chorusflow.config import Language, language
 from chorusflow.ledger import Ledger, safe_error_text
+from chorusflow.messages import Language, language
 
 log = logging.getLogger(__name__)
 

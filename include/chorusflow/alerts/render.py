@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chorusflow.alerts.events import AlertEvent, AlertKind
-from chorusflow.config import Language, language
+from chorusflow.messages import Language, language
 
 
 @dataclass(frozen=True)

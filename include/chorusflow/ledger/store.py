@@ -19,7 +19,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
 
-from chorusflow.config import language
 from chorusflow.crashpoints import crashpoint
 from chorusflow.ledger.engine import WRITE_OPTION, create_ledger_engine
 from chorusflow.ledger.migrate import current_revision, upgrade_to_head
@@ -53,6 +52,7 @@ from chorusflow.ledger.states import (
     check_transition,
 )
 from chorusflow.ledger.url import LedgerConfigError, display_url
+from chorusflow.messages import language
 
 #: History sources written by chorusflow itself rather than read from Chorus Pro's history.
 LOCAL_STATUS_SOURCES = ("submission", "reconciliation")
