@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, inspect
 
 from chorusflow.ledger import InvoiceState, Ledger, resolve_ledger_url
 from chorusflow.ledger.cli import STATE_NAMES
-from chorusflow.messages import REGISTRY, text
 from chorusflow.ledger.migrate import alembic_config
+from chorusflow.messages import REGISTRY, text
 from tests.fixtures.ledger import airflow_conn_uri
 from tests.ledger.helpers import SUPPLIER, owner, record, verdict
 
