@@ -12,11 +12,11 @@ Only the standard library is imported here: ``chorusflow --help`` reads its text
 
 from __future__ import annotations
 
-from chorusflow.messages import cli, formats, rules
+from chorusflow.messages import alerts, cli, formats, rules
 from chorusflow.messages.catalogue import Message, merge, text_in
 from chorusflow.messages.language import LANGUAGES, Language, language, normalise
 
-AREAS = (cli, formats, rules)
+AREAS = (alerts, cli, formats, rules)
 #: Every entry of every area, by key.
 REGISTRY: dict[str, Message] = merge(area.MESSAGES for area in AREAS)
 
