@@ -122,5 +122,7 @@ def test_no_module_outside_the_catalogue_translates_by_itself() -> None:
             if PACKAGE in path.parents:
                 continue
             relative = path.relative_to(REPO_ROOT).as_posix()
-            offenders += [f"{relative}:{where}" for where in own_translations(path.read_text(encoding="utf-8"))]
+            offenders += [
+                f"{relative}:{where}" for where in own_translations(path.read_text(encoding="utf-8"))
+            ]
     assert offenders == []
