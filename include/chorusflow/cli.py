@@ -5,9 +5,10 @@ Each command group lives next to the code it drives and registers itself here th
 exit code.
 
 ``chorusflow --help`` must stay fast (no pandas, numpy, SQLAlchemy or Airflow): command modules
-import only the standard library and this module at their top, heavy imports happen inside
-handlers, and :func:`build_parser` loads the command modules without running their packages'
-``__init__`` (which re-export the heavy parts, see :func:`_command_module`).
+import only the standard library, this module and :mod:`chorusflow.messages` (standard library
+only) at their top, heavy imports happen inside handlers, and :func:`build_parser` loads the
+command modules without running their packages' ``__init__`` (which re-export the heavy parts, see
+:func:`_command_module`).
 
 Help speaks one language, ``CHORUSFLOW_LANG`` (French by default, or English): every text comes from
 the message catalogue (:mod:`chorusflow.messages`, ``cli.*``), and :func:`add_command` translates

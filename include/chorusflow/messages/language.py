@@ -29,5 +29,5 @@ def language(lang: str | None = None) -> Language:
         return normalise(lang)
     loaded = sys.modules.get("chorusflow.settings")
     if loaded is not None:
-        return loaded.settings().lang  # type: ignore[no-any-return]
+        return loaded.settings().lang
     return normalise(os.environ.get(LANG_VARIABLE))
