@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from chorusflow.cli import add_command
-from chorusflow.messages import LANGUAGES, text
+from chorusflow.messages import LANGUAGES, language, text
 
 KNOWN_SHOWN = 5  # invoice numbers listed when the one asked for is absent
 
@@ -47,10 +47,9 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Validate ``args.export``, render ``args.invoice`` into ``args.output``; return the exit code."""
     from chorusflow.rules import cli as validate_cli
-    from chorusflow.rules.codes import resolve_language
     from chorusflow.rules.validate import validate_export
 
-    lang = resolve_language(args.lang)
+    lang = language(args.lang)
     try:
         report = validate_export(args.export, mapping=args.mapping, lang=lang)
     except Exception as error:  # as ``chorusflow validate``: never a traceback for a user

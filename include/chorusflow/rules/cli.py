@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from chorusflow.cli import add_command
-from chorusflow.messages import LANGUAGES, text
+from chorusflow.messages import LANGUAGES, language, text
 
 if TYPE_CHECKING:
     from chorusflow.rules.validate import BytesSink
@@ -53,10 +53,9 @@ def _directory() -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Validate ``args.export`` and print the report; return the exit code."""
-    from chorusflow.rules.codes import resolve_language
     from chorusflow.rules.validate import validate_export
 
-    lang = resolve_language(args.lang)
+    lang = language(args.lang)
     directory = None
     if not args.offline:
         try:

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from chorusflow.messages import REGISTRY, language, text
+from chorusflow.messages import REGISTRY, text
 
 Severity = Literal["error", "warning"]
 
@@ -75,11 +75,6 @@ SEVERITIES: dict[str, Severity] = {
 #: supplier's ``reform_mentions_from`` date and errors from that date. SEVERITIES holds the error;
 #: ``finding(..., severity="warning")`` gives the warning.
 REFORM_CODES: frozenset[str] = frozenset({"OPERATION_NATURE_MISSING", "DELIVERY_ADDRESS_INVALID"})
-
-
-def resolve_language(lang: str | None) -> str:
-    """The message language: the explicit ``lang`` when given, else ``CHORUSFLOW_LANG``."""
-    return language(lang)
 
 
 def field_label(field: str, lang: str) -> str:
