@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from chorusflow import cli
-from chorusflow.config import language as config_language
+from chorusflow.messages import language
+from chorusflow.settings import settings
 
 CHORUSFLOW = Path(sys.executable).with_name("chorusflow")
 # What a light command must not load: the heavy stacks behind other commands (and Airflow).
@@ -103,14 +104,16 @@ def test_a_missing_command_group_is_skipped(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 @pytest.mark.parametrize("value", [None, "", "fr", "FR", "en", "EN_gb", " en ", "english", "de", "es"])
-def test_language_reads_chorusflow_lang_as_the_config_does(
+def test_language_reads_chorusflow_lang_as_the_settings_do(
     monkeypatch: pytest.MonkeyPatch, value: str | None
 ) -> None:
     if value is None:
         monkeypatch.delenv("CHORUSFLOW_LANG", raising=False)
     else:
         monkeypatch.setenv("CHORUSFLOW_LANG", value)
-    assert cli.language() == config_language()
+    through_settings = language()
+    monkeypatch.delitem(sys.modules, "chorusflow.settings")  # as ``chorusflow --help``, which never loads it
+    assert language() == through_settings == settings().lang
 
 
 def help_text(

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from chorusflow.alerts.render import NEXT_STEP_TEXT
 from chorusflow.intake import retry_outcomes, sort_retry_numbers
 from chorusflow.ledger import AttemptOutcome, InvoiceState, Ledger
+from chorusflow.messages import text
 from chorusflow.reports import (
     NOTE_LIMIT,
     RetryNumber,
@@ -188,7 +188,7 @@ def test_numbers_asked_for_again_are_sorted_and_each_has_its_message(ledger: Led
     assert "1 inconnu(s), 2 non redéposable(s), 1 non repris" in note.splitlines()[0]
     assert "- F-NOPE : numéro inconnu du registre" in note
     assert "- F-REJECTED : bloquée sur Chorus Pro (REJETEE), pas redéposée." in note
-    assert NEXT_STEP_TEXT["new_invoice"]["fr"] in note
+    assert text("alert.next_step.new_invoice", "fr") in note
     assert "- F-BAD : refusée à la validation : la corriger dans la comptabilité" in note
     assert "- F-HELD : non reprise : tenue par une autre tentative jusqu'au" in note
     english = report.summary_text("en")
@@ -218,11 +218,11 @@ def test_sync_note_items_name_each_change_with_the_reason_and_what_to_do() -> No
     items = status_change_items(changes, "fr")
 
     assert items[0] == (
-        f"F-2 : REJETEE, motif : « EJ-404 inconnu »\n  À faire : {NEXT_STEP_TEXT['new_invoice']['fr']}"
+        f"F-2 : REJETEE, motif : « EJ-404 inconnu »\n  À faire : {text('alert.next_step.new_invoice', 'fr')}"
     )
     assert items[1] == (
         "F-3 : SUSPENDUE, motif : « PV de réception manquant »"
-        f"\n  À faire : {NEXT_STEP_TEXT['complete']['fr']}"
+        f"\n  À faire : {text('alert.next_step.complete', 'fr')}"
     )
     assert items[2] == "F-4 : REFUSEE_1, motif : aucun motif donné\n  À faire : comme pour F-2."
     assert items[3] == "F-1 : MISE_A_DISPOSITION (en cours)"

@@ -5,13 +5,14 @@ Each command group lives next to the code it drives and registers itself here th
 exit code.
 
 ``chorusflow --help`` must stay fast (no pandas, numpy, SQLAlchemy or Airflow): command modules
-import only the standard library and this module at their top, heavy imports happen inside
-handlers, and :func:`build_parser` loads the command modules without running their packages'
-``__init__`` (which re-export the heavy parts, see :func:`_command_module`).
+import only the standard library, this module and :mod:`chorusflow.messages` (standard library
+only) at their top, heavy imports happen inside handlers, and :func:`build_parser` loads the
+command modules without running their packages' ``__init__`` (which re-export the heavy parts, see
+:func:`_command_module`).
 
-Help speaks one language, ``CHORUSFLOW_LANG`` (French by default, or English): each command module
-keeps its own FR/EN table, and :func:`add_command` translates what argparse itself prints (usage,
-section titles, ``-h``).
+Help speaks one language, ``CHORUSFLOW_LANG`` (French by default, or English): every text comes from
+the message catalogue (:mod:`chorusflow.messages`, ``cli.*``), and :func:`add_command` translates
+what argparse itself prints (usage, section titles, ``-h``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +27,7 @@ from types import ModuleType
 from typing import Any
 
 from chorusflow import __version__
+from chorusflow.messages import text
 
 COMMAND_MODULES = (
     "chorusflow_dev.sandbox.cli",
@@ -37,56 +38,20 @@ COMMAND_MODULES = (
     "chorusflow.facturx.cli",
 )
 
-# What argparse prints in English whatever the language, and the top-level parser's own texts.
-_TEXTS: dict[str, dict[str, str]] = {
-    "fr": {
-        "usage": "utilisation : ",
-        "positionals": "arguments positionnels",
-        "options": "options",
-        "help": "afficher cette aide et quitter",
-        "version": "afficher la version de chorusflow et quitter",
-        "description": "chorusflow : les factures d'un export comptable validées et déposées sur "
-        "Chorus Pro, avec Airflow",
-        "command": "COMMANDE",
-    },
-    "en": {
-        "usage": "usage: ",
-        "positionals": "positional arguments",
-        "options": "options",
-        "help": "show this help message and exit",
-        "version": "show chorusflow's version and exit",
-        "description": "chorusflow: the invoices of an accounting export validated and deposited on "
-        "Chorus Pro, with Airflow",
-        "command": "COMMAND",
-    },
-}
-
-
-def language() -> str:
-    """The language of messages: ``en`` or ``fr`` (default), from ``CHORUSFLOW_LANG``.
-
-    The same reading as :func:`chorusflow.config.language` (a test pins it), repeated here because
-    importing ``chorusflow.config`` loads pydantic and PyYAML: a third of a second ``--help`` does not
-    need.
-    """
-    value = os.environ.get("CHORUSFLOW_LANG", "fr").strip().lower()
-    return "en" if value.startswith("en") else "fr"
-
 
 class HelpFormatter(argparse.HelpFormatter):
     """argparse's formatter, with the ``usage:`` prefix in the command line's language."""
 
     def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
-        super().add_usage(usage, actions, groups, _TEXTS[language()]["usage"] if prefix is None else prefix)
+        super().add_usage(usage, actions, groups, text("cli.usage") if prefix is None else prefix)
 
 
 def localize(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Give ``parser`` (made with ``add_help=False``) section titles and ``-h`` in the CLI language."""
-    texts = _TEXTS[language()]
     parser.formatter_class = HelpFormatter
-    parser._positionals.title = texts["positionals"]  # argparse has no public setter for these
-    parser._optionals.title = texts["options"]
-    parser.add_argument("-h", "--help", action="help", help=texts["help"])
+    parser._positionals.title = text("cli.positionals")  # argparse has no public setter for these
+    parser._optionals.title = text("cli.options")
+    parser.add_argument("-h", "--help", action="help", help=text("cli.help"))
     return parser
 
 
@@ -100,14 +65,13 @@ def add_command(
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every command group that is installed."""
-    texts = _TEXTS[language()]
     parser = localize(
-        argparse.ArgumentParser(prog="chorusflow", description=texts["description"], add_help=False)
+        argparse.ArgumentParser(prog="chorusflow", description=text("cli.description"), add_help=False)
     )
     parser.add_argument(
-        "--version", action="version", version=f"chorusflow {__version__}", help=texts["version"]
+        "--version", action="version", version=f"chorusflow {__version__}", help=text("cli.version")
     )
-    subparsers = parser.add_subparsers(dest="command", metavar=texts["command"])
+    subparsers = parser.add_subparsers(dest="command", metavar=text("cli.command"))
     for module_name in COMMAND_MODULES:
         module = _command_module(module_name)
         if module is not None:

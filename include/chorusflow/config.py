@@ -16,7 +16,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from chorusflow.settings import Language, settings
+from chorusflow.settings import settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SUPPLIER_OVERRIDE_PREFIX = "CHORUSFLOW_SUPPLIER_"  # + a field of SupplierIdentity, upper case
@@ -30,11 +30,6 @@ def config_dir() -> Path:
 def chorusflow_home() -> Path:
     """Folder for local state: the default SQLite ledger, reports, the inbox (``CHORUSFLOW_HOME``)."""
     return settings().home
-
-
-def language() -> Language:
-    """Language of user-facing messages: ``fr`` (default) or ``en`` (``CHORUSFLOW_LANG``)."""
-    return settings().lang
 
 
 VatRegime = Literal["debits", "receipts"]

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from chorusflow.config import language
 from chorusflow.ledger import InvoiceRecordInput, InvoiceState, Ledger
+from chorusflow.messages import text
 from chorusflow.reports import ExportSummary, ReportLine, RetryNumber
 from chorusflow.rules import InvoiceVerdict, ValidationReport
 
@@ -156,8 +156,7 @@ def dry_run_lines(invalid: list[InvalidInvoice]) -> list[ReportLine]:
 
 def _row_label(rows: Sequence[int]) -> str:
     """How a report names an invoice without a number: by its first row, in the output language."""
-    word = "ligne" if language() == "fr" else "row"
-    return f"({word} {rows[0] if rows else '?'})"
+    return text("report.row_label", row=rows[0] if rows else "?")
 
 
 def summarize_export(report: ValidationReport, name: str) -> RecordedExport:

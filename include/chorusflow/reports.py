@@ -4,7 +4,7 @@ and the lines a status sync run's note gives each change.
 Every cell that a spreadsheet could read as a formula is neutralised, and every HTML value is
 escaped: export content is data, never code. Amounts are written as the alerts write them
 (:func:`chorusflow.alerts.render.money`), and what to do about a blocked status is the alerts' text
-(:data:`chorusflow.alerts.render.NEXT_STEP_TEXT`).
+(:func:`chorusflow.alerts.render.next_step_text`). Every word is ``report.*`` in the message catalogue.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
-from chorusflow.alerts.render import NEXT_STEP_TEXT, money
-from chorusflow.config import Language, language
+from chorusflow.alerts.render import money, next_step_text
 from chorusflow.ledger import InvoiceState, Ledger
+from chorusflow.messages import REGISTRY, Language, language, text
 from chorusflow.settings import settings
 from chorusflow.statuses import StatusClass, classify, next_step
 
@@ -37,145 +37,18 @@ NOTE_ITEMS = 20
 #: Ledger states of an invoice Chorus Pro holds: never deposited again.
 ON_CHORUS_PRO = ("submitted", "blocked", "paid", "closed")
 
-LABELS: dict[Language, dict[str, str]] = {
-    "fr": {
-        "title": "Rapport de dépôt Chorus Pro",
-        "run": "Exécution",
-        "generated": "Rapport écrit le",
-        "dry_run": "simulation : rien n'a été déposé",
-        "submitted": "déposées",
-        "invalid": "refusées à la validation",
-        "already_done": "déjà traitées (ignorées)",
-        "failed": "échecs définitifs",
-        "needs_review": "dépôts à vérifier (issue inconnue)",
-        "pending": "en attente d'un nouvel essai",
-        "invoice_number": "Facture",
-        "buyer": "Acheteur",
-        "buyer_siret": "SIRET acheteur",
-        "total_ttc": "Montant TTC",
-        "currency": "Devise",
-        "outcome": "Résultat",
-        "chorus_status": "Statut Chorus Pro",
-        "identifiant": "Identifiant Chorus Pro",
-        "codes": "Codes",
-        "messages": "Détail",
-        "todo": "À faire",
-        "exports": "Fichiers traités",
-        "export_counts": "{invoices} facture(s) : {valid} valide(s), {invalid} refusée(s)",
-        "file_errors": "Fichier illisible",
-        "none": "Aucune facture dans cette exécution.",
-        "retry_title": "Numéros demandés à nouveau (invoice_numbers)",
-        "time_format": "%d/%m/%Y à %H:%M",
-        # What a person does, per outcome.
-        "todo_invalid": "Corriger la facture dans la comptabilité : le prochain export la renvoie.",
-        "todo_failed": "Corriger la cause (voir le détail), puis relancer chorus_submit_invoices avec ce "
-        "numéro dans invoice_numbers.",
-        "todo_needs_review": "Chercher la facture sur le portail Chorus Pro (acheteur, montant, date de "
-        "dépôt) : chorusflow ne la déposera plus d'elle-même. Si elle y est, noter son identifiant ; "
-        "sinon, décider avec l'administrateur de chorusflow de la remettre en dépôt.",
-        # Why an invoice is still pending, and when it is tried again.
-        "pending_held_here": "Tenue jusqu'au {until} par le bail d'une tentative interrompue de cette "
-        "exécution : vider (Clear) sa tâche submit la reprend tout de suite, sinon la prochaine "
-        "exécution ou une relance la reprend après cette heure ; chorusflow demande d'abord à Chorus Pro "
-        "s'il l'a reçue.",
-        "pending_held_other": "Tenue jusqu'au {until} par une tentative de l'exécution {run} : ensuite la "
-        "prochaine exécution ou une relance la reprend et demande d'abord à Chorus Pro s'il l'a reçue.",
-        "pending_unknown": "Issue du dernier dépôt inconnue, bail expiré : la prochaine exécution ou une "
-        "relance la reprend et demande d'abord à Chorus Pro s'il l'a reçue.",
-        "pending_waiting": "En attente de la prochaine exécution, qui la déposera.",
-        # The numbers asked for again that this run did not deposit.
-        "retry_unknown": "numéro inconnu du registre (jamais lu dans un export) : vérifier le numéro.",
-        "retry_on_chorus_pro": "déjà sur Chorus Pro ({state}{status}), jamais déposée deux fois : pour la "
-        "corriger, un avoir puis une nouvelle facture sous un nouveau numéro.",
-        "retry_blocked": "bloquée sur Chorus Pro ({status}), pas redéposée. {todo}",
-        "retry_invalid": "refusée à la validation : la corriger dans la comptabilité, le prochain export "
-        "la renvoie.",
-        "retry_needs_review": "issue d'un dépôt précédent inconnue : pas redéposée avant vérification sur "
-        "le portail Chorus Pro.",
-        "retry_skipped": "non reprise : déjà traitée ou tenue par une autre tentative ({state}).",
-        "retry_skipped_held": "non reprise : tenue par une autre tentative jusqu'au {until}.",
-        "retry_skipped_done": "non reprise : déposée entre-temps ({state}{status}).",
-        "retry_count_unknown": "inconnu(s)",
-        "retry_count_not_retryable": "non redéposable(s)",
-        "retry_count_skipped": "non repris",
-        # The status sync's note.
-        "sync_reason": "motif",
-        "sync_no_reason": "aucun motif donné",
-        "sync_same_todo": "À faire : comme pour {number}.",
-        "class_in_progress": "en cours",
-        "class_paid": "payée",
-        "class_closed": "close",
-        "class_unknown": "statut inconnu",
-        "colon": " : ",
-    },
-    "en": {
-        "title": "Chorus Pro submission report",
-        "run": "Run",
-        "generated": "Report written on",
-        "dry_run": "dry run: nothing was deposited",
-        "submitted": "submitted",
-        "invalid": "rejected by validation",
-        "already_done": "already done (skipped)",
-        "failed": "failed for good",
-        "needs_review": "deposits to check (outcome unknown)",
-        "pending": "pending, retried next run",
-        "invoice_number": "Invoice",
-        "buyer": "Buyer",
-        "buyer_siret": "Buyer SIRET",
-        "total_ttc": "Total incl. VAT",
-        "currency": "Currency",
-        "outcome": "Outcome",
-        "chorus_status": "Chorus Pro status",
-        "identifiant": "Chorus Pro id",
-        "codes": "Codes",
-        "messages": "Details",
-        "todo": "What to do",
-        "exports": "Processed files",
-        "export_counts": "{invoices} invoice(s): {valid} valid, {invalid} rejected",
-        "file_errors": "Unreadable file",
-        "none": "No invoice in this run.",
-        "retry_title": "Numbers asked for again (invoice_numbers)",
-        "time_format": "%Y-%m-%d at %H:%M",
-        "todo_invalid": "Correct the invoice in the accounting system: the next export sends it again.",
-        "todo_failed": "Fix the cause (see the details), then trigger chorus_submit_invoices with this "
-        "number in invoice_numbers.",
-        "todo_needs_review": "Look for the invoice on the Chorus Pro portal (buyer, amount, deposit date): "
-        "chorusflow will not deposit it again on its own. If it is there, note its id; otherwise decide "
-        "with chorusflow's administrator to release it for deposit.",
-        "pending_held_here": "Held until {until} by the lease of an interrupted attempt of this run: "
-        "clearing its submit task takes it back at once, otherwise the next run or a retry takes it after "
-        "that time; chorusflow first asks Chorus Pro whether it received it.",
-        "pending_held_other": "Held until {until} by an attempt of run {run}: then the next run or a retry "
-        "takes it and first asks Chorus Pro whether it received it.",
-        "pending_unknown": "Outcome of the last deposit unknown, lease expired: the next run or a retry "
-        "takes it and first asks Chorus Pro whether it received it.",
-        "pending_waiting": "Waiting for the next run, which deposits it.",
-        "retry_unknown": "unknown number (never read from an export): check the number.",
-        "retry_on_chorus_pro": "already on Chorus Pro ({state}{status}), never deposited twice: to correct "
-        "it, a credit note, then a new invoice under a new number.",
-        "retry_blocked": "blocked on Chorus Pro ({status}), not deposited again. {todo}",
-        "retry_invalid": "rejected by validation: correct it in the accounting system, the next export "
-        "sends it again.",
-        "retry_needs_review": "outcome of an earlier deposit unknown: not deposited again before someone "
-        "checks the Chorus Pro portal.",
-        "retry_skipped": "not taken: already done or held by another attempt ({state}).",
-        "retry_skipped_held": "not taken: held by another attempt until {until}.",
-        "retry_skipped_done": "not taken: deposited meanwhile ({state}{status}).",
-        "retry_count_unknown": "unknown",
-        "retry_count_not_retryable": "not retryable",
-        "retry_count_skipped": "not taken",
-        "sync_reason": "reason",
-        "sync_no_reason": "no reason given",
-        "sync_same_todo": "What to do: as for {number}.",
-        "class_in_progress": "in progress",
-        "class_paid": "paid",
-        "class_closed": "closed",
-        "class_unknown": "unknown status",
-        "colon": ": ",
-    },
-}
 
 _FORMULA_START = re.compile(r"^[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]")
+
+
+def _say(key: str, lang: str | None, /, **params: object) -> str:
+    """The report's text ``report.<key>``."""
+    return text(f"report.{key}", lang, **params)
+
+
+def _say_or_key(key: str, lang: str | None) -> str:
+    """``report.<key>`` when the catalogue has it (an outcome's label), else ``key`` itself."""
+    return _say(key, lang) if f"report.{key}" in REGISTRY else key
 
 
 class ReportLine(BaseModel):
@@ -277,9 +150,8 @@ def _line_messages(outcome: str, errors: list[dict[str, object]], last_error: st
 
 def local_time(moment: datetime, lang: Language | None = None) -> str:
     """``moment`` in the configured time zone (``CHORUSFLOW_TIMEZONE``), as people read it."""
-    labels = LABELS[lang or language()]
     zone = settings().timezone
-    return f"{_aware(moment).astimezone(ZoneInfo(zone)).strftime(labels['time_format'])} ({zone})"
+    return f"{_aware(moment).astimezone(ZoneInfo(zone)).strftime(_say('time_format', lang))} ({zone})"
 
 
 def _aware(moment: datetime) -> datetime:
@@ -295,36 +167,33 @@ def _claim_run(claimed_by: str | None) -> str | None:
 
 def pending_reason(line: ReportLine, run_id: str, now: datetime, lang: Language | None = None) -> str:
     """Why a pending invoice is still pending, and when it will be tried again."""
-    labels = LABELS[lang or language()]
     if line.state != InvoiceState.SUBMITTING.value:
-        return labels["pending_waiting"]
+        return _say("pending_waiting", lang)
     expires = line.claim_expires_at
     if expires is not None and _aware(expires) > _aware(now):
         until = local_time(expires, lang)
         holder = _claim_run(line.claimed_by)
         if holder is None or holder == run_id:
-            return labels["pending_held_here"].format(until=until)
-        return labels["pending_held_other"].format(until=until, run=holder)
-    return labels["pending_unknown"]
+            return _say("pending_held_here", lang, until=until)
+        return _say("pending_held_other", lang, until=until, run=holder)
+    return _say("pending_unknown", lang)
 
 
 def line_todo(line: ReportLine, run_id: str, now: datetime, lang: Language | None = None) -> str:
     """What a person does about ``line`` (why it waits, for a pending one); empty when nothing."""
-    labels = LABELS[lang or language()]
     if line.outcome == "pending":
         return pending_reason(line, run_id, now, lang)
     if line.outcome in NEEDS_A_PERSON:
-        return labels[f"todo_{line.outcome}"]
+        return _say(f"todo_{line.outcome}", lang)
     return ""
 
 
 def retry_message(item: RetryNumber, now: datetime, lang: Language | None = None) -> str:
     """Why a number asked for again was not deposited by this run, and what to do instead."""
     lang = lang or language()
-    labels = LABELS[lang]
     status = f", {item.chorus_status}" if item.chorus_status else ""
     if item.reason == "unknown":
-        return labels["retry_unknown"]
+        return _say("retry_unknown", lang)
     if item.reason == "skipped":
         expires = item.claim_expires_at
         if (
@@ -332,20 +201,18 @@ def retry_message(item: RetryNumber, now: datetime, lang: Language | None = None
             and expires is not None
             and _aware(expires) > _aware(now)
         ):
-            return labels["retry_skipped_held"].format(until=local_time(expires, lang))
+            return _say("retry_skipped_held", lang, until=local_time(expires, lang))
         if item.state in ON_CHORUS_PRO:
-            return labels["retry_skipped_done"].format(state=item.state, status=status)
-        return labels["retry_skipped"].format(state=item.state)
+            return _say("retry_skipped_done", lang, state=item.state, status=status)
+        return _say("retry_skipped", lang, state=item.state)
     if item.state == InvoiceState.INVALID.value:
-        return labels["retry_invalid"]
+        return _say("retry_invalid", lang)
     if item.state == InvoiceState.NEEDS_REVIEW.value:
-        return labels["retry_needs_review"]
+        return _say("retry_needs_review", lang)
     step = next_step(item.chorus_status) if item.state == InvoiceState.BLOCKED.value else None
-    if step is not None and step.value in NEXT_STEP_TEXT:
-        return labels["retry_blocked"].format(
-            status=item.chorus_status, todo=NEXT_STEP_TEXT[step.value][lang]
-        )
-    return labels["retry_on_chorus_pro"].format(state=item.state, status=status)
+    if step is not None and next_step_text(step.value, lang) is not None:
+        return _say("retry_blocked", lang, status=item.chorus_status, todo=next_step_text(step.value, lang))
+    return _say("retry_on_chorus_pro", lang, state=item.state, status=status)
 
 
 class RunReport(BaseModel):
@@ -375,20 +242,19 @@ class RunReport(BaseModel):
     def summary_text(self, lang: Language | None = None) -> str:
         """A few lines for the task log and the run note (at most :data:`NOTE_LIMIT` characters)."""
         lang = lang or language()
-        labels = LABELS[lang]
         counts = self.counts()
         parts = [
-            f"{counts[key]} {labels[key]}"
+            f"{counts[key]} {_say(key, lang)}"
             for key in OUTCOMES
             if counts[key] or key not in ("pending", "needs_review")
         ]
         parts += [
-            f"{count} {labels[f'retry_count_{reason}']}" for reason, count in self.retry_counts().items()
+            f"{count} {_say(f'retry_count_{reason}', lang)}" for reason, count in self.retry_counts().items()
         ]
-        colon = labels["colon"]
-        text = labels["title"] + colon + ", ".join(parts)
+        colon = _say("colon", lang)
+        heading = _say("title", lang) + colon + ", ".join(parts)
         if self.dry_run:
-            text += f" ({labels['dry_run']})"
+            heading += f" ({_say('dry_run', lang)})"
         # The numbers a person asked for again come first: they answer the person who triggered the run.
         items = [
             f"{item.invoice_number}{colon}{retry_message(item, self.generated_at, lang)}"
@@ -399,11 +265,11 @@ class RunReport(BaseModel):
                 codes = ", ".join(line.codes) or line.outcome
                 items.append(f"{line.invoice_number} [{codes}] {'; '.join(line.messages)}".rstrip())
         items += [
-            f"! {labels['file_errors']}{colon}{export.name}{colon}{'; '.join(export.file_errors)}"
+            f"! {_say('file_errors', lang)}{colon}{export.name}{colon}{'; '.join(export.file_errors)}"
             for export in self.exports
             if export.file_errors
         ]
-        return bounded_note(text, items)
+        return bounded_note(heading, items)
 
 
 def bounded_note(head: str, items: Sequence[str], limit: int = NOTE_LIMIT, most: int = NOTE_ITEMS) -> str:
@@ -483,7 +349,6 @@ def write_report(report: RunReport, folder: Path, lang: Language | None = None) 
     from chorusflow.rules.codes import format_amount  # the rules load pandas: only where a report is written
 
     lang = lang or language()
-    labels = LABELS[lang]
     folder.mkdir(parents=True, exist_ok=True)
     now = report.generated_at
     todos = [line_todo(line, report.run_id, now, lang) for line in report.lines]
@@ -492,7 +357,7 @@ def write_report(report: RunReport, folder: Path, lang: Language | None = None) 
     # plain number there (1708,00 in French), so the spreadsheet can add it up.
     with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, delimiter=";", quoting=csv.QUOTE_ALL)
-        writer.writerow([labels[c] for c in CSV_COLUMNS])
+        writer.writerow([_say(c, lang) for c in CSV_COLUMNS])
         for line, todo in zip(report.lines, todos, strict=True):
             amount = _amount(line.total_ttc)
             row = [
@@ -501,7 +366,7 @@ def write_report(report: RunReport, folder: Path, lang: Language | None = None) 
                 line.buyer_siret or "",
                 "" if amount is None else format_amount(amount, lang),
                 (line.currency or "EUR") if amount is not None else "",
-                labels.get(line.outcome, line.outcome),
+                _say_or_key(line.outcome, lang),
                 line.chorus_status or "",
                 "" if line.identifiant_facture_cpp is None else str(line.identifiant_facture_cpp),
                 ", ".join(line.codes),
@@ -516,19 +381,19 @@ def write_report(report: RunReport, folder: Path, lang: Language | None = None) 
 
 
 def _html(report: RunReport, todos: list[str], lang: Language) -> str:
-    labels = LABELS[lang]
     esc = html.escape
     counts = report.counts()
-    colon = esc(labels["colon"])
+    colon = esc(_say("colon", lang))
     summary_items = "".join(
-        f'<li class="{key if counts[key] else "zero"}"><strong>{counts[key]}</strong> {esc(labels[key])}</li>'
+        f'<li class="{key if counts[key] else "zero"}"><strong>{counts[key]}</strong> '
+        f"{esc(_say(key, lang))}</li>"
         for key in OUTCOMES
     )
     export_items = "".join(
         f"<li>{esc(e.name)}{colon}"
-        + esc(labels["export_counts"].format(invoices=e.invoices, valid=e.valid, invalid=e.invalid))
+        + esc(_say("export_counts", lang, invoices=e.invoices, valid=e.valid, invalid=e.invalid))
         + (
-            f" — <strong>{esc(labels['file_errors'])}</strong>{colon}{esc('; '.join(e.file_errors))}"
+            f" — <strong>{esc(_say('file_errors', lang))}</strong>{colon}{esc('; '.join(e.file_errors))}"
             if e.file_errors
             else ""
         )
@@ -536,7 +401,7 @@ def _html(report: RunReport, todos: list[str], lang: Language) -> str:
         for e in report.exports
     )
     exports = (
-        f'<h2>{esc(labels["exports"])}</h2><ul class="plain">{export_items}</ul>' if export_items else ""
+        f'<h2>{esc(_say("exports", lang))}</h2><ul class="plain">{export_items}</ul>' if export_items else ""
     )
     retry_items = "".join(
         f"<li><strong>{esc(item.invoice_number)}</strong>{colon}"
@@ -544,7 +409,9 @@ def _html(report: RunReport, todos: list[str], lang: Language) -> str:
         for item in report.retry
     )
     retry = (
-        f'<h2>{esc(labels["retry_title"])}</h2><ul class="plain">{retry_items}</ul>' if retry_items else ""
+        f'<h2>{esc(_say("retry_title", lang))}</h2><ul class="plain">{retry_items}</ul>'
+        if retry_items
+        else ""
     )
     columns = [
         "invoice_number",
@@ -559,21 +426,21 @@ def _html(report: RunReport, todos: list[str], lang: Language) -> str:
     body_rows = "".join(_html_row(line, todo, lang) for line, todo in zip(report.lines, todos, strict=True))
     table = (
         '<div class="wide"><table><thead><tr>'
-        + "".join(f"<th>{esc(labels[c])}</th>" for c in columns)
+        + "".join(f"<th>{esc(_say(c, lang))}</th>" for c in columns)
         + f"</tr></thead><tbody>{body_rows}</tbody></table></div>"
         if report.lines
-        else f"<p>{esc(labels['none'])}</p>"
+        else f"<p>{esc(_say('none', lang))}</p>"
     )
-    dry = f'<p class="dry">{esc(labels["dry_run"])}</p>' if report.dry_run else ""
+    dry = f'<p class="dry">{esc(_say("dry_run", lang))}</p>' if report.dry_run else ""
     return f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(labels["title"])}</title>
+<title>{esc(_say("title", lang))}</title>
 <style>{_STYLE}</style></head>
-<body><main><h1>{esc(labels["title"])}</h1>
-<p class="meta">{esc(labels["run"])}{esc(labels["colon"])}{esc(report.dag_id)} / {esc(report.run_id)}<br>
-{esc(labels["generated"])} {esc(local_time(report.generated_at, lang))}</p>
+<body><main><h1>{esc(_say("title", lang))}</h1>
+<p class="meta">{esc(_say("run", lang))}{colon}{esc(report.dag_id)} / {esc(report.run_id)}<br>
+{esc(_say("generated", lang))} {esc(local_time(report.generated_at, lang))}</p>
 {dry}<ul class="counts">{summary_items}</ul>
 {retry}
 {exports}
@@ -583,10 +450,9 @@ def _html(report: RunReport, todos: list[str], lang: Language) -> str:
 
 
 def _html_row(line: ReportLine, todo: str, lang: Language) -> str:
-    labels = LABELS[lang]
     esc = html.escape
     amount = _amount(line.total_ttc)
-    outcome = labels.get(line.outcome, line.outcome)
+    outcome = _say_or_key(line.outcome, lang)
     buyer = esc(line.buyer_name or "")
     if line.buyer_siret:
         buyer += f'<span class="siret">SIRET {esc(line.buyer_siret)}</span>'
@@ -621,25 +487,24 @@ def status_change_items(changes: Sequence[StatusChange], lang: Language | None =
     """One note item per change, blocked ones first: invoice, new status, the buyer's reason and what
     to do (the alerts' text; said once, then "as for <first invoice>")."""
     lang = lang or language()
-    labels = LABELS[lang]
-    colon = labels["colon"]
+    colon = _say("colon", lang)
     blocked = [change for change in changes if classify(change.status) is StatusClass.BLOCKED]
     others = [change for change in changes if classify(change.status) is not StatusClass.BLOCKED]
     items: list[str] = []
     first_with_step: dict[str, str] = {}
     for change in blocked:
-        reason = f"« {change.comment} »" if change.comment else labels["sync_no_reason"]
-        item = f"{change.invoice_number}{colon}{change.status}, {labels['sync_reason']}{colon}{reason}"
+        reason = f"« {change.comment} »" if change.comment else _say("sync_no_reason", lang)
+        item = f"{change.invoice_number}{colon}{change.status}, {_say('sync_reason', lang)}{colon}{reason}"
         step = next_step(change.status)
-        if step is not None and step.value in NEXT_STEP_TEXT:
+        if step is not None and next_step_text(step.value, lang) is not None:
             if step.value in first_with_step:
-                item += "\n  " + labels["sync_same_todo"].format(number=first_with_step[step.value])
+                item += "\n  " + _say("sync_same_todo", lang, number=first_with_step[step.value])
             else:
                 first_with_step[step.value] = change.invoice_number
-                item += f"\n  {labels['todo']}{colon}{NEXT_STEP_TEXT[step.value][lang]}"
+                item += f"\n  {_say('todo', lang)}{colon}{next_step_text(step.value, lang)}"
         items.append(item)
     for change in others:
-        meaning = labels[f"class_{classify(change.status).value}"]
+        meaning = _say(f"class_{classify(change.status).value}", lang)
         items.append(f"{change.invoice_number}{colon}{change.status} ({meaning})")
     return items
 

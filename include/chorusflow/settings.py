@@ -14,13 +14,13 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chorusflow.messages.language import Language, normalise
+
 PREFIX = "CHORUSFLOW_"
-Language = Literal["fr", "en"]
 
 
 class Settings(BaseSettings):
@@ -68,8 +68,7 @@ class Settings(BaseSettings):
     @field_validator("lang", mode="before")
     @classmethod
     def _language(cls, value: object) -> str:
-        # "en", "en_GB", "EN-us" all mean English; anything else French, the default.
-        return "en" if str(value or "").strip().lower().startswith("en") else "fr"
+        return normalise(value)  # the one reading of a language, shared with chorusflow.messages
 
     @property
     def resolved_config_dir(self) -> Path:

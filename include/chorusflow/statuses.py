@@ -28,8 +28,8 @@ from chorusflow.chorus.models import (
     SupplierInvoiceRow,
     SupplierInvoiceSearch,
 )
-from chorusflow.config import Language, language
 from chorusflow.ledger import InvoiceRow, InvoiceState, Ledger, utc_now
+from chorusflow.messages import Language, text
 
 log = logging.getLogger(__name__)
 
@@ -189,50 +189,33 @@ class SyncResult:
 
     def summary_text(self, lang: Language | None = None) -> str:
         """One paragraph for the task log and the run note."""
-        lang = lang or language()
         blocked = sum(1 for status in self.changed.values() if classify(status) is StatusClass.BLOCKED)
-        if lang == "en":
-            text = (
-                f"Status sync: {len(self.changed)} invoice(s) changed ({blocked} blocked), "
-                f"{self.tracked} followed, {self.pages_read} page(s) read, "
-                f"{self.total_api_calls} API call(s)."
+        summary = text(
+            "sync.summary", lang, changed=len(self.changed), blocked=blocked, tracked=self.tracked,
+            pages=self.pages_read, calls=self.total_api_calls,
+        )  # fmt: skip
+        problems = [
+            text(
+                "sync.pages_failed",
+                lang,
+                count=len(self.pages_failed),
+                pages=", ".join(map(str, self.pages_failed)),
             )
-            problems = [
-                f"{len(self.pages_failed)} page(s) failed ({', '.join(map(str, self.pages_failed))})"
-                if self.pages_failed
-                else "",
-                f"{self.rows_malformed} unreadable row(s)" if self.rows_malformed else "",
-                f"{len(self.record_failures)} record(s) not saved" if self.record_failures else "",
-                "results shifted during the search" if self.shifted else "",
-                f"unknown statuses: {dict(self.unknown_statuses)}" if self.unknown_statuses else "",
-            ]
-            tail = (
-                " Watermark moved." if self.watermark_moved else " Watermark kept: the next run reads again."
-            )
-        else:
-            text = (
-                f"Synchronisation des statuts : {len(self.changed)} facture(s) modifiée(s) "
-                f"(dont {blocked} bloquée(s)), {self.tracked} suivie(s), {self.pages_read} page(s) lue(s), "
-                f"{self.total_api_calls} appel(s) à Chorus Pro."
-            )
-            problems = [
-                f"{len(self.pages_failed)} page(s) en échec ({', '.join(map(str, self.pages_failed))})"
-                if self.pages_failed
-                else "",
-                f"{self.rows_malformed} ligne(s) illisible(s)" if self.rows_malformed else "",
-                f"{len(self.record_failures)} enregistrement(s) en échec" if self.record_failures else "",
-                "résultats décalés pendant la recherche" if self.shifted else "",
-                f"statuts inconnus : {dict(self.unknown_statuses)}" if self.unknown_statuses else "",
-            ]
-            tail = (
-                " Point de reprise avancé."
-                if self.watermark_moved
-                else " Point de reprise conservé : le prochain passage relira la période."
-            )
+            if self.pages_failed
+            else "",
+            text("sync.rows_malformed", lang, count=self.rows_malformed) if self.rows_malformed else "",
+            text("sync.records_failed", lang, count=len(self.record_failures))
+            if self.record_failures
+            else "",
+            text("sync.shifted", lang) if self.shifted else "",
+            text("sync.unknown_statuses", lang, statuses=dict(self.unknown_statuses))
+            if self.unknown_statuses
+            else "",
+        ]
         problems = [problem for problem in problems if problem]
         if problems:
-            text += (" Problems: " if lang == "en" else " Problèmes : ") + "; ".join(problems) + "."
-        return text + tail
+            summary += text("sync.problems", lang, problems="; ".join(problems))
+        return summary + text("sync.watermark_moved" if self.watermark_moved else "sync.watermark_kept", lang)
 
     def to_xcom(self) -> dict[str, Any]:
         """A small JSON-able summary (no secrets, no rows)."""

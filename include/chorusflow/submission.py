@@ -36,9 +36,10 @@ from chorusflow.channels import (
 )
 from chorusflow.chorus import ChorusProClient, ChorusProError, DuplicateInvoiceError, FunctionalError
 from chorusflow.chorus.models import BankAccount, SubmitInvoiceResponse, SupplierInvoiceRow
-from chorusflow.config import SupplierIdentity, language
+from chorusflow.config import SupplierIdentity
 from chorusflow.crashpoints import crashpoint
 from chorusflow.ledger import AttemptOutcome, Claim, ClaimOwner, Ledger
+from chorusflow.messages import language
 from chorusflow.model import Invoice
 from chorusflow.rules.codes import finding
 from chorusflow.rules.profiles import load_profiles

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from chorusflow.alerts.render import NEXT_STEP_TEXT
 from chorusflow.ledger import InvoiceState
+from chorusflow.messages import text
 from tests.alerts.servers import Mailbox, WebhookReceiver, webhook_server
 from tests.fixtures.airflow import ALERT_RECIPIENTS, PipelineEnv, load_dag
 from tests.fixtures.sandbox import SUPPLIER_SIRET
@@ -181,11 +181,11 @@ def test_rejected_suspended_paid_alert_once(
     # The note names each change: the blocked ones first, with the buyer's reason and what to do.
     assert (
         f"\n- {rejected} : REJETEE, motif : « Le numéro d'engagement EJ-404 est inconnu »"
-        f"\n  À faire : {NEXT_STEP_TEXT['new_invoice']['fr']}"
+        f"\n  À faire : {text('alert.next_step.new_invoice', 'fr')}"
     ) in note
     assert (
         f"\n- {suspended} : SUSPENDUE, motif : « Merci de joindre le procès-verbal de réception »"
-        f"\n  À faire : {NEXT_STEP_TEXT['complete']['fr']}"
+        f"\n  À faire : {text('alert.next_step.complete', 'fr')}"
     ) in note
     assert f"\n- {paid} : MISE_EN_PAIEMENT (payée)" in note
     assert f"\n- {waiting} : MISE_A_DISPOSITION (en cours)" in note

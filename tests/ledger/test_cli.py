@@ -14,8 +14,9 @@ from alembic import command
 from sqlalchemy import create_engine, inspect
 
 from chorusflow.ledger import InvoiceState, Ledger, resolve_ledger_url
-from chorusflow.ledger.cli import STATE_LABELS, STATE_NAMES
+from chorusflow.ledger.cli import STATE_NAMES
 from chorusflow.ledger.migrate import alembic_config
+from chorusflow.messages import REGISTRY, text
 from tests.fixtures.ledger import airflow_conn_uri
 from tests.ledger.helpers import SUPPLIER, owner, record, verdict
 
@@ -163,9 +164,9 @@ def test_bad_or_unreachable_database_is_one_line_exit_2(conn: str, expected: str
 
 def test_state_names_and_labels_cover_every_state() -> None:
     assert STATE_NAMES == tuple(state.value for state in InvoiceState)  # needs_review included
-    for lang in ("fr", "en"):
-        assert set(STATE_LABELS[lang]) == set(STATE_NAMES)
-    assert STATE_LABELS["fr"]["needs_review"] == "à vérifier" and STATE_LABELS["fr"]["submitted"] == "déposée"
+    assert {key.removeprefix("state.") for key in REGISTRY if key.startswith("state.")} == set(STATE_NAMES)
+    assert text("state.needs_review", "fr") == "à vérifier" and text("state.submitted", "fr") == "déposée"
+    assert text("state.needs_review", "en") == "needs review"
 
 
 def test_needs_review_in_both_languages(ledger: Ledger, ledger_conn_uri: str) -> None:

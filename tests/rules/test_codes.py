@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from chorusflow.rules import CATALOGUE, ValidationReport, finding, validate_export
+from chorusflow.messages import REGISTRY
+from chorusflow.rules import SEVERITIES, ValidationReport, finding, validate_export
 from chorusflow_dev.testing.exports import write_export
 from tests.rules.builders import row
 
@@ -17,19 +18,18 @@ REPO = Path(__file__).resolve().parents[2]
 def test_every_code_is_documented() -> None:
     text = (REPO / "docs" / "rule-codes.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^## ([A-Z_]+)$", text, flags=re.M))
-    assert documented == set(CATALOGUE)
+    assert documented == set(SEVERITIES)
 
 
-@pytest.mark.parametrize("code", sorted(CATALOGUE))
+@pytest.mark.parametrize("code", sorted(SEVERITIES))
 def test_messages_exist_in_both_languages(code: str) -> None:
-    params = dict.fromkeys(
-        set(re.findall(r"{(\w+)}", CATALOGUE[code][1] + CATALOGUE[code][2])) - {"label"}, "X"
-    )
+    message = REGISTRY[f"rule.{code}"]
+    params = dict.fromkeys(set(re.findall(r"{(\w+)}", message.fr + message.en)) - {"label"}, "X")
     french = finding(code, "fr", "due_date", **params)
     english = finding(code, "en", "due_date", **params)
     assert french.message != english.message
     assert "{" not in french.message and "{" not in english.message
-    assert french.severity == CATALOGUE[code][0]
+    assert french.severity == SEVERITIES[code]
 
 
 def test_language_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

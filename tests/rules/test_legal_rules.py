@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from chorusflow.chorus.models import InvoiceRecipient, InvoiceReferences, MainAttachment, SubmitInvoiceRequest
 from chorusflow.config import SupplierIdentity, load_supplier
-from chorusflow.rules import CATALOGUE, finding, validate_export
+from chorusflow.rules import SEVERITIES, finding, validate_export
 from chorusflow.rules.codes import REFORM_CODES
 from chorusflow.rules.engine import (
     FIELD_LIMITS,
@@ -271,7 +271,7 @@ def test_bank_account_unknown_renders_in_both_languages() -> None:
 def test_only_the_reform_codes_take_another_severity() -> None:
     assert REFORM_CODES == {"OPERATION_NATURE_MISSING", "DELIVERY_ADDRESS_INVALID"}
     for code in REFORM_CODES:
-        assert CATALOGUE[code][0] == "error"
+        assert SEVERITIES[code] == "error"
         assert finding(code, "en", "operation_nature", severity="warning", since="x").severity == "warning"
     assert finding("FIELD_MISSING", "fr", "due_date", severity="error").severity == "error"
     with pytest.raises(ValueError, match="FIELD_MISSING"):

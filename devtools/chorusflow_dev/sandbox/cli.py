@@ -14,45 +14,33 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from chorusflow.cli import add_command, language
-
-_TEXTS = {
-    "fr": {
-        "help": "lancer un bac à sable Chorus Pro local",
-        "description": "Lancer un Chorus Pro local (jeton PISTE et API Chorus Pro). La première ligne de la "
-        "sortie standard est la valeur JSON d'AIRFLOW_CONN_CHORUS_PRO qui l'atteint ; les journaux des "
-        "requêtes vont sur la sortie d'erreur.",
-        "host_help": "interface d'écoute (par défaut 127.0.0.1)",
-        "port_help": "port (par défaut 8765 ; 0 en choisit un libre)",
-        "directory_help": "fichier d'annuaire (JSON ou YAML)",
-        "state_help": "fichier d'état conservé d'un lancement à l'autre",
-        "file": "FICHIER",
-        "host": "ADRESSE",
-    },
-    "en": {
-        "help": "run a local Chorus Pro sandbox",
-        "description": "Run a local Chorus Pro (PISTE token + Chorus Pro API). The first stdout line is the "
-        "JSON value of AIRFLOW_CONN_CHORUS_PRO that reaches it; request logs go to stderr.",
-        "host_help": "interface to bind (default 127.0.0.1)",
-        "port_help": "port (default 8765; 0 picks a free port)",
-        "directory_help": "directory file (JSON or YAML)",
-        "state_help": "state file kept across restarts",
-        "file": "FILE",
-        "host": "HOST",
-    },
-}
+from chorusflow.cli import add_command
+from chorusflow.messages import text
 
 
 def register(subparsers: Any) -> None:
     """Add the ``sandbox`` command."""
-    texts = _TEXTS[language()]
-    parser = add_command(subparsers, "sandbox", help=texts["help"], description=texts["description"])
-    parser.add_argument("--host", default="127.0.0.1", metavar=texts["host"], help=texts["host_help"])
-    parser.add_argument("--port", type=int, default=8765, help=texts["port_help"])
-    parser.add_argument(
-        "--directory", type=Path, default=None, metavar=texts["file"], help=texts["directory_help"]
+    parser = add_command(
+        subparsers, "sandbox", help=text("cli.sandbox.help"), description=text("cli.sandbox.description")
     )
-    parser.add_argument("--state", type=Path, default=None, metavar=texts["file"], help=texts["state_help"])
+    parser.add_argument(
+        "--host", default="127.0.0.1", metavar=text("cli.sandbox.host"), help=text("cli.sandbox.host_help")
+    )
+    parser.add_argument("--port", type=int, default=8765, help=text("cli.sandbox.port_help"))
+    parser.add_argument(
+        "--directory",
+        type=Path,
+        default=None,
+        metavar=text("cli.sandbox.file"),
+        help=text("cli.sandbox.directory_help"),
+    )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        metavar=text("cli.sandbox.file"),
+        help=text("cli.sandbox.state_help"),
+    )
     parser.set_defaults(handler=run_sandbox)
 
 

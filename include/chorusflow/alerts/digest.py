@@ -9,10 +9,10 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from chorusflow.alerts.events import AlertEvent, blocked_events, overdue_events, stale_events
-from chorusflow.alerts.render import NEXT_STEP_TEXT, RenderedAlert, money
+from chorusflow.alerts.render import RenderedAlert, money, next_step_text
 from chorusflow.alerts.settings import AlertSettings
-from chorusflow.config import Language, language
 from chorusflow.ledger import Ledger
+from chorusflow.messages import Language, language, text
 
 
 @dataclass
@@ -56,59 +56,39 @@ def _owed(event: AlertEvent, lang: Language) -> str:
 
 def render_digest(digest: Digest, lang: Language | None = None) -> RenderedAlert:
     """The digest as one message."""
-    lang = lang or language()
-    fr = lang == "fr"
+    lang = language(lang)
     sections: list[tuple[str, list[str]]] = []
-    blocked_lines = [
-        f"{e.invoice_number} — {e.buyer_name or e.buyer_siret} — {money(e.amount_ttc, e.currency, lang)} — "
-        f"{e.status} : {e.comment or '-'}"
-        + (f" → {NEXT_STEP_TEXT[e.next_step][lang]}" if e.next_step in NEXT_STEP_TEXT else "")
-        for e in digest.blocked
-    ]
+
+    def head(event: AlertEvent) -> str:
+        buyer = event.buyer_name or event.buyer_siret
+        return f"{event.invoice_number} — {buyer} — {money(event.amount_ttc, event.currency, lang)} — "
+
+    blocked_lines = []
+    for e in digest.blocked:
+        todo = next_step_text(e.next_step, lang)
+        blocked_lines.append(f"{head(e)}{e.status} : {e.comment or '-'}" + (f" → {todo}" if todo else ""))
     stale_lines = [
-        f"{e.invoice_number} — {e.buyer_name or e.buyer_siret} — {money(e.amount_ttc, e.currency, lang)} — "
-        + (
-            f"{e.status} depuis {e.details['days']} jours"
-            if fr
-            else f"{e.status} for {e.details['days']} days"
-        )
+        head(e) + text("digest.stale_line", lang, status=e.status, days=e.details["days"])
         for e in digest.stale
     ]
     overdue_lines = [
-        f"{e.invoice_number} — {e.buyer_name or e.buyer_siret} — {money(e.amount_ttc, e.currency, lang)} — "
-        + (
-            f"{e.details['days_late']} jours de retard, dû en plus : {_owed(e, lang)}"
-            if fr
-            else f"{e.details['days_late']} days late, extra owed: {_owed(e, lang)}"
-        )
+        head(e) + text("digest.overdue_line", lang, days_late=e.details["days_late"], owed=_owed(e, lang))
         for e in digest.overdue
     ]
-    for title_fr, title_en, events, lines in (
-        ("Factures bloquées", "Blocked invoices", digest.blocked, blocked_lines),
-        ("Factures sans évolution", "Invoices not moving", digest.stale, stale_lines),
-        ("Paiements en retard", "Overdue payments", digest.overdue, overdue_lines),
+    for title_key, events, lines in (
+        ("digest.blocked", digest.blocked, blocked_lines),
+        ("digest.stale", digest.stale, stale_lines),
+        ("digest.overdue", digest.overdue, overdue_lines),
     ):
-        title = title_fr if fr else title_en
-        separator = " :" if fr else ":"
-        heading = f"{title}{separator} {len(events)} (total {money(Digest.total(events), 'EUR', lang)})"
+        total = money(Digest.total(events), "EUR", lang)
+        heading = text("digest.heading", lang, title=text(title_key, lang), count=len(events), total=total)
         sections.append((heading, lines))
     if digest.overdue:
-        costs = money(digest.overdue_costs(), "EUR", lang)
-        sections.append(
-            (
-                f"Intérêts et indemnités estimés : {costs}"
-                if fr
-                else f"Estimated interest and indemnities: {costs}",
-                [],
-            )
-        )
-    subject = (
-        f"[chorusflow] Point du {digest.day} : {len(digest.blocked)} bloquée(s), {len(digest.stale)} sans "
-        f"évolution, {len(digest.overdue)} en retard de paiement"
-        if fr
-        else f"[chorusflow] Digest {digest.day}: {len(digest.blocked)} blocked, "
-        f"{len(digest.stale)} not moving, {len(digest.overdue)} overdue"
-    )
+        sections.append((text("digest.costs", lang, costs=money(digest.overdue_costs(), "EUR", lang)), []))
+    subject = text(
+        "digest.subject", lang, day=digest.day, blocked=len(digest.blocked), stale=len(digest.stale),
+        overdue=len(digest.overdue),
+    )  # fmt: skip
     text_parts = []
     html_parts = []
     for heading, lines in sections:
@@ -118,7 +98,7 @@ def render_digest(digest: Digest, lang: Language | None = None) -> RenderedAlert
         items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
         html_parts.append(f"<h3>{html.escape(heading)}</h3>" + (f"<ul>{items}</ul>" if items else ""))
     if digest.empty:
-        text_parts = ["Rien en attente." if fr else "Nothing open."]
+        text_parts = [text("digest.nothing_open", lang)]
         html_parts = [f"<p>{text_parts[0]}</p>"]
     page = f"<html><body><h2>{html.escape(subject)}</h2>{''.join(html_parts)}</body></html>"
     return RenderedAlert(subject=subject, text="\n".join(text_parts).strip(), html=page)

@@ -20,8 +20,8 @@ from typing import Any
 from chorusflow.alerts.channels import Channel
 from chorusflow.alerts.events import AlertEvent
 from chorusflow.alerts.render import RenderedAlert, render
-from chorusflow.config import Language, language
 from chorusflow.ledger import Ledger, safe_error_text
+from chorusflow.messages import Language, text
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +40,12 @@ class DispatchReport:
 
     def summary_text(self, lang: Language | None = None) -> str:
         """One sentence."""
-        lang = lang or language()
         failed = sum(count for key, count in self.outcomes.items() if key.endswith(f":{FAILED}"))
         kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(self.kinds.items()))
-        if lang == "en":
-            text = f"Alerts: {len(self.new_events)} new" + (f" ({kinds})" if kinds else "") + "."
-            return text + (f" {failed} delivery failure(s), retried next run." if failed else "")
-        text = f"Alertes : {len(self.new_events)} nouvelle(s)" + (f" ({kinds})" if kinds else "") + "."
-        return text + (f" {failed} envoi(s) en échec, réessayé(s) au prochain passage." if failed else "")
+        sentence = (
+            text("dispatch.new", lang, count=len(self.new_events)) + (f" ({kinds})" if kinds else "") + "."
+        )
+        return sentence + (text("dispatch.failed", lang, failed=failed) if failed else "")
 
     def to_xcom(self) -> dict[str, Any]:
         """JSON-able summary."""

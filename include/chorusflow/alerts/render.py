@@ -1,4 +1,7 @@
-"""Alert messages in French (default) or English: a subject, a text part and an HTML part."""
+"""Alert messages in French (default) or English: a subject, a text part and an HTML part.
+
+Every word comes from the message catalogue (``alert.*`` in :mod:`chorusflow.messages.alerts`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chorusflow.alerts.events import AlertEvent, AlertKind
-from chorusflow.config import Language, language
+from chorusflow.messages import REGISTRY, Language, language, text
 
 
 @dataclass(frozen=True)
@@ -19,47 +22,10 @@ class RenderedAlert:
     html: str
 
 
-NEXT_STEP_TEXT: dict[str, dict[Language, str]] = {
-    "complete": {
-        "fr": "Compléter la facture sur Chorus Pro (action « Compléter ») en joignant la pièce ou "
-        "l'information demandée par l'acheteur ; elle passera au statut COMPLETEE.",
-        "en": 'Complete the invoice on Chorus Pro (action "Compléter") with the document or information the '
-        "buyer asks for; it then moves to COMPLETEE.",
-    },
-    "recycle": {
-        "fr": "Recycler la facture sur Chorus Pro avec le bon acheminement (SIRET du destinataire, "
-        "code service, numéro d'engagement) ; le numéro de facture reste le même.",
-        "en": "Recycle the invoice on Chorus Pro with the right routing (buyer SIRET, service code, "
-        "engagement number); the invoice number stays the same.",
-    },
-    "new_invoice": {
-        "fr": "La facture est refusée définitivement : émettre un avoir si elle est comptabilisée, puis une "
-        "nouvelle facture avec un nouveau numéro.",
-        "en": "The invoice is refused for good: issue a credit note if it is booked, then a new invoice "
-        "with a new number.",
-    },
-    "fix_validator": {
-        "fr": "Corriger le valideur de la facture sur Chorus Pro.",
-        "en": "Correct the invoice's validator on Chorus Pro.",
-    },
-    "act_in_portal": {
-        "fr": "Traiter la facture dans le portail Chorus Pro (circuit de validation des travaux).",
-        "en": "Handle the invoice in the Chorus Pro portal (works-invoice validation circuit).",
-    },
-}
-
-KIND_TITLES: dict[AlertKind, dict[Language, str]] = {
-    AlertKind.BLOCKED: {"fr": "Facture bloquée", "en": "Invoice blocked"},
-    AlertKind.STALE: {"fr": "Facture sans évolution", "en": "Invoice not moving"},
-    AlertKind.PAYMENT_OVERDUE: {"fr": "Délai de paiement dépassé", "en": "Payment deadline passed"},
-    AlertKind.VALIDATION_REJECTED: {"fr": "Facture non envoyée (règles)", "en": "Invoice not sent (rules)"},
-    AlertKind.SUBMISSION_FAILED: {"fr": "Dépôt refusé par Chorus Pro", "en": "Deposit refused by Chorus Pro"},
-    AlertKind.NEEDS_REVIEW: {"fr": "Dépôt à vérifier", "en": "Deposit to check"},
-    AlertKind.PASSWORD_EXPIRY: {
-        "fr": "Mot de passe du compte technique bientôt expiré",
-        "en": "Technical account password expires soon",
-    },
-}
+def next_step_text(next_step: str | None, lang: Language) -> str | None:
+    """What to do about a blocked invoice (``alert.next_step.<step>``), or ``None`` for no known step."""
+    key = f"alert.next_step.{next_step}"
+    return text(key, lang) if key in REGISTRY else None
 
 
 def money(amount: Decimal | str | None, currency: str | None, lang: Language) -> str:
@@ -68,151 +34,85 @@ def money(amount: Decimal | str | None, currency: str | None, lang: Language) ->
         return "-"
     value = Decimal(str(amount)).quantize(Decimal("0.01"))
     code = currency or "EUR"
-    if lang == "en":
-        return f"{code} {value:,.2f}"
-    text = f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
-    return f"{text} €" if code == "EUR" else f"{text} {code}"
+    grouped = f"{value:,.2f}".replace(",", "\0").replace(".", text("format.decimal_mark", lang))
+    shown = grouped.replace("\0", text("format.thousands_separator", lang))
+    return text(
+        "format.money", lang, amount=shown, currency=text("format.euro", lang) if code == "EUR" else code
+    )
 
 
 def _lines(event: AlertEvent, lang: Language) -> tuple[str, list[tuple[str, str]], list[str]]:
     """(headline, labelled facts, paragraphs) for one event."""
-    fr = lang == "fr"
+
+    def say(key: str, **params: object) -> str:
+        return text(key, lang, **params)
+
     number = event.invoice_number or "-"
     buyer = event.buyer_name or event.buyer_siret or "-"
     facts: list[tuple[str, str]] = []
     if event.invoice_number:
         facts = [
-            ("Facture" if fr else "Invoice", number),
-            ("Acheteur" if fr else "Buyer", f"{buyer} ({event.buyer_siret})" if event.buyer_siret else buyer),
-            ("Montant TTC" if fr else "Amount incl. VAT", money(event.amount_ttc, event.currency, lang)),
+            (say("alert.fact.invoice"), number),
+            (say("alert.fact.buyer"), f"{buyer} ({event.buyer_siret})" if event.buyer_siret else buyer),
+            (say("alert.fact.amount"), money(event.amount_ttc, event.currency, lang)),
         ]
         if event.status:
-            facts.append(("Statut Chorus Pro" if fr else "Chorus Pro status", event.status))
+            facts.append((say("alert.fact.status"), event.status))
     paragraphs: list[str] = []
     details = event.details
+    kind = event.kind.value
     if event.kind is AlertKind.BLOCKED:
-        headline = (
-            f"La facture {number} est bloquée sur Chorus Pro ({event.status}) par {buyer}."
-            if fr
-            else f"Invoice {number} is blocked on Chorus Pro ({event.status}) by {buyer}."
-        )
-        reason = event.comment or ("(aucun motif donné)" if fr else "(no reason given)")
-        facts.append(("Motif de l'acheteur" if fr else "Buyer's reason", reason))
-        if event.next_step in NEXT_STEP_TEXT:
-            facts.append(("À faire" if fr else "What to do", NEXT_STEP_TEXT[event.next_step][lang]))
+        headline = say("alert.blocked.headline", number=number, status=event.status, buyer=buyer)
+        facts.append((say("alert.fact.buyer_reason"), event.comment or say("alert.no_reason")))
+        todo = next_step_text(event.next_step, lang)
+        if todo is not None:
+            facts.append((say("alert.fact.todo"), todo))
     elif event.kind is AlertKind.STALE:
-        days, limit = details.get("days"), details.get("limit_days")
-        headline = (
-            f"La facture {number} est au statut {event.status} depuis {days} jours (seuil : {limit} jours)."
-            if fr
-            else f"Invoice {number} has been {event.status} for {days} days (limit: {limit} days)."
-        )
-        paragraphs.append(
-            "Relancer l'acheteur ou son service facturier."
-            if fr
-            else "Follow up with the buyer's accounts payable."
-        )
+        headline = say(
+            "alert.stale.headline", number=number, status=event.status, days=details.get("days"),
+            limit=details.get("limit_days"),
+        )  # fmt: skip
+        paragraphs.append(say("alert.stale.todo"))
     elif event.kind is AlertKind.PAYMENT_OVERDUE:
-        headline = (
-            f"Le délai légal de paiement de la facture {number} est dépassé de {details['days_late']} jours."
-            if fr
-            else f"The legal payment deadline of invoice {number} passed {details['days_late']} days ago."
-        )
+        headline = say("alert.payment_overdue.headline", number=number, days_late=details["days_late"])
+        basis = say("alert.payment_overdue.interest_basis", rate=details["ecb_rate_percent"])
         facts += [
-            ("Reçue le" if fr else "Received on", str(details["received_on"])),
-            ("Échéance (30 jours)" if fr else "Due on (30 days)", str(details["due_on"])),
-            (
-                "Intérêts moratoires estimés" if fr else "Estimated late interest",
-                money(details["interest"], event.currency, lang)
-                + (
-                    f" (taux BCE {details['ecb_rate_percent']} % + 8 points, au prorata)"
-                    if fr
-                    else f" (ECB rate {details['ecb_rate_percent']}% + 8 points, pro rata)"
-                ),
-            ),
-            (
-                "Indemnité forfaitaire" if fr else "Fixed indemnity",
-                money(details["fixed_indemnity"], "EUR", lang),
-            ),
+            (say("alert.fact.received_on"), str(details["received_on"])),
+            (say("alert.fact.due_on"), str(details["due_on"])),
+            (say("alert.fact.interest"), money(details["interest"], event.currency, lang) + basis),
+            (say("alert.fact.fixed_indemnity"), money(details["fixed_indemnity"], "EUR", lang)),
         ]
-        paragraphs.append(
-            "Ces sommes sont dues de plein droit par l'acheteur public ; relancer son comptable."
-            if fr
-            else "The public buyer owes these by law; follow up with its accountant."
-        )
+        paragraphs.append(say("alert.payment_overdue.todo"))
     elif event.kind is AlertKind.VALIDATION_REJECTED:
-        headline = (
-            f"La facture {number} n'a pas été envoyée à Chorus Pro : elle ne respecte pas les règles."
-            if fr
-            else f"Invoice {number} was not sent to Chorus Pro: it breaks the rules."
-        )
+        headline = say("alert.validation_rejected.headline", number=number)
         paragraphs += [f"{f.get('code')} : {f.get('message')}" for f in details.get("findings", [])]
-        paragraphs.append(
-            "Corriger la facture dans la comptabilité ; le prochain export la renverra."
-            if fr
-            else "Correct the invoice in the accounting system; the next export sends it again."
-        )
-    elif event.kind is AlertKind.NEEDS_REVIEW:
-        headline = (
-            f"Impossible de savoir si la facture {number} a été déposée sur Chorus Pro ; "
-            "chorusflow ne la déposera pas de nouveau sans votre décision."
-            if fr
-            else f"Whether invoice {number} was deposited on Chorus Pro cannot be told; "
-            "chorusflow will not deposit it again without your decision."
-        )
+        paragraphs.append(say("alert.validation_rejected.todo"))
+    elif event.kind in (AlertKind.NEEDS_REVIEW, AlertKind.SUBMISSION_FAILED):
+        headline = say(f"alert.{kind}.headline", number=number)
         if event.comment:
-            facts.append(("Constat" if fr else "Finding", event.comment))
-        paragraphs.append(
-            "Chercher la facture sur le portail Chorus Pro (client, montant, date de dépôt). "
-            "Si elle y est, noter son identifiant ; sinon, la remettre en dépôt."
-            if fr
-            else "Look for the invoice on the Chorus Pro portal (buyer, amount, deposit date). "
-            "If it is there, note its id; otherwise release it for deposit."
-        )
-    elif event.kind is AlertKind.SUBMISSION_FAILED:
-        headline = (
-            f"Chorus Pro a refusé le dépôt de la facture {number} ; elle n'est pas déposée."
-            if fr
-            else f"Chorus Pro refused to deposit invoice {number}; it is not deposited."
-        )
-        if event.comment:
-            facts.append(("Erreur" if fr else "Error", event.comment))
-        paragraphs.append(
-            "Corriger la cause puis relancer le DAG chorus_submit_invoices avec ce numéro de facture."
-            if fr
-            else "Fix the cause, then trigger chorus_submit_invoices again with this invoice number."
-        )
+            label = "alert.fact.finding" if event.kind is AlertKind.NEEDS_REVIEW else "alert.fact.error"
+            facts.append((say(label), event.comment))
+        paragraphs.append(say(f"alert.{kind}.todo"))
     else:
-        headline = (
-            f"Le mot de passe du compte technique Chorus Pro expire le {details['expires_on']} "
-            f"(dans {details['days_left']} jours)."
-            if fr
-            else f"The Chorus Pro technical account password expires on {details['expires_on']} "
-            f"(in {details['days_left']} days)."
+        headline = say(
+            "alert.password_expiry.headline", expires_on=details["expires_on"], days_left=details["days_left"]
         )
-        paragraphs.append(
-            "Le renouveler sur le portail Chorus Pro, puis mettre à jour le mot de passe de la connexion "
-            "Airflow chorus_pro."
-            if fr
-            else "Renew it on the Chorus Pro portal, then update the password of the Airflow connection "
-            "chorus_pro."
-        )
+        paragraphs.append(say("alert.password_expiry.todo"))
     return headline, facts, paragraphs
 
 
 def render(event: AlertEvent, lang: Language | None = None) -> RenderedAlert:
     """The message of one event, in ``lang`` (default: ``CHORUSFLOW_LANG``, French)."""
-    lang = lang or language()
+    lang = language(lang)
     headline, facts, paragraphs = _lines(event, lang)
-    title = KIND_TITLES[event.kind][lang]
-    subject = f"[chorusflow] {title}" + (
-        f" : {event.invoice_number}" if lang == "fr" and event.invoice_number else ""
+    title = text(f"alert.title.{event.kind.value}", lang)
+    subject = (
+        text("alert.subject_invoice", lang, title=title, number=event.invoice_number)
+        if event.invoice_number
+        else text("alert.subject", lang, title=title)
     )
-    if lang == "en" and event.invoice_number:
-        subject += f": {event.invoice_number}"
-    text_lines = [headline, ""] + [
-        f"{label} : {value}" if lang == "fr" else f"{label}: {value}" for label, value in facts
-    ]
+    colon = text("format.colon", lang)
+    text_lines = [headline, ""] + [f"{label}{colon}{value}" for label, value in facts]
     if paragraphs:
         text_lines += [""] + paragraphs
     rows = "".join(

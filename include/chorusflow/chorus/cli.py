@@ -12,65 +12,9 @@ import json
 import sys
 from typing import Any
 
-from chorusflow.cli import add_command, language
+from chorusflow.cli import add_command
+from chorusflow.messages import text
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "help": {
-        "fr": "exigences d'un acheteur public sur Chorus Pro (code service, engagement, services)",
-        "en": "what a public buyer requires on Chorus Pro (service code, engagement, services)",
-    },
-    "description": {
-        "fr": "Lire sur Chorus Pro ce qu'un acheteur public exige (code service, numéro d'engagement) et "
-        "ses services, par la connexion AIRFLOW_CONN_CHORUS_PRO.",
-        "en": "Read on Chorus Pro what a public buyer requires (service code, engagement number) and its "
-        "services, through the AIRFLOW_CONN_CHORUS_PRO connection.",
-    },
-    "siret_help": {"fr": "SIRET de l'acheteur (14 chiffres)", "en": "the buyer's SIRET (14 digits)"},
-    "json_help": {"fr": "écrire du JSON au lieu de texte", "en": "print JSON instead of text"},
-    "not_found": {
-        "fr": "Aucune structure avec le SIRET {siret} sur Chorus Pro.",
-        "en": "No structure with SIRET {siret} on Chorus Pro.",
-    },
-    "config": {
-        "fr": "Configuration Chorus Pro manquante ou invalide : {detail}",
-        "en": "Chorus Pro configuration missing or invalid: {detail}",
-    },
-    "unreachable": {
-        "fr": "Chorus Pro est injoignable ({detail}).",
-        "en": "Chorus Pro cannot be reached ({detail}).",
-    },
-    "refused": {
-        "fr": "Chorus Pro a refusé la demande : {detail}",
-        "en": "Chorus Pro refused the request: {detail}",
-    },
-    "title": {
-        "fr": "Acheteur {siret} — {name} (idStructureCPP {id})",
-        "en": "Buyer {siret} — {name} (idStructureCPP {id})",
-    },
-    "active": {"fr": "Structure active", "en": "Active structure"},
-    "service_code_required": {"fr": "Code service obligatoire", "en": "Service code required"},
-    "engagement_required": {"fr": "Numéro d'engagement obligatoire", "en": "Engagement number required"},
-    "service_or_engagement_required": {
-        "fr": "Code service ou numéro d'engagement obligatoire",
-        "en": "Service code or engagement number required",
-    },
-    "payment_status_not_reported": {
-        "fr": "Statut « mise en paiement » non remonté",
-        "en": "Payment status not reported",
-    },
-    "services": {"fr": "Services ({count})", "en": "Services ({count})"},
-    "no_services": {"fr": "Aucun service déclaré.", "en": "No service declared."},
-    "service_line": {
-        "fr": "  - {code} : {label} — {active}, engagement {engagement}",
-        "en": "  - {code}: {label} — {active}, engagement {engagement}",
-    },
-    "yes": {"fr": "oui", "en": "yes"},
-    "no": {"fr": "non", "en": "no"},
-    "service_active": {"fr": "actif", "en": "active"},
-    "service_inactive": {"fr": "inactif", "en": "inactive"},
-    "engagement_mandatory": {"fr": "obligatoire", "en": "required"},
-    "engagement_optional": {"fr": "facultatif", "en": "optional"},
-}
 REQUIREMENT_KEYS = (
     "active",
     "service_code_required",
@@ -81,7 +25,7 @@ REQUIREMENT_KEYS = (
 
 
 def _text(key: str, **values: object) -> str:
-    return MESSAGES[key][language()].format(**values)
+    return text(f"cli.buyer.{key}", **values)
 
 
 def register(subparsers: Any) -> None:

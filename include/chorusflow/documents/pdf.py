@@ -33,6 +33,7 @@ from chorusflow.documents import labels, layout
 from chorusflow.documents.labels import PdfLanguage, colon, label, legal
 from chorusflow.documents.layout import Block, GridStyle
 from chorusflow.documents.text import NBSP, amount, day, number, price, printable, rate
+from chorusflow.messages import LANGUAGES, normalise, text
 from chorusflow.model import Invoice, InvoiceLine
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -113,9 +114,9 @@ def render_invoice_pdf(invoice: Invoice, *, lang: str = "fr", embed_fonts: bool 
     PDF/A requires (``chorusflow.facturx`` makes the Factur-X from it). Deterministic: the same
     invoice and options give the same bytes.
     """
-    if lang not in ("fr", "en"):
+    if lang not in LANGUAGES:
         raise ValueError(f"lang must be 'fr' or 'en', not {lang!r}")
-    language: PdfLanguage = "en" if lang == "en" else "fr"
+    language: PdfLanguage = normalise(lang)
     face = embedded_typeface() if embed_fonts else STANDARD
     title = printable(f"{label(invoice.invoice_type, language)} {invoice.invoice_number}")
     buffer = io.BytesIO()
@@ -127,7 +128,7 @@ def render_invoice_pdf(invoice: Invoice, *, lang: str = "fr", embed_fonts: bool 
         subject=title,
         creator="chorusflow",
         invariant=1,  # no time stamp nor random document id
-        lang="en-GB" if language == "en" else "fr-FR",
+        lang=text("pdf.language_tag", language),
         initialFontName=face.regular,  # every page selects it first: Helvetica would not be embedded
     )
     frame = Frame(MARGIN, BOTTOM_MARGIN, WIDTH, PAGE_HEIGHT - MARGIN - BOTTOM_MARGIN, 0, 0, 0, 0)
@@ -292,13 +293,13 @@ def _references(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> Block:
     """The operation's nature (2026 mention) and the public buyer's references, those given."""
     pairs: list[tuple[str | None, str]] = []
     if invoice.operation_nature:
-        nature = legal(labels.OPERATION_NATURE[invoice.operation_nature], lang)
+        nature = legal(f"operation_nature.{invoice.operation_nature}", lang)
         pairs.append((label("operation_nature", lang), nature))
     for field in ("engagement_number", "service_code", "market_number"):
         value = getattr(invoice, field)
         if value:
             pairs.append((label(field, lang), value))
-    framework = labels.choice(labels.BILLING_FRAMEWORKS, invoice.billing_framework, lang)
+    framework = labels.choice("billing_framework", invoice.billing_framework, lang)
     pairs.append((label("billing_framework", lang), f"{invoice.billing_framework} ({framework})"))
     if invoice.validator_siret:
         pairs.append((label("validator_siret", lang), invoice.validator_siret))
@@ -417,7 +418,7 @@ def _tax_mentions(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> Block:
         prefix = f"{label('vat_rate', lang)} {rate(exempt[0])}" if exempt else label("exemption", lang)
         rows.append((face.text, f"{prefix}{colon(lang)}{invoice.vat_exemption_reason}"))
     if invoice.supplier.vat_regime == "debits":
-        rows.append((face.strong, legal(labels.DEBITS_OPTION, lang)))
+        rows.append((face.strong, legal("debits_option", lang)))
     return layout.column(rows, WIDTH, gap=1)
 
 
@@ -430,13 +431,13 @@ def _payment_terms(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> Block
     if invoice.payment_means:
         pairs.append((label("payment_means", lang), _payment_means(invoice, lang)))
     if supplier.early_payment_discount:
-        pairs.append((legal(labels.EARLY_PAYMENT, lang), supplier.early_payment_discount))
+        pairs.append((legal("early_payment", lang), supplier.early_payment_discount))
     else:
-        pairs.append((None, legal(labels.NO_EARLY_PAYMENT_DISCOUNT, lang)))
-    penalty_rate = supplier.late_penalty_rate or legal(labels.DEFAULT_PENALTY_RATE, lang)
+        pairs.append((None, legal("no_early_payment_discount", lang)))
+    penalty_rate = supplier.late_penalty_rate or legal("default_penalty_rate", lang)
     pairs += [
-        (legal(labels.LATE_PENALTY, lang), f"{penalty_rate} ({labels.PENALTY_ARTICLE})"),
-        (None, legal(labels.RECOVERY_INDEMNITY, lang)),
+        (legal("late_penalty", lang), f"{penalty_rate} ({labels.PENALTY_ARTICLE})"),
+        (None, legal("recovery_indemnity", lang)),
     ]
     return _titled(label("payment", lang), _pairs(pairs, WIDTH, 0.3, face), face)
 
@@ -449,7 +450,7 @@ def _comment(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> Block:
 def _payment_means(invoice: Invoice, lang: PdfLanguage) -> str:
     """``Virement — IBAN FR76 3000 … — BIC AGRIFRPP``: the bank details go with a transfer."""
     means = invoice.payment_means or ""
-    parts = [labels.choice(labels.PAYMENT_MEANS, means, lang)]
+    parts = [labels.choice("payment_means", means, lang)]
     if means == "VIREMENT":
         iban = invoice.supplier_iban or invoice.supplier.iban
         if iban:

@@ -28,7 +28,8 @@ from chorusflow.facturx.schematron import (
     shared_process,
     stylesheets_for,
 )
-from chorusflow.rules.codes import Finding, finding, resolve_language
+from chorusflow.messages import language
+from chorusflow.rules.codes import Finding, finding
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -66,7 +67,7 @@ def check_facturx(
     data: bytes, *, lang: str | None = None, process: SchematronProcess | None = None
 ) -> list[Finding]:
     """The findings of ``data`` (a Factur-X PDF or a CII XML): empty when it is conformant."""
-    lang = resolve_language(lang)
+    lang = language(lang)
     found: list[Finding] = []
     xml, declared_level = data, None
     is_pdf = data.lstrip()[:5] == b"%PDF-"

@@ -214,22 +214,27 @@ def _buyer(invoice: Invoice) -> dict[str, Any]:
 
 def _notes(invoice: Invoice, supplier: SupplierIdentity) -> list[dict[str, str]]:
     """The legal mentions of the PDF as subject-coded notes (BG-1), French like the PDF."""
-    penalty = supplier.late_penalty_rate or labels.DEFAULT_PENALTY_RATE[0]
+    penalty = supplier.late_penalty_rate or labels.legal("default_penalty_rate", "fr")
     notes = [
-        {"BT-21": "PMT", "BT-22": labels.RECOVERY_INDEMNITY[0]},
-        {"BT-21": "PMD", "BT-22": f"{labels.LATE_PENALTY[0]} : {penalty} ({labels.PENALTY_ARTICLE})"},
+        {"BT-21": "PMT", "BT-22": labels.legal("recovery_indemnity", "fr")},
+        {
+            "BT-21": "PMD",
+            "BT-22": f"{labels.legal('late_penalty', 'fr')} : {penalty} ({labels.PENALTY_ARTICLE})",
+        },
         {
             "BT-21": "AAB",
-            "BT-22": f"{labels.EARLY_PAYMENT[0]} : {supplier.early_payment_discount}"
+            "BT-22": f"{labels.legal('early_payment', 'fr')} : {supplier.early_payment_discount}"
             if supplier.early_payment_discount
-            else labels.NO_EARLY_PAYMENT_DISCOUNT[0],
+            else labels.legal("no_early_payment_discount", "fr"),
         },
     ]
     if supplier.vat_regime == "debits" and invoice.total_vat:
-        notes.append({"BT-21": "TXD", "BT-22": labels.DEBITS_OPTION[0]})
+        notes.append({"BT-21": "TXD", "BT-22": labels.legal("debits_option", "fr")})
     if invoice.operation_nature:
-        nature = labels.OPERATION_NATURE[invoice.operation_nature][0]
-        notes.append({"BT-21": "AAI", "BT-22": f"Nature de l'opération : {nature}"})
+        nature = labels.legal(f"operation_nature.{invoice.operation_nature}", "fr")
+        notes.append(
+            {"BT-21": "AAI", "BT-22": f"{labels.label('operation_nature', 'fr')}{labels.colon('fr')}{nature}"}
+        )
     if invoice.comment:
         notes.append({"BT-21": "AAI", "BT-22": invoice.comment})
     return notes

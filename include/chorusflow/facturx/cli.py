@@ -15,62 +15,30 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from chorusflow.cli import add_command, language
-
-_TEXTS = {
-    "fr": {
-        "help": "produire le Factur-X (PDF/A-3 + CII EN 16931) d'une facture d'un export et vérifier sa "
-        "conformité",
-        "description": "Valider un export comptable hors ligne, écrire le Factur-X d'une de ses factures et "
-        "vérifier sa conformité comme avant un dépôt.",
-        "export_help": "le fichier d'export (CSV)",
-        "invoice_help": "le numéro de la facture à produire",
-        "output_help": "le fichier à écrire (PDF, ou XML avec --xml)",
-        "xml_help": "écrire seulement le XML CII",
-        "mapping_help": "correspondance des colonnes en YAML (voir docs/export-format.md)",
-        "lang_help": "langue des messages",
-        "number": "NUMÉRO",
-        "file": "FICHIER",
-        "failed": "Erreur pendant la production du Factur-X ({detail}).",
-        "unwritable": "Impossible d'écrire {path} ({detail}).",
-        "written": "Facture {number} : {path} ({size} octets), conforme.",
-        "not_conformant": "Facture {number} : {path} ({size} octets), NON conforme : elle ne serait pas "
-        "déposée.",
-    },
-    "en": {
-        "help": "build one invoice of an export as Factur-X (PDF/A-3 + CII EN 16931) and check its "
-        "conformance",
-        "description": "Validate an accounting export offline, write the Factur-X of one of its invoices and "
-        "check its conformance as before a deposit.",
-        "export_help": "the export file (CSV)",
-        "invoice_help": "the invoice number to build",
-        "output_help": "the file to write (PDF, or XML with --xml)",
-        "xml_help": "write the CII XML only",
-        "mapping_help": "YAML column mapping (see docs/export-format.md)",
-        "lang_help": "language of the messages",
-        "number": "NUMBER",
-        "file": "FILE",
-        "failed": "Error while building the Factur-X ({detail}).",
-        "unwritable": "Cannot write {path} ({detail}).",
-        "written": "Invoice {number}: {path} ({size} bytes), conformant.",
-        "not_conformant": "Invoice {number}: {path} ({size} bytes), NOT conformant: it would not be "
-        "deposited.",
-    },
-}
+from chorusflow.cli import add_command
+from chorusflow.messages import LANGUAGES, language, text
 
 
 def register(subparsers: Any) -> None:
     """Add the ``facturx`` command."""
-    texts = _TEXTS[language()]
-    parser = add_command(subparsers, "facturx", help=texts["help"], description=texts["description"])
-    parser.add_argument("export", type=Path, metavar="EXPORT", help=texts["export_help"])
-    parser.add_argument("--invoice", required=True, metavar=texts["number"], help=texts["invoice_help"])
-    parser.add_argument(
-        "-o", "--output", type=Path, required=True, metavar=texts["file"], help=texts["output_help"]
+    parser = add_command(
+        subparsers, "facturx", help=text("cli.facturx.help"), description=text("cli.facturx.description")
     )
-    parser.add_argument("--xml", action="store_true", help=texts["xml_help"])
-    parser.add_argument("--mapping", type=Path, metavar="YAML", help=texts["mapping_help"])
-    parser.add_argument("--lang", choices=("fr", "en"), help=texts["lang_help"])
+    parser.add_argument("export", type=Path, metavar="EXPORT", help=text("cli.facturx.export_help"))
+    parser.add_argument(
+        "--invoice", required=True, metavar=text("cli.facturx.number"), help=text("cli.facturx.invoice_help")
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar=text("cli.facturx.file"),
+        help=text("cli.facturx.output_help"),
+    )
+    parser.add_argument("--xml", action="store_true", help=text("cli.facturx.xml_help"))
+    parser.add_argument("--mapping", type=Path, metavar="YAML", help=text("cli.facturx.mapping_help"))
+    parser.add_argument("--lang", choices=LANGUAGES, help=text("cli.facturx.lang_help"))
     parser.set_defaults(handler=run)
 
 
@@ -78,9 +46,8 @@ def run(args: argparse.Namespace) -> int:
     """Validate, build, check and write; return the exit code."""
     from chorusflow.documents.cli import valid_invoice
     from chorusflow.rules.cli import EXIT_INVALID, EXIT_UNREADABLE, EXIT_VALID, _short
-    from chorusflow.rules.codes import resolve_language
 
-    texts = _TEXTS[resolve_language(args.lang)]
+    lang = language(args.lang)
     invoice = valid_invoice(args)
     if isinstance(invoice, int):
         return invoice
@@ -90,17 +57,17 @@ def run(args: argparse.Namespace) -> int:
         data = build_cii(invoice, invoice.supplier) if args.xml else build_facturx(invoice, invoice.supplier)
         findings = check_facturx(data, lang=args.lang)
     except Exception as error:  # a bug of ours, reported without a traceback
-        print(texts["failed"].format(detail=_short(error)), file=sys.stderr)
+        print(text("cli.facturx.failed", lang, detail=_short(error)), file=sys.stderr)
         return EXIT_UNREADABLE
     try:
         args.output.write_bytes(data)
     except OSError as error:
-        print(texts["unwritable"].format(path=args.output, detail=_short(error)), file=sys.stderr)
+        print(text("cli.facturx.unwritable", lang, path=args.output, detail=_short(error)), file=sys.stderr)
         return EXIT_UNREADABLE
     for item in findings:
         mark = "✗" if item.severity == "error" else "!"
         print(f"  {mark} [{item.code}] {item.message}", file=sys.stderr)
     errors = any(item.severity == "error" for item in findings)
-    message = texts["not_conformant" if errors else "written"]
-    print(message.format(number=invoice.invoice_number, path=args.output, size=len(data)))
+    key = "cli.facturx.not_conformant" if errors else "cli.facturx.written"
+    print(text(key, lang, number=invoice.invoice_number, path=args.output, size=len(data)))
     return EXIT_INVALID if errors else EXIT_VALID

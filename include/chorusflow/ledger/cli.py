@@ -17,93 +17,8 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from chorusflow.cli import add_command, language
-
-MESSAGES: dict[str, dict[str, str]] = {
-    "fr": {
-        "help": "registre des factures (base d'état de chorusflow)",
-        "description": "Le registre des factures, la base d'état de chorusflow : le créer ou le mettre à "
-        "jour, le consulter.",
-        "subcommand": "SOUS-COMMANDE",
-        "migrate_help": "créer ou mettre à jour le schéma du registre",
-        "list_help": "lister les factures du registre",
-        "show_help": "afficher une facture avec ses tentatives et son historique de statuts",
-        "state_help": "seulement les factures dans cet état local (valeur anglaise stable : {states})",
-        "supplier_help": "SIRET du fournisseur (si plusieurs fournisseurs partagent le registre)",
-        "json_help": "sortie JSON",
-        "number_help": "numéro de la facture",
-        "state_metavar": "ÉTAT",
-        "number_metavar": "NUMÉRO",
-        "migrated": "Registre à jour (révision {revision}) : {url}",
-        "empty": "Aucune facture dans le registre.",
-        "no_ledger": "Pas encore de registre ({where}) : « chorusflow ledger migrate » le crée, les DAG "
-        "aussi à leur premier passage.",
-        "unknown": "Facture {number} inconnue du registre.",
-        "ambiguous": "Le numéro {number} existe pour plusieurs fournisseurs : précisez --supplier SIRET.",
-        "bad_url": "Connexion au registre invalide : {reason}",
-        "unreachable": "Registre inaccessible ({url}) : {reason}",
-        "schema": "Schéma du registre inconnu de cette version de chorusflow ({url}) : {reason}",
-        "outdated": "Le registre ({url}) est à la révision {revision}, cette version de chorusflow lit la "
-        "révision {head} : lancez « chorusflow ledger migrate ».",
-        "number": "Numéro",
-        "buyer": "Acheteur",
-        "ttc": "Montant TTC",
-        "state": "État",
-        "status": "Statut Chorus Pro",
-        "cpp_id": "Id. facture CPP",
-        "flux": "Flux",
-        "error": "Dernière erreur",
-        "attempts": "Tentatives de dépôt",
-        "history": "Historique des statuts Chorus Pro",
-        "none": "(aucune)",
-        "supplier": "Fournisseur",
-        "export": "Export d'origine",
-        "findings": "Anomalies",
-        "claimed": "Réservée par",
-        "until": "jusqu'à",
-    },
-    "en": {
-        "help": "invoice ledger (chorusflow's state store)",
-        "description": "The invoice ledger, chorusflow's state store: create or upgrade it, look at it.",
-        "subcommand": "SUBCOMMAND",
-        "migrate_help": "create or upgrade the ledger schema",
-        "list_help": "list the ledger's invoices",
-        "show_help": "show one invoice with its attempts and status history",
-        "state_help": "only invoices in this local state ({states})",
-        "supplier_help": "supplier SIRET (when several suppliers share the ledger)",
-        "json_help": "JSON output",
-        "number_help": "the invoice number",
-        "state_metavar": "STATE",
-        "number_metavar": "NUMBER",
-        "migrated": "Ledger up to date (revision {revision}): {url}",
-        "empty": "No invoice in the ledger.",
-        "no_ledger": "No ledger yet ({where}): 'chorusflow ledger migrate' creates it, and so do the DAGs "
-        "on their first run.",
-        "unknown": "Invoice {number} is not in the ledger.",
-        "ambiguous": "Invoice number {number} exists for several suppliers: add --supplier SIRET.",
-        "bad_url": "Invalid ledger connection: {reason}",
-        "unreachable": "Ledger unreachable ({url}): {reason}",
-        "schema": "Ledger schema unknown to this chorusflow version ({url}): {reason}",
-        "outdated": "The ledger ({url}) is at revision {revision}, this chorusflow version reads revision "
-        "{head}: run 'chorusflow ledger migrate'.",
-        "number": "Number",
-        "buyer": "Buyer",
-        "ttc": "Total incl. VAT",
-        "state": "State",
-        "status": "Chorus Pro status",
-        "cpp_id": "CPP invoice id",
-        "flux": "Flow",
-        "error": "Last error",
-        "attempts": "Submission attempts",
-        "history": "Chorus Pro status history",
-        "none": "(none)",
-        "supplier": "Supplier",
-        "export": "Source export",
-        "findings": "Findings",
-        "claimed": "Claimed by",
-        "until": "until",
-    },
-}
+from chorusflow.cli import add_command
+from chorusflow.messages import REGISTRY, text
 
 #: ``InvoiceState`` values (a test pins them): importing the enum would load SQLAlchemy for ``--help``.
 STATE_NAMES = (
@@ -117,25 +32,10 @@ STATE_NAMES = (
     "paid",
     "closed",
 )
-# How each state reads in a table; ``--state`` and ``--json`` keep the stable English values.
-STATE_LABELS: dict[str, dict[str, str]] = {
-    "fr": {
-        "pending": "en attente",
-        "invalid": "invalide",
-        "submitting": "en cours de dépôt",
-        "needs_review": "à vérifier",
-        "submitted": "déposée",
-        "failed": "en échec",
-        "blocked": "bloquée",
-        "paid": "payée",
-        "closed": "close",
-    },
-    "en": {name: name.replace("_", " ") for name in STATE_NAMES},
-}
 
 
 def _text(key: str, **values: Any) -> str:
-    return MESSAGES[language()][key].format(**values)
+    return text(f"cli.ledger.{key}", **values)
 
 
 def register(subparsers: Any) -> None:
@@ -377,7 +277,8 @@ def _show(ledger: Any, args: argparse.Namespace) -> int:
 
 
 def _state(value: str) -> str:
-    return STATE_LABELS[language()].get(value, value)
+    key = f"state.{value}"
+    return text(key) if key in REGISTRY else value
 
 
 def _last_error(row: Any) -> str:
@@ -399,10 +300,8 @@ def _buyer(name: str | None, siret: str | None) -> str:
 def _amount(amount: Decimal | None, currency: str | None) -> str:
     if amount is None:
         return ""
-    text = f"{amount:,.2f}".replace(",", " ")
-    if language() == "fr":
-        text = text.replace(".", ",")
-    return f"{text} {currency or ''}".rstrip()
+    shown = f"{amount:,.2f}".replace(",", " ").replace(".", text("format.decimal_mark"))
+    return f"{shown} {currency or ''}".rstrip()
 
 
 def _when(moment: Any) -> str:

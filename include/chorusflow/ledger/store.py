@@ -19,7 +19,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
 
-from chorusflow.config import language
 from chorusflow.crashpoints import crashpoint
 from chorusflow.ledger.engine import WRITE_OPTION, create_ledger_engine
 from chorusflow.ledger.migrate import current_revision, upgrade_to_head
@@ -53,6 +52,7 @@ from chorusflow.ledger.states import (
     check_transition,
 )
 from chorusflow.ledger.url import LedgerConfigError, display_url
+from chorusflow.messages import text
 
 #: History sources written by chorusflow itself rather than read from Chorus Pro's history.
 LOCAL_STATUS_SOURCES = ("submission", "reconciliation")
@@ -67,13 +67,6 @@ _SECRET_PATTERNS = (
     re.compile(r"(?i)(cpro-account['\"]?\s*[:=]\s*['\"]?)[^\s'\",;}]+"),
     re.compile(r"(?i)((?:client_secret|password|access_token)['\"]?\s*[:=]\s*['\"]?)[^\s'\",;&}]+"),
 )
-
-_CHANGED_MESSAGES = {
-    "fr": "La facture a changé dans l'export après son dépôt sur Chorus Pro ; la modification est ignorée "
-    "(émettre un avoir ou une nouvelle facture si nécessaire).",
-    "en": "The invoice changed in the export after it was deposited on Chorus Pro; the change is ignored "
-    "(issue a credit note or a new invoice if needed).",
-}
 
 
 class ClaimLost(LedgerError):
@@ -218,7 +211,7 @@ class Ledger:
         if not batch:
             return summary
         now = utc_now()
-        message = _CHANGED_MESSAGES[language()]
+        message = text("ledger.changed_after_deposit")
         with self._write() as connection:
             existing = self._existing_for_record(connection, supplier_siret, list(batch))
             inserts: list[dict[str, Any]] = []
@@ -830,12 +823,8 @@ def _finding_keys(findings: list[dict[str, Any]] | None) -> list[tuple[str, str,
 
 
 def _duplicate_note(number: str) -> LedgerNote:
-    messages = {
-        "fr": "Numéro de facture présent plusieurs fois dans l'export : "
-        "seule la première ligne est enregistrée.",
-        "en": "Invoice number appears several times in the export: only the first row is recorded.",
-    }
-    return LedgerNote(code="LEDGER_DUPLICATE_NUMBER", invoice_number=number, message=messages[language()])
+    message = text("ledger.duplicate_number")
+    return LedgerNote(code="LEDGER_DUPLICATE_NUMBER", invoice_number=number, message=message)
 
 
 def _require_submitting(row: Row[Any]) -> None:

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from chorusflow.rules.codes import CATALOGUE, Finding, finding
+from chorusflow.rules.codes import SEVERITIES, Finding, finding
 from chorusflow.rules.directory import (
     BuyerDirectory,
     BuyerRecord,
@@ -18,7 +18,7 @@ from chorusflow.rules.engine import InvoiceVerdict
 from chorusflow.rules.validate import ValidationReport, ValidationSummary, validate_export
 
 __all__ = [
-    "CATALOGUE",
+    "SEVERITIES",
     "BuyerDirectory",
     "BuyerRecord",
     "ChorusDirectory",

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chorusflow.messages import text
 from chorusflow.rules.codes import Finding, finding
 
 RESERVED_SERVICE_CODE = "FACTURES_PUBLIQUES"
@@ -185,14 +186,13 @@ def directory_findings(
     elif record.service_code_required:
         findings.append(finding("SERVICE_CODE_REQUIRED", lang, "service_code", name=record.name))
     if not engagement:
-        english = lang == "en"
         if record.engagement_required:
-            scope = "all its invoices" if english else "toutes ses factures"
+            scope = text("rule.scope.all_invoices", lang)
             findings.append(
                 finding("ENGAGEMENT_REQUIRED", lang, "engagement_number", name=record.name, scope=scope)
             )
         elif service is not None and service.engagement_required:
-            scope = f"service {service.code}" if english else f"le service {service.code}"
+            scope = text("rule.scope.service", lang, code=service.code)
             findings.append(
                 finding("ENGAGEMENT_REQUIRED", lang, "engagement_number", name=record.name, scope=scope)
             )

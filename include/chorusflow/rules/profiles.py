@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from chorusflow.config import DepositChannel, config_dir
+from chorusflow.messages import Message, language
 
 
 class ProfileError(ValueError):
@@ -27,7 +28,8 @@ class ProfileError(ValueError):
 
 
 class LocalizedText(BaseModel):
-    """A short text in French and English."""
+    """A short text in French and English, written by the supplier in a buyer profile (not ours: the
+    catalogue's :class:`~chorusflow.messages.Message` only picks the language)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -36,7 +38,7 @@ class LocalizedText(BaseModel):
 
     def get(self, lang: str) -> str:
         """The text in ``lang`` (``en`` or French)."""
-        return self.en if lang == "en" else self.fr
+        return Message(fr=self.fr, en=self.en).template(language(lang))
 
 
 class BuyerIdentity(BaseModel):

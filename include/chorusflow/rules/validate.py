@@ -16,8 +16,9 @@ from typing_extensions import TypedDict
 from chorusflow.config import SupplierIdentity, load_supplier
 from chorusflow.exports.columns import MappingError
 from chorusflow.exports.reader import ExportReadError, read_export
+from chorusflow.messages import language
 from chorusflow.model import Invoice
-from chorusflow.rules.codes import Finding, finding, resolve_language
+from chorusflow.rules.codes import Finding, finding
 from chorusflow.rules.directory import BuyerDirectory
 from chorusflow.rules.engine import InvoiceVerdict, TableValidator, gc_paused
 from chorusflow.rules.profiles import BuyerProfile, ProfileError, load_profiles
@@ -167,8 +168,8 @@ def validate_export(
     ``today`` (default: today in Europe/Paris) decides ``INVOICE_DATE_FUTURE`` and whether the 2026
     reform's mentions are errors yet (from the supplier's ``reform_mentions_from``) or warnings.
     """
-    language = resolve_language(lang)
-    summary = {"file": str(path), "offline": directory is None, "language": language}
+    lang = language(lang)
+    summary = {"file": str(path), "offline": directory is None, "language": lang}
 
     def failed(error: Finding) -> ValidationReport:
         return ValidationReport(file_errors=[error], invoices=[], summary=ValidationSummary(**summary))
@@ -177,19 +178,17 @@ def validate_export(
         with gc_paused():
             table = read_export(Path(path), mapping=mapping)
     except ExportReadError as error:
-        return failed(finding(error.code, language, None, **error.params))
+        return failed(finding(error.code, lang, None, **error.params))
     except MappingError as error:
-        return failed(finding("MAPPING_INVALID", language, None, file=error.file.name, detail=error.detail))
+        return failed(finding("MAPPING_INVALID", lang, None, file=error.file.name, detail=error.detail))
     try:
         buyer_profiles = load_profiles() if profiles is None else profiles
     except ProfileError as error:
-        return failed(
-            finding("BUYER_PROFILE_INVALID", language, None, file=error.file.name, detail=error.detail)
-        )
+        return failed(finding("BUYER_PROFILE_INVALID", lang, None, file=error.file.name, detail=error.detail))
     validator = TableValidator(
         table,
         supplier=supplier or load_supplier(),
-        lang=language,
+        lang=lang,
         profiles=buyer_profiles,
         directory=directory,
         today=today,

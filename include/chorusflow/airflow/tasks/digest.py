@@ -8,8 +8,9 @@ from typing import Any
 
 from chorusflow.airflow.connections import alert_channels, get_ledger
 from chorusflow.alerts import AlertDispatcher, AlertSettings, DispatchReport, build_digest, render_digest
-from chorusflow.config import language, load_supplier
+from chorusflow.config import load_supplier
 from chorusflow.ledger import utc_now
+from chorusflow.messages import language
 
 log = logging.getLogger(__name__)
 

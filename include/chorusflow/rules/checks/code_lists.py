@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from chorusflow.exports.parsing import operation_nature, parse_unique
+from chorusflow.messages import text
 from chorusflow.rules.checks.flags import Flag, RowFlagger
-from chorusflow.rules.codes import EXPECTED_FORMATS, Finding, Severity, finding
+from chorusflow.rules.codes import Finding, Severity, finding
 
 INVOICE_TYPES = frozenset({"FACTURE", "AVOIR"})
 BILLING_FRAMEWORKS = {
@@ -126,7 +127,7 @@ def _unknown_natures(
         "operation_nature",
         distinct=distinct,
         value=texts.__getitem__,
-        expected=EXPECTED_FORMATS["operation_nature"][1 if flagger.lang == "en" else 0],
+        expected=text("rule.expected.operation_nature", flagger.lang),
     )
 
 

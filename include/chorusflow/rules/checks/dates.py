@@ -13,8 +13,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from chorusflow.exports.parsing import distinct_values, parse_date
+from chorusflow.messages import text
 from chorusflow.rules.checks.flags import Flag, RowFlagger
-from chorusflow.rules.codes import EXPECTED_FORMATS, Finding, finding
+from chorusflow.rules.codes import Finding, finding
 
 PARIS = ZoneInfo("Europe/Paris")
 DATE_COLUMNS = ("issue_date", "due_date", "delivery_date")
@@ -45,7 +46,7 @@ def paris_today() -> date:
 
 def check_dates(columns: Mapping[str, list[str]], flagger: RowFlagger, today: date) -> DateChecks:
     """Read the date columns once per distinct text; FIELD_FORMAT, then INVOICE_DATE_FUTURE."""
-    expected = EXPECTED_FORMATS["date"][1 if flagger.lang == "en" else 0]
+    expected = text("rule.expected.date", flagger.lang)
     tables: dict[str, dict[str, date | None]] = {}
     flags: list[Flag] = []
     for column in DATE_COLUMNS:

@@ -13,6 +13,7 @@ import numpy as np
 
 from chorusflow.exports.columns import HEADER_COLUMNS
 from chorusflow.exports.parsing import holds_one_value
+from chorusflow.messages import text
 from chorusflow.rules.checks.columns import ColumnChecks
 from chorusflow.rules.checks.dates import DATE_COLUMNS
 from chorusflow.rules.checks.flags import Flag, shown
@@ -50,7 +51,7 @@ def _conflicts(
     column: str, normalised: Callable[[int], object], candidates: list[int], groups: InvoiceGroups, lang: str
 ) -> list[Flag]:
     """HEADER_CONFLICT on each of the ``candidates`` invoices whose normalised values differ."""
-    empty = "(empty)" if lang == "en" else "(vide)"
+    empty = text("rule.empty_value", lang)
     flags: list[Flag] = []
     for group in candidates:
         values = [normalised(row) for row in groups.rows(group)]

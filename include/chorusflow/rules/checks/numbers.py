@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chorusflow.exports.parsing import NumberColumn, parse_numbers
+from chorusflow.messages import text
 from chorusflow.model import plain_rate
 from chorusflow.rules.checks.flags import Flag, RowFlagger
-from chorusflow.rules.codes import EXPECTED_FORMATS
 
 # Rates in force in metropolitan France, Corsica and the overseas departments
 # (docs/sources.md, VAT rates in force).
@@ -99,7 +99,7 @@ def _unreadable_and_negative(
     columns: Mapping[str, list[str]], read: Mapping[str, NumberColumn], flagger: RowFlagger
 ) -> list[Flag]:
     """FIELD_FORMAT for each unreadable text, then AMOUNT_SIGN for each negative amount, column by column."""
-    expected = EXPECTED_FORMATS["number"][1 if flagger.lang == "en" else 0]
+    expected = text("rule.expected.number", flagger.lang)
     flags: list[Flag] = []
     for column, number_column in read.items():
         flags += flagger.unreadable(columns[column], number_column.unreadable, column, expected)

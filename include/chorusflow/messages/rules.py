@@ -1,0 +1,380 @@
+"""The rule codes' messages (``rule.<CODE>``, its severity in :mod:`chorusflow.rules.codes`), the field
+labels and the other words of the findings."""
+
+from __future__ import annotations
+
+from chorusflow.messages.catalogue import Message
+
+MESSAGES: dict[str, Message] = {
+    # File level: nothing can be read as invoices.
+    "rule.EXPORT_UNREADABLE": Message(
+        fr="Le fichier d'export ne peut pas être lu comme un tableau CSV : {detail}",
+        en="The export file cannot be read as a CSV table: {detail}",
+    ),
+    "rule.EXPORT_EMPTY": Message(
+        fr="Le fichier d'export ne contient aucune facture.",
+        en="The export file contains no invoice.",
+    ),
+    "rule.EXPORT_MISSING_COLUMN": Message(
+        fr="Colonne obligatoire absente de l'export : {column}.",
+        en="Required column missing from the export: {column}.",
+    ),
+    "rule.EXPORT_DUPLICATE_COLUMN": Message(
+        fr="La colonne {column} apparaît plusieurs fois dans l'export ; gardez-en une seule.",
+        en="Column {column} appears several times in the export; keep only one.",
+    ),
+    "rule.MAPPING_INVALID": Message(
+        fr="Le fichier de correspondance des colonnes {file} est invalide : {detail}",
+        en="The column mapping file {file} is invalid: {detail}",
+    ),
+    "rule.BUYER_PROFILE_INVALID": Message(
+        fr="Le profil acheteur {file} est invalide : {detail}",
+        en="The buyer profile {file} is invalid: {detail}",
+    ),
+    # Invoice level.
+    "rule.ROW_MALFORMED": Message(
+        fr=(
+            "Une ligne de cette facture a plus de colonnes que l'en-tête (colonnes en trop ignorées) ; "
+            "vérifiez les séparateurs et les guillemets."
+        ),
+        en=(
+            "A line of this invoice has more columns than the header (extra columns ignored); check "
+            "the separators and quotes."
+        ),
+    ),
+    "rule.FIELD_MISSING": Message(
+        fr="Le champ obligatoire « {label} » est vide.",
+        en="The required field '{label}' is empty.",
+    ),
+    "rule.FIELD_FORMAT": Message(
+        fr="Le champ « {label} » contient une valeur illisible : « {value} » ({expected}).",
+        en="The field '{label}' holds an unreadable value: '{value}' ({expected}).",
+    ),
+    "rule.FIELD_TOO_LONG": Message(
+        fr="Le champ « {label} » est trop long ({length} caractères, maximum {limit}).",
+        en="The field '{label}' is too long ({length} characters, at most {limit}).",
+    ),
+    "rule.INVOICE_NUMBER_FORMAT": Message(
+        fr=(
+            "Le numéro de facture « {value} » n'est pas accepté par Chorus Pro : 20 caractères au "
+            "plus, lettres sans accent, chiffres et - _ / + uniquement, sans espace."
+        ),
+        en=(
+            "Invoice number '{value}' is not accepted by Chorus Pro: at most 20 characters, unaccented "
+            "letters, digits and - _ / + only, no spaces."
+        ),
+    ),
+    "rule.INVOICE_TYPE_INVALID": Message(
+        fr="Type de facture « {value} » inconnu : utilisez FACTURE ou AVOIR.",
+        en="Unknown invoice type '{value}': use FACTURE or AVOIR.",
+    ),
+    "rule.HEADER_CONFLICT": Message(
+        fr=(
+            "Les lignes de la facture ne sont pas d'accord sur « {label} » ({values}) ; chaque ligne "
+            "doit répéter le même en-tête."
+        ),
+        en=(
+            "The lines of this invoice disagree on '{label}' ({values}); every line must repeat the "
+            "same header."
+        ),
+    ),
+    "rule.SIRET_INVALID": Message(
+        fr="Le SIRET « {value} » est invalide (14 chiffres avec une clé de contrôle correcte).",
+        en="SIRET '{value}' is invalid (14 digits with a correct check key).",
+    ),
+    "rule.IBAN_INVALID": Message(
+        fr="L'IBAN « {value} » est invalide (clé de contrôle ou longueur incorrecte).",
+        en="IBAN '{value}' is invalid (wrong check digits or length).",
+    ),
+    "rule.DATE_ORDER": Message(
+        fr="La date d'échéance ({due}) est antérieure à la date de facture ({issue}).",
+        en="The due date ({due}) is before the invoice date ({issue}).",
+    ),
+    "rule.VAT_RATE_INVALID": Message(
+        fr="Le taux de TVA {value} % n'est pas un taux français en vigueur ({allowed}).",
+        en="VAT rate {value}% is not a French rate in force ({allowed}).",
+    ),
+    "rule.AMOUNT_MISMATCH": Message(
+        fr=(
+            "Le montant « {label} » de l'export ({given}) ne correspond pas au montant recalculé "
+            "({computed})."
+        ),
+        en="The amount '{label}' in the export ({given}) does not match the recomputed amount ({computed}).",
+    ),
+    "rule.AMOUNT_SIGN": Message(
+        fr=(
+            "Montant négatif dans « {label} » ({value}) : un avoir se déclare en type AVOIR avec des "
+            "montants positifs."
+        ),
+        en="Negative amount in '{label}' ({value}): a credit note is an AVOIR with positive amounts.",
+    ),
+    "rule.CREDIT_NOTE_ORIGIN_MISSING": Message(
+        fr="Cet avoir n'indique pas le numéro de la facture d'origine.",
+        en="This credit note does not give the number of the original invoice.",
+    ),
+    "rule.CURRENCY_INVALID": Message(
+        fr=(
+            "La devise « {value} » n'est pas prise en charge : les factures aux acheteurs publics sont "
+            "en EUR."
+        ),
+        en="Currency '{value}' is not supported: invoices to public buyers are in EUR.",
+    ),
+    "rule.BILLING_FRAMEWORK_INVALID": Message(
+        fr="Cadre de facturation « {value} » non pris en charge (A1, A2, A9 ou A12).",
+        en="Billing framework '{value}' is not supported (A1, A2, A9 or A12).",
+    ),
+    "rule.PAYMENT_MEANS_INVALID": Message(
+        fr="Mode de paiement « {value} » inconnu (VIREMENT, CHEQUE, PRELEVEMENT, ESPECE, AUTRE, REPORT).",
+        en="Unknown payment means '{value}' (VIREMENT, CHEQUE, PRELEVEMENT, ESPECE, AUTRE, REPORT).",
+    ),
+    "rule.ATTACHMENT_NOT_FOUND": Message(
+        fr="La pièce jointe « {value} » est introuvable dans le dossier de l'export.",
+        en="Attachment '{value}' cannot be found in the export's folder.",
+    ),
+    "rule.ATTACHMENT_OUTSIDE_EXPORT": Message(
+        fr="La pièce jointe « {value} » doit être un chemin relatif à l'intérieur du dossier de l'export.",
+        en="Attachment '{value}' must be a relative path inside the export's folder.",
+    ),
+    "rule.ATTACHMENT_TOO_LARGE": Message(
+        fr="La pièce jointe « {value} » dépasse 10 Mo, la limite de Chorus Pro.",
+        en="Attachment '{value}' is larger than 10 MB, the Chorus Pro limit.",
+    ),
+    "rule.ATTACHMENT_NOT_PDF": Message(
+        fr="La pièce jointe « {value} » n'est pas un fichier PDF.",
+        en="Attachment '{value}' is not a PDF file.",
+    ),
+    "rule.INVOICE_DATE_FUTURE": Message(
+        fr=(
+            "La date de facture ({date}) est postérieure à aujourd'hui ({today}) : Chorus Pro refuse "
+            "une facture datée après son dépôt. Corrigez la date, ou déposez la facture à partir de ce "
+            "jour-là."
+        ),
+        en=(
+            "The invoice date ({date}) is after today ({today}): Chorus Pro refuses an invoice dated "
+            "after its deposit. Correct the date, or deposit the invoice from that day on."
+        ),
+    ),
+    "rule.VALIDATOR_REQUIRED": Message(
+        fr=(
+            "Le cadre de facturation {framework} (sous-traitance ou cotraitance) exige le SIRET du "
+            "valideur, l'entreprise titulaire du marché qui valide la facture ; renseignez la colonne "
+            "SIRET du valideur."
+        ),
+        en=(
+            "Billing framework {framework} (subcontractor or co-contractor) requires the validator's "
+            "SIRET, the main contractor who approves the invoice; fill in the validator SIRET column."
+        ),
+    ),
+    "rule.VAT_EXEMPTION_REASON_MISSING": Message(
+        fr=(
+            "Cette facture a une ligne à TVA 0 % mais n'indique pas le motif d'exonération (par "
+            "exemple « TVA non applicable, art. 293 B du CGI » ou « Autoliquidation ») ; renseignez le "
+            "motif d'exonération de TVA."
+        ),
+        en=(
+            "This invoice has a 0% VAT line but gives no exemption reason (for example 'TVA non "
+            "applicable, art. 293 B du CGI' or 'Autoliquidation'); fill in the VAT exemption reason."
+        ),
+    ),
+    "rule.ENGAGEMENT_FORMAT": Message(
+        fr="Le numéro d'engagement « {value} » ne respecte pas la règle de l'acheteur {buyer} : {rule}.",
+        en="Engagement number '{value}' does not follow buyer {buyer}'s rule: {rule}.",
+    ),
+    # Directory rules (the buyer's Chorus Pro structure).
+    "rule.BUYER_UNKNOWN": Message(
+        fr="Aucune structure publique avec le SIRET {siret} dans l'annuaire Chorus Pro.",
+        en="No public structure with SIRET {siret} in the Chorus Pro directory.",
+    ),
+    "rule.BUYER_INACTIVE": Message(
+        fr="La structure {siret} ({name}) est inactive dans Chorus Pro : elle ne reçoit plus de factures.",
+        en="Structure {siret} ({name}) is inactive in Chorus Pro: it no longer receives invoices.",
+    ),
+    "rule.SERVICE_CODE_REQUIRED": Message(
+        fr="L'acheteur {name} exige un code service ; renseignez la colonne code service.",
+        en="Buyer {name} requires a service code; fill in the service code column.",
+    ),
+    "rule.SERVICE_CODE_UNKNOWN": Message(
+        fr="Le code service « {value} » n'est pas un service actif de l'acheteur {name}.",
+        en="Service code '{value}' is not an active service of buyer {name}.",
+    ),
+    "rule.ENGAGEMENT_REQUIRED": Message(
+        fr="L'acheteur {name} exige un numéro d'engagement (bon de commande) pour {scope}.",
+        en="Buyer {name} requires an engagement (purchase order) number for {scope}.",
+    ),
+    "rule.SERVICE_OR_ENGAGEMENT_REQUIRED": Message(
+        fr="L'acheteur {name} exige au moins un code service ou un numéro d'engagement.",
+        en="Buyer {name} requires at least a service code or an engagement number.",
+    ),
+    "rule.DIRECTORY_UNAVAILABLE": Message(
+        fr=(
+            "L'annuaire Chorus Pro n'a pas pu être consulté pour le SIRET {siret} ({detail}) ; "
+            "réessayez plus tard."
+        ),
+        en="The Chorus Pro directory could not be reached for SIRET {siret} ({detail}); try again later.",
+    ),
+    # Checked when the invoice is deposited (the supplier's bank details on Chorus Pro).
+    "rule.BANK_ACCOUNT_UNKNOWN": Message(
+        fr=(
+            "L'IBAN {iban} du fournisseur ne figure pas parmi les coordonnées bancaires enregistrées "
+            "sur Chorus Pro ; ajoutez-le sur le portail ou corrigez supplier.yaml."
+        ),
+        en=(
+            "The supplier's IBAN {iban} is not among the bank details registered on Chorus Pro; add it "
+            "on the portal or correct supplier.yaml."
+        ),
+    ),
+    # The 2026 reform's mentions (REFORM_CODES): errors here, warnings before the supplier's date.
+    "rule.OPERATION_NATURE_MISSING": Message(
+        fr=(
+            "La nature de l'opération (biens, services ou mixte) n'est pas indiquée : c'est une "
+            "mention obligatoire de la réforme de la facturation électronique, à partir du {since} "
+            "pour ce fournisseur."
+        ),
+        en=(
+            "The nature of the operation (goods, services or mixed) is not given: it is a mandatory "
+            "mention of the e-invoicing reform, from {since} for this supplier."
+        ),
+    ),
+    "rule.DELIVERY_ADDRESS_INVALID": Message(
+        fr=(
+            "L'adresse de livraison « {value} » n'est pas une adresse postale utilisable : il faut une "
+            "ligne de rue, puis le code postal à 5 chiffres suivi de la ville (mention obligatoire de "
+            "la réforme de la facturation électronique, à partir du {since} pour ce fournisseur)."
+        ),
+        en=(
+            "Delivery address '{value}' is not a usable postal address: it needs a street line, then "
+            "the 5-digit postal code followed by the city (a mandatory mention of the e-invoicing "
+            "reform, from {since} for this supplier)."
+        ),
+    ),
+    # Warnings: never blocking.
+    "rule.DELIVERY_DATE_MISSING": Message(
+        fr="Date de livraison ou d'exécution absente : la date de facture sera considérée comme telle.",
+        en="No delivery or service date: the invoice date is taken as such.",
+    ),
+    "rule.PAYMENT_TERMS_LONG": Message(
+        fr=(
+            "Échéance à {days} jours de la date de facture : au-delà du délai légal (60 jours, 30 pour "
+            "l'État)."
+        ),
+        en="Due date {days} days after the invoice date: beyond the legal term (60 days, 30 for the State).",
+    ),
+    "rule.CREDIT_NOTE_PAYMENT_MEANS": Message(
+        fr="Un avoir ne porte pas de mode de paiement dans Chorus Pro : « {value} » est ignoré.",
+        en="A credit note carries no payment means in Chorus Pro: '{value}' is ignored.",
+    ),
+    "rule.INVOICE_NUMBER_DATE_LIKE": Message(
+        fr=(
+            "Le numéro de facture « {value} » n'est qu'une date : la loi demande un numéro unique pris "
+            "dans une séquence chronologique et continue (par exemple F2026-0001) ; deux factures du "
+            "même jour auraient le même numéro."
+        ),
+        en=(
+            "Invoice number '{value}' is only a date: the law asks for a unique number from a "
+            "chronological, continuous sequence (for example F2026-0001); two invoices of the same day "
+            "would share it."
+        ),
+    ),
+    # Factur-X conformance (chorusflow.facturx, docs/facturx.md).
+    "rule.FACTURX_XSD": Message(
+        fr=(
+            "Le fichier Factur-X n'est pas conforme au schéma XSD du profil {level} (ligne {line}, "
+            "élément {element}) : {detail}"
+        ),
+        en=(
+            "The Factur-X file does not match the XSD of profile {level} (line {line}, element "
+            "{element}): {detail}"
+        ),
+    ),
+    "rule.FACTURX_RULE": Message(
+        fr="Règle {rule} ({stylesheet}) non respectée : {text}",
+        en="Rule {rule} ({stylesheet}) broken: {text}",
+    ),
+    "rule.FACTURX_RULE_WARNING": Message(
+        fr="Règle {rule} ({stylesheet}), avertissement : {text}",
+        en="Rule {rule} ({stylesheet}), warning: {text}",
+    ),
+    "rule.FACTURX_PDFA": Message(
+        fr="Le PDF n'est pas un PDF/A-3 Factur-X valable : {detail}",
+        en="The PDF is not a valid Factur-X PDF/A-3: {detail}",
+    ),
+    "rule.FACTURX_CHECK_UNAVAILABLE": Message(
+        fr=(
+            "La conformité Factur-X n'a pas pu être vérifiée ({detail}) : la facture n'est pas déposée "
+            "tant que la vérification ne passe pas."
+        ),
+        en=(
+            "Factur-X conformance could not be checked ({detail}): the invoice is not deposited until "
+            "the check runs."
+        ),
+    ),
+    "rule.FACTURX_BUILD_FAILED": Message(
+        fr="Le fichier Factur-X de cette facture n'a pas pu être produit : {detail}",
+        en="The Factur-X file of this invoice could not be built: {detail}",
+    ),
+    # Field labels, the {label} of a finding.
+    "rule.field.invoice_number": Message(fr="numéro de facture", en="invoice number"),
+    "rule.field.invoice_type": Message(fr="type de facture", en="invoice type"),
+    "rule.field.issue_date": Message(fr="date de facture", en="invoice date"),
+    "rule.field.due_date": Message(fr="date d'échéance", en="due date"),
+    "rule.field.delivery_date": Message(fr="date de livraison", en="delivery date"),
+    "rule.field.currency": Message(fr="devise", en="currency"),
+    "rule.field.buyer_siret": Message(fr="SIRET du client", en="buyer SIRET"),
+    "rule.field.buyer_name": Message(fr="nom du client", en="buyer name"),
+    "rule.field.buyer_address": Message(fr="adresse du client", en="buyer address"),
+    "rule.field.delivery_address": Message(fr="adresse de livraison", en="delivery address"),
+    "rule.field.operation_nature": Message(fr="nature de l'opération", en="nature of the operation"),
+    "rule.field.validator_siret": Message(fr="SIRET du valideur", en="validator SIRET"),
+    "rule.field.vat_exemption_reason": Message(fr="motif d'exonération de TVA", en="VAT exemption reason"),
+    "rule.field.service_code": Message(fr="code service", en="service code"),
+    "rule.field.engagement_number": Message(fr="numéro d'engagement", en="engagement number"),
+    "rule.field.market_number": Message(fr="numéro de marché", en="contract number"),
+    "rule.field.billing_framework": Message(fr="cadre de facturation", en="billing framework"),
+    "rule.field.payment_means": Message(fr="mode de paiement", en="payment means"),
+    "rule.field.supplier_iban": Message(fr="IBAN du fournisseur", en="supplier IBAN"),
+    "rule.field.original_invoice_number": Message(fr="facture d'origine", en="original invoice"),
+    "rule.field.line_description": Message(fr="désignation", en="line description"),
+    "rule.field.quantity": Message(fr="quantité", en="quantity"),
+    "rule.field.unit_price": Message(fr="prix unitaire HT", en="unit price"),
+    "rule.field.vat_rate": Message(fr="taux de TVA", en="VAT rate"),
+    "rule.field.line_unit": Message(fr="unité", en="unit"),
+    "rule.field.line_discount": Message(fr="remise", en="discount"),
+    "rule.field.line_net_amount": Message(fr="montant HT de la ligne", en="line net amount"),
+    "rule.field.total_ht": Message(fr="total HT", en="total excl. VAT"),
+    "rule.field.total_vat": Message(fr="total TVA", en="total VAT"),
+    "rule.field.total_ttc": Message(fr="total TTC", en="total incl. VAT"),
+    "rule.field.attachment": Message(fr="pièce jointe", en="attachment"),
+    "rule.field.attachment_name": Message(fr="nom du fichier de la pièce jointe", en="attachment file name"),
+    "rule.field.comment": Message(fr="commentaire", en="comment"),
+    # Why an export is unreadable: the {detail} of EXPORT_UNREADABLE.
+    "rule.unreadable.missing": Message(fr="le fichier est introuvable", en="the file does not exist"),
+    "rule.unreadable.binary": Message(
+        fr="contenu binaire, ce n'est pas un fichier texte (PDF, image, classeur Excel ?)",
+        en="binary content, not a text file (a PDF, an image, an Excel workbook?)",
+    ),
+    "rule.unreadable.encoding": Message(
+        fr="encodage des caractères inconnu",
+        en="unknown character encoding",
+    ),
+    "rule.unreadable.structure": Message(
+        fr="lignes mal formées (guillemet non refermé ?)",
+        en="malformed lines (an unclosed quote?)",
+    ),
+    # The expected format, in DATE_INVALID, NUMBER_INVALID, OPERATION_NATURE_INVALID.
+    "rule.expected.date": Message(
+        fr="date attendue au format AAAA-MM-JJ ou JJ/MM/AAAA",
+        en="date expected as YYYY-MM-DD or DD/MM/YYYY",
+    ),
+    "rule.expected.number": Message(
+        fr="nombre attendu, par exemple 1 234,56",
+        en="number expected, for example 1234.56",
+    ),
+    "rule.expected.operation_nature": Message(
+        fr="biens, services ou mixte attendu",
+        en="goods, services or mixed expected",
+    ),
+    # The words filled into findings.
+    "rule.empty_value": Message(fr="(vide)", en="(empty)"),
+    "rule.scope.all_invoices": Message(fr="toutes ses factures", en="all its invoices"),
+    "rule.scope.service": Message(fr="le service {code}", en="service {code}"),
+}
