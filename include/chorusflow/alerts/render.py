@@ -48,6 +48,38 @@ NEXT_STEP_TEXT: dict[str, dict[Language, str]] = {
     },
 }
 
+#: What a person does about an alert that is not a blocked status (the invoice desk says the same).
+FOLLOW_UP_TEXT: dict[str, dict[Language, str]] = {
+    "stale": {
+        "fr": "Relancer l'acheteur ou son service facturier.",
+        "en": "Follow up with the buyer's accounts payable.",
+    },
+    "payment_overdue": {
+        "fr": "Ces sommes sont dues de plein droit par l'acheteur public ; relancer son comptable.",
+        "en": "The public buyer owes these by law; follow up with its accountant.",
+    },
+    "validation_rejected": {
+        "fr": "Corriger la facture dans la comptabilité ; le prochain export la renverra.",
+        "en": "Correct the invoice in the accounting system; the next export sends it again.",
+    },
+    "needs_review": {
+        "fr": "Chercher la facture sur le portail Chorus Pro (client, montant, date de dépôt). "
+        "Si elle y est, noter son identifiant ; sinon, la remettre en dépôt.",
+        "en": "Look for the invoice on the Chorus Pro portal (buyer, amount, deposit date). "
+        "If it is there, note its id; otherwise release it for deposit.",
+    },
+    "submission_failed": {
+        "fr": "Corriger la cause puis relancer le DAG chorus_submit_invoices avec ce numéro de facture.",
+        "en": "Fix the cause, then trigger chorus_submit_invoices again with this invoice number.",
+    },
+    "password_expiry": {
+        "fr": "Le renouveler sur le portail Chorus Pro, puis mettre à jour le mot de passe de la connexion "
+        "Airflow chorus_pro.",
+        "en": "Renew it on the Chorus Pro portal, then update the password of the Airflow connection "
+        "chorus_pro.",
+    },
+}
+
 KIND_TITLES: dict[AlertKind, dict[Language, str]] = {
     AlertKind.BLOCKED: {"fr": "Facture bloquée", "en": "Invoice blocked"},
     AlertKind.STALE: {"fr": "Facture sans évolution", "en": "Invoice not moving"},
@@ -107,11 +139,7 @@ def _lines(event: AlertEvent, lang: Language) -> tuple[str, list[tuple[str, str]
             if fr
             else f"Invoice {number} has been {event.status} for {days} days (limit: {limit} days)."
         )
-        paragraphs.append(
-            "Relancer l'acheteur ou son service facturier."
-            if fr
-            else "Follow up with the buyer's accounts payable."
-        )
+        paragraphs.append(FOLLOW_UP_TEXT["stale"][lang])
     elif event.kind is AlertKind.PAYMENT_OVERDUE:
         headline = (
             f"Le délai légal de paiement de la facture {number} est dépassé de {details['days_late']} jours."
@@ -135,11 +163,7 @@ def _lines(event: AlertEvent, lang: Language) -> tuple[str, list[tuple[str, str]
                 money(details["fixed_indemnity"], "EUR", lang),
             ),
         ]
-        paragraphs.append(
-            "Ces sommes sont dues de plein droit par l'acheteur public ; relancer son comptable."
-            if fr
-            else "The public buyer owes these by law; follow up with its accountant."
-        )
+        paragraphs.append(FOLLOW_UP_TEXT["payment_overdue"][lang])
     elif event.kind is AlertKind.VALIDATION_REJECTED:
         headline = (
             f"La facture {number} n'a pas été envoyée à Chorus Pro : elle ne respecte pas les règles."
@@ -147,11 +171,7 @@ def _lines(event: AlertEvent, lang: Language) -> tuple[str, list[tuple[str, str]
             else f"Invoice {number} was not sent to Chorus Pro: it breaks the rules."
         )
         paragraphs += [f"{f.get('code')} : {f.get('message')}" for f in details.get("findings", [])]
-        paragraphs.append(
-            "Corriger la facture dans la comptabilité ; le prochain export la renverra."
-            if fr
-            else "Correct the invoice in the accounting system; the next export sends it again."
-        )
+        paragraphs.append(FOLLOW_UP_TEXT["validation_rejected"][lang])
     elif event.kind is AlertKind.NEEDS_REVIEW:
         headline = (
             f"Impossible de savoir si la facture {number} a été déposée sur Chorus Pro ; "
@@ -162,13 +182,7 @@ def _lines(event: AlertEvent, lang: Language) -> tuple[str, list[tuple[str, str]
         )
         if event.comment:
             facts.append(("Constat" if fr else "Finding", event.comment))
-        paragraphs.append(
-            "Chercher la facture sur le portail Chorus Pro (client, montant, date de dépôt). "
-            "Si elle y est, noter son identifiant ; sinon, la remettre en dépôt."
-            if fr
-            else "Look for the invoice on the Chorus Pro portal (buyer, amount, deposit date). "
-            "If it is there, note its id; otherwise release it for deposit."
-        )
+        paragraphs.append(FOLLOW_UP_TEXT["needs_review"][lang])
     elif event.kind is AlertKind.SUBMISSION_FAILED:
         headline = (
             f"Chorus Pro a refusé le dépôt de la facture {number} ; elle n'est pas déposée."
@@ -177,11 +191,7 @@ def _lines(event: AlertEvent, lang: Language) -> tuple[str, list[tuple[str, str]
         )
         if event.comment:
             facts.append(("Erreur" if fr else "Error", event.comment))
-        paragraphs.append(
-            "Corriger la cause puis relancer le DAG chorus_submit_invoices avec ce numéro de facture."
-            if fr
-            else "Fix the cause, then trigger chorus_submit_invoices again with this invoice number."
-        )
+        paragraphs.append(FOLLOW_UP_TEXT["submission_failed"][lang])
     else:
         headline = (
             f"Le mot de passe du compte technique Chorus Pro expire le {details['expires_on']} "
@@ -190,13 +200,7 @@ def _lines(event: AlertEvent, lang: Language) -> tuple[str, list[tuple[str, str]
             else f"The Chorus Pro technical account password expires on {details['expires_on']} "
             f"(in {details['days_left']} days)."
         )
-        paragraphs.append(
-            "Le renouveler sur le portail Chorus Pro, puis mettre à jour le mot de passe de la connexion "
-            "Airflow chorus_pro."
-            if fr
-            else "Renew it on the Chorus Pro portal, then update the password of the Airflow connection "
-            "chorus_pro."
-        )
+        paragraphs.append(FOLLOW_UP_TEXT["password_expiry"][lang])
     return headline, facts, paragraphs
 
 
