@@ -96,7 +96,9 @@ def build_story(ledger: Ledger, export: Path = SAMPLE) -> Story:
         attempt = ledger.start_attempt(claim, owner)
         ids[number] = claim.invoice_id
         if number == "F2026-0105":
-            ledger.finish_attempt(attempt, AttemptOutcome.FAILED_PERMANENT, "ChorusProRefused", "SIRET inconnu")
+            ledger.finish_attempt(
+                attempt, AttemptOutcome.FAILED_PERMANENT, "ChorusProRefused", "SIRET inconnu"
+            )
             ledger.mark_failed(claim.invoice_id, "Chorus Pro: SIRET du destinataire inconnu", owner=owner)
         else:
             ledger.finish_attempt(attempt, AttemptOutcome.NEEDS_REVIEW, "AmbiguousMatch", "two candidates")
