@@ -10,6 +10,7 @@ import pytest
 from chorusflow.desk.queries import (
     SORT_KEYS,
     Clock,
+    SortKey,
     InvoiceFilter,
     find_invoice_id,
     invoice_detail,
@@ -59,7 +60,7 @@ def test_amounts_sort_as_numbers_on_both_databases(ledger: Ledger, story: Story,
 
 @pytest.mark.parametrize("sort", SORT_KEYS)
 def test_every_column_sorts_both_ways_and_pages_cover_everything_once(
-    ledger: Ledger, story: Story, clock: Clock, sort: str
+    ledger: Ledger, story: Story, clock: Clock, sort: SortKey
 ) -> None:
     for descending in (False, True):
         seen: list[str] = []
@@ -71,7 +72,7 @@ def test_every_column_sorts_both_ways_and_pages_cover_everything_once(
                 page=page_number,
                 page_size=8,
                 sort=sort,
-                descending=descending,  # type: ignore[arg-type]
+                descending=descending,
             )
             assert page.pages == 4
             seen += [row.invoice_number for row in page.rows]
