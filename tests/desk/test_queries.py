@@ -10,8 +10,8 @@ import pytest
 from chorusflow.desk.queries import (
     SORT_KEYS,
     Clock,
-    SortKey,
     InvoiceFilter,
+    SortKey,
     find_invoice_id,
     invoice_detail,
     iter_invoices,

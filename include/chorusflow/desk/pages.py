@@ -491,8 +491,9 @@ def queue_reason(item: QueueItem, lang: Language) -> str:
             days=details["days_left"],
         )
     if item.category == "invalid":
+        colon = " : " if lang == "fr" else ": "
         return "; ".join(
-            f"{finding.get('code')} : {finding.get('message')}" for finding in details.get("findings", [])
+            f"{finding.get('code')}{colon}{finding.get('message')}" for finding in details.get("findings", [])
         )
     if item.category == "blocked":
         return f"{item.status} — {item.comment or text('no_reason', lang)}"
