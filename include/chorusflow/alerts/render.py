@@ -28,6 +28,18 @@ def next_step_text(next_step: str | None, lang: Language) -> str | None:
     return text(key, lang) if key in REGISTRY else None
 
 
+def follow_up_text(kind: str, lang: Language) -> str:
+    """What a person does about an alert of ``kind`` that is not a blocked status (``alert.<kind>.todo``);
+    the invoice desk says the same."""
+    return text(f"alert.{kind}.todo", lang)
+
+
+def kind_title(kind: str, lang: Language) -> str:
+    """An alert kind's title (``alert.title.<kind>``), the raw kind when it has none."""
+    key = f"alert.title.{kind}"
+    return text(key, lang) if key in REGISTRY else kind
+
+
 def money(amount: Decimal | str | None, currency: str | None, lang: Language) -> str:
     """``1 234,56 €`` in French, ``EUR 1,234.56`` in English."""
     if amount is None:

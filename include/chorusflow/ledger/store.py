@@ -135,6 +135,12 @@ class Ledger:
         with self._engine.connect() as connection, connection.begin():
             yield connection
 
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """One read-only transaction for queries built elsewhere (the invoice desk); never write in it."""
+        with self._read() as connection:
+            yield connection
+
     def _insert(self, table: Any) -> Any:
         # The dialect's own INSERT, for ON CONFLICT (same syntax on PostgreSQL and SQLite).
         dialect = postgresql if self.dialect_name == "postgresql" else sqlite

@@ -13,4 +13,7 @@ MESSAGES: dict[str, Message] = {
     "format.euro": Message(fr="€", en="EUR"),
     # Between a label and its value: a space before the colon in French.
     "format.colon": Message(fr=" : ", en=": "),
+    # Dates and times as people read them (strftime patterns).
+    "format.date": Message(fr="%d/%m/%Y", en="%Y-%m-%d"),
+    "format.datetime": Message(fr="%d/%m/%Y %H:%M", en="%Y-%m-%d %H:%M"),
 }

@@ -1,0 +1,316 @@
+"""Read-only queries of the invoice desk over the ledger, on SQLite and PostgreSQL alike.
+
+Filtering, sorting and paging happen in the database (one page is read, never the whole ledger);
+the CSV export streams the rows of the same filter. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Float, Select, cast, func, literal, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from chorusflow.alerts.events import payment_due_date
+from chorusflow.alerts.settings import AlertSettings
+from chorusflow.ledger import InvoiceDetail, InvoiceState, Ledger
+from chorusflow.ledger.models import alerts_sent, invoices
+
+SortKey = Literal[
+    "number", "buyer", "amount", "state", "status", "status_at", "age", "due", "message", "issue_date"
+]
+SORT_KEYS: tuple[SortKey, ...] = (
+    "number",
+    "buyer",
+    "amount",
+    "state",
+    "status",
+    "status_at",
+    "age",
+    "due",
+    "message",
+    "issue_date",
+)
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+#: Rows fetched at a time while the CSV streams (a server-side cursor on PostgreSQL).
+STREAM_BATCH = 1000
+
+_LIST_COLUMNS = (
+    invoices.c.id,
+    invoices.c.supplier_siret,
+    invoices.c.invoice_number,
+    invoices.c.buyer_siret,
+    invoices.c.buyer_name,
+    invoices.c.issue_date,
+    invoices.c.currency,
+    invoices.c.total_ht,
+    invoices.c.total_ttc,
+    invoices.c.state,
+    invoices.c.chorus_status,
+    invoices.c.chorus_status_at,
+    invoices.c.chorus_status_comment,
+    invoices.c.last_error,
+    invoices.c.submitted_at,
+    invoices.c.updated_at,
+)
+
+
+class InvoiceFilter(BaseModel):
+    """What the clerk asked for; every field optional (an empty filter lists every invoice)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: str | None = None
+    state: InvoiceState | None = None
+    chorus_status: str | None = None
+    buyer: str | None = None
+    period_from: date | None = None
+    period_to: date | None = None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+
+
+class InvoiceListRow(BaseModel):
+    """One line of the invoice table."""
+
+    id: int
+    supplier_siret: str
+    invoice_number: str
+    buyer_siret: str | None
+    buyer_name: str | None
+    issue_date: date | None
+    currency: str | None
+    total_ht: Decimal | None
+    total_ttc: Decimal | None
+    state: InvoiceState
+    chorus_status: str | None
+    chorus_status_at: datetime | None
+    age_days: int | None
+    due_on: date | None
+    message: str | None
+
+
+class InvoicePage(BaseModel):
+    """One page of the filtered, sorted table and where it stands."""
+
+    rows: list[InvoiceListRow]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least one, even when empty)."""
+        return max(1, -(-self.total // self.page_size))
+
+
+class AlertSentRow(BaseModel):
+    """One alert sent about an invoice: when, why, through which channels."""
+
+    sent_at: datetime
+    kind: str
+    channels: list[str]
+
+
+class DeskDetail(BaseModel):
+    """An invoice as the desk shows it: the ledger's detail plus the alerts sent."""
+
+    invoice: InvoiceDetail
+    alerts: list[AlertSentRow]
+    age_days: int | None
+    due_on: date | None
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Now, and the settings that turn dates into ages and deadlines (one per request)."""
+
+    now: datetime
+    alert_settings: AlertSettings
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone people read dates in (``CHORUSFLOW_TIMEZONE``)."""
+        return ZoneInfo(self.alert_settings.timezone)
+
+
+def _amount(dialect: str) -> ColumnElement[Any]:
+    # SQLite keeps amounts as text (exact); compare and sort them as numbers there.
+    return cast(invoices.c.total_ttc, Float) if dialect == "sqlite" else invoices.c.total_ttc
+
+
+def _bound_amount(dialect: str, value: Decimal) -> Any:
+    return literal(float(value), Float) if dialect == "sqlite" else value
+
+
+def _message() -> ColumnElement[Any]:
+    return func.coalesce(invoices.c.last_error, invoices.c.chorus_status_comment)
+
+
+def _sort_expression(key: SortKey, dialect: str) -> ColumnElement[Any]:
+    expressions: dict[str, ColumnElement[Any]] = {
+        "number": invoices.c.invoice_number,
+        "buyer": invoices.c.buyer_name,
+        "amount": _amount(dialect),
+        "state": invoices.c.state,
+        "status": invoices.c.chorus_status,
+        "status_at": invoices.c.chorus_status_at,
+        "age": invoices.c.chorus_status_at,  # older status = greater age: direction flipped below
+        "due": invoices.c.submitted_at,  # the deadline runs from the deposit
+        "message": _message(),
+        "issue_date": invoices.c.issue_date,
+    }
+    return expressions[key]
+
+
+def filtered(statement: Select[Any], filters: InvoiceFilter, dialect: str) -> Select[Any]:
+    """``statement`` restricted to the invoices ``filters`` selects."""
+    if filters.number:
+        statement = statement.where(invoices.c.invoice_number.icontains(filters.number, autoescape=True))
+    if filters.state is not None:
+        statement = statement.where(invoices.c.state == filters.state.value)
+    if filters.chorus_status:
+        statement = statement.where(invoices.c.chorus_status == filters.chorus_status)
+    if filters.buyer:
+        statement = statement.where(
+            invoices.c.buyer_name.icontains(filters.buyer, autoescape=True)
+            | invoices.c.buyer_siret.startswith(filters.buyer.replace(" ", ""), autoescape=True)
+        )
+    if filters.period_from is not None:
+        statement = statement.where(invoices.c.issue_date >= filters.period_from)
+    if filters.period_to is not None:
+        statement = statement.where(invoices.c.issue_date <= filters.period_to)
+    if filters.amount_min is not None:
+        statement = statement.where(_amount(dialect) >= _bound_amount(dialect, filters.amount_min))
+    if filters.amount_max is not None:
+        statement = statement.where(_amount(dialect) <= _bound_amount(dialect, filters.amount_max))
+    return statement
+
+
+def _ordered(statement: Select[Any], sort: SortKey, descending: bool, dialect: str) -> Select[Any]:
+    expression = _sort_expression(sort, dialect)
+    backwards = descending != (sort == "age")
+    ordered = expression.desc() if backwards else expression.asc()
+    # Empty cells last whatever the direction, the same on both databases; the id keeps pages stable.
+    return statement.order_by(ordered.nulls_last(), invoices.c.id.desc() if backwards else invoices.c.id)
+
+
+def _list_row(mapping: Any, clock: Clock) -> InvoiceListRow:
+    status_at = mapping["chorus_status_at"]
+    since = status_at or mapping["updated_at"]
+    submitted = mapping["submitted_at"]
+    return InvoiceListRow(
+        id=mapping["id"],
+        supplier_siret=mapping["supplier_siret"],
+        invoice_number=mapping["invoice_number"],
+        buyer_siret=mapping["buyer_siret"],
+        buyer_name=mapping["buyer_name"],
+        issue_date=mapping["issue_date"],
+        currency=mapping["currency"],
+        total_ht=mapping["total_ht"],
+        total_ttc=mapping["total_ttc"],
+        state=InvoiceState(mapping["state"]),
+        chorus_status=mapping["chorus_status"],
+        chorus_status_at=status_at,
+        age_days=age_in_days(since, clock.now),
+        due_on=due_date(submitted, clock),
+        message=mapping["last_error"] or mapping["chorus_status_comment"],
+    )
+
+
+def age_in_days(since: datetime | None, now: datetime) -> int | None:
+    """Whole days from ``since`` to ``now`` (None when there is no date)."""
+    return None if since is None else max(0, (now - since).days)
+
+
+def due_date(submitted_at: datetime | None, clock: Clock) -> date | None:
+    """The legal payment deadline, counted from the deposit as the alerts count it."""
+    if submitted_at is None:
+        return None
+    return payment_due_date(submitted_at.astimezone(clock.zone).date(), clock.alert_settings)
+
+
+def list_invoices(
+    ledger: Ledger,
+    filters: InvoiceFilter,
+    clock: Clock,
+    *,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    sort: SortKey = "number",
+    descending: bool = False,
+) -> InvoicePage:
+    """One page of the invoices ``filters`` selects, sorted on ``sort``; the total counts every page."""
+    page_size = min(max(1, page_size), MAX_PAGE_SIZE)
+    page = max(1, page)
+    dialect = ledger.dialect_name
+    rows_statement = _ordered(filtered(select(*_LIST_COLUMNS), filters, dialect), sort, descending, dialect)
+    count_statement = filtered(select(func.count()).select_from(invoices), filters, dialect)
+    with ledger.reading() as connection:
+        total = int(connection.execute(count_statement).scalar_one())
+        result = connection.execute(rows_statement.limit(page_size).offset((page - 1) * page_size))
+        rows = [_list_row(row._mapping, clock) for row in result]
+    return InvoicePage(rows=rows, total=total, page=page, page_size=page_size)
+
+
+def iter_invoices(
+    ledger: Ledger,
+    filters: InvoiceFilter,
+    clock: Clock,
+    *,
+    sort: SortKey = "number",
+    descending: bool = False,
+) -> Iterator[InvoiceListRow]:
+    """Every invoice ``filters`` selects, sorted, read :data:`STREAM_BATCH` rows at a time."""
+    dialect = ledger.dialect_name
+    statement = _ordered(filtered(select(*_LIST_COLUMNS), filters, dialect), sort, descending, dialect)
+    with ledger.reading() as connection:
+        result = connection.execution_options(yield_per=STREAM_BATCH).execute(statement)
+        for row in result:
+            yield _list_row(row._mapping, clock)
+
+
+def invoice_detail(ledger: Ledger, invoice_id: int, clock: Clock) -> DeskDetail | None:
+    """One invoice with its findings, attempts, status history and the alerts sent; None if unknown."""
+    detail = ledger.get_invoice_by_id(invoice_id)
+    if detail is None:
+        return None
+    # The dispatcher records one row per event (its key has no '#'), plus bookkeeping rows per channel.
+    statement = (
+        select(alerts_sent.c.sent_at, alerts_sent.c.kind, alerts_sent.c.channels)
+        .where(alerts_sent.c.invoice_id == invoice_id, alerts_sent.c.event_key.not_like("%#%"))
+        .order_by(alerts_sent.c.sent_at, alerts_sent.c.id)
+    )
+    with ledger.reading() as connection:
+        alerts = [
+            AlertSentRow(
+                sent_at=row.sent_at,
+                kind=row.kind,
+                channels=[name for name in row.channels.split(",") if name],
+            )
+            for row in connection.execute(statement)
+        ]
+    since = detail.chorus_status_at or detail.updated_at
+    return DeskDetail(
+        invoice=detail,
+        alerts=alerts,
+        age_days=age_in_days(since, clock.now),
+        due_on=due_date(detail.submitted_at, clock),
+    )
+
+
+def find_invoice_id(ledger: Ledger, invoice_number: str) -> int | None:
+    """The ledger id of the invoice with exactly this number (the first one if suppliers share it)."""
+    statement = (
+        select(invoices.c.id).where(invoices.c.invoice_number == invoice_number).order_by(invoices.c.id)
+    )
+    with ledger.reading() as connection:
+        found = connection.execute(statement.limit(1)).scalar_one_or_none()
+    return None if found is None else int(found)

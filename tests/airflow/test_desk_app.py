@@ -1,0 +1,244 @@
+"""The invoice desk inside Airflow's own API server app (``create_app``), with Airflow's real login.
+
+The plugin is mounted by Airflow's plugin manager from ``plugins/``; tokens come from ``POST
+/auth/token`` of the simple auth manager; the ledger is reached through the ``chorusflow_ledger``
+connection, as the DAGs reach it (SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from chorusflow.channels import invoice_pdf
+from chorusflow.ledger import Ledger
+from chorusflow.model import Invoice
+from tests.desk.story import REJECTION_COMMENT, RUN_ID, SUSPENSION_COMMENT, Story, build_story
+from tests.fixtures.ledger import airflow_conn_uri
+
+PASSWORD = "desk-test-password"
+DESK = "/chorusflow"
+#: Secrets of a deployment: none may appear in a page or an answer of the desk.
+CLIENT_SECRET = "piste-client-secret-4f9a"
+TECHNICAL_PASSWORD = "cpro-technical-pw-77b1"
+LEDGER_PASSWORD = "ledger-db-pw-5c3e"
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+
+@pytest.fixture(scope="module")
+def airflow_app(tmp_path_factory: pytest.TempPathFactory, airflow_db: None) -> Iterator[TestClient]:
+    """Airflow's API server app (core API, UI routes and plugins) with a known admin password."""
+    from fastapi.testclient import TestClient
+
+    passwords = tmp_path_factory.mktemp("auth") / "passwords.json"
+    passwords.write_text(json.dumps({"admin": PASSWORD}), encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "admin:viewer")
+        patch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE", str(passwords))
+        patch.setenv("AIRFLOW__API_AUTH__JWT_SECRET", "desk-tests-" + "x" * 64)
+        from airflow.api_fastapi.app import create_app
+
+        with TestClient(create_app(apps="core")) as client:
+            yield client
+
+
+@pytest.fixture(scope="module")
+def token(airflow_app: TestClient) -> str:
+    """A REST API token of the (viewer) admin user."""
+    answer = airflow_app.post("/auth/token", json={"username": "admin", "password": PASSWORD})
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["access_token"])
+
+
+@pytest.fixture
+def desk(
+    airflow_app: TestClient, token: str, ledger: Ledger, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Desk]:
+    """The desk on the story ledger, with a Chorus Pro connection full of secrets beside it."""
+    story = build_story(ledger)
+    monkeypatch.setenv("AIRFLOW_CONN_CHORUSFLOW_LEDGER", airflow_conn_uri(ledger_url))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_CHORUS_PRO",
+        json.dumps(
+            {
+                "conn_type": "chorus_pro",
+                "login": "piste-client-id",
+                "password": CLIENT_SECRET,
+                "extra": {"technical_login": "TECH_x", "technical_password": TECHNICAL_PASSWORD},
+            }
+        ),
+    )
+    yield Desk(airflow_app, token, story)
+
+
+class Desk:
+    """Calls to the desk as a logged-in user."""
+
+    def __init__(self, client: TestClient, token: str, story: Story) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.story = story
+
+    def get(self, path: str, **params: str) -> Any:
+        return self.client.get(f"{DESK}{path}", params=params, headers=self.headers, follow_redirects=False)
+
+
+ROUTES = (
+    "/",
+    "/invoices",
+    "/invoices.csv",
+    "/invoices/1",
+    "/invoices/1/pdf",
+    "/to-handle",
+    "/icon.svg",
+    "/api/invoices",
+    "/api/invoices/1",
+    "/api/invoices/by-number/F2026-0101",
+    "/api/to-handle",
+)
+
+
+def test_no_route_answers_without_a_valid_login(desk: Desk) -> None:
+    forged = "eyJhbGciOiJIUzUxMiJ9.eyJzdWIiOiJhZG1pbiJ9.bm90LWEtc2lnbmF0dXJl"
+    for path in ROUTES:
+        anonymous = desk.client.get(f"{DESK}{path}", follow_redirects=False)
+        assert anonymous.status_code == 401, (path, anonymous.status_code)
+        assert "F2026" not in anonymous.text
+        faked = desk.client.get(f"{DESK}{path}", headers={"Authorization": f"Bearer {forged}"})
+        assert faked.status_code in (401, 403), (path, faked.status_code)
+        assert "F2026" not in faked.text
+        cookie = desk.client.get(f"{DESK}{path}", cookies={"_token": forged})
+        assert cookie.status_code in (401, 403) and "F2026" not in cookie.text, path
+    assert desk.get("/").status_code == 303
+
+
+def test_the_navigation_lists_the_desk(desk: Desk) -> None:
+    plugins = desk.client.get("/api/v2/plugins", headers=desk.headers).json()["plugins"]
+    (plugin,) = [plugin for plugin in plugins if plugin["name"] == "chorusflow_desk"]
+    assert plugin["fastapi_apps"][0]["url_prefix"] == DESK
+    (view,) = plugin["external_views"]
+    assert view["href"] == f"{DESK}/invoices" and view["url_route"] == "invoice-desk"
+    assert view["destination"] == "nav" and view["nav_top_level"] is True
+
+
+def test_the_list_filters_sorts_and_escapes(desk: Desk) -> None:
+    page = desk.get("/invoices", chorus_status="SUSPENDUE")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert "F2026-0101" in page.text and "F2026-0102" not in page.text
+    assert "Bureau des factures" in page.text and SUSPENSION_COMMENT in page.text
+    blocked = desk.get("/invoices", state="blocked")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in blocked.text and "<script>" not in blocked.text
+    everything = desk.get("/invoices", sort="amount", order="desc")
+    assert "30 facture(s), page 1 sur 1" in everything.text
+    english = desk.get("/invoices", lang="en", amount_min="abc")
+    assert "Invoice desk" in english.text and "Filter ignored, unreadable value: amount_min" in english.text
+    assert "30 invoice(s)" in english.text
+    assert (
+        "1 invoice(s)" in desk.get("/invoices", amount_min="1 148,40", amount_max="1148.40", lang="en").text
+    )
+
+
+def test_the_json_list_pages_and_reports_unreadable_filters(desk: Desk) -> None:
+    body = desk.get("/api/invoices", page_size="10", page="3", sort="number").json()
+    assert body["total"] == 30 and body["pages"] == 3 and len(body["rows"]) == 10
+    assert body["rows"][-1]["invoice_number"] == "F2026-0130"
+    bad = desk.get("/api/invoices", period_from="31/12/2026").json()
+    assert bad["unreadable_filters"] == ["period_from"] and bad["total"] == 30
+
+
+def test_the_csv_download_holds_the_current_filter(desk: Desk) -> None:
+    answer = desk.get("/invoices.csv", state="blocked", sort="number")
+    assert answer.status_code == 200
+    assert answer.headers["content-disposition"] == 'attachment; filename="factures.csv"'
+    text = answer.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:3] == ["Numéro", "Acheteur", "SIRET acheteur"]
+    assert [row[0] for row in rows[1:]] == ["F2026-0101", "F2026-0102"]
+    assert rows[1][8] == "SUSPENDUE" and rows[1][12] == SUSPENSION_COMMENT
+    assert "," in rows[1][5]  # French amounts: 1148,40
+    everything = desk.get("/invoices.csv", lang="en").content.decode("utf-8")
+    assert len(everything.strip().splitlines()) == 31 and "Invoice desk" not in everything
+
+
+def test_the_detail_shows_attempts_history_alerts_advice_and_pdf(desk: Desk) -> None:
+    invoice_id = desk.story.ids["F2026-0101"]
+    page = desk.get(f"/invoices/{invoice_id}")
+    assert page.status_code == 200
+    text = page.text
+    assert "Facture F2026-0101" in text and SUSPENSION_COMMENT in text
+    assert "Compléter la facture sur Chorus Pro" in text  # the alerts' own advice for SUSPENDUE
+    assert f'/dags/chorus_submit_invoices/runs/{RUN_ID}/tasks/submit/mapped/0" target="_top"' in text
+    assert "outcome_unknown" in text and "succeeded" in text and "ChorusProTimeout" in text
+    assert "DEPOSEE" in text and "SUSPENDUE" in text
+    assert "Facture bloquée" in text and "email, log" in text
+    assert f"{DESK}/invoices/{invoice_id}/pdf" in text
+    english = desk.get(f"/invoices/{invoice_id}", lang="en").text
+    assert "Complete the invoice on Chorus Pro" in english and "Deposit attempts" in english
+    rejected = desk.get(f"/invoices/{desk.story.ids['F2026-0102']}").text
+    assert REJECTION_COMMENT not in rejected and "&lt;script&gt;" in rejected
+    assert desk.get("/invoices/999999").status_code == 404
+
+
+def test_the_deposited_pdf_is_the_one_the_channel_built(desk: Desk, ledger: Ledger) -> None:
+    invoice_id = desk.story.ids["F2026-0101"]
+    answer = desk.get(f"/invoices/{invoice_id}/pdf")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    detail = ledger.get_invoice("F2026-0101")
+    assert detail is not None and detail.normalized is not None
+    assert answer.content == invoice_pdf(Invoice.model_validate(detail.normalized))
+    pending = ledger.get_invoice("F2026-0110")
+    assert pending is not None
+    refused = desk.get(f"/invoices/{pending.id}/pdf")
+    assert refused.status_code == 404 and "Pas encore déposée" in refused.json()["detail"]
+
+
+def test_the_json_detail_and_queue(desk: Desk) -> None:
+    detail = desk.get("/api/invoices/by-number/F2026-0101", lang="en").json()
+    assert detail["invoice"]["invoice_number"] == "F2026-0101" and "normalized" not in detail["invoice"]
+    assert detail["what_to_do"].startswith("Complete the invoice") and detail["pdf"]["available"] is True
+    assert [item["status"] for item in detail["invoice"]["history"]] == ["DEPOSEE", "SUSPENDUE"]
+    assert desk.get("/api/invoices/by-number/NOPE").status_code == 404
+    queue = desk.get("/api/to-handle").json()
+    categories = {item["invoice_number"]: item["category"] for item in queue["items"]}
+    assert categories["F2026-0101"] == categories["F2026-0102"] == "blocked"
+    assert categories["F2026-0105"] == "failed" and categories["F2026-0106"] == "needs_review"
+    suspended = next(item for item in queue["items"] if item["invoice_number"] == "F2026-0101")
+    assert SUSPENSION_COMMENT in suspended["reason"] and suspended["what_to_do"]
+    page = desk.get("/to-handle").text
+    assert "Bloquées sur Chorus Pro" in page and SUSPENSION_COMMENT in page and 'id="summary-blocked"' in page
+
+
+def test_no_secret_in_any_page_or_answer(desk: Desk) -> None:
+    seen = ""
+    for path in ROUTES:
+        for lang in ("fr", "en"):
+            answer = desk.get(path.replace("/1", f"/{desk.story.ids['F2026-0101']}"), lang=lang)
+            assert answer.status_code in (200, 303), (path, answer.status_code)
+            seen += answer.content.decode("utf-8", "replace")
+    for secret in (CLIENT_SECRET, TECHNICAL_PASSWORD, PASSWORD):
+        assert secret not in seen
+
+
+def test_an_unreachable_ledger_says_so_without_its_url(
+    airflow_app: TestClient, token: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_CHORUSFLOW_LEDGER", f"postgres://desk:{LEDGER_PASSWORD}@127.0.0.1:9/nowhere"
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    page = airflow_app.get(f"{DESK}/invoices", headers=headers)
+    assert page.status_code == 503 and "Le registre des factures ne répond pas" in page.text
+    answer = airflow_app.get(f"{DESK}/api/to-handle", headers=headers)
+    assert answer.status_code == 503 and answer.json()["detail"]
+    for text in (page.text, answer.text):
+        assert LEDGER_PASSWORD not in text and "127.0.0.1" not in text and "Traceback" not in text

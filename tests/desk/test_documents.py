@@ -1,0 +1,52 @@
+"""The deposited PDF: rebuilt when chorusflow rendered it, served when the ERP's file is readable,
+and an honest reason otherwise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chorusflow.channels import invoice_pdf
+from chorusflow.desk.documents import deposited_pdf
+from chorusflow.ledger import InvoiceDetail, Ledger
+from chorusflow.model import Invoice
+from tests.desk.story import Story
+
+
+def _detail(ledger: Ledger, number: str) -> InvoiceDetail:
+    detail = ledger.get_invoice(number)
+    assert detail is not None
+    return detail
+
+
+def test_a_rendered_pdf_is_rebuilt_byte_for_byte(ledger: Ledger, story: Story) -> None:
+    detail = _detail(ledger, "F2026-0101")
+    pdf = deposited_pdf(detail)
+    assert pdf.reason is None and pdf.rendered and pdf.filename == "F2026-0101.pdf"
+    assert pdf.content == invoice_pdf(Invoice.model_validate(detail.normalized))
+    assert pdf.content is not None and pdf.content.startswith(b"%PDF")
+    assert deposited_pdf(detail, read=False).content is None
+
+
+def test_no_pdf_before_the_deposit_nor_for_the_saisie_channel(ledger: Ledger, story: Story) -> None:
+    assert deposited_pdf(_detail(ledger, "F2026-0110")).reason == "pdf_not_deposited"
+    assert deposited_pdf(_detail(ledger, "F2026-0105")).reason == "pdf_not_deposited"
+    saisie = _detail(ledger, "F2026-0101").model_copy(update={"deposit_channel": "saisie"})
+    assert deposited_pdf(saisie).reason == "pdf_other_channel"
+
+
+def test_an_erp_pdf_is_served_where_readable_else_the_desk_says_it_is_on_the_worker(
+    ledger: Ledger, story: Story, tmp_path: Path
+) -> None:
+    detail = _detail(ledger, "F2026-0101")
+    erp_file = tmp_path / "F2026-0101-erp.pdf"
+    erp_file.write_bytes(b"%PDF-1.4 the ERP's own")
+    with_erp = detail.model_copy(
+        update={"normalized": {**(detail.normalized or {}), "attachment": str(erp_file)}}
+    )
+    served = deposited_pdf(with_erp)
+    assert served.content == b"%PDF-1.4 the ERP's own" and not served.rendered
+    assert served.filename == "F2026-0101-erp.pdf"
+    erp_file.unlink()
+    missing = deposited_pdf(with_erp)
+    assert missing.content is None and missing.reason == "pdf_on_worker"
+    assert missing.values == {"name": "F2026-0101-erp.pdf"}
