@@ -27,21 +27,27 @@ def register(subparsers: Any) -> None:
     parser = add_command(
         subparsers, "render", help=text("cli.render.help"), description=text("cli.render.description")
     )
-    parser.add_argument("export", type=Path, metavar="EXPORT", help=text("cli.render.export_help"))
+    add_one_invoice_arguments(parser, "cli.render")
+    parser.set_defaults(handler=run)
+
+
+def add_one_invoice_arguments(parser: argparse.ArgumentParser, texts: str) -> None:
+    """EXPORT, ``--invoice``, ``-o``, ``--mapping`` and ``--lang``: one invoice of an export, written to a
+    file (``render`` and ``facturx``); their help is ``<texts>.<argument>_help`` in the catalogue."""
+    parser.add_argument("export", type=Path, metavar="EXPORT", help=text(f"{texts}.export_help"))
     parser.add_argument(
-        "--invoice", required=True, metavar=text("cli.render.number"), help=text("cli.render.invoice_help")
+        "--invoice", required=True, metavar=text(f"{texts}.number"), help=text(f"{texts}.invoice_help")
     )
     parser.add_argument(
         "-o",
         "--output",
         type=Path,
         required=True,
-        metavar=text("cli.render.file"),
-        help=text("cli.render.output_help"),
+        metavar=text(f"{texts}.file"),
+        help=text(f"{texts}.output_help"),
     )
-    parser.add_argument("--mapping", type=Path, metavar="YAML", help=text("cli.render.mapping_help"))
-    parser.add_argument("--lang", choices=LANGUAGES, help=text("cli.render.lang_help"))
-    parser.set_defaults(handler=run)
+    parser.add_argument("--mapping", type=Path, metavar="YAML", help=text(f"{texts}.mapping_help"))
+    parser.add_argument("--lang", choices=LANGUAGES, help=text(f"{texts}.lang_help"))
 
 
 def run(args: argparse.Namespace) -> int:

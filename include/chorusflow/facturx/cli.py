@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from chorusflow.cli import add_command
-from chorusflow.messages import LANGUAGES, language, text
+from chorusflow.documents.cli import add_one_invoice_arguments
+from chorusflow.messages import language, text
 
 
 def register(subparsers: Any) -> None:
@@ -24,21 +24,8 @@ def register(subparsers: Any) -> None:
     parser = add_command(
         subparsers, "facturx", help=text("cli.facturx.help"), description=text("cli.facturx.description")
     )
-    parser.add_argument("export", type=Path, metavar="EXPORT", help=text("cli.facturx.export_help"))
-    parser.add_argument(
-        "--invoice", required=True, metavar=text("cli.facturx.number"), help=text("cli.facturx.invoice_help")
-    )
-    parser.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        required=True,
-        metavar=text("cli.facturx.file"),
-        help=text("cli.facturx.output_help"),
-    )
+    add_one_invoice_arguments(parser, "cli.facturx")
     parser.add_argument("--xml", action="store_true", help=text("cli.facturx.xml_help"))
-    parser.add_argument("--mapping", type=Path, metavar="YAML", help=text("cli.facturx.mapping_help"))
-    parser.add_argument("--lang", choices=LANGUAGES, help=text("cli.facturx.lang_help"))
     parser.set_defaults(handler=run)
 
 
