@@ -657,7 +657,7 @@ class Ledger:
             return [_invoice_row(row) for row in connection.execute(statement.order_by(invoices.c.id))]
 
     def end_flux_wait(self, invoice_id: int, target: InvoiceState, reason: str) -> bool:
-        """``in_flux`` → ``failed`` (refused in the flux) or ``needs_review``; False if no longer in a flux."""
+        """``in_flux`` → ``failed`` (refused in the flux) or ``needs_review``; False if not in a flux."""
         if target not in (InvoiceState.FAILED, InvoiceState.NEEDS_REVIEW):
             raise ValueError(f"a flux wait ends in failed or needs_review, not {target.value}")
         with self._write() as connection:
