@@ -55,6 +55,7 @@ KIND_TITLES: dict[AlertKind, dict[Language, str]] = {
     AlertKind.VALIDATION_REJECTED: {"fr": "Facture non envoyée (règles)", "en": "Invoice not sent (rules)"},
     AlertKind.SUBMISSION_FAILED: {"fr": "Dépôt refusé par Chorus Pro", "en": "Deposit refused by Chorus Pro"},
     AlertKind.NEEDS_REVIEW: {"fr": "Dépôt à vérifier", "en": "Deposit to check"},
+    AlertKind.FLUX_REFUSED: {"fr": "Facture refusée dans un flux", "en": "Invoice refused in a flux"},
     AlertKind.PASSWORD_EXPIRY: {
         "fr": "Mot de passe du compte technique bientôt expiré",
         "en": "Technical account password expires soon",
@@ -181,6 +182,23 @@ def _lines(event: AlertEvent, lang: Language) -> tuple[str, list[tuple[str, str]
             "Corriger la cause puis relancer le DAG chorus_submit_invoices avec ce numéro de facture."
             if fr
             else "Fix the cause, then trigger chorus_submit_invoices again with this invoice number."
+        )
+    elif event.kind is AlertKind.FLUX_REFUSED:
+        flux = str(details.get("flux") or "-")
+        headline = (
+            f"Chorus Pro a refusé la facture {number} déposée dans le flux {flux} ; elle n'est pas intégrée."
+            if fr
+            else f"Chorus Pro refused invoice {number}, deposited in flux {flux}; it is not integrated."
+        )
+        facts.append(("Flux", flux))
+        if event.comment:
+            facts.append(("Motif de Chorus Pro" if fr else "Chorus Pro's reason", event.comment))
+        paragraphs.append(
+            "Corriger la facture (ou sa Factur-X) selon ce motif, puis relancer le DAG "
+            "chorus_submit_invoices avec ce numéro de facture."
+            if fr
+            else "Correct the invoice (or its Factur-X) as the reason says, then trigger "
+            "chorus_submit_invoices again with this invoice number."
         )
     else:
         headline = (
