@@ -15,7 +15,8 @@ records every status in the ledger with its date and the buyer's comment, then a
    then skipped: the others are still recorded and the watermark stays, so the next run reads the
    period again.
 2. `alert`: invoices refused in a flux, blocked invoices (with the buyer's reason and what to do),
-   invoices stuck in one status, payment deadlines passed (with the late interest owed), the technical password nearing expiry.
+   invoices stuck in one status, payment deadlines passed (with the late interest owed), the
+   technical password nearing expiry.
    E-mail through `smtp_default` to the Variable `chorusflow_alert_recipients`, the webhook
    connection `chorusflow_alert_webhook` when defined, and this log. Each event alerts once.
 3. `report`: the summary, shown as the run note.
