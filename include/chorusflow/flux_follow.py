@@ -111,7 +111,7 @@ def _follow_one(
     if stage in (FluxStage.INTEGRATED, FluxStage.PARTIAL):
         closed = _settle_integrated(ledger, client, flux, report, result)
     elif closed:
-        _settle_refused_flux(ledger, flux, report, stage, result)
+        _settle_refused_flux(ledger, client, flux, report, stage, result)
     config = settings()
     ledger.record_flux_poll(
         flux.id,
@@ -207,7 +207,12 @@ def _refuse(
 
 
 def _settle_refused_flux(
-    ledger: Ledger, flux: FluxRow, report: FluxReport, stage: FluxStage, result: FluxFollowResult
+    ledger: Ledger,
+    client: ChorusProClient,
+    flux: FluxRow,
+    report: FluxReport,
+    stage: FluxStage,
+    result: FluxFollowResult,
 ) -> None:
     """``IN_REJETE`` or a flux Chorus Pro did not process: every waiting invoice is refused."""
     technical = "; ".join(
@@ -221,9 +226,7 @@ def _settle_refused_flux(
         if stage is FluxStage.NOT_PROCESSED:
             reasons.append(f"Chorus Pro did not process the flux ({state}): it may be deposited again")
         reason = f"{state}: " + ("; ".join(reasons) or "flux refused without details")
-        text = f"Chorus Pro refused flux {flux.numero_flux_depot}: {reason}"
-        if ledger.end_flux_wait(invoice.id, InvoiceState.FAILED, text):
-            result.refused[invoice.invoice_number] = reason
+        _refuse(ledger, client, invoice, reason, flux, result)
 
 
 def _errors(report: FluxReport) -> dict[str, Any] | None:

@@ -1,0 +1,224 @@
+"""The ``facturx`` channel against the sandbox over real sockets: Factur-X files in one flux, the
+flux followed to integration, partial and total refusals mapped to each invoice, an unknown outcome
+reconciled without a blind second deposit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chorusflow.alerts import flux_refused_events, render, submission_failed_events
+from chorusflow.chorus import ChorusProClient, ChorusProConfig
+from chorusflow.config import load_supplier
+from chorusflow.flux import FACTURX_SYNTAX
+from chorusflow.flux_follow import follow_flux
+from chorusflow.intake import records_from_report
+from chorusflow.ledger import ClaimOwner, InvoiceState, Ledger, utc_now
+from chorusflow.rules import validate_export
+from chorusflow.submission import BatchResult, Result, Submitter
+from chorusflow_dev.sandbox import SandboxServer
+from chorusflow_dev.testing.exports import sample_invoice, write_export
+from tests.fixtures.sandbox import HOSPITAL, SandboxAdmin
+
+DEPOSER_FLUX = "/cpro/factures/v1/deposer/flux"
+OWNER = ClaimOwner(dag_id="tests", run_id="run-1", task_id="submit")
+RETRY_OWNER = ClaimOwner(dag_id="tests", run_id="run-2", task_id="submit")
+
+
+@pytest.fixture(autouse=True)
+def facturx(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHORUSFLOW_SUPPLIER_DEPOSIT_CHANNEL", "facturx")
+    monkeypatch.setenv("CHORUSFLOW_FLUX_POLL_BASE_SECONDS", "0")  # every flux is due at once
+
+
+@pytest.fixture
+def client(sandbox: SandboxServer) -> Iterator[ChorusProClient]:
+    with ChorusProClient(ChorusProConfig.from_connection(sandbox.connection())) as chorus:
+        yield chorus
+
+
+def _record(ledger: Ledger, tmp_path: Path, rows: list[dict[str, str]]) -> list[str]:
+    report = validate_export(write_export(tmp_path / "export.csv", rows), directory=None)
+    assert all(verdict.valid for verdict in report.invoices), [v.errors for v in report.invoices]
+    ledger.record_validated(load_supplier().siret, "export.csv", records_from_report(report, "export.csv"))
+    return [verdict.invoice_number for verdict in report.invoices]
+
+
+def _submit(ledger: Ledger, client: ChorusProClient, numbers: list[str], owner: ClaimOwner) -> BatchResult:
+    return Submitter(ledger, client, load_supplier(), owner, lease_seconds=0).submit_batch(numbers)
+
+
+def _hospital_invoice(number: str) -> dict[str, str]:
+    """An invoice to a buyer that requires an engagement number, without one: the flux refuses it."""
+    return {**sample_invoice(number), "buyer_siret": HOSPITAL, "buyer_name": "Centre hospitalier"}
+
+
+def test_one_flux_carries_several_invoices_and_is_followed_to_integration(
+    sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
+) -> None:
+    admin = SandboxAdmin(sandbox)
+    numbers = _record(ledger, tmp_path, [sample_invoice(f"FX-{n}", 10_000 + n) for n in range(1, 4)])
+
+    result = _submit(ledger, client, numbers, OWNER)
+
+    assert result.count(Result.SUBMITTED) == 3 and admin.calls(DEPOSER_FLUX) == 1
+    [flux] = admin.flux()
+    assert flux["syntax"] == FACTURX_SYNTAX and flux["file_name"].endswith(".tar.gz")
+    rows = [ledger.get_invoice(number) for number in numbers]
+    assert {row.state for row in rows if row} == {InvoiceState.IN_FLUX}
+    assert {row.numero_flux_depot for row in rows if row} == {flux["number"]}
+    assert admin.invoices() == []  # nothing integrated before Chorus Pro processed the flux
+
+    first = follow_flux(ledger, client, load_supplier().siret)
+    assert first.states == {flux["number"]: "pending"} and first.closed == 0
+    second = follow_flux(ledger, client, load_supplier().siret)
+
+    assert sorted(second.integrated) == numbers and second.closed == 1
+    received = {invoice["number"]: invoice for invoice in admin.invoices()}
+    assert set(received) == set(numbers) and admin.submission_counts() == {n: 1 for n in numbers}
+    for number in numbers:
+        detail = ledger.get_invoice(number)
+        assert detail is not None and detail.state is InvoiceState.SUBMITTED
+        assert detail.identifiant_facture_cpp == received[number]["id"]
+        assert received[number]["flux_number"] == flux["number"] and detail.deposit_channel == "facturx"
+    assert float(received["FX-2"]["amounts"]["ttc"]) == pytest.approx(120.02)
+    assert ledger.open_flux(load_supplier().siret) == []
+    assert follow_flux(ledger, client, load_supplier().siret).polled == 0  # closed: never polled again
+
+
+def test_partial_integration_refuses_the_right_invoice_and_alerts_it_once(
+    sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
+) -> None:
+    numbers = _record(
+        ledger, tmp_path, [sample_invoice("FP-1"), _hospital_invoice("FP-2"), sample_invoice("FP-3")]
+    )
+    _submit(ledger, client, numbers, OWNER)
+    follow_flux(ledger, client, load_supplier().siret)
+
+    result = follow_flux(ledger, client, load_supplier().siret)
+
+    assert sorted(result.integrated) == ["FP-1", "FP-3"] and list(result.refused) == ["FP-2"]
+    assert "engagement" in result.refused["FP-2"]
+    refused = ledger.get_invoice("FP-2")
+    assert refused is not None and refused.state is InvoiceState.FAILED
+    assert refused.last_error is not None and "GDP_MSG_11.045" in refused.last_error
+    flux_row = ledger.get_flux(load_supplier().siret, str(refused.numero_flux_depot))
+    events = flux_refused_events(ledger, load_supplier().siret)
+    assert [event.invoice_number for event in events] == ["FP-2"]
+    assert submission_failed_events(ledger, load_supplier().siret) == []  # one alert, not two
+    message = render(events[0], "fr")
+    assert "FP-2" in message.subject and "engagement" in message.text and "flux" in message.text
+    assert "refused invoice" not in message.text and "Chorus Pro refused" in render(events[0], "en").text
+    assert flux_row is not None and flux_row.closed_at is not None and flux_row.state == "IN_INTEGRE_PARTIEL"
+    assert flux_row.errors is not None and flux_row.errors["listeErreurDP"][0]["numeroDP"] == "FP-2"
+
+
+def test_a_flux_rejected_as_a_whole_refuses_each_of_its_invoices(
+    sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
+) -> None:
+    # A CII that fails the XSD, deposited as the flux of two recorded invoices.
+    numbers = _record(ledger, tmp_path, [sample_invoice("FR-1"), sample_invoice("FR-2")])
+    claims = ledger.claim_for_submission(load_supplier().siret, numbers, OWNER)
+    broken = (
+        b"<?xml version='1.0'?><rsm:CrossIndustryInvoice "
+        b"xmlns:rsm='urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100'>"
+        b"<rsm:Oops/></rsm:CrossIndustryInvoice>"
+    )
+    answer = client.deposit_flux("lot.xml", broken, FACTURX_SYNTAX)
+    ledger.mark_in_flux(
+        load_supplier().siret,
+        [claim.invoice_id for claim in claims],
+        answer.numero_flux_depot,
+        file_name="lot.xml",
+        syntaxe_flux=FACTURX_SYNTAX,
+        first_poll_at=utc_now(),
+        owner=OWNER,
+    )
+    follow_flux(ledger, client, load_supplier().siret)
+
+    result = follow_flux(ledger, client, load_supplier().siret)
+
+    assert sorted(result.refused) == numbers and result.states[answer.numero_flux_depot] == "rejected"
+    for number in numbers:
+        detail = ledger.get_invoice(number)
+        assert detail is not None and detail.state is InvoiceState.FAILED
+        assert (
+            detail.last_error is not None
+            and "ERR_XSD" in detail.last_error
+            and "IN_REJETE" in detail.last_error
+        )
+    assert SandboxAdmin(sandbox).invoices() == []
+    assert len(flux_refused_events(ledger, load_supplier().siret)) == 2
+
+
+def test_an_unknown_flux_outcome_is_adopted_once_integrated_never_deposited_again(
+    sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
+) -> None:
+    admin = SandboxAdmin(sandbox)
+    numbers = _record(ledger, tmp_path, [sample_invoice("FU-1"), sample_invoice("FU-2", 20_000)])
+    admin.set_faults(commit_then_drop_rate={DEPOSER_FLUX: 1.0})
+    assert _submit(ledger, client, numbers, OWNER).count(Result.RETRY) == 2
+    admin.set_faults(commit_then_drop_rate={})
+
+    waiting = _submit(ledger, client, numbers, RETRY_OWNER)  # not integrated yet: it waits, no deposit
+    assert waiting.count(Result.RETRY) == 2 and admin.calls(DEPOSER_FLUX) == 1
+    assert "unknown outcome" in (waiting.outcomes[0].message or "")
+    admin.set_faults(flux_seconds_before_integration=0)  # Chorus Pro integrates the lost flux
+    adopted = _submit(ledger, client, numbers, RETRY_OWNER)
+
+    assert adopted.count(Result.ADOPTED) == 2 and admin.calls(DEPOSER_FLUX) == 1
+    [flux] = admin.flux()
+    for number in numbers:
+        detail = ledger.get_invoice(number)
+        assert detail is not None and detail.state is InvoiceState.SUBMITTED
+        assert detail.numero_flux_depot == flux["number"]
+    assert admin.submission_counts() == {"FU-1": 1, "FU-2": 1}
+
+
+def test_after_the_grace_period_a_lost_flux_is_deposited_again_and_the_duplicate_is_adopted(
+    sandbox: SandboxServer,
+    client: ChorusProClient,
+    ledger: Ledger,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    admin = SandboxAdmin(sandbox)
+    numbers = _record(ledger, tmp_path, [sample_invoice("FG-1")])
+    admin.set_faults(commit_then_drop_rate={DEPOSER_FLUX: 1.0})
+    _submit(ledger, client, numbers, OWNER)
+    admin.set_faults(commit_then_drop_rate={})
+    monkeypatch.setenv("CHORUSFLOW_FLUX_UNKNOWN_GRACE_SECONDS", "0")
+
+    again = _submit(ledger, client, numbers, RETRY_OWNER)  # nothing found after the grace: deposit again
+    assert again.count(Result.SUBMITTED) == 1 and admin.calls(DEPOSER_FLUX) == 2
+    first, second = admin.flux()
+    admin.set_faults(flux_seconds_before_integration=0)  # both flux are processed: the first one wins
+    client.find_invoice_by_number("FG-1")  # (a search makes the sandbox integrate them by time)
+    result = follow_flux(ledger, client, load_supplier().siret)
+
+    assert result.integrated == ["FG-1"] and not result.refused, (result, admin.flux())
+    detail = ledger.get_invoice("FG-1")
+    assert detail is not None and detail.state is InvoiceState.SUBMITTED
+    assert admin.submission_counts()["FG-1"] == 2  # the second deposit was refused as a duplicate
+    assert len(admin.invoices()) == 1 and detail.identifiant_facture_cpp == admin.invoices()[0]["id"]
+    assert first["number"] != second["number"]
+
+
+def test_the_sandbox_reads_the_factur_x_archive_and_its_cii_fields(
+    sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
+) -> None:
+    numbers = _record(ledger, tmp_path, [sample_invoice("FA-1", 12_345), sample_invoice("FA-2")])
+    _submit(ledger, client, numbers, OWNER)
+    [flux] = SandboxAdmin(sandbox).flux()
+    assert flux["file_name"].endswith(".tar.gz")
+    follow_flux(ledger, client, load_supplier().siret)
+    follow_flux(ledger, client, load_supplier().siret)
+    invoice = SandboxAdmin(sandbox).invoice("FA-1")
+    assert invoice is not None
+    assert invoice["invoice_date"] == sample_invoice("FA-1")["issue_date"]
+    assert invoice["buyer_siret"] == sample_invoice("FA-1")["buyer_siret"]
+    assert invoice["amounts"] == {"ht": 123.45, "tva": 24.69, "ttc": 148.14, "a_payer": 148.14}
+    assert invoice["mode"] == "EDI" and invoice["invoice_type"] == "FACTURE"
