@@ -803,6 +803,8 @@ class Operations:
                 if errors:
                     raise FunctionalError(400, "Document mal formé : " + "; ".join(errors))
             self._check_invoice_fields(body, from_flux=True)
+            if number in self.faults().flux_refusals:
+                raise FunctionalError(20099, self.faults().flux_refusals[number])
             invoice_date = _invoice_day(body).isoformat()
             self._check_duplicate(invoice_date[:4], number)
             buyer, service = self._check_routing(

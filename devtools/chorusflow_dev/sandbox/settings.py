@@ -62,3 +62,8 @@ class Faults(BaseModel):
         1, ge=0, description="consulterCRDetaille answers still pending"
     )
     flux_seconds_before_integration: float | None = Field(None, ge=0)
+    flux_refusals: dict[str, str] = Field(
+        default_factory=dict,
+        description="invoice number -> libelleErreurDP: the flux integration refuses that invoice "
+        "(a refusal validation could not foresee, e.g. a buyer's directory changed meanwhile)",
+    )
