@@ -183,3 +183,12 @@ def _documents_from_json(value: Any) -> list[Any]:
     if isinstance(value, dict) and set(value) == {"factures"} and isinstance(value["factures"], list):
         return list(value["factures"])
     return [value]
+
+
+def flux_document_number(document: Any) -> str | None:
+    """The invoice number of one document read from a flux (CII or JSON stand-in), if it has one."""
+    if not isinstance(document, dict):
+        return None
+    body = document["cii"] if isinstance(document.get("cii"), dict) else document
+    number = body.get("numeroFactureSaisi")
+    return None if number is None else str(number)
