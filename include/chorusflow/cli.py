@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "chorusflow.rules.cli",
     "chorusflow.ledger.cli",
     "chorusflow.documents.cli",
+    "chorusflow.facturx.cli",
 )
 
 # What argparse prints in English whatever the language, and the top-level parser's own texts.

@@ -30,7 +30,7 @@ _TEXTS = {
         "number": "NUMÉRO",
         "file": "FICHIER",
         "unknown": "Facture {number} absente de l'export ({count} facture(s) : {known}).",
-        "invalid": "Facture {number} invalide : PDF non produit.",
+        "invalid": "Facture {number} invalide : fichier non produit.",
         "unwritable": "Impossible d'écrire {path} ({detail}).",
         "render_failed": "Erreur inattendue pendant le rendu du PDF ({detail}).",
         "written": "Facture {number} : {path} ({size} octets).",
@@ -47,7 +47,7 @@ _TEXTS = {
         "number": "NUMBER",
         "file": "FILE",
         "unknown": "Invoice {number} is not in the export ({count} invoice(s): {known}).",
-        "invalid": "Invoice {number} is invalid: no PDF produced.",
+        "invalid": "Invoice {number} is invalid: no file produced.",
         "unwritable": "Cannot write {path} ({detail}).",
         "render_failed": "Unexpected error while rendering the PDF ({detail}).",
         "written": "Invoice {number}: {path} ({size} bytes).",
@@ -73,6 +73,17 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate ``args.export``, render ``args.invoice`` into ``args.output``; return the exit code."""
+    from chorusflow.rules.codes import resolve_language
+
+    invoice = valid_invoice(args)
+    if isinstance(invoice, int):
+        return invoice
+    return _write(invoice, args.output, args.lang or "fr", _TEXTS[resolve_language(args.lang)])
+
+
+def valid_invoice(args: argparse.Namespace) -> Any:
+    """The invoice ``args.invoice`` of ``args.export`` validated offline, or the exit code saying why
+    there is none (its findings, or the reason, printed on stderr). ``chorusflow facturx`` uses it too."""
     from chorusflow.rules import cli as validate_cli
     from chorusflow.rules.codes import resolve_language
     from chorusflow.rules.validate import validate_export
@@ -103,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     if len(verdicts) > 1 or not verdicts[0].valid or invoice is None:
         print(texts["invalid"].format(number=number), file=sys.stderr)
         return validate_cli.EXIT_INVALID
-    return _write(invoice, args.output, args.lang or "fr", texts)
+    return invoice
 
 
 def _print_findings(verdicts: list[Any], texts: dict[str, str]) -> None:

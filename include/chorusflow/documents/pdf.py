@@ -17,13 +17,15 @@ from __future__ import annotations
 import io
 from datetime import date
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Spacer, Table
 
@@ -52,24 +54,69 @@ def _style(name: str, font: str, size: float) -> ParagraphStyle:
     return ParagraphStyle(name, fontName=font, fontSize=size, leading=round(size * 1.2, 1))
 
 
-TEXT = _style("text", FONT, SIZE)
-STRONG = _style("strong", BOLD, SIZE)
-HEADER = _style("header", BOLD, SIZE - 0.5)
-SECTION = _style("section", BOLD, SIZE + 1.5)
-TITLE = _style("title", BOLD, 18)
-AMOUNT_DUE = _style("amount-due", BOLD, SIZE + 1)
-BREAKDOWN_GRID = GridStyle(TEXT, STRONG, shaded=(0,), rule_color=GRID, shade_color=SHADE)  # header
-TOTALS_GRID = GridStyle(TEXT, AMOUNT_DUE, shaded=(-1,), rule_color=GRID, shade_color=SHADE)  # amount due
+class Typeface(NamedTuple):
+    """The two fonts of the invoice and the text styles drawn with them."""
+
+    regular: str
+    bold: str
+    text: ParagraphStyle
+    strong: ParagraphStyle
+    header: ParagraphStyle
+    section: ParagraphStyle
+    title: ParagraphStyle
+    amount_due: ParagraphStyle
+    breakdown_grid: GridStyle  # shaded header
+    totals_grid: GridStyle  # shaded amount due
 
 
-def render_invoice_pdf(invoice: Invoice, *, lang: str = "fr") -> bytes:
+def _typeface(regular: str, bold: str) -> Typeface:
+    text, strong, amount_due = (
+        _style("text", regular, SIZE),
+        _style("strong", bold, SIZE),
+        _style("amount-due", bold, SIZE + 1),
+    )
+    return Typeface(
+        regular,
+        bold,
+        text,
+        strong,
+        _style("header", bold, SIZE - 0.5),
+        _style("section", bold, SIZE + 1.5),
+        _style("title", bold, 18),
+        amount_due,
+        GridStyle(text, strong, shaded=(0,), rule_color=GRID, shade_color=SHADE),
+        GridStyle(text, amount_due, shaded=(-1,), rule_color=GRID, shade_color=SHADE),
+    )
+
+
+#: reportlab's standard Helvetica: nothing embedded, the PDF channel's default.
+STANDARD = _typeface(FONT, BOLD)
+# Bitstream Vera, shipped with reportlab (its licence allows embedding): the fonts a PDF/A must embed.
+EMBEDDED_FONTS = {"ChorusflowSans": "Vera.ttf", "ChorusflowSans-Bold": "VeraBd.ttf"}
+_embedded: Typeface | None = None
+
+
+def embedded_typeface() -> Typeface:
+    """The typeface whose fonts are embedded in the PDF (PDF/A); registered on first use."""
+    global _embedded
+    if _embedded is None:
+        for name, file in EMBEDDED_FONTS.items():
+            pdfmetrics.registerFont(TTFont(name, file))
+        _embedded = _typeface(*EMBEDDED_FONTS)
+    return _embedded
+
+
+def render_invoice_pdf(invoice: Invoice, *, lang: str = "fr", embed_fonts: bool = False) -> bytes:
     """The invoice as a PDF document, French by default (``lang="en"``: English labels).
 
-    Deterministic: the same invoice and language give the same bytes.
+    ``embed_fonts``: draw with embedded TrueType fonts instead of the standard Helvetica, as
+    PDF/A requires (``chorusflow.facturx`` makes the Factur-X from it). Deterministic: the same
+    invoice and options give the same bytes.
     """
     if lang not in ("fr", "en"):
         raise ValueError(f"lang must be 'fr' or 'en', not {lang!r}")
     language: PdfLanguage = "en" if lang == "en" else "fr"
+    face = embedded_typeface() if embed_fonts else STANDARD
     title = printable(f"{label(invoice.invoice_type, language)} {invoice.invoice_number}")
     buffer = io.BytesIO()
     document = BaseDocTemplate(
@@ -81,11 +128,18 @@ def render_invoice_pdf(invoice: Invoice, *, lang: str = "fr") -> bytes:
         creator="chorusflow",
         invariant=1,  # no time stamp nor random document id
         lang="en-GB" if language == "en" else "fr-FR",
+        initialFontName=face.regular,  # every page selects it first: Helvetica would not be embedded
     )
     frame = Frame(MARGIN, BOTTOM_MARGIN, WIDTH, PAGE_HEIGHT - MARGIN - BOTTOM_MARGIN, 0, 0, 0, 0)
     document.addPageTemplates([PageTemplate(frames=[frame], pagesize=A4)])
-    make_canvas = partial(_NumberedCanvas, footer=title, created=invoice.issue_date, lang=language)
-    document.build(_story(invoice, language), canvasmaker=make_canvas)
+    make_canvas = partial(
+        _NumberedCanvas,
+        footer=title,
+        created=invoice.issue_date,
+        lang=language,
+        font=face.regular,
+    )
+    document.build(_story(invoice, language, face), canvasmaker=make_canvas)
     return buffer.getvalue()
 
 
@@ -121,9 +175,12 @@ class _NumberedCanvas(Canvas):
     It also dates the document with the invoice's issue date: the bytes never depend on the clock.
     """
 
-    def __init__(self, *args: Any, footer: str, created: date, lang: PdfLanguage, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, footer: str, created: date, lang: PdfLanguage, font: str, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._footer = footer
+        self._font = font
         self._page_word = label("page", lang)
         self._pages: list[dict[str, Any]] = []
         stamp = f"D:{created:%Y%m%d}000000+00'00'"
@@ -146,21 +203,22 @@ class _NumberedCanvas(Canvas):
         self.setStrokeColor(GRID)
         self.setLineWidth(0.5)
         self.line(MARGIN, 12 * mm, PAGE_WIDTH - MARGIN, 12 * mm)
-        self.setFont(FONT, SIZE - 1)
+        self.setFont(self._font, SIZE - 1)
         self.drawString(MARGIN, 8 * mm, self._footer)
         self.drawRightString(PAGE_WIDTH - MARGIN, 8 * mm, f"{self._page_word} {page}/{total}")
         self.restoreState()
 
 
-def _story(invoice: Invoice, lang: PdfLanguage) -> list[Flowable]:
-    story: list[Flowable] = [_heading(invoice, lang), _gap(), _parties(invoice, lang), _gap()]
-    story += [_references(invoice, lang), _gap(), _lines_table(invoice, lang), _gap(), _totals(invoice, lang)]
-    mentions = _tax_mentions(invoice, lang)
+def _story(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> list[Flowable]:
+    story: list[Flowable] = [_heading(invoice, lang, face), _gap(), _parties(invoice, lang, face), _gap()]
+    story += [_references(invoice, lang, face), _gap(), _lines_table(invoice, lang, face), _gap()]
+    story.append(_totals(invoice, lang, face))
+    mentions = _tax_mentions(invoice, lang, face)
     if mentions.height:
         story += [_gap(3), mentions]
-    story += [_gap(), _payment_terms(invoice, lang)]
+    story += [_gap(), _payment_terms(invoice, lang, face)]
     if invoice.comment:
-        story += [_gap(3), _comment(invoice, lang)]
+        story += [_gap(3), _comment(invoice, lang, face)]
     return story
 
 
@@ -168,29 +226,32 @@ def _gap(millimetres: float = 4) -> Spacer:
     return Spacer(1, millimetres * mm)
 
 
-def _titled(title: str, block: Block) -> Block:
+def _titled(title: str, block: Block, face: Typeface) -> Block:
     """``block`` under a section title."""
-    return layout.below(layout.column([(SECTION, title)], block.width or WIDTH), block, gap=1)
+    return layout.below(layout.column([(face.section, title)], block.width or WIDTH), block, gap=1)
 
 
-def _pairs(pairs: list[tuple[str | None, str]], width: float, label_share: float) -> Block:
+def _pairs(pairs: list[tuple[str | None, str]], width: float, label_share: float, face: Typeface) -> Block:
     """Label / value rows, labels as wide as the longest, up to ``label_share`` of ``width``."""
-    key_width = layout.label_width((key for key, _ in pairs if key), STRONG, width * label_share)
-    return layout.key_values(pairs, width, key_width, STRONG, TEXT)
+    key_width = layout.label_width((key for key, _ in pairs if key), face.strong, width * label_share)
+    return layout.key_values(pairs, width, key_width, face.strong, face.text)
 
 
-def _heading(invoice: Invoice, lang: PdfLanguage) -> Block:
+def _heading(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> Block:
     """The supplier's identity on the left; the title, number and dates on the right."""
     supplier = invoice.supplier
     capital = f"{label('capital', lang)} {supplier.share_capital}" if supplier.share_capital else None
     identity = layout.column(
         [
-            (STRONG, supplier.name),
-            (TEXT, supplier.address),
-            (TEXT, " ".join(part for part in (supplier.legal_form, capital) if part)),
-            (TEXT, supplier.registration),
-            (TEXT, f"SIREN {supplier.siren}{NBSP}· SIRET {supplier.siret}"),
-            (TEXT, f"{label('vat_number', lang)} {supplier.vat_number}" if supplier.vat_number else None),
+            (face.strong, supplier.name),
+            (face.text, supplier.address),
+            (face.text, " ".join(part for part in (supplier.legal_form, capital) if part)),
+            (face.text, supplier.registration),
+            (face.text, f"SIREN {supplier.siren}{NBSP}· SIRET {supplier.siret}"),
+            (
+                face.text,
+                f"{label('vat_number', lang)} {supplier.vat_number}" if supplier.vat_number else None,
+            ),
         ],
         WIDTH * 0.5,
     )
@@ -203,31 +264,31 @@ def _heading(invoice: Invoice, lang: PdfLanguage) -> Block:
     ]
     if invoice.original_invoice_number:
         facts.append((label("original_invoice", lang), invoice.original_invoice_number))
-    title = layout.column([(TITLE, label(invoice.invoice_type, lang))], RIGHT_WIDTH)
-    right = layout.below(title, _pairs(facts, RIGHT_WIDTH, 0.62), gap=2 * mm)
+    title = layout.column([(face.title, label(invoice.invoice_type, lang))], RIGHT_WIDTH)
+    right = layout.below(title, _pairs(facts, RIGHT_WIDTH, 0.62, face), gap=2 * mm)
     return layout.beside((0, identity), (RIGHT_COLUMN, right))
 
 
-def _parties(invoice: Invoice, lang: PdfLanguage) -> Block:
+def _parties(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> Block:
     """The buyer (name, address when known, SIRET and SIREN) and the delivery address when given."""
     buyer = layout.column(
         [
-            (SECTION, label("buyer", lang)),
-            (STRONG, invoice.buyer_name),
-            (TEXT, invoice.buyer_address),
-            (TEXT, f"SIRET {invoice.buyer_siret}{NBSP}· SIREN {invoice.buyer_siret[:9]}"),
+            (face.section, label("buyer", lang)),
+            (face.strong, invoice.buyer_name),
+            (face.text, invoice.buyer_address),
+            (face.text, f"SIRET {invoice.buyer_siret}{NBSP}· SIREN {invoice.buyer_siret[:9]}"),
         ],
         WIDTH * 0.5,
     )
     if not invoice.delivery_address:
         return buyer
     delivery = layout.column(
-        [(SECTION, label("delivery_address", lang)), (TEXT, invoice.delivery_address)], RIGHT_WIDTH
+        [(face.section, label("delivery_address", lang)), (face.text, invoice.delivery_address)], RIGHT_WIDTH
     )
     return layout.beside((0, buyer), (RIGHT_COLUMN, delivery))
 
 
-def _references(invoice: Invoice, lang: PdfLanguage) -> Block:
+def _references(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> Block:
     """The operation's nature (2026 mention) and the public buyer's references, those given."""
     pairs: list[tuple[str | None, str]] = []
     if invoice.operation_nature:
@@ -241,7 +302,7 @@ def _references(invoice: Invoice, lang: PdfLanguage) -> Block:
     pairs.append((label("billing_framework", lang), f"{invoice.billing_framework} ({framework})"))
     if invoice.validator_siret:
         pairs.append((label("validator_siret", lang), invoice.validator_siret))
-    return _titled(label("references", lang), _pairs(pairs, WIDTH, 0.4))
+    return _titled(label("references", lang), _pairs(pairs, WIDTH, 0.4, face), face)
 
 
 # Columns of the lines table: label key and whether it holds numbers (right-aligned).
@@ -272,7 +333,7 @@ def _line_cells(line: InvoiceLine, currency: str) -> list[str]:
     ]
 
 
-def _lines_table(invoice: Invoice, lang: PdfLanguage) -> Table:
+def _lines_table(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> Table:
     """Every line: designation, quantity, unit, unit price excl. VAT, discount, VAT rate, net amount.
 
     Number columns are as wide as their longest value, so that no amount is cut or wrapped; the
@@ -281,16 +342,18 @@ def _lines_table(invoice: Invoice, lang: PdfLanguage) -> Table:
     """
     rows = [_line_cells(line, invoice.currency) for line in invoice.lines]
     headers = [printable(label(key, lang)) for key, _ in LINE_COLUMNS]
-    widths = _column_widths(headers, rows)
+    widths = _column_widths(headers, rows, face)
     cells: list[list[Any]] = [list(headers)]
     for row in rows:
         for column in (DESCRIPTION, UNIT):
-            row[column] = "\n".join(layout.wrap(row[column], widths[column] - 2 * PADDING, FONT, SIZE))
+            row[column] = "\n".join(
+                layout.wrap(row[column], widths[column] - 2 * PADDING, face.regular, SIZE)
+            )
         cells.append(row)
     table = Table(cells, colWidths=widths, repeatRows=1, splitInRow=1, hAlign="LEFT")
     style = [
-        _font(TEXT, ((0, 1), (-1, -1))),
-        _font(HEADER, ((0, 0), (-1, 0))),
+        _font(face.text, ((0, 1), (-1, -1))),
+        _font(face.header, ((0, 0), (-1, 0))),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
         ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
@@ -311,12 +374,12 @@ def _font(style: ParagraphStyle, cells: tuple[tuple[int, int], tuple[int, int]])
     return ("FONT", *cells, style.fontName, style.fontSize, style.leading)
 
 
-def _column_widths(headers: list[str], rows: list[list[str]]) -> list[float]:
+def _column_widths(headers: list[str], rows: list[list[str]], face: Typeface) -> list[float]:
     """Widths that fit every number and every header line whole; the description gets the rest."""
     widths: list[float] = []
     for column, header in enumerate(headers):
-        title = max(stringWidth(part, BOLD, HEADER.fontSize) for part in header.splitlines())
-        values = max((stringWidth(row[column], FONT, SIZE) for row in rows), default=0)
+        title = max(stringWidth(part, face.bold, face.header.fontSize) for part in header.splitlines())
+        values = max((stringWidth(row[column], face.regular, SIZE) for row in rows), default=0)
         if column == UNIT:
             values = min(values, MAX_UNIT_WIDTH)
         widths.append(max(title, values) + 2 * PADDING + 1)
@@ -324,7 +387,7 @@ def _column_widths(headers: list[str], rows: list[list[str]]) -> list[float]:
     return widths
 
 
-def _totals(invoice: Invoice, lang: PdfLanguage) -> Block:
+def _totals(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> Block:
     """The VAT breakdown per rate (base, VAT) beside the totals and the amount due."""
     currency = invoice.currency
     breakdown = [[label("vat_rate", lang), label("vat_base", lang), label("vat_amount", lang)]] + [
@@ -338,27 +401,27 @@ def _totals(invoice: Invoice, lang: PdfLanguage) -> Block:
         [label(f"due_{invoice.invoice_type}", lang), amount(invoice.total_ttc, currency)],
     ]
     vat = layout.below(
-        layout.column([(STRONG, label("vat_breakdown", lang))], WIDTH * 0.5),
-        layout.grid(breakdown, BREAKDOWN_GRID),
+        layout.column([(face.strong, label("vat_breakdown", lang))], WIDTH * 0.5),
+        layout.grid(breakdown, face.breakdown_grid),
         gap=2,
     )
-    due = layout.grid(totals, TOTALS_GRID)
+    due = layout.grid(totals, face.totals_grid)
     return layout.beside((0, vat), (WIDTH - due.width, due))
 
 
-def _tax_mentions(invoice: Invoice, lang: PdfLanguage) -> Block:
+def _tax_mentions(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> Block:
     """The legal basis of a VAT exemption and the option for VAT on debits, when they apply."""
     rows: list[tuple[ParagraphStyle, str | None]] = []
     if invoice.vat_exemption_reason:
         exempt = [item.rate for item in invoice.vat_breakdown if item.rate == 0]
         prefix = f"{label('vat_rate', lang)} {rate(exempt[0])}" if exempt else label("exemption", lang)
-        rows.append((TEXT, f"{prefix}{colon(lang)}{invoice.vat_exemption_reason}"))
+        rows.append((face.text, f"{prefix}{colon(lang)}{invoice.vat_exemption_reason}"))
     if invoice.supplier.vat_regime == "debits":
-        rows.append((STRONG, legal(labels.DEBITS_OPTION, lang)))
+        rows.append((face.strong, legal(labels.DEBITS_OPTION, lang)))
     return layout.column(rows, WIDTH, gap=1)
 
 
-def _payment_terms(invoice: Invoice, lang: PdfLanguage) -> Block:
+def _payment_terms(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> Block:
     """Due date and amount, payment means and bank details, discount, penalties, 40 € indemnity."""
     supplier = invoice.supplier
     total = amount(invoice.total_ttc, invoice.currency)
@@ -375,12 +438,12 @@ def _payment_terms(invoice: Invoice, lang: PdfLanguage) -> Block:
         (legal(labels.LATE_PENALTY, lang), f"{penalty_rate} ({labels.PENALTY_ARTICLE})"),
         (None, legal(labels.RECOVERY_INDEMNITY, lang)),
     ]
-    return _titled(label("payment", lang), _pairs(pairs, WIDTH, 0.3))
+    return _titled(label("payment", lang), _pairs(pairs, WIDTH, 0.3, face), face)
 
 
-def _comment(invoice: Invoice, lang: PdfLanguage) -> Block:
+def _comment(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> Block:
     """The free comment, whole: a block taller than a page splits over pages."""
-    return _pairs([(label("comment", lang), invoice.comment or "")], WIDTH, 0.2)
+    return _pairs([(label("comment", lang), invoice.comment or "")], WIDTH, 0.2, face)
 
 
 def _payment_means(invoice: Invoice, lang: PdfLanguage) -> str:

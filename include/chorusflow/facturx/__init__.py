@@ -35,8 +35,12 @@ def build_facturx(invoice: Invoice, supplier: SupplierIdentity, pdf: bytes | Non
     return build(invoice, supplier, pdf)
 
 
-def check_facturx(data: bytes) -> list[Finding]:
-    """The findings of a Factur-X PDF or a CII XML: empty when the file is conformant."""
+def check_facturx(data: bytes, *, lang: str | None = None) -> list[Finding]:
+    """The findings of a Factur-X PDF or a CII XML: empty when the file is conformant.
+
+    Messages in ``lang`` (default ``CHORUSFLOW_LANG``). The schematrons run in this process's saxonche
+    child, started on the first call and reused.
+    """
     from chorusflow.facturx.check import check_facturx as check
 
-    return check(data)
+    return check(data, lang=lang)

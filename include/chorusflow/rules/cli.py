@@ -34,6 +34,8 @@ _TEXTS = {
         "export_help": "le fichier d'export (CSV)",
         "mapping_help": "correspondance des colonnes en YAML (voir docs/export-format.md)",
         "offline_help": "ne pas vérifier les règles de l'annuaire Chorus Pro",
+        "facturx_help": "produire aussi le Factur-X de chaque facture valide et vérifier sa conformité (XSD, "
+        "schematrons EN 16931 et français, PDF/A-3)",
         "lang_help": "langue des messages (par défaut CHORUSFLOW_LANG)",
         "json_help": "écrire un document JSON au lieu d'un rapport",
         "output_help": "écrire le rapport ou le JSON dans FICHIER au lieu de la sortie standard",
@@ -58,6 +60,8 @@ _TEXTS = {
         "export_help": "the export file (CSV)",
         "mapping_help": "YAML column mapping (see docs/export-format.md)",
         "offline_help": "skip the Chorus Pro directory rules",
+        "facturx_help": "also build each valid invoice's Factur-X and check its conformance (XSD, EN 16931 "
+        "and French schematrons, PDF/A-3)",
         "lang_help": "language of messages (default CHORUSFLOW_LANG)",
         "json_help": "write one JSON document instead of a report",
         "output_help": "write the report or the JSON to FILE instead of the standard output",
@@ -86,6 +90,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("export", type=Path, metavar="EXPORT", help=texts["export_help"])
     parser.add_argument("--mapping", type=Path, metavar="YAML", help=texts["mapping_help"])
     parser.add_argument("--offline", action="store_true", help=texts["offline_help"])
+    parser.add_argument("--facturx", action="store_true", help=texts["facturx_help"])
     parser.add_argument("--lang", choices=("fr", "en"), help=texts["lang_help"])
     parser.add_argument("--json", action="store_true", help=texts["json_help"])
     parser.add_argument("-o", "--output", type=Path, metavar=texts["file"], help=texts["output_help"])
@@ -116,6 +121,10 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_UNREADABLE
     try:
         report = validate_export(args.export, mapping=args.mapping, directory=directory, lang=lang)
+        if args.facturx and not report.file_errors:
+            from chorusflow.facturx.export import with_facturx_checks
+
+            report = with_facturx_checks(report, lang)
     except Exception as error:  # the last safety net: never a traceback for a user
         print(texts["internal"].format(detail=_short(error)), file=sys.stderr)
         return EXIT_UNREADABLE

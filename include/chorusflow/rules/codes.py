@@ -273,6 +273,41 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "Invoice number '{value}' is only a date: the law asks for a unique number from a chronological, "
         "continuous sequence (for example F2026-0001); two invoices of the same day would share it.",
     ),
+    # Factur-X conformance (chorusflow.facturx, docs/facturx.md): one file checked before its deposit.
+    "FACTURX_XSD": (
+        "error",
+        "Le fichier Factur-X n'est pas conforme au schéma XSD du profil {level} (ligne {line}, élément "
+        "{element}) : {detail}",
+        "The Factur-X file does not match the XSD of profile {level} (line {line}, element {element}): "
+        "{detail}",
+    ),
+    "FACTURX_RULE": (
+        "error",
+        "Règle {rule} ({stylesheet}) non respectée : {text}",
+        "Rule {rule} ({stylesheet}) broken: {text}",
+    ),
+    "FACTURX_RULE_WARNING": (
+        "warning",
+        "Règle {rule} ({stylesheet}), avertissement : {text}",
+        "Rule {rule} ({stylesheet}), warning: {text}",
+    ),
+    "FACTURX_PDFA": (
+        "error",
+        "Le PDF n'est pas un PDF/A-3 Factur-X valable : {detail}",
+        "The PDF is not a valid Factur-X PDF/A-3: {detail}",
+    ),
+    "FACTURX_CHECK_UNAVAILABLE": (
+        "error",
+        "La conformité Factur-X n'a pas pu être vérifiée ({detail}) : la facture n'est pas déposée "
+        "tant que la vérification ne passe pas.",
+        "Factur-X conformance could not be checked ({detail}): the invoice is not deposited until the "
+        "check runs.",
+    ),
+    "FACTURX_BUILD_FAILED": (
+        "error",
+        "Le fichier Factur-X de cette facture n'a pas pu être produit : {detail}",
+        "The Factur-X file of this invoice could not be built: {detail}",
+    ),
 }
 
 #: Codes whose severity is decided per run: the 2026 reform's mentions are warnings before the

@@ -1,0 +1,155 @@
+"""The files chorusflow builds from the sample export: conformant (XSD, EN 16931 and French
+schematrons, PDF/A-3), with Chorus Pro's data where Chorus Pro reads it."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pikepdf
+import pytest
+from facturx import generate_from_binary, get_xml_from_pdf
+from lxml import etree
+
+from chorusflow.documents.pdf import render_invoice_pdf
+from chorusflow.facturx import build_cii, build_facturx, check_facturx
+from chorusflow.facturx.cii import postal_address, unit_code
+from chorusflow.facturx.schematron import SchematronProcess
+from chorusflow.model import Invoice
+from tests.documents.builders import invoice as full_invoice
+
+NS = {
+    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+}
+
+
+def test_every_sample_invoice_gives_a_conformant_facturx(
+    sample_invoices: list[Invoice], saxon: SchematronProcess
+) -> None:
+    assert len(sample_invoices) > 20
+    for invoice in sample_invoices:
+        pdf = build_facturx(invoice, invoice.supplier)
+        assert check_facturx(pdf, lang="en") == [], invoice.invoice_number
+
+
+def _xml(invoice: Invoice) -> etree._Element:
+    return etree.fromstring(build_cii(invoice, invoice.supplier))
+
+
+def _text(root: etree._Element, path: str) -> list[str]:
+    return [str(value) for value in root.xpath(path, namespaces=NS)]
+
+
+def test_chorus_pro_data_goes_to_its_en16931_terms() -> None:
+    invoice = full_invoice()
+    root = _xml(invoice)
+    agreement = "//ram:ApplicableHeaderTradeAgreement/"
+    assert _text(root, "//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID/text()") == ["A1"]
+    assert _text(root, agreement + "ram:SellerTradeParty/ram:GlobalID[@schemeID='0009']/text()") == [
+        invoice.supplier.siret
+    ]
+    assert _text(
+        root, agreement + "ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID/@schemeID"
+    ) == ["0002"]
+    assert _text(root, agreement + "ram:BuyerTradeParty/ram:GlobalID[@schemeID='0009']/text()") == [
+        invoice.buyer_siret
+    ]
+    assert _text(root, agreement + "ram:BuyerReference/text()") == [invoice.service_code]
+    assert _text(root, agreement + "ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID/text()") == [
+        invoice.engagement_number
+    ]
+    assert _text(root, agreement + "ram:ContractReferencedDocument/ram:IssuerAssignedID/text()") == [
+        invoice.market_number
+    ]
+    subjects = _text(root, "//rsm:ExchangedDocument/ram:IncludedNote/ram:SubjectCode/text()")
+    assert {"PMT", "PMD", "AAB"} <= set(subjects)
+
+
+def test_an_invoice_already_paid_is_a2_with_nothing_due(saxon: SchematronProcess) -> None:
+    invoice = full_invoice(billing_framework="A2")
+    root = _xml(invoice)
+    summation = "//ram:SpecifiedTradeSettlementHeaderMonetarySummation/"
+    assert _text(root, "//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID/text()") == ["A2"]
+    assert Decimal(_text(root, summation + "ram:TotalPrepaidAmount/text()")[0]) == invoice.total_ttc
+    assert Decimal(_text(root, summation + "ram:DuePayableAmount/text()")[0]) == 0
+    assert check_facturx(build_facturx(invoice, invoice.supplier), lang="en") == []
+
+
+def test_a_credit_note_is_381_with_its_invoice_and_no_payment_means(saxon: SchematronProcess) -> None:
+    invoice = full_invoice(invoice_type="AVOIR", original_invoice_number="F2026-0001", payment_means=None)
+    root = _xml(invoice)
+    assert _text(root, "//rsm:ExchangedDocument/ram:TypeCode/text()") == ["381"]
+    assert _text(root, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID/text()") == ["F2026-0001"]
+    assert _text(root, "//ram:SpecifiedTradeSettlementPaymentMeans") == []
+    assert check_facturx(build_cii(invoice, invoice.supplier), lang="en") == []
+
+
+def test_the_french_rule_on_bt23_is_waived_only_for_a_chorus_framework(saxon: SchematronProcess) -> None:
+    invoice = full_invoice()
+    xml = build_cii(invoice, invoice.supplier).replace(b"<ram:ID>A1</ram:ID>", b"<ram:ID>Z9</ram:ID>", 1)
+    assert "BR-FR-08" in " ".join(item.message for item in check_facturx(xml, lang="en"))
+
+
+def test_the_pdf_is_pdfa3_with_the_xml_attached() -> None:
+    invoice = full_invoice()
+    pdf = build_facturx(invoice, invoice.supplier)
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        assert document.Root.OutputIntents[0].S == pikepdf.Name.GTS_PDFA1
+        assert document.open_metadata()["{http://www.aiim.org/pdfa/ns/id/}part"] == "3"
+        assert str(document.Root.AF[0].AFRelationship) == "/Alternative"
+    name, xml = get_xml_from_pdf(pdf, check_xsd=False)
+    assert name == "factur-x.xml" and xml == build_cii(invoice, invoice.supplier)
+
+
+def test_a_pdf_with_standard_fonts_and_no_output_intent_is_refused(saxon: SchematronProcess) -> None:
+    invoice = full_invoice()
+    plain = render_invoice_pdf(invoice)  # Helvetica, not embedded; no OutputIntent
+    pdf = generate_from_binary(plain, build_cii(invoice, invoice.supplier), check_xsd=False)
+    details = [item.message for item in check_facturx(pdf, lang="en")]
+    assert any("Helvetica" in detail for detail in details)
+    assert any("OutputIntent" in detail for detail in details)
+    assert all(item.code == "FACTURX_PDFA" for item in check_facturx(pdf, lang="en"))
+
+
+def test_an_erp_pdf_that_is_not_pdfa_is_replaced_by_the_render() -> None:
+    invoice = full_invoice()
+    pdf = build_facturx(invoice, invoice.supplier, pdf=render_invoice_pdf(invoice))
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        fonts = document.pages[0].obj.Resources.Font
+        assert all("/FontDescriptor" in font for font in fonts.values())
+
+
+def test_a_pdf_without_xml_is_refused(saxon: SchematronProcess) -> None:
+    found = check_facturx(render_invoice_pdf(full_invoice()), lang="en")
+    assert any("factur-x.xml" in item.message for item in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "12 rue de l'Industrie\n69003 Lyon\nFrance",
+            {"addr_l1": "12 rue de l'Industrie", "postcode": "69003"},
+        ),
+        (
+            "Site C, Rond-point, 69360 Solaize",
+            {"addr_l1": "Site C", "addr_l2": "Rond-point", "city": "Solaize"},
+        ),
+        (None, {"country_code": "FR"}),
+    ],
+)
+def test_postal_address(text: str | None, expected: dict[str, str]) -> None:
+    address = postal_address(text)
+    assert address["country_code"] == "FR"
+    assert expected.items() <= address.items()
+
+
+def test_units() -> None:
+    assert [unit_code(unit) for unit in ("h", "kWh", "forfait", None, "palette")] == [
+        "HUR",
+        "KWH",
+        "LS",
+        "C62",
+        None,
+    ]
