@@ -5,6 +5,7 @@ reconciled without a blind second deposit.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -205,6 +206,44 @@ def test_after_the_grace_period_a_lost_flux_is_deposited_again_and_the_duplicate
     assert admin.submission_counts()["FG-1"] == 2  # the second deposit was refused as a duplicate
     assert len(admin.invoices()) == 1 and detail.identifiant_facture_cpp == admin.invoices()[0]["id"]
     assert first["number"] != second["number"]
+
+
+def _claims_pdfa_but_is_not(path: Path) -> Path:
+    """An ERP PDF whose XMP says PDF/A-3 while its font is not embedded: the Factur-X built on it fails."""
+    import pikepdf
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer)
+    canvas.setFont("Helvetica", 12)  # one of the standard 14 fonts: reportlab does not embed it
+    canvas.drawString(72, 720, "Facture FC-1")
+    canvas.save()
+    with pikepdf.open(io.BytesIO(buffer.getvalue())) as document:
+        with document.open_metadata() as meta:
+            meta["pdfaid:part"] = "3"
+            meta["pdfaid:conformance"] = "B"
+        document.save(path)
+    return path
+
+
+def test_a_factur_x_failing_its_checks_ends_invalid_and_is_never_deposited(
+    sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
+) -> None:
+    _claims_pdfa_but_is_not(tmp_path / "FC-1.pdf")
+    numbers = _record(
+        ledger, tmp_path, [{**sample_invoice("FC-1"), "attachment": "FC-1.pdf"}, sample_invoice("FC-2")]
+    )
+
+    result = _submit(ledger, client, numbers, OWNER)
+
+    assert result.count(Result.INVALID) == 1 and result.count(Result.SUBMITTED) == 1
+    [flux] = SandboxAdmin(sandbox).flux()
+    assert flux["numbers"] == ["FC-2"]  # the other invoice went alone
+    detail = ledger.get_invoice("FC-1")
+    assert detail is not None and detail.state is InvoiceState.INVALID
+    codes = {str(item.get("code")) for item in detail.findings}
+    assert "FACTURX_PDFA" in codes, detail.findings
+    assert detail.numero_flux_depot is None and detail.last_error
 
 
 def test_the_sandbox_reads_the_factur_x_archive_and_its_cii_fields(

@@ -267,12 +267,17 @@ class FacturxChannel:
         return Reconciliation(found=row)
 
     def build(self, invoice: Invoice) -> tuple[FluxFile, list[Finding]]:
-        """The invoice's Factur-X and the findings of its conformance checks (empty: it may go)."""
+        """The invoice's Factur-X and the findings of its conformance checks (empty: it may go).
+
+        The visible invoice is the ERP's PDF when the export names one that says it is PDF/A, else
+        chorusflow's render (:func:`chorusflow.facturx.build_facturx` decides).
+        """
         from chorusflow.facturx import build_facturx, check_facturx  # lxml/pikepdf only where used
 
         if self.supplier is None:
             raise ValueError("the facturx channel needs the supplier's identity to build a Factur-X")
-        content = build_facturx(invoice, self.supplier)
+        erp_pdf = Path(invoice.attachment).read_bytes() if invoice.attachment is not None else None
+        content = build_facturx(invoice, self.supplier, erp_pdf)
         errors = [item for item in check_facturx(content) if item.severity == "error"]
         return FluxFile(invoice.invoice_number, content), errors
 
