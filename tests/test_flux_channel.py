@@ -15,7 +15,7 @@ from chorusflow.alerts import flux_refused_events, render, submission_failed_eve
 from chorusflow.chorus import ChorusProClient, ChorusProConfig
 from chorusflow.config import load_supplier
 from chorusflow.flux import FACTURX_SYNTAX
-from chorusflow.flux_follow import follow_flux
+from chorusflow.flux_follow import follow_flux, open_flux_states
 from chorusflow.intake import records_from_report
 from chorusflow.ledger import ClaimOwner, InvoiceState, Ledger, utc_now
 from chorusflow.rules import validate_export
@@ -261,3 +261,56 @@ def test_the_sandbox_reads_the_factur_x_archive_and_its_cii_fields(
     assert invoice["buyer_siret"] == sample_invoice("FA-1")["buyer_siret"]
     assert invoice["amounts"] == {"ht": 123.45, "tva": 24.69, "ttc": 148.14, "a_payer": 148.14}
     assert invoice["mode"] == "EDI" and invoice["invoice_type"] == "FACTURE"
+
+
+@pytest.mark.parametrize("state", ["IN_INCIDENTE", "IN_A_RELANCER", "IN_ERREUR_INTERNE"])
+def test_a_flux_chorus_pro_did_not_process_refuses_its_invoices_which_may_go_again(
+    state: str, sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
+) -> None:
+    admin = SandboxAdmin(sandbox)
+    numbers = _record(ledger, tmp_path, [sample_invoice("FN-1"), sample_invoice("FN-2")])
+    _submit(ledger, client, numbers, OWNER)
+    admin.set_faults(flux_forced_state=state)
+    follow_flux(ledger, client, load_supplier().siret)
+
+    result = follow_flux(ledger, client, load_supplier().siret)
+
+    assert sorted(result.refused) == numbers and result.states == {admin.flux()[0]["number"]: "not_processed"}
+    assert all(state in reason and "deposited again" in reason for reason in result.refused.values())
+    admin.set_faults(flux_forced_state=None)
+    retried = Submitter(ledger, client, load_supplier(), RETRY_OWNER, lease_seconds=0).submit_batch(
+        numbers, include_failed=True
+    )
+    assert retried.count(Result.SUBMITTED) == 2 and len(admin.flux()) == 2
+    follow_flux(ledger, client, load_supplier().siret)
+    assert sorted(follow_flux(ledger, client, load_supplier().siret).integrated) == numbers
+    assert admin.submission_counts() == {"FN-1": 1, "FN-2": 1}
+
+
+@pytest.mark.parametrize("state", ["IN_EN_ATTENTE_RETRAITEMENT_CPP", "IN_QUELQUE_CHOSE_DE_NOUVEAU"])
+def test_a_stuck_or_unknown_flux_state_keeps_the_invoices_waiting_and_an_unknown_one_shows_as_such(
+    state: str, sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
+) -> None:
+    admin = SandboxAdmin(sandbox)
+    numbers = _record(ledger, tmp_path, [sample_invoice("FS-1")])
+    _submit(ledger, client, numbers, OWNER)
+    admin.set_faults(flux_forced_state=state)
+    follow_flux(ledger, client, load_supplier().siret)
+
+    result = follow_flux(ledger, client, load_supplier().siret)
+
+    [flux] = ledger.open_flux(load_supplier().siret)
+    assert flux.state == state and result.closed == 0 and not result.refused
+    assert (flux.next_poll_at - utc_now()).total_seconds() > 3000  # at most hourly, not every minute
+    detail = ledger.get_invoice("FS-1")
+    assert detail is not None and detail.state is InvoiceState.IN_FLUX
+    if state.startswith("IN_QUELQUE"):
+        assert result.unknown_states == {flux.numero_flux_depot: state}
+        assert f"unknown state: {flux.numero_flux_depot} {state}" in result.summary()
+        assert open_flux_states(ledger, load_supplier().siret) == [
+            (flux.numero_flux_depot, f"unknown ({state})")
+        ]
+    else:
+        assert result.states == {flux.numero_flux_depot: "stuck"} and not result.unknown_states
+    admin.set_faults(flux_forced_state=None)
+    assert follow_flux(ledger, client, load_supplier().siret, now=flux.next_poll_at).integrated == ["FS-1"]

@@ -43,6 +43,15 @@ PDF_MODES = ("DEPOT_PDF_API", "DEPOT_PDF_SIGNE_API")
 SAISIE_SEQUENCE_DIGITS = 16  # numeroFacture = deposit year + 16 digits, e.g. 20250000000000000014
 FLUX_PENDING = "IN_DEPOT_PORTAIL_EN_ATTENTE_TRAITEMENT_SE_CPP"
 FLUX_IN_PROGRESS = "IN_EN_COURS_TRAITEMENT_CPP"
+# States after which the sandbox never processes a flux again (any other one is processed again).
+FLUX_FINAL = {
+    "IN_INTEGRE",
+    "IN_INTEGRE_PARTIEL",
+    "IN_REJETE",
+    "IN_INCIDENTE",
+    "IN_A_RELANCER",
+    "IN_ERREUR_INTERNE",
+}
 # Interface codes: FSO1100A, FSO1106A, FSO1117A are documented; the others are invented but stable.
 FLUX_INTERFACE_CODES = {
     "IN_DP_E1_UBL_INVOICE": "1100",
@@ -404,7 +413,7 @@ class Operations:
         if flux is None:
             raise FunctionalError(20001, f"TRA_MSG_02.001 Le flux {number} n'existe pas pour cet utilisateur")
         flux["polls"] += 1
-        if flux["state"] in (FLUX_PENDING, FLUX_IN_PROGRESS):
+        if flux["state"] not in FLUX_FINAL:
             if flux["polls"] > self.faults().flux_polls_before_integration:
                 self._integrate_flux(flux)
             elif flux["polls"] > 1:
@@ -758,6 +767,10 @@ class Operations:
         ``soumettre`` and created, the refused ones listed in ``listeErreurDP``."""
         moment = now_local()
         flux["state_at"] = iso_ms(moment)
+        forced = self.faults().flux_forced_state
+        if forced:  # fault injection: a state the platform may show, nothing integrated
+            flux["state"] = forced
+            return
         if flux.get("inadmissible"):  # a file failing the XSD: nothing of the flux is integrated
             flux["errors_technical"] = list(flux["inadmissible"])
             flux["state"] = "IN_REJETE"

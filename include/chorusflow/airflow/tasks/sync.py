@@ -18,6 +18,7 @@ from chorusflow.alerts import (
     AlertSettings,
     blocked_events,
     flux_refused_events,
+    needs_review_events,
     overdue_events,
     password_expiry_event,
     stale_events,
@@ -70,7 +71,8 @@ def _password_event(alert_settings: AlertSettings, now: datetime) -> AlertEvent 
 
 
 def send_status_alerts(now: datetime | None = None) -> dict[str, Any]:
-    """Blocked, stale, overdue and password alerts computed from the ledger, each sent once."""
+    """Flux refusals, deposits to check, blocked, stale, overdue and password alerts computed from the
+    ledger, each sent once."""
     now = now or utc_now()
     alert_settings = AlertSettings.from_env()
     ledger = get_ledger()
@@ -78,6 +80,7 @@ def send_status_alerts(now: datetime | None = None) -> dict[str, Any]:
     today = now.astimezone(ZoneInfo(alert_settings.timezone)).date()
     events: list[AlertEvent] = [
         *flux_refused_events(ledger, siret),
+        *needs_review_events(ledger, siret),  # e.g. an integrated flux that does not name an invoice
         *blocked_events(ledger, siret),
         *stale_events(ledger, siret, now, alert_settings),
         *overdue_events(ledger, siret, today, alert_settings),
