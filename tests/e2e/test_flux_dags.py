@@ -103,3 +103,27 @@ def test_partly_integrated_and_rejected_flux_end_in_the_right_states_with_one_al
         assert len(alert_mailbox.mentioning(number)) == 1
     assert load_dag("chorus_sync_statuses").test().state == "success"  # nothing new to alert
     assert len(alert_mailbox.messages) == before_second + len(sample)
+
+
+def test_a_lost_deposer_flux_answer_is_reconciled_by_the_retry_and_integrated_once(
+    pipeline_env: PipelineEnv, alert_mailbox: Mailbox
+) -> None:
+    # Chorus Pro commits the flux and the connection drops before its answer; it integrates the flux
+    # on its own (the sandbox as soon as it is searched), so the task's retry finds every invoice.
+    pipeline_env.admin.set_faults(
+        commit_then_drop_rate={DEPOSER_FLUX: 1.0}, flux_seconds_before_integration=0
+    )
+    pipeline_env.drop_export()
+
+    run = load_dag("chorus_submit_invoices").test()
+
+    assert run.state == "success"
+    assert pipeline_env.admin.calls(DEPOSER_FLUX) == 1  # never deposited again
+    received = Counter(invoice["number"] for invoice in pipeline_env.admin.invoices())
+    assert received and set(received.values()) == {1}
+    assert set(pipeline_env.admin.submission_counts().values()) == {1}
+    for number in received:
+        row = pipeline_env.ledger.get_invoice(number, SUPPLIER_SIRET)
+        assert row is not None and row.state is InvoiceState.SUBMITTED and row.numero_flux_depot
+    waiting = pipeline_env.ledger.count_by_state(SUPPLIER_SIRET)
+    assert not waiting.get(InvoiceState.SUBMITTING) and not waiting.get(InvoiceState.IN_FLUX)
