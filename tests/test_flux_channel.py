@@ -314,3 +314,32 @@ def test_a_stuck_or_unknown_flux_state_keeps_the_invoices_waiting_and_an_unknown
         assert result.states == {flux.numero_flux_depot: "stuck"} and not result.unknown_states
     admin.set_faults(flux_forced_state=None)
     assert follow_flux(ledger, client, load_supplier().siret, now=flux.next_poll_at).integrated == ["FS-1"]
+
+
+def test_a_fatal_refusal_of_deposer_flux_gives_every_invoice_back_untouched(
+    sandbox: SandboxServer,
+    client: ChorusProClient,
+    ledger: Ledger,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chorusflow.chorus import ForbiddenError
+
+    monkeypatch.setenv("CHORUSFLOW_FLUX_MAX_INVOICES", "1")  # three flux: the first one is refused
+    admin = SandboxAdmin(sandbox)
+    numbers = _record(ledger, tmp_path, [sample_invoice(f"FF-{n}") for n in range(1, 4)])
+    admin.set_faults(forbidden_paths=[DEPOSER_FLUX])  # the API is not subscribed: nothing can go
+
+    with pytest.raises(ForbiddenError):
+        _submit(ledger, client, numbers, OWNER)
+
+    for number in numbers:
+        detail = ledger.get_invoice(number)
+        assert detail is not None and detail.state is InvoiceState.PENDING
+        assert [attempt.outcome.value for attempt in detail.attempts] in (
+            ["failed_permanent"],
+            ["failed_retryable"],
+        )
+    admin.set_faults(forbidden_paths=[])
+    assert _submit(ledger, client, numbers, RETRY_OWNER).count(Result.SUBMITTED) == 3
+    assert admin.calls(DEPOSER_FLUX) == 4  # the refused call and the three flux

@@ -423,7 +423,8 @@ class Submitter:
                 prepared = self._prepare_for_flux(channel, claim)
             except (ChorusProError, SubmissionError) as error:
                 if error.fatal:
-                    self._give_back([*claims[position:], *(item[0] for item in ready)], error)
+                    self._give_back(claims[position:], error)
+                    self._abandon(ready, error)
                 raise
             if isinstance(prepared, InvoiceOutcome):
                 outcomes.append(prepared)
@@ -443,10 +444,19 @@ class Submitter:
                 outcomes.extend(self._deposit_one_flux(channel, members, batch))
             except (ChorusProError, SubmissionError) as error:
                 if error.fatal:
-                    later = [files[item.invoice_number][0] for rest in batches[index + 1 :] for item in rest]
-                    self._give_back(later, error)
+                    self._abandon(
+                        [files[item.invoice_number] for rest in batches[index + 1 :] for item in rest], error
+                    )
                 raise
         return outcomes
+
+    def _abandon(self, items: Sequence[tuple[Claim, int, FluxFile]], error: Exception) -> None:
+        """Built but not sent (a fatal error stopped the batch): end their attempts, give them back."""
+        for _, attempt, _ in items:
+            self.ledger.finish_attempt(
+                attempt, AttemptOutcome.FAILED_RETRYABLE, type(error).__name__, _describe(error)
+            )
+        self._give_back([claim for claim, _, _ in items], error)
 
     def _prepare_for_flux(
         self, channel: FacturxChannel, claim: Claim
