@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     submit_retry_delay: float = Field(30.0, ge=0)
     claim_lease_seconds: float = Field(900.0, ge=0)
     # The Factur-X flux channel (docs/deposit-channels.md).
-    flux_max_invoices: int = Field(200, ge=1)
+    flux_max_invoices: int = Field(100, ge=1)
     flux_max_bytes: int = Field(9_000_000, ge=100_000, le=10_000_000)
     flux_poll_base_seconds: float = Field(120.0, ge=0)
     flux_poll_max_seconds: float = Field(21600.0, ge=0)
