@@ -58,6 +58,10 @@ bench: install
 	$(BIN)/python bench/rendering.py
 	@echo "== Submission (bench/submission.py) =="
 	$(BIN)/python bench/submission.py
+	@echo "== Submission, facturx channel (bench/submission.py --channel facturx) =="
+	$(BIN)/python bench/submission.py --channel facturx
+	@echo "== Flux size (bench/flux.py) =="
+	$(BIN)/python bench/flux.py
 	@echo "== Factur-X build and conformance (bench/conformance.py) =="
 	$(BIN)/python bench/conformance.py
 	@echo "== Status sync (bench/status_sync.py) =="

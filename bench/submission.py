@@ -9,6 +9,10 @@ triggers the DAG through the REST API and waits for the run. Outside the measure
 Airflow, and a warm-up run of one invoice per pool slot (workers started, ledger created).
 ``--env NAME=VALUE`` passes a setting to Airflow and its tasks (``CHORUSFLOW_POOL_SIZE=2`` makes the
 plan cut 4 batches while the pool keeps its slots); ``--keep`` keeps the folder with the logs.
+``--channel facturx`` measures the Factur-X channel instead: each invoice's Factur-X built and
+checked, the files packed into flux, one ``factures/v1/deposer/flux`` call per flux (the latency
+applies to it); an invoice counts as deposited when the sandbox read it in a flux (integration
+comes later, with the status sync, and is not part of the submission).
 
 Prints the wall time of the DAG run (its ``start_date`` → ``end_date``), the submit phase (first
 ``submit`` task start → last ``submit`` task end), the API limit (N × latency ÷ pool) and their
@@ -39,7 +43,10 @@ from chorusflow_dev.testing.exports import invoice_numbers, write_sample_export
 DAG_ID = "chorus_submit_invoices"
 DEPOSIT_PATH = "/cpro/factures/v1/soumettre"
 UPLOAD_PATH = "/cpro/transverses/v1/ajouter/fichier"
-DEPOSIT_CALLS = (UPLOAD_PATH, DEPOSIT_PATH)  # the calls each invoice makes, each with the latency
+FLUX_PATH = "/cpro/factures/v1/deposer/flux"
+# The deposit calls of each channel, each with the latency.
+CHANNEL_CALLS = {"pdf": (UPLOAD_PATH, DEPOSIT_PATH), "facturx": (FLUX_PATH,)}
+DEPOSIT_CALLS = CHANNEL_CALLS["pdf"]
 # The DAG's hourly schedule would start a run of its own on unpause and take the export: 29 February
 # gives no run before 2028, so the measured run is the one triggered here.
 NO_SCHEDULED_RUN = "0 0 29 2 *"
@@ -96,11 +103,25 @@ def wait_for_run(local: LocalAirflow, run_id: str, timeout: float = RUN_TIMEOUT)
     raise TimeoutError(f"run {run_id} did not finish within {timeout:.0f} s")
 
 
-def measure(local: LocalAirflow, export: Path, latency_ms: int) -> dict[str, Any]:
+def deposited_numbers(sandbox: str, channel: str) -> Counter[str]:
+    """How many times the sandbox received each BENCH invoice: as an invoice, or read in a flux."""
+    if channel == "facturx":
+        flux = requests.get(f"{sandbox}/sandbox/flux", timeout=30).json()["flux"]
+        numbers = [number for item in flux for number in item["numbers"] if number]
+    else:
+        received = requests.get(f"{sandbox}/sandbox/invoices", timeout=30).json()
+        numbers = [invoice["number"] for invoice in received["invoices"]]
+    return Counter(number for number in numbers if number.startswith("BENCH"))
+
+
+def measure(local: LocalAirflow, export: Path, latency_ms: int, channel: str = "pdf") -> dict[str, Any]:
     """Warm up, set the latency, drop the export, run the DAG; the figures of the run."""
     sandbox = local.sandbox_url
+    deposit_calls_of_channel = CHANNEL_CALLS[channel]
     requests.post(
-        f"{sandbox}/sandbox/faults", json={"latency_ms": dict.fromkeys(DEPOSIT_CALLS, latency_ms)}, timeout=10
+        f"{sandbox}/sandbox/faults",
+        json={"latency_ms": dict.fromkeys(deposit_calls_of_channel, latency_ms)},
+        timeout=10,
     ).raise_for_status()
     api_json(local, "PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": False})
     # A warm-up run of one invoice per pool slot: a long-running deployment has its LocalExecutor
@@ -119,13 +140,11 @@ def measure(local: LocalAirflow, export: Path, latency_ms: int) -> dict[str, Any
     )["task_instances"]
     submits = [ti for ti in instances if ti["task_id"] == "submit" and ti["start_date"] and ti["end_date"]]
     by_task = {ti["task_id"]: ti for ti in instances if ti["task_id"] != "submit"}
-    received = requests.get(f"{sandbox}/sandbox/invoices", timeout=30).json()
-    counts = Counter(
-        invoice["number"] for invoice in received["invoices"] if invoice["number"].startswith("BENCH")
-    )
+    counts = deposited_numbers(sandbox, channel)
     stats = requests.get(f"{sandbox}/sandbox/stats", timeout=10).json()
     deposit_calls = {
-        path: stats["calls"].get(path, 0) - stats_before["calls"].get(path, 0) for path in DEPOSIT_CALLS
+        path: stats["calls"].get(path, 0) - stats_before["calls"].get(path, 0)
+        for path in deposit_calls_of_channel
     }
     durations = sorted(float(ti["duration"] or 0) for ti in submits)
     return {
@@ -148,19 +167,28 @@ def measure(local: LocalAirflow, export: Path, latency_ms: int) -> dict[str, Any
     }
 
 
-def report(figures: dict[str, Any], invoices: int, latency_ms: int, pool: int, log_path: Path) -> None:
+def report(
+    figures: dict[str, Any], invoices: int, latency_ms: int, pool: int, log_path: Path, channel: str = "pdf"
+) -> None:
     """Print the figures of the measured run."""
     calls = sum(figures["deposit_calls"].values())
     limit = calls * latency_ms / 1000 / pool
     durations = figures["batch_durations"] or [0.0]
+    if channel == "facturx":
+        described = f"{figures['deposit_calls'][FLUX_PATH]} deposer/flux"
+    else:
+        uploads, deposits = figures["deposit_calls"][UPLOAD_PATH], figures["deposit_calls"][DEPOSIT_PATH]
+        described = f"{uploads} PDF uploads + {deposits} deposits"
+    per_invoice = calls / max(figures["deposited"], 1)
     lines = [
+        ("channel", channel),
         ("invoices", f"{invoices} ({figures['deposited']} deposited, {figures['deposited_twice']} twice)"),
         (
             "API calls",
-            f"{figures['deposit_calls'][UPLOAD_PATH]} PDF uploads + {figures['deposit_calls'][DEPOSIT_PATH]} "
-            f"deposits, {figures['calls']} in all (tokens, lookups)",
+            f"{described}, {figures['calls']} in all (tokens, lookups); {per_invoice:.3f} deposit "
+            f"call(s) per invoice (pdf channel: 2)",
         ),
-        ("latency", f"{latency_ms} ms added to each upload and deposit call"),
+        ("latency", f"{latency_ms} ms added to each deposit call"),
         ("pool", str(pool)),
         ("run state", f"{figures['state']} {dict(figures['states'])}"),
         ("wall time", f"{figures['wall']:.1f} s (DAG run start → end)"),
@@ -189,7 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs) afterwards")
     parser.add_argument("--sandbox-state", action="store_true", help="let the sandbox keep its state file")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for Airflow and its tasks")
+    parser.add_argument("--channel", choices=sorted(CHANNEL_CALLS), default="pdf")
     args = parser.parse_args(argv)
+    channel_env = {"CHORUSFLOW_SUPPLIER_DEPOSIT_CHANNEL": args.channel}
     folder = Path(tempfile.mkdtemp(prefix="chorusflow-bench-submit-"))
     export = folder / "bench-export.csv"
     write_export(export, args.invoices)
@@ -207,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
             extra_env={
                 "CHORUSFLOW_SUBMIT_RETRY_DELAY": "1",
                 "CHORUSFLOW_SUBMIT_SCHEDULE": NO_SCHEDULED_RUN,
+                **channel_env,
                 **dict(item.split("=", 1) for item in args.env),
             },
             log=log,
@@ -215,10 +246,10 @@ def main(argv: list[str] | None = None) -> int:
             started = time.monotonic()
             local.start(timeout=START_TIMEOUT)
             print(f"started in {time.monotonic() - started:.0f} s; running {DAG_ID} …", flush=True)
-            figures = measure(local, export, args.latency_ms)
+            figures = measure(local, export, args.latency_ms, args.channel)
         finally:
             local.stop()
-    report(figures, args.invoices, args.latency_ms, args.pool, log_path)
+    report(figures, args.invoices, args.latency_ms, args.pool, log_path, args.channel)
     if args.keep:
         print(f"kept: {folder}")
     else:

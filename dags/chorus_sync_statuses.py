@@ -6,12 +6,17 @@ Reads what changed on Chorus Pro since the last run with the paginated supplier 
 records every status in the ledger with its date and the buyer's comment, then alerts.
 
 **Tasks**
+0. `follow_flux`: every open Factur-X flux due for a poll (`consulterCRDetaille`, backoff from
+   minutes to hours): integrated invoices get their Chorus Pro id (`rechercher/fournisseur` by flux
+   number) and are synced from then on; invoices the platform refused in the flux are marked
+   failed with its reason and alerted. An undocumented flux state is shown as unknown.
 1. `sync`: one search pass over [watermark − 5 min, now]; the buyer's comment is fetched
    (`consulter/historique`) only for invoices that became blocked. A failing page is retried twice,
    then skipped: the others are still recorded and the watermark stays, so the next run reads the
    period again.
-2. `alert`: blocked invoices (with the buyer's reason and what to do), invoices stuck in one status,
-   payment deadlines passed (with the late interest owed), the technical password nearing expiry.
+2. `alert`: invoices refused in a flux, blocked invoices (with the buyer's reason and what to do),
+   invoices stuck in one status, payment deadlines passed (with the late interest owed), the
+   technical password nearing expiry.
    E-mail through `smtp_default` to the Variable `chorusflow_alert_recipients`, the webhook
    connection `chorusflow_alert_webhook` when defined, and this log. Each event alerts once.
 3. `report`: the summary, shown as the run note.
@@ -50,11 +55,18 @@ def chorus_sync_statuses() -> None:
     """Sync, alert, report."""
 
     @task(multiple_outputs=False, retries=3, retry_exponential_backoff=2.0, retry_policy=RETRY_POLICY)
-    def sync() -> dict[str, Any]:
+    def follow_flux() -> dict[str, Any]:
+        """Poll the open Factur-X flux that are due; settle their invoices."""
+        from chorusflow.airflow.tasks import sync as bodies
+
+        return bodies.follow_open_flux()
+
+    @task(multiple_outputs=False, retries=3, retry_exponential_backoff=2.0, retry_policy=RETRY_POLICY)
+    def sync(flux_result: dict[str, Any]) -> dict[str, Any]:
         """Record every status change since the last watermark."""
         from chorusflow.airflow.tasks import sync as bodies
 
-        return bodies.sync_statuses()
+        return {**bodies.sync_statuses(), "flux": flux_result}
 
     @task(multiple_outputs=False, retry_policy=RETRY_POLICY)
     def alert(sync_result: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +82,7 @@ def chorus_sync_statuses() -> None:
 
         return bodies.report_sync(sync_result, alerts)
 
-    synced = sync()
+    synced = sync(follow_flux())
     report(synced, alert(synced))
 
 

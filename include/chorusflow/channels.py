@@ -4,14 +4,19 @@
   renders) is uploaded first, then referenced; Chorus Pro keeps the supplier's own number and date,
   and the structured fields still go along so that its checks apply. An invoice number is unique per
   supplier and year, so an unknown outcome is reconciled by number within the invoice's year.
+- ``facturx``: Factur-X files (PDF/A-3 with the CII embedded), checked before they leave, several
+  invoices per ``deposer/flux`` call. Chorus Pro answers with a flux number only; the invoices wait
+  in ``in_flux`` until :mod:`chorusflow.flux_follow` sees the flux integrated. An unknown outcome is
+  reconciled by number within the invoice's year, like ``pdf``, once the flux could have been
+  integrated (see :class:`FacturxChannel`).
 - ``saisie``: ``SAISIE_API``, only when configured. Chorus Pro then issues the invoice itself under a
   number of its own (it ignores ``numeroFactureSaisi`` and ``dateFacture``), so a lookup by our number
   finds nothing. An unknown outcome is reconciled by buyer, deposit period, amount and engagement,
   and only a **unique** match is adopted: anything else is ambiguous and goes to a person.
 
 A channel builds and sends one deposit; the :class:`~chorusflow.submission.Submitter` owns the
-claim, the attempts and every ledger write. The Factur-X flux channel slots in behind the same
-:class:`DepositChannel` protocol.
+claim, the attempts and every ledger write. The Factur-X channel deposits a batch at a time, so
+it has a protocol of its own (:class:`FacturxChannel`).
 """
 
 from __future__ import annotations
@@ -26,9 +31,7 @@ from typing import Protocol
 
 from chorusflow.chorus import ChorusProClient
 from chorusflow.chorus.models import (
-    InvoiceLine as ChorusLine,
-)
-from chorusflow.chorus.models import (
+    DepositFluxResponse,
     InvoiceRecipient,
     InvoiceReferences,
     InvoiceSupplier,
@@ -41,10 +44,16 @@ from chorusflow.chorus.models import (
     SupplierInvoiceSearch,
     VatLine,
 )
+from chorusflow.chorus.models import (
+    InvoiceLine as ChorusLine,
+)
 from chorusflow.chorus.models import VatRegime as ChorusVatRegime
 from chorusflow.config import DepositChannel as ChannelName
+from chorusflow.config import SupplierIdentity
 from chorusflow.crashpoints import crashpoint
+from chorusflow.flux import FACTURX_SYNTAX, FluxFile
 from chorusflow.model import Invoice
+from chorusflow.rules.codes import Finding
 from chorusflow.rules.profiles import BuyerProfile
 
 BILLING_FRAMEWORK_CODES = {
@@ -234,6 +243,53 @@ class SaisieChannel:
         return self.client.submit_invoice(request)
 
 
+class FacturxChannel:
+    """Factur-X through ``deposer/flux`` (``IN_DP_E2_CII_FACTURX``), several invoices per call.
+
+    The file is built and checked by :mod:`chorusflow.facturx`; a file that fails its checks is
+    never sent. The submitter packs the files (:func:`chorusflow.flux.pack`) and calls
+    :meth:`deposit_flux` once per flux.
+    """
+
+    name: ChannelName = "facturx"
+
+    def __init__(self, client: ChorusProClient, supplier: SupplierIdentity | None) -> None:
+        self.client = client
+        self.supplier = supplier
+
+    def reconcile(self, invoice: Invoice, known_ids: set[int]) -> Reconciliation:
+        """By number within the invoice's year, as for ``pdf``: a flux keeps the supplier's number.
+
+        The row found carries its ``numeroFluxDepot``. Not finding it only means "not integrated
+        yet" until the grace period has passed; the submitter decides when to conclude.
+        """
+        row = self.client.find_invoice_by_number(invoice.invoice_number, year=invoice.issue_date.year)
+        return Reconciliation(found=row)
+
+    def build(self, invoice: Invoice) -> tuple[FluxFile, list[Finding]]:
+        """The invoice's Factur-X and the findings of its conformance checks (empty: it may go).
+
+        The visible invoice is the ERP's PDF when the export names one that says it is PDF/A, else
+        chorusflow's render (:func:`chorusflow.facturx.build_facturx` decides).
+        """
+        from chorusflow.facturx import build_facturx, check_facturx  # lxml/pikepdf only where used
+
+        if self.supplier is None:
+            raise ValueError("the facturx channel needs the supplier's identity to build a Factur-X")
+        erp_pdf = Path(invoice.attachment).read_bytes() if invoice.attachment is not None else None
+        content = build_facturx(invoice, self.supplier, erp_pdf)
+        errors = [item for item in check_facturx(content) if item.severity == "error"]
+        return FluxFile(invoice.invoice_number, content), errors
+
+    def deposit_flux(self, file_name: str, content: bytes) -> DepositFluxResponse:
+        """One ``deposer/flux`` call; the crash point ``submission.before_call`` precedes it."""
+        crashpoint("submission.before_call")
+        return self.client.deposit_flux(file_name, content, FACTURX_SYNTAX)
+
+
+AnyChannel = DepositChannel | FacturxChannel
+
+
 def _same_invoice(row: SupplierInvoiceRow, invoice: Invoice) -> bool:
     """Whether a search row could be ``invoice``: same buyer, type, amount and engagement."""
     return (
@@ -257,18 +313,25 @@ def _ambiguity(candidates: list[SupplierInvoiceRow]) -> str:
     )
 
 
-def channel_for(name: ChannelName, client: ChorusProClient) -> DepositChannel:
-    """The channel called ``name`` over ``client``."""
+def channel_for(
+    name: ChannelName, client: ChorusProClient, supplier: SupplierIdentity | None = None
+) -> AnyChannel:
+    """The channel called ``name`` over ``client`` (``facturx`` builds files for ``supplier``)."""
     if name == "saisie":
         return SaisieChannel(client)
+    if name == "facturx":
+        return FacturxChannel(client, supplier)
     return PdfChannel(client)
 
 
 def channel_chooser(
-    default: ChannelName, client: ChorusProClient, by_buyer: Mapping[str, ChannelName]
-) -> Callable[[Invoice], DepositChannel]:
+    default: ChannelName,
+    client: ChorusProClient,
+    by_buyer: Mapping[str, ChannelName],
+    supplier: SupplierIdentity | None = None,
+) -> Callable[[Invoice], AnyChannel]:
     """Each invoice's channel: its buyer profile's (``by_buyer``, by SIRET), else ``default``."""
-    channels = {name: channel_for(name, client) for name in {default, *by_buyer.values()}}
+    channels = {name: channel_for(name, client, supplier) for name in {default, *by_buyer.values()}}
     return lambda invoice: channels[by_buyer.get(invoice.buyer_siret, default)]
 
 

@@ -33,7 +33,7 @@ def chorusflow_home() -> Path:
 
 
 VatRegime = Literal["debits", "receipts"]
-DepositChannel = Literal["pdf", "saisie"]
+DepositChannel = Literal["pdf", "saisie", "facturx"]
 CompanySize = Literal["large", "mid", "sme", "micro"]
 
 #: When the 2026 reform's invoice mentions become mandatory, by company size (décret 2024-266).
@@ -51,7 +51,8 @@ class SupplierIdentity(BaseModel):
     ``vat_regime``: ``debits`` when the supplier opted for VAT on debits (``TVA_SUR_DEBIT`` and the
     mention on the invoice), ``receipts`` otherwise (``TVA_SUR_ENCAISSEMENT``). ``deposit_channel``:
     ``pdf`` (``DEPOT_PDF_API``, the supplier's own number and date) or ``saisie`` (``SAISIE_API``, where
-    Chorus Pro issues the invoice under its own number). ``company_size`` sets the date from which the
+    Chorus Pro issues the invoice under its own number) or ``facturx`` (Factur-X files deposited in
+    batches with ``deposer/flux``, see :mod:`chorusflow.flux`). ``company_size`` sets the date from which the
     2026 reform's mentions are errors rather than warnings.
     """
 

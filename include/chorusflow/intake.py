@@ -219,6 +219,28 @@ def plan_batches(
     ]
 
 
+def plan_channel_batches(
+    numbers: Sequence[str],
+    in_flux_channel: Sequence[str],
+    *,
+    concurrency: int,
+    flux_batch_size: int,
+    include_failed: bool = False,
+) -> list[Batch]:
+    """:func:`plan_batches` for the one-by-one channels, and batches of ``flux_batch_size`` for the
+    invoices of ``in_flux_channel`` (Factur-X): one task deposits them in as few flux as the size
+    limit allows, so the number of ``deposer/flux`` calls follows the invoices, not the slots."""
+    flux = set(in_flux_channel)
+    one_by_one = [number for number in numbers if number not in flux]
+    together = [number for number in numbers if number in flux]
+    batches = plan_batches(one_by_one, concurrency=concurrency, include_failed=include_failed)
+    if together:
+        batches += plan_batches(
+            together, concurrency=concurrency, batch_size=flux_batch_size, include_failed=include_failed
+        )
+    return batches
+
+
 def sort_retry_numbers(ledger: Ledger, supplier_siret: str, numbers: Sequence[str]) -> RetryRequest:
     """Sort the numbers asked for again: to submit (``failed``, ``pending``, ``submitting``), unknown,
     or not retryable (any other state: on Chorus Pro already, invalid, or needing a person)."""

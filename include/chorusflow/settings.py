@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     submit_retries: int = Field(5, ge=0)
     submit_retry_delay: float = Field(30.0, ge=0)
     claim_lease_seconds: float = Field(900.0, ge=0)
+    # The Factur-X flux channel (docs/deposit-channels.md).
+    flux_max_invoices: int = Field(100, ge=1)
+    flux_max_bytes: int = Field(9_000_000, ge=100_000, le=10_000_000)
+    flux_poll_base_seconds: float = Field(120.0, ge=0)
+    flux_poll_max_seconds: float = Field(21600.0, ge=0)
+    flux_unknown_grace_seconds: float = Field(43200.0, ge=0)
     # The Chorus Pro API.
     api_rate_limit: float | None = Field(None, gt=0)
     api_429_retries: int = Field(5, ge=0)

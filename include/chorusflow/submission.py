@@ -13,6 +13,13 @@ The ledger is the guard. For each invoice the submitter:
 5. records the Chorus Pro id and number, or the refusal, or "outcome unknown" for the next attempt
    to reconcile.
 
+Invoices of the ``facturx`` channel go together (:meth:`Submitter._submit_flux`): each file is built
+and checked (a failing one ends ``invalid``, never sent), the files are packed into flux under the
+size and count limits, and each flux is one ``deposer/flux`` call whose number is recorded for all
+its invoices at once (``in_flux``). After an unknown outcome the invoice is looked up by number; a
+flux shows in that search only once integrated, so "not found" only counts after
+``flux_unknown_grace_seconds``.
+
 A duplicate-number answer is reconciled the same way, never retried blindly. Nothing here imports
 Airflow: the DAG maps batches of invoice numbers to :meth:`Submitter.submit_batch` and turns
 :class:`BatchResult` into task success, retry or failure.
@@ -23,12 +30,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 
 from pydantic import ValidationError
 
 from chorusflow.channels import (
+    AnyChannel,
     DepositChannel,
+    FacturxChannel,
     Reconciliation,
     SupplierAccount,
     buyer_channels,
@@ -38,11 +48,13 @@ from chorusflow.chorus import ChorusProClient, ChorusProError, DuplicateInvoiceE
 from chorusflow.chorus.models import BankAccount, SubmitInvoiceResponse, SupplierInvoiceRow
 from chorusflow.config import SupplierIdentity
 from chorusflow.crashpoints import crashpoint
-from chorusflow.ledger import AttemptOutcome, Claim, ClaimOwner, Ledger
+from chorusflow.flux import FACTURX_SYNTAX, FluxFile, FluxStage, flux_file, next_poll_at, pack
+from chorusflow.ledger import AttemptOutcome, Claim, ClaimOwner, Ledger, utc_now
 from chorusflow.messages import language
 from chorusflow.model import Invoice
 from chorusflow.rules.codes import finding
 from chorusflow.rules.profiles import load_profiles
+from chorusflow.settings import settings
 from chorusflow.submission_errors import (
     BankAccountUnknown,
     PermanentSubmissionError,
@@ -77,6 +89,7 @@ class Result(StrEnum):
     FAILED = "failed"  # refused for good; the ledger says why
     RETRY = "retry"  # passing error; the next try picks it up
     NEEDS_REVIEW = "needs_review"  # ambiguous outcome: a person says whether Chorus Pro holds it
+    INVALID = "invalid"  # its Factur-X fails the conformance checks: never sent
 
 
 @dataclass(frozen=True)
@@ -131,10 +144,12 @@ class BatchResult:
                 f"{self.count(Result.RETRY)} invoice(s) hit a passing error and will be retried: "
                 + ", ".join(self.numbers(Result.RETRY)[:20])
             )
-        if self.count(Result.FAILED) or self.count(Result.NEEDS_REVIEW):
+        if self.count(Result.FAILED) or self.count(Result.NEEDS_REVIEW) or self.count(Result.INVALID):
             stuck = self.numbers(Result.FAILED) + self.numbers(Result.NEEDS_REVIEW)
+            stuck += self.numbers(Result.INVALID)
             raise PermanentSubmissionError(
-                f"{self.count(Result.FAILED)} invoice(s) were refused by Chorus Pro and "
+                f"{self.count(Result.FAILED)} invoice(s) were refused by Chorus Pro, "
+                f"{self.count(Result.INVALID)} have a Factur-X that fails its checks and "
                 f"{self.count(Result.NEEDS_REVIEW)} have an ambiguous outcome; they need a human: "
                 + ", ".join(stuck[:20])
                 + " (see the run report and `chorusflow ledger show NUMBER`)"
@@ -152,7 +167,7 @@ def supplier_structure_id(client: ChorusProClient, supplier_siret: str) -> int:
     )
 
 
-ChannelChooser = Callable[[Invoice], DepositChannel]
+ChannelChooser = Callable[[Invoice], AnyChannel]
 
 
 class Submitter:
@@ -175,7 +190,7 @@ class Submitter:
         self.owner = owner
         self.lease_seconds = lease_seconds
         self.choose_channel = choose_channel or channel_chooser(
-            supplier.deposit_channel, client, buyer_channels(load_profiles())
+            supplier.deposit_channel, client, buyer_channels(load_profiles()), supplier
         )
         self._supplier_structure_id: int | None = None
         self._bank_accounts: list[BankAccount] | None = None
@@ -220,23 +235,37 @@ class Submitter:
                     InvoiceOutcome(number, Result.SKIPPED, message="already done or held by another attempt")
                 )
         log.info("Claimed %d of %d invoice(s)", len(claims), len(invoice_numbers))
-        for position, claim in enumerate(claims, start=1):
+        by_flux, one_by_one = self._split_flux_claims(claims)
+        for position, claim in enumerate(one_by_one, start=1):
             try:
                 outcome = self._submit_claimed(claim)
             except (ChorusProError, SubmissionError) as error:
                 if error.fatal:  # nothing else in the batch can succeed: hand every claim back
-                    self._give_back(claims[position - 1 :], error)
+                    self._give_back([*one_by_one[position - 1 :], *_flattened(by_flux)], error)
                 raise
             result.outcomes.append(outcome)
-            log.info(
-                "[%d/%d] %s: %s%s",
-                position,
-                len(claims),
-                outcome.invoice_number,
-                outcome.result.value,
-                f" ({outcome.error_class}: {outcome.message})" if outcome.error_class else "",
-            )
+            _log_outcome(outcome, position, len(claims))
+        for channel, flux_claims in by_flux:
+            result.outcomes.extend(self._submit_flux(channel, flux_claims))
         return result
+
+    def _split_flux_claims(
+        self, claims: Sequence[Claim]
+    ) -> tuple[list[tuple[FacturxChannel, list[Claim]]], list[Claim]]:
+        """The claims the Factur-X channel deposits together, and the others, in claim order."""
+        by_flux: dict[int, tuple[FacturxChannel, list[Claim]]] = {}
+        others: list[Claim] = []
+        for claim in claims:
+            try:
+                channel = self.choose_channel(Invoice.model_validate(claim.normalized))
+            except ValidationError:
+                others.append(claim)  # the one-by-one path records why it cannot be sent
+                continue
+            if isinstance(channel, FacturxChannel):
+                by_flux.setdefault(id(channel), (channel, []))[1].append(claim)
+            else:
+                others.append(claim)
+        return list(by_flux.values()), others
 
     def _give_back(self, claims: Sequence[Claim], error: Exception) -> None:
         """Chorus Pro refused us before doing anything: give the claims back, but keep the ones whose
@@ -256,6 +285,8 @@ class Submitter:
             reason = f"the recorded invoice cannot be sent: {str(error)[:300]}"
             return self._fail(claim, attempt_id, type(error).__name__, reason)
         channel = self.choose_channel(invoice)
+        if isinstance(channel, FacturxChannel):  # only when the split could not read the invoice
+            return self._fail(claim, attempt_id, "ChannelMismatch", "a Factur-X invoice goes in a flux")
         try:
             if claim.previous_outcome_unknown:
                 crashpoint("submission.before_reconcile")
@@ -307,7 +338,7 @@ class Submitter:
         return self.ledger.known_cpp_ids(self.supplier_siret)
 
     def _adopt(
-        self, claim: Claim, attempt_id: int, row: SupplierInvoiceRow, channel: DepositChannel
+        self, claim: Claim, attempt_id: int, row: SupplierInvoiceRow, channel: AnyChannel
     ) -> InvoiceOutcome:
         identifiant = int(row.identifiant_facture_cpp)
         self.ledger.mark_submitted(
@@ -316,6 +347,7 @@ class Submitter:
             status=row.status or "DEPOSEE",
             adopted=True,
             owner=self.owner,
+            numero_flux_depot=row.numero_flux_depot,
             chorus_invoice_number=row.numero_facture,
             deposit_channel=channel.name,
         )
@@ -381,6 +413,146 @@ class Submitter:
             return self._retry_later(claim, attempt_id, error_class, reason, keep_claim=may_hold)
         return self._fail(claim, attempt_id, error_class, reason)
 
+    # -- the Factur-X channel: several invoices per deposit -----------------------------------------
+
+    def _submit_flux(self, channel: FacturxChannel, claims: Sequence[Claim]) -> list[InvoiceOutcome]:
+        """Reconcile, build and check each invoice, then deposit the files in flux of bounded size."""
+        outcomes: list[InvoiceOutcome] = []
+        ready: list[tuple[Claim, int, FluxFile]] = []
+        for position, claim in enumerate(claims):
+            try:
+                prepared = self._prepare_for_flux(channel, claim)
+            except (ChorusProError, SubmissionError) as error:
+                if error.fatal:
+                    self._give_back(claims[position:], error)
+                    self._abandon(ready, error)
+                raise
+            if isinstance(prepared, InvoiceOutcome):
+                outcomes.append(prepared)
+                _log_outcome(prepared, position + 1, len(claims))
+            else:
+                ready.append(prepared)
+        config = settings()
+        files = {item[2].invoice_number: item for item in ready}
+        batches = pack(
+            [item[2] for item in ready],
+            max_invoices=config.flux_max_invoices,
+            max_bytes=config.flux_max_bytes,
+        )
+        for index, batch in enumerate(batches):
+            members = [files[item.invoice_number] for item in batch]
+            try:
+                outcomes.extend(self._deposit_one_flux(channel, members, batch))
+            except (ChorusProError, SubmissionError) as error:
+                if error.fatal:
+                    self._abandon(
+                        [files[item.invoice_number] for rest in batches[index + 1 :] for item in rest], error
+                    )
+                raise
+        return outcomes
+
+    def _abandon(self, items: Sequence[tuple[Claim, int, FluxFile]], error: Exception) -> None:
+        """Built but not sent (a fatal error stopped the batch): end their attempts, give them back."""
+        for _, attempt, _ in items:
+            self.ledger.finish_attempt(
+                attempt, AttemptOutcome.FAILED_RETRYABLE, type(error).__name__, _describe(error)
+            )
+        self._give_back([claim for claim, _, _ in items], error)
+
+    def _prepare_for_flux(
+        self, channel: FacturxChannel, claim: Claim
+    ) -> InvoiceOutcome | tuple[Claim, int, FluxFile]:
+        """An outcome when the invoice is settled here (adopted, waiting, invalid), else its file."""
+        crashpoint("submission.after_claim")
+        attempt_id = self.ledger.start_attempt(claim, self.owner)
+        try:
+            invoice = Invoice.model_validate(claim.normalized)
+        except ValidationError as error:
+            reason = f"the recorded invoice cannot be sent: {str(error)[:300]}"
+            return self._fail(claim, attempt_id, type(error).__name__, reason)
+        if claim.previous_outcome_unknown:
+            crashpoint("submission.before_reconcile")
+            try:
+                found = channel.reconcile(invoice, self._known_ids)
+            except ChorusProError as error:
+                return self._passing_error(claim, attempt_id, error, keep_unknown=True)
+            if found.found is not None:
+                return self._adopt(claim, attempt_id, found.found, channel)
+            waiting = self._still_in_grace(claim)
+            if waiting is not None:
+                return self._retry_later(claim, attempt_id, "FluxOutcomeUnknown", waiting, keep_claim=True)
+        try:
+            built, errors = channel.build(invoice)
+        except (OSError, ValueError) as error:
+            return self._fail(claim, attempt_id, type(error).__name__, _describe(error))
+        if errors:
+            findings = [item.model_dump(mode="json") for item in errors]
+            self.ledger.mark_invalid_at_deposit(claim.invoice_id, findings, owner=self.owner)
+            reason = "; ".join(f"{item.code}: {item.message}" for item in errors)[:500]
+            self.ledger.finish_attempt(attempt_id, AttemptOutcome.FAILED_PERMANENT, "FacturxCheck", reason)
+            return InvoiceOutcome(
+                claim.invoice_number, Result.INVALID, error_class="FacturxCheck", message=reason
+            )
+        return claim, attempt_id, built
+
+    def _still_in_grace(self, claim: Claim) -> str | None:
+        """Why the invoice must wait before a new deposit, or ``None`` when it may go again."""
+        since = self.ledger.unknown_outcome_since(claim.invoice_id)
+        grace = timedelta(seconds=settings().flux_unknown_grace_seconds)
+        if since is None or utc_now() - since >= grace:
+            return None
+        until = (since + grace).isoformat(timespec="minutes")
+        return (
+            "flux deposit with an unknown outcome: Chorus Pro does not show the invoice yet (a flux "
+            f"appears only once integrated); asked again until {until}, then deposited again"
+        )
+
+    def _deposit_one_flux(
+        self, channel: FacturxChannel, members: list[tuple[Claim, int, FluxFile]], batch: list[FluxFile]
+    ) -> list[InvoiceOutcome]:
+        """One ``deposer/flux`` for ``batch``; every member shares its outcome."""
+        file_name, content = flux_file(batch)
+        try:
+            answer = channel.deposit_flux(file_name, content)
+            crashpoint("submission.after_answer")
+        except FunctionalError as error:
+            return [
+                self._fail(claim, attempt, type(error).__name__, _describe(error))
+                for claim, attempt, _ in members
+            ]
+        except ChorusProError as error:
+            if error.fatal:
+                for _, attempt, _ in members:
+                    self.ledger.finish_attempt(attempt, AttemptOutcome.FAILED_PERMANENT, type(error).__name__)
+                self._give_back([claim for claim, _, _ in members], error)
+                raise
+            return [self._passing_error(claim, attempt, error) for claim, attempt, _ in members]
+        config = settings()
+        first_poll = next_poll_at(
+            utc_now(),
+            0,
+            base_seconds=config.flux_poll_base_seconds,
+            max_seconds=config.flux_poll_max_seconds,
+            stage=FluxStage.PENDING,
+        )
+        self.ledger.mark_in_flux(
+            self.supplier_siret,
+            [claim.invoice_id for claim, _, _ in members],
+            answer.numero_flux_depot,
+            file_name=file_name,
+            syntaxe_flux=FACTURX_SYNTAX,
+            first_poll_at=first_poll,
+            owner=self.owner,
+        )
+        crashpoint("submission.after_record")
+        outcomes = []
+        message = f"deposited in flux {answer.numero_flux_depot} ({len(members)} invoice(s))"
+        for claim, attempt, _ in members:
+            self.ledger.finish_attempt(attempt, AttemptOutcome.SUCCEEDED)
+            outcomes.append(InvoiceOutcome(claim.invoice_number, Result.SUBMITTED, message=message))
+        log.info("Flux %s: %s, %d bytes", answer.numero_flux_depot, file_name, len(content))
+        return outcomes
+
 
 def registered_account_id(
     accounts: Sequence[BankAccount], iban: str, registered_name: str | None
@@ -395,6 +567,21 @@ def registered_account_id(
         if compact and compact in "".join(name.split()).upper():
             return account.id_coordonnee_bancaire
     return None
+
+
+def _flattened(groups: Sequence[tuple[FacturxChannel, list[Claim]]]) -> list[Claim]:
+    return [claim for _, claims in groups for claim in claims]
+
+
+def _log_outcome(outcome: InvoiceOutcome, position: int, total: int) -> None:
+    log.info(
+        "[%d/%d] %s: %s%s",
+        position,
+        total,
+        outcome.invoice_number,
+        outcome.result.value,
+        f" ({outcome.error_class}: {outcome.message})" if outcome.error_class else "",
+    )
 
 
 def _describe(error: Exception) -> str:

@@ -26,6 +26,9 @@ pytestmark = pytest.mark.slow
 
 SUBMIT = "/cpro/factures/v1/soumettre"
 UPLOAD = "/cpro/transverses/v1/ajouter/fichier"
+DEPOSIT_FLUX = "/cpro/factures/v1/deposer/flux"
+FLUX_REPORT = "/cpro/transverses/v1/consulterCRDetaille"
+SEARCH = "/cpro/factures/v1/rechercher/fournisseur"
 
 
 @dataclass
@@ -157,6 +160,26 @@ def test_saisie_channel_requests_conform_to_the_swagger(
     assert deposits and UPLOAD not in {request.path for request in proxy.requests}
     assert {body["modeDepot"] for body in deposits} == {"SAISIE_API"}
     assert not any("numeroFactureSaisi" in body or "dateFacture" in body for body in deposits)
+    assert _violations(proxy.requests) == []
+
+
+def test_facturx_channel_requests_conform_to_the_swagger(
+    pipeline_env: PipelineEnv, proxy: RecordingProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHORUSFLOW_SUPPLIER_DEPOSIT_CHANNEL", "facturx")
+    monkeypatch.setenv("CHORUSFLOW_FLUX_POLL_BASE_SECONDS", "0")
+    pipeline_env.drop_export()
+    _run("chorus_submit_invoices")
+    _run("chorus_sync_statuses")
+    _run("chorus_sync_statuses")
+
+    paths = [request.path for request in proxy.requests]
+    deposits = [request.body for request in proxy.requests if request.path == DEPOSIT_FLUX]
+    assert len(deposits) == 1 and deposits[0]["syntaxeFlux"] == "IN_DP_E2_CII_FACTURX"
+    assert SUBMIT not in paths and UPLOAD not in paths
+    assert paths.count(FLUX_REPORT) == 2  # pending, then integrated
+    searches = [r.body for r in proxy.requests if r.path == SEARCH and "numeroFluxDepot" in r.body]
+    assert searches and all(body["numeroFluxDepot"] for body in searches)
     assert _violations(proxy.requests) == []
 
 

@@ -126,3 +126,11 @@ def test_no_module_outside_the_catalogue_translates_by_itself() -> None:
                 f"{relative}:{where}" for where in own_translations(path.read_text(encoding="utf-8"))
             ]
     assert offenders == []
+
+
+def test_every_ledger_state_has_its_words_in_the_cli_and_the_desk() -> None:
+    from chorusflow.ledger import InvoiceState
+
+    for state in InvoiceState:
+        for key in (f"state.{state.value}", f"desk.state_{state.value}"):
+            assert key in REGISTRY, key

@@ -333,3 +333,121 @@ def test_crash_consistency_through_the_dag(pipeline_env: Any, tmp_path: Path) ->
         duplicates=0,
         lost=0,
     )
+
+
+# -- the facturx channel ---------------------------------------------------------------------------
+# Several invoices per deposer/flux call, and a flux shows in rechercher/fournisseur only once
+# integrated. The sandbox integrates every flux as soon as it is searched (as the platform does on
+# its own, later), the grace period before a new deposit is short, and the open flux are followed
+# between reruns as chorus_sync_statuses does. The invariant is the pdf channel's: every invoice
+# deposited exactly once (not even a refused duplicate deposit), submitted with the sandbox's id.
+
+FLUX_PLANS = [
+    KillPlan("submission.after_claim", 1),
+    KillPlan("submission.before_call", 2),
+    KillPlan("submission.after_answer", 1),
+    KillPlan("submission.after_answer", 2, second_kill="submission.before_reconcile:1"),
+    KillPlan("ledger.before_commit", 8),  # mark_in_flux of the first flux (claim + 6 attempts first)
+    KillPlan("submission.after_record", 2, rerun_as_other_run=True),
+]
+FAST_FLUX_PLANS = [FLUX_PLANS[index] for index in (1, 2, 4)]
+FLUX_INVOICES = 6
+DEPOSER_FLUX = "/cpro/factures/v1/deposer/flux"
+
+
+def run_flux_round(
+    plan: KillPlan | None, prefix: str, ledger: Ledger, sandbox: SandboxServer, tmp_path: Path
+) -> tuple[list[str], int]:
+    """Seed, run the worker killed at ``plan`` (None: commit-then-drop on every deposer/flux), then
+    rerun and follow the flux until every invoice is settled; the numbers and the kills."""
+    from chorusflow.chorus import ChorusProClient, ChorusProConfig
+    from chorusflow.flux_follow import follow_flux
+
+    admin = SandboxAdmin(sandbox)
+    numbers = seed_ledger(
+        ledger, write_sample_export(tmp_path / f"{prefix}.csv", invoice_numbers(prefix, FLUX_INVOICES))
+    )
+    env = subprocess_env(AIRFLOW_CONN_CHORUS_PRO=sandbox.connection_json())
+    if plan is not None and plan.rerun_as_other_run:
+        env["CHORUSFLOW_CLAIM_LEASE_SECONDS"] = SHORT_LEASE
+    kills = 0
+    if plan is None:
+        admin.set_faults(commit_then_drop_rate={DEPOSER_FLUX: 1.0})
+        worker = start_worker(ledger.url, f"{prefix}-run1", env)
+        output = worker.communicate(timeout=WORKER_TIMEOUT)[0]
+        assert worker.returncode == 3, output[-3000:]  # every flux outcome unknown: retry
+        admin.set_faults(commit_then_drop_rate={})
+    else:
+        killed = {**env, "CHORUSFLOW_CRASHPOINT": f"{plan.point}:{plan.nth}"}
+        worker = start_worker(ledger.url, f"{prefix}-run1", killed)
+        output = worker.communicate(timeout=WORKER_TIMEOUT)[0]
+        assert worker.returncode == -signal.SIGKILL, f"{plan.label}: not killed\n{output[-3000:]}"
+        kills += 1
+    with ChorusProClient(ChorusProConfig.from_connection(sandbox.connection())) as client:
+        for rerun in range(1, 30):
+            waiting = ledger.count_by_state(SUPPLIER_SIRET)
+            open_flux = ledger.open_flux(SUPPLIER_SIRET)
+            if not waiting.get(InvoiceState.PENDING) and not waiting.get(InvoiceState.SUBMITTING):
+                if not open_flux:
+                    break
+                follow_flux(ledger, client, SUPPLIER_SIRET)
+                continue
+            other = plan is not None and plan.rerun_as_other_run
+            if other:
+                time.sleep(float(SHORT_LEASE) + 0.2)
+            run_env = dict(env)
+            if rerun == 1 and plan is not None and plan.second_kill:
+                run_env["CHORUSFLOW_CRASHPOINT"] = plan.second_kill
+            worker = start_worker(ledger.url, f"{prefix}-run{rerun + 1 if other else 1}", run_env)
+            output = worker.communicate(timeout=WORKER_TIMEOUT)[0]
+            if worker.returncode == -signal.SIGKILL:
+                kills += 1
+                continue
+            assert "Traceback" not in output, output[-3000:]
+            if worker.returncode == 3:
+                time.sleep(0.3)  # waiting out the grace period of an unknown flux outcome
+    return numbers, kills
+
+
+@pytest.mark.timeout(600)
+def test_crash_consistency_facturx_channel(
+    ledger: Ledger, sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _flux_rounds([None, *FAST_FLUX_PLANS], ledger, sandbox, tmp_path, monkeypatch)
+
+
+@pytest.mark.reliability_long
+@pytest.mark.timeout(1800)
+def test_crash_consistency_facturx_channel_every_point(
+    ledger: Ledger, sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _flux_rounds([None, *FLUX_PLANS], ledger, sandbox, tmp_path, monkeypatch)
+
+
+def _flux_rounds(
+    plans: list[KillPlan | None],
+    ledger: Ledger,
+    sandbox: SandboxServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CHORUSFLOW_SUPPLIER_DEPOSIT_CHANNEL", "facturx")
+    monkeypatch.setenv("CHORUSFLOW_FLUX_MAX_INVOICES", "3")  # two flux per batch
+    monkeypatch.setenv("CHORUSFLOW_FLUX_POLL_BASE_SECONDS", "0")
+    monkeypatch.setenv("CHORUSFLOW_FLUX_UNKNOWN_GRACE_SECONDS", "2")
+    admin = SandboxAdmin(sandbox)
+    admin.set_faults(flux_seconds_before_integration=0)
+    kills = 0
+    for index, plan in enumerate(plans, start=1):
+        numbers, round_kills = run_flux_round(plan, f"X{index:02d}", ledger, sandbox, tmp_path)
+        kills += round_kills
+        found = check_exactly_once(admin, ledger, numbers)
+        label = plan.label if plan else "commit-then-drop"
+        assert found.ok, f"round {label}: {found.describe()}"
+    summary_line(
+        f"crash consistency, facturx channel ({ledger.dialect_name}, {FLUX_INVOICES} invoices per run)",
+        rounds=len(plans),
+        kills=kills,
+        duplicates=0,
+        lost=0,
+    )

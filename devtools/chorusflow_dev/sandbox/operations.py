@@ -10,17 +10,15 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import io
-import json
 import math
 import re
-import zipfile
 from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from chorusflow_dev.sandbox.directory import Directory, ServiceEntry, StructureEntry
+from chorusflow_dev.sandbox.flux_files import read_flux
 from chorusflow_dev.sandbox.pdf import pdf_refusal
 from chorusflow_dev.sandbox.settings import Faults
 from chorusflow_dev.sandbox.state import StateStore
@@ -45,6 +43,15 @@ PDF_MODES = ("DEPOT_PDF_API", "DEPOT_PDF_SIGNE_API")
 SAISIE_SEQUENCE_DIGITS = 16  # numeroFacture = deposit year + 16 digits, e.g. 20250000000000000014
 FLUX_PENDING = "IN_DEPOT_PORTAIL_EN_ATTENTE_TRAITEMENT_SE_CPP"
 FLUX_IN_PROGRESS = "IN_EN_COURS_TRAITEMENT_CPP"
+# States after which the sandbox never processes a flux again (any other one is processed again).
+FLUX_FINAL = {
+    "IN_INTEGRE",
+    "IN_INTEGRE_PARTIEL",
+    "IN_REJETE",
+    "IN_INCIDENTE",
+    "IN_A_RELANCER",
+    "IN_ERREUR_INTERNE",
+}
 # Interface codes: FSO1100A, FSO1106A, FSO1117A are documented; the others are invented but stable.
 FLUX_INTERFACE_CODES = {
     "IN_DP_E1_UBL_INVOICE": "1100",
@@ -406,7 +413,7 @@ class Operations:
         if flux is None:
             raise FunctionalError(20001, f"TRA_MSG_02.001 Le flux {number} n'existe pas pour cet utilisateur")
         flux["polls"] += 1
-        if flux["state"] in (FLUX_PENDING, FLUX_IN_PROGRESS):
+        if flux["state"] not in FLUX_FINAL:
             if flux["polls"] > self.faults().flux_polls_before_integration:
                 self._integrate_flux(flux)
             elif flux["polls"] > 1:
@@ -720,7 +727,7 @@ class Operations:
         sequence = self.store.next_id("flux")
         number = f"CPP001{FLUX_INTERFACE_CODES[syntax]}{sequence:015d}"
         moment = now_local()
-        documents, technical_error = _read_flux_documents(raw)
+        content = read_flux(raw)
         self.store.flux[number] = {
             "number": number,
             "syntax": syntax,
@@ -731,8 +738,9 @@ class Operations:
             "state": FLUX_PENDING,
             "state_at": iso_ms(moment),
             "polls": 0,
-            "documents": documents,
-            "technical_error": technical_error,
+            "documents": content.documents,
+            "technical_error": content.legacy_error,
+            "inadmissible": content.technical,
             "errors_dp": [],
             "errors_technical": [],
             "invoice_ids": [],
@@ -755,8 +763,18 @@ class Operations:
             self.store.save()
 
     def _integrate_flux(self, flux: dict[str, Any]) -> None:
-        supplier = self.directory.supplier
+        """Process a flux: inadmissible as a whole (``IN_REJETE``), or each invoice checked like
+        ``soumettre`` and created, the refused ones listed in ``listeErreurDP``."""
         moment = now_local()
+        flux["state_at"] = iso_ms(moment)
+        forced = self.faults().flux_forced_state
+        if forced:  # fault injection: a state the platform may show, nothing integrated
+            flux["state"] = forced
+            return
+        if flux.get("inadmissible"):  # a file failing the XSD: nothing of the flux is integrated
+            flux["errors_technical"] = list(flux["inadmissible"])
+            flux["state"] = "IN_REJETE"
+            return
         if flux["technical_error"]:
             flux["errors_technical"] = [
                 {
@@ -767,45 +785,8 @@ class Operations:
             ]
         created = 0
         for document in flux["documents"]:
-            number = str(document.get("numeroFactureSaisi") or "") if isinstance(document, dict) else ""
-            recipient = document.get("destinataire", {}) if isinstance(document, dict) else {}
-            try:
-                errors = validate_request_body("/cpro/factures/v1/soumettre", document)
-                if errors:
-                    raise FunctionalError(400, "Document mal formé : " + "; ".join(errors))
-                self._check_invoice_fields(document, from_flux=True)
-                invoice_date = _invoice_day(document).isoformat()
-                self._check_duplicate(invoice_date[:4], number)
-                buyer, service = self._check_routing(
-                    recipient.get("codeDestinataire"),
-                    recipient.get("codeServiceExecutant"),
-                    document.get("references", {}).get("numeroBonCommande"),
-                )
-            except FunctionalError as error:
-                flux["errors_dp"].append(
-                    {
-                        "numeroDP": number,
-                        "identifiantFournisseur": supplier.siret,
-                        "identifiantDestinataire": recipient.get("codeDestinataire")
-                        if isinstance(recipient, dict)
-                        else None,
-                        "libelleErreurDP": error.libelle,
-                    }
-                )
-                continue
-            invoice = self._create_invoice(
-                document,
-                buyer,
-                service,
-                number=number,
-                invoice_date=invoice_date,
-                mode="EDI",
-                flux_number=flux["number"],
-                attachment_id=None,
-                moment=moment,
-            )
-            flux["invoice_ids"].append(invoice["id"])
-            created += 1
+            if self._integrate_document(flux, document, moment):
+                created += 1
         if created and not flux["errors_dp"] and not flux["errors_technical"]:
             flux["state"] = "IN_INTEGRE"
         elif created:
@@ -820,7 +801,68 @@ class Operations:
                         "natureErreur": "BLOQUANTE",
                     }
                 ]
-        flux["state_at"] = iso_ms(moment)
+
+    def _integrate_document(self, flux: dict[str, Any], document: Any, moment: datetime) -> bool:
+        """Create one invoice of the flux, or list it in ``listeErreurDP``; True when created."""
+        from_cii = isinstance(document, dict) and isinstance(document.get("cii"), dict)
+        body: Any = document["cii"] if from_cii else document
+        number = str(body.get("numeroFactureSaisi") or "") if isinstance(body, dict) else ""
+        recipient = body.get("destinataire", {}) if isinstance(body, dict) else {}
+        try:
+            if from_cii:
+                body = self._cii_body(body)
+            else:  # the JSON stand-in is a soumettre body: its schema applies
+                errors = validate_request_body("/cpro/factures/v1/soumettre", body)
+                if errors:
+                    raise FunctionalError(400, "Document mal formé : " + "; ".join(errors))
+            self._check_invoice_fields(body, from_flux=True)
+            if number in self.faults().flux_refusals:
+                raise FunctionalError(20099, self.faults().flux_refusals[number])
+            invoice_date = _invoice_day(body).isoformat()
+            self._check_duplicate(invoice_date[:4], number)
+            buyer, service = self._check_routing(
+                recipient.get("codeDestinataire"),
+                recipient.get("codeServiceExecutant"),
+                body.get("references", {}).get("numeroBonCommande"),
+            )
+        except FunctionalError as error:
+            flux["errors_dp"].append(
+                {
+                    "numeroDP": number,
+                    "identifiantFournisseur": self.directory.supplier.siret,
+                    "identifiantDestinataire": recipient.get("codeDestinataire")
+                    if isinstance(recipient, dict)
+                    else None,
+                    "libelleErreurDP": error.libelle,
+                }
+            )
+            return False
+        invoice = self._create_invoice(
+            body,
+            buyer,
+            service,
+            number=number,
+            invoice_date=invoice_date,
+            mode="EDI",
+            flux_number=flux["number"],
+            attachment_id=None,
+            moment=moment,
+        )
+        flux["invoice_ids"].append(invoice["id"])
+        return True
+
+    def _cii_body(self, document: dict[str, Any]) -> dict[str, Any]:
+        """A CII document with the supplier resolved: the seller's SIRET must be the account's structure.
+
+        The refusal text is the one of the official "show detailed report" example.
+        """
+        if document["fournisseur"].get("siretFournisseur") != self.directory.supplier.siret:
+            raise FunctionalError(
+                20012,
+                "L'identifiant fournisseur de la demande de paiement (balise : "
+                "SellerTradeParty.SpecifiedLegalOrganization.ID) n'est pas reference dans notre systeme.",
+            )
+        return {**document, "fournisseur": {"idFournisseur": self.directory.supplier.id}}
 
     def _invoice_or_fail(self, invoice_id: Any) -> dict[str, Any]:
         invoice = self.store.invoices.get(str(invoice_id)) if invoice_id is not None else None
@@ -1158,26 +1200,3 @@ def _matches(invoice: dict[str, Any], body: dict[str, Any]) -> bool:
         if f"{key}Max" in body and (amount is None or amount > body[f"{key}Max"]):
             return False
     return True
-
-
-def _documents_from_json(value: Any) -> list[Any]:
-    if isinstance(value, list):
-        return value
-    if isinstance(value, dict) and set(value) == {"factures"} and isinstance(value["factures"], list):
-        return list(value["factures"])
-    return [value]
-
-
-def _read_flux_documents(raw: bytes) -> tuple[list[Any], str | None]:
-    """Read the sandbox flux format: a JSON document (object, list, {"factures": [...]}) or a zip of them."""
-    try:
-        if raw[:2] == b"PK":
-            documents: list[Any] = []
-            with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-                for name in sorted(archive.namelist()):
-                    if name.lower().endswith(".json"):
-                        documents.extend(_documents_from_json(json.loads(archive.read(name).decode("utf-8"))))
-            return documents, None if documents else "L'archive ne contient aucun document JSON"
-        return _documents_from_json(json.loads(raw.decode("utf-8-sig"))), None
-    except (ValueError, zipfile.BadZipFile, UnicodeDecodeError) as error:
-        return [], f"Contenu du flux non reconnu par le bac à sable (JSON ou zip de JSON attendu) : {error}"

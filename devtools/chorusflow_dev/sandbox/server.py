@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 from pydantic import ValidationError
 
 from chorusflow_dev.sandbox.directory import Directory, load_directory
+from chorusflow_dev.sandbox.flux_files import flux_document_number
 from chorusflow_dev.sandbox.operations import FunctionalError, Operations
 from chorusflow_dev.sandbox.settings import Faults, SandboxCredentials, rate_for
 from chorusflow_dev.sandbox.state import StateStore
@@ -259,7 +260,10 @@ class Sandbox:
                 return 200, answer, {}
             if (method, path) == ("GET", "/sandbox/flux"):
                 flux = [
-                    {k: v for k, v in f.items() if k not in ("documents", "deposited_epoch")}
+                    {
+                        **{k: v for k, v in f.items() if k not in ("documents", "deposited_epoch")},
+                        "numbers": [flux_document_number(document) for document in f["documents"]],
+                    }
                     for f in self.store.flux.values()
                 ]
                 return 200, {"flux": flux}, {}

@@ -62,3 +62,14 @@ class Faults(BaseModel):
         1, ge=0, description="consulterCRDetaille answers still pending"
     )
     flux_seconds_before_integration: float | None = Field(None, ge=0)
+    flux_forced_state: str | None = Field(
+        None,
+        description="the state a flux takes when processed, instead of the computed one, creating no "
+        "invoice (IN_INCIDENTE, IN_A_RELANCER, IN_ERREUR_INTERNE, IN_EN_ATTENTE_RETRAITEMENT_CPP, or "
+        "a value no document lists)",
+    )
+    flux_refusals: dict[str, str] = Field(
+        default_factory=dict,
+        description="invoice number -> libelleErreurDP: the flux integration refuses that invoice "
+        "(a refusal validation could not foresee, e.g. a buyer's directory changed meanwhile)",
+    )

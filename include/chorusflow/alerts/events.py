@@ -30,6 +30,7 @@ class AlertKind(StrEnum):
     VALIDATION_REJECTED = "validation_rejected"
     SUBMISSION_FAILED = "submission_failed"
     NEEDS_REVIEW = "needs_review"
+    FLUX_REFUSED = "flux_refused"
     PASSWORD_EXPIRY = "password_expiry"
 
 
@@ -225,6 +226,8 @@ def submission_failed_events(
     """Invoices Chorus Pro refused for good (once per failure: a retry failing again alerts again)."""
     events = []
     for row in _selected(ledger, InvoiceState.FAILED, supplier_siret, numbers):
+        if _refused_in_flux(row):
+            continue  # alerted by flux_refused_events, with the flux and the platform's reason
         events.append(
             AlertEvent(
                 kind=AlertKind.SUBMISSION_FAILED,
@@ -248,4 +251,27 @@ def needs_review_events(
             **_invoice_fields(row),
         )
         for row in _selected(ledger, InvoiceState.NEEDS_REVIEW, supplier_siret, numbers)
+    ]
+
+
+def _refused_in_flux(row: InvoiceRow) -> bool:
+    """Whether a failed invoice was refused by Chorus Pro inside a flux (after its deposit)."""
+    return row.numero_flux_depot is not None and (row.last_error or "").startswith("Chorus Pro refused")
+
+
+def flux_refused_events(
+    ledger: Ledger, supplier_siret: str, numbers: list[str] | None = None
+) -> list[AlertEvent]:
+    """Invoices Chorus Pro refused inside a Factur-X flux: once per invoice and flux, with the reason
+    the platform gave (``listeErreurDP`` or ``listeErreurTechnique``)."""
+    return [
+        AlertEvent(
+            kind=AlertKind.FLUX_REFUSED,
+            event_key=f"flux_refused:{row.id}:{row.numero_flux_depot}",
+            comment=row.last_error,
+            details={"flux": row.numero_flux_depot},
+            **_invoice_fields(row),
+        )
+        for row in _selected(ledger, InvoiceState.FAILED, supplier_siret, numbers)
+        if _refused_in_flux(row)
     ]

@@ -105,6 +105,13 @@ def _lines(event: AlertEvent, lang: Language) -> tuple[str, list[tuple[str, str]
             label = "alert.fact.finding" if event.kind is AlertKind.NEEDS_REVIEW else "alert.fact.error"
             facts.append((say(label), event.comment))
         paragraphs.append(say(f"alert.{kind}.todo"))
+    elif event.kind is AlertKind.FLUX_REFUSED:
+        flux = str(details.get("flux") or "-")
+        headline = say("alert.flux_refused.headline", number=number, flux=flux)
+        facts.append((say("alert.fact.flux"), flux))
+        if event.comment:
+            facts.append((say("alert.fact.platform_reason"), event.comment))
+        paragraphs.append(say("alert.flux_refused.todo"))
     else:
         headline = say(
             "alert.password_expiry.headline", expires_on=details["expires_on"], days_left=details["days_left"]

@@ -26,6 +26,7 @@ STATE_NAMES = (
     "invalid",
     "submitting",
     "needs_review",
+    "in_flux",
     "submitted",
     "failed",
     "blocked",

@@ -132,6 +132,29 @@ invoices = Table(
     # NULLs are distinct on both databases, so this only binds invoices that have an id.
     UniqueConstraint("supplier_siret", "identifiant_facture_cpp"),
     Index("ix_invoices_state", "supplier_siret", "state"),
+    Index("ix_invoices_flux", "numero_flux_depot"),
+)
+
+#: One row per ``deposer/flux`` call, followed with ``consulterCRDetaille`` until it is closed.
+flux_deposits = Table(
+    "flux_deposits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("supplier_siret", String(32), nullable=False),
+    Column("numero_flux_depot", String(64), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("syntaxe_flux", String(64), nullable=False),
+    Column("invoice_count", Integer, nullable=False),
+    Column("state", String(64)),  # etatCourantDepotFlux as Chorus Pro wrote it (None: not polled yet)
+    Column("state_at", UtcDateTime),
+    Column("errors", JsonDocument),  # the report's listeErreurDP and listeErreurTechnique
+    Column("deposited_at", UtcDateTime, nullable=False),
+    Column("polls", Integer, nullable=False),
+    Column("last_polled_at", UtcDateTime),
+    Column("next_poll_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime),
+    UniqueConstraint("supplier_siret", "numero_flux_depot"),
+    Index("ix_flux_deposits_open", "supplier_siret", "closed_at", "next_poll_at"),
 )
 
 submission_attempts = Table(

@@ -190,3 +190,22 @@ class InvoiceDetail(InvoiceRow):
     normalized: dict[str, Any] | None
     attempts: list[AttemptRow]
     history: list[StatusHistoryRow]
+
+
+class FluxRow(BaseModel):
+    """One Factur-X flux deposit (``deposer/flux``) and how far its follow-up has gone."""
+
+    id: int
+    supplier_siret: str
+    numero_flux_depot: str
+    file_name: str
+    syntaxe_flux: str
+    invoice_count: int
+    state: str | None  # etatCourantDepotFlux as Chorus Pro wrote it; None until the first poll
+    state_at: datetime | None
+    errors: dict[str, Any] | None
+    deposited_at: datetime
+    polls: int
+    last_polled_at: datetime | None
+    next_poll_at: datetime
+    closed_at: datetime | None

@@ -17,6 +17,7 @@ class InvoiceState(StrEnum):
     INVALID = "invalid"
     SUBMITTING = "submitting"
     NEEDS_REVIEW = "needs_review"  # the outcome of a deposit is ambiguous: a person must say
+    IN_FLUX = "in_flux"  # deposited in a Factur-X flux; Chorus Pro has not integrated it yet
     SUBMITTED = "submitted"
     FAILED = "failed"
     BLOCKED = "blocked"
@@ -42,7 +43,13 @@ S = InvoiceState
 TRANSITIONS: dict[InvoiceState, frozenset[InvoiceState]] = {
     S.PENDING: frozenset({S.SUBMITTING, S.INVALID, S.PENDING}),
     S.INVALID: frozenset({S.PENDING, S.INVALID}),
-    S.SUBMITTING: frozenset({S.SUBMITTED, S.FAILED, S.PENDING, S.SUBMITTING, S.NEEDS_REVIEW}),
+    # submitting -> invalid: the Factur-X built for the deposit fails its conformance checks.
+    S.SUBMITTING: frozenset(
+        {S.SUBMITTED, S.FAILED, S.PENDING, S.SUBMITTING, S.NEEDS_REVIEW, S.IN_FLUX, S.INVALID}
+    ),
+    # in_flux -> submitted: integrated (id found); -> failed: the platform refused it in the flux;
+    # -> needs_review: integrated, yet the search by flux number does not find it.
+    S.IN_FLUX: frozenset({S.IN_FLUX, S.SUBMITTED, S.FAILED, S.NEEDS_REVIEW}),
     # needs_review -> submitted: a person says it is on Chorus Pro (adopt); -> pending: it is not.
     S.NEEDS_REVIEW: frozenset({S.SUBMITTED, S.PENDING, S.NEEDS_REVIEW}),
     # failed -> invalid: the accountant corrected the invoice and the new content fails validation.
@@ -55,7 +62,7 @@ TRANSITIONS: dict[InvoiceState, frozenset[InvoiceState]] = {
 
 #: States in which the invoice is (or may be) on Chorus Pro: it must never be deposited again.
 ON_CHORUS_PRO_OR_MAYBE: frozenset[InvoiceState] = frozenset(
-    {S.SUBMITTING, S.NEEDS_REVIEW, S.SUBMITTED, S.BLOCKED, S.PAID, S.CLOSED}
+    {S.SUBMITTING, S.NEEDS_REVIEW, S.IN_FLUX, S.SUBMITTED, S.BLOCKED, S.PAID, S.CLOSED}
 )
 
 #: States the status sync follows.

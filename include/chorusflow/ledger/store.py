@@ -25,6 +25,7 @@ from chorusflow.ledger.migrate import current_revision, upgrade_to_head
 from chorusflow.ledger.models import (
     MAX_ERROR_LENGTH,
     alerts_sent,
+    flux_deposits,
     invoices,
     processed_exports,
     status_history,
@@ -36,6 +37,7 @@ from chorusflow.ledger.records import (
     AttemptRow,
     Claim,
     ClaimOwner,
+    FluxRow,
     InvoiceDetail,
     InvoiceRecordInput,
     InvoiceRow,
@@ -526,6 +528,162 @@ class Ledger:
                 claim_expires_at=None,
                 last_error=safe_error_text(error),
             )
+
+    # -- Factur-X flux ---------------------------------------------------------------------------
+
+    def mark_invalid_at_deposit(
+        self, invoice_id: int, findings: list[dict[str, Any]], *, owner: ClaimOwner | None = None
+    ) -> None:
+        """``submitting`` → ``invalid``: the file built for the deposit fails its conformance checks.
+
+        The findings are added to the invoice's own; nothing was sent to Chorus Pro.
+        """
+        with self._write() as connection:
+            row = self._invoice_for_update(connection, invoice_id)
+            _require_submitting(row)
+            if owner is not None:
+                _require_claim(row, owner)
+            self._change_state(
+                connection,
+                row,
+                InvoiceState.INVALID,
+                findings=[*(row.findings or []), *findings],
+                claimed_by=None,
+                claim_expires_at=None,
+                last_error=safe_error_text("; ".join(str(item.get("message")) for item in findings)),
+            )
+
+    def mark_in_flux(
+        self,
+        supplier_siret: str,
+        invoice_ids: Sequence[int],
+        numero_flux_depot: str,
+        *,
+        file_name: str,
+        syntaxe_flux: str,
+        first_poll_at: datetime,
+        owner: ClaimOwner | None = None,
+    ) -> None:
+        """``submitting`` → ``in_flux`` for every invoice of one deposited flux, and the flux row to
+        follow, in one transaction: either the whole flux is recorded or none of it."""
+        now = utc_now()
+        with self._write() as connection:
+            for invoice_id in invoice_ids:
+                row = self._invoice_for_update(connection, invoice_id)
+                _require_submitting(row)
+                if owner is not None:
+                    _require_claim(row, owner)
+                self._change_state(
+                    connection,
+                    row,
+                    InvoiceState.IN_FLUX,
+                    numero_flux_depot=numero_flux_depot,
+                    deposit_channel="facturx",
+                    submitted_at=now,
+                    claimed_by=None,
+                    claim_expires_at=None,
+                    last_error=None,
+                )
+            connection.execute(
+                self._insert(flux_deposits)
+                .values(
+                    supplier_siret=supplier_siret,
+                    numero_flux_depot=numero_flux_depot,
+                    file_name=file_name,
+                    syntaxe_flux=syntaxe_flux,
+                    invoice_count=len(invoice_ids),
+                    deposited_at=now,
+                    polls=0,
+                    next_poll_at=first_poll_at,
+                )
+                .on_conflict_do_nothing()
+            )
+
+    def open_flux(self, supplier_siret: str, due_at: datetime | None = None) -> list[FluxRow]:
+        """Flux not closed yet, oldest first; only those due for a poll at ``due_at`` when given."""
+        statement = select(flux_deposits).where(
+            flux_deposits.c.supplier_siret == supplier_siret, flux_deposits.c.closed_at.is_(None)
+        )
+        if due_at is not None:
+            statement = statement.where(flux_deposits.c.next_poll_at <= due_at)
+        with self._read() as connection:
+            rows = connection.execute(statement.order_by(flux_deposits.c.id)).all()
+        return [FluxRow.model_validate(dict(row._mapping)) for row in rows]
+
+    def get_flux(self, supplier_siret: str, numero_flux_depot: str) -> FluxRow | None:
+        """One flux by its number, if the ledger has it."""
+        statement = select(flux_deposits).where(
+            flux_deposits.c.supplier_siret == supplier_siret,
+            flux_deposits.c.numero_flux_depot == numero_flux_depot,
+        )
+        with self._read() as connection:
+            row = connection.execute(statement).first()
+        return None if row is None else FluxRow.model_validate(dict(row._mapping))
+
+    def record_flux_poll(
+        self,
+        flux_id: int,
+        *,
+        state: str | None,
+        state_at: datetime | None,
+        errors: dict[str, Any] | None,
+        next_poll_at: datetime,
+        closed: bool,
+    ) -> None:
+        """What one ``consulterCRDetaille`` said, when to ask again, and whether the flux is done."""
+        now = utc_now()
+        with self._write() as connection:
+            connection.execute(
+                update(flux_deposits)
+                .where(flux_deposits.c.id == flux_id)
+                .values(
+                    state=state,
+                    state_at=state_at,
+                    errors=errors,
+                    polls=flux_deposits.c.polls + 1,
+                    last_polled_at=now,
+                    next_poll_at=next_poll_at,
+                    closed_at=now if closed else None,
+                )
+            )
+
+    def invoices_in_flux(self, supplier_siret: str, numero_flux_depot: str) -> list[InvoiceRow]:
+        """Every invoice the ledger deposited in this flux, whatever its state now."""
+        statement = select(*_ROW_COLUMNS).where(
+            invoices.c.supplier_siret == supplier_siret, invoices.c.numero_flux_depot == numero_flux_depot
+        )
+        with self._read() as connection:
+            return [_invoice_row(row) for row in connection.execute(statement.order_by(invoices.c.id))]
+
+    def end_flux_wait(self, invoice_id: int, target: InvoiceState, reason: str) -> bool:
+        """``in_flux`` → ``failed`` (refused in the flux) or ``needs_review``; False if not in a flux."""
+        if target not in (InvoiceState.FAILED, InvoiceState.NEEDS_REVIEW):
+            raise ValueError(f"a flux wait ends in failed or needs_review, not {target.value}")
+        with self._write() as connection:
+            row = self._invoice_for_update(connection, invoice_id)
+            if InvoiceState(row.state) is not InvoiceState.IN_FLUX:
+                return False
+            self._change_state(connection, row, target, last_error=safe_error_text(reason))
+        return True
+
+    def unknown_outcome_since(self, invoice_id: int) -> datetime | None:
+        """When the invoice's unbroken run of unknown-outcome attempts began (None: the last attempt's
+        outcome is known). A flux deposit shows up in searches only once integrated, so the channel
+        waits a while from then before concluding that a deposit never happened."""
+        statement = (
+            select(submission_attempts.c.started_at, submission_attempts.c.outcome)
+            .where(submission_attempts.c.invoice_id == invoice_id)
+            .order_by(submission_attempts.c.id.desc())
+        )
+        since: datetime | None = None
+        unknown = (AttemptOutcome.OUTCOME_UNKNOWN.value, AttemptOutcome.IN_FLIGHT.value)
+        with self._read() as connection:
+            for started_at, outcome in connection.execute(statement):
+                if outcome not in unknown:
+                    break
+                if outcome == AttemptOutcome.OUTCOME_UNKNOWN.value:
+                    since = _as_utc(started_at)
+        return since
 
     # -- status sync -------------------------------------------------------------------------------
 

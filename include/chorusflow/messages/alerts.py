@@ -43,6 +43,7 @@ MESSAGES: dict[str, Message] = {
         fr="Dépôt refusé par Chorus Pro", en="Deposit refused by Chorus Pro"
     ),
     "alert.title.needs_review": Message(fr="Dépôt à vérifier", en="Deposit to check"),
+    "alert.title.flux_refused": Message(fr="Facture refusée dans un flux", en="Invoice refused in a flux"),
     "alert.title.password_expiry": Message(
         fr="Mot de passe du compte technique bientôt expiré",
         en="Technical account password expires soon",
@@ -58,6 +59,22 @@ MESSAGES: dict[str, Message] = {
     "alert.fact.status": Message(fr="Statut Chorus Pro", en="Chorus Pro status"),
     "alert.fact.buyer_reason": Message(fr="Motif de l'acheteur", en="Buyer's reason"),
     "alert.fact.todo": Message(fr="À faire", en="What to do"),
+    "alert.fact.flux": Message(fr="Flux", en="Flux"),
+    "alert.fact.platform_reason": Message(fr="Motif de Chorus Pro", en="Chorus Pro's reason"),
+    "alert.flux_refused.headline": Message(
+        fr="Chorus Pro a refusé la facture {number} déposée dans le flux {flux} ; elle n'est pas intégrée.",
+        en="Chorus Pro refused invoice {number}, deposited in flux {flux}; it is not integrated.",
+    ),
+    "alert.flux_refused.todo": Message(
+        fr=(
+            "Corriger la facture (ou sa Factur-X) selon ce motif, puis relancer le DAG "
+            "chorus_submit_invoices avec ce numéro de facture."
+        ),
+        en=(
+            "Correct the invoice (or its Factur-X) as the reason says, then trigger "
+            "chorus_submit_invoices again with this invoice number."
+        ),
+    ),
     "alert.fact.received_on": Message(fr="Reçue le", en="Received on"),
     "alert.fact.due_on": Message(fr="Échéance (30 jours)", en="Due on (30 days)"),
     "alert.fact.interest": Message(fr="Intérêts moratoires estimés", en="Estimated late interest"),

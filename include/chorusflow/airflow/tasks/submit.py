@@ -24,7 +24,14 @@ from chorusflow.airflow.connections import (
     reports_folder,
 )
 from chorusflow.config import load_supplier
-from chorusflow.intake import Batch, ExportFile, RecordedExport, RetryRequest, Validation, plan_batches
+from chorusflow.intake import (
+    Batch,
+    ExportFile,
+    RecordedExport,
+    RetryRequest,
+    Validation,
+    plan_channel_batches,
+)
 from chorusflow.ledger import InvoiceState
 from chorusflow.settings import settings
 
@@ -147,24 +154,38 @@ def plan(retry_numbers: list[str], context: Mapping[str, Any] | None = None) -> 
     unknown ones and ones that cannot be deposited again get no task; the report names them, with
     the sorting pushed under :data:`RETRY_KEY`.
     """
+    from chorusflow.channels import buyer_channels
     from chorusflow.intake import sort_retry_numbers
+    from chorusflow.rules.profiles import load_profiles
 
-    supplier_siret = load_supplier().siret
+    supplier = load_supplier()
+    supplier_siret = supplier.siret
     ledger = get_ledger()
-    waiting = [
-        row.invoice_number
-        for state in (InvoiceState.PENDING, InvoiceState.SUBMITTING)
+    rows = [
+        row
+        for state in (InvoiceState.PENDING, InvoiceState.SUBMITTING, InvoiceState.FAILED)
         for row in ledger.list_invoices(state, supplier_siret)
+    ]
+    waiting = [row.invoice_number for row in rows if row.state is not InvoiceState.FAILED]
+    by_buyer = buyer_channels(load_profiles())
+    in_flux = [
+        row.invoice_number
+        for row in rows
+        if by_buyer.get(row.buyer_siret or "", supplier.deposit_channel) == "facturx"
     ]
     request = sort_retry_numbers(ledger, supplier_siret, retry_numbers)
     for item in request.set_aside:
         log.warning("Not retried: %s (%s, state %s)", item.invoice_number, item.reason, item.state or "-")
     if request.requested:
         _push(context, RETRY_KEY, request.model_dump(mode="json"))
-    slots = settings().pool_size
-    batches = plan_batches(waiting, concurrency=slots) + plan_batches(
+    configured = settings()
+    slots, flux_size = configured.pool_size, configured.flux_max_invoices
+    batches = plan_channel_batches(waiting, in_flux, concurrency=slots, flux_batch_size=flux_size)
+    batches += plan_channel_batches(
         [number for number in request.failed if number not in set(waiting)],
+        in_flux,
         concurrency=slots,
+        flux_batch_size=flux_size,
         include_failed=True,
     )
     total = sum(len(batch.invoice_numbers) for batch in batches)

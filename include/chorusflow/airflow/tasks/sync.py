@@ -17,6 +17,8 @@ from chorusflow.alerts import (
     AlertEvent,
     AlertSettings,
     blocked_events,
+    flux_refused_events,
+    needs_review_events,
     overdue_events,
     password_expiry_event,
     stale_events,
@@ -47,6 +49,13 @@ def sync_statuses() -> dict[str, Any]:
     return sync.run().to_xcom()
 
 
+def follow_open_flux() -> dict[str, Any]:
+    """One pass over the open Factur-X flux (:func:`chorusflow.flux_follow.follow_flux`)."""
+    from chorusflow.flux_follow import follow_flux
+
+    return follow_flux(get_ledger(), chorus_client(), load_supplier().siret).to_xcom()
+
+
 def _password_event(alert_settings: AlertSettings, now: datetime) -> AlertEvent | None:
     """The technical password expiry event, if due; a failing lookup is logged, never fatal."""
     from chorusflow.submission import supplier_structure_id
@@ -62,13 +71,16 @@ def _password_event(alert_settings: AlertSettings, now: datetime) -> AlertEvent 
 
 
 def send_status_alerts(now: datetime | None = None) -> dict[str, Any]:
-    """Blocked, stale, overdue and password alerts computed from the ledger, each sent once."""
+    """Flux refusals, deposits to check, blocked, stale, overdue and password alerts computed from the
+    ledger, each sent once."""
     now = now or utc_now()
     alert_settings = AlertSettings.from_env()
     ledger = get_ledger()
     siret = load_supplier().siret
     today = now.astimezone(ZoneInfo(alert_settings.timezone)).date()
     events: list[AlertEvent] = [
+        *flux_refused_events(ledger, siret),
+        *needs_review_events(ledger, siret),  # e.g. an integrated flux that does not name an invoice
         *blocked_events(ledger, siret),
         *stale_events(ledger, siret, now, alert_settings),
         *overdue_events(ledger, siret, today, alert_settings),
@@ -86,7 +98,9 @@ def report_sync(sync_result: dict[str, Any], alerts: dict[str, Any]) -> dict[str
     the buyer's reason, what to do); ``note`` becomes the run note."""
     from chorusflow.reports import bounded_note, status_change_items
 
-    head = f"{sync_result.get('summary', '')} {alerts.get('summary', '')}".strip()
+    flux = sync_result.get("flux") or {}
+    flux_line = flux.get("summary", "") if flux.get("polled") else ""
+    head = f"{flux_line} {sync_result.get('summary', '')} {alerts.get('summary', '')}".strip()
     changes = _status_changes(dict(sync_result.get("changed") or {}))
     note = bounded_note(head, status_change_items(changes))
     log.info("%s", note)
