@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Float, Select, cast, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from chorusflow.alerts.events import payment_due_date
+from chorusflow.alerts.events import invoice_clock
 from chorusflow.alerts.settings import AlertSettings
 from chorusflow.ledger import InvoiceDetail, InvoiceState, Ledger
 from chorusflow.ledger.models import alerts_sent, invoices
@@ -202,10 +202,10 @@ def _ordered(statement: Select[Any], sort: SortKey, descending: bool, dialect: s
     return statement.order_by(ordered.nulls_last(), invoices.c.id.desc() if backwards else invoices.c.id)
 
 
-def _list_row(mapping: Any, clock: Clock) -> InvoiceListRow:
+def _list_row(mapping: Any, clock: Clock, histories: dict[int, list[tuple[str, datetime]]]) -> InvoiceListRow:
     status_at = mapping["chorus_status_at"]
     since = status_at or mapping["updated_at"]
-    submitted = mapping["submitted_at"]
+    history = histories.get(mapping["id"], [])
     return InvoiceListRow(
         id=mapping["id"],
         supplier_siret=mapping["supplier_siret"],
@@ -220,7 +220,7 @@ def _list_row(mapping: Any, clock: Clock) -> InvoiceListRow:
         chorus_status=mapping["chorus_status"],
         chorus_status_at=status_at,
         age_days=age_in_days(since, clock.now),
-        due_on=due_date(submitted, clock),
+        due_on=due_date(mapping["submitted_at"], mapping["buyer_siret"], history, clock),
         message=mapping["last_error"] or mapping["chorus_status_comment"],
     )
 
@@ -230,11 +230,15 @@ def age_in_days(since: datetime | None, now: datetime) -> int | None:
     return None if since is None else max(0, (now - since).days)
 
 
-def due_date(submitted_at: datetime | None, clock: Clock) -> date | None:
-    """The legal payment deadline, counted from the deposit as the alerts count it."""
-    if submitted_at is None:
-        return None
-    return payment_due_date(submitted_at.astimezone(clock.zone).date(), clock.alert_settings)
+def due_date(
+    submitted_at: datetime | None,
+    buyer_siret: str | None,
+    history: list[tuple[str, datetime]],
+    clock: Clock,
+) -> date | None:
+    """The legal payment deadline as the alerts count it; None before the deposit or while suspended."""
+    payment = invoice_clock(submitted_at, buyer_siret, history, clock.alert_settings)
+    return None if payment is None else payment.due_on
 
 
 def list_invoices(
@@ -255,8 +259,9 @@ def list_invoices(
     count_statement = filtered(select(func.count()).select_from(invoices), filters, dialect)
     with ledger.reading() as connection:
         total = int(connection.execute(count_statement).scalar_one())
-        result = connection.execute(rows_statement.limit(page_size).offset((page - 1) * page_size))
-        rows = [_list_row(row._mapping, clock) for row in result]
+        found = connection.execute(rows_statement.limit(page_size).offset((page - 1) * page_size)).all()
+    histories = ledger.suspension_histories(invoice_ids=[row.id for row in found])
+    rows = [_list_row(row._mapping, clock, histories) for row in found]
     return InvoicePage(rows=rows, total=total, page=page, page_size=page_size)
 
 
@@ -271,10 +276,12 @@ def iter_invoices(
     """Every invoice ``filters`` selects, sorted, read :data:`STREAM_BATCH` rows at a time."""
     dialect = ledger.dialect_name
     statement = _ordered(filtered(select(*_LIST_COLUMNS), filters, dialect), sort, descending, dialect)
+    # Every suspended invoice's history at once: a few rows, and no second query while streaming.
+    histories = ledger.suspension_histories()
     with ledger.reading() as connection:
         result = connection.execution_options(yield_per=STREAM_BATCH).execute(statement)
         for row in result:
-            yield _list_row(row._mapping, clock)
+            yield _list_row(row._mapping, clock, histories)
 
 
 def invoice_detail(ledger: Ledger, invoice_id: int, clock: Clock) -> DeskDetail | None:
@@ -302,7 +309,12 @@ def invoice_detail(ledger: Ledger, invoice_id: int, clock: Clock) -> DeskDetail 
         invoice=detail,
         alerts=alerts,
         age_days=age_in_days(since, clock.now),
-        due_on=due_date(detail.submitted_at, clock),
+        due_on=due_date(
+            detail.submitted_at,
+            detail.buyer_siret,
+            [(entry.status, entry.changed_at) for entry in detail.history],
+            clock,
+        ),
     )
 
 

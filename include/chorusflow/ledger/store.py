@@ -592,6 +592,36 @@ class Ledger:
         )
         return connection.execute(statement).rowcount == 1
 
+    def suspension_histories(
+        self, *, invoice_ids: Sequence[int] | None = None, supplier_siret: str | None = None
+    ) -> dict[int, list[tuple[str, datetime]]]:
+        """The status history (status, changed at; oldest first) of every invoice ever ``SUSPENDUE``.
+
+        The payment clock only needs the history of suspended invoices (docs/desk.md), so this
+        reads a few rows even when the ledger holds many invoices; ``invoice_ids`` narrows it further.
+        """
+        suspended = select(status_history.c.invoice_id).where(status_history.c.status == "SUSPENDUE")
+        if invoice_ids is not None:
+            if not invoice_ids:
+                return {}
+            suspended = suspended.where(status_history.c.invoice_id.in_(list(invoice_ids)))
+        if supplier_siret is not None:
+            suspended = suspended.where(
+                status_history.c.invoice_id.in_(
+                    select(invoices.c.id).where(invoices.c.supplier_siret == supplier_siret)
+                )
+            )
+        statement = (
+            select(status_history.c.invoice_id, status_history.c.status, status_history.c.changed_at)
+            .where(status_history.c.invoice_id.in_(suspended))
+            .order_by(status_history.c.invoice_id, status_history.c.changed_at, status_history.c.id)
+        )
+        histories: dict[int, list[tuple[str, datetime]]] = {}
+        with self._read() as connection:
+            for invoice_id, status, changed_at in connection.execute(statement):
+                histories.setdefault(int(invoice_id), []).append((status, changed_at))
+        return histories
+
     def invoices_to_poll(self, supplier_siret: str) -> list[InvoiceRow]:
         """Invoices on Chorus Pro whose status may still change (states submitted and blocked)."""
         statement = select(*_ROW_COLUMNS).where(
