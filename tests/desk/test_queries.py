@@ -97,9 +97,12 @@ def test_a_list_row_carries_age_due_date_and_the_buyers_comment(
     assert row.state is InvoiceState.BLOCKED and row.chorus_status == "SUSPENDUE"
     assert row.message == SUSPENSION_COMMENT
     assert row.age_days == 0
-    detail = ledger.get_invoice("F2026-0101")
+    # Suspended: the payment clock is interrupted, so there is no due date until the documents arrive.
+    assert row.due_on is None
+    (deposited,) = list_invoices(ledger, InvoiceFilter(number="F2026-0104"), clock).rows
+    detail = ledger.get_invoice("F2026-0104")
     assert detail is not None and detail.submitted_at is not None
-    assert row.due_on == detail.submitted_at.astimezone(clock.zone).date() + timedelta(days=30)
+    assert deposited.due_on == detail.submitted_at.astimezone(clock.zone).date() + timedelta(days=30)
     later = Clock(now=clock.now + timedelta(days=12), alert_settings=clock.alert_settings)
     (aged,) = list_invoices(ledger, InvoiceFilter(number="F2026-0101"), later).rows
     assert aged.age_days == 12
