@@ -7,7 +7,7 @@ after the sync still alerts on the next run, and a second run finds the same key
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -98,7 +98,10 @@ def stale_events(
 ) -> list[AlertEvent]:
     """Invoices that stayed longer than allowed in one in-progress status (once per status reached)."""
     events = []
-    for row in ledger.list_invoices(InvoiceState.SUBMITTED, supplier_siret):
+    # Only the invoices that have been in their status longer than the shortest limit.
+    shortest = min(settings.stale_days.values(), default=0)
+    before = now - timedelta(days=shortest)
+    for row in ledger.list_invoices(InvoiceState.SUBMITTED, supplier_siret, status_since_before=before):
         since = row.chorus_status_at or row.submitted_at
         if row.chorus_status is None or since is None:
             continue
@@ -172,12 +175,17 @@ def overdue_events(
     The clock is :func:`invoice_clock`'s. Left out: invoices not yet deposited, rejected or sent
     back (blocked other than suspended), suspended while their one interruption holds, paid or closed.
     """
-    histories = ledger.suspension_histories(supplier_siret=supplier_siret)
-    candidates = ledger.list_invoices(InvoiceState.SUBMITTED, supplier_siret) + [
+    states = (InvoiceState.SUBMITTED, InvoiceState.BLOCKED)
+    # Only the invoices deposited longer ago than the shortest period (a day of margin for time zones).
+    shortest = min([settings.payment_days, *settings.buyer_payment_days.values()])
+    before = datetime.combine(today, time(), UTC) + timedelta(days=2 - shortest)
+    candidates = [
         row
-        for row in ledger.list_invoices(InvoiceState.BLOCKED, supplier_siret)
-        if row.chorus_status == SUSPENDED
+        for state in states
+        for row in ledger.list_invoices(state, supplier_siret, submitted_before=before)
+        if state is InvoiceState.SUBMITTED or row.chorus_status == SUSPENDED
     ]
+    histories = ledger.suspension_histories(supplier_siret=supplier_siret, states=states)
     events = []
     for row in sorted(candidates, key=lambda candidate: candidate.id):
         clock = invoice_clock(row.submitted_at, row.buyer_siret, histories.get(row.id, ()), settings)

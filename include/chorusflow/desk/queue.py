@@ -83,10 +83,15 @@ class CategorySummary(BaseModel):
 
 
 class Queue(BaseModel):
-    """The whole queue, oldest first within each category, and its summary."""
+    """The queue, oldest first within each category, and its summary.
+
+    ``items`` holds at most ``per_category`` items of each category (the oldest); the summary counts
+    and totals every item, so a large backlog is still measured in full.
+    """
 
     items: list[QueueItem]
     summary: list[CategorySummary]
+    per_category: int | None = None
 
 
 def what_to_do(item: QueueItem, lang: Language) -> str:
@@ -118,8 +123,16 @@ def advice_for(state: InvoiceState, chorus_status: str | None, lang: Language) -
     return follow_up_text(keys[state], lang) if state in keys else None
 
 
-def to_handle(ledger: Ledger, clock: Clock) -> Queue:
-    """Everything that needs a person, from the ledger, for every supplier it holds."""
+#: Items listed per category: a clerk works from the oldest; the invoice list filters the rest.
+PER_CATEGORY = 100
+
+
+def to_handle(ledger: Ledger, clock: Clock, per_category: int | None = PER_CATEGORY) -> Queue:
+    """Everything that needs a person, from the ledger, for every supplier it holds.
+
+    The summary covers every item; ``items`` the ``per_category`` oldest of each category (all of
+    them with None).
+    """
     settings = clock.alert_settings
     today = clock.now.astimezone(clock.zone).date()
     events: list[AlertEvent] = []
@@ -130,14 +143,29 @@ def to_handle(ledger: Ledger, clock: Clock) -> Queue:
         events += overdue_events(ledger, siret, today, settings)
         events += stale_events(ledger, siret, clock.now, settings)
         events += validation_events(ledger, siret)
-    entered = _state_entered_at(ledger, [event.invoice_id for event in events if event.invoice_id])
+    # Blocked and stale items are as old as their status, overdue ones as late as they are.
+    undated = [
+        event.invoice_id
+        for event in events
+        if event.invoice_id and _CATEGORY_OF_KIND[event.kind] not in ("blocked", "stale", "overdue")
+    ]
+    entered = _state_entered_at(ledger, undated)
     items = [_item(event, entered, clock) for event in events]
     password = _password_item(ledger, today, clock)
     if password is not None:
         items.append(password)
     order = {category: position for position, category in enumerate(CATEGORIES)}
     items.sort(key=lambda item: (order[item.category], -(item.age_days or 0), item.invoice_number or ""))
-    return Queue(items=items, summary=summarise(items))
+    summary = summarise(items)
+    if per_category is not None:
+        shown: dict[Category, int] = defaultdict(int)
+        kept = []
+        for item in items:
+            shown[item.category] += 1
+            if shown[item.category] <= per_category:
+                kept.append(item)
+        items = kept
+    return Queue(items=items, summary=summary, per_category=per_category)
 
 
 def summarise(items: list[QueueItem]) -> list[CategorySummary]:

@@ -147,6 +147,13 @@ MESSAGES: dict[str, Message] = {
     "desk.cat_stale": Message(fr="Statuts sans évolution", en="Statuses not moving"),
     "desk.cat_overdue": Message(fr="Paiements en retard", en="Overdue payments"),
     "desk.cat_password": Message(fr="Mot de passe technique", en="Technical password"),
+    "desk.queue_more": Message(
+        fr="Les {shown} plus anciennes sur {count} sont listées ici.",
+        en="The {shown} oldest of {count} are listed here.",
+    ),
+    "desk.queue_see_all": Message(
+        fr="Toutes les voir dans la liste des factures", en="See them all in the invoice list"
+    ),
     "desk.why": Message(fr="Pourquoi", en="Why"),
     "desk.stale_why": Message(
         fr="{status} depuis {days} jours (seuil : {limit})", en="{status} for {days} days (limit: {limit})"
