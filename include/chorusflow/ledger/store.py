@@ -765,7 +765,7 @@ class Ledger:
             statement = statement.where(invoices.c.submitted_at < submitted_before)
         with self._read() as connection:
             result = connection.execute(statement)
-            # The column names once, not a mapping per row: this reads whole states for the alerts.
+            # The column names once, not a mapping per row: the alerts read many rows here.
             names = list(result.keys())
             return [InvoiceRow.model_validate(dict(zip(names, row, strict=True))) for row in result]
 
