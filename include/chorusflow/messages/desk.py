@@ -175,5 +175,11 @@ MESSAGES: dict[str, Message] = {
         fr="Le registre des factures ne répond pas ; réessayer dans un instant ou prévenir l'administrateur.",
         en="The invoice ledger does not answer; try again in a moment or tell the administrator.",
     ),
+    "desk.profile_invalid": Message(
+        fr="Le profil acheteur {file} est invalide ({detail}) : les échéances de paiement ne peuvent pas "
+        "être calculées. Le corriger dans la configuration.",
+        en="The buyer profile {file} is invalid ({detail}): payment deadlines cannot be computed. "
+        "Correct it in the configuration.",
+    ),
     "desk.csv_filename": Message(fr="factures.csv", en="invoices.csv"),
 }
