@@ -267,6 +267,13 @@ def page_scenarios(today: date) -> list[tuple[str, InvoiceFilter, pages.SortKey,
             1,
         ),
         ("number search", InvoiceFilter(number="-0123"), "number", False, 1),
+        (
+            "status MISE_EN_PAIEMENT, by due date, page 20",
+            InvoiceFilter(chorus_status="MISE_EN_PAIEMENT"),
+            "due",
+            False,
+            20,
+        ),
         ("all, by buyer, page 100", InvoiceFilter(), "buyer", False, 100),
     ]
 

@@ -37,6 +37,11 @@ def test_filters_each_narrow_the_list(ledger: Ledger, story: Story, clock: Clock
     ifpen = numbers(ledger, clock, InvoiceFilter(buyer="ifp energies"))
     assert "F2026-0101" in ifpen and len(ifpen) < 30
     assert numbers(ledger, clock, InvoiceFilter(buyer="775 729 155")) == ifpen  # SIRET prefix, spaces ignored
+    # Nine digits or more: a SIREN/SIRET range, exact at its bounds ([7757291549, 775729155) excludes IFPEN).
+    assert numbers(ledger, clock, InvoiceFilter(buyer="77572915500017")) == ifpen
+    assert numbers(ledger, clock, InvoiceFilter(buyer="7757291549")) == []
+    assert numbers(ledger, clock, InvoiceFilter(buyer="775729156")) == []
+    assert numbers(ledger, clock, InvoiceFilter(buyer="999999999")) == []
     low = list_invoices(ledger, InvoiceFilter(amount_max=Decimal("1200")), clock, page_size=100)
     assert low.total and all(row.total_ttc is not None and row.total_ttc <= 1200 for row in low.rows)
     high = list_invoices(ledger, InvoiceFilter(amount_min=Decimal("1200")), clock, page_size=100)
