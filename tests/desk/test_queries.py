@@ -42,6 +42,10 @@ def test_filters_each_narrow_the_list(ledger: Ledger, story: Story, clock: Clock
     assert numbers(ledger, clock, InvoiceFilter(buyer="7757291549")) == []
     assert numbers(ledger, clock, InvoiceFilter(buyer="775729156")) == []
     assert numbers(ledger, clock, InvoiceFilter(buyer="999999999")) == []
+    # A search inside names counts in the same pass as the page; past the last page it still counts.
+    for page in (1, 2, 99):
+        searched = list_invoices(ledger, InvoiceFilter(buyer="ifp energies"), clock, page=page, page_size=2)
+        assert searched.total == len(ifpen) and len(searched.rows) == (2 if page < 99 else 0)
     low = list_invoices(ledger, InvoiceFilter(amount_max=Decimal("1200")), clock, page_size=100)
     assert low.total and all(row.total_ttc is not None and row.total_ttc <= 1200 for row in low.rows)
     high = list_invoices(ledger, InvoiceFilter(amount_min=Decimal("1200")), clock, page_size=100)
