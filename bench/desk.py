@@ -310,8 +310,8 @@ def bench_others(ledger: Ledger, clock: Clock, repeat: int) -> None:
     )
     queue = to_handle(ledger, clock)
     print(
-        f"  to handle ({len(queue.items)} items)                                  "
-        f"p95 {_p95(queue_times):6.1f} ms"
+        f"  to handle: {sum(entry.count for entry in queue.summary)} items, {len(queue.items)} listed"
+        f"                   p95 {_p95(queue_times):6.1f} ms"
     )
 
 
