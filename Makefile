@@ -62,6 +62,8 @@ bench: install
 	$(BIN)/python bench/submission.py --channel facturx
 	@echo "== Flux size (bench/flux.py) =="
 	$(BIN)/python bench/flux.py
+	@echo "== Invoice desk, 100,000 invoices on SQLite and PostgreSQL (bench/desk.py) =="
+	$(BIN)/python bench/desk.py
 	@echo "== Factur-X build and conformance (bench/conformance.py) =="
 	$(BIN)/python bench/conformance.py
 	@echo "== Status sync (bench/status_sync.py) =="

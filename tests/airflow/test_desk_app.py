@@ -242,3 +242,20 @@ def test_an_unreachable_ledger_says_so_without_its_url(
     assert answer.status_code == 503 and answer.json()["detail"]
     for text in (page.text, answer.text):
         assert LEDGER_PASSWORD not in text and "127.0.0.1" not in text and "Traceback" not in text
+
+
+def test_a_broken_buyer_profile_is_named_instead_of_guessing_deadlines(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    buyers = tmp_path / "config" / "buyers"
+    buyers.mkdir(parents=True)
+    (buyers / "chu.yaml").write_text(
+        'schema_version: 1\nversion: "1"\nbuyer: {siret: "26750045200011", name: CHU}\ncategory: hospital\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CHORUSFLOW_CONFIG_DIR", str(tmp_path / "config"))
+    page = desk.get("/invoices")
+    assert page.status_code == 503 and "Le profil acheteur chu.yaml est invalide (category" in page.text
+    answer = desk.get("/api/to-handle", lang="en")
+    assert answer.status_code == 503 and "The buyer profile chu.yaml is invalid" in answer.json()["detail"]
+    assert "Traceback" not in page.text + answer.text

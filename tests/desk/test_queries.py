@@ -37,6 +37,15 @@ def test_filters_each_narrow_the_list(ledger: Ledger, story: Story, clock: Clock
     ifpen = numbers(ledger, clock, InvoiceFilter(buyer="ifp energies"))
     assert "F2026-0101" in ifpen and len(ifpen) < 30
     assert numbers(ledger, clock, InvoiceFilter(buyer="775 729 155")) == ifpen  # SIRET prefix, spaces ignored
+    # Nine digits or more: a SIREN/SIRET range, exact at its bounds ([7757291549, 775729155) excludes IFPEN).
+    assert numbers(ledger, clock, InvoiceFilter(buyer="77572915500017")) == ifpen
+    assert numbers(ledger, clock, InvoiceFilter(buyer="7757291549")) == []
+    assert numbers(ledger, clock, InvoiceFilter(buyer="775729156")) == []
+    assert numbers(ledger, clock, InvoiceFilter(buyer="999999999")) == []
+    # A search inside names counts in the same pass as the page; past the last page it still counts.
+    for page in (1, 2, 99):
+        searched = list_invoices(ledger, InvoiceFilter(buyer="ifp energies"), clock, page=page, page_size=2)
+        assert searched.total == len(ifpen) and len(searched.rows) == (2 if page < 99 else 0)
     low = list_invoices(ledger, InvoiceFilter(amount_max=Decimal("1200")), clock, page_size=100)
     assert low.total and all(row.total_ttc is not None and row.total_ttc <= 1200 for row in low.rows)
     high = list_invoices(ledger, InvoiceFilter(amount_min=Decimal("1200")), clock, page_size=100)
@@ -97,9 +106,12 @@ def test_a_list_row_carries_age_due_date_and_the_buyers_comment(
     assert row.state is InvoiceState.BLOCKED and row.chorus_status == "SUSPENDUE"
     assert row.message == SUSPENSION_COMMENT
     assert row.age_days == 0
-    detail = ledger.get_invoice("F2026-0101")
+    # Suspended: the payment clock is interrupted, so there is no due date until the documents arrive.
+    assert row.due_on is None
+    (deposited,) = list_invoices(ledger, InvoiceFilter(number="F2026-0104"), clock).rows
+    detail = ledger.get_invoice("F2026-0104")
     assert detail is not None and detail.submitted_at is not None
-    assert row.due_on == detail.submitted_at.astimezone(clock.zone).date() + timedelta(days=30)
+    assert deposited.due_on == detail.submitted_at.astimezone(clock.zone).date() + timedelta(days=30)
     later = Clock(now=clock.now + timedelta(days=12), alert_settings=clock.alert_settings)
     (aged,) = list_invoices(ledger, InvoiceFilter(number="F2026-0101"), later).rows
     assert aged.age_days == 12

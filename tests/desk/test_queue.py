@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from chorusflow.alerts.events import AlertKind
 from chorusflow.alerts.render import follow_up_text, next_step_text
+from chorusflow.desk.pages import queue_page
 from chorusflow.desk.queries import Clock
 from chorusflow.desk.queue import CATEGORIES, advice_for, to_handle, what_to_do
 from chorusflow.ledger import InvoiceState, Ledger
@@ -78,3 +79,18 @@ def test_advice_for_each_state_needing_a_person() -> None:
     assert advice_for(InvoiceState.INVALID, None, "fr") == follow_up_text("validation_rejected", "fr")
     assert advice_for(InvoiceState.PAID, "MISE_EN_PAIEMENT", "fr") is None
     assert advice_for(InvoiceState.SUBMITTED, "DEPOSEE", "fr") is None
+
+
+def test_a_long_category_lists_its_oldest_and_counts_them_all(
+    ledger: Ledger, story: Story, clock: Clock
+) -> None:
+    queue = to_handle(ledger, clock, per_category=1)
+    assert [item.invoice_number for item in queue.items if item.category == "blocked"] == ["F2026-0101"]
+    assert [item.invoice_number for item in queue.items if item.category == "invalid"] == ["F2026-0128"]
+    summary = {entry.category: entry for entry in queue.summary}
+    assert summary["blocked"].count == 2 and summary["invalid"].count == 2
+    assert summary["blocked"].totals == to_handle(ledger, clock).summary[0].totals
+    page = queue_page(queue, "en", "/chorusflow")
+    assert 'id="more-blocked"' in page and "The 1 oldest of 2 are listed here." in page
+    assert "/chorusflow/invoices?state=blocked&amp;lang=en" in page
+    assert 'id="more-needs_review"' not in page  # one item: all listed

@@ -82,12 +82,12 @@ def browser_page(chromium: Path, profile: Path) -> Iterator[Page]:
             context.close()
 
 
-def log_in(page: Page, local: LocalAirflow) -> None:
-    """Log in as admin through the simple auth manager's form."""
+def log_in(page: Page, local: LocalAirflow, user: str = "admin") -> None:
+    """Log in as ``user`` (admin, or the read-only clerk) through the simple auth manager's form."""
     page.goto(f"{local.url}/")
     # Not logged in: the UI sends the browser to the simple auth manager's form.
     page.wait_for_url("**/auth/login**")
-    page.locator("input[name=username]").fill("admin")
+    page.locator("input[name=username]").fill(user)
     page.locator("input[name=password]").fill(local.password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/auth/login" not in url)

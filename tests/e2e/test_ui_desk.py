@@ -1,12 +1,17 @@
 """The invoice desk in a real browser, inside the session's ``airflow standalone``.
 
-The buyer suspends F2026-0101 on the sandbox and a real ``chorus_sync_statuses`` run records it; then
-Debian's headless Chromium logs in, opens the desk from the UI's navigation, filters on
-``SUSPENDUE``, opens F2026-0101 (the buyer's comment, the attempt history and its link to the task
-instance) and downloads the CSV of the filter. Screenshots go under the test's ``tmp_path``.
+After the session's submission run, the buyer suspends F2026-0101, rejects F2026-0102 and pays
+F2026-0103 on the sandbox, and one real ``chorus_sync_statuses`` run records the three statuses. Then:
 
-This file sorts after the other users of the shared Airflow on purpose: it suspends an invoice that
-they expect deposited and untouched.
+- no desk page, download or JSON endpoint answers without a login, nor with a forged token;
+- Debian's headless Chromium logs in as admin, opens the desk from the UI's navigation, filters on
+  ``SUSPENDUE``, opens F2026-0101 (the buyer's comment, the attempt history and its link to the task
+  instance) and downloads the CSV of the filter;
+- a new browser session, as the read-only ``clerk`` user, finds the suspended and rejected invoices
+  in "To handle" with the buyer's reasons, and the paid one as paid (the acceptance of issue #14).
+
+Screenshots go under the test's ``tmp_path``. This file sorts after the other users of the shared
+Airflow on purpose: it changes the status of invoices they expect deposited and untouched.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import pytest
 import requests
 
 from chorusflow.ledger import InvoiceState, Ledger, resolve_ledger_url
+from chorusflow_dev.airflow.local import CLERK
 from tests.e2e.test_browser import browser_page, chromium, log_in  # noqa: F401 - chromium is a fixture
 from tests.fixtures.local_airflow import SubmittedRun, sandbox_admin_of, trigger, wait_for_run
 
@@ -28,38 +34,76 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 SYNC_DAG = "chorus_sync_statuses"
 NUMBER = "F2026-0101"
 COMMENT = "Merci de joindre le bon de commande signé"
+REJECTED = "F2026-0102"
+REJECTION = "Facture en double : déjà reçue sous le numéro F2026-0099"
+PAID = "F2026-0103"
+#: What the buyer does on the sandbox: (invoice, status, comment, local state after the sync).
+BUYER_ACTIONS = (
+    (NUMBER, "SUSPENDUE", COMMENT, InvoiceState.BLOCKED),
+    (REJECTED, "REJETEE", REJECTION, InvoiceState.BLOCKED),
+    (PAID, "MISE_EN_PAIEMENT", None, InvoiceState.PAID),
+)
 ERROR_WORDS = ("Internal Server Error", "Traceback", "Le registre des factures ne répond pas")
 
 
-def suspend_and_sync(run: SubmittedRun) -> None:
-    """The buyer suspends the invoice on the sandbox; a real sync run records it in the ledger."""
+@pytest.fixture(scope="module")
+def buyer_acted(submitted_run: SubmittedRun) -> dict[str, int]:
+    """The buyer suspends, rejects and pays one invoice each; one real sync records it; number -> id."""
+    run = submitted_run
+    assert run.state == "success"
     ledger = Ledger(resolve_ledger_url(run.local.env))
     try:
-        detail = ledger.get_invoice(NUMBER)
-        assert detail is not None and detail.identifiant_facture_cpp is not None, detail
-        sandbox_admin_of(run.local).set_status(detail.identifiant_facture_cpp, "SUSPENDUE", COMMENT)
+        ids: dict[str, int] = {}
+        for number, status, comment, _ in BUYER_ACTIONS:
+            detail = ledger.get_invoice(number)
+            assert detail is not None and detail.identifiant_facture_cpp is not None, detail
+            sandbox_admin_of(run.local).set_status(detail.identifiant_facture_cpp, status, comment)
+            ids[number] = detail.id
         assert wait_for_run(run.local, trigger(run.local, {}, dag_id=SYNC_DAG), dag_id=SYNC_DAG) == "success"
-        synced = ledger.get_invoice(NUMBER)
-        assert synced is not None and synced.state is InvoiceState.BLOCKED, synced
+        for number, status, _, state in BUYER_ACTIONS:
+            synced = ledger.get_invoice(number)
+            assert synced is not None and (synced.state, synced.chorus_status) == (state, status), synced
+        return ids
     finally:
         ledger.dispose()
+
+
+def test_no_desk_page_or_json_answers_without_a_login(
+    submitted_run: SubmittedRun, buyer_acted: dict[str, int]
+) -> None:
+    invoice_id = buyer_acted[NUMBER]
+    paths = [
+        "/chorusflow/",
+        "/chorusflow/invoices",
+        "/chorusflow/invoices?chorus_status=SUSPENDUE",
+        "/chorusflow/invoices.csv",
+        f"/chorusflow/invoices/{invoice_id}",
+        f"/chorusflow/invoices/{invoice_id}/pdf",
+        "/chorusflow/to-handle",
+        "/chorusflow/api/invoices",
+        f"/chorusflow/api/invoices/{invoice_id}",
+        f"/chorusflow/api/invoices/by-number/{NUMBER}",
+        "/chorusflow/api/to-handle",
+    ]
+    for path in paths:
+        for headers in ({}, {"Authorization": "Bearer forged.token.value"}):
+            answer = requests.get(
+                f"{submitted_run.local.url}{path}", headers=headers, timeout=30, allow_redirects=False
+            )
+            assert answer.status_code in (401, 403), (path, headers, answer.status_code)
+            assert not any(number in answer.text for number, *_ in BUYER_ACTIONS), path
+            assert COMMENT not in answer.text and REJECTION not in answer.text, path
 
 
 def test_the_desk_from_the_navigation_filter_detail_and_csv(
     chromium: Path,  # noqa: F811 - the fixture imported above
     submitted_run: SubmittedRun,
+    buyer_acted: dict[str, int],
     tmp_path: Path,
 ) -> None:
     from playwright.sync_api import expect
 
     run = submitted_run
-    assert run.state == "success"
-    suspend_and_sync(run)
-    # No page and no JSON answer of the desk without a login.
-    for path in ("/chorusflow/invoices", "/chorusflow/api/invoices", "/chorusflow/api/to-handle"):
-        anonymous = requests.get(f"{run.local.url}{path}", timeout=30, allow_redirects=False)
-        assert anonymous.status_code == 401 and NUMBER not in anonymous.text, path
-
     with browser_page(chromium, tmp_path / "chromium-profile") as page:
         log_in(page, run.local)
         page.get_by_role("link", name="Bureau des factures").click()
@@ -93,12 +137,47 @@ def test_the_desk_from_the_navigation_filter_detail_and_csv(
         run_path = quote(run.run_id, safe="")
         assert href.startswith(f"/dags/chorus_submit_invoices/runs/{run_path}/tasks/submit/mapped/"), href
         page.screenshot(path=str(tmp_path / "desk-detail.png"), full_page=True)
-
-        desk.get_by_role("link", name="À traiter").click()
-        expect(desk.locator("#queue-blocked")).to_contain_text(NUMBER)
-        page.screenshot(path=str(tmp_path / "desk-to-handle.png"), full_page=True)
         for frame in page.frames:
             content = frame.content()
             assert not any(word in content for word in ERROR_WORDS), frame.url
-    for name in ("desk-filtered", "desk-detail", "desk-to-handle"):
+    for name in ("desk-filtered", "desk-detail"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 10_000, name
+
+
+def test_a_new_clerk_sees_what_to_handle_with_reasons_and_the_paid_invoice(
+    chromium: Path,  # noqa: F811 - the fixture imported above
+    submitted_run: SubmittedRun,
+    buyer_acted: dict[str, int],
+    tmp_path: Path,
+) -> None:
+    from playwright.sync_api import expect
+
+    with browser_page(chromium, tmp_path / "clerk-profile") as page:
+        log_in(page, submitted_run.local, CLERK)
+        page.get_by_role("link", name="Bureau des factures").click()
+        page.wait_for_url("**/plugin/invoice-desk")
+        desk = page.frame_locator("iframe")
+        desk.get_by_role("link", name="À traiter").click()
+        blocked = desk.locator("#queue-blocked")
+        for number, reason in ((NUMBER, COMMENT), (REJECTED, REJECTION)):
+            line = blocked.locator("tr", has_text=number)
+            expect(line).to_contain_text(reason)
+        expect(blocked.locator("tr", has_text=NUMBER)).to_contain_text("SUSPENDUE")
+        expect(blocked.locator("tr", has_text=REJECTED)).to_contain_text("REJETEE")
+        expect(desk.locator("#summary-blocked strong")).to_have_text("2")
+        expect(desk.get_by_text(PAID)).to_have_count(0)  # paid: nothing to handle
+        page.screenshot(path=str(tmp_path / "clerk-to-handle.png"), full_page=True)
+
+        desk.get_by_role("link", name="Factures", exact=True).click()
+        desk.locator("#filter-state").select_option("paid")
+        desk.get_by_role("button", name="Filtrer").click()
+        expect(desk.get_by_text("1 facture(s), page 1 sur 1")).to_be_visible()
+        paid_line = desk.locator("tr", has_text=PAID)
+        expect(paid_line).to_contain_text("payée")
+        expect(paid_line).to_contain_text("MISE_EN_PAIEMENT")
+        page.screenshot(path=str(tmp_path / "clerk-paid.png"), full_page=True)
+        for frame in page.frames:
+            content = frame.content()
+            assert not any(word in content for word in ERROR_WORDS), frame.url
+    for name in ("clerk-to-handle", "clerk-paid"):
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000, name

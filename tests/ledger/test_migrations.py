@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -12,6 +13,7 @@ from sqlalchemy import create_engine, inspect
 
 from chorusflow.ledger import Ledger
 from chorusflow.ledger.migrate import alembic_config, head_revision
+from chorusflow.ledger.migrations.versions.r0004_desk_indexes import INDEXES
 from chorusflow.ledger.models import VERSION_TABLE, metadata
 from tests.ledger.workers import migrate_worker
 
@@ -68,3 +70,21 @@ def test_two_processes_migrating_at_once_both_succeed(ledger_url: str) -> None:
             futures = [pool.submit(migrate_worker, ledger_url, start) for _ in range(2)]
             revisions = [future.result(timeout=60) for future in futures]
     assert revisions == [head_revision(), head_revision()]
+
+
+def test_the_desk_indexes_go_down_and_up_again(ledger: Ledger) -> None:
+    engine = create_engine(ledger.url)
+
+    def index_names() -> set[str]:
+        inspector = inspect(engine)
+        return {index["name"] for table in TABLES for index in inspector.get_indexes(table) if index["name"]}
+
+    wanted = {name for name, _, _ in INDEXES}
+    try:
+        assert wanted <= index_names()
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "0003_flux_deposits")
+        assert not wanted & index_names()
+        assert ledger.migrate() == head_revision() and wanted <= index_names()
+    finally:
+        engine.dispose()

@@ -3,8 +3,9 @@
 :class:`LocalAirflow` starts, in process groups of their own, the local Chorus Pro sandbox and
 ``airflow standalone`` (API server and UI, scheduler, DAG processor, triggerer) on a chosen port, with
 the execution API URL that matches it. Tests use the same class to drive a real scheduler through
-the REST API. The UI login is ``admin`` with the password in ``CHORUSFLOW_AIRFLOW_PASSWORD``
-(default ``chorusflow``), written to the simple auth manager's password file before start.
+the REST API. The UI logins are ``admin`` and ``clerk`` (a read-only viewer, as an accounts-receivable
+clerk would be), both with the password in ``CHORUSFLOW_AIRFLOW_PASSWORD`` (default ``chorusflow``),
+written to the simple auth manager's password file before start.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_PASSWORD = "chorusflow"
+#: A second UI user with the viewer role: what an accounts-receivable clerk needs to use the desk.
+CLERK = "clerk"
 POOL = "chorus_pro_api"
 #: The API counts as ready once the DAG processor has stored these DAGs.
 READY_DAGS = ("chorus_submit_invoices",)
@@ -77,7 +80,7 @@ class LocalAirflow:
                 "AIRFLOW__API__PORT": str(self.port),
                 "AIRFLOW__API__HOST": "127.0.0.1",
                 "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{self.port}/execution/",
-                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"admin:admin,{CLERK}:viewer",
                 "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(airflow_home / "passwords.json"),
                 # Log servers on ports of their own, so two local Airflows never collide on 8793/8794.
                 "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
@@ -110,7 +113,8 @@ class LocalAirflow:
         airflow_home = Path(self.env["AIRFLOW_HOME"])
         airflow_home.mkdir(parents=True, exist_ok=True)
         self.inbox.mkdir(parents=True, exist_ok=True)
-        (airflow_home / "passwords.json").write_text(json.dumps({"admin": self.password}), encoding="utf-8")
+        passwords = {"admin": self.password, CLERK: self.password}
+        (airflow_home / "passwords.json").write_text(json.dumps(passwords), encoding="utf-8")
         bin_dir = Path(sys.executable).parent
         sandbox = self._spawn(
             [
@@ -269,7 +273,7 @@ def main() -> int:
         print(f"Starting the sandbox and airflow standalone (logs: {log_path}) …", flush=True)
         try:
             local.start()
-            print(f"\nAirflow UI: {local.url}  login: admin / {password}")
+            print(f"\nAirflow UI: {local.url}  login: admin / {password} (read-only: {CLERK} / {password})")
             print(f"Chorus Pro sandbox: {local.sandbox_url}  (inbox: {local.inbox})")
             print("Press Ctrl-C to stop.", flush=True)
             warned = False

@@ -34,6 +34,7 @@ from chorusflow.desk.queries import (
 from chorusflow.desk.queue import advice_for, to_handle, what_to_do
 from chorusflow.desk.texts import text
 from chorusflow.ledger import InvoiceState, Ledger, LedgerError, safe_error_text, utc_now
+from chorusflow.rules.profiles import ProfileError
 from chorusflow.settings import Language, settings
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,16 @@ def _unavailable(request: Request, error: Exception) -> Response:
         return JSONResponse({"detail": text("ledger_unavailable", lang)}, status_code=503)
     page = pages.message_page(text("desk", lang), text("ledger_unavailable", lang), lang, _base(request))
     return _html(page, 503)
+
+
+def _profile_invalid(request: Request, error: Exception) -> Response:
+    """503 when a buyer profile cannot be read: deadlines depend on it; say which file and why."""
+    assert isinstance(error, ProfileError)
+    lang = _language(request)
+    message = text("profile_invalid", lang, file=error.file.name, detail=error.detail)
+    if request.url.path.startswith(f"{_base(request)}/api/"):
+        return JSONResponse({"detail": message}, status_code=503)
+    return _html(pages.message_page(text("desk", lang), message, lang, _base(request)), 503)
 
 
 def create_app() -> FastAPI:
@@ -287,6 +298,7 @@ def create_app() -> FastAPI:
     app.include_router(router)
     for error_type in (SQLAlchemyError, LedgerError, OSError):
         app.add_exception_handler(error_type, _unavailable)
+    app.add_exception_handler(ProfileError, _profile_invalid)
     return app
 
 

@@ -12,17 +12,17 @@ from chorusflow.alerts.events import (
     AlertKind,
     blocked_events,
     flux_refused_events,
-    late_payment_interest,
+    invoice_clock,
     needs_review_events,
     overdue_events,
     password_expiry_event,
-    payment_due_date,
     stale_events,
     submission_failed_events,
     validation_events,
 )
 from chorusflow.alerts.render import RenderedAlert, money, render
 from chorusflow.alerts.settings import DEFAULT_ECB_RATE, DEFAULT_STALE_DAYS, AlertSettings
+from chorusflow.deadlines import late_payment_interest
 
 __all__ = [
     "DEFAULT_ECB_RATE",
@@ -43,11 +43,11 @@ __all__ = [
     "blocked_events",
     "build_digest",
     "flux_refused_events",
+    "invoice_clock",
     "late_payment_interest",
     "money",
     "overdue_events",
     "password_expiry_event",
-    "payment_due_date",
     "render",
     "render_digest",
     "stale_events",

@@ -6,8 +6,9 @@ after the sync still alerts on the next run, and a second run finds the same key
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,10 +16,9 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 
 from chorusflow.alerts.settings import AlertSettings
+from chorusflow.deadlines import CENT, SUSPENDED, PaymentClock, late_payment_interest, payment_clock
 from chorusflow.ledger import InvoiceRow, InvoiceState, Ledger
 from chorusflow.statuses import StatusClass, classify, next_step
-
-CENT = Decimal("0.01")
 
 
 class AlertKind(StrEnum):
@@ -99,7 +99,10 @@ def stale_events(
 ) -> list[AlertEvent]:
     """Invoices that stayed longer than allowed in one in-progress status (once per status reached)."""
     events = []
-    for row in ledger.list_invoices(InvoiceState.SUBMITTED, supplier_siret):
+    # Only the invoices that have been in their status longer than the shortest limit.
+    shortest = min(settings.stale_days.values(), default=0)
+    before = now - timedelta(days=shortest)
+    for row in ledger.list_invoices(InvoiceState.SUBMITTED, supplier_siret, status_since_before=before):
         since = row.chorus_status_at or row.submitted_at
         if row.chorus_status is None or since is None:
             continue
@@ -120,54 +123,81 @@ def stale_events(
     return events
 
 
-def late_payment_interest(amount_ttc: Decimal, days_late: int, annual_rate_percent: Decimal) -> Decimal:
-    """Late-payment interest, pro rata temporis on the TTC amount (365-day year), rounded to the cent."""
-    if days_late <= 0:
-        return Decimal("0.00")
-    interest = amount_ttc * annual_rate_percent / Decimal(100) * Decimal(days_late) / Decimal(365)
-    return interest.quantize(CENT, rounding=ROUND_HALF_UP)
+def invoice_clock(
+    submitted_at: datetime | None,
+    buyer_siret: str | None,
+    statuses: Iterable[tuple[str, datetime]],
+    settings: AlertSettings,
+) -> PaymentClock | None:
+    """The payment clock of an invoice deposited at ``submitted_at`` (None before its deposit).
+
+    The one computation behind the desk's due dates, the overdue alerts and the digest: days are
+    counted in ``CHORUSFLOW_TIMEZONE``; ``statuses`` is its status history when it was ever suspended.
+    """
+    if submitted_at is None:
+        return None
+    zone = ZoneInfo(settings.timezone)
+    return payment_clock(
+        submitted_at.astimezone(zone).date(),
+        settings.payment_days_for(buyer_siret),
+        [(status, changed_at.astimezone(zone).date()) for status, changed_at in statuses],
+    )
 
 
-def payment_due_date(received_on: date, settings: AlertSettings) -> date:
-    """The legal payment deadline of a public buyer: ``payment_days`` (30) after receipt."""
-    return received_on + timedelta(days=settings.payment_days)
+def overdue_details(
+    clock: PaymentClock, amount_ttc: Decimal | None, today: date, settings: AlertSettings
+) -> dict[str, Any] | None:
+    """What an overdue invoice costs the buyer at ``today`` (None when it is not overdue)."""
+    days_late = clock.days_late(today)
+    if days_late <= 0 or clock.due_on is None:
+        return None
+    rate = settings.ecb_rate + settings.late_points
+    interest = late_payment_interest(amount_ttc or Decimal("0"), days_late, rate)
+    return {
+        "received_on": clock.received_on.isoformat(),
+        "period_days": clock.period_days,
+        "suspended_on": clock.suspended_on.isoformat() if clock.suspended_on else None,
+        "resumed_on": clock.resumed_on.isoformat() if clock.resumed_on else None,
+        "due_on": clock.due_on.isoformat(),
+        "days_late": days_late,
+        "rate_percent": str(rate),
+        "ecb_rate_percent": str(settings.ecb_rate),
+        "interest": str(interest),
+        "fixed_indemnity": str(settings.fixed_indemnity.quantize(CENT)),
+        "total_owed": str((interest + settings.fixed_indemnity).quantize(CENT)),
+    }
 
 
 def overdue_events(
     ledger: Ledger, supplier_siret: str, today: date, settings: AlertSettings
 ) -> list[AlertEvent]:
-    """Invoices in progress whose legal payment deadline has passed (once per invoice).
+    """Invoices on Chorus Pro whose legal payment deadline has passed (once per invoice).
 
-    Receipt is the deposit date on Chorus Pro. Blocked invoices are left out: a suspension stops the
-    clock and a rejection ends the claim; paid and closed invoices are done.
+    The clock is :func:`invoice_clock`'s. Left out: invoices not yet deposited, rejected or sent
+    back (blocked other than suspended), suspended while their one interruption holds, paid or closed.
     """
-    zone = ZoneInfo(settings.timezone)
-    rate = settings.ecb_rate + settings.late_points
+    states = (InvoiceState.SUBMITTED, InvoiceState.BLOCKED)
+    # Only the invoices deposited longer ago than the shortest period (a day of margin for time zones).
+    shortest = min([settings.payment_days, *settings.buyer_payment_days.values()])
+    before = datetime.combine(today, time(), UTC) + timedelta(days=2 - shortest)
+    candidates = [
+        row
+        for state in states
+        for row in ledger.list_invoices(state, supplier_siret, submitted_before=before)
+        if state is InvoiceState.SUBMITTED or row.chorus_status == SUSPENDED
+    ]
+    histories = ledger.suspension_histories(supplier_siret=supplier_siret, states=states)
     events = []
-    for row in ledger.list_invoices(InvoiceState.SUBMITTED, supplier_siret):
-        if row.submitted_at is None:
+    for row in sorted(candidates, key=lambda candidate: candidate.id):
+        clock = invoice_clock(row.submitted_at, row.buyer_siret, histories.get(row.id, ()), settings)
+        details = None if clock is None else overdue_details(clock, row.total_ttc, today, settings)
+        if details is None:
             continue
-        received = row.submitted_at.astimezone(zone).date()
-        due = payment_due_date(received, settings)
-        days_late = (today - due).days
-        if days_late <= 0:
-            continue
-        amount = row.total_ttc or Decimal("0")
-        interest = late_payment_interest(amount, days_late, rate)
         events.append(
             AlertEvent(
                 kind=AlertKind.PAYMENT_OVERDUE,
                 event_key=f"payment_overdue:{row.id}",
-                details={
-                    "received_on": received.isoformat(),
-                    "due_on": due.isoformat(),
-                    "days_late": days_late,
-                    "rate_percent": str(rate),
-                    "ecb_rate_percent": str(settings.ecb_rate),
-                    "interest": str(interest),
-                    "fixed_indemnity": str(settings.fixed_indemnity.quantize(CENT)),
-                    "total_owed": str((interest + settings.fixed_indemnity).quantize(CENT)),
-                },
+                details=details,
                 **_invoice_fields(row),
             )
         )

@@ -88,9 +88,16 @@ def _lines(event: AlertEvent, lang: Language) -> tuple[str, list[tuple[str, str]
     elif event.kind is AlertKind.PAYMENT_OVERDUE:
         headline = say("alert.payment_overdue.headline", number=number, days_late=details["days_late"])
         basis = say("alert.payment_overdue.interest_basis", rate=details["ecb_rate_percent"])
+        facts.append((say("alert.fact.received_on"), str(details["received_on"])))
+        if details.get("suspended_on"):
+            span = say(
+                "alert.fact.interrupted_span",
+                suspended=details["suspended_on"],
+                resumed=details["resumed_on"],
+            )
+            facts.append((say("alert.fact.interrupted"), span))
         facts += [
-            (say("alert.fact.received_on"), str(details["received_on"])),
-            (say("alert.fact.due_on"), str(details["due_on"])),
+            (say("alert.fact.due_on", days=details.get("period_days", 30)), str(details["due_on"])),
             (say("alert.fact.interest"), money(details["interest"], event.currency, lang) + basis),
             (say("alert.fact.fixed_indemnity"), money(details["fixed_indemnity"], "EUR", lang)),
         ]

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chorusflow.rules.profiles import load_profiles
 from chorusflow.settings import settings
 
 #: Days an invoice may stay in one in-progress status before a "stale" alert (``DEFAULT`` for the rest).
@@ -31,7 +32,10 @@ class AlertSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     stale_days: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_STALE_DAYS))
+    #: Payment period of buyers without one in their profile (``CHORUSFLOW_PAYMENT_DAYS``).
     payment_days: int = 30
+    #: Buyer SIRET -> payment period, from the buyer profiles' category or ``payment_days``.
+    buyer_payment_days: dict[str, int] = Field(default_factory=dict)
     ecb_rate: Decimal = DEFAULT_ECB_RATE
     late_points: Decimal = Decimal("8")
     fixed_indemnity: Decimal = Decimal("40")
@@ -41,6 +45,10 @@ class AlertSettings(BaseModel):
     def stale_limit(self, status: str) -> int:
         """Days allowed in ``status`` before it is stale."""
         return self.stale_days.get(status, self.stale_days.get("DEFAULT", DEFAULT_STALE_DAYS["DEFAULT"]))
+
+    def payment_days_for(self, buyer_siret: str | None) -> int:
+        """The buyer's payment period: its profile's, else the fallback ``payment_days``."""
+        return self.buyer_payment_days.get(buyer_siret or "", self.payment_days)
 
     @classmethod
     def from_env(cls) -> AlertSettings:
@@ -60,6 +68,11 @@ class AlertSettings(BaseModel):
             values["password_alert_days"] = _days(configured.password_alert_days)
         if "payment_days" in values:
             values["payment_days"] = int(str(values["payment_days"]))
+        values["buyer_payment_days"] = {
+            siret: days
+            for siret, profile in load_profiles().items()
+            if (days := profile.payment_period()) is not None
+        }
         return cls.model_validate(values)
 
 

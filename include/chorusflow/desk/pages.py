@@ -414,6 +414,17 @@ def _pdf(pdf: DepositedPdf, invoice_id: int, lang: Language, base: str) -> str:
     )
 
 
+#: The invoice list's state filter that shows every invoice of a queue category.
+QUEUE_STATES: dict[str, InvoiceState] = {
+    "blocked": InvoiceState.BLOCKED,
+    "needs_review": InvoiceState.NEEDS_REVIEW,
+    "failed": InvoiceState.FAILED,
+    "invalid": InvoiceState.INVALID,
+    "stale": InvoiceState.SUBMITTED,
+    "overdue": InvoiceState.SUBMITTED,
+}
+
+
 def queue_page(queue: Queue, lang: Language, base: str) -> str:
     """The summary per category, then every item with why, its age, amount and what to do."""
     cards = ""
@@ -436,11 +447,19 @@ def queue_page(queue: Queue, lang: Language, base: str) -> str:
             "to_handle",
             {"path": "/to-handle"},
         )
+    counts = {summary.category: summary.count for summary in queue.summary}
     for category in dict.fromkeys(item.category for item in queue.items):
         items = [item for item in queue.items if item.category == category]
         rows = [_queue_row(item, lang, base) for item in items]
         columns = ["number", "buyer", "amount", "why", "age", "what_to_do"]
-        body += f'<h2 id="{category}">{esc(text("cat_" + category, lang))} ({len(items)})</h2>'
+        body += f'<h2 id="{category}">{esc(text("cat_" + category, lang))} ({counts[category]})</h2>'
+        if counts[category] > len(items):
+            state = QUEUE_STATES.get(category)
+            more = esc(text("queue_more", lang, shown=len(items), count=counts[category]))
+            if state is not None:
+                more += f' <a href="{esc(link(base, "/invoices", lang, state=state.value))}">'
+                more += f"{esc(text('queue_see_all', lang))}</a>"
+            body += f'<p class="more" id="more-{category}">{more}</p>'
         body += _table(columns, rows, lang, "nothing_to_handle", f"queue-{category}")
     return layout(text("to_handle", lang), body, lang, base, "to_handle", {"path": "/to-handle"})
 

@@ -14,10 +14,10 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Float, Select, cast, func, literal, select
+from sqlalchemy import Float, Select, cast, func, literal, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from chorusflow.alerts.events import payment_due_date
+from chorusflow.alerts.events import invoice_clock
 from chorusflow.alerts.settings import AlertSettings
 from chorusflow.ledger import InvoiceDetail, InvoiceState, Ledger
 from chorusflow.ledger.models import alerts_sent, invoices
@@ -38,6 +38,8 @@ SORT_KEYS: tuple[SortKey, ...] = (
     "issue_date",
 )
 DEFAULT_PAGE_SIZE = 50
+#: A buyer filter of this many digits or more is the start of a SIREN (9) or SIRET (14), not a name.
+SIREN_DIGITS = 9
 MAX_PAGE_SIZE = 500
 #: Rows fetched at a time while the CSV streams (a server-side cursor on PostgreSQL).
 STREAM_BATCH = 1000
@@ -170,6 +172,16 @@ def _sort_expression(key: SortKey, dialect: str) -> ColumnElement[Any]:
     return expressions[key]
 
 
+def _starts_with_digits(column: ColumnElement[Any], prefix: str) -> list[ColumnElement[bool]]:
+    """``column`` starts with the digits ``prefix``, as a range (``LIKE 'x%'`` skips the index on
+    PostgreSQL outside the C collation): from the prefix to the next one (``2009`` -> ``201``)."""
+    conditions = [column >= prefix]
+    stem = prefix.rstrip("9")
+    if stem:
+        conditions.append(column < stem[:-1] + str(int(stem[-1]) + 1))
+    return conditions
+
+
 def filtered(statement: Select[Any], filters: InvoiceFilter, dialect: str) -> Select[Any]:
     """``statement`` restricted to the invoices ``filters`` selects."""
     if filters.number:
@@ -179,10 +191,15 @@ def filtered(statement: Select[Any], filters: InvoiceFilter, dialect: str) -> Se
     if filters.chorus_status:
         statement = statement.where(invoices.c.chorus_status == filters.chorus_status)
     if filters.buyer:
-        statement = statement.where(
-            invoices.c.buyer_name.icontains(filters.buyer, autoescape=True)
-            | invoices.c.buyer_siret.startswith(filters.buyer.replace(" ", ""), autoescape=True)
-        )
+        digits = filters.buyer.replace(" ", "")
+        if len(digits) >= SIREN_DIGITS and digits.isdigit():
+            # The start of a SIREN or SIRET: a range the buyer_siret index answers on both databases.
+            statement = statement.where(*_starts_with_digits(invoices.c.buyer_siret, digits))
+        else:
+            statement = statement.where(
+                invoices.c.buyer_name.icontains(filters.buyer, autoescape=True)
+                | invoices.c.buyer_siret.startswith(digits, autoescape=True)
+            )
     if filters.period_from is not None:
         statement = statement.where(invoices.c.issue_date >= filters.period_from)
     if filters.period_to is not None:
@@ -202,10 +219,10 @@ def _ordered(statement: Select[Any], sort: SortKey, descending: bool, dialect: s
     return statement.order_by(ordered.nulls_last(), invoices.c.id.desc() if backwards else invoices.c.id)
 
 
-def _list_row(mapping: Any, clock: Clock) -> InvoiceListRow:
+def _list_row(mapping: Any, clock: Clock, histories: dict[int, list[tuple[str, datetime]]]) -> InvoiceListRow:
     status_at = mapping["chorus_status_at"]
     since = status_at or mapping["updated_at"]
-    submitted = mapping["submitted_at"]
+    history = histories.get(mapping["id"], [])
     return InvoiceListRow(
         id=mapping["id"],
         supplier_siret=mapping["supplier_siret"],
@@ -220,7 +237,7 @@ def _list_row(mapping: Any, clock: Clock) -> InvoiceListRow:
         chorus_status=mapping["chorus_status"],
         chorus_status_at=status_at,
         age_days=age_in_days(since, clock.now),
-        due_on=due_date(submitted, clock),
+        due_on=due_date(mapping["submitted_at"], mapping["buyer_siret"], history, clock),
         message=mapping["last_error"] or mapping["chorus_status_comment"],
     )
 
@@ -230,11 +247,22 @@ def age_in_days(since: datetime | None, now: datetime) -> int | None:
     return None if since is None else max(0, (now - since).days)
 
 
-def due_date(submitted_at: datetime | None, clock: Clock) -> date | None:
-    """The legal payment deadline, counted from the deposit as the alerts count it."""
-    if submitted_at is None:
-        return None
-    return payment_due_date(submitted_at.astimezone(clock.zone).date(), clock.alert_settings)
+def due_date(
+    submitted_at: datetime | None,
+    buyer_siret: str | None,
+    history: list[tuple[str, datetime]],
+    clock: Clock,
+) -> date | None:
+    """The legal payment deadline as the alerts count it; None before the deposit or while suspended."""
+    payment = invoice_clock(submitted_at, buyer_siret, history, clock.alert_settings)
+    return None if payment is None else payment.due_on
+
+
+def _searches_inside_text(filters: InvoiceFilter) -> bool:
+    """Whether the filter looks for text inside numbers or names (``%…%``), which no index answers."""
+    buyer = (filters.buyer or "").replace(" ", "")
+    by_name = bool(buyer) and not (len(buyer) >= SIREN_DIGITS and buyer.isdigit())
+    return bool(filters.number) or by_name
 
 
 def list_invoices(
@@ -251,12 +279,26 @@ def list_invoices(
     page_size = min(max(1, page_size), MAX_PAGE_SIZE)
     page = max(1, page)
     dialect = ledger.dialect_name
-    rows_statement = _ordered(filtered(select(*_LIST_COLUMNS), filters, dialect), sort, descending, dialect)
+    columns: list[Any] = list(_LIST_COLUMNS)
+    searching = _searches_inside_text(filters)
+    if searching:
+        # A search inside names or numbers reads the whole table anyway: count in the same pass.
+        columns.append(func.count().over().label("matching"))
+    rows_statement = _ordered(filtered(select(*columns), filters, dialect), sort, descending, dialect)
     count_statement = filtered(select(func.count()).select_from(invoices), filters, dialect)
     with ledger.reading() as connection:
-        total = int(connection.execute(count_statement).scalar_one())
-        result = connection.execute(rows_statement.limit(page_size).offset((page - 1) * page_size))
-        rows = [_list_row(row._mapping, clock) for row in result]
+        # Written into the SQL, not bound: SQLite's planner only weighs a LIMIT it can read, and would
+        # otherwise walk a sort index over the whole table for a selective filter (docs/desk.md#speed).
+        window = rows_statement.limit(literal_column(str(int(page_size)))).offset(
+            literal_column(str(int((page - 1) * page_size)))
+        )
+        found = connection.execute(window).all()
+        if searching and found:
+            total = int(found[0].matching)
+        else:
+            total = int(connection.execute(count_statement).scalar_one())
+    histories = ledger.suspension_histories(invoice_ids=[row.id for row in found])
+    rows = [_list_row(row._mapping, clock, histories) for row in found]
     return InvoicePage(rows=rows, total=total, page=page, page_size=page_size)
 
 
@@ -271,10 +313,12 @@ def iter_invoices(
     """Every invoice ``filters`` selects, sorted, read :data:`STREAM_BATCH` rows at a time."""
     dialect = ledger.dialect_name
     statement = _ordered(filtered(select(*_LIST_COLUMNS), filters, dialect), sort, descending, dialect)
+    # Every suspended invoice's history at once: a few rows, and no second query while streaming.
+    histories = ledger.suspension_histories()
     with ledger.reading() as connection:
         result = connection.execution_options(yield_per=STREAM_BATCH).execute(statement)
         for row in result:
-            yield _list_row(row._mapping, clock)
+            yield _list_row(row._mapping, clock, histories)
 
 
 def invoice_detail(ledger: Ledger, invoice_id: int, clock: Clock) -> DeskDetail | None:
@@ -302,7 +346,12 @@ def invoice_detail(ledger: Ledger, invoice_id: int, clock: Clock) -> DeskDetail 
         invoice=detail,
         alerts=alerts,
         age_days=age_in_days(since, clock.now),
-        due_on=due_date(detail.submitted_at, clock),
+        due_on=due_date(
+            detail.submitted_at,
+            detail.buyer_siret,
+            [(entry.status, entry.changed_at) for entry in detail.history],
+            clock,
+        ),
     )
 
 

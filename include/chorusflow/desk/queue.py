@@ -9,6 +9,7 @@ latest warning the status sync recorded rather than calling Chorus Pro itself.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -83,10 +84,15 @@ class CategorySummary(BaseModel):
 
 
 class Queue(BaseModel):
-    """The whole queue, oldest first within each category, and its summary."""
+    """The queue, oldest first within each category, and its summary.
+
+    ``items`` holds at most ``per_category`` items of each category (the oldest); the summary counts
+    and totals every item, so a large backlog is still measured in full.
+    """
 
     items: list[QueueItem]
     summary: list[CategorySummary]
+    per_category: int | None = None
 
 
 def what_to_do(item: QueueItem, lang: Language) -> str:
@@ -118,8 +124,16 @@ def advice_for(state: InvoiceState, chorus_status: str | None, lang: Language) -
     return follow_up_text(keys[state], lang) if state in keys else None
 
 
-def to_handle(ledger: Ledger, clock: Clock) -> Queue:
-    """Everything that needs a person, from the ledger, for every supplier it holds."""
+#: Items listed per category: a clerk works from the oldest; the invoice list filters the rest.
+PER_CATEGORY = 100
+
+
+def to_handle(ledger: Ledger, clock: Clock, per_category: int | None = PER_CATEGORY) -> Queue:
+    """Everything that needs a person, from the ledger, for every supplier it holds.
+
+    The summary covers every item; ``items`` the ``per_category`` oldest of each category (all of
+    them with None).
+    """
     settings = clock.alert_settings
     today = clock.now.astimezone(clock.zone).date()
     events: list[AlertEvent] = []
@@ -130,24 +144,41 @@ def to_handle(ledger: Ledger, clock: Clock) -> Queue:
         events += overdue_events(ledger, siret, today, settings)
         events += stale_events(ledger, siret, clock.now, settings)
         events += validation_events(ledger, siret)
-    entered = _state_entered_at(ledger, [event.invoice_id for event in events if event.invoice_id])
-    items = [_item(event, entered, clock) for event in events]
+    # Blocked and stale items are as old as their status, overdue ones as late as they are.
+    undated = [
+        event.invoice_id
+        for event in events
+        if event.invoice_id and _CATEGORY_OF_KIND[event.kind] not in ("blocked", "stale", "overdue")
+    ]
+    entered = _state_entered_at(ledger, undated)
+    # Rank every event, but build a queue item only for those listed: a backlog may hold thousands.
+    order = {category: position for position, category in enumerate(CATEGORIES)}
+    ranked = sorted(
+        ((_CATEGORY_OF_KIND[event.kind], _age(event, entered, clock), event) for event in events),
+        key=lambda entry: (order[entry[0]], -(entry[1] or 0), entry[2].invoice_number or ""),
+    )
     password = _password_item(ledger, today, clock)
+    at_stake = [(category, event.amount_ttc, event.currency or "EUR") for category, _, event in ranked]
+    summary = summarise(at_stake + ([("password", None, "EUR")] if password is not None else []))
+    shown: dict[Category, int] = defaultdict(int)
+    items = []
+    for category, age, event in ranked:
+        shown[category] += 1
+        if per_category is None or shown[category] <= per_category:
+            items.append(_item(category, age, event))
     if password is not None:
         items.append(password)
-    order = {category: position for position, category in enumerate(CATEGORIES)}
-    items.sort(key=lambda item: (order[item.category], -(item.age_days or 0), item.invoice_number or ""))
-    return Queue(items=items, summary=summarise(items))
+    return Queue(items=items, summary=summary, per_category=per_category)
 
 
-def summarise(items: list[QueueItem]) -> list[CategorySummary]:
-    """Counts and totals per category, every category listed (zero when empty)."""
+def summarise(entries: Iterable[tuple[Category, Decimal | None, str]]) -> list[CategorySummary]:
+    """Counts and totals per category of (category, amount, currency) entries; every category listed."""
     counts: dict[Category, int] = defaultdict(int)
     totals: dict[Category, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for item in items:
-        counts[item.category] += 1
-        if item.amount is not None:
-            totals[item.category][item.currency] += item.amount
+    for category, amount, currency in entries:
+        counts[category] += 1
+        if amount is not None:
+            totals[category][currency] += amount
     return [
         CategorySummary(category=category, count=counts[category], totals=dict(totals[category]))
         for category in CATEGORIES
@@ -171,14 +202,18 @@ def _state_entered_at(ledger: Ledger, ids: list[int]) -> dict[int, datetime]:
     return found
 
 
-def _item(event: AlertEvent, entered: dict[int, datetime], clock: Clock) -> QueueItem:
+def _age(event: AlertEvent, entered: dict[int, datetime], clock: Clock) -> int | None:
+    """Days in the status (blocked, stale), days late (overdue), else days since the state began."""
     category = _CATEGORY_OF_KIND[event.kind]
+    if category == "overdue":
+        return int(event.details["days_late"])
     since = event.status_at if category in ("blocked", "stale") else None
     if since is None and event.invoice_id is not None:
         since = entered.get(event.invoice_id)
-    age = age_in_days(since, clock.now)
-    if category == "overdue":
-        age = int(event.details["days_late"])
+    return age_in_days(since, clock.now)
+
+
+def _item(category: Category, age: int | None, event: AlertEvent) -> QueueItem:
     return QueueItem(
         category=category,
         invoice_id=event.invoice_id,

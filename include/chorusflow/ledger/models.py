@@ -133,6 +133,15 @@ invoices = Table(
     UniqueConstraint("supplier_siret", "identifiant_facture_cpp"),
     Index("ix_invoices_state", "supplier_siret", "state"),
     Index("ix_invoices_flux", "numero_flux_depot"),
+    # The invoice desk's filters and sorts (migration r0004, docs/desk.md#speed).
+    Index("ix_invoices_state_status_at", "state", "chorus_status_at"),
+    Index("ix_invoices_chorus_status", "chorus_status", "chorus_status_at"),
+    Index("ix_invoices_status_at", "chorus_status_at"),
+    Index("ix_invoices_number", "invoice_number"),
+    Index("ix_invoices_buyer_name", "buyer_name"),
+    Index("ix_invoices_buyer_siret", "buyer_siret"),
+    Index("ix_invoices_issue_date", "issue_date"),
+    Index("ix_invoices_submitted_at", "submitted_at"),
 )
 
 #: One row per ``deposer/flux`` call, followed with ``consulterCRDetaille`` until it is closed.
@@ -187,6 +196,8 @@ status_history = Table(
     Column("source", String(32), nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
     UniqueConstraint("invoice_id", "status", "changed_at"),
+    # The payment clock reads the history of suspended invoices only.
+    Index("ix_status_history_status", "status", "invoice_id"),
 )
 
 alerts_sent = Table(
@@ -199,6 +210,9 @@ alerts_sent = Table(
     Column("channels", String(255), nullable=False),
     Column("sent_at", UtcDateTime, nullable=False),
     Column("payload", JsonDocument, nullable=False),
+    # An invoice's alerts (its desk page) and the latest alert of a kind (the password warning).
+    Index("ix_alerts_sent_invoice", "invoice_id"),
+    Index("ix_alerts_sent_kind", "kind", "sent_at"),
 )
 
 sync_watermarks = Table(

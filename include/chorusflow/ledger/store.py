@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, false, func, or_, select, true, update
+from sqlalchemy import Row, Select, and_, bindparam, false, func, or_, select, true, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
@@ -24,6 +24,7 @@ from chorusflow.ledger.engine import WRITE_OPTION, create_ledger_engine
 from chorusflow.ledger.migrate import current_revision, upgrade_to_head
 from chorusflow.ledger.models import (
     MAX_ERROR_LENGTH,
+    UtcDateTime,
     alerts_sent,
     flux_deposits,
     invoices,
@@ -750,6 +751,41 @@ class Ledger:
         )
         return connection.execute(statement).rowcount == 1
 
+    def suspension_histories(
+        self,
+        *,
+        invoice_ids: Sequence[int] | None = None,
+        supplier_siret: str | None = None,
+        states: Iterable[InvoiceState] | None = None,
+    ) -> dict[int, list[tuple[str, datetime]]]:
+        """The status history (status, changed at; oldest first) of every invoice ever ``SUSPENDUE``.
+
+        The payment clock only needs the history of suspended invoices (docs/desk.md), so this
+        reads a few rows even when the ledger holds many invoices; ``invoice_ids`` narrows it further.
+        """
+        suspended = select(status_history.c.invoice_id).where(status_history.c.status == "SUSPENDUE")
+        if invoice_ids is not None:
+            if not invoice_ids:
+                return {}
+            suspended = suspended.where(status_history.c.invoice_id.in_(list(invoice_ids)))
+        if supplier_siret is not None or states is not None:
+            wanted = select(invoices.c.id)
+            if supplier_siret is not None:
+                wanted = wanted.where(invoices.c.supplier_siret == supplier_siret)
+            if states is not None:
+                wanted = wanted.where(invoices.c.state.in_([InvoiceState(state).value for state in states]))
+            suspended = suspended.where(status_history.c.invoice_id.in_(wanted))
+        statement = (
+            select(status_history.c.invoice_id, status_history.c.status, status_history.c.changed_at)
+            .where(status_history.c.invoice_id.in_(suspended))
+            .order_by(status_history.c.invoice_id, status_history.c.changed_at, status_history.c.id)
+        )
+        histories: dict[int, list[tuple[str, datetime]]] = {}
+        with self._read() as connection:
+            for invoice_id, status, changed_at in connection.execute(statement):
+                histories.setdefault(int(invoice_id), []).append((status, changed_at))
+        return histories
+
     def invoices_to_poll(self, supplier_siret: str) -> list[InvoiceRow]:
         """Invoices on Chorus Pro whose status may still change (states submitted and blocked)."""
         statement = select(*_ROW_COLUMNS).where(
@@ -859,16 +895,37 @@ class Ledger:
     # -- inspection --------------------------------------------------------------------------------
 
     def list_invoices(
-        self, state: InvoiceState | None = None, supplier_siret: str | None = None
+        self,
+        state: InvoiceState | None = None,
+        supplier_siret: str | None = None,
+        *,
+        status_since_before: datetime | None = None,
+        submitted_before: datetime | None = None,
     ) -> list[InvoiceRow]:
-        """Invoices in ledger order, optionally only one state and/or one supplier."""
+        """Invoices in ledger order, optionally only one state and/or one supplier.
+
+        ``status_since_before`` keeps those in their status (or deposited, without one) before that
+        moment, ``submitted_before`` those deposited before it: the alerts read only the invoices that
+        may be stale or overdue, not whole states.
+        """
         statement = select(*_ROW_COLUMNS).order_by(invoices.c.id)
         if state is not None:
             statement = statement.where(invoices.c.state == InvoiceState(state).value)
         if supplier_siret is not None:
             statement = statement.where(invoices.c.supplier_siret == supplier_siret)
+        if status_since_before is not None:
+            # Typed, so the moment is bound as the columns store it (naive UTC on SQLite).
+            since = type_coerce(
+                func.coalesce(invoices.c.chorus_status_at, invoices.c.submitted_at), UtcDateTime()
+            )
+            statement = statement.where(since < status_since_before)
+        if submitted_before is not None:
+            statement = statement.where(invoices.c.submitted_at < submitted_before)
         with self._read() as connection:
-            return [_invoice_row(row) for row in connection.execute(statement)]
+            result = connection.execute(statement)
+            # The column names once, not a mapping per row: the alerts read many rows here.
+            names = list(result.keys())
+            return [InvoiceRow.model_validate(dict(zip(names, row, strict=True))) for row in result]
 
     def get_invoice(self, invoice_number: str, supplier_siret: str | None = None) -> InvoiceDetail | None:
         """One invoice with its attempts and status history; None if unknown.

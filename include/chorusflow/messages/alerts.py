@@ -76,7 +76,12 @@ MESSAGES: dict[str, Message] = {
         ),
     ),
     "alert.fact.received_on": Message(fr="Reçue le", en="Received on"),
-    "alert.fact.due_on": Message(fr="Échéance (30 jours)", en="Due on (30 days)"),
+    "alert.fact.due_on": Message(fr="Échéance ({days} jours)", en="Due on ({days} days)"),
+    "alert.fact.interrupted": Message(fr="Délai interrompu", en="Deadline interrupted"),
+    "alert.fact.interrupted_span": Message(
+        fr="du {suspended} (SUSPENDUE) au {resumed} (pièces reçues)",
+        en="from {suspended} (SUSPENDUE) to {resumed} (documents received)",
+    ),
     "alert.fact.interest": Message(fr="Intérêts moratoires estimés", en="Estimated late interest"),
     "alert.fact.fixed_indemnity": Message(fr="Indemnité forfaitaire", en="Fixed indemnity"),
     "alert.fact.finding": Message(fr="Constat", en="Finding"),

@@ -148,6 +148,13 @@ MESSAGES: dict[str, Message] = {
     "desk.cat_stale": Message(fr="Statuts sans évolution", en="Statuses not moving"),
     "desk.cat_overdue": Message(fr="Paiements en retard", en="Overdue payments"),
     "desk.cat_password": Message(fr="Mot de passe technique", en="Technical password"),
+    "desk.queue_more": Message(
+        fr="Les {shown} plus anciennes sur {count} sont listées ici.",
+        en="The {shown} oldest of {count} are listed here.",
+    ),
+    "desk.queue_see_all": Message(
+        fr="Toutes les voir dans la liste des factures", en="See them all in the invoice list"
+    ),
     "desk.why": Message(fr="Pourquoi", en="Why"),
     "desk.stale_why": Message(
         fr="{status} depuis {days} jours (seuil : {limit})", en="{status} for {days} days (limit: {limit})"
@@ -168,6 +175,12 @@ MESSAGES: dict[str, Message] = {
     "desk.ledger_unavailable": Message(
         fr="Le registre des factures ne répond pas ; réessayer dans un instant ou prévenir l'administrateur.",
         en="The invoice ledger does not answer; try again in a moment or tell the administrator.",
+    ),
+    "desk.profile_invalid": Message(
+        fr="Le profil acheteur {file} est invalide ({detail}) : les échéances de paiement ne peuvent pas "
+        "être calculées. Le corriger dans la configuration.",
+        en="The buyer profile {file} is invalid ({detail}): payment deadlines cannot be computed. "
+        "Correct it in the configuration.",
     ),
     "desk.csv_filename": Message(fr="factures.csv", en="invoices.csv"),
 }

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from chorusflow.config import DepositChannel, config_dir
+from chorusflow.deadlines import CATEGORY_DAYS, BuyerCategory
 from chorusflow.messages import Message, language
 
 
@@ -90,6 +91,24 @@ class BuyerProfile(BaseModel):
     service_code: ServiceCodeDefaults | None = None
     # How invoices to this buyer are deposited, when not the supplier's channel (docs/deposit-channels.md).
     deposit_channel: DepositChannel | None = None
+    # The legal payment period (docs/buyer-profiles.md): from the category, or shorter by contract.
+    category: BuyerCategory | None = None
+    payment_days: int | None = Field(default=None, ge=1, le=max(CATEGORY_DAYS.values()))
+
+    @model_validator(mode="after")
+    def _within_the_category(self) -> BuyerProfile:
+        # A contract may shorten the regulatory period, never lengthen it (L2192-10).
+        if self.category is not None and self.payment_days is not None:
+            longest = CATEGORY_DAYS[self.category]
+            if self.payment_days > longest:
+                raise ValueError(f"payment_days: at most {longest} days for a {self.category.value} buyer")
+        return self
+
+    def payment_period(self) -> int | None:
+        """Days the buyer has to pay: ``payment_days``, else its category's period, else None."""
+        if self.payment_days is not None:
+            return self.payment_days
+        return None if self.category is None else CATEGORY_DAYS[self.category]
 
     def engagement_matches(self, engagement: str) -> bool:
         """Whether ``engagement`` follows the buyer's format (always true without a rule)."""
