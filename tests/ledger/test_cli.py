@@ -132,7 +132,7 @@ def test_show_text_and_unknown(ledger: Ledger, ledger_conn_uri: str) -> None:
 def test_default_database_migrate_english_list_and_show_json(tmp_path: Path) -> None:
     # No connection defined: the embedded SQLite file in CHORUSFLOW_HOME, created and migrated on demand.
     migrated = run_cli("migrate", conn=None, home=tmp_path)
-    assert migrated.returncode == 0 and "0002_deposit_channel" in migrated.stdout
+    assert migrated.returncode == 0 and "0003_api_quota" in migrated.stdout
     assert (tmp_path / "ledger.sqlite").exists()
     ledger = Ledger(resolve_ledger_url({"CHORUSFLOW_HOME": str(tmp_path)}))
     try:

@@ -22,6 +22,7 @@ TABLES = {
     "alerts_sent",
     "sync_watermarks",
     "processed_exports",
+    "api_quota",
 }
 
 

@@ -69,10 +69,17 @@ def _ledger_url() -> str:
 
 
 def chorus_client() -> ChorusProClient:
-    """A Chorus Pro client on the ``chorus_pro`` connection."""
-    from chorusflow.airflow.hook import ChorusProHook
+    """A Chorus Pro client on the ``chorus_pro`` connection, paced by the deployment's shared quota.
 
-    return ChorusProHook().get_client()
+    The quota lives in the ledger's database, one row per PISTE client id: every worker of every host
+    shares it, and a 429 holds all of them for its ``Retry-After``.
+    """
+    from chorusflow.airflow.hook import ChorusProHook
+    from chorusflow.chorus.client import api_rate
+
+    hook = ChorusProHook()
+    config = hook.get_config()
+    return hook.get_client(pacer=get_ledger().api_pacer(config.client_id, api_rate(config)))
 
 
 def claim_owner(context: Mapping[str, Any]) -> ClaimOwner:

@@ -32,6 +32,7 @@ from chorusflow.ledger.models import (
     submission_attempts,
     sync_watermarks,
 )
+from chorusflow.ledger.quota import SharedPacer
 from chorusflow.ledger.records import (
     CHANGED_AFTER_SUBMISSION,
     AttemptRow,
@@ -173,6 +174,11 @@ class Ledger:
             raise LedgerConflict(f"invoice {row.invoice_number} changed concurrently; try again")
 
     # -- schema ------------------------------------------------------------------------------------
+
+    def api_pacer(self, key: str, per_second: float | None) -> SharedPacer:
+        """The request pacer of one PISTE application (``key``: its client id), shared through this
+        database by every process using the ledger (:mod:`chorusflow.ledger.quota`)."""
+        return SharedPacer(self._engine, key, per_second)
 
     def migrate(self) -> str:
         """Upgrade the database to the newest schema (idempotent, safe from several processes at once)."""
