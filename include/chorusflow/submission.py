@@ -166,6 +166,7 @@ class Submitter:
         *,
         lease_seconds: float = 900,
         choose_channel: ChannelChooser | None = None,
+        owner_alive: Callable[[str], bool] | None = None,
     ) -> None:
         self.ledger = ledger
         self.client = client
@@ -173,6 +174,7 @@ class Submitter:
         self.supplier_siret = supplier.siret
         self.owner = owner
         self.lease_seconds = lease_seconds
+        self.owner_alive = owner_alive  # "is the task holding this claim still alive?" (the orchestrator's)
         self.choose_channel = choose_channel or channel_chooser(
             supplier.deposit_channel, client, buyer_channels(load_profiles())
         )
@@ -211,6 +213,7 @@ class Submitter:
             self.owner,
             self.lease_seconds,
             include_failed=include_failed,
+            owner_alive=self.owner_alive,
         )
         claimed = {claim.invoice_number for claim in claims}
         for number in invoice_numbers:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +94,42 @@ def claim_owner(context: Mapping[str, Any]) -> ClaimOwner:
         hostname=socket.gethostname(),
         pid=os.getpid(),
     )
+
+
+#: Task instance states in which the try that made a claim is over: finished, failed (a lost
+#: heartbeat ends in failed or up_for_retry), or cleared (no state). ``restarting`` (a clear of a
+#: running try, until Airflow has stopped it), ``running`` and the waiting states count as alive.
+OWNER_GONE_STATES = frozenset(
+    {"success", "failed", "skipped", "upstream_failed", "removed", "up_for_retry", None}
+)
+
+
+def owner_alive(context: Mapping[str, Any]) -> Callable[[str], bool]:
+    """Whether the task instance behind a claim (its ``task_key``) may still be depositing.
+
+    Asks Airflow through the Execution API the running task already uses (the task instance
+    states of the task's own run), never Airflow's tables. A key that is not an Airflow task of
+    this deployment, or an answer that cannot be had, counts as alive: the lease decides then.
+    """
+    ti = context["ti"]
+
+    def alive(task_key: str) -> bool:
+        try:
+            dag_id, run_id, task_id, map_index = task_key.split("|")
+            index = int(map_index)
+            states = ti.get_task_states(
+                dag_id=dag_id, map_index=index, task_ids=[task_id], run_ids=[run_id]
+            ).get(run_id, {})
+        except Exception:  # an unknown owner or no answer: keep the claim for its lease
+            log.warning("Could not ask Airflow whether %s is alive; its lease decides", task_key)
+            return True
+        name = task_id if index < 0 else f"{task_id}_{index}"
+        if name not in states:
+            return True
+        state = states[name]
+        return (state.value if hasattr(state, "value") else state) not in OWNER_GONE_STATES
+
+    return alive
 
 
 # -- storage ---------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from chorusflow.airflow.connections import (
     claim_owner,
     get_ledger,
     inbox_path,
+    owner_alive,
     reports_folder,
 )
 from chorusflow.config import load_supplier
@@ -193,6 +194,7 @@ def submit(batch: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
         load_supplier(),
         claim_owner(context),
         lease_seconds=settings().claim_lease_seconds,
+        owner_alive=owner_alive(context),
     )
     result = submitter.submit_batch(planned.invoice_numbers, include_failed=planned.include_failed)
     log.info("Batch done: %s", ", ".join(f"{key} {value}" for key, value in result.counts().items() if value))
