@@ -79,6 +79,10 @@ class Reconciliation:
     candidates: list[SupplierInvoiceRow] = field(default_factory=list)
 
 
+#: Called with each invoice and the PDF about to be deposited with it, to keep a copy.
+PdfKeeper = Callable[[Invoice, bytes], object]
+
+
 class DepositChannel(Protocol):
     """One way of depositing an invoice; see the module docstring."""
 
@@ -183,8 +187,9 @@ class PdfChannel:
 
     name: ChannelName = "pdf"
 
-    def __init__(self, client: ChorusProClient) -> None:
+    def __init__(self, client: ChorusProClient, keep_pdf: PdfKeeper | None = None) -> None:
         self.client = client
+        self.keep_pdf = keep_pdf  # where the deposited PDF is kept for people (shared storage)
 
     def reconcile(self, invoice: Invoice, known_ids: set[int]) -> Reconciliation:
         """Numbers are unique per supplier and year: a lookup by number is unambiguous."""
@@ -193,7 +198,10 @@ class PdfChannel:
 
     def deposit(self, invoice: Invoice, account: SupplierAccount) -> SubmitInvoiceResponse:
         """Upload the PDF (an orphan upload is harmless: it is not an invoice), then ``soumettre``."""
-        attachment_id = self.client.upload_attachment(attachment_name(invoice), invoice_pdf(invoice))
+        pdf = invoice_pdf(invoice)
+        if self.keep_pdf is not None:
+            self.keep_pdf(invoice, pdf)
+        attachment_id = self.client.upload_attachment(attachment_name(invoice), pdf)
         request = build_submit_request(invoice, account, attachment_id=attachment_id)
         crashpoint("submission.before_call")
         return self.client.submit_invoice(request)
@@ -257,18 +265,23 @@ def _ambiguity(candidates: list[SupplierInvoiceRow]) -> str:
     )
 
 
-def channel_for(name: ChannelName, client: ChorusProClient) -> DepositChannel:
+def channel_for(
+    name: ChannelName, client: ChorusProClient, keep_pdf: PdfKeeper | None = None
+) -> DepositChannel:
     """The channel called ``name`` over ``client``."""
     if name == "saisie":
         return SaisieChannel(client)
-    return PdfChannel(client)
+    return PdfChannel(client, keep_pdf)
 
 
 def channel_chooser(
-    default: ChannelName, client: ChorusProClient, by_buyer: Mapping[str, ChannelName]
+    default: ChannelName,
+    client: ChorusProClient,
+    by_buyer: Mapping[str, ChannelName],
+    keep_pdf: PdfKeeper | None = None,
 ) -> Callable[[Invoice], DepositChannel]:
     """Each invoice's channel: its buyer profile's (``by_buyer``, by SIRET), else ``default``."""
-    channels = {name: channel_for(name, client) for name in {default, *by_buyer.values()}}
+    channels = {name: channel_for(name, client, keep_pdf) for name in {default, *by_buyer.values()}}
     return lambda invoice: channels[by_buyer.get(invoice.buyer_siret, default)]
 
 

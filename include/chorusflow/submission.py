@@ -29,6 +29,7 @@ from pydantic import ValidationError
 
 from chorusflow.channels import (
     DepositChannel,
+    PdfKeeper,
     Reconciliation,
     SupplierAccount,
     buyer_channels,
@@ -42,6 +43,7 @@ from chorusflow.ledger import AttemptOutcome, Claim, ClaimOwner, Ledger
 from chorusflow.model import Invoice
 from chorusflow.rules.codes import finding
 from chorusflow.rules.profiles import load_profiles
+from chorusflow.storage import StoredPath, store_invoice_pdf
 from chorusflow.submission_errors import (
     BankAccountUnknown,
     PermanentSubmissionError,
@@ -167,6 +169,7 @@ class Submitter:
         lease_seconds: float = 900,
         choose_channel: ChannelChooser | None = None,
         owner_alive: Callable[[str], bool] | None = None,
+        documents: StoredPath | None = None,
     ) -> None:
         self.ledger = ledger
         self.client = client
@@ -175,8 +178,10 @@ class Submitter:
         self.owner = owner
         self.lease_seconds = lease_seconds
         self.owner_alive = owner_alive  # "is the task holding this claim still alive?" (the orchestrator's)
+        # ``documents``: shared storage where each deposited PDF is kept (chorusflow.storage).
+        keep_pdf = None if documents is None else _pdf_keeper(documents, supplier.siret)
         self.choose_channel = choose_channel or channel_chooser(
-            supplier.deposit_channel, client, buyer_channels(load_profiles())
+            supplier.deposit_channel, client, buyer_channels(load_profiles()), keep_pdf
         )
         self._supplier_structure_id: int | None = None
         self._bank_accounts: list[BankAccount] | None = None
@@ -402,3 +407,10 @@ def registered_account_id(
 def _describe(error: Exception) -> str:
     """A short, secret-free description of an error (chorusflow's errors never carry secrets)."""
     return str(error)[:500]
+
+
+def _pdf_keeper(documents: StoredPath, supplier_siret: str) -> PdfKeeper:
+    def keep(invoice: Invoice, pdf: bytes) -> None:
+        store_invoice_pdf(documents, supplier_siret, invoice.invoice_number, pdf)
+
+    return keep

@@ -19,7 +19,6 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from airflow.sdk import BaseHook, ObjectStoragePath, Variable
@@ -149,12 +148,20 @@ def archive_path() -> ObjectStoragePath:
     return inbox_path() / "archive"
 
 
-def reports_folder(dag_id: str, run_id: str) -> Path:
-    """Where a run's report files go: ``$CHORUSFLOW_REPORTS`` (default ``$CHORUSFLOW_HOME/reports``)."""
-    from chorusflow.reports import safe_folder_name
+def reports_root() -> ObjectStoragePath:
+    """Where reports and deposited PDFs go: ``CHORUSFLOW_REPORTS`` (a URL such as ``file:///shared/…``
+    or ``s3://aws_default@bucket/reports``, the connection id before ``@``; or a folder), else
+    ``$CHORUSFLOW_HOME/reports``. Every worker and the API server must reach it."""
+    return ObjectStoragePath(settings().reports or str(settings().home / "reports"))
 
-    base = Path(settings().reports or settings().home / "reports")
-    return base / dag_id / safe_folder_name(run_id)
+
+def reports_folder(dag_id: str, run_id: str) -> ObjectStoragePath:
+    """Where a run's report files go, under :func:`reports_root`."""
+    from chorusflow.storage import report_folder
+
+    folder = report_folder(reports_root(), dag_id, run_id)
+    assert isinstance(folder, ObjectStoragePath)
+    return folder
 
 
 # -- alert channels --------------------------------------------------------------------------------
