@@ -7,7 +7,7 @@ STAMP := $(VENV)/.chorusflow-installed
 export CHORUSFLOW_HOME ?= $(CURDIR)/.chorusflow
 export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 
-.PHONY: install demo test lint typecheck pytest bench reliability airflow sandbox clean chromium
+.PHONY: install demo test lint typecheck pytest bench reliability airflow scale sandbox clean chromium
 
 install: $(STAMP)
 
@@ -72,6 +72,11 @@ sandbox: install
 
 airflow: install
 	$(BIN)/python -m chorusflow_dev.airflow.local
+
+# CeleryExecutor: API server, scheduler, DAG processor and two Celery workers that share only
+# PostgreSQL (local, trust), Redis and a shared storage folder (docs/deployment.md).
+scale: install
+	$(BIN)/python -m chorusflow_dev.airflow.scale
 
 clean:
 	rm -rf $(VENV) .airflow .chorusflow .mypy_cache .ruff_cache .pytest_cache

@@ -111,6 +111,24 @@ class LocalAirflow:
         airflow_home.mkdir(parents=True, exist_ok=True)
         self.inbox.mkdir(parents=True, exist_ok=True)
         (airflow_home / "passwords.json").write_text(json.dumps({"admin": self.password}), encoding="utf-8")
+        self._start_sandbox()
+        airflow = self.airflow_command()
+        self._check([airflow, "db", "migrate"])
+        self._check([airflow, "pools", "set", POOL, str(self.pool_size), "Chorus Pro API calls"])
+        self._start_components()
+        self.wait_ready(timeout)
+
+    @staticmethod
+    def airflow_command() -> str:
+        """This virtualenv's ``airflow``."""
+        return str(Path(sys.executable).parent / "airflow")
+
+    def _start_components(self) -> None:
+        """Start Airflow itself: here ``airflow standalone`` (every component, LocalExecutor)."""
+        self._spawn([self.airflow_command(), "standalone"])
+
+    def _start_sandbox(self) -> None:
+        """Start the Chorus Pro sandbox and point the ``chorus_pro`` connection at it."""
         bin_dir = Path(sys.executable).parent
         sandbox = self._spawn(
             [
@@ -128,16 +146,17 @@ class LocalAirflow:
         if not connection.startswith("{"):
             raise RuntimeError(f"the Chorus Pro sandbox did not start on port {self.sandbox_port}")
         self.env["AIRFLOW_CONN_CHORUS_PRO"] = connection
-        airflow = str(bin_dir / "airflow")
-        self._check([airflow, "db", "migrate"])
-        self._check([airflow, "pools", "set", POOL, str(self.pool_size), "Chorus Pro API calls"])
-        self._spawn([airflow, "standalone"])
-        self.wait_ready(timeout)
 
-    def _spawn(self, command: list[str], *, capture_first_line: bool = False) -> subprocess.Popen[str]:
+    def _spawn(
+        self,
+        command: list[str],
+        *,
+        capture_first_line: bool = False,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.Popen[str]:
         process = subprocess.Popen(
             command,
-            env=self.env,
+            env=self.env if env is None else env,
             stdout=subprocess.PIPE if capture_first_line else self.log or subprocess.DEVNULL,
             stderr=self.log or subprocess.DEVNULL,
             text=True,
