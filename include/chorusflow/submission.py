@@ -46,6 +46,7 @@ from chorusflow.rules.profiles import load_profiles
 from chorusflow.storage import StoredPath, store_invoice_pdf
 from chorusflow.submission_errors import (
     BankAccountUnknown,
+    NoLongerInCharge,
     PermanentSubmissionError,
     RetryableSubmissionError,
     SubmissionError,
@@ -170,6 +171,7 @@ class Submitter:
         choose_channel: ChannelChooser | None = None,
         owner_alive: Callable[[str], bool] | None = None,
         documents: StoredPath | None = None,
+        in_charge: Callable[[], bool] | None = None,
     ) -> None:
         self.ledger = ledger
         self.client = client
@@ -178,6 +180,9 @@ class Submitter:
         self.owner = owner
         self.lease_seconds = lease_seconds
         self.owner_alive = owner_alive  # "is the task holding this claim still alive?" (the orchestrator's)
+        # "Is this process still the one the orchestrator watches?": false once its worker died (an
+        # orphaned task process keeps running); it then stops before the next deposit.
+        self.in_charge = in_charge
         # ``documents``: shared storage where each deposited PDF is kept (chorusflow.storage).
         keep_pdf = None if documents is None else _pdf_keeper(documents, supplier.siret)
         self.choose_channel = choose_channel or channel_chooser(
@@ -228,6 +233,11 @@ class Submitter:
                 )
         log.info("Claimed %d of %d invoice(s)", len(claims), len(invoice_numbers))
         for position, claim in enumerate(claims, start=1):
+            if self.in_charge is not None and not self.in_charge():
+                raise NoLongerInCharge(
+                    f"the worker supervising this task is gone: {len(claims) - position + 1} claim(s) left "
+                    "to the task's next try"
+                )
             try:
                 outcome = self._submit_claimed(claim)
             except (ChorusProError, SubmissionError) as error:

@@ -123,7 +123,7 @@ class ScaleAirflow(LocalAirflow):
                 "AIRFLOW__OPERATORS__DEFAULT_QUEUE": self.name,
                 "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(self.worker_concurrency),
                 # One signing key for every component, as on several hosts (no per-process default).
-                "AIRFLOW__API_AUTH__JWT_SECRET": uuid.uuid4().hex,
+                "AIRFLOW__API_AUTH__JWT_SECRET": uuid.uuid4().hex + uuid.uuid4().hex,  # 64 bytes
                 "AIRFLOW__API__SECRET_KEY": uuid.uuid4().hex,
                 "AIRFLOW_CONN_CHORUSFLOW_LEDGER": (
                     f"postgresql://{ledger.username}@{ledger.host}:{ledger.port}/{ledger.database}"
@@ -176,10 +176,23 @@ class ScaleAirflow(LocalAirflow):
         self.workers[worker] = self._spawn(command, env=self.worker_env(worker))
 
     def kill_worker(self, worker: str) -> None:
-        """SIGKILL a worker's whole process group: the worker, its pool and its running tasks."""
+        """SIGKILL a worker as a host crash would: the worker, its pool, and every task process.
+
+        The Task SDK runs each task in a process group of its own, so killing the worker's group
+        alone would leave the tasks running as orphans; a crashed host or container leaves nothing.
+        """
+        import psutil
+
         process = self.workers[worker]
+        try:
+            tree = psutil.Process(process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            tree = []
         with _suppress_lookup():
             os.killpg(process.pid, signal.SIGKILL)
+        for child in tree:
+            with _suppress_lookup():
+                os.kill(child.pid, signal.SIGKILL)
         process.wait(timeout=30)
 
     def _start(self, timeout: float) -> None:

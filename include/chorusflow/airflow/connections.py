@@ -131,6 +131,17 @@ def owner_alive(context: Mapping[str, Any]) -> Callable[[str], bool]:
     return alive
 
 
+def in_charge() -> Callable[[], bool]:
+    """Whether this task process is still watched by the supervisor that started it.
+
+    The Task SDK runs a task in its own process group under a supervisor (the worker's child). When
+    the worker dies (SIGKILL, OOM), the task process lives on as an orphan that Airflow believes
+    dead and will retry; it must stop depositing. Its parent process id then changes.
+    """
+    supervisor = os.getppid()
+    return lambda: os.getppid() == supervisor
+
+
 # -- storage ---------------------------------------------------------------------------------------
 
 

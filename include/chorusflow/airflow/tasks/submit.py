@@ -20,6 +20,7 @@ from chorusflow.airflow.connections import (
     chorus_client,
     claim_owner,
     get_ledger,
+    in_charge,
     inbox_path,
     owner_alive,
     reports_folder,
@@ -206,6 +207,7 @@ def submit(batch: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
         lease_seconds=settings().claim_lease_seconds,
         owner_alive=owner_alive(context),
         documents=reports_root(),
+        in_charge=in_charge(),
     )
     result = submitter.submit_batch(planned.invoice_numbers, include_failed=planned.include_failed)
     log.info("Batch done: %s", ", ".join(f"{key} {value}" for key, value in result.counts().items() if value))
