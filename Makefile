@@ -60,6 +60,8 @@ bench: install
 	$(BIN)/python bench/submission.py
 	@echo "== Status sync (bench/status_sync.py) =="
 	$(BIN)/python bench/status_sync.py
+	@echo "== Scale: one PISTE quota, two Celery workers (bench/scale.py; about 40 minutes) =="
+	$(BIN)/python bench/scale.py
 
 # Every reliability section at full size (about 25 minutes on 2 cores), then one line per section.
 reliability: install

@@ -80,7 +80,8 @@ class ScaleAirflow(LocalAirflow):
             make_url(self.postgres_admin_url).set(database=f"{self.name}_{purpose}").render_as_string(False)
         )
 
-    def _create_databases(self) -> None:
+    def create_databases(self) -> None:
+        """Create this deployment's two databases when missing."""
         admin = create_engine(self.postgres_admin_url, isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as connection:
@@ -197,7 +198,7 @@ class ScaleAirflow(LocalAirflow):
 
     def _start(self, timeout: float) -> None:
         self.shared.mkdir(parents=True, exist_ok=True)
-        self._create_databases()
+        self.create_databases()
         super()._start(timeout)
 
     def stop(self) -> None:
