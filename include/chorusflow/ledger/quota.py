@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, func, literal, update
+from sqlalchemy import Engine, func, literal, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from chorusflow.chorus.ratelimit import interval_for, sleep_until_slot
@@ -74,6 +74,9 @@ class SharedPacer:
         with self.engine.connect() as connection:
             connection.execution_options(**{WRITE_OPTION: True})
             with connection.begin():
+                if self._postgres:
+                    # A slot lost in a database crash costs nothing: no need to wait for the disk.
+                    connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
                 row = connection.execute(statement).one()
         return float(row[0]), float(row[1])
 
