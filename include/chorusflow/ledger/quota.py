@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, func, literal, text, update
+from sqlalchemy import Engine, func, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from chorusflow.chorus.ratelimit import interval_for, sleep_until_slot
@@ -81,13 +81,25 @@ class SharedPacer:
         return float(row[0]), float(row[1])
 
     def acquire(self) -> float:
-        """Reserve the next free slot of the whole deployment and sleep until it."""
+        """Reserve the next free slot of the whole deployment and sleep until it.
+
+        Without a rate there is no slot to reserve: only a hold is waited out, read without a write.
+        """
+        if not self.interval:
+            return self._wait_for_hold()
         now = self._now()
         start = self._greatest(api_quota.c.next_slot, api_quota.c.hold_until, now)
         next_slot, at = self._update_returning(
             {"next_slot": start + literal(self.interval)}, api_quota.c.next_slot
         )
         return sleep_until_slot(next_slot - self.interval, at)
+
+    def _wait_for_hold(self) -> float:
+        self._ensure_row()
+        statement = select(api_quota.c.hold_until, self._now()).where(api_quota.c.quota_key == self.key)
+        with self.engine.connect() as connection, connection.begin():
+            row = connection.execute(statement).one()
+        return sleep_until_slot(float(row[0]), float(row[1]))
 
     def hold_off(self, seconds: float) -> None:
         """Nobody sharing this client id sends anything for ``seconds``."""
