@@ -43,7 +43,8 @@ class NotStored(LookupError):
 
 def safe_name(text: str, fallback: str = "_") -> str:
     """``text`` made safe as one folder or file name (run ids hold ':' and '+', numbers '/')."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or fallback
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")
+    return cleaned if cleaned.strip(".") else fallback  # never "", "." or "..": no way out of the root
 
 
 def report_folder(root: StoredPath, dag_id: str, run_id: str) -> StoredPath:
