@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -95,10 +94,6 @@ class DepositChannel(Protocol):
 
     def deposit(self, invoice: Invoice, account: SupplierAccount) -> SubmitInvoiceResponse:
         """Send ``invoice``; the crash point ``submission.before_call`` precedes the deposit itself."""
-        ...
-
-    def prepare(self, invoice: Invoice) -> None:
-        """Get ready to deposit ``invoice`` next (in the background; sends nothing)."""
         ...
 
 
@@ -195,24 +190,6 @@ class PdfChannel:
     def __init__(self, client: ChorusProClient, keep_pdf: PdfKeeper | None = None) -> None:
         self.client = client
         self.keep_pdf = keep_pdf  # where the deposited PDF is kept for people (shared storage)
-        self._renderer: ThreadPoolExecutor | None = None
-        self._prepared: dict[str, Future[bytes]] = {}
-
-    def prepare(self, invoice: Invoice) -> None:
-        """Render the next invoice's PDF in a thread while this one's calls wait on the network.
-
-        Rendering is most of the time an invoice spends outside its two calls (docs/performance.md,
-        "Submission"); a thread is enough, as the calls release the GIL while they wait.
-        """
-        if invoice.invoice_number in self._prepared:
-            return
-        if self._renderer is None:
-            self._renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chorusflow-pdf")
-        self._prepared = {invoice.invoice_number: self._renderer.submit(invoice_pdf, invoice)}
-
-    def _pdf(self, invoice: Invoice) -> bytes:
-        prepared = self._prepared.pop(invoice.invoice_number, None)
-        return prepared.result() if prepared is not None else invoice_pdf(invoice)
 
     def reconcile(self, invoice: Invoice, known_ids: set[int]) -> Reconciliation:
         """Numbers are unique per supplier and year: a lookup by number is unambiguous."""
@@ -221,7 +198,7 @@ class PdfChannel:
 
     def deposit(self, invoice: Invoice, account: SupplierAccount) -> SubmitInvoiceResponse:
         """Upload the PDF (an orphan upload is harmless: it is not an invoice), then ``soumettre``."""
-        pdf = self._pdf(invoice)
+        pdf = invoice_pdf(invoice)
         if self.keep_pdf is not None:
             self.keep_pdf(invoice, pdf)
         attachment_id = self.client.upload_attachment(attachment_name(invoice), pdf)
@@ -238,9 +215,6 @@ class SaisieChannel:
     def __init__(self, client: ChorusProClient, today: date | None = None) -> None:
         self.client = client
         self.today = today
-
-    def prepare(self, invoice: Invoice) -> None:
-        """Nothing to prepare: the request is built from the ledger's data at once."""
 
     def reconcile(self, invoice: Invoice, known_ids: set[int]) -> Reconciliation:
         """Search by deposit period, amount and engagement; adopt only a unique unknown match."""

@@ -238,8 +238,6 @@ class Submitter:
                     f"the worker supervising this task is gone: {len(claims) - position + 1} claim(s) left "
                     "to the task's next try"
                 )
-            if position < len(claims):
-                self._prepare(claims[position])
             try:
                 outcome = self._submit_claimed(claim)
             except (ChorusProError, SubmissionError) as error:
@@ -256,14 +254,6 @@ class Submitter:
                 f" ({outcome.error_class}: {outcome.message})" if outcome.error_class else "",
             )
         return result
-
-    def _prepare(self, claim: Claim) -> None:
-        """Let the next invoice's channel get ready (its PDF) while this one is being deposited."""
-        try:
-            invoice = Invoice.model_validate(claim.normalized)
-        except ValidationError:
-            return  # its own turn records why it cannot be sent
-        self.choose_channel(invoice).prepare(invoice)
 
     def _give_back(self, claims: Sequence[Claim], error: Exception) -> None:
         """Chorus Pro refused us before doing anything: give the claims back, but keep the ones whose
