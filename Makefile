@@ -7,7 +7,7 @@ STAMP := $(VENV)/.chorusflow-installed
 export CHORUSFLOW_HOME ?= $(CURDIR)/.chorusflow
 export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 
-.PHONY: install demo test lint typecheck pytest bench reliability airflow sandbox clean chromium
+.PHONY: install demo test lint typecheck pytest bench reliability airflow scale sandbox clean chromium
 
 install: $(STAMP)
 
@@ -68,6 +68,8 @@ bench: install
 	$(BIN)/python bench/conformance.py
 	@echo "== Status sync (bench/status_sync.py) =="
 	$(BIN)/python bench/status_sync.py
+	@echo "== Scale: one PISTE quota, two Celery workers (bench/scale.py; about 40 minutes) =="
+	$(BIN)/python bench/scale.py
 
 # Every reliability section at full size (about 25 minutes on 2 cores), then one line per section.
 reliability: install
@@ -80,6 +82,11 @@ sandbox: install
 
 airflow: install
 	$(BIN)/python -m chorusflow_dev.airflow.local
+
+# CeleryExecutor: API server, scheduler, DAG processor and two Celery workers that share only
+# PostgreSQL (local, trust), Redis and a shared storage folder (docs/deployment.md).
+scale: install
+	$(BIN)/python -m chorusflow_dev.airflow.scale
 
 clean:
 	rm -rf $(VENV) .airflow .chorusflow .mypy_cache .ruff_cache .pytest_cache

@@ -55,25 +55,6 @@ START_TIMEOUT = 300.0
 RUN_TIMEOUT = 300.0
 
 
-class BenchAirflow(LocalAirflow):
-    """``LocalAirflow`` whose sandbox can run without a state file.
-
-    The sandbox rewrites its whole state file after every deposit, so with a file each of 1,000
-    deposits costs more than the one before (100 → 300 ms here): that measures the sandbox, not the
-    pipeline, and the real Chorus Pro has no such cost. ``--sandbox-state`` keeps the file.
-    """
-
-    def __init__(self, *args: Any, sandbox_state: bool, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.sandbox_state = sandbox_state
-
-    def _spawn(self, command: list[str], **kwargs: Any) -> Any:
-        if not self.sandbox_state and "sandbox" in command[1:2] and "--state" in command:
-            at = command.index("--state")
-            command = command[:at] + command[at + 2 :]
-        return super()._spawn(command, **kwargs)
-
-
 def write_export(path: Path, invoices: int, prefix: str = "BENCH") -> None:
     """An export of ``invoices`` valid one-line invoices to the Commune, issued two days ago."""
     write_sample_export(path, invoice_numbers(prefix, invoices), issue=date.today() - timedelta(days=2))
@@ -228,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     log_path = folder / "airflow-local.log"
     print(f"starting the sandbox and airflow standalone (log: {log_path}) …", flush=True)
     with log_path.open("a", encoding="utf-8") as log:
-        local = BenchAirflow(
+        local = LocalAirflow(
             home,
             sandbox_state=args.sandbox_state,
             port=free_port(),

@@ -202,3 +202,24 @@ def test_a_buyer_profile_chooses_its_own_channel(
     assert received["mode"] == "SAISIE_API"
     detail = ledger.get_invoice("F2026-0961")
     assert detail is not None and detail.deposit_channel == "saisie"
+
+
+def test_an_orphaned_task_stops_before_its_next_deposit_and_keeps_the_pdfs_it_sent(
+    sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
+) -> None:
+    from chorusflow.storage import read_invoice_pdf
+    from chorusflow.submission_errors import NoLongerInCharge
+
+    numbers = _record(ledger, tmp_path, [sample_invoice("F2026-0951"), sample_invoice("F2026-0952")])
+    answers = iter([True, False])  # the worker dies after the first deposit
+    documents = tmp_path / "shared-reports"
+    submitter = Submitter(
+        ledger, client, load_supplier(), OWNER, documents=documents, in_charge=lambda: next(answers)
+    )
+    with pytest.raises(NoLongerInCharge) as stopped:
+        submitter.submit_batch(numbers)
+    assert stopped.value.retryable
+    assert SandboxAdmin(sandbox).submission_counts() == {"F2026-0951": 1}
+    second = ledger.get_invoice("F2026-0952")
+    assert second is not None and second.state is InvoiceState.SUBMITTING, "left to the next try"
+    assert read_invoice_pdf(documents, load_supplier().siret, "F2026-0951").startswith(b"%PDF")

@@ -88,6 +88,10 @@ class Reconciliation:
     candidates: list[SupplierInvoiceRow] = field(default_factory=list)
 
 
+#: Called with each invoice and the PDF about to be deposited with it, to keep a copy.
+PdfKeeper = Callable[[Invoice, bytes], object]
+
+
 class DepositChannel(Protocol):
     """One way of depositing an invoice; see the module docstring."""
 
@@ -192,8 +196,9 @@ class PdfChannel:
 
     name: ChannelName = "pdf"
 
-    def __init__(self, client: ChorusProClient) -> None:
+    def __init__(self, client: ChorusProClient, keep_pdf: PdfKeeper | None = None) -> None:
         self.client = client
+        self.keep_pdf = keep_pdf  # where the deposited PDF is kept for people (shared storage)
 
     def reconcile(self, invoice: Invoice, known_ids: set[int]) -> Reconciliation:
         """Numbers are unique per supplier and year: a lookup by number is unambiguous."""
@@ -202,7 +207,10 @@ class PdfChannel:
 
     def deposit(self, invoice: Invoice, account: SupplierAccount) -> SubmitInvoiceResponse:
         """Upload the PDF (an orphan upload is harmless: it is not an invoice), then ``soumettre``."""
-        attachment_id = self.client.upload_attachment(attachment_name(invoice), invoice_pdf(invoice))
+        pdf = invoice_pdf(invoice)
+        if self.keep_pdf is not None:
+            self.keep_pdf(invoice, pdf)
+        attachment_id = self.client.upload_attachment(attachment_name(invoice), pdf)
         request = build_submit_request(invoice, account, attachment_id=attachment_id)
         crashpoint("submission.before_call")
         return self.client.submit_invoice(request)
@@ -314,14 +322,18 @@ def _ambiguity(candidates: list[SupplierInvoiceRow]) -> str:
 
 
 def channel_for(
-    name: ChannelName, client: ChorusProClient, supplier: SupplierIdentity | None = None
+    name: ChannelName,
+    client: ChorusProClient,
+    supplier: SupplierIdentity | None = None,
+    keep_pdf: PdfKeeper | None = None,
 ) -> AnyChannel:
-    """The channel called ``name`` over ``client`` (``facturx`` builds files for ``supplier``)."""
+    """The channel called ``name`` over ``client`` (``facturx`` builds files for ``supplier``; ``pdf``
+    keeps each deposited PDF with ``keep_pdf``)."""
     if name == "saisie":
         return SaisieChannel(client)
     if name == "facturx":
         return FacturxChannel(client, supplier)
-    return PdfChannel(client)
+    return PdfChannel(client, keep_pdf)
 
 
 def channel_chooser(
@@ -329,9 +341,10 @@ def channel_chooser(
     client: ChorusProClient,
     by_buyer: Mapping[str, ChannelName],
     supplier: SupplierIdentity | None = None,
+    keep_pdf: PdfKeeper | None = None,
 ) -> Callable[[Invoice], AnyChannel]:
     """Each invoice's channel: its buyer profile's (``by_buyer``, by SIRET), else ``default``."""
-    channels = {name: channel_for(name, client, supplier) for name in {default, *by_buyer.values()}}
+    channels = {name: channel_for(name, client, supplier, keep_pdf) for name in {default, *by_buyer.values()}}
     return lambda invoice: channels[by_buyer.get(invoice.buyer_siret, default)]
 
 

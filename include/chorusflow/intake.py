@@ -57,12 +57,13 @@ def records_from_report(report: ValidationReport, source: str) -> list[InvoiceRe
 
 
 class ExportFile(BaseModel):
-    """An export file a run processes: where it is, its content hash, and a local copy to read."""
+    """An export file a run processes: where it is, its content hash, and the file itself when the
+    inbox is a folder (empty for object storage: each task that reads it stages its own copy)."""
 
     name: str
     uri: str
     sha256: str
-    local_path: str
+    local_path: str = ""
 
 
 class InvalidInvoice(BaseModel):

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import csv
 import html
+import io
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from chorusflow.ledger import InvoiceState, Ledger
 from chorusflow.messages import REGISTRY, Language, language, text
 from chorusflow.settings import settings
 from chorusflow.statuses import StatusClass, classify, next_step
+from chorusflow.storage import StoredPath, safe_name, store_bytes
 
 OUTCOMES = ("submitted", "invalid", "already_done", "failed", "needs_review", "pending")
 #: Outcomes that need a person, listed one by one in the run note.
@@ -344,40 +345,46 @@ ul.plain{background:#fff;border:1px solid #d9e2ec;border-radius:6px;padding:10px
 """
 
 
-def write_report(report: RunReport, folder: Path, lang: Language | None = None) -> tuple[Path, Path]:
-    """Write ``report.html`` and ``report.csv`` into ``folder``; return their paths."""
+def write_report(
+    report: RunReport, folder: StoredPath, lang: Language | None = None
+) -> tuple[StoredPath, StoredPath]:
+    """Write ``report.html`` and ``report.csv`` into ``folder`` (shared storage); return their paths."""
+    html_text, csv_text = render_report(report, lang)
+    html_path = store_bytes(folder / "report.html", html_text.encode("utf-8"), folder)
+    # utf-8-sig so French Excel opens it with accents right.
+    csv_path = store_bytes(folder / "report.csv", csv_text.encode("utf-8-sig"), folder)
+    return html_path, csv_path
+
+
+def render_report(report: RunReport, lang: Language | None = None) -> tuple[str, str]:
+    """The report as HTML and as CSV text."""
     from chorusflow.rules.codes import format_amount  # the rules load pandas: only where a report is written
 
     lang = lang or language()
-    folder.mkdir(parents=True, exist_ok=True)
     now = report.generated_at
     todos = [line_todo(line, report.run_id, now, lang) for line in report.lines]
-    csv_path = folder / "report.csv"
-    # utf-8-sig and ';' so French Excel opens it with accents and columns right; the amount is a
-    # plain number there (1708,00 in French), so the spreadsheet can add it up.
-    with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";", quoting=csv.QUOTE_ALL)
-        writer.writerow([_say(c, lang) for c in CSV_COLUMNS])
-        for line, todo in zip(report.lines, todos, strict=True):
-            amount = _amount(line.total_ttc)
-            row = [
-                line.invoice_number,
-                line.buyer_name or "",
-                line.buyer_siret or "",
-                "" if amount is None else format_amount(amount, lang),
-                (line.currency or "EUR") if amount is not None else "",
-                _say_or_key(line.outcome, lang),
-                line.chorus_status or "",
-                "" if line.identifiant_facture_cpp is None else str(line.identifiant_facture_cpp),
-                ", ".join(line.codes),
-                " | ".join(line.messages),
-                todo,
-            ]
-            writer.writerow([spreadsheet_safe(cell) for cell in row])
-
-    html_path = folder / "report.html"
-    html_path.write_text(_html(report, todos, lang), encoding="utf-8")
-    return html_path, csv_path
+    # ';' so French Excel opens it with columns right; the amount is a plain number there
+    # (1708,00 in French), so the spreadsheet can add it up.
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_ALL)
+    writer.writerow([_say(c, lang) for c in CSV_COLUMNS])
+    for line, todo in zip(report.lines, todos, strict=True):
+        amount = _amount(line.total_ttc)
+        row = [
+            line.invoice_number,
+            line.buyer_name or "",
+            line.buyer_siret or "",
+            "" if amount is None else format_amount(amount, lang),
+            (line.currency or "EUR") if amount is not None else "",
+            _say_or_key(line.outcome, lang),
+            line.chorus_status or "",
+            "" if line.identifiant_facture_cpp is None else str(line.identifiant_facture_cpp),
+            ", ".join(line.codes),
+            " | ".join(line.messages),
+            todo,
+        ]
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
+    return _html(report, todos, lang), buffer.getvalue()
 
 
 def _html(report: RunReport, todos: list[str], lang: Language) -> str:
@@ -511,4 +518,4 @@ def status_change_items(changes: Sequence[StatusChange], lang: Language | None =
 
 def safe_folder_name(run_id: str) -> str:
     """A run id made safe as a folder name (run ids hold ':' and '+')."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", run_id).strip("_") or "run"
+    return safe_name(run_id, fallback="run")

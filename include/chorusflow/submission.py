@@ -39,6 +39,7 @@ from chorusflow.channels import (
     AnyChannel,
     DepositChannel,
     FacturxChannel,
+    PdfKeeper,
     Reconciliation,
     SupplierAccount,
     buyer_channels,
@@ -55,8 +56,10 @@ from chorusflow.model import Invoice
 from chorusflow.rules.codes import finding
 from chorusflow.rules.profiles import load_profiles
 from chorusflow.settings import settings
+from chorusflow.storage import StoredPath, store_invoice_pdf
 from chorusflow.submission_errors import (
     BankAccountUnknown,
+    NoLongerInCharge,
     PermanentSubmissionError,
     RetryableSubmissionError,
     SubmissionError,
@@ -182,6 +185,9 @@ class Submitter:
         *,
         lease_seconds: float = 900,
         choose_channel: ChannelChooser | None = None,
+        owner_alive: Callable[[str], bool] | None = None,
+        documents: StoredPath | None = None,
+        in_charge: Callable[[], bool] | None = None,
     ) -> None:
         self.ledger = ledger
         self.client = client
@@ -189,8 +195,14 @@ class Submitter:
         self.supplier_siret = supplier.siret
         self.owner = owner
         self.lease_seconds = lease_seconds
+        self.owner_alive = owner_alive  # "is the task holding this claim still alive?" (the orchestrator's)
+        # "Is this process still the one the orchestrator watches?": false once its worker died (an
+        # orphaned task process keeps running); it then stops before the next deposit.
+        self.in_charge = in_charge
+        # ``documents``: shared storage where each deposited PDF is kept (chorusflow.storage).
+        keep_pdf = None if documents is None else _pdf_keeper(documents, supplier.siret)
         self.choose_channel = choose_channel or channel_chooser(
-            supplier.deposit_channel, client, buyer_channels(load_profiles()), supplier
+            supplier.deposit_channel, client, buyer_channels(load_profiles()), supplier, keep_pdf
         )
         self._supplier_structure_id: int | None = None
         self._bank_accounts: list[BankAccount] | None = None
@@ -227,6 +239,7 @@ class Submitter:
             self.owner,
             self.lease_seconds,
             include_failed=include_failed,
+            owner_alive=self.owner_alive,
         )
         claimed = {claim.invoice_number for claim in claims}
         for number in invoice_numbers:
@@ -237,6 +250,7 @@ class Submitter:
         log.info("Claimed %d of %d invoice(s)", len(claims), len(invoice_numbers))
         by_flux, one_by_one = self._split_flux_claims(claims)
         for position, claim in enumerate(one_by_one, start=1):
+            self._stop_unless_in_charge(len(one_by_one) - position + 1 + len(_flattened(by_flux)))
             try:
                 outcome = self._submit_claimed(claim)
             except (ChorusProError, SubmissionError) as error:
@@ -246,8 +260,17 @@ class Submitter:
             result.outcomes.append(outcome)
             _log_outcome(outcome, position, len(claims))
         for channel, flux_claims in by_flux:
+            self._stop_unless_in_charge(len(flux_claims))
             result.outcomes.extend(self._submit_flux(channel, flux_claims))
         return result
+
+    def _stop_unless_in_charge(self, left: int) -> None:
+        """Raise :class:`NoLongerInCharge` when the worker supervising this task is gone: an orphaned
+        task process must not deposit while the orchestrator already retries the task elsewhere."""
+        if self.in_charge is not None and not self.in_charge():
+            raise NoLongerInCharge(
+                f"the worker supervising this task is gone: {left} claim(s) left to the task's next try"
+            )
 
     def _split_flux_claims(
         self, claims: Sequence[Claim]
@@ -587,3 +610,10 @@ def _log_outcome(outcome: InvoiceOutcome, position: int, total: int) -> None:
 def _describe(error: Exception) -> str:
     """A short, secret-free description of an error (chorusflow's errors never carry secrets)."""
     return str(error)[:500]
+
+
+def _pdf_keeper(documents: StoredPath, supplier_siret: str) -> PdfKeeper:
+    def keep(invoice: Invoice, pdf: bytes) -> None:
+        store_invoice_pdf(documents, supplier_siret, invoice.invoice_number, pdf)
+
+    return keep

@@ -33,3 +33,12 @@ class SupplierNotOnChorusPro(SubmissionError):
 
 class BankAccountUnknown(SubmissionError):
     """The IBAN to be paid on is not among the supplier's bank accounts registered on Chorus Pro."""
+
+
+class NoLongerInCharge(SubmissionError):
+    """The task lost whoever supervised it (its worker died): it must not deposit anything more.
+
+    Its claims stay ``submitting``; the orchestrator's retry takes them back and asks Chorus Pro first.
+    """
+
+    retryable = True

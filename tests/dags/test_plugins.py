@@ -48,3 +48,20 @@ def test_a_new_summary_replaces_an_earlier_one_but_never_a_persons_note() -> Non
     run.dag_run_note = DagRunNote("Vu avec l'acheteur", user_id="admin")
     set_note(run, "summary of another rerun")
     assert run.note == "Vu avec l'acheteur"
+
+
+def test_the_plugins_web_apps_never_share_a_url_prefix() -> None:
+    """Two FastAPI apps mounted under one prefix (or one inside the other) hide each other's routes."""
+    prefixes = []
+    for path in sorted((REPO_ROOT / "plugins").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for plugin in vars(module).values():
+            if isinstance(plugin, type) and plugin.__module__ == path.stem:
+                apps = getattr(plugin, "fastapi_apps", [])
+                prefixes += [app["url_prefix"].rstrip("/") + "/" for app in apps]
+    assert len(prefixes) >= 2
+    assert not [(a, b) for a in prefixes for b in prefixes if a != b and b.startswith(a)]
+    assert len(set(prefixes)) == len(prefixes)

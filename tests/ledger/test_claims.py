@@ -65,6 +65,39 @@ def test_same_task_retry_reclaims_and_must_reconcile(ledger: Ledger) -> None:
     assert detail.attempts[0].finished_at is not None
 
 
+def test_claim_of_a_dead_owner_is_taken_over_before_its_lease_ends(ledger: Ledger) -> None:
+    record(ledger, "F-1", "F-2")
+    dead, living = owner("run-a"), owner("run-b")
+    ledger.claim_for_submission(SUPPLIER, ["F-1"], dead, lease_seconds=900)
+    ledger.claim_for_submission(SUPPLIER, ["F-2"], living, lease_seconds=900)
+    asked: list[str] = []
+
+    def owner_alive(task_key: str) -> bool:
+        asked.append(task_key)
+        return task_key != dead.task_key
+
+    taken = ledger.claim_for_submission(SUPPLIER, ["F-1", "F-2"], owner("run-c"), owner_alive=owner_alive)
+    assert [(claim.invoice_number, claim.previous_outcome_unknown) for claim in taken] == [("F-1", True)]
+    assert sorted(asked) == sorted([dead.task_key, living.task_key]), "one question per owner"
+    detail = ledger.get_invoice("F-1")
+    assert detail is not None and detail.claimed_by == owner("run-c").task_key
+
+
+def test_a_dead_owner_claim_taken_again_by_its_own_retry_is_not_taken_over(ledger: Ledger) -> None:
+    record(ledger, "F-1")
+    ledger.claim_for_submission(SUPPLIER, ["F-1"], owner("run-a", try_number=1))
+
+    def retry_claims_meanwhile(task_key: str) -> bool:
+        # Between the question and the takeover, the task's next try claims the invoice again.
+        assert ledger.claim_for_submission(SUPPLIER, ["F-1"], owner("run-a", try_number=2))
+        return False
+
+    assert (
+        ledger.claim_for_submission(SUPPLIER, ["F-1"], owner("run-b"), owner_alive=retry_claims_meanwhile)
+        == []
+    )
+
+
 def test_expired_lease_can_be_taken_over(ledger: Ledger) -> None:
     record(ledger, "F-1")
     ledger.claim_for_submission(SUPPLIER, ["F-1"], owner("run-a"), lease_seconds=-1)  # already expired

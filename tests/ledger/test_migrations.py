@@ -25,6 +25,7 @@ TABLES = {
     "sync_watermarks",
     "processed_exports",
     "flux_deposits",
+    "api_quota",
 }
 
 
@@ -77,7 +78,8 @@ def test_the_desk_indexes_go_down_and_up_again(ledger: Ledger) -> None:
 
     def index_names() -> set[str]:
         inspector = inspect(engine)
-        return {index["name"] for table in TABLES for index in inspector.get_indexes(table) if index["name"]}
+        present = set(inspector.get_table_names()) & set(TABLES)  # later migrations' tables go down too
+        return {index["name"] for table in present for index in inspector.get_indexes(table) if index["name"]}
 
     wanted = {name for name, _, _ in INDEXES}
     try:

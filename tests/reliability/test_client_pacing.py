@@ -1,25 +1,18 @@
 """The client's side of the load promise: HTTP 429 is sent again, and pacing holds across processes.
 
 A 429 was never processed, so the client waits (``Retry-After``) and sends the same call again, at
-most ``CHORUSFLOW_API_429_RETRIES`` times, then raises the typed ``RateLimitedError``. The
-machine-wide pacing (``CHORUSFLOW_API_RATE_LIMIT``) is one lock file shared by every process.
+most ``CHORUSFLOW_API_429_RETRIES`` times, then raises the typed ``RateLimitedError``. The pacing
+shared by every process of a deployment is tested with the ledger (tests/ledger/test_quota.py).
 """
 
 from __future__ import annotations
-
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
 from chorusflow.chorus import ChorusProClient, ChorusProConfig
 from chorusflow.chorus.errors import RateLimitedError
-from chorusflow.chorus.ratelimit import SharedRateLimiter
 from chorusflow_dev.sandbox import SandboxServer
 from tests.fixtures.sandbox import SandboxAdmin
-from tests.reliability.support import subprocess_env
 
 
 def test_429_is_sent_again_and_never_reaches_the_caller(
@@ -47,30 +40,3 @@ def test_429_still_raises_the_typed_error_once_the_resends_are_spent(
             for _ in range(10):
                 client.list_supplier_structures()
     assert caught.value.retryable and not caught.value.outcome_unknown
-
-
-def test_machine_wide_pacing_is_shared_by_processes(tmp_path: Path) -> None:
-    slot_file = tmp_path / "ratelimit.slot"
-    program = (
-        "import sys\nfrom pathlib import Path\n"
-        "from chorusflow.chorus.ratelimit import SharedRateLimiter\n"
-        "limiter = SharedRateLimiter(20, Path(sys.argv[1]))\n"
-        "[limiter.acquire() for _ in range(10)]"
-    )
-    started = time.monotonic()
-    workers = [
-        subprocess.Popen([sys.executable, "-c", program, str(slot_file)], env=subprocess_env())
-        for _ in range(3)
-    ]
-    assert [worker.wait(timeout=60) for worker in workers] == [0, 0, 0]
-    elapsed = time.monotonic() - started
-    # 30 slots at 20 per second need at least 29 intervals of 50 ms, whatever the processes.
-    assert elapsed >= 29 / 20
-
-
-def test_shared_limiter_spaces_calls_in_one_process(tmp_path: Path) -> None:
-    limiter = SharedRateLimiter(50, tmp_path / "slot")
-    started = time.monotonic()
-    for _ in range(11):
-        limiter.acquire()
-    assert time.monotonic() - started >= 10 / 50 - 0.01

@@ -8,8 +8,8 @@ WAL) and every XCom (REST API) are searched for the PISTE client secret, the tec
 (``GET /sandbox/tokens``). None may appear.
 
 §5: one run deposits many invoices with the pool ``chorus_pro_api`` while the sandbox answers HTTP
-429 above its quota. The client paces the whole machine below the quota (``CHORUSFLOW_API_RATE_LIMIT``,
-one lock file shared by every task process) and sends a 429 again after ``Retry-After``
+429 above its quota. The client paces the deployment below the quota (``CHORUSFLOW_API_RATE_LIMIT``,
+one row of the ledger's database shared by every task process) and sends a 429 again after ``Retry-After``
 (``CHORUSFLOW_API_429_RETRIES``): no 429 may reach a task failure (every submit task succeeds at
 its first try), and the deposit throughput must reach 90% of the quota.
 ``make test``: 200 invoices, quota 20/s, pool 4. ``make reliability``: 5,000 invoices, quota 10/s, pool 8.

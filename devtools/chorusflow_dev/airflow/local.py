@@ -51,8 +51,12 @@ class LocalAirflow:
         pool_size: int = 4,
         extra_env: dict[str, str] | None = None,
         log: TextIO | None = None,
+        sandbox_state: bool = True,
     ) -> None:
         self.home = home
+        # The sandbox rewrites its whole state file after every deposit, so with a file each of
+        # 1,000 deposits costs more than the one before: benchmarks and load tests go without one.
+        self.sandbox_state = sandbox_state
         self.port = port
         self.sandbox_port = sandbox_port
         self.password = password
@@ -115,16 +119,28 @@ class LocalAirflow:
         self.inbox.mkdir(parents=True, exist_ok=True)
         passwords = {"admin": self.password, CLERK: self.password}
         (airflow_home / "passwords.json").write_text(json.dumps(passwords), encoding="utf-8")
+        self._start_sandbox()
+        airflow = self.airflow_command()
+        self._check([airflow, "db", "migrate"])
+        self._check([airflow, "pools", "set", POOL, str(self.pool_size), "Chorus Pro API calls"])
+        self._start_components()
+        self.wait_ready(timeout)
+
+    @staticmethod
+    def airflow_command() -> str:
+        """This virtualenv's ``airflow``."""
+        return str(Path(sys.executable).parent / "airflow")
+
+    def _start_components(self) -> None:
+        """Start Airflow itself: here ``airflow standalone`` (every component, LocalExecutor)."""
+        self._spawn([self.airflow_command(), "standalone"])
+
+    def _start_sandbox(self) -> None:
+        """Start the Chorus Pro sandbox and point the ``chorus_pro`` connection at it."""
         bin_dir = Path(sys.executable).parent
+        state = ["--state", str(self.home / "sandbox-state.json")] if self.sandbox_state else []
         sandbox = self._spawn(
-            [
-                str(bin_dir / "chorusflow"),
-                "sandbox",
-                "--port",
-                str(self.sandbox_port),
-                "--state",
-                str(self.home / "sandbox-state.json"),
-            ],
+            [str(bin_dir / "chorusflow"), "sandbox", "--port", str(self.sandbox_port), *state],
             capture_first_line=True,
         )
         assert sandbox.stdout is not None
@@ -132,16 +148,17 @@ class LocalAirflow:
         if not connection.startswith("{"):
             raise RuntimeError(f"the Chorus Pro sandbox did not start on port {self.sandbox_port}")
         self.env["AIRFLOW_CONN_CHORUS_PRO"] = connection
-        airflow = str(bin_dir / "airflow")
-        self._check([airflow, "db", "migrate"])
-        self._check([airflow, "pools", "set", POOL, str(self.pool_size), "Chorus Pro API calls"])
-        self._spawn([airflow, "standalone"])
-        self.wait_ready(timeout)
 
-    def _spawn(self, command: list[str], *, capture_first_line: bool = False) -> subprocess.Popen[str]:
+    def _spawn(
+        self,
+        command: list[str],
+        *,
+        capture_first_line: bool = False,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.Popen[str]:
         process = subprocess.Popen(
             command,
-            env=self.env,
+            env=self.env if env is None else env,
             stdout=subprocess.PIPE if capture_first_line else self.log or subprocess.DEVNULL,
             stderr=self.log or subprocess.DEVNULL,
             text=True,

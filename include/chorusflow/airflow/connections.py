@@ -18,8 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from airflow.sdk import BaseHook, ObjectStoragePath, Variable
@@ -69,10 +68,17 @@ def _ledger_url() -> str:
 
 
 def chorus_client() -> ChorusProClient:
-    """A Chorus Pro client on the ``chorus_pro`` connection."""
-    from chorusflow.airflow.hook import ChorusProHook
+    """A Chorus Pro client on the ``chorus_pro`` connection, paced by the deployment's shared quota.
 
-    return ChorusProHook().get_client()
+    The quota lives in the ledger's database, one row per PISTE client id: every worker of every host
+    shares it, and a 429 holds all of them for its ``Retry-After``.
+    """
+    from chorusflow.airflow.hook import ChorusProHook
+    from chorusflow.chorus.client import api_rate
+
+    hook = ChorusProHook()
+    config = hook.get_config()
+    return hook.get_client(pacer=get_ledger().api_pacer(config.client_id, api_rate(config)))
 
 
 def claim_owner(context: Mapping[str, Any]) -> ClaimOwner:
@@ -87,6 +93,53 @@ def claim_owner(context: Mapping[str, Any]) -> ClaimOwner:
         hostname=socket.gethostname(),
         pid=os.getpid(),
     )
+
+
+#: Task instance states in which the try that made a claim is over: finished, failed (a lost
+#: heartbeat ends in failed or up_for_retry), or cleared (no state). ``restarting`` (a clear of a
+#: running try, until Airflow has stopped it), ``running`` and the waiting states count as alive.
+OWNER_GONE_STATES = frozenset(
+    {"success", "failed", "skipped", "upstream_failed", "removed", "up_for_retry", None}
+)
+
+
+def owner_alive(context: Mapping[str, Any]) -> Callable[[str], bool]:
+    """Whether the task instance behind a claim (its ``task_key``) may still be depositing.
+
+    Asks Airflow through the Execution API the running task already uses (the task instance
+    states of the task's own run), never Airflow's tables. A key that is not an Airflow task of
+    this deployment, or an answer that cannot be had, counts as alive: the lease decides then.
+    """
+    ti = context["ti"]
+
+    def alive(task_key: str) -> bool:
+        try:
+            dag_id, run_id, task_id, map_index = task_key.split("|")
+            index = int(map_index)
+            states = ti.get_task_states(
+                dag_id=dag_id, map_index=index, task_ids=[task_id], run_ids=[run_id]
+            ).get(run_id, {})
+        except Exception:  # an unknown owner or no answer: keep the claim for its lease
+            log.warning("Could not ask Airflow whether %s is alive; its lease decides", task_key)
+            return True
+        name = task_id if index < 0 else f"{task_id}_{index}"
+        if name not in states:
+            return True
+        state = states[name]
+        return (state.value if hasattr(state, "value") else state) not in OWNER_GONE_STATES
+
+    return alive
+
+
+def in_charge() -> Callable[[], bool]:
+    """Whether this task process is still watched by the supervisor that started it.
+
+    The Task SDK runs a task in its own process group under a supervisor (the worker's child). When
+    the worker dies (SIGKILL, OOM), the task process lives on as an orphan that Airflow believes
+    dead and will retry; it must stop depositing. Its parent process id then changes.
+    """
+    supervisor = os.getppid()
+    return lambda: os.getppid() == supervisor
 
 
 # -- storage ---------------------------------------------------------------------------------------
@@ -106,12 +159,20 @@ def archive_path() -> ObjectStoragePath:
     return inbox_path() / "archive"
 
 
-def reports_folder(dag_id: str, run_id: str) -> Path:
-    """Where a run's report files go: ``$CHORUSFLOW_REPORTS`` (default ``$CHORUSFLOW_HOME/reports``)."""
-    from chorusflow.reports import safe_folder_name
+def reports_root() -> ObjectStoragePath:
+    """Where reports and deposited PDFs go: ``CHORUSFLOW_REPORTS`` (a URL such as ``file:///shared/…``
+    or ``s3://aws_default@bucket/reports``, the connection id before ``@``; or a folder), else
+    ``$CHORUSFLOW_HOME/reports``. Every worker and the API server must reach it."""
+    return ObjectStoragePath(settings().reports or str(settings().home / "reports"))
 
-    base = Path(settings().reports or settings().home / "reports")
-    return base / dag_id / safe_folder_name(run_id)
+
+def reports_folder(dag_id: str, run_id: str) -> ObjectStoragePath:
+    """Where a run's report files go, under :func:`reports_root`."""
+    from chorusflow.storage import report_folder
+
+    folder = report_folder(reports_root(), dag_id, run_id)
+    assert isinstance(folder, ObjectStoragePath)
+    return folder
 
 
 # -- alert channels --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from airflow.sdk.log import mask_secret
 
 from chorusflow.chorus.client import ChorusProClient
 from chorusflow.chorus.config import ChorusProConfig, own_extra_keys
+from chorusflow.chorus.ratelimit import Pacer
 
 
 class ChorusProHook(HttpHook):
@@ -59,11 +60,15 @@ class ChorusProHook(HttpHook):
             session.headers.pop(key, None)
         return session
 
-    def get_client(self) -> ChorusProClient:
-        """The Chorus Pro client of this hook, created once and reused."""
+    def get_client(self, pacer: Pacer | None = None) -> ChorusProClient:
+        """The Chorus Pro client of this hook, created once and reused.
+
+        ``pacer``: the quota shared by the deployment (tasks pass the ledger's); without it the
+        client paces its own threads only.
+        """
         if self._client is None:
             self._client = ChorusProClient(
-                self.get_config(), session=self.get_conn(), on_new_token=mask_secret
+                self.get_config(), session=self.get_conn(), on_new_token=mask_secret, pacer=pacer
             )
         return self._client
 

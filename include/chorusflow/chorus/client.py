@@ -9,7 +9,6 @@ model, call ``_request`` and parse the answer. One client may be shared by sever
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import logging
 import random
@@ -90,7 +89,7 @@ from chorusflow.chorus.models import (
     SupplierStructure,
     SupplierStructuresAnswer,
 )
-from chorusflow.chorus.ratelimit import RateLimiter, SharedRateLimiter
+from chorusflow.chorus.ratelimit import LocalPacer, Pacer
 from chorusflow.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -149,6 +148,8 @@ class ChorusProClient:
     """Typed access to the Chorus Pro operations a supplier needs (structures, invoices, statuses).
 
     ``on_new_token`` is called with each new bearer token (the Airflow hook masks it in logs).
+    ``pacer`` paces every HTTP request and is told of every 429; without one, the client paces its
+    own threads at :func:`api_rate` (the fallback when no shared quota store is given).
     """
 
     def __init__(
@@ -156,6 +157,7 @@ class ChorusProClient:
         config: ChorusProConfig,
         session: requests.Session | None = None,
         on_new_token: Callable[[str], None] | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.config = config
         self._session = session if session is not None else requests.Session()
@@ -163,10 +165,7 @@ class ChorusProClient:
         self._on_new_token = on_new_token
         self._cpro_account = config.cpro_account_header()
         self._timeouts = (min(config.timeout, MAX_CONNECT_TIMEOUT), config.timeout)
-        self._rate_limiter = (
-            RateLimiter(config.rate_limit_per_second) if config.rate_limit_per_second else None
-        )
-        self._shared_limiter = _shared_limiter(config.base_url)
+        self._pacer = pacer if pacer is not None else LocalPacer(api_rate(config))
         # How many times a call answered 429 (never processed, so safe to resend) is sent again.
         self._rate_limit_retries = settings().api_429_retries
         self._read_retries = settings().api_read_retries
@@ -498,7 +497,8 @@ class ChorusProClient:
         """Pace, send and read one HTTP request; map transport failures to typed errors.
 
         An HTTP 429 was not processed, so the same request is sent again after ``Retry-After`` (or a
-        short backoff), at most ``CHORUSFLOW_API_429_RETRIES`` times; the last 429 is returned.
+        short backoff), at most ``CHORUSFLOW_API_429_RETRIES`` times; the last 429 is returned. The
+        wait is a hold on the pacer: everyone sharing the quota waits, not just this call.
         """
         waited = 0.0
         for resend in range(self._rate_limit_retries + 1):
@@ -510,7 +510,7 @@ class ChorusProClient:
             if waited + pause > MAX_429_WAIT_SECONDS:
                 break
             _log_call(operation, 429, None, elapsed, f"rate limited, sending again in {pause:.1f} s")
-            time.sleep(pause)
+            self._pacer.hold_off(pause)
             waited += pause
         return response, elapsed
 
@@ -524,10 +524,7 @@ class ChorusProClient:
         reaches_api: bool,
     ) -> tuple[requests.Response, float]:
         """Pace, send and read one HTTP request once."""
-        if self._rate_limiter is not None:
-            self._rate_limiter.acquire()
-        if self._shared_limiter is not None:
-            self._shared_limiter.acquire()
+        self._pacer.acquire()
         started = time.monotonic()
         try:
             response = self._session.post(
@@ -726,13 +723,10 @@ class ChorusProClient:
         logger.warning("%s: stopped after %d pages", operation, MAX_PAGES)
 
 
-def _shared_limiter(base_url: str) -> SharedRateLimiter | None:
-    """The machine-wide limiter when ``CHORUSFLOW_API_RATE_LIMIT`` is set (one lock file per API)."""
-    rate = settings().api_rate_limit
-    if rate is None:
-        return None
-    key = hashlib.sha256(base_url.encode("utf-8")).hexdigest()[:16]
-    return SharedRateLimiter(rate, settings().home / "ratelimit" / f"{key}.slot")
+def api_rate(config: ChorusProConfig) -> float | None:
+    """Requests per second allowed to this PISTE application: the connection's
+    ``rate_limit_per_second``, else ``CHORUSFLOW_API_RATE_LIMIT``, else no pacing (429s still held)."""
+    return config.rate_limit_per_second or settings().api_rate_limit
 
 
 def _functional_error(
@@ -861,4 +855,4 @@ def _log_call(operation: str, status: int, code_retour: int | None, elapsed: flo
     )
 
 
-__all__ = ["ChorusProClient", "ChorusProError", "Operation"]
+__all__ = ["ChorusProClient", "ChorusProError", "Operation", "api_rate"]

@@ -1,24 +1,55 @@
-"""Client-side request pacing: per client (all its threads), or per machine (all its processes)."""
+"""Request pacing: one quota per PISTE application, shared by whoever calls with its client id.
+
+The client paces every HTTP request through one :class:`Pacer`:
+
+- ``acquire()`` reserves the next free slot and sleeps until it (at most ``per_second`` requests per
+  second, evenly spaced, no burst), and also waits out any hold set by ``hold_off``;
+- ``hold_off(seconds)`` is called on an HTTP 429: nobody sharing the quota sends anything before
+  ``Retry-After`` has passed, not just the caller.
+
+Two implementations: :class:`LocalPacer` (this process's threads only) and the ledger's shared pacer
+(:meth:`chorusflow.ledger.Ledger.api_pacer`: one row per client id in the ledger's database, so every
+worker of a deployment, on every host, shares it). The local one is the fallback when no shared
+store is given (a command-line call, a test client).
+"""
 
 from __future__ import annotations
 
-import fcntl
 import threading
 import time
-from pathlib import Path
+from typing import Protocol
 
 
-class RateLimiter:
-    """Token bucket of capacity one: at most ``per_second`` requests per second, evenly spaced.
+class Pacer(Protocol):
+    """What the client needs from a rate limiter."""
 
-    No burst is allowed, so N calls take at least ``(N - 1) / per_second`` seconds. Thread-safe:
-    each caller reserves its slot under the lock and sleeps outside it.
+    def acquire(self) -> float:
+        """Wait for the next free slot; return the seconds waited."""
+        ...
+
+    def hold_off(self, seconds: float) -> None:
+        """Let nobody sharing this quota send anything for ``seconds`` (an HTTP 429's ``Retry-After``)."""
+        ...
+
+
+def interval_for(per_second: float | None) -> float:
+    """Seconds between two slots (0 without a rate: only holds are honoured)."""
+    if per_second is None:
+        return 0.0
+    if per_second <= 0:
+        raise ValueError("per_second must be positive")
+    return 1.0 / per_second
+
+
+class LocalPacer:
+    """Token bucket of capacity one inside one process: thread-safe, slot reserved under a lock.
+
+    N calls take at least ``(N - 1) / per_second`` seconds. Each caller reserves its slot under the
+    lock and sleeps outside it. Without ``per_second`` it only honours holds.
     """
 
-    def __init__(self, per_second: float) -> None:
-        if per_second <= 0:
-            raise ValueError("per_second must be positive")
-        self.interval = 1.0 / per_second
+    def __init__(self, per_second: float | None) -> None:
+        self.interval = interval_for(per_second)
         self._next_slot = 0.0
         self._lock = threading.Lock()
 
@@ -33,45 +64,16 @@ class RateLimiter:
             time.sleep(delay)
         return delay
 
+    def hold_off(self, seconds: float) -> None:
+        """No slot before ``seconds`` from now."""
+        with self._lock:
+            self._next_slot = max(self._next_slot, time.monotonic() + max(0.0, seconds))
 
-class SharedRateLimiter:
-    """The same pacing shared by every process of one machine, through a locked file.
 
-    Several Airflow tasks (LocalExecutor: one process each) call Chorus Pro at once; a per-process
-    limit would have to be divided by the pool size and would waste the quota whenever fewer tasks
-    run. Here every process reserves its slot in one file (``next free slot`` as a wall-clock time)
-    under an exclusive ``flock``, then sleeps outside the lock. Processes on other machines do not
-    share it: there, the in-client handling of HTTP 429 still keeps a 429 from failing a task.
-    """
-
-    def __init__(self, per_second: float, path: Path) -> None:
-        if per_second <= 0:
-            raise ValueError("per_second must be positive")
-        self.interval = 1.0 / per_second
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-
-    def acquire(self) -> float:
-        """Wait for the next free slot of the whole machine; return the seconds waited."""
-        with self._lock, open(self.path, "a+b") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                handle.seek(0)
-                raw = handle.read().strip()
-                now = time.time()
-                try:
-                    next_slot = float(raw) if raw else 0.0
-                except ValueError:
-                    next_slot = 0.0
-                slot = max(now, next_slot)
-                handle.seek(0)
-                handle.truncate()
-                handle.write(repr(slot + self.interval).encode("ascii"))
-                handle.flush()
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-        delay = slot - now
-        if delay > 0:
-            time.sleep(delay)
+def sleep_until_slot(slot: float, now: float) -> float:
+    """Sleep from ``now`` to ``slot`` (both on the same clock); return the seconds slept."""
+    delay = slot - now
+    if delay > 0:
+        time.sleep(delay)
         return delay
+    return 0.0

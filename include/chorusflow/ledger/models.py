@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -233,4 +234,15 @@ processed_exports = Table(
     Column("run_id", String(250)),
     Column("processed_at", UtcDateTime, nullable=False),
     Column("counts", JsonDocument, nullable=False),
+)
+
+# One row per PISTE application (client id): the next free request slot and the end of any hold
+# (HTTP 429 ``Retry-After``), both in seconds since the epoch on the database's clock, so workers
+# whose clocks differ still share one schedule (chorusflow.ledger.quota).
+api_quota = Table(
+    "api_quota",
+    metadata,
+    Column("quota_key", String(200), primary_key=True),
+    Column("next_slot", Float(precision=53), nullable=False),
+    Column("hold_until", Float(precision=53), nullable=False),
 )

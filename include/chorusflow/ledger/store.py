@@ -8,13 +8,27 @@ claims, leases and attempts make a double deposit impossible.
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, false, func, or_, select, true, type_coerce, update
+from sqlalchemy import (
+    Row,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
@@ -33,6 +47,7 @@ from chorusflow.ledger.models import (
     submission_attempts,
     sync_watermarks,
 )
+from chorusflow.ledger.quota import SharedPacer
 from chorusflow.ledger.records import (
     CHANGED_AFTER_SUBMISSION,
     AttemptRow,
@@ -70,6 +85,9 @@ _SECRET_PATTERNS = (
     re.compile(r"(?i)(cpro-account['\"]?\s*[:=]\s*['\"]?)[^\s'\",;}]+"),
     re.compile(r"(?i)((?:client_secret|password|access_token)['\"]?\s*[:=]\s*['\"]?)[^\s'\",;&}]+"),
 )
+
+
+log = logging.getLogger(__name__)
 
 
 class ClaimLost(LedgerError):
@@ -175,6 +193,11 @@ class Ledger:
             raise LedgerConflict(f"invoice {row.invoice_number} changed concurrently; try again")
 
     # -- schema ------------------------------------------------------------------------------------
+
+    def api_pacer(self, key: str, per_second: float | None) -> SharedPacer:
+        """The request pacer of one PISTE application (``key``: its client id), shared through this
+        database by every process using the ledger (:mod:`chorusflow.ledger.quota`)."""
+        return SharedPacer(self._engine, key, per_second)
 
     def migrate(self) -> str:
         """Upgrade the database to the newest schema (idempotent, safe from several processes at once)."""
@@ -298,15 +321,19 @@ class Ledger:
         lease_seconds: float = 900,
         *,
         include_failed: bool = False,
+        owner_alive: Callable[[str], bool] | None = None,
     ) -> list[Claim]:
         """Atomically move each claimable invoice to ``submitting`` for ``owner``; return what it got.
 
         Claimable: ``pending``; ``failed`` when ``include_failed``; ``submitting`` whose lease expired
-        or whose claim belongs to the same task (a retry or a clear: the earlier try is dead). A claim
-        of an invoice that was already ``submitting`` says ``previous_outcome_unknown``: ask Chorus Pro
-        before depositing it again.
+        or whose claim belongs to the same task (a retry or a clear: the earlier try is dead), or whose
+        owner ``owner_alive`` declares dead (its task key → ``False``: the orchestrator has failed or
+        cleared it, or found it without a heartbeat). A claim of an invoice that was already
+        ``submitting`` says ``previous_outcome_unknown``: ask Chorus Pro before depositing it again.
         """
+        numbers = list(dict.fromkeys(invoice_numbers))
         now = utc_now()
+        orphans = self._orphaned_claims(supplier_siret, numbers, owner, now, owner_alive)
         expires = now + timedelta(seconds=lease_seconds)
         claimable = or_(
             invoices.c.state == InvoiceState.PENDING.value,
@@ -317,11 +344,13 @@ class Ledger:
                     invoices.c.claim_expires_at.is_(None),
                     invoices.c.claim_expires_at < now,
                     invoices.c.claimed_by == owner.task_key,
+                    # Taken over only at the version seen dead: a new try of that task that has
+                    # claimed it since (a version later) keeps it.
+                    tuple_(invoices.c.id, invoices.c.version).in_(orphans) if orphans else false(),
                 ),
             ),
         )
         claims: list[Claim] = []
-        numbers = list(dict.fromkeys(invoice_numbers))
         with self._write() as connection:
             for start in range(0, len(numbers), _CHUNK):
                 statement = (
@@ -383,6 +412,38 @@ class Ledger:
                     for row in rows
                 )
         return claims
+
+    def _orphaned_claims(
+        self,
+        supplier_siret: str,
+        numbers: list[str],
+        owner: ClaimOwner,
+        now: datetime,
+        owner_alive: Callable[[str], bool] | None,
+    ) -> list[tuple[int, int]]:
+        """``(id, version)`` of the invoices among ``numbers`` held, lease still running, by another
+        task that ``owner_alive`` says is dead. Asked outside any transaction: it may be a network call."""
+        if owner_alive is None:
+            return []
+        held: list[Row[Any, Any, Any]] = []
+        with self._read() as connection:
+            for start in range(0, len(numbers), _CHUNK):
+                held.extend(
+                    connection.execute(
+                        select(invoices.c.id, invoices.c.version, invoices.c.claimed_by).where(
+                            invoices.c.supplier_siret == supplier_siret,
+                            invoices.c.invoice_number.in_(numbers[start : start + _CHUNK]),
+                            invoices.c.state == InvoiceState.SUBMITTING.value,
+                            invoices.c.claim_expires_at >= now,
+                            invoices.c.claimed_by != owner.task_key,
+                        )
+                    ).all()
+                )
+        owners = sorted({row.claimed_by for row in held if row.claimed_by})
+        dead = [key for key in owners if not owner_alive(key)]
+        if dead:
+            log.info("Taking over the claims of %d dead owner(s): %s", len(dead), ", ".join(dead))
+        return [(row.id, row.version) for row in held if row.claimed_by in dead]
 
     def start_attempt(self, claim: Claim, owner: ClaimOwner) -> int:
         """Record an in-flight attempt (committed before the API call) and return its id."""

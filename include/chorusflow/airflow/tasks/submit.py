@@ -20,8 +20,11 @@ from chorusflow.airflow.connections import (
     chorus_client,
     claim_owner,
     get_ledger,
+    in_charge,
     inbox_path,
+    owner_alive,
     reports_folder,
+    reports_root,
 )
 from chorusflow.config import load_supplier
 from chorusflow.intake import (
@@ -55,9 +58,7 @@ def extract(export_path: str | None = None) -> list[dict[str, Any]]:
         if ledger.export_already_processed(sha256):
             log.info("Skipping %s: this exact content was processed before", name)
             continue
-        found = ExportFile(
-            name=name, uri=str(candidate), sha256=sha256, local_path=_local_copy(candidate, content)
-        )
+        found = ExportFile(name=name, uri=str(candidate), sha256=sha256, local_path=_local_file(candidate))
         exports.append(found.model_dump(mode="json"))
     log.info("%d new export file(s) to process", len(exports))
     return exports
@@ -76,14 +77,24 @@ def _candidates(export_path: str | None) -> list[ObjectStoragePath]:
     return files
 
 
-def _local_copy(path: ObjectStoragePath, content: bytes) -> str:
-    """A local file to read: the file itself for a local inbox, else a staged copy."""
-    if path.protocol in ("", "file", "local"):
-        return str(Path(path.path).resolve())
-    staged = settings().home / "staging" / hashlib.sha256(content).hexdigest()[:16] / Path(path.path).name
+def _local_file(path: ObjectStoragePath) -> str:
+    """The file itself for a local (or shared, mounted) inbox; empty for object storage."""
+    return str(Path(path.path).resolve()) if path.protocol in ("", "file", "local") else ""
+
+
+def _readable_copy(export: ExportFile) -> Path | None:
+    """A file this worker can read: the inbox file itself, else a copy staged in this worker's home
+    (validation may run on another worker than the listing); ``None`` once the export is gone."""
+    if export.local_path and Path(export.local_path).exists():
+        return Path(export.local_path)
+    source = ObjectStoragePath(export.uri)
+    if export.local_path or not source.exists():
+        return None  # a local file that is gone, or an object archived by another run since
+    content = source.read_bytes()
+    staged = settings().home / "staging" / hashlib.sha256(content).hexdigest()[:16] / export.name
     staged.parent.mkdir(parents=True, exist_ok=True)
     staged.write_bytes(content)
-    return str(staged)
+    return staged
 
 
 def validate(exports: list[dict[str, Any]], *, dry_run: bool, run_id: str) -> dict[str, Any]:
@@ -97,11 +108,12 @@ def validate(exports: list[dict[str, Any]], *, dry_run: bool, run_id: str) -> di
     result = Validation(dry_run=dry_run)
     files = [ExportFile.model_validate(item) for item in exports]
     for position, export in enumerate(files, start=1):
-        if not Path(export.local_path).exists() or ledger.export_already_processed(export.sha256):
+        readable = None if ledger.export_already_processed(export.sha256) else _readable_copy(export)
+        if readable is None:
             log.info("Skipping %s: another run has processed it since it was listed", export.name)
             continue
         log.info("[%d/%d] Validating %s", position, len(files), export.name)
-        report = validate_export(Path(export.local_path), mapping=settings().mapping, directory=directory)
+        report = validate_export(readable, mapping=settings().mapping, directory=directory)
         result.invalid.extend(invalid_details(report))
         if dry_run:
             summary = summarize_export(report, export.name)
@@ -214,6 +226,9 @@ def submit(batch: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
         load_supplier(),
         claim_owner(context),
         lease_seconds=settings().claim_lease_seconds,
+        owner_alive=owner_alive(context),
+        documents=reports_root(),
+        in_charge=in_charge(),
     )
     result = submitter.submit_batch(planned.invoice_numbers, include_failed=planned.include_failed)
     log.info("Batch done: %s", ", ".join(f"{key} {value}" for key, value in result.counts().items() if value))

@@ -1,0 +1,88 @@
+"""Where chorusflow keeps what a person or another task reads later: one shared storage tree.
+
+Reports, archived exports and deposited invoice PDFs are written under storage that every worker
+and the API server reach: object storage (``s3://``, ``gs://``...) or a shared file system
+(``file://``), never one worker's disk. The Airflow adapter opens these roots with Airflow's
+``ObjectStoragePath`` (``CHORUSFLOW_REPORTS``, ``CHORUSFLOW_ARCHIVE``); the command line and tests
+pass a ``pathlib.Path``. This module only needs what both offer (:class:`StoredPath`).
+
+Layout under the reports root:
+
+- ``<dag id>/<run id>/report.html`` and ``report.csv``: a run's report;
+- ``invoices/<supplier SIRET>/<invoice number>.pdf``: the PDF deposited with an invoice.
+
+:func:`read_report` and :func:`read_invoice_pdf` are what a UI (the invoice desk) calls to show them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+REPORT_FILES = ("report.html", "report.csv")
+INVOICES_FOLDER = "invoices"
+
+
+class StoredPath(Protocol):
+    """The part of ``pathlib.Path`` and Airflow's ``ObjectStoragePath`` chorusflow uses."""
+
+    def __truediv__(self, name: str) -> StoredPath: ...
+
+    def mkdir(self, mode: int = ..., parents: bool = ..., exist_ok: bool = ...) -> None: ...
+
+    def write_bytes(self, data: bytes) -> int | None: ...
+
+    def read_bytes(self) -> bytes: ...
+
+    def exists(self) -> bool: ...
+
+
+class NotStored(LookupError):
+    """The report or document asked for is not in storage."""
+
+
+def safe_name(text: str, fallback: str = "_") -> str:
+    """``text`` made safe as one folder or file name (run ids hold ':' and '+', numbers '/')."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")
+    return cleaned if cleaned.strip(".") else fallback  # never "", "." or "..": no way out of the root
+
+
+def report_folder(root: StoredPath, dag_id: str, run_id: str) -> StoredPath:
+    """The folder of one run's report under ``root``."""
+    return root / safe_name(dag_id) / safe_name(run_id, fallback="run")
+
+
+def invoice_pdf_path(root: StoredPath, supplier_siret: str, invoice_number: str) -> StoredPath:
+    """Where the PDF deposited with an invoice is kept under ``root``."""
+    return root / INVOICES_FOLDER / safe_name(supplier_siret) / f"{safe_name(invoice_number)}.pdf"
+
+
+def store_bytes(path: StoredPath, data: bytes, parent: StoredPath) -> StoredPath:
+    """Write ``data`` at ``path`` (creating ``parent``); return ``path``."""
+    parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def store_invoice_pdf(root: StoredPath, supplier_siret: str, invoice_number: str, pdf: bytes) -> StoredPath:
+    """Keep the PDF deposited with an invoice (the same bytes as uploaded)."""
+    folder = root / INVOICES_FOLDER / safe_name(supplier_siret)
+    return store_bytes(invoice_pdf_path(root, supplier_siret, invoice_number), pdf, folder)
+
+
+def read_report(root: StoredPath, dag_id: str, run_id: str, name: str = "report.html") -> bytes:
+    """A stored run report file (``report.html`` or ``report.csv``); :class:`NotStored` if absent."""
+    if name not in REPORT_FILES:
+        raise ValueError(f"a run report is one of {', '.join(REPORT_FILES)}, not {name!r}")
+    return _read(report_folder(root, dag_id, run_id) / name)
+
+
+def read_invoice_pdf(root: StoredPath, supplier_siret: str, invoice_number: str) -> bytes:
+    """The PDF deposited with an invoice; :class:`NotStored` if none was kept."""
+    return _read(invoice_pdf_path(root, supplier_siret, invoice_number))
+
+
+def _read(path: StoredPath) -> bytes:
+    if not path.exists():
+        raise NotStored(str(path))
+    return path.read_bytes()

@@ -1,0 +1,38 @@
+"""Shared storage of reports and deposited PDFs (``chorusflow.storage``), read back as a UI would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chorusflow.storage import (
+    NotStored,
+    read_invoice_pdf,
+    read_report,
+    report_folder,
+    store_bytes,
+    store_invoice_pdf,
+)
+
+
+def test_a_stored_report_is_read_back_by_dag_and_run(tmp_path: Path) -> None:
+    folder = report_folder(tmp_path, "chorus_submit_invoices", "manual__2026-12-03T12:00:00+00:00")
+    store_bytes(folder / "report.html", b"<html>ok</html>", folder)
+    assert read_report(tmp_path, "chorus_submit_invoices", "manual__2026-12-03T12:00:00+00:00") == (
+        b"<html>ok</html>"
+    )
+    with pytest.raises(NotStored):
+        read_report(tmp_path, "chorus_submit_invoices", "manual__2026-12-03T12:00:00+00:00", "report.csv")
+    with pytest.raises(ValueError):
+        read_report(tmp_path, "chorus_submit_invoices", "any", "../../etc/passwd")
+
+
+def test_invoice_numbers_and_run_ids_never_leave_the_storage_root(tmp_path: Path) -> None:
+    stored = store_invoice_pdf(tmp_path, "12345678200051", "../F/2026 01", b"%PDF-1.7")
+    assert Path(str(stored)).resolve().is_relative_to(tmp_path.resolve())
+    assert read_invoice_pdf(tmp_path, "12345678200051", "../F/2026 01") == b"%PDF-1.7"
+    with pytest.raises(NotStored):
+        read_invoice_pdf(tmp_path, "12345678200051", "F-UNKNOWN")
+    for run_id in ("..", ".", "../..", ""):
+        assert Path(str(report_folder(tmp_path, "..", run_id))).resolve().is_relative_to(tmp_path.resolve())
