@@ -299,14 +299,21 @@ class Submitter:
             else:
                 self.ledger.release_claim(remaining.invoice_id, owner=self.owner)
 
-    def _submit_claimed(self, claim: Claim) -> InvoiceOutcome:
+    def _start_attempt(self, claim: Claim) -> tuple[int, Invoice | InvoiceOutcome]:
+        """Record the attempt as in flight (before any call), then read the recorded invoice: the
+        attempt's id and the invoice, or the failure when the recorded invoice cannot be sent."""
         crashpoint("submission.after_claim")
         attempt_id = self.ledger.start_attempt(claim, self.owner)
         try:
-            invoice = Invoice.model_validate(claim.normalized)
+            return attempt_id, Invoice.model_validate(claim.normalized)
         except ValidationError as error:
             reason = f"the recorded invoice cannot be sent: {str(error)[:300]}"
-            return self._fail(claim, attempt_id, type(error).__name__, reason)
+            return attempt_id, self._fail(claim, attempt_id, type(error).__name__, reason)
+
+    def _submit_claimed(self, claim: Claim) -> InvoiceOutcome:
+        attempt_id, invoice = self._start_attempt(claim)
+        if isinstance(invoice, InvoiceOutcome):
+            return invoice
         channel = self.choose_channel(invoice)
         if isinstance(channel, FacturxChannel):  # only when the split could not read the invoice
             return self._fail(claim, attempt_id, "ChannelMismatch", "a Factur-X invoice goes in a flux")
@@ -486,13 +493,9 @@ class Submitter:
         self, channel: FacturxChannel, claim: Claim
     ) -> InvoiceOutcome | tuple[Claim, int, FluxFile]:
         """An outcome when the invoice is settled here (adopted, waiting, invalid), else its file."""
-        crashpoint("submission.after_claim")
-        attempt_id = self.ledger.start_attempt(claim, self.owner)
-        try:
-            invoice = Invoice.model_validate(claim.normalized)
-        except ValidationError as error:
-            reason = f"the recorded invoice cannot be sent: {str(error)[:300]}"
-            return self._fail(claim, attempt_id, type(error).__name__, reason)
+        attempt_id, invoice = self._start_attempt(claim)
+        if isinstance(invoice, InvoiceOutcome):
+            return invoice
         if claim.previous_outcome_unknown:
             crashpoint("submission.before_reconcile")
             try:
