@@ -195,7 +195,8 @@ def test_the_report_is_read_from_the_api_server_with_every_worker_gone(
         own = scale.home / worker / "chorusflow"
         assert not list(own.rglob("report.*")) and not list(own.rglob("*.pdf"))
     # The plugin sits behind Airflow's login.
-    refused = requests.get(f"{scale.url}/chorusflow-files/reports/{SUBMIT_DAG}/{run_id}/report.html", timeout=10)
+    report_url = f"{scale.url}/chorusflow-files/reports/{SUBMIT_DAG}/{run_id}/report.html"
+    refused = requests.get(report_url, timeout=10)
     assert refused.status_code in (401, 403)
 
 
