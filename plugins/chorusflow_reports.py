@@ -21,7 +21,8 @@ from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import Response
 
-SUBMIT_DAG = "chorus_submit_invoices"
+from chorusflow.airflow.desk import REPORTS_PREFIX, SUBMIT_DAG
+
 MEDIA_TYPES = {"report.html": "text/html; charset=utf-8", "report.csv": "text/csv; charset=utf-8"}
 
 app = FastAPI(title="chorusflow reports", description="Run reports and deposited PDFs from shared storage")
@@ -67,5 +68,5 @@ class ChorusflowReportsPlugin(AirflowPlugin):
 
     name = "chorusflow_reports"
     fastapi_apps: list[dict[str, Any]] = [
-        {"app": app, "url_prefix": "/chorusflow-files", "name": "chorusflow reports"}
+        {"app": app, "url_prefix": REPORTS_PREFIX, "name": "chorusflow reports"}
     ]

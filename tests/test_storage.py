@@ -13,6 +13,7 @@ from chorusflow.storage import (
     report_folder,
     store_bytes,
     store_invoice_pdf,
+    stored_runs,
 )
 
 
@@ -36,3 +37,20 @@ def test_invoice_numbers_and_run_ids_never_leave_the_storage_root(tmp_path: Path
         read_invoice_pdf(tmp_path, "12345678200051", "F-UNKNOWN")
     for run_id in ("..", ".", "../..", ""):
         assert Path(str(report_folder(tmp_path, "..", run_id))).resolve().is_relative_to(tmp_path.resolve())
+
+
+def test_stored_runs_list_each_report_newest_first_and_read_back_by_folder_name(tmp_path: Path) -> None:
+    dag = "chorus_submit_invoices"
+    runs = [
+        "scheduled__2026-12-02T07:00:00+00:00",
+        "manual__2026-12-03T12:00:00+00:00",
+        "scheduled__2026-12-03T08:00:00+00:00",
+    ]
+    for run in runs:
+        folder = report_folder(tmp_path, dag, run)
+        store_bytes(folder / "report.html", run.encode(), folder)
+    empty = report_folder(tmp_path, dag, "manual__2026-12-04T00:00:00+00:00")
+    empty.mkdir(parents=True)  # a run whose report was never written is not listed
+    listed = stored_runs(tmp_path, dag)
+    assert [read_report(tmp_path, dag, name).decode() for name in listed] == [runs[1], runs[2], runs[0]]
+    assert stored_runs(tmp_path, "chorus_sync_statuses") == []

@@ -17,6 +17,7 @@ Layout under the reports root:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Protocol
 
 REPORT_FILES = ("report.html", "report.csv")
@@ -35,6 +36,11 @@ class StoredPath(Protocol):
     def read_bytes(self) -> bytes: ...
 
     def exists(self) -> bool: ...
+
+    def iterdir(self) -> Iterator[StoredPath]: ...
+
+    @property
+    def name(self) -> str: ...
 
 
 class NotStored(LookupError):
@@ -80,6 +86,23 @@ def read_report(root: StoredPath, dag_id: str, run_id: str, name: str = "report.
 def read_invoice_pdf(root: StoredPath, supplier_siret: str, invoice_number: str) -> bytes:
     """The PDF deposited with an invoice; :class:`NotStored` if none was kept."""
     return _read(invoice_pdf_path(root, supplier_siret, invoice_number))
+
+
+def stored_runs(root: StoredPath, dag_id: str, limit: int = 200) -> list[str]:
+    """The runs of ``dag_id`` with a stored report, as their folder names (a run id made safe, which
+    :func:`read_report` accepts back), newest first by name within each kind of run; at most ``limit``."""
+    folder = root / safe_name(dag_id)
+    if not folder.exists():
+        return []
+    runs = [run.name for run in folder.iterdir() if (run / REPORT_FILES[0]).exists()]
+    return sorted(runs, key=_run_order, reverse=True)[:limit]
+
+
+def _run_order(folder_name: str) -> str:
+    """Sort key of a run folder: its date part first (``manual__2026-12-03T10_00…`` and
+    ``scheduled__2026-12-03T…`` interleave by time)."""
+    _, _, when = folder_name.partition("__")
+    return when or folder_name
 
 
 def _read(path: StoredPath) -> bytes:

@@ -98,6 +98,7 @@ ROUTES = (
     "/invoices/1",
     "/invoices/1/pdf",
     "/to-handle",
+    "/runs",
     "/icon.svg",
     "/api/invoices",
     "/api/invoices/1",
@@ -259,3 +260,21 @@ def test_a_broken_buyer_profile_is_named_instead_of_guessing_deadlines(
     answer = desk.get("/api/to-handle", lang="en")
     assert answer.status_code == 503 and "The buyer profile chu.yaml is invalid" in answer.json()["detail"]
     assert "Traceback" not in page.text + answer.text
+
+
+def test_the_runs_page_links_each_stored_report_served_from_shared_storage(
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chorusflow.storage import report_folder, store_bytes
+
+    monkeypatch.setenv("CHORUSFLOW_REPORTS", str(tmp_path / "shared"))
+    folder = report_folder(tmp_path / "shared", "chorus_submit_invoices", RUN_ID)
+    store_bytes(folder / "report.html", b"<html>report of the run</html>", folder)
+    store_bytes(folder / "report.csv", b"number;state", folder)
+    page = desk.get("/runs")
+    assert page.status_code == 200
+    links = [part.split('"')[0] for part in page.text.split('href="')[1:] if "/chorusflow-files/" in part]
+    assert len(links) == 2 and all(folder.name in link for link in links)
+    served = desk.client.get(links[0], headers=desk.headers)
+    assert served.status_code == 200 and "report of the run" in served.text
+    assert desk.client.get(links[0]).status_code in (401, 403)

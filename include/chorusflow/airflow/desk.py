@@ -54,6 +54,10 @@ ICON = (
     'stroke-width="2"><path d="M6 2h9l5 5v15H6z"/><path d="M14 2v6h6M9 13h8M9 17h8"/></svg>'
 )
 
+#: Where the reports plugin (plugins/chorusflow_reports.py) serves stored reports and PDFs.
+REPORTS_PREFIX = "/chorusflow-files"
+SUBMIT_DAG = "chorus_submit_invoices"
+
 
 def _ledger() -> Ledger:
     from chorusflow.airflow.connections import get_ledger
@@ -242,6 +246,16 @@ def create_app() -> FastAPI:
     def queue_page(request: Request) -> HTMLResponse:
         lang = _language(request)
         return _html(pages.queue_page(to_handle(_ledger(), _clock()), lang, _base(request)))
+
+    @router.get("/runs", response_class=HTMLResponse)
+    def runs_page(request: Request) -> HTMLResponse:
+        from chorusflow.airflow.connections import reports_root
+        from chorusflow.storage import stored_runs
+
+        lang = _language(request)
+        files_base = f"{_airflow_base(request)}{REPORTS_PREFIX}"
+        runs = stored_runs(reports_root(), SUBMIT_DAG)
+        return _html(pages.runs_page(SUBMIT_DAG, runs, files_base, lang, _base(request)))
 
     # -- JSON twins of the pages (same filters, same authentication) ----------------------------
 

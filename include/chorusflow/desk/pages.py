@@ -141,7 +141,7 @@ def layout(title: str, body: str, lang: Language, base: str, active: str, here: 
     tabs = "".join(
         f'<a href="{esc(link(base, path, lang))}"{" class=active" if key == active else ""}>'
         f"{esc(text(key, lang))}</a>"
-        for key, path in (("invoices", "/invoices"), ("to_handle", "/to-handle"))
+        for key, path in (("invoices", "/invoices"), ("to_handle", "/to-handle"), ("runs", "/runs"))
     )
     switch = f'<a class="lang" href="{esc(link(base, here.pop("path", "/invoices"), other, **here))}">'
     switch += f"{esc(text('other_language', lang))}</a>"
@@ -574,3 +574,22 @@ def parse_sort(value: str | None) -> SortKey:
         if key == value:
             return key
     return "number"
+
+
+def runs_page(dag_id: str, runs: list[str], files_base: str, lang: Language, base: str) -> str:
+    """The submission runs with a stored report, each linked to its HTML and CSV report as the API
+    server serves them from shared storage (``files_base``: the reports plugin's prefix)."""
+    rows = [
+        [
+            esc(run),
+            " · ".join(
+                f'<a href="{esc(f"{files_base}/reports/{dag_id}/{run}/{name}")}">{esc(name)}</a>'
+                for name in ("report.html", "report.csv")
+            ),
+        ]
+        for run in runs
+    ]
+    body = f"<p>{esc(text('runs_note', lang))}</p>" + _table(
+        ["run", "run_report"], rows, lang, "no_runs", "runs"
+    )
+    return layout(text("runs", lang), body, lang, base, "runs", {"path": "/runs"})

@@ -183,4 +183,15 @@ MESSAGES: dict[str, Message] = {
         "Correct it in the configuration.",
     ),
     "desk.csv_filename": Message(fr="factures.csv", en="invoices.csv"),
+    # Runs page: each submission run's report, read from shared storage.
+    "desk.runs": Message(fr="Exécutions", en="Runs"),
+    "desk.run": Message(fr="Exécution", en="Run"),
+    "desk.run_report": Message(fr="Rapport", en="Report"),
+    "desk.no_runs": Message(
+        fr="Aucun rapport d'exécution enregistré pour l'instant.", en="No run report stored yet."
+    ),
+    "desk.runs_note": Message(
+        fr="Les rapports des exécutions de dépôt, lus dans le stockage partagé (CHORUSFLOW_REPORTS).",
+        en="The reports of the submission runs, read from shared storage (CHORUSFLOW_REPORTS).",
+    ),
 }
