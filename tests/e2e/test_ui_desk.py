@@ -80,6 +80,8 @@ def test_no_desk_page_or_json_answers_without_a_login(
         f"/chorusflow/invoices/{invoice_id}",
         f"/chorusflow/invoices/{invoice_id}/pdf",
         "/chorusflow/to-handle",
+        "/chorusflow/runs",
+        "/chorusflow-files/reports/chorus_submit_invoices/any/report.html",
         "/chorusflow/api/invoices",
         f"/chorusflow/api/invoices/{invoice_id}",
         f"/chorusflow/api/invoices/by-number/{NUMBER}",
@@ -176,8 +178,19 @@ def test_a_new_clerk_sees_what_to_handle_with_reasons_and_the_paid_invoice(
         expect(paid_line).to_contain_text("payée")
         expect(paid_line).to_contain_text("MISE_EN_PAIEMENT")
         page.screenshot(path=str(tmp_path / "clerk-paid.png"), full_page=True)
+
+        desk.get_by_role("link", name="Exécutions").click()
+        report_link = desk.locator("#runs a", has_text="report.html").first
+        expect(report_link).to_be_visible()
+        href = report_link.get_attribute("href")
+        assert href is not None and href.startswith("/chorusflow-files/reports/"), href
+        report = page.context.new_page()  # the same login: the report is served behind it
+        report.goto(f"{submitted_run.local.url}{href}")
+        expect(report.locator("body")).to_contain_text(NUMBER)
+        report.close()
+        page.screenshot(path=str(tmp_path / "clerk-runs.png"), full_page=True)
         for frame in page.frames:
             content = frame.content()
             assert not any(word in content for word in ERROR_WORDS), frame.url
-    for name in ("clerk-to-handle", "clerk-paid"):
+    for name in ("clerk-to-handle", "clerk-paid", "clerk-runs"):
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000, name
