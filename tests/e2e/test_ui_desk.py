@@ -154,6 +154,8 @@ def test_a_new_clerk_sees_what_to_handle_with_reasons_and_the_paid_invoice(
 ) -> None:
     from playwright.sync_api import expect
 
+    from chorusflow.storage import safe_name
+
     with browser_page(chromium, tmp_path / "clerk-profile") as page:
         log_in(page, submitted_run.local, CLERK)
         page.get_by_role("link", name="Bureau des factures").click()
@@ -180,13 +182,16 @@ def test_a_new_clerk_sees_what_to_handle_with_reasons_and_the_paid_invoice(
         page.screenshot(path=str(tmp_path / "clerk-paid.png"), full_page=True)
 
         desk.get_by_role("link", name="Exécutions").click()
-        report_link = desk.locator("#runs a", has_text="report.html").first
+        # The submission run this module's invoices came with (later tests may have run others).
+        folder = safe_name(submitted_run.run_id)
+        report_link = desk.locator("#runs tr", has_text=folder).locator("a", has_text="report.html")
         expect(report_link).to_be_visible()
         href = report_link.get_attribute("href")
         assert href is not None and href.startswith("/chorusflow-files/reports/"), href
         report = page.context.new_page()  # the same login: the report is served behind it
         report.goto(f"{submitted_run.local.url}{href}")
-        expect(report.locator("body")).to_contain_text(NUMBER)
+        expect(report.locator("body")).to_contain_text("Rapport de dépôt Chorus Pro")
+        expect(report.locator("body")).to_contain_text(submitted_run.run_id)
         report.close()
         page.screenshot(path=str(tmp_path / "clerk-runs.png"), full_page=True)
         for frame in page.frames:
