@@ -19,7 +19,10 @@ records every status in the ledger with its date and the buyer's comment, then a
    technical password nearing expiry.
    E-mail through `smtp_default` to the Variable `chorusflow_alert_recipients`, the webhook
    connection `chorusflow_alert_webhook` when defined, and this log. Each event alerts once.
-3. `report`: the summary, shown as the run note.
+3. `announce`: when the sync found invoices newly blocked in a status a person can answer from
+   Airflow (SUSPENDUE, A_RECYCLER, REJETEE), updates the Asset `chorusflow://blocked-invoices`, which
+   starts `chorus_resolve_invoices` (one decision form per invoice); skipped otherwise.
+4. `report`: the summary, shown as the run note.
 
 **Schedule**: every 30 minutes from 7:00 to 19:59 on weekdays, Paris time
 (`CHORUSFLOW_SYNC_SCHEDULE`), and after every submission run (Asset `chorusflow://submissions`).
@@ -33,7 +36,14 @@ from typing import Any
 
 from airflow.sdk import AssetOrTimeSchedule, dag, task
 
-from chorusflow.airflow.dag_settings import OWNER, RETRY_POLICY, START_DATE, SUBMISSIONS_ASSET, timetable
+from chorusflow.airflow.dag_settings import (
+    BLOCKED_ASSET,
+    OWNER,
+    RETRY_POLICY,
+    START_DATE,
+    SUBMISSIONS_ASSET,
+    timetable,
+)
 from chorusflow.settings import settings
 
 
@@ -75,6 +85,18 @@ def chorus_sync_statuses() -> None:
 
         return bodies.send_status_alerts()
 
+    @task(outlets=[BLOCKED_ASSET], retries=1)
+    def announce(sync_result: dict[str, Any]) -> list[str]:
+        """Open the decisions about newly blocked invoices (skipped when there is none)."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from chorusflow.airflow.tasks import sync as bodies
+
+        numbers = bodies.new_blocking_events(sync_result)
+        if not numbers:
+            raise AirflowSkipException("no invoice newly blocked in a status answered from Airflow")
+        return numbers
+
     @task(multiple_outputs=False, retries=1)
     def report(sync_result: dict[str, Any], alerts: dict[str, Any]) -> dict[str, Any]:
         """Summarise the run (the run note)."""
@@ -83,6 +105,7 @@ def chorus_sync_statuses() -> None:
         return bodies.report_sync(sync_result, alerts)
 
     synced = sync(follow_flux())
+    announce(synced)
     report(synced, alert(synced))
 
 

@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "chorusflow.chorus.cli",
     "chorusflow.rules.cli",
     "chorusflow.ledger.cli",
+    "chorusflow.resolution.cli",
     "chorusflow.documents.cli",
     "chorusflow.facturx.cli",
 )

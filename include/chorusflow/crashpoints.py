@@ -8,6 +8,7 @@ variable is read once at import, so an unset variable costs one dictionary miss 
 
 Points (see docs/reliability.md): ``submission.after_claim``, ``submission.before_call``,
 ``submission.before_reconcile``, ``submission.after_answer``, ``submission.after_record``,
+``resolution.before_reconcile``, ``resolution.before_call``, ``resolution.after_answer``,
 ``ledger.before_commit`` (inside every ledger write transaction, before COMMIT).
 """
 

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     ecb_rate: str | None = None
     fixed_indemnity: str | None = None
     password_alert_days: str | None = None
+    # Decisions about blocked invoices (docs/resolution.md).
+    resolution_attachments: Path | None = None
+    resolution_timeout_hours: float = Field(24.0, gt=0)
     # Tests only.
     crashpoint: str | None = None
 
@@ -75,6 +78,15 @@ class Settings(BaseSettings):
     @classmethod
     def _language(cls, value: object) -> str:
         return normalise(value)  # the one reading of a language, shared with chorusflow.messages
+
+    @property
+    def attachments_folder(self) -> Path:
+        """Where the documents sent with ``completer`` are taken from: ``resolution_attachments``, else
+        ``attachments/`` in the inbox (a local inbox), else ``$CHORUSFLOW_HOME/inbox/attachments``."""
+        if self.resolution_attachments is not None:
+            return self.resolution_attachments
+        inbox = self.inbox if self.inbox and "://" not in self.inbox else str(self.home / "inbox")
+        return Path(inbox) / "attachments"
 
     @property
     def resolved_config_dir(self) -> Path:

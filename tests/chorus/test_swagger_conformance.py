@@ -21,12 +21,14 @@ from chorusflow.chorus.models import (
     DepositFluxRequest,
     EmptyRequest,
     FluxReportRequest,
+    HandleRejectionRequest,
     InvoiceHistoryRequest,
     InvoiceLookupRequest,
     InvoiceRecipient,
     MainAttachment,
     RecycleInvoiceRequest,
     RecycleReferences,
+    RejectedPaymentRequest,
     RequestModel,
     ServiceLookupRequest,
     ServicePaging,
@@ -104,6 +106,9 @@ def _every_request_model() -> dict[str, RequestModel]:
             destinataire=InvoiceRecipient(code_destinataire=IFPEN_SIRET, code_service_executant="X"),
             reference=RecycleReferences(numero_bon_commande="EJ1", numero_marche="M1"),
             commentaire="corrigé",
+        ),
+        Operation.HANDLE_REJECTION: HandleRejectionRequest(
+            liste_demande_paiement=[RejectedPaymentRequest(id_demande_paiement=1)]
         ),
         Operation.STRUCTURE_SEARCH: StructureSearchRequest(
             structure=StructureCriteria(

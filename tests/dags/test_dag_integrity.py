@@ -66,6 +66,8 @@ def test_every_schedule_runs_in_paris_time(dag_bag) -> None:  # type: ignore[no-
     for dag_id, dag in dag_bag.dags.items():
         timetable = dag.timetable
         inner = getattr(timetable, "timetable", timetable)  # an asset-or-time schedule wraps its cron
+        if not hasattr(inner, "timezone"):  # asset events only (chorus_resolve_invoices): no clock
+            continue
         assert str(inner.timezone) == "Europe/Paris", dag_id
 
 

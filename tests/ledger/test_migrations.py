@@ -24,6 +24,7 @@ TABLES = {
     "alerts_sent",
     "sync_watermarks",
     "processed_exports",
+    "resolutions",
     "flux_deposits",
     "api_quota",
 }

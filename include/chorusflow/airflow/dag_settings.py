@@ -1,4 +1,4 @@
-"""What the three DAG files share: the asset, the pool, the retry policy and the schedules.
+"""What the DAG files share: the asset, the pool, the retry policy and the schedules.
 
 Read at parse time, so it stays light: the settings object and Airflow's own definitions only.
 Every schedule runs in ``CHORUSFLOW_TIMEZONE`` (Europe/Paris by default), like the people who work
@@ -17,6 +17,8 @@ from chorusflow.settings import settings
 
 #: Updated by each submission run; it triggers a status sync.
 SUBMISSIONS_ASSET = Asset("chorusflow://submissions")
+#: Updated by a status sync that recorded a new blocking event; it opens the decisions to take.
+BLOCKED_ASSET = Asset("chorusflow://blocked-invoices")
 #: Slots for concurrent Chorus Pro calls from submission tasks (docs/configuration.md).
 POOL = "chorus_pro_api"
 START_DATE = datetime(2026, 1, 1)

@@ -8,7 +8,13 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from chorusflow.alerts.events import AlertEvent, blocked_events, overdue_events, stale_events
+from chorusflow.alerts.events import (
+    AlertEvent,
+    blocked_events,
+    decisions_awaited,
+    overdue_events,
+    stale_events,
+)
 from chorusflow.alerts.render import RenderedAlert, money, next_step_text
 from chorusflow.alerts.settings import AlertSettings
 from chorusflow.ledger import Ledger
@@ -23,6 +29,8 @@ class Digest:
     blocked: list[AlertEvent] = field(default_factory=list)
     stale: list[AlertEvent] = field(default_factory=list)
     overdue: list[AlertEvent] = field(default_factory=list)
+    #: Blocked invoices whose decision was asked, reminded, and still not taken.
+    awaited: list[AlertEvent] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -42,11 +50,13 @@ class Digest:
 def build_digest(ledger: Ledger, supplier_siret: str, now: datetime, settings: AlertSettings) -> Digest:
     """The open items of the supplier at ``now``."""
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
+    blocked = blocked_events(ledger, supplier_siret)
     return Digest(
         day=today.isoformat(),
-        blocked=blocked_events(ledger, supplier_siret),
+        blocked=blocked,
         stale=stale_events(ledger, supplier_siret, now, settings),
         overdue=overdue_events(ledger, supplier_siret, today, settings),
+        awaited=decisions_awaited(ledger, supplier_siret, blocked),
     )
 
 
@@ -75,7 +85,9 @@ def render_digest(digest: Digest, lang: Language | None = None) -> RenderedAlert
         head(e) + text("digest.overdue_line", lang, days_late=e.details["days_late"], owed=_owed(e, lang))
         for e in digest.overdue
     ]
+    awaited_lines = [f"{head(e)}{e.status} : {e.comment or '-'}" for e in digest.awaited]
     for title_key, events, lines in (
+        ("digest.awaited", digest.awaited, awaited_lines),
         ("digest.blocked", digest.blocked, blocked_lines),
         ("digest.stale", digest.stale, stale_lines),
         ("digest.overdue", digest.overdue, overdue_lines),

@@ -32,6 +32,7 @@ class AlertKind(StrEnum):
     NEEDS_REVIEW = "needs_review"
     FLUX_REFUSED = "flux_refused"
     PASSWORD_EXPIRY = "password_expiry"
+    DECISION_REMINDER = "decision_reminder"
 
 
 class AlertEvent(BaseModel):
@@ -92,6 +93,38 @@ def blocked_events(ledger: Ledger, supplier_siret: str) -> list[AlertEvent]:
             )
         )
     return events
+
+
+def decision_reminder_key(invoice_id: int, event_key: str) -> str:
+    """The key of the one reminder about a decision (``event_key``: the blocking event it answers)."""
+    return f"decision_reminder:{invoice_id}:{event_key}"
+
+
+def decision_reminder_event(row: InvoiceRow, event_key: str, link: str | None) -> AlertEvent:
+    """Nobody decided about this invoice in time: remind the recipients, once per blocking event."""
+    return AlertEvent(
+        kind=AlertKind.DECISION_REMINDER,
+        event_key=decision_reminder_key(row.id, event_key),
+        comment=row.chorus_status_comment or row.last_error,
+        next_step=(step.value if (step := next_step(row.chorus_status)) else None),
+        details={"decision_url": link} if link else {},
+        **_invoice_fields(row),
+    )
+
+
+def decisions_awaited(ledger: Ledger, supplier_siret: str, events: list[AlertEvent]) -> list[AlertEvent]:
+    """The blocked ``events`` whose decision reminder was sent and is still unanswered (for the digest)."""
+    answered = ledger.succeeded_events(supplier_siret)
+    awaited = []
+    for event in events:
+        if event.invoice_id is None:
+            continue
+        blocking = f"{event.status}@{_moment(event.status_at)}"
+        if (event.invoice_id, blocking) in answered:
+            continue
+        if ledger.alert_already_sent(decision_reminder_key(event.invoice_id, blocking)):
+            awaited.append(event)
+    return awaited
 
 
 def stale_events(

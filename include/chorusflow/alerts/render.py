@@ -79,6 +79,15 @@ def _lines(event: AlertEvent, lang: Language) -> tuple[str, list[tuple[str, str]
         todo = next_step_text(event.next_step, lang)
         if todo is not None:
             facts.append((say("alert.fact.todo"), todo))
+    elif event.kind is AlertKind.DECISION_REMINDER:
+        headline = say(
+            "alert.decision_reminder.headline",
+            number=number,
+            status=event.status or say("alert.decision_reminder.under_review"),
+        )
+        if event.comment:
+            facts.append((say("alert.fact.buyer_reason"), event.comment))
+        paragraphs.append(say("alert.decision_reminder.todo"))
     elif event.kind is AlertKind.STALE:
         headline = say(
             "alert.stale.headline", number=number, status=event.status, days=details.get("days"),
@@ -124,7 +133,16 @@ def _lines(event: AlertEvent, lang: Language) -> tuple[str, list[tuple[str, str]
             "alert.password_expiry.headline", expires_on=details["expires_on"], days_left=details["days_left"]
         )
         paragraphs.append(say("alert.password_expiry.todo"))
+    if details.get("decision_url"):
+        facts.append((say("alert.fact.decision_url"), str(details["decision_url"])))
     return headline, facts, paragraphs
+
+
+def _cell(value: str) -> str:
+    """A table cell; a link stays a link in the HTML message."""
+    if value.startswith(("http://", "https://")):
+        return f"<a href='{html.escape(value, quote=True)}'>{html.escape(value)}</a>"
+    return html.escape(value)
 
 
 def render(event: AlertEvent, lang: Language | None = None) -> RenderedAlert:
@@ -143,7 +161,7 @@ def render(event: AlertEvent, lang: Language | None = None) -> RenderedAlert:
         text_lines += [""] + paragraphs
     rows = "".join(
         f"<tr><th align='left' style='padding-right:1em'>{html.escape(label)}</th>"
-        f"<td>{html.escape(value)}</td></tr>"
+        f"<td>{_cell(value)}</td></tr>"
         for label, value in facts
     )
     body = "".join(f"<p>{html.escape(paragraph)}</p>" for paragraph in paragraphs)

@@ -58,6 +58,8 @@ from chorusflow.chorus.models import (
     EmptyRequest,
     FluxReport,
     FluxReportRequest,
+    HandleRejectionRequest,
+    HandleRejectionResponse,
     InvoiceDetails,
     InvoiceHistory,
     InvoiceHistoryRequest,
@@ -67,6 +69,7 @@ from chorusflow.chorus.models import (
     RecycleInvoiceRequest,
     RecycleInvoiceResponse,
     RecycleReferences,
+    RejectedPaymentRequest,
     RequestModel,
     Service,
     ServiceDetails,
@@ -119,6 +122,7 @@ class Operation:
     INVOICE_HISTORY = "/cpro/factures/v1/consulter/historique"
     COMPLETE_INVOICE = "/cpro/factures/v1/completer"
     RECYCLE_INVOICE = "/cpro/factures/v1/recycler"
+    HANDLE_REJECTION = "/cpro/factures/v1/traiterRejet"
 
 
 TOKEN_OPERATION = "PISTE token"
@@ -436,6 +440,13 @@ class ChorusProClient:
             commentaire=comment,
         )
         return self._call(Operation.RECYCLE_INVOICE, request, RecycleInvoiceResponse)
+
+    def acknowledge_rejection(self, identifiant_facture_cpp: int) -> HandleRejectionResponse:
+        """Mark a REJETEE invoice's rejection as handled by the supplier (``traiterRejet``)."""
+        request = HandleRejectionRequest(
+            liste_demande_paiement=[RejectedPaymentRequest(id_demande_paiement=identifiant_facture_cpp)]
+        )
+        return self._call(Operation.HANDLE_REJECTION, request, HandleRejectionResponse)
 
     # ----------------------------------------------------------------------------------------------
     # The request path

@@ -498,6 +498,18 @@ class RecycleInvoiceRequest(RequestModel):
     commentaire: str | None = Field(default=None, max_length=2000)
 
 
+class RejectedPaymentRequest(RequestModel):
+    """One ``listeDemandePaiement`` entry of ``traiterRejet``: the rejected invoice's id."""
+
+    id_demande_paiement: int = Field(alias="idDemandePaiement")
+
+
+class HandleRejectionRequest(RequestModel):
+    """Body of ``factures/v1/traiterRejet``: the rejected invoices the supplier has dealt with."""
+
+    liste_demande_paiement: list[RejectedPaymentRequest] = Field(alias="listeDemandePaiement", min_length=1)
+
+
 class DepositFluxRequest(RequestModel):
     """Body of ``factures/v1/deposer/flux``: a UBL/CII/Factur-X file in base64."""
 
@@ -973,6 +985,10 @@ class RecycleInvoiceResponse(Envelope):
     numero_facture: str | None = Field(default=None, alias="numeroFacture")
     status: str | None = _status_field()
     date_depot: PlatformDate = Field(default=None, alias="dateDepot")
+
+
+class HandleRejectionResponse(Envelope):
+    """Answer of ``traiterRejet``: ``codeRetour`` and ``libelle`` only."""
 
 
 CompleteInvoiceRequest.model_rebuild()

@@ -23,7 +23,7 @@ from chorusflow.desk.queries import SORT_KEYS, DeskDetail, InvoiceFilter, Invoic
 from chorusflow.desk.queue import Queue, QueueItem, advice_for, what_to_do
 from chorusflow.desk.texts import text
 from chorusflow.ledger import AttemptRow, InvoiceState
-from chorusflow.messages import LANGUAGES
+from chorusflow.messages import LANGUAGES, REGISTRY
 from chorusflow.messages import text as catalogue_text
 from chorusflow.reports import spreadsheet_safe
 from chorusflow.settings import Language, settings
@@ -316,6 +316,7 @@ def detail_page(detail: DeskDetail, pdf: DepositedPdf, lang: Language, base: str
         _findings(detail, lang),
         _attempts(invoice.attempts, lang, airflow_base),
         _history(detail, lang),
+        _decisions(detail, lang),
         _alerts(detail, lang),
         _pdf(pdf, invoice.id, lang, base),
         f'<p><a href="{esc(link(base, "/invoices", lang))}">{esc(text("back", lang))}</a></p>',
@@ -389,6 +390,33 @@ def _history(detail: DeskDetail, lang: Language) -> str:
     ]
     table = _table(["changed_at", "status", "comment", "source"], rows, lang, "no_history", "history")
     return f"<h2>{esc(text('history', lang))}</h2>{table}"
+
+
+def _decisions(detail: DeskDetail, lang: Language) -> str:
+    """Who decided what about the invoice, what was sent and what Chorus Pro answered (docs/resolution.md)."""
+    rows = []
+    for decision in detail.invoice.resolutions:
+        label_key = f"resolution.action.{decision.action}"
+        action = catalogue_text(label_key, lang) if label_key in REGISTRY else decision.action
+        result = [decision.rule_code or "", decision.error_message or ""]
+        if decision.replacement_number:
+            result.append(text("replaced_by", lang, number=decision.replacement_number))
+        rows.append(
+            [
+                esc(moment(decision.decided_at, lang)),
+                esc(action),
+                esc(f"{decision.decided_by} ({decision.source})"),
+                f'<span class="badge">{esc(decision.outcome.value)}</span>',
+                esc(" ".join(part for part in result if part)),
+            ]
+        )
+    table = _table(
+        ["decided_at", "action", "decided_by", "outcome", "detail"], rows, lang, "no_decisions", "decisions"
+    )
+    replaces = ""
+    if detail.invoice.replaces:
+        replaces = f'<p class="note">{esc(text("replaces", lang, number=detail.invoice.replaces))}</p>'
+    return f"<h2>{esc(text('decisions', lang))}</h2>{table}{replaces}"
 
 
 def _alerts(detail: DeskDetail, lang: Language) -> str:

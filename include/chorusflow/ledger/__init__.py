@@ -14,15 +14,19 @@ from chorusflow.ledger.records import (
     InvoiceRow,
     LedgerNote,
     RecordSummary,
+    ResolutionClaim,
+    ResolutionRow,
     StatusHistoryRow,
     canonical_sha256,
 )
+from chorusflow.ledger.resolutions import ResolutionLost, StatusUpdate
 from chorusflow.ledger.states import (
     TRANSITIONS,
     AttemptOutcome,
     IllegalTransition,
     InvoiceState,
     LedgerError,
+    ResolutionOutcome,
     check_transition,
 )
 from chorusflow.ledger.store import (
@@ -67,7 +71,12 @@ __all__ = [
     "LedgerError",
     "LedgerNote",
     "RecordSummary",
+    "ResolutionClaim",
+    "ResolutionLost",
+    "ResolutionOutcome",
+    "ResolutionRow",
     "StatusHistoryRow",
+    "StatusUpdate",
     "canonical_sha256",
     "check_transition",
     "display_url",

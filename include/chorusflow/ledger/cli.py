@@ -273,8 +273,28 @@ def _show(ledger: Any, args: argparse.Namespace) -> int:
         lines.append(f"  {_when(entry.changed_at)} {entry.status} ({entry.source}){comment}")
     if not detail.history:
         lines.append(f"  {_text('none')}")
+    lines.extend(_decision_lines(detail))
     print("\n".join(lines))
     return 0
+
+
+def _decision_lines(detail: Any) -> list[str]:
+    """Who decided what about the invoice (docs/resolution.md), and the invoice it replaces."""
+    lines = ["", f"{_text('decisions')}:"]
+    for decision in detail.resolutions:
+        problem = (
+            f" [{decision.rule_code}] {_short(decision.error_message, 80)}" if decision.rule_code else ""
+        )
+        replacement = f" → {decision.replacement_number}" if decision.replacement_number else ""
+        lines.append(
+            f"  {_when(decision.decided_at)} {decision.action} {decision.outcome.value}{replacement} "
+            f"({decision.decided_by}, {decision.source}){problem}"
+        )
+    if not detail.resolutions:
+        lines.append(f"  {_text('none')}")
+    if detail.replaces:
+        lines.append(f"  {_text('replaces', number=detail.replaces)}")
+    return lines
 
 
 def _state(value: str) -> str:

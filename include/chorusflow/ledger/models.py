@@ -236,6 +236,35 @@ processed_exports = Table(
     Column("counts", JsonDocument, nullable=False),
 )
 
+#: One row per decision a person took about a blocked invoice (or one awaiting review): who, when,
+#: what was sent to Chorus Pro and what it answered. ``(invoice_id, event_key, action)`` is the
+#: idempotency key: the same answer to the same blocking event is applied once.
+resolutions = Table(
+    "resolutions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("invoice_id", Integer, ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("event_key", String(255), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Column("decided_by", String(255), nullable=False),
+    Column("decided_at", UtcDateTime, nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("decision", JsonDocument, nullable=False),
+    Column("sent", JsonDocument),
+    Column("answer", JsonDocument),
+    Column("rule_code", String(64)),
+    Column("error_message", String(MAX_ERROR_LENGTH)),
+    # The corrected invoice or credit note that replaces a rejected one (issued under a new number).
+    Column("replacement_number", String(255)),
+    Column("claimed_by", String(512)),
+    Column("claim_expires_at", UtcDateTime),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    UniqueConstraint("invoice_id", "event_key", "action"),
+    Index("ix_resolutions_replacement", "replacement_number"),
+)
+
 # One row per PISTE application (client id): the next free request slot and the end of any hold
 # (HTTP 429 ``Retry-After``), both in seconds since the epoch on the database's clock, so workers
 # whose clocks differ still share one schedule (chorusflow.ledger.quota).

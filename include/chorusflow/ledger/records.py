@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chorusflow.ledger.states import AttemptOutcome, InvoiceState
+from chorusflow.ledger.states import AttemptOutcome, InvoiceState, ResolutionOutcome
 
 CHANGED_AFTER_SUBMISSION = "LEDGER_CHANGED_AFTER_SUBMISSION"
 
@@ -184,12 +184,48 @@ class StatusHistoryRow(BaseModel):
     recorded_at: datetime
 
 
+class ResolutionRow(BaseModel):
+    """One decision about a blocked invoice: who, when, what was sent, what Chorus Pro answered."""
+
+    id: int
+    invoice_id: int
+    event_key: str
+    action: str
+    outcome: ResolutionOutcome
+    decided_by: str
+    decided_at: datetime
+    source: str
+    decision: dict[str, Any]
+    sent: dict[str, Any] | None
+    answer: dict[str, Any] | None
+    rule_code: str | None
+    error_message: str | None
+    replacement_number: str | None
+    started_at: datetime
+    finished_at: datetime | None
+
+
+class ResolutionClaim(BaseModel):
+    """A decision the caller now holds ``in_flight`` and may apply (``already_done``: nothing to do)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    resolution_id: int
+    invoice_id: int
+    already_done: bool = False
+    previous_outcome_unknown: bool = False
+    previous_sent: dict[str, Any] | None = None
+
+
 class InvoiceDetail(InvoiceRow):
-    """An invoice with its normalized document, attempts and status history (oldest first)."""
+    """An invoice with its normalized document, attempts, status history and decisions (oldest first)."""
 
     normalized: dict[str, Any] | None
     attempts: list[AttemptRow]
     history: list[StatusHistoryRow]
+    resolutions: list[ResolutionRow] = Field(default_factory=list)
+    #: The rejected invoice this one replaces (a decision named this number as its replacement).
+    replaces: str | None = None
 
 
 class FluxRow(BaseModel):

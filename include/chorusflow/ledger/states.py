@@ -37,6 +37,17 @@ class AttemptOutcome(StrEnum):
     NEEDS_REVIEW = "needs_review"  # reconciliation was ambiguous: the invoice waits for a person
 
 
+class ResolutionOutcome(StrEnum):
+    """How one decision about a blocked invoice ended (``in_flight`` while it is being applied)."""
+
+    IN_FLIGHT = "in_flight"  # claimed; what is sent is recorded before each call
+    SUCCEEDED = "succeeded"
+    REFUSED = "refused"  # chorusflow refused the answer (a rule code); nothing was sent
+    REJECTED = "rejected"  # Chorus Pro refused the action (its code and message are kept)
+    FAILED_RETRYABLE = "failed_retryable"  # a passing error before Chorus Pro acted: try again
+    OUTCOME_UNKNOWN = "outcome_unknown"  # the answer was lost: the next try reads the status first
+
+
 S = InvoiceState
 
 #: Allowed moves. A state absent from a target set can never be reached from that state.
@@ -55,6 +66,7 @@ TRANSITIONS: dict[InvoiceState, frozenset[InvoiceState]] = {
     # failed -> invalid: the accountant corrected the invoice and the new content fails validation.
     S.FAILED: frozenset({S.PENDING, S.SUBMITTING, S.INVALID}),
     S.SUBMITTED: frozenset({S.SUBMITTED, S.BLOCKED, S.PAID, S.CLOSED}),
+    # blocked -> closed also when a person abandons a rejected invoice or replaces it under a new number.
     S.BLOCKED: frozenset({S.SUBMITTED, S.BLOCKED, S.PAID, S.CLOSED}),
     S.PAID: frozenset({S.CLOSED, S.PAID}),
     S.CLOSED: frozenset({S.CLOSED}),

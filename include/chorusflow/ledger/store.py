@@ -9,7 +9,6 @@ claims, leases and attempts make a double deposit impossible.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -37,12 +36,12 @@ from chorusflow.crashpoints import crashpoint
 from chorusflow.ledger.engine import WRITE_OPTION, create_ledger_engine
 from chorusflow.ledger.migrate import current_revision, upgrade_to_head
 from chorusflow.ledger.models import (
-    MAX_ERROR_LENGTH,
     UtcDateTime,
     alerts_sent,
     flux_deposits,
     invoices,
     processed_exports,
+    resolutions,
     status_history,
     submission_attempts,
     sync_watermarks,
@@ -59,8 +58,10 @@ from chorusflow.ledger.records import (
     InvoiceRow,
     LedgerNote,
     RecordSummary,
+    ResolutionRow,
     StatusHistoryRow,
 )
+from chorusflow.ledger.resolutions import ResolutionStore
 from chorusflow.ledger.states import (
     ON_CHORUS_PRO_OR_MAYBE,
     POLLED_STATES,
@@ -70,21 +71,16 @@ from chorusflow.ledger.states import (
     check_transition,
 )
 from chorusflow.ledger.url import LedgerConfigError, display_url
+from chorusflow.ledger.values import safe_error_text, utc_now
 from chorusflow.messages import text
 
 #: History sources written by chorusflow itself rather than read from Chorus Pro's history.
-LOCAL_STATUS_SOURCES = ("submission", "reconciliation")
+LOCAL_STATUS_SOURCES = ("submission", "reconciliation", "resolution")
 
 # Stay far below SQLite's bound-parameter limit in IN (...) lists.
 _CHUNK = 900
 
 _ROW_COLUMNS = [column for column in invoices.c if column.name != "normalized"]
-
-_SECRET_PATTERNS = (
-    re.compile(r"(?i)(bearer\s+)[^\s'\",;]+"),
-    re.compile(r"(?i)(cpro-account['\"]?\s*[:=]\s*['\"]?)[^\s'\",;}]+"),
-    re.compile(r"(?i)((?:client_secret|password|access_token)['\"]?\s*[:=]\s*['\"]?)[^\s'\",;&}]+"),
-)
 
 
 log = logging.getLogger(__name__)
@@ -106,22 +102,7 @@ class LedgerConflict(LedgerError):
     """The write would contradict what the ledger already holds (e.g. a second Chorus Pro id)."""
 
 
-def utc_now() -> datetime:
-    """The current time, timezone-aware UTC (the only kind of datetime the ledger stores)."""
-    return datetime.now(UTC)
-
-
-def safe_error_text(message: str | None) -> str | None:
-    """Error text fit for the ledger: credentials masked, at most 500 characters."""
-    if message is None:
-        return None
-    for pattern in _SECRET_PATTERNS:
-        message = pattern.sub(r"\1***", message)
-    message = " ".join(message.split())
-    return message if len(message) <= MAX_ERROR_LENGTH else message[: MAX_ERROR_LENGTH - 1] + "…"
-
-
-class Ledger:
+class Ledger(ResolutionStore):
     """The invoice ledger on one database (SQLite file or PostgreSQL)."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
@@ -1027,11 +1008,26 @@ class Ledger:
             .where(status_history.c.invoice_id == invoice_id)
             .order_by(status_history.c.changed_at, status_history.c.id)
         )
+        decisions = connection.execute(
+            select(resolutions).where(resolutions.c.invoice_id == invoice_id).order_by(resolutions.c.id)
+        )
+        replaces = connection.execute(
+            select(invoices.c.invoice_number)
+            .join(resolutions, resolutions.c.invoice_id == invoices.c.id)
+            .where(
+                invoices.c.supplier_siret == row.supplier_siret,
+                resolutions.c.replacement_number == row.invoice_number,
+                resolutions.c.outcome == "succeeded",
+            )
+            .limit(1)
+        ).scalar_one_or_none()
         return InvoiceDetail.model_validate(
             dict(row._mapping)
             | {
                 "attempts": [AttemptRow.model_validate(dict(item._mapping)) for item in attempts],
                 "history": [StatusHistoryRow.model_validate(dict(item._mapping)) for item in history],
+                "resolutions": [ResolutionRow.model_validate(dict(item._mapping)) for item in decisions],
+                "replaces": replaces,
             }
         )
 

@@ -12,11 +12,22 @@ Only the standard library is imported here: ``chorusflow --help`` reads its text
 
 from __future__ import annotations
 
-from chorusflow.messages import alerts, cli, desk, documents, formats, ledger, reports, rules, sync
+from chorusflow.messages import (
+    alerts,
+    cli,
+    desk,
+    documents,
+    formats,
+    ledger,
+    reports,
+    resolution,
+    rules,
+    sync,
+)
 from chorusflow.messages.catalogue import Message, merge, text_in
 from chorusflow.messages.language import LANGUAGES, Language, language, normalise
 
-AREAS = (alerts, cli, desk, documents, formats, ledger, reports, rules, sync)
+AREAS = (alerts, cli, desk, documents, formats, ledger, reports, resolution, rules, sync)
 #: Every entry of every area, by key.
 REGISTRY: dict[str, Message] = merge(area.MESSAGES for area in AREAS)
 

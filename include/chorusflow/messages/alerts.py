@@ -48,6 +48,7 @@ MESSAGES: dict[str, Message] = {
         fr="Mot de passe du compte technique bientôt expiré",
         en="Technical account password expires soon",
     ),
+    "alert.title.decision_reminder": Message(fr="Décision attendue", en="Decision awaited"),
     "alert.subject": Message(fr="[chorusflow] {title}", en="[chorusflow] {title}"),
     "alert.subject_invoice": Message(
         fr="[chorusflow] {title} : {number}", en="[chorusflow] {title}: {number}"
@@ -58,6 +59,7 @@ MESSAGES: dict[str, Message] = {
     "alert.fact.amount": Message(fr="Montant TTC", en="Amount incl. VAT"),
     "alert.fact.status": Message(fr="Statut Chorus Pro", en="Chorus Pro status"),
     "alert.fact.buyer_reason": Message(fr="Motif de l'acheteur", en="Buyer's reason"),
+    "alert.fact.decision_url": Message(fr="Décider dans Airflow", en="Decide in Airflow"),
     "alert.fact.todo": Message(fr="À faire", en="What to do"),
     "alert.fact.flux": Message(fr="Flux", en="Flux"),
     "alert.fact.platform_reason": Message(fr="Motif de Chorus Pro", en="Chorus Pro's reason"),
@@ -150,12 +152,25 @@ MESSAGES: dict[str, Message] = {
         en="Renew it on the Chorus Pro portal, then update the password of the Airflow connection "
         "chorus_pro.",
     ),
+    "alert.decision_reminder.headline": Message(
+        fr="Personne n'a encore décidé que faire de la facture {number} ({status}) ; "
+        "elle reste bloquée et figurera dans le point quotidien.",
+        en="No one has decided yet what to do about invoice {number} "
+        "({status}); it stays blocked and will show in the daily digest.",
+    ),
+    "alert.decision_reminder.under_review": Message(fr="en revue", en="under review"),
+    "alert.decision_reminder.todo": Message(
+        fr="Répondre dans Airflow (tâche chorus_resolve_invoices), par `chorusflow resolve` ou sur le "
+        "portail.",
+        en="Answer in Airflow (chorus_resolve_invoices task), with `chorusflow resolve` or on the portal.",
+    ),
     # The daily digest.
     "digest.subject": Message(
         fr="[chorusflow] Point du {day} : {blocked} bloquée(s), {stale} sans évolution, "
         "{overdue} en retard de paiement",
         en="[chorusflow] Digest {day}: {blocked} blocked, {stale} not moving, {overdue} overdue",
     ),
+    "digest.awaited": Message(fr="Décisions attendues (rappel envoyé)", en="Decisions awaited (reminded)"),
     "digest.blocked": Message(fr="Factures bloquées", en="Blocked invoices"),
     "digest.stale": Message(fr="Factures sans évolution", en="Invoices not moving"),
     "digest.overdue": Message(fr="Paiements en retard", en="Overdue payments"),

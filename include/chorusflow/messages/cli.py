@@ -370,6 +370,10 @@ MESSAGES: dict[str, Message] = {
     "cli.ledger.error": Message(fr="Dernière erreur", en="Last error"),
     "cli.ledger.attempts": Message(fr="Tentatives de dépôt", en="Submission attempts"),
     "cli.ledger.history": Message(fr="Historique des statuts Chorus Pro", en="Chorus Pro status history"),
+    "cli.ledger.decisions": Message(fr="Décisions", en="Decisions"),
+    "cli.ledger.replaces": Message(
+        fr="remplace la facture rejetée {number}", en="replaces rejected invoice {number}"
+    ),
     "cli.ledger.none": Message(fr="(aucune)", en="(none)"),
     "cli.ledger.supplier": Message(fr="Fournisseur", en="Supplier"),
     "cli.ledger.export": Message(fr="Export d'origine", en="Source export"),

@@ -312,6 +312,57 @@ MESSAGES: dict[str, Message] = {
         fr="Le fichier Factur-X de cette facture n'a pas pu être produit : {detail}",
         en="The Factur-X file of this invoice could not be built: {detail}",
     ),
+    # Decisions about blocked invoices (chorusflow.resolution, docs/resolution.md).
+    "rule.RESOLUTION_INVOICE_UNKNOWN": Message(
+        fr="La facture {number} n'est pas dans le registre.",
+        en="Invoice {number} is not in the ledger.",
+    ),
+    "rule.RESOLUTION_NOT_EXPECTED": Message(
+        fr="La facture {number} est « {status} » : l'action « {action} » ne s'y applique pas.",
+        en="Invoice {number} is '{status}': the action '{action}' does not apply to it.",
+    ),
+    "rule.RESOLUTION_COMMENT_MISSING": Message(
+        fr="Écrivez un commentaire pour l'acheteur : il accompagne la réponse sur Chorus Pro.",
+        en="Write a comment for the buyer: it goes with the answer on Chorus Pro.",
+    ),
+    "rule.RESOLUTION_ATTACHMENT_OUTSIDE_FOLDER": Message(
+        fr="Le document « {value} » doit se trouver dans le dossier des pièces jointes ({folder}).",
+        en="Document '{value}' must be inside the attachments folder ({folder}).",
+    ),
+    "rule.RESOLUTION_ATTACHMENT_NOT_FOUND": Message(
+        fr="Le document « {value} » est introuvable dans le dossier des pièces jointes ({folder}).",
+        en="Document '{value}' cannot be found in the attachments folder ({folder}).",
+    ),
+    "rule.RESOLUTION_ROUTING_MISSING": Message(
+        fr="Indiquez le nouveau code service et/ou le nouveau numéro d'engagement.",
+        en="Give the new service code and/or the new engagement number.",
+    ),
+    "rule.RESOLUTION_NEW_NUMBER_MISSING": Message(
+        fr="Indiquez le numéro de la facture rectificative ou de l'avoir qui remplace la facture {number}.",
+        en="Give the number of the corrected invoice or credit note that replaces invoice {number}.",
+    ),
+    "rule.RESOLUTION_SAME_NUMBER": Message(
+        fr="Le numéro {value} est celui de la facture rejetée : une facture rectificative ou un avoir porte"
+        " un nouveau numéro ; le même numéro n'est jamais redéposé.",
+        en="Number {value} is the rejected invoice's: a corrected invoice or a credit note has a new "
+        "number; the same number is never deposited again.",
+    ),
+    "rule.RESOLUTION_CHORUS_ID_MISSING": Message(
+        fr="Indiquez l'identifiant Chorus Pro sous lequel se trouve la facture {number}.",
+        en="Give the Chorus Pro id under which invoice {number} is found.",
+    ),
+    "rule.RESOLUTION_ADOPT_MISMATCH": Message(
+        fr="Chorus Pro n'a pas la facture {number} sous l'identifiant {chorus_id} : {found}.",
+        en="Chorus Pro does not hold invoice {number} under id {chorus_id}: {found}.",
+    ),
+    "rule.RESOLUTION_OPTION_UNKNOWN": Message(
+        fr="Réponse « {value} » inconnue ; choix possibles : {options}.",
+        en="Unknown answer '{value}'; the choices are: {options}.",
+    ),
+    "rule.RESOLUTION_REFUSED_BY_CHORUS_PRO": Message(
+        fr="Chorus Pro a refusé l'action « {action} » sur la facture {number} : {detail}",
+        en="Chorus Pro refused the action '{action}' on invoice {number}: {detail}",
+    ),
     # Field labels, the {label} of a finding.
     "rule.field.invoice_number": Message(fr="numéro de facture", en="invoice number"),
     "rule.field.invoice_type": Message(fr="type de facture", en="invoice type"),

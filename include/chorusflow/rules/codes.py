@@ -76,6 +76,19 @@ SEVERITIES: dict[str, Severity] = {
     "FACTURX_PDFA": "error",
     "FACTURX_CHECK_UNAVAILABLE": "error",
     "FACTURX_BUILD_FAILED": "error",
+    # Decisions about blocked invoices (chorusflow.resolution): the answer is refused, nothing is sent.
+    "RESOLUTION_INVOICE_UNKNOWN": "error",
+    "RESOLUTION_NOT_EXPECTED": "error",
+    "RESOLUTION_COMMENT_MISSING": "error",
+    "RESOLUTION_ATTACHMENT_OUTSIDE_FOLDER": "error",
+    "RESOLUTION_ATTACHMENT_NOT_FOUND": "error",
+    "RESOLUTION_ROUTING_MISSING": "error",
+    "RESOLUTION_NEW_NUMBER_MISSING": "error",
+    "RESOLUTION_SAME_NUMBER": "error",
+    "RESOLUTION_CHORUS_ID_MISSING": "error",
+    "RESOLUTION_ADOPT_MISMATCH": "error",
+    "RESOLUTION_OPTION_UNKNOWN": "error",
+    "RESOLUTION_REFUSED_BY_CHORUS_PRO": "error",
 }
 
 #: Codes whose severity is decided per run: the 2026 reform's mentions are warnings before the

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from chorusflow.airflow.connections import alert_channels, chorus_client, get_ledger
@@ -81,7 +82,7 @@ def send_status_alerts(now: datetime | None = None) -> dict[str, Any]:
     events: list[AlertEvent] = [
         *flux_refused_events(ledger, siret),
         *needs_review_events(ledger, siret),  # e.g. an integrated flux that does not name an invoice
-        *blocked_events(ledger, siret),
+        *(with_decision_link(event) for event in blocked_events(ledger, siret)),
         *stale_events(ledger, siret, now, alert_settings),
         *overdue_events(ledger, siret, today, alert_settings),
     ]
@@ -91,6 +92,27 @@ def send_status_alerts(now: datetime | None = None) -> dict[str, Any]:
     report = AlertDispatcher(ledger, alert_channels()).dispatch(events)
     log.info("%s", report.summary_text())
     return report.to_xcom()
+
+
+def with_decision_link(event: AlertEvent) -> AlertEvent:
+    """A blocked invoice chorusflow can resolve links to its decision form (``[api] base_url`` set)."""
+    from airflow.configuration import conf
+
+    from chorusflow.resolution.decisions import KIND_OF_STATUS
+
+    base_url = conf.get("api", "base_url", fallback=None)
+    if not base_url or event.status not in KIND_OF_STATUS or not event.invoice_number:
+        return event
+    link = f"{base_url.rstrip('/')}/chorusflow-decisions/{quote(event.invoice_number, safe='')}"
+    return event.model_copy(update={"details": {**event.details, "decision_url": link}})
+
+
+def new_blocking_events(sync_result: dict[str, Any]) -> list[str]:
+    """Invoices this sync found newly blocked in a status a person can answer from Airflow."""
+    from chorusflow.resolution.decisions import KIND_OF_STATUS
+
+    changed = dict(sync_result.get("changed") or {})
+    return sorted(number for number, status in changed.items() if status in KIND_OF_STATUS)
 
 
 def report_sync(sync_result: dict[str, Any], alerts: dict[str, Any]) -> dict[str, Any]:

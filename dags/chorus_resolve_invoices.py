@@ -1,0 +1,102 @@
+"""
+### Decide about blocked invoices: complete, recycle, acknowledge a rejection, review
+
+One human-in-the-loop task per invoice waiting for a decision, labelled with its number, showing the
+buyer's comment, the amount and what Chorus Pro expects. The answer is applied by the same task, at
+most once (the ledger records who decided, when, what was sent and what Chorus Pro answered):
+
+- **SUSPENDUE**: a PDF from the attachments folder and a comment: `ajouter/fichier`, then `completer`;
+- **A_RECYCLER**: a new service code and/or engagement, checked against the buyer's directory entry
+  and profile: `recycler`;
+- **REJETEE**: `traiterRejet`, then re-issue or credit note under a **new** number (the ledger links it
+  to the rejected one), or abandon. The same number is never deposited again;
+- **needs_review**: "it is on Chorus Pro as id …" (adopt) or "it is not" (deposit again).
+
+A refused answer fails the try with its rule code and message, and nothing is sent; the retry opens
+the same form again (after a second refusal, clear the task to answer again). No answer within
+`CHORUSFLOW_RESOLUTION_TIMEOUT_HOURS` reminds the recipients once; the invoice then shows in the daily
+digest.
+
+**Without human-in-the-loop**: trigger this DAG with *Invoice number* and *Action* (and the fields the
+action needs); the decision is applied at once. `chorusflow resolve` does the same from a shell.
+
+**Schedule**: after a status sync that recorded a new blocking event (Asset
+`chorusflow://blocked-invoices`), or by hand. See docs/resolution.md.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from airflow.sdk import Param, dag, get_current_context, task
+
+from chorusflow.airflow.dag_settings import BLOCKED_ASSET, OWNER, START_DATE
+from chorusflow.airflow.hitl import DecisionOperator
+from chorusflow.settings import settings
+
+ACTIONS = ["complete", "recycle", "acknowledge", "reissue", "credit_note", "abandon", "adopt", "release"]
+
+
+def _text_param(title: str, description: str) -> Param:
+    return Param(None, type=["null", "string"], title=title, description=description)
+
+
+@dag(
+    dag_id="chorus_resolve_invoices",
+    schedule=[BLOCKED_ASSET],
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["chorusflow", "chorus-pro", "decisions"],
+    # A refused answer (or no answer in time) fails the try; the retry opens the same form again.
+    default_args={"owner": OWNER, "retries": 1, "retry_delay": timedelta(seconds=5)},
+    # Every field may stay empty: an empty form asks about every invoice waiting for a decision.
+    params={
+        "invoice_number": _text_param(
+            "Invoice number", "Ask about (or, with an action, decide about) this one."
+        ),
+        "action": Param(
+            None,
+            type=["null", "string"],
+            enum=[None, *ACTIONS],
+            title="Action",
+            description="Decide at once, without a human-in-the-loop task (docs/resolution.md).",
+        ),
+        "attachment": _text_param("Document to attach", "complete: a PDF of the attachments folder."),
+        "comment": _text_param("Comment for the buyer", "complete, recycle: sent with the action."),
+        "service_code": _text_param("New service code", "recycle."),
+        "engagement": _text_param("New engagement number", "recycle."),
+        "new_number": _text_param("New invoice number", "reissue, credit_note: the replacing invoice."),
+        "chorus_id": Param(None, type=["null", "integer"], title="Chorus Pro id", description="adopt."),
+    },
+)
+def chorus_resolve_invoices() -> None:
+    """Apply a form decision, or ask one question per waiting invoice."""
+
+    @task(multiple_outputs=False)
+    def from_form(params: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """The Params form's decision, applied at once (nothing when the form names no action)."""
+        from chorusflow.airflow.tasks import resolve as bodies
+
+        return bodies.apply_form(params or {}, get_current_context())
+
+    @task
+    def ask(applied: Any, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """One question per invoice waiting for a decision (none when the form decided)."""
+        from chorusflow.airflow.tasks import resolve as bodies
+
+        if applied is not None:
+            return []
+        number = (params or {}).get("invoice_number")
+        return bodies.plan_requests([number] if number else None)
+
+    DecisionOperator.partial(
+        task_id="decide",
+        map_index_template="{{ task.invoice_number }}",
+        response_timeout=timedelta(hours=settings().resolution_timeout_hours),
+    ).expand_kwargs(ask(from_form()))
+
+
+chorus_resolve_invoices()

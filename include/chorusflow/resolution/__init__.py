@@ -1,0 +1,36 @@
+"""Decisions about blocked invoices: complete, recycle, acknowledge a rejection, review (docs/resolution.md).
+
+Nothing here imports Airflow; the DAG ``chorus_resolve_invoices`` and ``chorusflow resolve`` drive it.
+"""
+
+from chorusflow.resolution.decisions import (
+    ACTIONS_OF_KIND,
+    Action,
+    Decision,
+    Kind,
+    action_from_answer,
+    action_label,
+    check_decision,
+    event_key,
+    kind_of,
+)
+from chorusflow.resolution.requests import DecisionRequest, open_requests
+from chorusflow.resolution.resolver import ResolutionResult, Resolver, Result, build_resolver
+
+__all__ = [
+    "ACTIONS_OF_KIND",
+    "Action",
+    "Decision",
+    "DecisionRequest",
+    "Kind",
+    "ResolutionResult",
+    "Resolver",
+    "Result",
+    "action_from_answer",
+    "build_resolver",
+    "action_label",
+    "check_decision",
+    "event_key",
+    "kind_of",
+    "open_requests",
+]

@@ -1,0 +1,222 @@
+"""What a person may decide about a blocked invoice, and the checks an answer passes before anything is sent.
+
+One :class:`Decision` per answer, whatever it came through (a human-in-the-loop form, the DAG's Params
+form, ``chorusflow resolve``). :func:`check_decision` returns the findings (stable rule codes, FR/EN
+messages) that refuse it; the resolver sends nothing for a refused answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chorusflow.ledger import InvoiceRow, InvoiceState
+from chorusflow.messages import LANGUAGES, text
+from chorusflow.rules.checks.attachments import AttachmentRules
+from chorusflow.rules.checks.buyers import BuyerRules
+from chorusflow.rules.codes import Finding, finding
+
+
+class Action(StrEnum):
+    """A decision about one invoice."""
+
+    COMPLETE = "complete"  # SUSPENDUE: ajouter/fichier, then completer
+    RECYCLE = "recycle"  # A_RECYCLER: recycler with a new service code and/or engagement
+    ACKNOWLEDGE = "acknowledge"  # REJETEE: traiterRejet only
+    REISSUE = "reissue"  # REJETEE: traiterRejet; a corrected invoice follows under a new number
+    CREDIT_NOTE = "credit_note"  # REJETEE: traiterRejet; a credit note follows under a new number
+    ABANDON = "abandon"  # REJETEE: traiterRejet; nothing follows
+    ADOPT = "adopt"  # needs_review: it is on Chorus Pro under this id
+    RELEASE = "release"  # needs_review: it is not on Chorus Pro; deposit it again
+
+
+class Kind(StrEnum):
+    """What the platform (or the ledger) expects from the supplier for one invoice."""
+
+    SUSPENDED = "suspended"
+    TO_RECYCLE = "to_recycle"
+    REJECTED = "rejected"
+    REVIEW = "review"
+
+
+#: The Chorus Pro status each kind answers (review is a ledger state, not a status).
+KIND_OF_STATUS: dict[str, Kind] = {
+    "SUSPENDUE": Kind.SUSPENDED,
+    "A_RECYCLER": Kind.TO_RECYCLE,
+    "REJETEE": Kind.REJECTED,
+}
+
+ACTIONS_OF_KIND: dict[Kind, tuple[Action, ...]] = {
+    Kind.SUSPENDED: (Action.COMPLETE,),
+    Kind.TO_RECYCLE: (Action.RECYCLE,),
+    Kind.REJECTED: (Action.REISSUE, Action.CREDIT_NOTE, Action.ABANDON, Action.ACKNOWLEDGE),
+    Kind.REVIEW: (Action.ADOPT, Action.RELEASE),
+}
+
+#: Rejection decisions: each acknowledges the rejection first (traiterRejet).
+REJECTION_ACTIONS = frozenset({Action.ACKNOWLEDGE, Action.REISSUE, Action.CREDIT_NOTE, Action.ABANDON})
+#: Rejection decisions that name the invoice replacing the rejected one.
+REPLACING_ACTIONS = frozenset({Action.REISSUE, Action.CREDIT_NOTE})
+
+
+def action_label(action: Action, lang: str) -> str:
+    """The label of ``action`` in ``lang``."""
+    return text(f"resolution.action.{action.value}", lang)
+
+
+def action_from_answer(answer: str) -> Action | None:
+    """The action an answer names: its value (``recycle``) or its label in either language."""
+    given = answer.strip()
+    for action in Action:
+        if given == action.value or given in {action_label(action, lang) for lang in LANGUAGES}:
+            return action
+    return None
+
+
+def kind_of(row: InvoiceRow) -> Kind | None:
+    """What is expected for this invoice now (``None``: no decision is asked for)."""
+    if row.state is InvoiceState.NEEDS_REVIEW:
+        return Kind.REVIEW
+    if row.state is InvoiceState.BLOCKED:
+        return KIND_OF_STATUS.get(row.chorus_status or "")
+    return None
+
+
+def event_key(row: InvoiceRow) -> str:
+    """The blocking event a decision answers: a second suspension is a new event, asking again."""
+    if row.state is InvoiceState.NEEDS_REVIEW:
+        return f"needs_review@{row.version}"
+    moment = row.chorus_status_at.isoformat() if row.chorus_status_at else "-"
+    return f"{row.chorus_status}@{moment}"
+
+
+class Decision(BaseModel):
+    """One person's answer about one invoice, with what it needs (unused fields stay empty)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    invoice_number: str
+    action: Action
+    decided_by: str = Field(min_length=1)
+    source: str = "cli"  # hitl, params or cli
+    comment: str | None = None
+    attachment: str | None = None  # a file of the attachments folder
+    service_code: str | None = None
+    engagement: str | None = None
+    new_number: str | None = None  # re-issue or credit note
+    chorus_id: int | None = None  # adopt
+    #: The blocking event answered (from the form that asked); ``None``: the invoice's current one.
+    event_key: str | None = None
+
+    def recorded(self) -> dict[str, object]:
+        """What the ledger keeps of the decision (no secret can be in it)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+def check_decision(
+    decision: Decision,
+    row: InvoiceRow,
+    *,
+    attachments: AttachmentRules,
+    attachments_folder: Path,
+    buyers: BuyerRules,
+    lang: str,
+) -> list[Finding]:
+    """The findings that refuse ``decision`` about ``row``; empty when it may be applied."""
+    kind = kind_of(row)
+    if kind is None or decision.action not in ACTIONS_OF_KIND[kind]:
+        status = row.chorus_status if row.state is InvoiceState.BLOCKED else row.state.value
+        return [
+            finding(
+                "RESOLUTION_NOT_EXPECTED",
+                lang,
+                number=row.invoice_number,
+                status=status or row.state.value,
+                action=action_label(decision.action, lang),
+            )
+        ]
+    if decision.action is Action.COMPLETE:
+        return _completion_findings(decision, attachments, attachments_folder, lang)
+    if decision.action is Action.RECYCLE:
+        return _routing_findings(decision, row, buyers, lang)
+    if decision.action in REPLACING_ACTIONS:
+        return _replacement_findings(decision, row, lang)
+    if decision.action is Action.ADOPT and decision.chorus_id is None:
+        return [finding("RESOLUTION_CHORUS_ID_MISSING", lang, number=row.invoice_number)]
+    return []
+
+
+def _completion_findings(
+    decision: Decision, attachments: AttachmentRules, folder: Path, lang: str
+) -> list[Finding]:
+    found: list[Finding] = []
+    if not (decision.comment or "").strip():
+        found.append(finding("RESOLUTION_COMMENT_MISSING", lang, "comment"))
+    if decision.attachment:
+        found += attachment_findings(decision.attachment, attachments, folder, lang)
+    return found
+
+
+def attachment_findings(value: str, attachments: AttachmentRules, folder: Path, lang: str) -> list[Finding]:
+    """The export's attachment rules (PDF, 10 MB, 50 characters), inside the attachments folder."""
+    relative = relative_to_folder(value, folder)
+    if relative is None:
+        return [
+            finding("RESOLUTION_ATTACHMENT_OUTSIDE_FOLDER", lang, "attachment", value=value, folder=folder)
+        ]
+    _, found = attachments.check(relative)
+    renamed = {
+        "ATTACHMENT_OUTSIDE_EXPORT": "RESOLUTION_ATTACHMENT_OUTSIDE_FOLDER",
+        "ATTACHMENT_NOT_FOUND": "RESOLUTION_ATTACHMENT_NOT_FOUND",
+    }
+    return [
+        finding(renamed[item.code], lang, "attachment", value=value, folder=folder)
+        if item.code in renamed
+        else item
+        for item in found
+    ]
+
+
+def relative_to_folder(value: str, folder: Path) -> str | None:
+    """``value`` as a path relative to ``folder`` (an absolute path must lie inside it), else ``None``."""
+    path = Path(value)
+    if not path.is_absolute():
+        return value
+    try:
+        return str(path.relative_to(folder))
+    except ValueError:
+        return None
+
+
+def _routing_findings(decision: Decision, row: InvoiceRow, buyers: BuyerRules, lang: str) -> list[Finding]:
+    service, engagement = decision.service_code, decision.engagement
+    if not (service or engagement):
+        return [finding("RESOLUTION_ROUTING_MISSING", lang, "service_code")]
+    current = recorded_routing(row)
+    service = service or current[0]
+    engagement = engagement or current[1]
+    outcome = buyers.outcome(row.buyer_siret or "", service or "", engagement or "")
+    return [item for item in outcome.findings if item.severity == "error"]
+
+
+def recorded_routing(row: InvoiceRow) -> tuple[str | None, str | None]:
+    """The service code and engagement the invoice was deposited with (from its normalized record)."""
+    normalized = getattr(row, "normalized", None) or {}
+    return normalized.get("service_code"), normalized.get("engagement_number")
+
+
+def _replacement_findings(decision: Decision, row: InvoiceRow, lang: str) -> list[Finding]:
+    number = (decision.new_number or "").strip()
+    if not number:
+        return [finding("RESOLUTION_NEW_NUMBER_MISSING", lang, "invoice_number", number=row.invoice_number)]
+    if number == row.invoice_number:
+        return [finding("RESOLUTION_SAME_NUMBER", lang, "invoice_number", value=number)]
+    return []
+
+
+def messages(findings: Sequence[Finding]) -> str:
+    """The findings as one line: ``CODE: message; CODE: message``."""
+    return "; ".join(f"{item.code}: {item.message}" for item in findings)
