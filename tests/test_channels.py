@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,38 +13,18 @@ import requests
 from pypdf import PdfReader
 
 from chorusflow.alerts import needs_review_events
-from chorusflow.chorus import ChorusProClient, ChorusProConfig
+from chorusflow.chorus import ChorusProClient
 from chorusflow.config import load_supplier
-from chorusflow.intake import records_from_report
 from chorusflow.ledger import ClaimOwner, InvoiceState, Ledger
-from chorusflow.rules import validate_export
-from chorusflow.submission import BatchResult, Result, Submitter
+from chorusflow.submission import Result, Submitter
 from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing import COMMUNE, COMMUNE_NAME, ISSUE_DATE
-from chorusflow_dev.testing.exports import sample_invoice, write_export
+from chorusflow_dev.testing.exports import sample_invoice
+from tests.channel_support import OWNER, RETRY_OWNER, record_rows, submit_numbers
 from tests.conftest import REPO_ROOT
 from tests.fixtures.sandbox import SandboxAdmin
 
 SUBMIT = "/cpro/factures/v1/soumettre"
-OWNER = ClaimOwner(dag_id="tests", run_id="run-1", task_id="submit")
-RETRY_OWNER = ClaimOwner(dag_id="tests", run_id="run-2", task_id="submit")
-
-
-@pytest.fixture
-def client(sandbox: SandboxServer) -> Iterator[ChorusProClient]:
-    with ChorusProClient(ChorusProConfig.from_connection(sandbox.connection())) as chorus:
-        yield chorus
-
-
-def _record(ledger: Ledger, tmp_path: Path, rows: list[dict[str, str]]) -> list[str]:
-    report = validate_export(write_export(tmp_path / "export.csv", rows), directory=None)
-    assert all(verdict.valid for verdict in report.invoices), [v.errors for v in report.invoices]
-    ledger.record_validated(load_supplier().siret, "export.csv", records_from_report(report, "export.csv"))
-    return [verdict.invoice_number for verdict in report.invoices]
-
-
-def _submit(ledger: Ledger, client: ChorusProClient, numbers: list[str], owner: ClaimOwner) -> BatchResult:
-    return Submitter(ledger, client, load_supplier(), owner, lease_seconds=0).submit_batch(numbers)
 
 
 def _pdf_text(admin: SandboxAdmin, attachment_id: int) -> str:
@@ -57,9 +36,11 @@ def _pdf_text(admin: SandboxAdmin, attachment_id: int) -> str:
 def test_pdf_channel_deposits_the_supplier_number_and_date_with_its_pdf(
     sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
 ) -> None:
-    numbers = _record(ledger, tmp_path, [sample_invoice("F2026-0901"), sample_invoice("F2026-0902", 12_345)])
+    numbers = record_rows(
+        ledger, tmp_path, [sample_invoice("F2026-0901"), sample_invoice("F2026-0902", 12_345)]
+    )
 
-    result = _submit(ledger, client, numbers, OWNER)
+    result = submit_numbers(ledger, client, numbers, OWNER)
 
     assert result.count(Result.SUBMITTED) == 2
     admin = SandboxAdmin(sandbox)
@@ -80,13 +61,13 @@ def test_pdf_channel_adopts_a_deposit_whose_answer_was_lost(
     sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
 ) -> None:
     admin = SandboxAdmin(sandbox)
-    numbers = _record(ledger, tmp_path, [sample_invoice("F2026-0911")])
+    numbers = record_rows(ledger, tmp_path, [sample_invoice("F2026-0911")])
     admin.set_faults(commit_then_drop_rate={SUBMIT: 1.0})
-    first = _submit(ledger, client, numbers, OWNER)
+    first = submit_numbers(ledger, client, numbers, OWNER)
     assert first.count(Result.RETRY) == 1 and len(admin.invoices()) == 1
     admin.set_faults(commit_then_drop_rate={})
 
-    second = _submit(ledger, client, numbers, RETRY_OWNER)
+    second = submit_numbers(ledger, client, numbers, RETRY_OWNER)
 
     assert second.count(Result.ADOPTED) == 1
     assert admin.submission_counts()["F2026-0911"] == 1
@@ -103,9 +84,9 @@ def saisie(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_saisie_channel_keeps_both_numbers(
     saisie: None, sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
 ) -> None:
-    numbers = _record(ledger, tmp_path, [sample_invoice("F2026-0921")])
+    numbers = record_rows(ledger, tmp_path, [sample_invoice("F2026-0921")])
 
-    assert _submit(ledger, client, numbers, OWNER).count(Result.SUBMITTED) == 1
+    assert submit_numbers(ledger, client, numbers, OWNER).count(Result.SUBMITTED) == 1
 
     [received] = SandboxAdmin(sandbox).invoices()
     assert received["mode"] == "SAISIE_API"
@@ -119,14 +100,14 @@ def test_saisie_lost_answer_with_a_unique_match_is_adopted(
     saisie: None, sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
 ) -> None:
     admin = SandboxAdmin(sandbox)
-    numbers = _record(
+    numbers = record_rows(
         ledger, tmp_path, [sample_invoice("F2026-0931", 10_000), sample_invoice("F2026-0932", 20_000)]
     )
     admin.set_faults(commit_then_drop_rate={SUBMIT: 1.0})
-    assert _submit(ledger, client, numbers, OWNER).count(Result.RETRY) == 2
+    assert submit_numbers(ledger, client, numbers, OWNER).count(Result.RETRY) == 2
     admin.set_faults(commit_then_drop_rate={})
 
-    second = _submit(ledger, client, numbers, RETRY_OWNER)
+    second = submit_numbers(ledger, client, numbers, RETRY_OWNER)
 
     assert second.count(Result.ADOPTED) == 2
     assert len(admin.invoices()) == 2  # nothing deposited twice
@@ -141,13 +122,15 @@ def test_saisie_ambiguous_outcome_goes_to_a_person_and_is_never_redeposited(
 ) -> None:
     admin = SandboxAdmin(sandbox)
     # Two invoices Chorus Pro's search cannot tell apart: same buyer, amount and (no) engagement.
-    numbers = _record(ledger, tmp_path, [sample_invoice("F2026-0941"), sample_invoice("F2026-0942")])
+    numbers = record_rows(ledger, tmp_path, [sample_invoice("F2026-0941"), sample_invoice("F2026-0942")])
     admin.set_faults(commit_then_drop_rate={SUBMIT: 1.0})
-    assert _submit(ledger, client, numbers, OWNER).count(Result.RETRY) == 2
+    assert submit_numbers(ledger, client, numbers, OWNER).count(Result.RETRY) == 2
     admin.set_faults(commit_then_drop_rate={})
 
-    second = _submit(ledger, client, numbers, RETRY_OWNER)
-    third = _submit(ledger, client, numbers, ClaimOwner(dag_id="tests", run_id="run-3", task_id="submit"))
+    second = submit_numbers(ledger, client, numbers, RETRY_OWNER)
+    third = submit_numbers(
+        ledger, client, numbers, ClaimOwner(dag_id="tests", run_id="run-3", task_id="submit")
+    )
 
     assert second.count(Result.NEEDS_REVIEW) == 2
     assert third.count(Result.SKIPPED) == 2  # never claimed again automatically
@@ -169,9 +152,9 @@ def test_an_iban_not_registered_on_chorus_pro_is_refused_before_any_deposit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("CHORUSFLOW_SUPPLIER_IBAN", "FR1420041010050500013M02606")
-    numbers = _record(ledger, tmp_path, [sample_invoice("F2026-0951")])
+    numbers = record_rows(ledger, tmp_path, [sample_invoice("F2026-0951")])
 
-    result = _submit(ledger, client, numbers, OWNER)
+    result = submit_numbers(ledger, client, numbers, OWNER)
 
     [outcome] = result.outcomes
     assert outcome.result is Result.FAILED and outcome.error_class == "BankAccountUnknown"
@@ -194,9 +177,9 @@ def test_a_buyer_profile_chooses_its_own_channel(
         encoding="utf-8",
     )
     monkeypatch.setenv("CHORUSFLOW_CONFIG_DIR", str(config))
-    numbers = _record(ledger, tmp_path, [sample_invoice("F2026-0961")])
+    numbers = record_rows(ledger, tmp_path, [sample_invoice("F2026-0961")])
 
-    assert _submit(ledger, client, numbers, OWNER).count(Result.SUBMITTED) == 1
+    assert submit_numbers(ledger, client, numbers, OWNER).count(Result.SUBMITTED) == 1
 
     [received] = SandboxAdmin(sandbox).invoices()
     assert received["mode"] == "SAISIE_API"
@@ -210,7 +193,7 @@ def test_an_orphaned_task_stops_before_its_next_deposit_and_keeps_the_pdfs_it_se
     from chorusflow.storage import read_invoice_pdf
     from chorusflow.submission_errors import NoLongerInCharge
 
-    numbers = _record(ledger, tmp_path, [sample_invoice("F2026-0951"), sample_invoice("F2026-0952")])
+    numbers = record_rows(ledger, tmp_path, [sample_invoice("F2026-0951"), sample_invoice("F2026-0952")])
     answers = iter([True, False])  # the worker dies after the first deposit
     documents = tmp_path / "shared-reports"
     submitter = Submitter(

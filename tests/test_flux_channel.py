@@ -6,50 +6,29 @@ reconciled without a blind second deposit.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from chorusflow.alerts import flux_refused_events, render, submission_failed_events
-from chorusflow.chorus import ChorusProClient, ChorusProConfig
+from chorusflow.chorus import ChorusProClient
 from chorusflow.config import load_supplier
 from chorusflow.flux import FACTURX_SYNTAX
 from chorusflow.flux_follow import follow_flux, open_flux_states
-from chorusflow.intake import records_from_report
-from chorusflow.ledger import ClaimOwner, InvoiceState, Ledger, utc_now
-from chorusflow.rules import validate_export
-from chorusflow.submission import BatchResult, Result, Submitter
+from chorusflow.ledger import InvoiceState, Ledger, utc_now
+from chorusflow.submission import Result, Submitter
 from chorusflow_dev.sandbox import SandboxServer
-from chorusflow_dev.testing.exports import sample_invoice, write_export
+from chorusflow_dev.testing.exports import sample_invoice
+from tests.channel_support import OWNER, RETRY_OWNER, record_rows, submit_numbers
 from tests.fixtures.sandbox import HOSPITAL, SandboxAdmin
 
 DEPOSER_FLUX = "/cpro/factures/v1/deposer/flux"
-OWNER = ClaimOwner(dag_id="tests", run_id="run-1", task_id="submit")
-RETRY_OWNER = ClaimOwner(dag_id="tests", run_id="run-2", task_id="submit")
 
 
 @pytest.fixture(autouse=True)
 def facturx(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHORUSFLOW_SUPPLIER_DEPOSIT_CHANNEL", "facturx")
     monkeypatch.setenv("CHORUSFLOW_FLUX_POLL_BASE_SECONDS", "0")  # every flux is due at once
-
-
-@pytest.fixture
-def client(sandbox: SandboxServer) -> Iterator[ChorusProClient]:
-    with ChorusProClient(ChorusProConfig.from_connection(sandbox.connection())) as chorus:
-        yield chorus
-
-
-def _record(ledger: Ledger, tmp_path: Path, rows: list[dict[str, str]]) -> list[str]:
-    report = validate_export(write_export(tmp_path / "export.csv", rows), directory=None)
-    assert all(verdict.valid for verdict in report.invoices), [v.errors for v in report.invoices]
-    ledger.record_validated(load_supplier().siret, "export.csv", records_from_report(report, "export.csv"))
-    return [verdict.invoice_number for verdict in report.invoices]
-
-
-def _submit(ledger: Ledger, client: ChorusProClient, numbers: list[str], owner: ClaimOwner) -> BatchResult:
-    return Submitter(ledger, client, load_supplier(), owner, lease_seconds=0).submit_batch(numbers)
 
 
 def _hospital_invoice(number: str) -> dict[str, str]:
@@ -61,9 +40,9 @@ def test_one_flux_carries_several_invoices_and_is_followed_to_integration(
     sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
 ) -> None:
     admin = SandboxAdmin(sandbox)
-    numbers = _record(ledger, tmp_path, [sample_invoice(f"FX-{n}", 10_000 + n) for n in range(1, 4)])
+    numbers = record_rows(ledger, tmp_path, [sample_invoice(f"FX-{n}", 10_000 + n) for n in range(1, 4)])
 
-    result = _submit(ledger, client, numbers, OWNER)
+    result = submit_numbers(ledger, client, numbers, OWNER)
 
     assert result.count(Result.SUBMITTED) == 3 and admin.calls(DEPOSER_FLUX) == 1
     [flux] = admin.flux()
@@ -93,10 +72,10 @@ def test_one_flux_carries_several_invoices_and_is_followed_to_integration(
 def test_partial_integration_refuses_the_right_invoice_and_alerts_it_once(
     sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
 ) -> None:
-    numbers = _record(
+    numbers = record_rows(
         ledger, tmp_path, [sample_invoice("FP-1"), _hospital_invoice("FP-2"), sample_invoice("FP-3")]
     )
-    _submit(ledger, client, numbers, OWNER)
+    submit_numbers(ledger, client, numbers, OWNER)
     follow_flux(ledger, client, load_supplier().siret)
 
     result = follow_flux(ledger, client, load_supplier().siret)
@@ -121,7 +100,7 @@ def test_a_flux_rejected_as_a_whole_refuses_each_of_its_invoices(
     sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
 ) -> None:
     # A CII that fails the XSD, deposited as the flux of two recorded invoices.
-    numbers = _record(ledger, tmp_path, [sample_invoice("FR-1"), sample_invoice("FR-2")])
+    numbers = record_rows(ledger, tmp_path, [sample_invoice("FR-1"), sample_invoice("FR-2")])
     claims = ledger.claim_for_submission(load_supplier().siret, numbers, OWNER)
     broken = (
         b"<?xml version='1.0'?><rsm:CrossIndustryInvoice "
@@ -159,16 +138,16 @@ def test_an_unknown_flux_outcome_is_adopted_once_integrated_never_deposited_agai
     sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
 ) -> None:
     admin = SandboxAdmin(sandbox)
-    numbers = _record(ledger, tmp_path, [sample_invoice("FU-1"), sample_invoice("FU-2", 20_000)])
+    numbers = record_rows(ledger, tmp_path, [sample_invoice("FU-1"), sample_invoice("FU-2", 20_000)])
     admin.set_faults(commit_then_drop_rate={DEPOSER_FLUX: 1.0})
-    assert _submit(ledger, client, numbers, OWNER).count(Result.RETRY) == 2
+    assert submit_numbers(ledger, client, numbers, OWNER).count(Result.RETRY) == 2
     admin.set_faults(commit_then_drop_rate={})
 
-    waiting = _submit(ledger, client, numbers, RETRY_OWNER)  # not integrated yet: it waits, no deposit
+    waiting = submit_numbers(ledger, client, numbers, RETRY_OWNER)  # not integrated yet: it waits, no deposit
     assert waiting.count(Result.RETRY) == 2 and admin.calls(DEPOSER_FLUX) == 1
     assert "unknown outcome" in (waiting.outcomes[0].message or "")
     admin.set_faults(flux_seconds_before_integration=0)  # Chorus Pro integrates the lost flux
-    adopted = _submit(ledger, client, numbers, RETRY_OWNER)
+    adopted = submit_numbers(ledger, client, numbers, RETRY_OWNER)
 
     assert adopted.count(Result.ADOPTED) == 2 and admin.calls(DEPOSER_FLUX) == 1
     [flux] = admin.flux()
@@ -187,13 +166,15 @@ def test_after_the_grace_period_a_lost_flux_is_deposited_again_and_the_duplicate
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     admin = SandboxAdmin(sandbox)
-    numbers = _record(ledger, tmp_path, [sample_invoice("FG-1")])
+    numbers = record_rows(ledger, tmp_path, [sample_invoice("FG-1")])
     admin.set_faults(commit_then_drop_rate={DEPOSER_FLUX: 1.0})
-    _submit(ledger, client, numbers, OWNER)
+    submit_numbers(ledger, client, numbers, OWNER)
     admin.set_faults(commit_then_drop_rate={})
     monkeypatch.setenv("CHORUSFLOW_FLUX_UNKNOWN_GRACE_SECONDS", "0")
 
-    again = _submit(ledger, client, numbers, RETRY_OWNER)  # nothing found after the grace: deposit again
+    again = submit_numbers(
+        ledger, client, numbers, RETRY_OWNER
+    )  # nothing found after the grace: deposit again
     assert again.count(Result.SUBMITTED) == 1 and admin.calls(DEPOSER_FLUX) == 2
     first, second = admin.flux()
     admin.set_faults(flux_seconds_before_integration=0)  # both flux are processed: the first one wins
@@ -230,11 +211,11 @@ def test_a_factur_x_failing_its_checks_ends_invalid_and_is_never_deposited(
     sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
 ) -> None:
     _claims_pdfa_but_is_not(tmp_path / "FC-1.pdf")
-    numbers = _record(
+    numbers = record_rows(
         ledger, tmp_path, [{**sample_invoice("FC-1"), "attachment": "FC-1.pdf"}, sample_invoice("FC-2")]
     )
 
-    result = _submit(ledger, client, numbers, OWNER)
+    result = submit_numbers(ledger, client, numbers, OWNER)
 
     assert result.count(Result.INVALID) == 1 and result.count(Result.SUBMITTED) == 1
     [flux] = SandboxAdmin(sandbox).flux()
@@ -249,8 +230,8 @@ def test_a_factur_x_failing_its_checks_ends_invalid_and_is_never_deposited(
 def test_the_sandbox_reads_the_factur_x_archive_and_its_cii_fields(
     sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
 ) -> None:
-    numbers = _record(ledger, tmp_path, [sample_invoice("FA-1", 12_345), sample_invoice("FA-2")])
-    _submit(ledger, client, numbers, OWNER)
+    numbers = record_rows(ledger, tmp_path, [sample_invoice("FA-1", 12_345), sample_invoice("FA-2")])
+    submit_numbers(ledger, client, numbers, OWNER)
     [flux] = SandboxAdmin(sandbox).flux()
     assert flux["file_name"].endswith(".tar.gz")
     follow_flux(ledger, client, load_supplier().siret)
@@ -268,8 +249,8 @@ def test_a_flux_chorus_pro_did_not_process_refuses_its_invoices_which_may_go_aga
     state: str, sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
 ) -> None:
     admin = SandboxAdmin(sandbox)
-    numbers = _record(ledger, tmp_path, [sample_invoice("FN-1"), sample_invoice("FN-2")])
-    _submit(ledger, client, numbers, OWNER)
+    numbers = record_rows(ledger, tmp_path, [sample_invoice("FN-1"), sample_invoice("FN-2")])
+    submit_numbers(ledger, client, numbers, OWNER)
     admin.set_faults(flux_forced_state=state)
     follow_flux(ledger, client, load_supplier().siret)
 
@@ -292,8 +273,8 @@ def test_a_stuck_or_unknown_flux_state_keeps_the_invoices_waiting_and_an_unknown
     state: str, sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
 ) -> None:
     admin = SandboxAdmin(sandbox)
-    numbers = _record(ledger, tmp_path, [sample_invoice("FS-1")])
-    _submit(ledger, client, numbers, OWNER)
+    numbers = record_rows(ledger, tmp_path, [sample_invoice("FS-1")])
+    submit_numbers(ledger, client, numbers, OWNER)
     admin.set_faults(flux_forced_state=state)
     follow_flux(ledger, client, load_supplier().siret)
 
@@ -327,11 +308,11 @@ def test_a_fatal_refusal_of_deposer_flux_gives_every_invoice_back_untouched(
 
     monkeypatch.setenv("CHORUSFLOW_FLUX_MAX_INVOICES", "1")  # three flux: the first one is refused
     admin = SandboxAdmin(sandbox)
-    numbers = _record(ledger, tmp_path, [sample_invoice(f"FF-{n}") for n in range(1, 4)])
+    numbers = record_rows(ledger, tmp_path, [sample_invoice(f"FF-{n}") for n in range(1, 4)])
     admin.set_faults(forbidden_paths=[DEPOSER_FLUX])  # the API is not subscribed: nothing can go
 
     with pytest.raises(ForbiddenError):
-        _submit(ledger, client, numbers, OWNER)
+        submit_numbers(ledger, client, numbers, OWNER)
 
     for number in numbers:
         detail = ledger.get_invoice(number)
@@ -341,5 +322,5 @@ def test_a_fatal_refusal_of_deposer_flux_gives_every_invoice_back_untouched(
             ["failed_retryable"],
         )
     admin.set_faults(forbidden_paths=[])
-    assert _submit(ledger, client, numbers, RETRY_OWNER).count(Result.SUBMITTED) == 3
+    assert submit_numbers(ledger, client, numbers, RETRY_OWNER).count(Result.SUBMITTED) == 3
     assert admin.calls(DEPOSER_FLUX) == 4  # the refused call and the three flux

@@ -33,15 +33,9 @@ from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing.deposits import valid_verdict
 from tests.alerts.servers import Mailbox, WebhookReceiver, smtp_server, webhook_server
 from tests.fixtures.sandbox import SUPPLIER_ID, SUPPLIER_SIRET, SandboxAdmin
-from tests.statuses.helpers import OWNER, deposit, sandbox_client
+from tests.statuses.helpers import OWNER, deposit
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture
-def client(sandbox: SandboxServer) -> Iterator[ChorusProClient]:
-    with sandbox_client(sandbox) as chorus:
-        yield chorus
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Shared helpers of the reliability suite: ledger seeding, the invariant checks, summary lines.
+"""Shared helpers of the reliability suite: the invariant checks, summary lines.
 
 The synthetic exports are written by ``chorusflow_dev.testing.exports`` (``write_sample_export``).
 
@@ -14,21 +14,11 @@ import os
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from chorusflow.intake import records_from_report
 from chorusflow.ledger import InvoiceState, Ledger
-from chorusflow.rules import validate_export
 from tests.conftest import REPO_ROOT
 from tests.fixtures.sandbox import SUPPLIER_SIRET, SandboxAdmin
-
-
-def seed_ledger(ledger: Ledger, export: Path) -> list[str]:
-    """Validate ``export`` and record it, as the DAG's validate task does; the valid numbers."""
-    report = validate_export(export)
-    ledger.record_validated(SUPPLIER_SIRET, export.name, records_from_report(report, export.name))
-    return [verdict.invoice_number for verdict in report.invoices if verdict.valid]
 
 
 @dataclass

@@ -32,10 +32,10 @@ import pytest
 from chorusflow.ledger import InvoiceState, Ledger
 from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing.exports import invoice_numbers, write_sample_export
+from tests.fixtures.ledger import record_export_file
 from tests.fixtures.sandbox import SUPPLIER_SIRET, SandboxAdmin
 from tests.reliability.support import (
     check_exactly_once,
-    seed_ledger,
     subprocess_env,
     summary_line,
 )
@@ -131,7 +131,7 @@ def run_round(
 ) -> tuple[list[str], int]:
     """Seed ``count`` invoices, run the killed worker, rerun until done; the numbers and the kills."""
     admin = SandboxAdmin(sandbox)
-    numbers = seed_ledger(
+    numbers = record_export_file(
         ledger, write_sample_export(tmp_path / f"{prefix}.csv", invoice_numbers(prefix, count))
     )
     assert len(numbers) == count
@@ -364,7 +364,7 @@ def run_flux_round(
     from chorusflow.flux_follow import follow_flux
 
     admin = SandboxAdmin(sandbox)
-    numbers = seed_ledger(
+    numbers = record_export_file(
         ledger, write_sample_export(tmp_path / f"{prefix}.csv", invoice_numbers(prefix, FLUX_INVOICES))
     )
     env = subprocess_env(AIRFLOW_CONN_CHORUS_PRO=sandbox.connection_json())

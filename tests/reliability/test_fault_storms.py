@@ -25,10 +25,10 @@ from chorusflow.ledger import InvoiceState
 from chorusflow_dev.testing.exports import invoice_numbers, write_sample_export
 from tests.alerts.servers import Mailbox
 from tests.fixtures.airflow import PipelineEnv, load_dag
+from tests.fixtures.ledger import record_export_file
 from tests.fixtures.sandbox import SUPPLIER_SIRET
 from tests.reliability.support import (
     check_exactly_once,
-    seed_ledger,
     summary_line,
 )
 
@@ -82,7 +82,7 @@ def storm_env(pipeline_env: PipelineEnv, monkeypatch: pytest.MonkeyPatch) -> Ite
 
 def run_storm(env: PipelineEnv, count: int, tmp_path: Path, mailbox: Mailbox) -> None:
     """Submission storm, then sync storm; assert and print what held."""
-    numbers = seed_ledger(
+    numbers = record_export_file(
         env.ledger, write_sample_export(tmp_path / "storm.csv", invoice_numbers("S", count))
     )
     assert len(numbers) == count

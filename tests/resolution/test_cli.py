@@ -14,9 +14,8 @@ from chorusflow.ledger import LEDGER_CONN_ENV, Ledger
 from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing import SUPPLIER_SIRET
 from tests.fixtures.ledger import airflow_conn_uri
-from tests.fixtures.sandbox import sandbox_admin
+from tests.fixtures.sandbox import sandbox_admin, sandbox_client
 from tests.resolution.helpers import attachments_folder, blocked
-from tests.statuses.helpers import sandbox_client
 
 
 @pytest.fixture

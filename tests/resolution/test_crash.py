@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,15 +18,8 @@ from chorusflow_dev.testing import SUPPLIER_SIRET
 from tests.conftest import REPO_ROOT
 from tests.fixtures.sandbox import sandbox_admin
 from tests.resolution.helpers import DECIDER, attachments_folder, blocked, resolver
-from tests.statuses.helpers import sandbox_client
 
 COMPLETER = "/cpro/factures/v1/completer"
-
-
-@pytest.fixture
-def client(sandbox: SandboxServer) -> Iterator[ChorusProClient]:
-    with sandbox_client(sandbox) as project_client:
-        yield project_client
 
 
 def run_worker(ledger: Ledger, sandbox: SandboxServer, folder: Path, decision: Decision, crash: str) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,13 +19,6 @@ from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing import SUPPLIER_SIRET
 from tests.fixtures.sandbox import sandbox_admin
 from tests.resolution.helpers import DECIDER, attachments_folder, blocked, resolver
-from tests.statuses.helpers import sandbox_client
-
-
-@pytest.fixture
-def client(sandbox: SandboxServer) -> Iterator[ChorusProClient]:
-    with sandbox_client(sandbox) as project_client:
-        yield project_client
 
 
 def test_one_question_per_waiting_invoice_until_someone_answers(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,16 +14,9 @@ from chorusflow_dev.testing import SUPPLIER_SIRET
 from chorusflow_dev.testing.deposits import valid_verdict
 from tests.fixtures.sandbox import SandboxAdmin, sandbox_admin, sandbox_api
 from tests.resolution.helpers import DECIDER, OWNER, attachments_folder, blocked, resolver
-from tests.statuses.helpers import sandbox_client
 
 F = "/cpro/factures/v1"
 UPLOAD = "/cpro/transverses/v1/ajouter/fichier"
-
-
-@pytest.fixture
-def client(sandbox: SandboxServer) -> Iterator[ChorusProClient]:
-    with sandbox_client(sandbox) as project_client:
-        yield project_client
 
 
 @pytest.fixture

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from chorusflow.chorus import ChorusProClient, ChorusProConfig
+from chorusflow.chorus import ChorusProClient
 from chorusflow.ledger import ClaimOwner, Ledger
-from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing import COMMUNE, SUPPLIER_SIRET
 from chorusflow_dev.testing.deposits import deposit as deposit_invoice
 from chorusflow_dev.testing.deposits import record_deposits
@@ -17,13 +14,6 @@ from chorusflow_dev.testing.deposits import record_deposits
 SEARCH_PATH = "/cpro/factures/v1/rechercher/fournisseur"
 HISTORY_PATH = "/cpro/factures/v1/consulter/historique"
 OWNER = ClaimOwner(dag_id="tests", run_id="manual__tests", task_id="submit", hostname="test", pid=os.getpid())
-
-
-@contextmanager
-def sandbox_client(server: SandboxServer) -> Iterator[ChorusProClient]:
-    """A project client talking to the sandbox over real sockets."""
-    with ChorusProClient(ChorusProConfig.from_connection(server.connection())) as client:
-        yield client
 
 
 def deposit(

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from chorusflow.chorus import ChorusProClient
 from chorusflow.ledger import InvoiceState, Ledger
 from chorusflow.statuses import WATERMARK_NAME, StatusSync
 from chorusflow_dev.sandbox import SandboxServer
-from tests.fixtures.sandbox import SUPPLIER_SIRET, UNIVERSITY, SandboxAdmin
-from tests.statuses.helpers import HISTORY_PATH, SEARCH_PATH, deposit, history, sandbox_client
+from tests.fixtures.sandbox import SUPPLIER_SIRET, UNIVERSITY, SandboxAdmin, sandbox_client
+from tests.statuses.helpers import HISTORY_PATH, SEARCH_PATH, deposit, history
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture
-def client(sandbox: SandboxServer) -> Iterator[ChorusProClient]:
-    with sandbox_client(sandbox) as chorus:
-        yield chorus
 
 
 @pytest.fixture
