@@ -160,6 +160,19 @@ class Ledger(ResolutionStore):
             raise InvoiceNotFound(f"no invoice with id {invoice_id} in the ledger")
         return row
 
+    def _submitting_for_update(
+        self, connection: Connection, invoice_id: int, owner: ClaimOwner | None
+    ) -> Row[Any]:
+        """The invoice's row, locked, once it is ``submitting`` and (given an owner) claimed by it.
+
+        Raises :class:`ClaimLost` otherwise: a result is only recorded by the claim that sent it.
+        """
+        row = self._invoice_for_update(connection, invoice_id)
+        _require_submitting(row)
+        if owner is not None:
+            _require_claim(row, owner)
+        return row
+
     def _change_state(
         self, connection: Connection, row: Row[Any], target: InvoiceState, **values: Any
     ) -> None:
@@ -549,20 +562,14 @@ class Ledger(ResolutionStore):
     def mark_outcome_unknown(self, invoice_id: int, error: str, *, owner: ClaimOwner | None = None) -> None:
         """Stay ``submitting`` and keep the lease: the next attempt must ask Chorus Pro first."""
         with self._write() as connection:
-            row = self._invoice_for_update(connection, invoice_id)
-            _require_submitting(row)
-            if owner is not None:
-                _require_claim(row, owner)
+            row = self._submitting_for_update(connection, invoice_id, owner)
             self._change_state(connection, row, InvoiceState.SUBMITTING, last_error=safe_error_text(error))
 
     def _end_claim(
         self, invoice_id: int, target: InvoiceState, error: str | None, owner: ClaimOwner | None
     ) -> None:
         with self._write() as connection:
-            row = self._invoice_for_update(connection, invoice_id)
-            _require_submitting(row)
-            if owner is not None:
-                _require_claim(row, owner)
+            row = self._submitting_for_update(connection, invoice_id, owner)
             self._change_state(
                 connection,
                 row,
@@ -582,10 +589,7 @@ class Ledger(ResolutionStore):
         The findings are added to the invoice's own; nothing was sent to Chorus Pro.
         """
         with self._write() as connection:
-            row = self._invoice_for_update(connection, invoice_id)
-            _require_submitting(row)
-            if owner is not None:
-                _require_claim(row, owner)
+            row = self._submitting_for_update(connection, invoice_id, owner)
             self._change_state(
                 connection,
                 row,
@@ -612,10 +616,7 @@ class Ledger(ResolutionStore):
         now = utc_now()
         with self._write() as connection:
             for invoice_id in invoice_ids:
-                row = self._invoice_for_update(connection, invoice_id)
-                _require_submitting(row)
-                if owner is not None:
-                    _require_claim(row, owner)
+                row = self._submitting_for_update(connection, invoice_id, owner)
                 self._change_state(
                     connection,
                     row,
