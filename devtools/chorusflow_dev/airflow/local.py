@@ -17,6 +17,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -276,44 +278,91 @@ def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main() -> int:
-    """Run until Ctrl-C (or SIGTERM), printing the UI address and login."""
-    home = Path(os.environ.get("CHORUSFLOW_HOME") or REPO_ROOT / ".chorusflow") / "airflow-local"
-    port = int(os.environ.get("CHORUSFLOW_AIRFLOW_PORT", "8080"))
-    sandbox_port = int(os.environ.get("CHORUSFLOW_SANDBOX_PORT", "8765"))
-    password = os.environ.get("CHORUSFLOW_AIRFLOW_PASSWORD", DEFAULT_PASSWORD)
-    home.mkdir(parents=True, exist_ok=True)
+@dataclass(frozen=True)
+class LaunchSettings:
+    """What a person's launcher (``make airflow``, ``make scale``) reads from the environment."""
+
+    home: Path
+    port: int
+    sandbox_port: int
+    password: str
+
+    @classmethod
+    def from_environment(cls, folder: str) -> LaunchSettings:
+        """``folder`` under ``$CHORUSFLOW_HOME`` (created), ports and password from the environment."""
+        home = Path(os.environ.get("CHORUSFLOW_HOME") or REPO_ROOT / ".chorusflow") / folder
+        home.mkdir(parents=True, exist_ok=True)
+        return cls(
+            home=home,
+            port=int(os.environ.get("CHORUSFLOW_AIRFLOW_PORT", "8080")),
+            sandbox_port=int(os.environ.get("CHORUSFLOW_SANDBOX_PORT", "8765")),
+            password=os.environ.get("CHORUSFLOW_AIRFLOW_PASSWORD", DEFAULT_PASSWORD),
+        )
+
+
+def run_until_interrupted(
+    command: str,
+    folder: str,
+    build: Callable[[LaunchSettings, TextIO], LocalAirflow],
+    describe: Callable[[LocalAirflow, LaunchSettings], list[str]],
+) -> int:
+    """Start what ``build`` makes, print ``describe``'s lines and run until Ctrl-C (or SIGTERM).
+
+    Returns the exit code of ``command`` (``make airflow``, ``make scale``): 0 on Ctrl-C, 1 when a
+    process stopped on its own or the start failed (the message names the log).
+    """
+    launch = LaunchSettings.from_environment(folder)
     # Both must stop the process groups too, even where SIGINT came in ignored (a background job).
     signal.signal(signal.SIGINT, _raise_interrupt)
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    log_path = home / "airflow-local.log"
+    log_path = launch.home / f"{folder}.log"
     with log_path.open("a", encoding="utf-8") as log:
-        local = LocalAirflow(home, port=port, sandbox_port=sandbox_port, password=password, log=log)
-        print(f"Starting the sandbox and airflow standalone (logs: {log_path}) …", flush=True)
+        deployment = build(launch, log)
+        print(f"Starting the sandbox and Airflow (logs: {log_path}) …", flush=True)
         try:
-            local.start()
-            print(f"\nAirflow UI: {local.url}  login: admin / {password} (read-only: {CLERK} / {password})")
-            print(f"Chorus Pro sandbox: {local.sandbox_url}  (inbox: {local.inbox})")
+            deployment.start()
+            print("\n" + "\n".join(describe(deployment, launch)))
             print("Press Ctrl-C to stop.", flush=True)
-            warned = False
-            while local.running():
-                time.sleep(5)
-                stale = [] if warned else local.unhealthy_components()
-                if stale:
-                    print(
-                        f"Warning: {', '.join(stale)} stopped heartbeating; see {log_path}", file=sys.stderr
-                    )
-                    warned = True
-            print(f"A local Airflow process stopped on its own; see {log_path}", file=sys.stderr)
+            _watch(deployment, log_path)
+            print(f"An Airflow process stopped on its own; see {log_path}", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
             return 0
         except (RuntimeError, TimeoutError) as error:
-            print(f"make airflow: {error} (see {log_path})", file=sys.stderr)
+            print(f"{command}: {error} (see {log_path})", file=sys.stderr)
             return 1
         finally:
             print("Stopping …", flush=True)
-            local.stop()
+            deployment.stop()
+
+
+def _watch(deployment: LocalAirflow, log_path: Path) -> None:
+    """Return once a process stopped; warn once when a component stops heartbeating."""
+    warned = False
+    while deployment.running():
+        time.sleep(5)
+        stale = [] if warned else deployment.unhealthy_components()
+        if stale:
+            print(f"Warning: {', '.join(stale)} stopped heartbeating; see {log_path}", file=sys.stderr)
+            warned = True
+
+
+def main() -> int:
+    """``make airflow``: the sandbox and ``airflow standalone`` until Ctrl-C."""
+
+    def build(launch: LaunchSettings, log: TextIO) -> LocalAirflow:
+        return LocalAirflow(
+            launch.home, port=launch.port, sandbox_port=launch.sandbox_port, password=launch.password, log=log
+        )
+
+    def describe(local: LocalAirflow, launch: LaunchSettings) -> list[str]:
+        return [
+            f"Airflow UI: {local.url}  login: admin / {launch.password}"
+            f" (read-only: {CLERK} / {launch.password})",
+            f"Chorus Pro sandbox: {local.sandbox_url}  (inbox: {local.inbox})",
+        ]
+
+    return run_until_interrupted("make airflow", "airflow-local", build, describe)
 
 
 if __name__ == "__main__":

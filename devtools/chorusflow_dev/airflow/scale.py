@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any, TextIO
@@ -29,12 +28,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from chorusflow_dev.airflow.local import (
-    DEFAULT_PASSWORD,
-    REPO_ROOT,
+    LaunchSettings,
     LocalAirflow,
-    _raise_interrupt,
     _suppress_lookup,
     free_port,
+    run_until_interrupted,
 )
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
@@ -210,52 +208,31 @@ class ScaleAirflow(LocalAirflow):
 
 
 def main() -> int:
-    """Run until Ctrl-C (or SIGTERM), printing the UI address, login and what the workers share."""
-    home = Path(os.environ.get("CHORUSFLOW_HOME") or REPO_ROOT / ".chorusflow") / "airflow-scale"
-    port = int(os.environ.get("CHORUSFLOW_AIRFLOW_PORT", "8080"))
-    sandbox_port = int(os.environ.get("CHORUSFLOW_SANDBOX_PORT", "8765"))
-    password = os.environ.get("CHORUSFLOW_AIRFLOW_PASSWORD", DEFAULT_PASSWORD)
-    home.mkdir(parents=True, exist_ok=True)
-    signal.signal(signal.SIGINT, _raise_interrupt)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    log_path = home / "airflow-scale.log"
-    with log_path.open("a", encoding="utf-8") as log:
-        scale = _scale(home, port, sandbox_port, password, log)
-        print(f"Starting the sandbox and Airflow on CeleryExecutor (logs: {log_path}) …", flush=True)
-        try:
-            scale.start()
-            print(f"\nAirflow UI: {scale.url}  login: admin / {password}")
-            print(f"Chorus Pro sandbox: {scale.sandbox_url}  (inbox: {scale.inbox})")
-            print(
-                f"Workers: {', '.join(scale.workers)}; databases {scale.name}_airflow and {scale.name}_ledger"
-            )
-            print("Press Ctrl-C to stop.", flush=True)
-            while scale.running():
-                time.sleep(5)
-            print(f"An Airflow process stopped on its own; see {log_path}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            return 0
-        except (RuntimeError, TimeoutError) as error:
-            print(f"make scale: {error} (see {log_path})", file=sys.stderr)
-            return 1
-        finally:
-            print("Stopping …", flush=True)
-            scale.stop()
+    """``make scale``: the sandbox and Airflow on CeleryExecutor until Ctrl-C."""
 
+    def build(launch: LaunchSettings, log: TextIO) -> LocalAirflow:
+        # Fixed database names: a second `make scale` finds the ledger and Airflow's history again.
+        return ScaleAirflow(
+            launch.home,
+            name="chorusflow_scale",
+            keep_databases=True,
+            port=launch.port,
+            sandbox_port=launch.sandbox_port,
+            password=launch.password,
+            pool_size=4,
+            log=log,
+        )
 
-def _scale(home: Path, port: int, sandbox_port: int, password: str, log: TextIO) -> ScaleAirflow:
-    # Fixed database names: a second `make scale` finds the ledger and Airflow's history again.
-    return ScaleAirflow(
-        home,
-        name="chorusflow_scale",
-        keep_databases=True,
-        port=port,
-        sandbox_port=sandbox_port,
-        password=password,
-        pool_size=4,
-        log=log,
-    )
+    def describe(deployment: LocalAirflow, launch: LaunchSettings) -> list[str]:
+        assert isinstance(deployment, ScaleAirflow)
+        return [
+            f"Airflow UI: {deployment.url}  login: admin / {launch.password}",
+            f"Chorus Pro sandbox: {deployment.sandbox_url}  (inbox: {deployment.inbox})",
+            f"Workers: {', '.join(deployment.workers)}; "
+            f"databases {deployment.name}_airflow and {deployment.name}_ledger",
+        ]
+
+    return run_until_interrupted("make scale", "airflow-scale", build, describe)
 
 
 if __name__ == "__main__":
