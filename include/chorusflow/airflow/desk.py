@@ -99,6 +99,7 @@ def parse_filters(params: Mapping[str, str]) -> tuple[InvoiceFilter, list[str]]:
         "state": InvoiceState,
         "chorus_status": lambda raw: raw.strip().upper(),
         "buyer": str.strip,
+        "supplier": str.strip,
         "period_from": date.fromisoformat,
         "period_to": date.fromisoformat,
         "amount_min": _decimal,

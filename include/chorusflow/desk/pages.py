@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from chorusflow.alerts.render import kind_title, money
+from chorusflow.config import load_suppliers
 from chorusflow.desk.documents import DepositedPdf
 from chorusflow.desk.queries import SORT_KEYS, DeskDetail, InvoiceFilter, InvoiceListRow, InvoicePage, SortKey
 from chorusflow.desk.queue import Queue, QueueItem, advice_for, what_to_do
@@ -268,6 +269,7 @@ def _filter_form(filters: InvoiceFilter, sort: SortKey, descending: bool, lang: 
         + choice("state", "state", states, filters.state.value if filters.state else None)
         + choice("chorus_status", "status", statuses, filters.chorus_status)
         + field("buyer", "buyer_filter", filters.buyer)
+        + (field("supplier", "supplier_filter", filters.supplier) if several_suppliers() else "")
         + field("period_from", "period_from", filters.period_from, "date")
         + field("period_to", "period_to", filters.period_to, "date")
         + field("amount_min", "amount_min", filters.amount_min)
@@ -621,3 +623,8 @@ def runs_page(dag_id: str, runs: list[str], files_base: str, lang: Language, bas
         ["run", "run_report"], rows, lang, "no_runs", "runs"
     )
     return layout(text("runs", lang), body, lang, base, "runs", {"path": "/runs"})
+
+
+def several_suppliers() -> bool:
+    """Whether the deployment has several suppliers: the invoice filter then offers a supplier field."""
+    return load_suppliers().several
