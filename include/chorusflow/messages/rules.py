@@ -476,6 +476,14 @@ MESSAGES: dict[str, Message] = {
         fr="Chorus Pro a refusé l'action « {action} » sur la facture {number} : {detail}",
         en="Chorus Pro refused the action '{action}' on invoice {number}: {detail}",
     ),
+    "rule.RESOLUTION_SUPPLIER_UNKNOWN": Message(
+        fr="Le fournisseur « {value} » n'est pas configuré dans chorusflow : rien n'est envoyé.",
+        en="Supplier '{value}' is not configured in chorusflow: nothing is sent.",
+    ),
+    "rule.RESOLUTION_SUPPLIER_AMBIGUOUS": Message(
+        fr="Plusieurs fournisseurs ont une facture {number} ({suppliers}) : indiquez le fournisseur.",
+        en="Several suppliers have an invoice {number} ({suppliers}): name the supplier.",
+    ),
     "rule.FACTURX_SUPPLIER_WITHOUT_SIRET": Message(
         fr=(
             "Le profil de ce client demande le canal facturx, où Chorus Pro reconnaît le fournisseur à "

@@ -42,6 +42,7 @@ from chorusflow.settings import settings
 
 if TYPE_CHECKING:
     from chorusflow.reports import ReportLine, RunReport
+    from chorusflow.storage import StoredPath
 
 log = logging.getLogger(__name__)
 
@@ -417,7 +418,10 @@ def _default_id(suppliers: Suppliers) -> str:
 
 
 def _supplier_reports(
-    run_report: RunReport, by_supplier: dict[str, list[ReportLine]], suppliers: Suppliers, folder: Path
+    run_report: RunReport,
+    by_supplier: dict[str, list[ReportLine]],
+    suppliers: Suppliers,
+    folder: StoredPath,
 ) -> dict[str, str]:
     """With several suppliers, one report each too, in its language: ``<run folder>/<supplier id>/``."""
     from chorusflow.reports import write_report

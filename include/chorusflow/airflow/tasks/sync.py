@@ -195,21 +195,27 @@ def send_status_alerts(now: datetime | None = None) -> dict[str, Any]:
     }
 
 
-def with_decision_link(event: AlertEvent) -> AlertEvent:
-    """A blocked invoice chorusflow can resolve links to its decision form (``[api] base_url`` set)."""
+def with_decision_link(
+    event: AlertEvent, supplier: SupplierIdentity | None = None, suppliers: Suppliers | None = None
+) -> AlertEvent:
+    """A blocked invoice chorusflow can resolve links to its decision form (``[api] base_url`` set);
+    with several suppliers, the link names the invoice's supplier too (:func:`decision_label`)."""
     from airflow.configuration import conf
 
-    from chorusflow.resolution.decisions import KIND_OF_STATUS
+    from chorusflow.resolution.decisions import KIND_OF_STATUS, decision_label
 
     base_url = conf.get("api", "base_url", fallback=None)
     if not base_url or event.status not in KIND_OF_STATUS or not event.invoice_number:
         return event
-    link = f"{base_url.rstrip('/')}/chorusflow-decisions/{quote(event.invoice_number, safe='')}"
+    shown_id = supplier.id if supplier is not None and suppliers is not None and suppliers.several else None
+    label = decision_label(event.invoice_number, shown_id)
+    link = f"{base_url.rstrip('/')}/chorusflow-decisions/{quote(label, safe='')}"
     return event.model_copy(update={"details": {**event.details, "decision_url": link}})
 
 
 def new_blocking_events(sync_result: dict[str, Any]) -> list[str]:
-    """Invoices this sync found newly blocked in a status a person can answer from Airflow."""
+    """Invoices this sync found newly blocked in a status a person can answer from Airflow (with
+    several suppliers, each named ``<supplier id>: <number>``)."""
     from chorusflow.resolution.decisions import KIND_OF_STATUS
 
     changed = dict(sync_result.get("changed") or {})
