@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import html
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import quote, urlencode
@@ -606,15 +606,35 @@ def parse_sort(value: str | None) -> SortKey:
     return "number"
 
 
-def runs_page(dag_id: str, runs: list[str], files_base: str, lang: Language, base: str) -> str:
+def runs_page(
+    dag_id: str,
+    runs: list[str],
+    files_base: str,
+    lang: Language,
+    base: str,
+    by_supplier: Mapping[str, list[str]] | None = None,
+) -> str:
     """The submission runs with a stored report, each linked to its HTML and CSV report as the API
-    server serves them from shared storage (``files_base``: the reports plugin's prefix)."""
+    server serves them from shared storage (``files_base``: the reports plugin's prefix); with
+    several suppliers, each supplier's own report of the run too (``by_supplier``: run -> ids)."""
+
+    def links(folder: str, prefix: str = "") -> str:
+        return " · ".join(
+            f'<a href="{esc(f"{files_base}/reports/{dag_id}/{folder}/{name}")}">{esc(prefix + name)}</a>'
+            for name in ("report.html", "report.csv")
+        )
+
     rows = [
         [
             esc(run),
-            " · ".join(
-                f'<a href="{esc(f"{files_base}/reports/{dag_id}/{run}/{name}")}">{esc(name)}</a>'
-                for name in ("report.html", "report.csv")
+            "<br>".join(
+                [
+                    links(run),
+                    *(
+                        links(f"{run}/{supplier}", f"{supplier}: ")
+                        for supplier in (by_supplier or {}).get(run, [])
+                    ),
+                ]
             ),
         ]
         for run in runs
