@@ -4,7 +4,8 @@ The acceptance of issue 17: exports of all three go through ONE `chorus_submit_i
 (`dag.test()`); every valid invoice is deposited exactly once under its supplier's technical account;
 the ledger and the sandbox agree supplier by supplier; foreign invoices get the cross-border verdicts;
 an unknown supplier is refused and nothing of it is recorded; the sync and the alerts reach each
-supplier's recipients only (a real SMTP server on loopback), even when one supplier's account fails.
+supplier's recipients only (a real SMTP server on loopback), even when one supplier's account fails;
+a decision about a blocked invoice is sent with its supplier's account.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from chorusflow.airflow.tasks.resolve import DecisionNotApplied, apply_form
 from chorusflow.ledger import InvoiceState
 from chorusflow_dev.testing.exports import write_export
 from tests.alerts.servers import Mailbox, smtp_server
@@ -192,6 +194,19 @@ def test_three_suppliers_go_through_one_run_each_with_its_account(
     assert {to for to, text in new if "Reverse charge: VAT number unknown" in text} == {RECIPIENTS[EU_ID]}
     assert {to for to, text in new if "bon de livraison" in text} == {RECIPIENTS[FRENCH_ID]}
     assert not any("Engagement inconnu" in text for _, text in new)
+
+    # A decision goes out with its invoice's supplier's account (the sandbox lets an account act on
+    # its own structure's invoices only); a number two suppliers have needs the supplier named.
+    resolve = load_dag("chorus_resolve_invoices")
+    acknowledge = {"invoice_number": "INV-0001", "action": "acknowledge"}
+    assert resolve.test(run_conf=acknowledge).state == "failed"
+    with pytest.raises(DecisionNotApplied, match="RESOLUTION_SUPPLIER_AMBIGUOUS"):
+        apply_form(acknowledge, {})  # what the run's from_form task met, before any call
+    assert env.admin.calls("/cpro/factures/v1/traiterRejet") == 0
+    assert resolve.test(run_conf={**acknowledge, "supplier": EU_ID}).state == "success"
+    held_by = {(i["supplier_identifier"], i["number"]): i for i in env.admin.invoices()}
+    assert held_by[(EU_IDENTIFIER, "INV-0001")]["rejet_traite"] is True
+    assert env.admin.calls("/cpro/factures/v1/traiterRejet") == 1
     assert_no_secret_written(env)
 
 
