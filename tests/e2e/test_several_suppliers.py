@@ -24,6 +24,7 @@ import requests
 
 from chorusflow.airflow.tasks.resolve import DecisionNotApplied, apply_form
 from chorusflow.ledger import InvoiceState
+from chorusflow.storage import read_invoice_pdf
 from chorusflow_dev.testing.exports import write_export
 from tests.alerts.servers import Mailbox, smtp_server
 from tests.fixtures.airflow import PipelineEnv, load_dag
@@ -156,6 +157,10 @@ def test_three_suppliers_go_through_one_run_each_with_its_account(
     assert not (env.inbox / "mixed.csv").exists() and not (env.inbox / NON_EU_ID / "alpenlicht.csv").exists()
     reverse = by_id[(EU_IDENTIFIER, "INV-0001")]
     assert reverse["mode"] == "DEPOT_PDF_API" and reverse["amounts"]["tva"] == 0
+    # Each deposited PDF is kept under its supplier's ledger key: the VAT number of the one without SIRET.
+    for key in (SUPPLIER_SIRET, EU_IDENTIFIER, NON_EU_IDENTIFIER):
+        number = "F2026-0001" if key == SUPPLIER_SIRET else "INV-0001"
+        assert read_invoice_pdf(env.home / "reports", key, number).startswith(b"%PDF"), key
     reports = env.home / "reports" / "chorus_submit_invoices"
     english = next(reports.rglob(f"{EU_ID}/report.html")).read_text(encoding="utf-8")
     assert "INV-0009" in english and "F2026-0003" not in english
