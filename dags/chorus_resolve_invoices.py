@@ -20,6 +20,9 @@ digest.
 **Without human-in-the-loop**: trigger this DAG with *Invoice number* and *Action* (and the fields the
 action needs); the decision is applied at once. `chorusflow resolve` does the same from a shell.
 
+**Several suppliers**: each task is labelled `<supplier id>: <number>` and the answer is sent with
+that supplier's connection; reminders go to that supplier's recipients (docs/suppliers.md).
+
 **Schedule**: after a status sync that recorded a new blocking event (Asset
 `chorusflow://blocked-invoices`), or by hand. See docs/resolution.md.
 """
@@ -56,6 +59,11 @@ def _text_param(title: str, description: str) -> Param:
     params={
         "invoice_number": _text_param(
             "Invoice number", "Ask about (or, with an action, decide about) this one."
+        ),
+        "supplier": _text_param(
+            "Supplier",
+            "With several suppliers: the invoice's supplier (id or identifier), when its number is "
+            "not enough.",
         ),
         "action": Param(
             None,
@@ -94,7 +102,7 @@ def chorus_resolve_invoices() -> None:
 
     DecisionOperator.partial(
         task_id="decide",
-        map_index_template="{{ task.invoice_number }}",
+        map_index_template="{{ task.invoice_label }}",
         response_timeout=timedelta(hours=settings().resolution_timeout_hours),
     ).expand_kwargs(ask(from_form()))
 

@@ -27,6 +27,12 @@ refused is never deposited again: a refused one needs a new number or a credit n
 **Trigger form.** Every field may stay empty: no *Export file* means the inbox, no *Invoice numbers
 to retry* means only the invoices waiting in the ledger, and *Dry run* is off unless switched on.
 
+**Several suppliers** (`include/config/suppliers/`, docs/suppliers.md): the inbox's supplier folders
+(`<inbox>/<supplier id>/`) are read too; each invoice goes to the supplier its `supplier_id` column or
+its folder names (else the default one) and is deposited with that supplier's connection
+(`chorus_pro__<supplier id>`); batches are labelled `<supplier id>: <number>`. An export naming an
+unknown supplier stays in the inbox (`SUPPLIER_UNKNOWN`) and nothing of those invoices is recorded.
+
 Schedule: hourly from 7:00 to 19:00 on weekdays, Paris time (`CHORUSFLOW_SUBMIT_SCHEDULE`).
 """
 

@@ -26,6 +26,9 @@ records every status in the ledger with its date and the buyer's comment, then a
 
 **Schedule**: every 30 minutes from 7:00 to 19:59 on weekdays, Paris time
 (`CHORUSFLOW_SYNC_SCHEDULE`), and after every submission run (Asset `chorusflow://submissions`).
+With several suppliers, each is synced with its own connection and alerted through its own
+Variable `chorusflow_alert_recipients__<supplier id>`; one supplier's failure stops no other, and the
+run then fails naming it (docs/suppliers.md).
 See docs/status-sync.md and docs/alerts.md.
 """
 

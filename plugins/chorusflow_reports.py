@@ -5,6 +5,8 @@ storage or a shared folder), so the API server reads them there even when that w
 Routes (behind Airflow's login, with the DAG run read permission of the auth manager):
 
 - ``GET /chorusflow-files/reports/{dag_id}/{run_id}/{name}``: ``report.html`` or ``report.csv``;
+- ``GET /chorusflow-files/reports/{dag_id}/{run_id}/{supplier_id}/{name}``: one supplier's own report
+  (several suppliers, docs/suppliers.md);
 - ``GET /chorusflow-files/invoices/{supplier_siret}/{invoice_number}.pdf``: the PDF deposited with an
   invoice (read permission on ``chorus_submit_invoices``).
 
@@ -43,6 +45,24 @@ def run_report(dag_id: str, run_id: str, name: str) -> Response:
         content = read_report(reports_root(), dag_id, run_id, name)
     except NotStored:
         raise HTTPException(status_code=404, detail="no report stored for this run") from None
+    return Response(content=content, media_type=MEDIA_TYPES[name])
+
+
+@app.get(
+    "/reports/{dag_id}/{run_id}/{supplier_id}/{name}",
+    dependencies=[Depends(requires_access_dag("GET", DagAccessEntity.RUN))],
+)
+def supplier_report(dag_id: str, run_id: str, supplier_id: str, name: str) -> Response:
+    """One supplier's own report of a run, in its language."""
+    from chorusflow.airflow.connections import reports_root
+    from chorusflow.storage import NotStored, read_report
+
+    if name not in MEDIA_TYPES:
+        raise HTTPException(status_code=404, detail="no such report file")
+    try:
+        content = read_report(reports_root(), dag_id, run_id, name, supplier_id)
+    except NotStored:
+        raise HTTPException(status_code=404, detail="no report stored for this supplier") from None
     return Response(content=content, media_type=MEDIA_TYPES[name])
 
 

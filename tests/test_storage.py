@@ -14,6 +14,7 @@ from chorusflow.storage import (
     store_bytes,
     store_invoice_pdf,
     stored_runs,
+    supplier_reports,
 )
 
 
@@ -54,3 +55,20 @@ def test_stored_runs_list_each_report_newest_first_and_read_back_by_folder_name(
     listed = stored_runs(tmp_path, dag)
     assert [read_report(tmp_path, dag, name).decode() for name in listed] == [runs[1], runs[2], runs[0]]
     assert stored_runs(tmp_path, "chorus_sync_statuses") == []
+
+
+def test_each_suppliers_own_report_of_a_run_is_listed_and_read_back(tmp_path: Path) -> None:
+    dag, run = "chorus_submit_invoices", "manual__2026-12-03T12:00:00+00:00"
+    folder = report_folder(tmp_path, dag, run)
+    store_bytes(folder / "report.html", b"whole run", folder)
+    for supplier_id in ("rheinwerk", "acme_lyon"):
+        store_bytes(folder / supplier_id / "report.html", supplier_id.encode(), folder / supplier_id)
+    (folder / "empty").mkdir()  # no report in it: not a supplier's
+    assert supplier_reports(tmp_path, dag, run) == ["acme_lyon", "rheinwerk"]
+    assert read_report(tmp_path, dag, run, supplier_id="rheinwerk") == b"rheinwerk"
+    assert read_report(tmp_path, dag, run) == b"whole run"
+    with pytest.raises(NotStored):
+        read_report(tmp_path, dag, run, supplier_id="alpenlicht")
+    with pytest.raises(NotStored):  # the supplier id is made safe like a run id: never out of the run
+        read_report(tmp_path, dag, run, supplier_id="../../..")
+    assert supplier_reports(tmp_path, dag, "never-ran") == []

@@ -9,6 +9,10 @@
 4. runs ``chorus_sync_statuses``;
 5. prints the ledger, where the run report is, and what to try next.
 
+It is the one-supplier run (the repository's ``supplier.yaml``, the sandbox's default technical
+account) whatever the shell's supplier settings; ``examples/several-suppliers/`` and
+``tests/e2e/test_several_suppliers.py`` show several suppliers.
+
 Everything happens under ``.chorusflow/demo/`` (wiped at each start); Airflow's own output goes to
 ``.chorusflow/demo/demo.log``. Airflow itself runs in child processes, so this module imports none.
 """
@@ -53,8 +57,13 @@ def _run(command: list[str], env: dict[str, str], log: Path, *, show: bool = Fal
         ).returncode
 
 
+#: What the demo does not inherit from the shell: connections, variables, and the settings that
+#: would make it a several-suppliers run (the example's CHORUSFLOW_CONFIG_DIR, as the README exports it).
+NOT_INHERITED = ("AIRFLOW_CONN_", "AIRFLOW_VAR_", "CHORUSFLOW_CONFIG_DIR", "CHORUSFLOW_SUPPLIERS_DIR")
+
+
 def _demo_environment(workdir: Path, sandbox: SandboxServer) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(NOT_INHERITED)}
     env.update(
         {
             "AIRFLOW_HOME": str(workdir / "airflow"),

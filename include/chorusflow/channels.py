@@ -52,7 +52,9 @@ from chorusflow.config import DepositChannel as ChannelName
 from chorusflow.config import SupplierIdentity
 from chorusflow.crashpoints import crashpoint
 from chorusflow.flux import FACTURX_SYNTAX, FluxFile
+from chorusflow.messages import text
 from chorusflow.model import Invoice
+from chorusflow.rules.checks.crossborder import TREATMENTS, facturx_supplier_findings
 from chorusflow.rules.codes import Finding
 from chorusflow.rules.profiles import BuyerProfile
 
@@ -120,7 +122,17 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         return Path(invoice.attachment).read_bytes()
     from chorusflow.documents.pdf import render_invoice_pdf  # reportlab only where a PDF is made
 
-    return render_invoice_pdf(invoice, lang="fr")  # an invoice issued in France is in French
+    return render_invoice_pdf(invoice, lang=invoice_language(invoice))
+
+
+def invoice_language(invoice: Invoice) -> str:
+    """The language of a rendered invoice: the supplier's ``lang``; without one, French for a French
+    supplier (an invoice issued in France is in French) and ``CHORUSFLOW_LANG`` for a foreign one. The
+    English render keeps the French legal mentions, glossed."""
+    supplier = invoice.supplier
+    if supplier.lang is not None:
+        return supplier.lang
+    return "fr" if supplier.french else supplier.language
 
 
 def build_submit_request(
@@ -134,6 +146,7 @@ def build_submit_request(
     pdf_mode = attachment_id is not None
     is_credit_note = invoice.invoice_type == "AVOIR"
     exempt = invoice.vat_exemption_reason is not None and invoice.total_vat == 0
+    type_tva, reason = vat_type(invoice, exempt)
     return SubmitInvoiceRequest(
         mode_depot="DEPOT_PDF_API" if pdf_mode else "SAISIE_API",
         numero_facture_saisi=invoice.invoice_number if pdf_mode else None,
@@ -154,8 +167,8 @@ def build_submit_request(
         references=InvoiceReferences(
             devise_facture=invoice.currency,
             type_facture=invoice.invoice_type,
-            type_tva="EXONERATION" if exempt else VAT_REGIMES[invoice.supplier.vat_regime],
-            motif_exoneration_tva=invoice.vat_exemption_reason or None,
+            type_tva=type_tva,
+            motif_exoneration_tva=reason,
             numero_marche=invoice.market_number or None,
             numero_bon_commande=invoice.engagement_number or None,
             numero_facture_origine=invoice.original_invoice_number or None,
@@ -189,6 +202,19 @@ def build_submit_request(
         ),
         commentaire=invoice.comment or None,
     )
+
+
+def vat_type(invoice: Invoice, exempt: bool) -> tuple[ChorusVatRegime, str | None]:
+    """``typeTva`` and ``motifExonerationTva``: a cross-border treatment's (``EXONERATION`` with its
+    legal mention, or ``SANS_TVA`` for goods taxed at import), an exemption's, else the supplier's regime."""
+    treatment = TREATMENTS.get(invoice.vat_treatment)
+    if treatment is not None and invoice.total_vat == 0:
+        if treatment.type_tva == "SANS_TVA":
+            return "SANS_TVA", None
+        return "EXONERATION", invoice.vat_exemption_reason or text(treatment.mention_key, "fr")
+    if exempt:
+        return "EXONERATION", invoice.vat_exemption_reason or None
+    return VAT_REGIMES[invoice.supplier.vat_regime], invoice.vat_exemption_reason or None
 
 
 class PdfChannel:
@@ -284,6 +310,9 @@ class FacturxChannel:
 
         if self.supplier is None:
             raise ValueError("the facturx channel needs the supplier's identity to build a Factur-X")
+        refused = facturx_supplier_findings(self.supplier, self.supplier.language)
+        if refused:  # a buyer profile changed since validation: the file is never built nor sent
+            return FluxFile(invoice.invoice_number, b""), refused
         erp_pdf = Path(invoice.attachment).read_bytes() if invoice.attachment is not None else None
         content = build_facturx(invoice, self.supplier, erp_pdf)
         errors = [item for item in check_facturx(content) if item.severity == "error"]

@@ -58,12 +58,16 @@ def records_from_report(report: ValidationReport, source: str) -> list[InvoiceRe
 
 class ExportFile(BaseModel):
     """An export file a run processes: where it is, its content hash, and the file itself when the
-    inbox is a folder (empty for object storage: each task that reads it stages its own copy)."""
+    inbox is a folder (empty for object storage: each task that reads it stages its own copy).
+
+    ``supplier_id`` is the supplier whose inbox folder (``<inbox>/<supplier id>/``) held it, if any.
+    """
 
     name: str
     uri: str
     sha256: str
     local_path: str = ""
+    supplier_id: str | None = None
 
 
 class InvalidInvoice(BaseModel):
@@ -75,6 +79,7 @@ class InvalidInvoice(BaseModel):
     total_ttc: str | None = None
     currency: str | None = None
     findings: list[dict[str, str | None]] = Field(default_factory=list)
+    supplier_id: str | None = None
 
 
 class RecordedExport(ExportSummary):
@@ -85,12 +90,14 @@ class RecordedExport(ExportSummary):
 
 
 class Validation(BaseModel):
-    """What a run's validation hands on: the exports, the invalid invoices, the numbers recorded."""
+    """What a run's validation hands on: the exports, the invalid invoices, the numbers recorded
+    (``processed``: per supplier id; ``processed_numbers``: all of them)."""
 
     exports: list[RecordedExport] = Field(default_factory=list)
     invalid: list[InvalidInvoice] = Field(default_factory=list)
     invalid_total: int = 0
     processed_numbers: list[str] = Field(default_factory=list)
+    processed: dict[str, list[str]] = Field(default_factory=dict)
     dry_run: bool = False
 
 
@@ -115,17 +122,22 @@ class RetryRequest(BaseModel):
 
 
 class Batch(BaseModel):
-    """Invoice numbers one submission task deposits; ``label`` names them in the Airflow UI."""
+    """Invoice numbers one submission task deposits; ``label`` names them in the Airflow UI.
+
+    ``supplier_id`` is the supplier they belong to (None: the default supplier).
+    """
 
     label: str
     invoice_numbers: list[str]
     include_failed: bool = False
+    supplier_id: str | None = None
 
 
-def invalid_details(report: ValidationReport) -> list[InvalidInvoice]:
+def invalid_details(report: ValidationReport, supplier_id: str | None = None) -> list[InvalidInvoice]:
     """The invalid invoices of a report with their codes and messages (for reports and alerts)."""
     return [
         InvalidInvoice(
+            supplier_id=supplier_id,
             invoice_number=verdict.invoice_number or _row_label(verdict.rows),
             buyer_siret=verdict.invoice.buyer_siret if verdict.invoice else None,
             buyer_name=verdict.invoice.buyer_name if verdict.invoice else None,
@@ -171,6 +183,25 @@ def summarize_export(report: ValidationReport, name: str) -> RecordedExport:
     )
 
 
+def merged_summary(name: str, parts: Sequence[RecordedExport], file_errors: Sequence[str]) -> RecordedExport:
+    """One export's summary from the summaries of its suppliers' parts, with the file-level errors."""
+    ledger: dict[str, int] | None = None
+    for part in parts:
+        if part.ledger is not None:
+            ledger = ledger or {}
+            for key, value in part.ledger.items():
+                ledger[key] = ledger.get(key, 0) + value
+    return RecordedExport(
+        name=name,
+        invoices=sum(part.invoices for part in parts),
+        valid=sum(part.valid for part in parts),
+        invalid=sum(part.invalid for part in parts),
+        file_errors=[*file_errors, *(error for part in parts for error in part.file_errors)],
+        ledger=ledger,
+        already_done=[number for part in parts for number in part.already_done],
+    )
+
+
 def record_export(
     ledger: Ledger, supplier_siret: str, report: ValidationReport, name: str
 ) -> tuple[RecordedExport, list[str]]:
@@ -183,11 +214,10 @@ def record_export(
     return summary, [record.invoice_number for record in records]
 
 
-def batch_label(numbers: Sequence[str]) -> str:
-    """The label the Airflow UI shows for a mapped submission task."""
-    if len(numbers) == 1:
-        return numbers[0]
-    return f"{numbers[0]} … {numbers[-1]} ({len(numbers)})"
+def batch_label(numbers: Sequence[str], supplier_id: str | None = None) -> str:
+    """The label the Airflow UI shows for a mapped submission task (``<supplier id>: …`` when given)."""
+    label = numbers[0] if len(numbers) == 1 else f"{numbers[0]} … {numbers[-1]} ({len(numbers)})"
+    return f"{supplier_id}: {label}" if supplier_id else label
 
 
 def plan_batches(
@@ -196,6 +226,7 @@ def plan_batches(
     concurrency: int,
     batch_size: int | None = None,
     include_failed: bool = False,
+    supplier_id: str | None = None,
 ) -> list[Batch]:
     """Cut the numbers into submission batches.
 
@@ -215,7 +246,12 @@ def plan_batches(
     batch_size = max(batch_size, math.ceil(len(numbers) / MAX_BATCHES))
     chunks = (numbers[start : start + batch_size] for start in range(0, len(numbers), batch_size))
     return [
-        Batch(label=batch_label(chunk), invoice_numbers=chunk, include_failed=include_failed)
+        Batch(
+            label=batch_label(chunk, supplier_id),
+            invoice_numbers=chunk,
+            include_failed=include_failed,
+            supplier_id=supplier_id,
+        )
         for chunk in chunks
     ]
 
@@ -227,6 +263,7 @@ def plan_channel_batches(
     concurrency: int,
     flux_batch_size: int,
     include_failed: bool = False,
+    supplier_id: str | None = None,
 ) -> list[Batch]:
     """:func:`plan_batches` for the one-by-one channels, and batches of ``flux_batch_size`` for the
     invoices of ``in_flux_channel`` (Factur-X): one task deposits them in as few flux as the size
@@ -234,10 +271,16 @@ def plan_channel_batches(
     flux = set(in_flux_channel)
     one_by_one = [number for number in numbers if number not in flux]
     together = [number for number in numbers if number in flux]
-    batches = plan_batches(one_by_one, concurrency=concurrency, include_failed=include_failed)
+    batches = plan_batches(
+        one_by_one, concurrency=concurrency, include_failed=include_failed, supplier_id=supplier_id
+    )
     if together:
         batches += plan_batches(
-            together, concurrency=concurrency, batch_size=flux_batch_size, include_failed=include_failed
+            together,
+            concurrency=concurrency,
+            batch_size=flux_batch_size,
+            include_failed=include_failed,
+            supplier_id=supplier_id,
         )
     return batches
 

@@ -198,6 +198,11 @@ class Invoice(BaseModel):
     supplier_iban: str | None = None
     original_invoice_number: str | None = None
     vat_exemption_reason: str | None = None
+    # Why no French VAT is charged, when the supplier is abroad or the goods cross a border
+    # (chorusflow.rules.checks.crossborder): standard, reverse_charge, intra_eu_goods, export, import.
+    vat_treatment: str = "standard"
+    buyer_vat_number: str | None = None
+    total_vat_eur: str | None = None  # the VAT in euros of an invoice in another currency (CGI 289 IV)
     attachment: Path | None = None
     comment: str | None = None
     lines: InvoiceLines

@@ -99,7 +99,7 @@ class ExportSummary(BaseModel):
 def report_lines(ledger: Ledger, supplier_siret: str, numbers: list[str], run_id: str) -> list[ReportLine]:
     """One line per invoice of ``numbers``, from the ledger: what this run did to it, and why."""
     rows = {row.invoice_number: row for row in ledger.list_invoices(supplier_siret=supplier_siret)}
-    touched = ledger.attempt_outcomes_for_run(run_id)
+    touched = ledger.attempt_outcomes_for_run(run_id, supplier_siret)
     lines: list[ReportLine] = []
     for number in dict.fromkeys(numbers):
         row = rows.get(number)

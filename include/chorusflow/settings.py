@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=lambda: Path.home() / ".chorusflow")
     config_dir: Path | None = None
     supplier_file: Path | None = None
+    suppliers_dir: Path | None = None
     inbox: str | None = None
     inbox_conn_id: str | None = None
     archive: str | None = None

@@ -76,11 +76,25 @@ def store_invoice_pdf(root: StoredPath, supplier_siret: str, invoice_number: str
     return store_bytes(invoice_pdf_path(root, supplier_siret, invoice_number), pdf, folder)
 
 
-def read_report(root: StoredPath, dag_id: str, run_id: str, name: str = "report.html") -> bytes:
-    """A stored run report file (``report.html`` or ``report.csv``); :class:`NotStored` if absent."""
+def read_report(
+    root: StoredPath, dag_id: str, run_id: str, name: str = "report.html", supplier_id: str | None = None
+) -> bytes:
+    """A stored run report file (``report.html`` or ``report.csv``), the whole run's or, with
+    ``supplier_id``, that supplier's own (several suppliers); :class:`NotStored` if absent."""
     if name not in REPORT_FILES:
         raise ValueError(f"a run report is one of {', '.join(REPORT_FILES)}, not {name!r}")
-    return _read(report_folder(root, dag_id, run_id) / name)
+    folder = report_folder(root, dag_id, run_id)
+    if supplier_id is not None:
+        folder = folder / safe_name(supplier_id)
+    return _read(folder / name)
+
+
+def supplier_reports(root: StoredPath, dag_id: str, run_id: str) -> list[str]:
+    """The suppliers with a report of their own in a run (several suppliers: ``<run>/<supplier id>/``)."""
+    folder = report_folder(root, dag_id, run_id)
+    if not folder.exists():
+        return []
+    return sorted(sub.name for sub in folder.iterdir() if (sub / REPORT_FILES[0]).exists())
 
 
 def read_invoice_pdf(root: StoredPath, supplier_siret: str, invoice_number: str) -> bytes:

@@ -192,7 +192,8 @@ class Submitter:
         self.ledger = ledger
         self.client = client
         self.supplier = supplier
-        self.supplier_siret = supplier.siret
+        # The ledger key: the SIRET, or the identifier of a foreign supplier.
+        self.supplier_siret = supplier.key
         self.owner = owner
         self.lease_seconds = lease_seconds
         self.owner_alive = owner_alive  # "is the task holding this claim still alive?" (the orchestrator's)
@@ -200,7 +201,7 @@ class Submitter:
         # orphaned task process keeps running); it then stops before the next deposit.
         self.in_charge = in_charge
         # ``documents``: shared storage where each deposited PDF is kept (chorusflow.storage).
-        keep_pdf = None if documents is None else _pdf_keeper(documents, supplier.siret)
+        keep_pdf = None if documents is None else _pdf_keeper(documents, supplier.key)
         self.choose_channel = choose_channel or channel_chooser(
             supplier.deposit_channel, client, buyer_channels(load_profiles()), supplier, keep_pdf
         )

@@ -278,3 +278,24 @@ def test_the_runs_page_links_each_stored_report_served_from_shared_storage(
     served = desk.client.get(links[0], headers=desk.headers)
     assert served.status_code == 200 and "report of the run" in served.text
     assert desk.client.get(links[0]).status_code in (401, 403)
+
+
+def test_with_several_suppliers_the_runs_page_links_each_suppliers_own_report(
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chorusflow.storage import report_folder, store_bytes
+    from tests.suppliers.builders import EU_ID, NON_EU_ID, three_suppliers
+
+    monkeypatch.setenv("CHORUSFLOW_CONFIG_DIR", str(three_suppliers(tmp_path / "config")))
+    monkeypatch.setenv("CHORUSFLOW_REPORTS", str(tmp_path / "shared"))
+    folder = report_folder(tmp_path / "shared", "chorus_submit_invoices", RUN_ID)
+    store_bytes(folder / "report.html", b"<html>the whole run</html>", folder)
+    store_bytes(folder / EU_ID / "report.html", b"<html>report of rheinwerk</html>", folder / EU_ID)
+    page = desk.get("/runs")
+    assert page.status_code == 200
+    links = [part.split('"')[0] for part in page.text.split('href="')[1:] if "/chorusflow-files/" in part]
+    own = [link for link in links if f"/{EU_ID}/" in link]
+    assert len(own) == 2 and not any(f"/{NON_EU_ID}/" in link for link in links)  # no report, no link
+    served = desk.client.get(own[0], headers=desk.headers)
+    assert served.status_code == 200 and "report of rheinwerk" in served.text
+    assert desk.client.get(own[0]).status_code in (401, 403)

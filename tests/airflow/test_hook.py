@@ -74,3 +74,27 @@ def test_connection_test(hook: ChorusProHook, monkeypatch: pytest.MonkeyPatch, s
     monkeypatch.setenv("AIRFLOW_CONN_CHORUS_PRO", json.dumps(broken))
     ok, message = ChorusProHook().test_connection()
     assert not ok and "invalid_client" in message and "not-the-secret-123" not in message
+
+
+def test_every_technical_account_of_several_suppliers_is_masked(
+    server: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several suppliers, each on its own connection: each hook acts for its own structure, and every
+    password, ``cpro-account`` value and token of every account is registered with the masker."""
+    accounts = {"chorus_pro": "45218801400016"}
+    for conn_id, identifier in (
+        ("chorus_pro__rheinwerk", "DE291838473"),
+        ("chorus_pro__alpenlicht", "CHE109322002"),
+    ):
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", server.connection_json(identifier))
+        accounts[conn_id] = identifier
+    for conn_id, identifier in accounts.items():
+        client = ChorusProHook(conn_id).get_client()
+        assert [s.identifiant for s in client.list_supplier_structures()] == [identifier]
+        config = client.config
+        assert config.login.endswith("@cpro.fr")
+        assert _masker_hides(config.password.get_secret_value())
+        assert _masker_hides(config.cpro_account_header())
+        assert client._token is not None and _masker_hides(client._token)
+    passwords = {ChorusProHook(conn_id).get_config().password.get_secret_value() for conn_id in accounts}
+    assert len(passwords) == 3  # three accounts, three secrets

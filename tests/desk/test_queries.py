@@ -144,3 +144,13 @@ def test_the_csv_stream_reads_every_row_of_the_filter_in_order(
         row.invoice_number for row in iter_invoices(ledger, InvoiceFilter(state=InvoiceState.BLOCKED), clock)
     ]
     assert blocked == ["F2026-0101", "F2026-0102"]
+
+
+def test_the_supplier_filter_keeps_one_supplier(ledger: Ledger, story: Story, clock: Clock) -> None:
+    from chorusflow.ledger import InvoiceRecordInput
+
+    ledger.record_validated("DE291838473", "e.csv", [InvoiceRecordInput(invoice_number="INV-1", valid=False)])
+    assert list_invoices(ledger, InvoiceFilter(), clock, page_size=100).total == 31
+    assert numbers(ledger, clock, InvoiceFilter(supplier="de 291838473")) == ["INV-1"]
+    assert len(numbers(ledger, clock, InvoiceFilter(supplier="123 456 782 00051"))) == 30
+    assert numbers(ledger, clock, InvoiceFilter(supplier="default")) == []  # supplier.yaml's, not the story's

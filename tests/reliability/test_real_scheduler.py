@@ -2,10 +2,11 @@
 
 §4: the whole pipeline (submission with server errors, dropped answers, expiring tokens and task
 retries, then the status sync) runs on a real scheduler, so Airflow's secret masker is active as in
-production. Then every task log, the standalone log, every report, the ledger database (file and
-WAL) and every XCom (REST API) are searched for the PISTE client secret, the technical password,
-``base64(login:password)`` (the ``cpro-account`` value) and every bearer token the sandbox issued
-(``GET /sandbox/tokens``). None may appear.
+production, for three suppliers at once (French default, EU, non-EU; docs/suppliers.md), each with
+its own technical account. Then every task log, the standalone log, every report, the ledger
+database (file and WAL) and every XCom (REST API) are searched for the PISTE client secret, every
+account's technical password and ``base64(login:password)`` (its ``cpro-account`` value), and every
+bearer token the sandbox issued (``GET /sandbox/tokens``). None may appear.
 
 §5: one run deposits many invoices with the pool ``chorus_pro_api`` while the sandbox answers HTTP
 429 above its quota. The client paces the deployment below the quota (``CHORUSFLOW_API_RATE_LIMIT``,
@@ -18,6 +19,7 @@ its first try), and the deposit throughput must reach 90% of the quota.
 from __future__ import annotations
 
 import base64
+import csv
 import shutil
 import tempfile
 import time
@@ -33,7 +35,8 @@ import requests
 
 from chorusflow_dev.airflow.local import LocalAirflow
 from chorusflow_dev.sandbox import SandboxCredentials
-from chorusflow_dev.testing.exports import invoice_numbers, write_sample_export
+from chorusflow_dev.sandbox.directory import load_directory
+from chorusflow_dev.testing.exports import invoice_numbers, write_export, write_sample_export
 from tests.conftest import REPO_ROOT
 from tests.fixtures.local_airflow import (
     check,
@@ -45,6 +48,15 @@ from tests.fixtures.local_airflow import (
 )
 from tests.fixtures.sandbox import SandboxAdmin
 from tests.reliability.support import check_exactly_once, summary_line
+from tests.rules.builders import COMMUNE, row
+from tests.suppliers.builders import (
+    COMMUNE_VAT,
+    EU_ID,
+    EU_IDENTIFIER,
+    NON_EU_ID,
+    NON_EU_IDENTIFIER,
+    three_suppliers,
+)
 
 SUBMIT_DAG = "chorus_submit_invoices"
 SYNC_DAG = "chorus_sync_statuses"
@@ -55,17 +67,23 @@ CALLS_PER_DEPOSIT = 2
 RATE_SHARE_OF_QUOTA = 0.95  # the shared pacing, a little under the quota: timers are not exact
 
 
+SUPPLIER_CONNECTIONS = {f"chorus_pro__{EU_ID}": EU_IDENTIFIER, f"chorus_pro__{NON_EU_ID}": NON_EU_IDENTIFIER}
+
+
 @pytest.fixture(scope="module")
 def airflow_fast() -> Iterator[LocalAirflow]:
-    """One ``airflow standalone`` (pool 4) shared by the §4 and the scaled-down §5 tests."""
+    """One ``airflow standalone`` (pool 4) shared by the §4 and the scaled-down §5 tests, with three
+    suppliers (the default one, whose exports name none, takes the §5 load)."""
     # Batches planned for 2 slots (4 batches, one wave on the 4 slots): Airflow's task start-up
     # between two waves costs seconds on 2 cores, too much of a 10-second run to measure pacing.
     # The full-size run keeps the planner's default (two batches per slot).
-    with (
-        private_folder() as home,
-        started_airflow(home, pool_size=4, quota=20, extra_env={"CHORUSFLOW_POOL_SIZE": "2"}) as local,
-    ):
-        yield local
+    with private_folder() as home:
+        config = three_suppliers(home / "config")
+        extra_env = {"CHORUSFLOW_POOL_SIZE": "2", "CHORUSFLOW_CONFIG_DIR": str(config)}
+        with started_airflow(
+            home, pool_size=4, quota=20, extra_env=extra_env, supplier_connections=SUPPLIER_CONNECTIONS
+        ) as local:
+            yield local
 
 
 @contextmanager
@@ -80,7 +98,12 @@ def private_folder() -> Iterator[Path]:
 
 
 def started_airflow(
-    home: Path, *, pool_size: int, quota: float, extra_env: dict[str, str] | None = None
+    home: Path,
+    *,
+    pool_size: int,
+    quota: float,
+    extra_env: dict[str, str] | None = None,
+    supplier_connections: dict[str, str] | None = None,
 ) -> Any:
     """A :class:`LocalAirflow` on free ports paced for ``quota`` requests per second."""
 
@@ -94,6 +117,7 @@ def started_airflow(
             **(extra_env or {}),
         },
         pool_size=pool_size,
+        supplier_connections=supplier_connections,
     )
 
 
@@ -112,13 +136,22 @@ def wait_for(local: LocalAirflow, dag_id: str, run_id: str, timeout: float) -> s
 
 
 def secrets_of(admin: SandboxAdmin) -> dict[str, str]:
-    """Every secret that must never be written anywhere: credentials and each token issued."""
+    """Every secret that must never be written anywhere: the credentials of every supplier's
+    technical account and each token issued."""
     credentials = SandboxCredentials()
     found = {
         "client secret": credentials.client_secret,
         "technical password": credentials.password,
         "cpro-account": credentials.cpro_account(),
     }
+    for structure in load_directory().suppliers:
+        account = structure.technical_account
+        if account is not None and structure.siret in SUPPLIER_CONNECTIONS.values():
+            login, password = account.login, account.password
+            found[f"technical password of {structure.siret}"] = password
+            found[f"cpro-account of {structure.siret}"] = base64.b64encode(
+                f"{login}:{password}".encode()
+            ).decode()
     response = requests.get(f"{admin.url}/sandbox/tokens", timeout=10)
     response.raise_for_status()
     for position, token in enumerate(response.json()["tokens"], start=1):
@@ -153,6 +186,20 @@ def files_to_search(local: LocalAirflow) -> list[Path]:
     return [path for path in candidates if path.is_file()]
 
 
+def mixed_export(path: Path) -> Path:
+    """The sample export (the default supplier's: no supplier named) and three invoices of each
+    other supplier, named in the ``supplier_id`` column: one file, so one run deposits for all three."""
+    with SAMPLE_EXPORT.open(encoding="utf-8", newline="") as handle:
+        rows: list[dict[str, str]] = list(csv.DictReader(handle, delimiter=";"))
+    reverse = {"vat_rate": "0", "vat_treatment": "reverse_charge", "buyer_vat_number": COMMUNE_VAT}
+    for supplier_id, prefix in ((EU_ID, "DE"), (NON_EU_ID, "CH")):
+        rows += [
+            row(invoice_number=f"{prefix}-{n:04d}", buyer_siret=COMMUNE, supplier_id=supplier_id, **reverse)
+            for n in range(1, 4)
+        ]
+    return write_export(path, rows)
+
+
 @pytest.mark.timeout(1200)
 def test_no_secret_in_logs_reports_ledger_or_xcom(airflow_fast: LocalAirflow) -> None:
     local = airflow_fast
@@ -163,9 +210,7 @@ def test_no_secret_in_logs_reports_ledger_or_xcom(airflow_fast: LocalAirflow) ->
         token_lifetime_seconds=20,
         seed=5,
     )
-    export = local.home / "exports" / SAMPLE_EXPORT.name
-    export.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(SAMPLE_EXPORT, export)
+    export = mixed_export(local.home / "exports" / "mixed.csv")
 
     submit_run = trigger(local, {"export_path": str(export)})
     submit_state = wait_for(local, SUBMIT_DAG, submit_run, 600)
@@ -179,8 +224,10 @@ def test_no_secret_in_logs_reports_ledger_or_xcom(airflow_fast: LocalAirflow) ->
     assert submit_state == "success", tail(local.home / "airflow-local.log")
     assert retried, "the faults must have made some task retry for the test to mean anything"
     assert stats["by_status"].get("500", 0) > 0 and stats["drops"].get(SOUMETTRE, 0) > 0
+    deposited = {invoice["supplier_identifier"] for invoice in admin.invoices()}
+    assert {EU_IDENTIFIER, NON_EU_IDENTIFIER} <= deposited, deposited
     secrets = secrets_of(admin)
-    assert sum(1 for name in secrets if name.startswith("bearer")) >= 2
+    assert sum(1 for name in secrets if name.startswith("bearer")) >= 3  # one account each at least
     haystacks: dict[str, bytes] = {str(path): path.read_bytes() for path in files_to_search(local)}
     for dag_id, run_id in ((SUBMIT_DAG, submit_run), (SYNC_DAG, sync_run)):
         for position, value in enumerate(xcom_values(local, dag_id, run_id)):
@@ -200,7 +247,7 @@ def test_no_secret_in_logs_reports_ledger_or_xcom(airflow_fast: LocalAirflow) ->
         "secrets",
         places_searched=len(haystacks),
         secrets_searched=len(secrets),
-        tokens_issued=len(secrets) - 3,
+        tokens_issued=sum(1 for name in secrets if name.startswith("bearer")),
         task_retries=len(retried),
         sync_run=sync_state,
         leaks=len(leaks),

@@ -54,8 +54,12 @@ class LocalAirflow:
         extra_env: dict[str, str] | None = None,
         log: TextIO | None = None,
         sandbox_state: bool = True,
+        supplier_connections: dict[str, str] | None = None,
     ) -> None:
         self.home = home
+        # Other suppliers' connections (connection id -> supplier identifier), each on the sandbox
+        # with that supplier's technical account (docs/suppliers.md).
+        self.supplier_connections = supplier_connections or {}
         # The sandbox rewrites its whole state file after every deposit, so with a file each of
         # 1,000 deposits costs more than the one before: benchmarks and load tests go without one.
         self.sandbox_state = sandbox_state
@@ -152,6 +156,8 @@ class LocalAirflow:
         if not connection.startswith("{"):
             raise RuntimeError(f"the Chorus Pro sandbox did not start on port {self.sandbox_port}")
         self.env["AIRFLOW_CONN_CHORUS_PRO"] = connection
+        for conn_id, identifier in self.supplier_connections.items():
+            self.env[f"AIRFLOW_CONN_{conn_id.upper()}"] = supplier_connection(connection, identifier)
 
     def _spawn(
         self,
@@ -363,6 +369,18 @@ def main() -> int:
         ]
 
     return run_until_interrupted("make airflow", "airflow-local", build, describe)
+
+
+def supplier_connection(default: str, identifier: str) -> str:
+    """The sandbox connection ``default`` (JSON) with the technical account of the supplier structure
+    ``identifier`` of the sandbox's default directory: same PISTE application, so the same quota."""
+    from chorusflow_dev.sandbox.directory import load_directory
+
+    structure = load_directory().by_siret(identifier)
+    if structure is None or structure.technical_account is None:
+        raise KeyError(f"no supplier {identifier} with a technical account in the sandbox's directory")
+    account = structure.technical_account
+    return json.dumps({**json.loads(default), "login": account.login, "password": account.password})
 
 
 if __name__ == "__main__":

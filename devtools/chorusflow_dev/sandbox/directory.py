@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 
 class ServiceEntry(BaseModel):
@@ -50,13 +50,29 @@ class BankAccountEntry(BaseModel):
         return self
 
 
-class StructureEntry(BaseModel):
-    """One Chorus Pro structure: its identity, what it requires on invoices, its services."""
+class TechnicalAccount(BaseModel):
+    """A supplier's Chorus Pro technical account (the ``cpro-account`` header's login and password)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    login: str = Field(min_length=1)
+    # At least 12 characters, so Airflow's secret masker hides it in logs.
+    password: str = Field(min_length=12)
+
+
+class StructureEntry(BaseModel):
+    """One Chorus Pro structure: its identity, what it requires on invoices, its services.
+
+    ``siret`` is its ``identifiantStructure`` (``identifier`` in a file, for a structure identified
+    otherwise than by a SIRET: an EU VAT number for ``UE_HORS_FRANCE``…).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     id: int = Field(description="idStructureCPP, stable")
-    siret: str
+    siret: str = Field(validation_alias=AliasChoices("siret", "identifier"))
+    identifier_type: Literal["SIRET", "UE_HORS_FRANCE", "HORS_UE", "RIDET", "TAHITI", "AUTRE"] = "SIRET"
+    vat_number: str | None = None
     name: str
     kind: Literal["PUBLIQUE", "PRIVEE"] = "PUBLIQUE"
     active: bool = True
@@ -68,6 +84,8 @@ class StructureEntry(BaseModel):
     address: dict[str, str] = Field(default_factory=dict)
     services: tuple[ServiceEntry, ...] = ()
     bank_accounts: tuple[BankAccountEntry, ...] = ()
+    # Other suppliers than the first: the technical account that acts for this structure.
+    technical_account: TechnicalAccount | None = None
 
     def service_by_code(self, code: str) -> ServiceEntry | None:
         """The service with this code, or None."""
@@ -79,11 +97,16 @@ class StructureEntry(BaseModel):
 
 
 class Directory(BaseModel):
-    """The whole directory: one supplier (the technical account's structure) and the buyers."""
+    """The whole directory: the suppliers (each with its technical account) and the buyers.
+
+    ``supplier`` is the structure of the default technical account (the sandbox's credentials);
+    ``suppliers`` are other supplier structures, each with a ``technical_account`` of its own.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     supplier: StructureEntry
+    suppliers: tuple[StructureEntry, ...] = ()
     buyers: tuple[StructureEntry, ...] = ()
 
     @model_validator(mode="after")
@@ -98,12 +121,26 @@ class Directory(BaseModel):
         account_ids = [account.id for s in self.structures for account in s.bank_accounts]
         if len(set(account_ids)) != len(account_ids):
             raise ValueError("bank account ids must be unique in the directory")
+        logins = [s.technical_account.login for s in self.suppliers if s.technical_account]
+        if len(logins) != len(self.suppliers) or len(set(logins)) != len(logins):
+            raise ValueError("every other supplier needs a technical account of its own login")
         return self
 
     @property
+    def supplier_structures(self) -> tuple[StructureEntry, ...]:
+        """Every supplier structure, the default one first."""
+        return (self.supplier, *self.suppliers)
+
+    @property
     def structures(self) -> tuple[StructureEntry, ...]:
-        """Supplier first, then buyers."""
-        return (self.supplier, *self.buyers)
+        """Suppliers first, then buyers."""
+        return (*self.supplier_structures, *self.buyers)
+
+    def supplier_of_login(self, login: str) -> StructureEntry | None:
+        """The other supplier whose technical account has this login, or None."""
+        return next(
+            (s for s in self.suppliers if s.technical_account and s.technical_account.login == login), None
+        )
 
     def by_id(self, structure_id: int) -> StructureEntry | None:
         """The structure with this idStructureCPP, or None."""

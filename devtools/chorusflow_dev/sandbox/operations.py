@@ -12,7 +12,8 @@ import binascii
 import hashlib
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -147,6 +148,15 @@ def _decode_base64(text: str) -> bytes:
         raise ValueError("not base64") from error
 
 
+def counted_number(directory: Directory, supplier_id: int, number: str) -> str:
+    """The key deposits of ``number`` are counted under: the number for the default supplier,
+    ``<identifier>/<number>`` for the others (numbers are unique per supplier, not across them)."""
+    if supplier_id == directory.supplier.id:
+        return number
+    structure = directory.by_id(supplier_id)
+    return f"{structure.siret if structure else supplier_id}/{number}"
+
+
 def _amount(value: Any) -> float | None:
     return None if value is None else float(value)
 
@@ -158,6 +168,9 @@ class Operations:
         self.directory = directory
         self.store = store
         self.faults = faults
+        # The supplier structure of the technical account making the current call (set by the server
+        # under the state lock): deposits, searches and lookups only see that supplier's invoices.
+        self.acting: StructureEntry = directory.supplier
         self.routes: dict[str, Callable[[dict[str, Any]], Answer]] = {
             "/cpro/structures/v1/rechercher": self.rechercher_structure,
             "/cpro/structures/v1/consulter": self.consulter_structure,
@@ -179,11 +192,24 @@ class Operations:
 
     # ------------------------------------------------------------ structures
 
+    @contextmanager
+    def acting_as(self, supplier: StructureEntry) -> Iterator[None]:
+        """Run the operations of one call as ``supplier``'s technical account."""
+        previous, self.acting = self.acting, supplier
+        try:
+            yield
+        finally:
+            self.acting = previous
+
+    def _own(self, invoice: dict[str, Any]) -> bool:
+        """Whether ``invoice`` belongs to the supplier of the current technical account."""
+        return invoice.get("supplier_id", self.directory.supplier.id) == self.acting.id
+
     def _structure_row(self, structure: StructureEntry) -> dict[str, Any]:
         return {
             "idStructureCPP": structure.id,
             "identifiantStructure": structure.siret,
-            "typeIdentifiantStructure": "SIRET",
+            "typeIdentifiantStructure": structure.identifier_type,
             "designationStructure": structure.name,
             "statut": "ACTIVE" if structure.active else "INACTIVE",
         }
@@ -194,11 +220,11 @@ class Operations:
         restrict_private = body.get("restreindreStructuresPrivees", True)
         found: list[StructureEntry] = []
         for structure in self.directory.structures:
-            if restrict_private and structure.kind == "PRIVEE" and structure.id != self.directory.supplier.id:
+            if restrict_private and structure.kind == "PRIVEE" and structure.id != self.acting.id:
                 continue
             if "identifiantStructure" in criteria and criteria["identifiantStructure"] != structure.siret:
                 continue
-            if criteria.get("typeIdentifiantStructure", "SIRET") != "SIRET":
+            if criteria.get("typeIdentifiantStructure", "SIRET") != structure.identifier_type:
                 continue
             name = criteria.get("raisonSocialeStructure") or criteria.get("libelleStructure")
             if name and name.casefold() not in structure.name.casefold():
@@ -237,20 +263,20 @@ class Operations:
         general: dict[str, Any] = {
             "idStructureCPP": structure.id,
             "identifiantStructure": structure.siret,
-            "typeIdentifiantStructure": "SIRET",
+            "typeIdentifiantStructure": structure.identifier_type,
             "raisonSocialeStructure": structure.name,
             "libelleStructure": structure.name,
             "nomStructure": None,
             "prenomStructure": None,
             "emailStructure": None,
             "numeroRcsStructure": None,
-            "numeroTVA": None,
+            "numeroTVA": structure.vat_number,
             "structurePriveePublique": structure.kind,
             "estValideurDeleguee": False,
             "idStructureOrigine": None,
             "listeStructureDupliquees": [],
         }
-        if structure.id == self.directory.supplier.id:
+        if structure.id == self.acting.id:
             general["dateExpirationMotPasseCompteTech"] = structure.technical_password_expires
         return ok(
             OK_SEARCH,
@@ -353,7 +379,7 @@ class Operations:
 
     def structures_actives_fournisseur(self, body: dict[str, Any]) -> Answer:
         """transverses/v1/recuperer/structures/actives/fournisseur: the technical account's structure."""
-        supplier = self.directory.supplier
+        supplier = self.acting
         row = {
             "idStructureCPP": supplier.id,
             "identifiant": supplier.siret,
@@ -410,7 +436,7 @@ class Operations:
         """transverses/v1/consulterCRDetaille: one poll of a flux; polls move it towards integration."""
         number = body.get("numeroFluxDepot")
         flux = self.store.flux.get(number or "")
-        if flux is None:
+        if flux is None or flux.get("supplier_id", self.directory.supplier.id) != self.acting.id:
             raise FunctionalError(20001, f"TRA_MSG_02.001 Le flux {number} n'existe pas pour cet utilisateur")
         flux["polls"] += 1
         if flux["state"] not in FLUX_FINAL:
@@ -439,7 +465,7 @@ class Operations:
     ) -> tuple[StructureEntry, ServiceEntry | None]:
         """Recipient checks shared by soumettre, flux integration and recycler."""
         buyer = self.directory.by_siret(siret or "")
-        if buyer is None or buyer.id == self.directory.supplier.id:
+        if buyer is None or buyer in self.directory.supplier_structures:
             raise FunctionalError(
                 20010, f"GDP_MSG_11.040 Le destinataire {siret} n'est pas référencé dans Chorus Pro"
             )
@@ -512,14 +538,14 @@ class Operations:
         if keeps_number:
             self._check_number_and_date(body["numeroFactureSaisi"], _invoice_day(body))
         supplier_id = body["fournisseur"]["idFournisseur"]
-        if supplier_id != self.directory.supplier.id:
+        if supplier_id != self.acting.id:
             raise FunctionalError(
                 20012,
                 f"GDP_MSG_11.005 Le fournisseur {supplier_id} n'est pas une structure "
                 "rattachée au compte technique",
             )
         account_id = body["fournisseur"].get("codeCoordonneesBancairesFournisseur")
-        if account_id is not None and self.directory.supplier.bank_account(account_id) is None:
+        if account_id is not None and self.acting.bank_account(account_id) is None:
             raise FunctionalError(
                 20027,
                 f"GDP_MSG_11.070 codeCoordonneesBancairesFournisseur {account_id} : coordonnées bancaires "
@@ -546,8 +572,11 @@ class Operations:
 
         Source: communaute.chorus-pro.gouv.fr, "Bien renseigner son numéro de facture" (2023-03-28).
         """
-        if any(inv["number"] == number and _year(inv) == year for inv in self.store.invoices.values()):
-            self.store.count_submission(year, number)
+        if any(
+            inv["number"] == number and _year(inv) == year and self._own(inv)
+            for inv in self.store.invoices.values()
+        ):
+            self.store.count_submission(year, counted_number(self.directory, self.acting.id, number))
             self.store.save()
             raise FunctionalError(
                 20013,
@@ -608,7 +637,7 @@ class Operations:
         invoice = {
             "id": invoice_id,
             "number": number,
-            "supplier_id": self.directory.supplier.id,
+            "supplier_id": self.acting.id,
             "buyer_id": buyer.id,
             "buyer_siret": buyer.siret,
             "service_code": service.code if service else None,
@@ -645,7 +674,7 @@ class Operations:
         }
         self._append_history(invoice, "DEPOSEE", moment, None)
         self.store.invoices[str(invoice_id)] = invoice
-        self.store.count_submission(invoice_date[:4], number)
+        self.store.count_submission(invoice_date[:4], counted_number(self.directory, self.acting.id, number))
         return invoice
 
     def _append_history(
@@ -704,7 +733,7 @@ class Operations:
             numeroFacture=invoice["number"],
             statutFacture=invoice["status"],
             dateDepot=invoice["deposit_date"],
-            identifiantStructure=self.directory.supplier.siret,
+            identifiantStructure=self.acting.siret,
             empreinteCertificatDepot=invoice["fingerprint"],
         )
 
@@ -744,6 +773,7 @@ class Operations:
             "errors_dp": [],
             "errors_technical": [],
             "invoice_ids": [],
+            "supplier_id": self.acting.id,
         }
         self.store.save()
         return ok(OK_ACTION, numeroFluxDepot=number, dateDepot=moment.date().isoformat(), syntaxeFlux=syntax)
@@ -763,6 +793,12 @@ class Operations:
             self.store.save()
 
     def _integrate_flux(self, flux: dict[str, Any]) -> None:
+        """Integrate a flux as the technical account that deposited it (whoever's call triggers it)."""
+        supplier = self.directory.by_id(flux.get("supplier_id", self.directory.supplier.id)) or self.acting
+        with self.acting_as(supplier):
+            self._integrate_documents(flux)
+
+    def _integrate_documents(self, flux: dict[str, Any]) -> None:
         """Process a flux: inadmissible as a whole (``IN_REJETE``), or each invoice checked like
         ``soumettre`` and created, the refused ones listed in ``listeErreurDP``."""
         moment = now_local()
@@ -829,7 +865,7 @@ class Operations:
             flux["errors_dp"].append(
                 {
                     "numeroDP": number,
-                    "identifiantFournisseur": self.directory.supplier.siret,
+                    "identifiantFournisseur": self.acting.siret,
                     "identifiantDestinataire": recipient.get("codeDestinataire")
                     if isinstance(recipient, dict)
                     else None,
@@ -852,21 +888,22 @@ class Operations:
         return True
 
     def _cii_body(self, document: dict[str, Any]) -> dict[str, Any]:
-        """A CII document with the supplier resolved: the seller's SIRET must be the account's structure.
+        """A CII document with the supplier resolved: the seller's SIRET must be the structure of the
+        technical account that deposited the flux.
 
         The refusal text is the one of the official "show detailed report" example.
         """
-        if document["fournisseur"].get("siretFournisseur") != self.directory.supplier.siret:
+        if document["fournisseur"].get("siretFournisseur") != self.acting.siret:
             raise FunctionalError(
                 20012,
                 "L'identifiant fournisseur de la demande de paiement (balise : "
                 "SellerTradeParty.SpecifiedLegalOrganization.ID) n'est pas reference dans notre systeme.",
             )
-        return {**document, "fournisseur": {"idFournisseur": self.directory.supplier.id}}
+        return {**document, "fournisseur": {"idFournisseur": self.acting.id}}
 
     def _invoice_or_fail(self, invoice_id: Any) -> dict[str, Any]:
         invoice = self.store.invoices.get(str(invoice_id)) if invoice_id is not None else None
-        if invoice is None:
+        if invoice is None or not self._own(invoice):
             raise FunctionalError(20000, f"GDP_MSG_11.008 La demande de paiement {invoice_id} n'existe pas")
         return invoice
 
@@ -875,7 +912,7 @@ class Operations:
         return buyer.name if buyer else None
 
     def _search_row(self, invoice: dict[str, Any]) -> dict[str, Any]:
-        supplier = self.directory.supplier
+        supplier = self.acting
         service_name = None
         buyer = self.directory.by_id(invoice["buyer_id"])
         if buyer and invoice["service_code"]:
@@ -919,7 +956,7 @@ class Operations:
     def rechercher_fournisseur(self, body: dict[str, Any]) -> Answer:
         """factures/v1/rechercher/fournisseur: filters, sort, paging; ``listeFactures`` omitted when empty."""
         self.advance_flux_by_time()
-        rows = [inv for inv in self.store.invoices.values() if _matches(inv, body)]
+        rows = [inv for inv in self.store.invoices.values() if self._own(inv) and _matches(inv, body)]
         paging = body.get("rechercheFactureParFournisseur", {})
         column = paging.get("triColonne", "DateDepot")
         descending = paging.get("triSens", "Descendant") == "Descendant"
@@ -947,7 +984,7 @@ class Operations:
     def consulter_fournisseur(self, body: dict[str, Any]) -> Answer:
         """factures/v1/consulter/fournisseur: one invoice in detail."""
         invoice = self._invoice_or_fail(body.get("identifiantFactureCPP"))
-        supplier = self.directory.supplier
+        supplier = self.acting
         amounts = invoice["amounts"]
         lines = invoice["lines"]
         return ok(

@@ -27,9 +27,9 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from pydantic import ValidationError
 
-from chorusflow_dev.sandbox.directory import Directory, load_directory
+from chorusflow_dev.sandbox.directory import Directory, StructureEntry, load_directory
 from chorusflow_dev.sandbox.flux_files import flux_document_number
-from chorusflow_dev.sandbox.operations import FunctionalError, Operations
+from chorusflow_dev.sandbox.operations import FunctionalError, Operations, counted_number
 from chorusflow_dev.sandbox.settings import Faults, SandboxCredentials, rate_for
 from chorusflow_dev.sandbox.state import StateStore
 from chorusflow_dev.sandbox.validation import has_schema, validate_request_body
@@ -179,28 +179,51 @@ class Sandbox:
 
     def check_auth(self, headers: Any) -> Reply | None:
         """None when the bearer token and the cpro-account header are both valid, else the 401 reply."""
+        refusal, _ = self.authenticate(headers)
+        return refusal
+
+    def authenticate(self, headers: Any) -> tuple[Reply | None, StructureEntry | None]:
+        """The 401 reply, or None and the supplier structure whose technical account is calling.
+
+        The sandbox's own credentials act for the directory's ``supplier``; every other supplier of
+        the directory has a technical account of its own. One PISTE client serves them all, as one
+        PISTE application serves every supplier of an editor ("concentrateur").
+        """
         authorization = headers.get("Authorization", "")
         scheme, _, token = authorization.partition(" ")
         with self.store.lock:
             expiry = self.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
         if expiry is None or expiry <= time.time():
             body = {"codeRetour": 401, "libelle": "Jeton d'accès absent, inconnu ou expiré (invalid_token)"}
-            return 401, body, {"WWW-Authenticate": WWW_AUTH_TOKEN}
+            return (401, body, {"WWW-Authenticate": WWW_AUTH_TOKEN}), None
         account = headers.get("cpro-account", "")
         try:
             decoded = base64.b64decode(account.encode("ascii"), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeError, ValueError):
             decoded = ""
-        expected = f"{self.credentials.login}:{self.credentials.password}"
+        login, _, _ = decoded.partition(":")
+        supplier = self.directory.supplier_of_login(login)
+        if supplier is not None and supplier.technical_account is not None:
+            expected = f"{supplier.technical_account.login}:{supplier.technical_account.password}"
+        else:
+            supplier = self.directory.supplier
+            expected = f"{self.credentials.login}:{self.credentials.password}"
         if not account or not secrets.compare_digest(decoded.encode(), expected.encode()):
             body = {"codeRetour": 401, "libelle": "login or password incorrects (cpro-account)"}
-            return 401, body, {"WWW-Authenticate": WWW_AUTH_ACCOUNT}
-        return None
+            return (401, body, {"WWW-Authenticate": WWW_AUTH_ACCOUNT}), None
+        return None, supplier
 
     # ------------------------------------------------------------ dispatch
 
-    def chorus_call(self, method: str, path: str, raw_body: bytes, content_type: str) -> Reply:
-        """Run one authenticated Chorus Pro operation (auth already checked)."""
+    def chorus_call(
+        self,
+        method: str,
+        path: str,
+        raw_body: bytes,
+        content_type: str,
+        supplier: StructureEntry | None = None,
+    ) -> Reply:
+        """Run one authenticated Chorus Pro operation (auth already checked) as ``supplier``'s account."""
         if path == HEALTH_PATH:
             if method != "GET":
                 return 405, {"codeRetour": 405, "libelle": "Méthode non autorisée"}, {}
@@ -230,7 +253,7 @@ class Sandbox:
             errors = validate_request_body(path, body)
             if errors:
                 return 400, {"codeRetour": 400, "libelle": "Requête mal formulée : " + "; ".join(errors)}, {}
-        with self.store.lock:
+        with self.store.lock, self.operations.acting_as(supplier or self.directory.supplier):
             try:
                 self.operations.advance_flux_by_time()
                 status, answer = handler(body)
@@ -314,9 +337,13 @@ class Sandbox:
     def admin_view(self, invoice: dict[str, Any]) -> dict[str, Any]:
         """What /sandbox/invoices shows for one invoice."""
         buyer = self.directory.by_id(invoice["buyer_id"])
+        supplier_id = invoice.get("supplier_id", self.directory.supplier.id)
+        supplier = self.directory.by_id(supplier_id)
         return {
             "id": invoice["id"],
             "number": invoice["number"],
+            "supplier_id": supplier_id,
+            "supplier_identifier": supplier.siret if supplier else None,
             "status": invoice["status"],
             "status_at": invoice["status_at"],
             "status_comment": invoice["status_comment"],
@@ -334,7 +361,8 @@ class Sandbox:
             "rejet_traite": invoice["rejet_traite"],
             # Deposits of this number for the year of this invoice's date (refused duplicates included).
             "submission_count": self.store.submission_count(
-                str(invoice["invoice_date"])[:4], invoice["number"]
+                str(invoice["invoice_date"])[:4],
+                counted_number(self.directory, supplier_id, invoice["number"]),
             ),
             "history": invoice["history"],
         }
@@ -469,12 +497,14 @@ class _Handler(BaseHTTPRequestHandler):
             form = parse_qs(raw_body.decode("utf-8", errors="replace"), keep_blank_values=True)
             reply = sandbox.issue_token(form, self.headers.get("Authorization"))
         elif path.startswith("/cpro/"):
-            refusal = sandbox.check_auth(self.headers)
+            refusal, supplier = sandbox.authenticate(self.headers)
             if refusal is not None:
                 return refusal
             if path in faults.forbidden_paths or "*" in faults.forbidden_paths:
                 return 403, {}, {}  # PISTE answers an unsubscribed API with an empty 403
-            reply = sandbox.chorus_call(method, path, raw_body, self.headers.get("Content-Type", ""))
+            reply = sandbox.chorus_call(
+                method, path, raw_body, self.headers.get("Content-Type", ""), supplier
+            )
         else:
             return 404, {"codeRetour": 404, "libelle": f"API non trouvée : {path}"}, {}
         if sandbox.roll(faults.commit_then_drop_rate, path):
@@ -578,13 +608,21 @@ class SandboxServer:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host
         return f"http://{host}:{self.port}"
 
-    def connection(self) -> dict[str, Any]:
-        """The Airflow connection (``AIRFLOW_CONN_CHORUS_PRO`` JSON form) that reaches this sandbox."""
+    def connection(self, supplier: str | None = None) -> dict[str, Any]:
+        """The Airflow connection (``AIRFLOW_CONN_CHORUS_PRO`` JSON form) that reaches this sandbox,
+        with the technical account of the supplier whose identifier is ``supplier`` (default: the
+        sandbox's own credentials, the directory's first supplier)."""
+        login, password = self.credentials.login, self.credentials.password
+        if supplier is not None:
+            structure = self.sandbox.directory.by_siret(supplier)
+            if structure is None or structure.technical_account is None:
+                raise KeyError(f"no other supplier {supplier} with a technical account in the directory")
+            login, password = structure.technical_account.login, structure.technical_account.password
         return {
             "conn_type": "http",
             "host": self.url,
-            "login": self.credentials.login,
-            "password": self.credentials.password,
+            "login": login,
+            "password": password,
             "extra": {
                 "token_url": f"{self.url}{TOKEN_PATH}",
                 "client_id": self.credentials.client_id,
@@ -592,9 +630,9 @@ class SandboxServer:
             },
         }
 
-    def connection_json(self) -> str:
-        """``connection()`` as one JSON line."""
-        return json.dumps(self.connection(), ensure_ascii=False)
+    def connection_json(self, supplier: str | None = None) -> str:
+        """``connection(supplier)`` as one JSON line."""
+        return json.dumps(self.connection(supplier), ensure_ascii=False)
 
     def start(self) -> SandboxServer:
         """Bind and serve in a daemon thread; returns when the socket is listening."""

@@ -1,11 +1,12 @@
 """Everything the Airflow adapter resolves from Airflow: connections, variables and storage.
 
 - the ledger (connection ``chorusflow_ledger``, else the default SQLite file), one per process;
-- the Chorus Pro client (connection ``chorus_pro``, through :class:`ChorusProHook`);
+- the Chorus Pro client of each supplier (its connection: ``chorus_pro`` for the default supplier,
+  ``chorus_pro__<supplier id>`` for the others, through :class:`ChorusProHook`);
 - the alert channels: e-mail through ``smtp_default`` (providers-smtp's extras ``disable_ssl``,
   ``disable_tls``, ``from_email``, ``timeout``) to the recipients of the Variable
-  ``chorusflow_alert_recipients``; the HTTP connection ``chorusflow_alert_webhook`` when defined;
-  the task log, always;
+  ``chorusflow_alert_recipients`` (``chorusflow_alert_recipients__<supplier id>`` for one supplier's
+  alerts); the HTTP connection ``chorusflow_alert_webhook`` when defined; the task log, always;
 - the inbox, archive and reports storage (``ObjectStoragePath``, with ``CHORUSFLOW_INBOX_CONN_ID``);
 - who is running: the claim owner of a task instance try.
 
@@ -25,6 +26,7 @@ from airflow.sdk import BaseHook, ObjectStoragePath, Variable
 
 from chorusflow.alerts import AlertDispatcher, Channel, EmailChannel, LogChannel, WebhookChannel
 from chorusflow.chorus import ChorusProClient
+from chorusflow.config import DEFAULT_CONNECTION_ID, SupplierIdentity, Suppliers
 from chorusflow.ledger import ClaimOwner, Ledger, ledger_url_from_connection, resolve_ledger_url
 from chorusflow.ledger.url import LEDGER_CONN_ID
 from chorusflow.settings import settings
@@ -67,18 +69,33 @@ def _ledger_url() -> str:
     )
 
 
-def chorus_client() -> ChorusProClient:
-    """A Chorus Pro client on the ``chorus_pro`` connection, paced by the deployment's shared quota.
+def chorus_client(conn_id: str = DEFAULT_CONNECTION_ID) -> ChorusProClient:
+    """A Chorus Pro client on the connection ``conn_id`` (default ``chorus_pro``), paced by the
+    deployment's shared quota of its PISTE application.
 
     The quota lives in the ledger's database, one row per PISTE client id: every worker of every host
-    shares it, and a 429 holds all of them for its ``Retry-After``.
+    shares it, suppliers whose connections use the same client id share it too, and a 429 holds all
+    of them for its ``Retry-After``. A supplier with its own PISTE application has its own quota.
     """
     from chorusflow.airflow.hook import ChorusProHook
     from chorusflow.chorus.client import api_rate
 
-    hook = ChorusProHook()
+    hook = ChorusProHook(conn_id)
     config = hook.get_config()
     return hook.get_client(pacer=get_ledger().api_pacer(config.client_id, api_rate(config)))
+
+
+def supplier_client(
+    supplier: SupplierIdentity, cache: dict[str, ChorusProClient] | None = None
+) -> ChorusProClient:
+    """The Chorus Pro client of ``supplier``'s technical account (its ``connection_id``), one per task
+    when ``cache`` is given: every call for a supplier goes out with that supplier's credentials."""
+    if cache is None:
+        return chorus_client(supplier.connection_id)
+    client = cache.get(supplier.connection_id)
+    if client is None:
+        client = cache[supplier.connection_id] = chorus_client(supplier.connection_id)
+    return client
 
 
 def claim_owner(context: Mapping[str, Any]) -> ClaimOwner:
@@ -198,6 +215,38 @@ def alert_recipients(variable: str = RECIPIENTS_VARIABLE) -> list[str]:
     """Recipients from the Airflow Variable (``,``/``;`` separated), else ``CHORUSFLOW_ALERT_RECIPIENTS``."""
     raw = Variable.get(variable, default="") or settings().alert_recipients
     return _addresses(str(raw))
+
+
+def supplier_recipients_variable(supplier_id: str) -> str:
+    """The Variable holding one supplier's alert recipients: ``chorusflow_alert_recipients__<id>``."""
+    return f"{RECIPIENTS_VARIABLE}__{supplier_id}"
+
+
+def supplier_alert_recipients(supplier: SupplierIdentity, suppliers: Suppliers) -> list[str]:
+    """Who hears about ``supplier``'s invoices: its own Variable; in a one-supplier deployment (or for
+    the default supplier) the deployment's Variable and ``CHORUSFLOW_ALERT_RECIPIENTS`` too.
+
+    Another supplier without recipients of its own falls back to the sender address, never to the
+    default supplier's recipients (docs/suppliers.md).
+    """
+    own = _addresses(str(Variable.get(supplier_recipients_variable(supplier.id), default="") or ""))
+    if own:
+        return own
+    if not suppliers.several or supplier.id == suppliers.default_id:
+        return alert_recipients()
+    return []
+
+
+def supplier_alert_channels(supplier: SupplierIdentity, suppliers: Suppliers) -> list[Channel]:
+    """The channels of one supplier's alerts: e-mail to its recipients, the webhook, the task log."""
+    channels: list[Channel] = []
+    recipients = supplier_alert_recipients(supplier, suppliers)
+    email = email_channel(recipients=recipients)
+    for channel in (email, webhook_channel()):
+        if channel is not None:
+            channels.append(channel)
+    channels.append(LogChannel())
+    return channels
 
 
 def email_channel(conn_id: str = SMTP_CONN_ID, recipients: list[str] | None = None) -> EmailChannel | None:

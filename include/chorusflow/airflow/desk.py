@@ -99,6 +99,7 @@ def parse_filters(params: Mapping[str, str]) -> tuple[InvoiceFilter, list[str]]:
         "state": InvoiceState,
         "chorus_status": lambda raw: raw.strip().upper(),
         "buyer": str.strip,
+        "supplier": str.strip,
         "period_from": date.fromisoformat,
         "period_to": date.fromisoformat,
         "amount_min": _decimal,
@@ -250,12 +251,18 @@ def create_app() -> FastAPI:
     @router.get("/runs", response_class=HTMLResponse)
     def runs_page(request: Request) -> HTMLResponse:
         from chorusflow.airflow.connections import reports_root
-        from chorusflow.storage import stored_runs
+        from chorusflow.storage import stored_runs, supplier_reports
 
         lang = _language(request)
         files_base = f"{_airflow_base(request)}{REPORTS_PREFIX}"
-        runs = stored_runs(reports_root(), SUBMIT_DAG)
-        return _html(pages.runs_page(SUBMIT_DAG, runs, files_base, lang, _base(request)))
+        root = reports_root()
+        runs = stored_runs(root, SUBMIT_DAG)
+        by_supplier = (
+            {run: supplier_reports(root, SUBMIT_DAG, run) for run in runs}
+            if pages.several_suppliers()
+            else {}
+        )
+        return _html(pages.runs_page(SUBMIT_DAG, runs, files_base, lang, _base(request), by_supplier))
 
     # -- JSON twins of the pages (same filters, same authentication) ----------------------------
 

@@ -1,7 +1,8 @@
 """The human-in-the-loop task that asks a person about one blocked invoice, then applies the answer.
 
 :class:`DecisionOperator` is the standard provider's ``HITLOperator`` with one invoice's question
-(:class:`chorusflow.resolution.DecisionRequest`: subject, facts, choices, fields). When the answer
+(:class:`chorusflow.resolution.DecisionRequest`: subject, facts, choices, fields), and its supplier
+when the deployment has several: the answer goes out with that supplier's technical account. When the answer
 comes (UI form or ``PATCH .../hitlDetails``), the same task applies it through the domain's resolver
 and ends with what happened; a refused answer fails the try with the rule code and message (the
 retry asks again). A decision not taken within ``response_timeout`` reminds the recipients once.
@@ -26,6 +27,8 @@ class DecisionOperator(HITLOperator):
         invoice_number: str,
         event_key: str,
         fields: dict[str, dict[str, Any]],
+        supplier_id: str | None = None,
+        invoice_label: str | None = None,
         params: Any = None,
         **kwargs: Any,
     ) -> None:
@@ -38,13 +41,17 @@ class DecisionOperator(HITLOperator):
         super().__init__(params=form, **kwargs)
         self.invoice_number = invoice_number
         self.event_key = event_key
+        self.supplier_id = supplier_id  # the invoice's supplier; None in a one-supplier deployment
+        self.invoice_label = (
+            invoice_label or invoice_number
+        )  # the task's label: ``<supplier id>: <number>`` or the number
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
         """Apply the answer, or remind the recipients when none came in time."""
         from chorusflow.airflow.tasks import resolve as bodies
 
         if event.get("error_type") == "timeout":
-            bodies.remind(self.invoice_number, self.event_key, self.link(context))
+            bodies.remind(self.invoice_number, self.event_key, self.link(context), self.supplier_id)
         answer = super().execute_complete(context=context, event=event)
         responder = answer.get("responded_by_user") or {}
         return bodies.apply_answer(
@@ -54,6 +61,7 @@ class DecisionOperator(HITLOperator):
             dict(answer.get("params_input") or {}),
             str(responder.get("name") or responder.get("id") or "unknown"),
             context,
+            supplier_id=self.supplier_id,
         )
 
     def link(self, context: Any) -> str | None:

@@ -14,9 +14,9 @@ from airflow.sdk import BaseNotifier
 from chorusflow.airflow.connections import (
     SMTP_CONN_ID,
     WEBHOOK_CONN_ID,
-    alert_dispatcher,
     email_channel,
     get_ledger,
+    supplier_alert_channels,
     webhook_channel,
 )
 from chorusflow.alerts import (
@@ -27,24 +27,30 @@ from chorusflow.alerts import (
     submission_failed_events,
     validation_events,
 )
-from chorusflow.config import load_supplier
+from chorusflow.config import SupplierIdentity, load_suppliers
 
 log = logging.getLogger(__name__)
 
 
-def send_submission_alerts(invoice_numbers: list[str] | None = None) -> dict[str, Any]:
-    """Alert on validation rejections and submissions failed for good (all, or only these numbers).
+def send_submission_alerts(
+    invoice_numbers: list[str] | None = None, supplier: SupplierIdentity | None = None
+) -> dict[str, Any]:
+    """Alert on validation rejections and submissions failed for good (all, or only these numbers) of
+    ``supplier`` (default: the default supplier), to that supplier's recipients, in its language.
 
     Called by the submission DAG's report step; each invoice alerts once, a failing channel is
     retried on the next call.
     """
+    suppliers = load_suppliers()
+    supplier = supplier or suppliers.default or next(iter(suppliers))
     ledger = get_ledger()
-    siret = load_supplier().siret
-    events: list[AlertEvent] = validation_events(ledger, siret, invoice_numbers)
-    events += submission_failed_events(ledger, siret, invoice_numbers)
-    events += needs_review_events(ledger, siret, invoice_numbers)
-    report = alert_dispatcher().dispatch(events)
-    log.info("%s", report.summary_text())
+    key = supplier.key
+    events: list[AlertEvent] = validation_events(ledger, key, invoice_numbers)
+    events += submission_failed_events(ledger, key, invoice_numbers)
+    events += needs_review_events(ledger, key, invoice_numbers)
+    channels = supplier_alert_channels(supplier, suppliers)
+    report = AlertDispatcher(ledger, channels, supplier.language).dispatch(events)
+    log.info("%s: %s", supplier.id, report.summary_text())
     return report.to_xcom()
 
 
@@ -62,8 +68,11 @@ class _SubmissionFailureNotifier(BaseNotifier):
             log.info("%s: channel not configured, nothing sent", type(self).__name__)
             return
         ledger = get_ledger()
-        siret = load_supplier().siret
-        events = submission_failed_events(ledger, siret) + needs_review_events(ledger, siret)
+        events = []
+        for supplier in load_suppliers():
+            events += submission_failed_events(ledger, supplier.key) + needs_review_events(
+                ledger, supplier.key
+            )
         report = AlertDispatcher(ledger, [channel]).dispatch(events)
         log.info("%s", report.summary_text())
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import csv
 import html
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from chorusflow.alerts.render import kind_title, money
+from chorusflow.config import load_suppliers
 from chorusflow.desk.documents import DepositedPdf
 from chorusflow.desk.queries import SORT_KEYS, DeskDetail, InvoiceFilter, InvoiceListRow, InvoicePage, SortKey
 from chorusflow.desk.queue import Queue, QueueItem, advice_for, what_to_do
@@ -268,6 +269,7 @@ def _filter_form(filters: InvoiceFilter, sort: SortKey, descending: bool, lang: 
         + choice("state", "state", states, filters.state.value if filters.state else None)
         + choice("chorus_status", "status", statuses, filters.chorus_status)
         + field("buyer", "buyer_filter", filters.buyer)
+        + (field("supplier", "supplier_filter", filters.supplier) if several_suppliers() else "")
         + field("period_from", "period_from", filters.period_from, "date")
         + field("period_to", "period_to", filters.period_to, "date")
         + field("amount_min", "amount_min", filters.amount_min)
@@ -604,15 +606,35 @@ def parse_sort(value: str | None) -> SortKey:
     return "number"
 
 
-def runs_page(dag_id: str, runs: list[str], files_base: str, lang: Language, base: str) -> str:
+def runs_page(
+    dag_id: str,
+    runs: list[str],
+    files_base: str,
+    lang: Language,
+    base: str,
+    by_supplier: Mapping[str, list[str]] | None = None,
+) -> str:
     """The submission runs with a stored report, each linked to its HTML and CSV report as the API
-    server serves them from shared storage (``files_base``: the reports plugin's prefix)."""
+    server serves them from shared storage (``files_base``: the reports plugin's prefix); with
+    several suppliers, each supplier's own report of the run too (``by_supplier``: run -> ids)."""
+
+    def links(folder: str, prefix: str = "") -> str:
+        return " · ".join(
+            f'<a href="{esc(f"{files_base}/reports/{dag_id}/{folder}/{name}")}">{esc(prefix + name)}</a>'
+            for name in ("report.html", "report.csv")
+        )
+
     rows = [
         [
             esc(run),
-            " · ".join(
-                f'<a href="{esc(f"{files_base}/reports/{dag_id}/{run}/{name}")}">{esc(name)}</a>'
-                for name in ("report.html", "report.csv")
+            "<br>".join(
+                [
+                    links(run),
+                    *(
+                        links(f"{run}/{supplier}", f"{supplier}: ")
+                        for supplier in (by_supplier or {}).get(run, [])
+                    ),
+                ]
             ),
         ]
         for run in runs
@@ -621,3 +643,8 @@ def runs_page(dag_id: str, runs: list[str], files_base: str, lang: Language, bas
         ["run", "run_report"], rows, lang, "no_runs", "runs"
     )
     return layout(text("runs", lang), body, lang, base, "runs", {"path": "/runs"})
+
+
+def several_suppliers() -> bool:
+    """Whether the deployment has several suppliers: the invoice filter then offers a supplier field."""
+    return load_suppliers().several

@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from chorusflow.alerts.events import invoice_clock
 from chorusflow.alerts.settings import AlertSettings
+from chorusflow.config import compact_identifier, load_suppliers
 from chorusflow.ledger import InvoiceDetail, InvoiceState, Ledger
 from chorusflow.ledger.models import alerts_sent, invoices
 
@@ -73,6 +74,8 @@ class InvoiceFilter(BaseModel):
     state: InvoiceState | None = None
     chorus_status: str | None = None
     buyer: str | None = None
+    # A supplier's id or identifier, with several suppliers (docs/suppliers.md).
+    supplier: str | None = None
     period_from: date | None = None
     period_to: date | None = None
     amount_min: Decimal | None = None
@@ -172,6 +175,12 @@ def _sort_expression(key: SortKey, dialect: str) -> ColumnElement[Any]:
     return expressions[key]
 
 
+def supplier_key(value: str) -> str:
+    """The ledger key of the supplier a clerk names: by id or identifier; else the value, compacted."""
+    found = load_suppliers().find(value)
+    return found.key if found is not None else compact_identifier(value)
+
+
 def _starts_with_digits(column: ColumnElement[Any], prefix: str) -> list[ColumnElement[bool]]:
     """``column`` starts with the digits ``prefix``, as a range (``LIKE 'x%'`` skips the index on
     PostgreSQL outside the C collation): from the prefix to the next one (``2009`` -> ``201``)."""
@@ -200,6 +209,8 @@ def filtered(statement: Select[Any], filters: InvoiceFilter, dialect: str) -> Se
                 invoices.c.buyer_name.icontains(filters.buyer, autoescape=True)
                 | invoices.c.buyer_siret.startswith(digits, autoescape=True)
             )
+    if filters.supplier:
+        statement = statement.where(invoices.c.supplier_siret == supplier_key(filters.supplier))
     if filters.period_from is not None:
         statement = statement.where(invoices.c.issue_date >= filters.period_from)
     if filters.period_to is not None:

@@ -29,11 +29,12 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Spacer, Table
 
+from chorusflow.config import SupplierIdentity
 from chorusflow.documents import labels, layout
 from chorusflow.documents.labels import PdfLanguage, colon, label, legal
 from chorusflow.documents.layout import Block, GridStyle
 from chorusflow.documents.text import NBSP, amount, day, number, price, printable, rate
-from chorusflow.messages import LANGUAGES, normalise, text
+from chorusflow.messages import LANGUAGES, REGISTRY, normalise, text
 from chorusflow.model import Invoice, InvoiceLine
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -248,7 +249,7 @@ def _heading(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> Block:
             (face.text, supplier.address),
             (face.text, " ".join(part for part in (supplier.legal_form, capital) if part)),
             (face.text, supplier.registration),
-            (face.text, f"SIREN {supplier.siren}{NBSP}· SIRET {supplier.siret}"),
+            (face.text, _supplier_identifier(supplier)),
             (
                 face.text,
                 f"{label('vat_number', lang)} {supplier.vat_number}" if supplier.vat_number else None,
@@ -270,6 +271,13 @@ def _heading(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> Block:
     return layout.beside((0, identity), (RIGHT_COLUMN, right))
 
 
+def _supplier_identifier(supplier: SupplierIdentity) -> str:
+    """``SIREN … · SIRET …`` for a French supplier; its Chorus Pro identifier type and value otherwise."""
+    if supplier.french:
+        return f"SIREN {supplier.siren}{NBSP}· SIRET {supplier.siret}"
+    return f"{supplier.identifier_type} {supplier.structure_identifier}"
+
+
 def _parties(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> Block:
     """The buyer (name, address when known, SIRET and SIREN) and the delivery address when given."""
     buyer = layout.column(
@@ -278,6 +286,12 @@ def _parties(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> Block:
             (face.strong, invoice.buyer_name),
             (face.text, invoice.buyer_address),
             (face.text, f"SIRET {invoice.buyer_siret}{NBSP}· SIREN {invoice.buyer_siret[:9]}"),
+            (
+                face.text,
+                f"{label('buyer_vat_number', lang)} {invoice.buyer_vat_number}"
+                if invoice.buyer_vat_number
+                else None,
+            ),
         ],
         WIDTH * 0.5,
     )
@@ -416,10 +430,21 @@ def _tax_mentions(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> Block:
     if invoice.vat_exemption_reason:
         exempt = [item.rate for item in invoice.vat_breakdown if item.rate == 0]
         prefix = f"{label('vat_rate', lang)} {rate(exempt[0])}" if exempt else label("exemption", lang)
-        rows.append((face.text, f"{prefix}{colon(lang)}{invoice.vat_exemption_reason}"))
+        rows.append((face.text, f"{prefix}{colon(lang)}{_exemption_text(invoice, lang)}"))
+    if invoice.total_vat_eur:
+        rows.append((face.text, f"{label('total_vat_eur', lang)}{colon(lang)}{invoice.total_vat_eur} EUR"))
     if invoice.supplier.vat_regime == "debits":
         rows.append((face.strong, legal("debits_option", lang)))
     return layout.column(rows, WIDTH, gap=1)
+
+
+def _exemption_text(invoice: Invoice, lang: PdfLanguage) -> str | None:
+    """The exemption's reason; a cross-border treatment's own mention keeps its French wording and, in
+    English, gains its gloss."""
+    key = f"pdf.mention.vat.{invoice.vat_treatment}"
+    if key in REGISTRY and invoice.vat_exemption_reason == text(key, "fr"):
+        return text(key, lang)
+    return invoice.vat_exemption_reason
 
 
 def _payment_terms(invoice: Invoice, lang: PdfLanguage, face: Typeface) -> Block:

@@ -45,7 +45,17 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "total_ttc",
     "attachment",
     "comment",
+    "supplier",
+    "vat_treatment",
+    "buyer_vat_number",
+    "total_vat_eur",
 )
+#: Headers every export may use for a canonical column without a mapping file.
+BUILTIN_ALIASES: dict[str, tuple[str, ...]] = {
+    # The supplier an invoice is issued by, when a deployment has several (docs/suppliers.md):
+    # its id in the configuration, or its identifier (SIRET, EU VAT number …).
+    "supplier": ("supplier_id", "supplier_siret", "supplier_identifier"),
+}
 CANONICAL_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 # Values that belong to one line; every other column is an invoice header repeated on each line.
 LINE_COLUMNS: frozenset[str] = frozenset(
@@ -114,6 +124,7 @@ class ColumnMatch:
         self.duplicates: list[str] = []
         for canonical in CANONICAL_COLUMNS:
             wanted = {normalize_header(canonical)}
+            wanted.update(normalize_header(alias) for alias in BUILTIN_ALIASES.get(canonical, ()))
             wanted.update(normalize_header(header) for header in (mapping or {}).get(canonical, []))
             found = [index for index, key in enumerate(keys) if key in wanted]
             if len(found) > 1:

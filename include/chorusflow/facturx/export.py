@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from chorusflow.facturx.check import check_facturx
 from chorusflow.facturx.pdfa import build_facturx
-from chorusflow.rules.codes import finding
+from chorusflow.model import Invoice
+from chorusflow.rules.checks.crossborder import facturx_supplier_findings
+from chorusflow.rules.codes import Finding, finding
 from chorusflow.rules.validate import ValidationReport
 from chorusflow.rules.verdict import InvoiceVerdict
 
@@ -32,10 +34,7 @@ def _checked(verdict: InvoiceVerdict, lang: str) -> InvoiceVerdict:
     invoice = verdict.invoice
     if invoice is None:
         return verdict
-    try:
-        found = check_facturx(build_facturx(invoice, invoice.supplier), lang=lang)
-    except Exception as error:  # one file that cannot be built never stops the others
-        found = [finding("FACTURX_BUILD_FAILED", lang, detail=f"{type(error).__name__}: {error}"[:300])]
+    found = _facturx_findings(invoice, lang)
     errors = [item for item in found if item.severity == "error"]
     warnings = [item for item in found if item.severity == "warning"]
     return verdict.model_copy(
@@ -45,3 +44,14 @@ def _checked(verdict: InvoiceVerdict, lang: str) -> InvoiceVerdict:
             "warnings": [*verdict.warnings, *warnings],
         }
     )
+
+
+def _facturx_findings(invoice: Invoice, lang: str) -> list[Finding]:
+    """The findings of the invoice's Factur-X; none is built for a supplier without a SIRET."""
+    refused = facturx_supplier_findings(invoice.supplier, lang)
+    if refused:
+        return refused
+    try:
+        return check_facturx(build_facturx(invoice, invoice.supplier), lang=lang)
+    except Exception as error:  # one file that cannot be built never stops the others
+        return [finding("FACTURX_BUILD_FAILED", lang, detail=f"{type(error).__name__}: {error}"[:300])]

@@ -121,6 +121,14 @@ MESSAGES: dict[str, Message] = {
         fr="ne pas vérifier les règles de l'annuaire Chorus Pro",
         en="skip the Chorus Pro directory rules",
     ),
+    "cli.validate.supplier_help": Message(
+        fr="valider comme ce fournisseur (id ou identifiant ; défaut : le fournisseur par défaut)",
+        en="validate as this supplier (id or identifier; default: the default supplier)",
+    ),
+    "cli.validate.no_supplier": Message(
+        fr="Fournisseur inconnu ou configuration illisible : {detail}",
+        en="Unknown supplier or unreadable configuration: {detail}",
+    ),
     "cli.validate.lang_help": Message(
         fr="langue des messages (par défaut CHORUSFLOW_LANG)",
         en="language of messages (default CHORUSFLOW_LANG)",

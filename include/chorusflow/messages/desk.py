@@ -39,6 +39,7 @@ MESSAGES: dict[str, Message] = {
     "desk.filters": Message(fr="Filtres", en="Filters"),
     "desk.search_number": Message(fr="Numéro contient", en="Number contains"),
     "desk.buyer_filter": Message(fr="Acheteur (nom ou SIRET)", en="Buyer (name or SIRET)"),
+    "desk.supplier_filter": Message(fr="Fournisseur (id ou identifiant)", en="Supplier (id or identifier)"),
     "desk.period_from": Message(fr="Date de facture du", en="Issue date from"),
     "desk.period_to": Message(fr="au", en="to"),
     "desk.amount_min": Message(fr="Montant TTC min.", en="Min. amount incl. VAT"),

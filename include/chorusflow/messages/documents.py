@@ -116,6 +116,44 @@ MESSAGES: dict[str, Message] = {
         fr="Option pour le paiement de la taxe d'après les débits",
         en="Option pour le paiement de la taxe d'après les débits (the supplier opted to pay VAT on debits)",
     ),
+    # Why no French VAT is charged (vat_treatment, chorusflow.rules.checks.crossborder): the legal
+    # mention, in French as the law writes it; sent to Chorus Pro as motifExonerationTva.
+    "pdf.mention.vat.reverse_charge": Message(
+        fr=(
+            "Autoliquidation – TVA due par le preneur (art. 283-2 du CGI ; art. 196 de la directive "
+            "2006/112/CE)"
+        ),
+        en=(
+            "Autoliquidation – TVA due par le preneur (art. 283-2 du CGI ; art. 196 de la directive "
+            "2006/112/CE) (reverse charge: the customer accounts for the VAT)"
+        ),
+    ),
+    "pdf.mention.vat.intra_eu_goods": Message(
+        fr=(
+            "Exonération de TVA, livraison intracommunautaire (art. 262 ter, I du CGI ; art. 138 de la "
+            "directive 2006/112/CE)"
+        ),
+        en=(
+            "Exonération de TVA, livraison intracommunautaire (art. 262 ter, I du CGI ; art. 138 de la "
+            "directive 2006/112/CE) (VAT-exempt intra-EU supply of goods)"
+        ),
+    ),
+    "pdf.mention.vat.export": Message(
+        fr="Exonération de TVA, exportation (art. 262, I du CGI ; art. 146 de la directive 2006/112/CE)",
+        en=(
+            "Exonération de TVA, exportation (art. 262, I du CGI ; art. 146 de la directive 2006/112/CE) "
+            "(VAT-exempt export of goods)"
+        ),
+    ),
+    "pdf.mention.vat.import": Message(
+        fr="TVA non facturée : due à l'importation par le destinataire (art. 291 et 293 A du CGI)",
+        en=(
+            "TVA non facturée : due à l'importation par le destinataire (art. 291 et 293 A du CGI) "
+            "(no VAT invoiced: import VAT is paid at customs)"
+        ),
+    ),
+    "pdf.label.buyer_vat_number": Message(fr="N° TVA du client", en="Buyer's VAT number"),
+    "pdf.label.total_vat_eur": Message(fr="TVA en euros", en="VAT in euros"),
     # A no-break space before the colon in French; the document's language tag.
     "pdf.colon": Message(fr="\xa0: ", en=": "),
     "pdf.language_tag": Message(fr="fr-FR", en="en-GB"),

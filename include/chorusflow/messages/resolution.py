@@ -145,6 +145,12 @@ MESSAGES: dict[str, Message] = {
         fr="qui décide (par défaut : l'utilisateur du système)",
         en="who decides (default: the system user)",
     ),
+    "resolution.cli.supplier": Message(
+        fr="fournisseur de la facture (identifiant ou SIRET/numéro), avec plusieurs fournisseurs ; "
+        "son compte technique est lu dans AIRFLOW_CONN_<sa connexion>",
+        en="the invoice's supplier (id or SIRET/identifier), with several suppliers; its technical "
+        "account is read from AIRFLOW_CONN_<its connection>",
+    ),
     "resolution.cli.json": Message(fr="résultat en JSON", en="result as JSON"),
     "resolution.cli.failed": Message(
         fr="Impossible de traiter la décision : {reason}",

@@ -31,6 +31,43 @@ MESSAGES: dict[str, Message] = {
         fr="Le profil acheteur {file} est invalide : {detail}",
         en="The buyer profile {file} is invalid: {detail}",
     ),
+    # Routing to a supplier.
+    "rule.SUPPLIER_UNKNOWN": Message(
+        fr=(
+            "Le fournisseur « {value} » n'est pas configuré dans chorusflow : {count} facture(s) "
+            "refusée(s) sans enregistrement ({invoices}). Ajoutez ce fournisseur (include/config/suppliers/) "
+            "ou corrigez la colonne fournisseur ; l'export reste dans la boîte de dépôt."
+        ),
+        en=(
+            "Supplier '{value}' is not configured in chorusflow: {count} invoice(s) refused and not "
+            "recorded ({invoices}). Add this supplier (include/config/suppliers/) or correct the "
+            "supplier column; the export stays in the inbox."
+        ),
+    ),
+    "rule.SUPPLIER_MISSING": Message(
+        fr=(
+            "{count} facture(s) ne disent pas de quel fournisseur elles sont ({invoices}) et aucun "
+            "fournisseur n'est celui par défaut : renseignez la colonne fournisseur (supplier_id) ou "
+            "déposez l'export dans le dossier du fournisseur."
+        ),
+        en=(
+            "{count} invoice(s) do not say which supplier issued them ({invoices}) and no supplier is "
+            "the default: fill in the supplier column (supplier_id) or drop the export in the "
+            "supplier's folder."
+        ),
+    ),
+    "rule.SUPPLIER_CONFLICT": Message(
+        fr=(
+            "{count} facture(s) de l'export déposé dans le dossier du fournisseur « {folder} » "
+            "nomment un autre fournisseur, « {value} » ({invoices}) : elles sont refusées sans "
+            "enregistrement ; déposez-les dans le bon dossier."
+        ),
+        en=(
+            "{count} invoice(s) of the export dropped in supplier '{folder}''s folder name another "
+            "supplier, '{value}' ({invoices}): they are refused and not recorded; drop them in the "
+            "right folder."
+        ),
+    ),
     # Invoice level.
     "rule.ROW_MALFORMED": Message(
         fr=(
@@ -114,10 +151,86 @@ MESSAGES: dict[str, Message] = {
     ),
     "rule.CURRENCY_INVALID": Message(
         fr=(
-            "La devise « {value} » n'est pas prise en charge : les factures aux acheteurs publics sont "
-            "en EUR."
+            "La devise « {value} » n'est pas un code ISO 4217 (EUR, CHF, USD…) : Chorus Pro ne "
+            "l'accepterait pas (deviseFacture)."
         ),
-        en="Currency '{value}' is not supported: invoices to public buyers are in EUR.",
+        en=(
+            "Currency '{value}' is not an ISO 4217 code (EUR, CHF, USD…): Chorus Pro would refuse it "
+            "(deviseFacture)."
+        ),
+    ),
+    "rule.CURRENCY_NOT_ACCEPTED": Message(
+        fr=(
+            "Cet acheteur n'accepte que les factures en {accepted} (son profil) ; la devise « {value} » "
+            "est refusée."
+        ),
+        en="This buyer only accepts invoices in {accepted} (its profile); currency '{value}' is refused.",
+    ),
+    "rule.CURRENCY_VAT_IN_EUR_MISSING": Message(
+        fr=(
+            "Facture en {value} avec de la TVA française : le montant de la TVA doit aussi être donné en "
+            "euros (CGI art. 289 IV) ; renseignez « {label} »."
+        ),
+        en=(
+            "Invoice in {value} charging French VAT: the VAT must also be stated in euros (CGI art. 289 "
+            "IV); fill in '{label}'."
+        ),
+    ),
+    "rule.SUPPLIER_IDENTIFIER_INVALID": Message(
+        fr=(
+            "L'identifiant « {value} » du fournisseur n'est pas un identifiant {kind} valide : Chorus Pro "
+            "ne reconnaîtrait pas la structure ; corrigez la configuration du fournisseur."
+        ),
+        en=(
+            "The supplier's identifier '{value}' is not a valid {kind} identifier: Chorus Pro would not "
+            "recognise the structure; correct the supplier's configuration."
+        ),
+    ),
+    "rule.VAT_TREATMENT_INVALID": Message(
+        fr=(
+            "Régime de TVA « {value} » inconnu : utilisez standard, reverse_charge (autoliquidation), "
+            "intra_eu_goods (livraison intracommunautaire), export ou import."
+        ),
+        en=(
+            "Unknown VAT treatment '{value}': use standard, reverse_charge, intra_eu_goods, export or import."
+        ),
+    ),
+    "rule.VAT_TREATMENT_NOT_APPLICABLE": Message(
+        fr="Le régime de TVA « {value} » ne s'applique pas ici : {reason}.",
+        en="VAT treatment '{value}' does not apply here: {reason}.",
+    ),
+    "rule.VAT_TREATMENT_RATE": Message(
+        fr=(
+            "Avec le régime « {value} », aucune TVA française n'est facturée : toutes les lignes doivent "
+            "être à 0 %."
+        ),
+        en="Under treatment '{value}' no French VAT is charged: every line must be at 0 %.",
+    ),
+    "rule.VAT_NUMBER_MISSING": Message(
+        fr=(
+            "« {label} » manque : la mention d'autoliquidation ou de livraison intracommunautaire "
+            "porte les numéros de TVA des deux parties (CGI ann. II art. 242 nonies A 3° et 4°)."
+        ),
+        en=(
+            "'{label}' is missing: a reverse-charge or intra-EU supply invoice carries both parties' VAT "
+            "numbers (CGI ann. II art. 242 nonies A 3° and 4°)."
+        ),
+    ),
+    "rule.VAT_NUMBER_INVALID": Message(
+        fr="« {label} » : « {value} » n'est pas un numéro de TVA intracommunautaire valide.",
+        en="'{label}': '{value}' is not a valid EU VAT number.",
+    ),
+    "rule.FRENCH_VAT_BY_FOREIGN_SUPPLIER": Message(
+        fr=(
+            "Un fournisseur établi hors de France facture de la TVA française : c'est juste s'il est "
+            "identifié à la TVA en France ; sinon, c'est l'acheteur qui l'autoliquide (vat_treatment = "
+            "reverse_charge, CGI art. 283-2)."
+        ),
+        en=(
+            "A supplier established outside France charges French VAT: right only if it is registered "
+            "for VAT in France; otherwise the buyer accounts for it (vat_treatment = reverse_charge, CGI "
+            "art. 283-2)."
+        ),
     ),
     "rule.BILLING_FRAMEWORK_INVALID": Message(
         fr="Cadre de facturation « {value} » non pris en charge (A1, A2, A9 ou A12).",
@@ -363,6 +476,26 @@ MESSAGES: dict[str, Message] = {
         fr="Chorus Pro a refusé l'action « {action} » sur la facture {number} : {detail}",
         en="Chorus Pro refused the action '{action}' on invoice {number}: {detail}",
     ),
+    "rule.RESOLUTION_SUPPLIER_UNKNOWN": Message(
+        fr="Le fournisseur « {value} » n'est pas configuré dans chorusflow : rien n'est envoyé.",
+        en="Supplier '{value}' is not configured in chorusflow: nothing is sent.",
+    ),
+    "rule.RESOLUTION_SUPPLIER_AMBIGUOUS": Message(
+        fr="Plusieurs fournisseurs ont une facture {number} ({suppliers}) : indiquez le fournisseur.",
+        en="Several suppliers have an invoice {number} ({suppliers}): name the supplier.",
+    ),
+    "rule.FACTURX_SUPPLIER_WITHOUT_SIRET": Message(
+        fr=(
+            "Le profil de ce client demande le canal facturx, où Chorus Pro reconnaît le fournisseur à "
+            "son SIRET ; un fournisseur identifié en {kind} n'en a pas : la facture n'est pas déposée. "
+            "Mettez deposit_channel à pdf ou saisie dans le profil du client."
+        ),
+        en=(
+            "This buyer's profile asks for the facturx channel, where Chorus Pro recognises the supplier "
+            "by its SIRET; a supplier identified as {kind} has none: the invoice is not deposited. Set "
+            "deposit_channel to pdf or saisie in the buyer's profile."
+        ),
+    ),
     # Field labels, the {label} of a finding.
     "rule.field.invoice_number": Message(fr="numéro de facture", en="invoice number"),
     "rule.field.invoice_type": Message(fr="type de facture", en="invoice type"),
@@ -397,6 +530,38 @@ MESSAGES: dict[str, Message] = {
     "rule.field.attachment": Message(fr="pièce jointe", en="attachment"),
     "rule.field.attachment_name": Message(fr="nom du fichier de la pièce jointe", en="attachment file name"),
     "rule.field.comment": Message(fr="commentaire", en="comment"),
+    "rule.field.supplier": Message(fr="fournisseur", en="supplier"),
+    "rule.field.vat_treatment": Message(fr="régime de TVA", en="VAT treatment"),
+    "rule.field.buyer_vat_number": Message(fr="n° de TVA de l'acheteur", en="buyer's VAT number"),
+    "rule.field.supplier_vat_number": Message(fr="n° de TVA du fournisseur", en="supplier's VAT number"),
+    "rule.field.total_vat_eur": Message(fr="TVA en euros", en="VAT in euros"),
+    # Why a VAT treatment does not apply: the {reason} of VAT_TREATMENT_NOT_APPLICABLE.
+    "rule.reason.established_in_france": Message(
+        fr=(
+            "le fournisseur est établi en France (l'autoliquidation de l'art. 283-2 vise les "
+            "fournisseurs étrangers)"
+        ),
+        en=(
+            "the supplier is established in France (the reverse charge of art. 283-2 is for foreign "
+            "suppliers)"
+        ),
+    ),
+    "rule.reason.services_only": Message(
+        fr="l'opération est une livraison de biens, pas une prestation de services",
+        en="the operation is a supply of goods, not of services",
+    ),
+    "rule.reason.goods_only": Message(
+        fr="l'opération est une prestation de services, pas une livraison de biens",
+        en="the operation is a supply of services, not of goods",
+    ),
+    "rule.reason.other_eu_country_only": Message(
+        fr="seul un fournisseur d'un autre pays de l'Union livre des biens en intracommunautaire",
+        en="only a supplier from another EU country makes an intra-EU supply of goods",
+    ),
+    "rule.reason.outside_eu_only": Message(
+        fr="le fournisseur est établi dans l'Union : ses biens ne sont pas importés",
+        en="the supplier is established in the EU: its goods are not imported",
+    ),
     # Why an export is unreadable: the {detail} of EXPORT_UNREADABLE.
     "rule.unreadable.missing": Message(fr="le fichier est introuvable", en="the file does not exist"),
     "rule.unreadable.binary": Message(

@@ -11,10 +11,11 @@ from chorusflow.resolution.decisions import (
     action_from_answer,
     action_label,
     check_decision,
+    decision_label,
     event_key,
     kind_of,
 )
-from chorusflow.resolution.requests import DecisionRequest, open_requests
+from chorusflow.resolution.requests import DecisionRequest, decision_supplier, open_requests
 from chorusflow.resolution.resolver import ResolutionResult, Resolver, Result, build_resolver
 
 __all__ = [
@@ -30,6 +31,8 @@ __all__ = [
     "build_resolver",
     "action_label",
     "check_decision",
+    "decision_label",
+    "decision_supplier",
     "event_key",
     "kind_of",
     "open_requests",

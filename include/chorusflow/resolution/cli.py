@@ -39,6 +39,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--comment", help=_text("comment"))
     parser.add_argument("--service", metavar="CODE", help=_text("service"))
     parser.add_argument("--engagement", metavar="EJ", help=_text("engagement"))
+    parser.add_argument("--supplier", metavar="ID", help=_text("supplier"))
     parser.add_argument("--by", help=_text("by"))
     parser.add_argument("--json", action="store_true", help=_text("json"))
     parser.set_defaults(handler=run_resolve)
@@ -71,9 +72,10 @@ def run_resolve(args: argparse.Namespace) -> int:
     import socket
 
     from chorusflow.chorus import ChorusProClient, ChorusProConfig, ChorusProError
-    from chorusflow.config import load_supplier
+    from chorusflow.config import SupplierIdentity, load_suppliers
     from chorusflow.ledger import ClaimOwner, Ledger, LedgerError, resolve_ledger_url
-    from chorusflow.resolution import Decision, Result, build_resolver
+    from chorusflow.messages import language
+    from chorusflow.resolution import Decision, Result, build_resolver, decision_supplier
 
     decided_by = args.by or getpass.getuser()
     decision = Decision(
@@ -86,8 +88,15 @@ def run_resolve(args: argparse.Namespace) -> int:
     try:
         ledger = Ledger(resolve_ledger_url())
         ledger.migrate()
-        with ChorusProClient(ChorusProConfig.from_env()) as client:
-            resolver = build_resolver(ledger, client, load_supplier().siret, owner)
+        supplier = decision_supplier(ledger, load_suppliers(), args.number, args.supplier, language())
+        if not isinstance(supplier, SupplierIdentity):
+            print(f"{supplier.code}: {supplier.message}", file=sys.stderr)
+            return 1
+        # The supplier's technical account: its connection as Airflow reads it from the environment
+        # (AIRFLOW_CONN_CHORUS_PRO, AIRFLOW_CONN_CHORUS_PRO__<ID> …).
+        variable = f"AIRFLOW_CONN_{supplier.connection_id.upper()}"
+        with ChorusProClient(ChorusProConfig.from_env(variable)) as client:
+            resolver = build_resolver(ledger, client, supplier.key, owner)
             result = resolver.apply(decision)
     except (ChorusProError, LedgerError, OSError, ValueError) as error:
         print(_text("failed", reason=str(error)[:300]), file=sys.stderr)

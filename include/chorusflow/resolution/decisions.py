@@ -85,6 +85,13 @@ def kind_of(row: InvoiceRow) -> Kind | None:
     return None
 
 
+def decision_label(invoice_number: str, supplier_id: str | None = None) -> str:
+    """How a decision about an invoice is labelled (its HITL task, its link): the number, preceded by
+    the supplier's id in a deployment of several suppliers (``acme_lyon: F-1``), as the sync names
+    its changes; two suppliers' invoices may share a number."""
+    return f"{supplier_id}: {invoice_number}" if supplier_id else invoice_number
+
+
 def event_key(row: InvoiceRow) -> str:
     """The blocking event a decision answers: a second suspension is a new event, asking again."""
     if row.state is InvoiceState.NEEDS_REVIEW:

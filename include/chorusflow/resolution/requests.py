@@ -13,10 +13,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from chorusflow.alerts.render import money
+from chorusflow.config import SupplierIdentity, Suppliers
 from chorusflow.ledger import InvoiceRow, InvoiceState, Ledger
 from chorusflow.messages import REGISTRY, Language
 from chorusflow.messages import text as message_text
 from chorusflow.resolution.decisions import ACTIONS_OF_KIND, Kind, action_label, event_key, kind_of
+from chorusflow.rules.codes import Finding, finding
 from chorusflow.rules.profiles import BuyerProfile
 
 #: The form fields each kind asks for, in order.
@@ -114,3 +116,20 @@ def open_requests(
         if request is not None:
             requests.append(request)
     return requests
+
+
+def decision_supplier(
+    ledger: Ledger, suppliers: Suppliers, invoice_number: str, named: str | None, lang: Language
+) -> SupplierIdentity | Finding:
+    """The supplier a decision about ``invoice_number`` is for, whose technical account sends it: the
+    one ``named`` (id or identifier); else the only supplier whose ledger has that number, else the
+    default one (the resolver then refuses an unknown number). A supplier named but not configured,
+    or a number several suppliers have, is the finding that refuses the decision."""
+    if named:
+        found = suppliers.find(named)
+        return found or finding("RESOLUTION_SUPPLIER_UNKNOWN", lang, value=named)
+    holders = [supplier for supplier in suppliers if ledger.get_invoice(invoice_number, supplier.key)]
+    if len(holders) > 1:
+        owners = ", ".join(supplier.id for supplier in holders)
+        return finding("RESOLUTION_SUPPLIER_AMBIGUOUS", lang, number=invoice_number, suppliers=owners)
+    return holders[0] if holders else suppliers.default or next(iter(suppliers))

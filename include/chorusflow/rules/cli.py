@@ -37,6 +37,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--offline", action="store_true", help=text("cli.validate.offline_help"))
     parser.add_argument("--facturx", action="store_true", help=text("cli.validate.facturx_help"))
     parser.add_argument("--lang", choices=LANGUAGES, help=text("cli.validate.lang_help"))
+    parser.add_argument("--supplier", metavar="ID", help=text("cli.validate.supplier_help"))
     parser.add_argument("--json", action="store_true", help=text("cli.validate.json_help"))
     parser.add_argument(
         "-o", "--output", type=Path, metavar=text("cli.validate.file"), help=text("cli.validate.output_help")
@@ -52,6 +53,18 @@ def _directory() -> Any:
     return ChorusDirectory(ChorusProClient(ChorusProConfig.from_env()))
 
 
+def _supplier(name: str | None) -> Any:
+    """The supplier to validate as: ``--supplier`` (id or identifier), else the default one."""
+    from chorusflow.config import load_supplier, load_suppliers
+
+    if name is None:
+        return load_supplier()
+    found = load_suppliers().find(name)
+    if found is None:
+        raise KeyError(name)
+    return found
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate ``args.export`` and print the report; return the exit code."""
     from chorusflow.rules.validate import validate_export
@@ -65,7 +78,14 @@ def run(args: argparse.Namespace) -> int:
             print(text("cli.validate.no_connection", lang, detail=_short(error)), file=sys.stderr)
             return EXIT_UNREADABLE
     try:
-        report = validate_export(args.export, mapping=args.mapping, directory=directory, lang=lang)
+        supplier = _supplier(args.supplier)
+    except (KeyError, ValueError) as error:  # unknown id, or a configuration that cannot be read
+        print(text("cli.validate.no_supplier", lang, detail=_short(error)), file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        report = validate_export(
+            args.export, mapping=args.mapping, directory=directory, lang=lang, supplier=supplier
+        )
         if args.facturx and not report.file_errors:
             from chorusflow.facturx.export import with_facturx_checks
 

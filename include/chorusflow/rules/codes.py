@@ -25,6 +25,10 @@ SEVERITIES: dict[str, Severity] = {
     "EXPORT_DUPLICATE_COLUMN": "error",
     "MAPPING_INVALID": "error",
     "BUYER_PROFILE_INVALID": "error",
+    # Routing to a supplier (docs/suppliers.md): the invoices named are refused, nothing is recorded.
+    "SUPPLIER_UNKNOWN": "error",
+    "SUPPLIER_MISSING": "error",
+    "SUPPLIER_CONFLICT": "error",
     # Invoice level.
     "ROW_MALFORMED": "error",
     "FIELD_MISSING": "error",
@@ -41,6 +45,8 @@ SEVERITIES: dict[str, Severity] = {
     "AMOUNT_SIGN": "error",
     "CREDIT_NOTE_ORIGIN_MISSING": "error",
     "CURRENCY_INVALID": "error",
+    "CURRENCY_NOT_ACCEPTED": "error",
+    "CURRENCY_VAT_IN_EUR_MISSING": "error",
     "BILLING_FRAMEWORK_INVALID": "error",
     "PAYMENT_MEANS_INVALID": "error",
     "ATTACHMENT_NOT_FOUND": "error",
@@ -51,6 +57,13 @@ SEVERITIES: dict[str, Severity] = {
     "VALIDATOR_REQUIRED": "error",
     "VAT_EXEMPTION_REASON_MISSING": "error",
     "ENGAGEMENT_FORMAT": "error",
+    # Suppliers outside France and cross-border VAT (rules.checks.crossborder, docs/suppliers.md).
+    "SUPPLIER_IDENTIFIER_INVALID": "error",
+    "VAT_TREATMENT_INVALID": "error",
+    "VAT_TREATMENT_NOT_APPLICABLE": "error",
+    "VAT_TREATMENT_RATE": "error",
+    "VAT_NUMBER_MISSING": "error",
+    "VAT_NUMBER_INVALID": "error",
     # Directory rules (the buyer's Chorus Pro structure).
     "BUYER_UNKNOWN": "error",
     "BUYER_INACTIVE": "error",
@@ -69,6 +82,7 @@ SEVERITIES: dict[str, Severity] = {
     "PAYMENT_TERMS_LONG": "warning",
     "CREDIT_NOTE_PAYMENT_MEANS": "warning",
     "INVOICE_NUMBER_DATE_LIKE": "warning",
+    "FRENCH_VAT_BY_FOREIGN_SUPPLIER": "warning",
     # Factur-X conformance (chorusflow.facturx, docs/facturx.md): one file checked before its deposit.
     "FACTURX_XSD": "error",
     "FACTURX_RULE": "error",
@@ -89,6 +103,9 @@ SEVERITIES: dict[str, Severity] = {
     "RESOLUTION_ADOPT_MISMATCH": "error",
     "RESOLUTION_OPTION_UNKNOWN": "error",
     "RESOLUTION_REFUSED_BY_CHORUS_PRO": "error",
+    "RESOLUTION_SUPPLIER_UNKNOWN": "error",
+    "RESOLUTION_SUPPLIER_AMBIGUOUS": "error",
+    "FACTURX_SUPPLIER_WITHOUT_SIRET": "error",
 }
 
 #: Codes whose severity is decided per run: the 2026 reform's mentions are warnings before the

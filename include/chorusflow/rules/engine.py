@@ -35,6 +35,7 @@ from chorusflow.rules.checks.code_lists import (
     VALIDATED_FRAMEWORKS,
 )
 from chorusflow.rules.checks.columns import ColumnChecks, check_columns
+from chorusflow.rules.checks.crossborder import supplier_identifier_findings
 from chorusflow.rules.checks.dates import DATE_COLUMNS, LEGAL_PAYMENT_DAYS, PARIS, invoice_dates, paris_today
 from chorusflow.rules.checks.flags import FindingsByInvoice, RowFlagger
 from chorusflow.rules.checks.headers import check_header_conflicts
@@ -174,6 +175,12 @@ class TableValidator:
             supplier=self.supplier,
             supplier_iban_findings=supplier_iban_findings(self.supplier, self.lang),
             lang=self.lang,
+            crossborder=not self.supplier.french
+            or any(self.columns["vat_treatment"])
+            or bool(supplier_identifier_findings(self.supplier, self.lang)),
+            currency_rules=set(checked.codes.currencies) != {"EUR"}
+            or any(profile.currencies for profile in self.profiles.values()),
+            supplier_findings=supplier_identifier_findings(self.supplier, self.lang),
         )
 
     def _check_columns(self) -> ColumnChecks:

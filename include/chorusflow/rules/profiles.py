@@ -91,6 +91,8 @@ class BuyerProfile(BaseModel):
     service_code: ServiceCodeDefaults | None = None
     # How invoices to this buyer are deposited, when not the supplier's channel (docs/deposit-channels.md).
     deposit_channel: DepositChannel | None = None
+    # The currencies (ISO 4217) this buyer accepts; omitted: any Chorus Pro accepts (CURRENCY_NOT_ACCEPTED).
+    currencies: list[str] | None = None
     # The legal payment period (docs/buyer-profiles.md): from the category, or shorter by contract.
     category: BuyerCategory | None = None
     payment_days: int | None = Field(default=None, ge=1, le=max(CATEGORY_DAYS.values()))

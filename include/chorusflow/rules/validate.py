@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -13,15 +13,16 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 from pydantic_core import PydanticSerializationError
 from typing_extensions import TypedDict
 
-from chorusflow.config import SupplierIdentity, load_supplier
+from chorusflow.config import SupplierIdentity, Suppliers, load_supplier
 from chorusflow.exports.columns import MappingError
-from chorusflow.exports.reader import ExportReadError, read_export
+from chorusflow.exports.reader import ExportReadError, ExportTable, read_export
 from chorusflow.messages import language
 from chorusflow.model import Invoice
 from chorusflow.rules.codes import Finding, finding
 from chorusflow.rules.directory import BuyerDirectory
 from chorusflow.rules.engine import InvoiceVerdict, TableValidator, gc_paused
 from chorusflow.rules.profiles import BuyerProfile, ProfileError, load_profiles
+from chorusflow.rules.routing import route_table, sub_table
 
 
 class BytesSink(Protocol):
@@ -170,6 +171,86 @@ def validate_export(
     """
     lang = language(lang)
     summary = {"file": str(path), "offline": directory is None, "language": lang}
+    read = _read(path, mapping, lang, summary, profiles)
+    if isinstance(read, ValidationReport):
+        return read
+    table, buyer_profiles = read
+    return _validate_table(
+        table, summary, supplier or load_supplier(), lang, buyer_profiles, directory, today
+    )
+
+
+class SupplierReport(BaseModel):
+    """The invoices of one supplier in an export, as :func:`validate_export` judges them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    supplier: SupplierIdentity
+    report: ValidationReport
+
+
+class RoutedReport(BaseModel):
+    """An export of a deployment with several suppliers: one report per supplier, and the refusals.
+
+    ``file_errors`` are the findings that stopped the whole file (unreadable, no usable column), and
+    ``refused`` the invoices no supplier could be given with certainty (SUPPLIER_UNKNOWN …).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    file_errors: list[Finding]
+    refused: list[Finding]
+    parts: list[SupplierReport]
+
+
+def validate_routed_export(
+    path: Path,
+    suppliers: Suppliers,
+    *,
+    folder_supplier: SupplierIdentity | None = None,
+    mapping: Path | None = None,
+    directories: Callable[[SupplierIdentity], BuyerDirectory | None] | None = None,
+    lang: str | None = None,
+    profiles: dict[str, BuyerProfile] | None = None,
+    today: date | None = None,
+) -> RoutedReport:
+    """Validate an export whose invoices may belong to several suppliers (docs/suppliers.md).
+
+    Each supplier's invoices are judged with that supplier's identity and, when ``directories`` gives
+    one, with the buyer directory its own technical account reads.
+    """
+    lang = language(lang)
+    summary = {"file": str(path), "offline": directories is None, "language": lang}
+    read = _read(path, mapping, lang, summary, profiles)
+    if isinstance(read, ValidationReport):
+        return RoutedReport(file_errors=read.file_errors, refused=[], parts=[])
+    table, buyer_profiles = read
+    routing = route_table(table, suppliers, folder_supplier, lang)
+    parts = []
+    for routed in routing.parts:
+        directory = directories(routed.supplier) if directories is not None else None
+        part_summary = {**summary, "offline": directory is None}
+        report = _validate_table(
+            sub_table(table, routed.rows),
+            part_summary,
+            routed.supplier,
+            lang,
+            buyer_profiles,
+            directory,
+            today,
+        )
+        parts.append(SupplierReport(supplier=routed.supplier, report=report))
+    return RoutedReport(file_errors=[], refused=routing.refused, parts=parts)
+
+
+def _read(
+    path: Path,
+    mapping: Path | None,
+    lang: str,
+    summary: dict[str, Any],
+    profiles: dict[str, BuyerProfile] | None,
+) -> ValidationReport | tuple[ExportTable, dict[str, BuyerProfile]]:
+    """The export's table and the buyer profiles, or the report of a file that cannot be validated."""
 
     def failed(error: Finding) -> ValidationReport:
         return ValidationReport(file_errors=[error], invoices=[], summary=ValidationSummary(**summary))
@@ -185,11 +266,23 @@ def validate_export(
         buyer_profiles = load_profiles() if profiles is None else profiles
     except ProfileError as error:
         return failed(finding("BUYER_PROFILE_INVALID", lang, None, file=error.file.name, detail=error.detail))
+    return table, buyer_profiles
+
+
+def _validate_table(
+    table: ExportTable,
+    summary: dict[str, Any],
+    supplier: SupplierIdentity,
+    lang: str,
+    profiles: dict[str, BuyerProfile],
+    directory: BuyerDirectory | None,
+    today: date | None,
+) -> ValidationReport:
     validator = TableValidator(
         table,
-        supplier=supplier or load_supplier(),
+        supplier=supplier,
         lang=lang,
-        profiles=buyer_profiles,
+        profiles=profiles,
         directory=directory,
         today=today,
     )

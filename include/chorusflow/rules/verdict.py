@@ -22,10 +22,19 @@ from chorusflow.rules.checks.attachments import AttachmentRules
 from chorusflow.rules.checks.buyers import BuyerOutcome, BuyerRules
 from chorusflow.rules.checks.code_lists import VALIDATED_FRAMEWORKS, credit_note_findings
 from chorusflow.rules.checks.columns import ColumnChecks
+from chorusflow.rules.checks.crossborder import (
+    NO_FRENCH_VAT,
+    TREATMENTS,
+    VatTreatment,
+    crossborder_findings,
+    currency_findings,
+    facturx_supplier_findings,
+    vat_treatment,
+)
 from chorusflow.rules.checks.dates import InvoiceDates, invoice_date_findings
 from chorusflow.rules.checks.flags import FindingsByInvoice
 from chorusflow.rules.checks.identifiers import validator_findings
-from chorusflow.rules.codes import Finding
+from chorusflow.rules.codes import Finding, finding
 from chorusflow.rules.grouping import InvoiceGroups
 from chorusflow.rules.lines import Lines
 from chorusflow.rules.totals import InvoiceTotals
@@ -76,6 +85,11 @@ class CheckedExport:
     supplier: SupplierIdentity
     supplier_iban_findings: list[Finding]  # of an invoice paid by transfer without its own IBAN
     lang: str
+    # The rules of suppliers outside France (checks.crossborder): whether to run them at all (a foreign
+    # supplier, or a vat_treatment column), the currency rules likewise, and the supplier's own.
+    crossborder: bool = False
+    currency_rules: bool = False
+    supplier_findings: tuple[Finding, ...] = ()
 
 
 class InvoiceChecks(NamedTuple):
@@ -146,13 +160,21 @@ def check_invoice(export: CheckedExport, group: int, key: object, first: int) ->
     framework = codes.frameworks[first]
     if codes.validators_required and framework in VALIDATED_FRAMEWORKS:
         found += validator_findings(framework, checked.sirets.validator[first], lang)
-    if export.zero_rated is not None and export.zero_rated[group]:
+    treatment: VatTreatment | None = "standard"
+    if export.crossborder:
+        treatment = vat_treatment(columns["vat_treatment"][first])
+        if treatment is None:
+            given = columns["vat_treatment"][first]
+            found.append(finding("VAT_TREATMENT_INVALID", lang, "vat_treatment", value=given))
+    if export.zero_rated is not None and export.zero_rated[group] and treatment not in NO_FRENCH_VAT:
         found += exemption_findings(columns["vat_exemption_reason"][first], lang)
     if export.groups.readable[group]:
         totals = export.totals.totals[group]
         if checked.numbers.amounts_to_compare or totals[2] < 0:
             rows = export.groups.rows(group)
             found += amount_findings(rows, totals, checked.numbers, export.lines.nets, lang)
+    if export.crossborder or export.currency_rules:
+        found += _crossborder(export, group, first, treatment)
     buyer = export.buyers.outcome(
         checked.sirets.buyer[first], columns["service_code"][first], columns["engagement_number"][first]
     )
@@ -165,6 +187,35 @@ def check_invoice(export: CheckedExport, group: int, key: object, first: int) ->
     return tuple.__new__(InvoiceChecks, (errors, warnings, means, attachment, buyer))
 
 
+def _crossborder(
+    export: CheckedExport, group: int, first: int, treatment: VatTreatment | None
+) -> list[Finding]:
+    """The rules of a supplier outside France and of currencies (``checks.crossborder``)."""
+    columns, codes, lang = export.columns, export.checked.codes, export.lang
+    found: list[Finding] = list(export.supplier_findings)
+    readable = export.groups.readable[group]
+    total_vat = export.totals.totals[group][1] if readable else None
+    if export.crossborder and treatment is not None and readable:
+        found += crossborder_findings(
+            export.supplier,
+            treatment,
+            nature=codes.operation_natures[first],
+            total_vat=total_vat,
+            charged_rates=[line.vat_rate for line in export.lines.by_invoice[group] if line is not None],
+            buyer_vat_number=columns["buyer_vat_number"][first].strip(),
+            lang=lang,
+        )
+    profile = export.buyers.profiles.get(export.checked.sirets.buyer[first])
+    if profile is not None and profile.deposit_channel == "facturx":
+        found += facturx_supplier_findings(export.supplier, lang)
+    if export.currency_rules:
+        accepted = profile.currencies if profile is not None else None
+        found += currency_findings(
+            codes.currencies[first], accepted, total_vat, columns["total_vat_eur"][first], lang
+        )
+    return found
+
+
 def build_invoice(
     export: CheckedExport, group: int, first: int, number: str, checks: InvoiceChecks
 ) -> Invoice:
@@ -172,6 +223,9 @@ def build_invoice(
     columns, checked, dates = export.columns, export.checked, export.dates
     codes, buyer = checked.codes, checks.buyer
     means, iban = checks.payment_means, checked.ibans[first] or None
+    treatment = (
+        (vat_treatment(columns["vat_treatment"][first]) or "standard") if export.crossborder else "standard"
+    )
     total_ht, total_vat, total_ttc = export.totals.totals[group]
     return construct_checked(
         Invoice,
@@ -189,7 +243,7 @@ def build_invoice(
             "delivery_address": columns["delivery_address"][first] or None,
             "operation_nature": codes.operation_natures[first] or None,
             "validator_siret": checked.sirets.validator[first] or None,
-            "vat_exemption_reason": columns["vat_exemption_reason"][first] or None,
+            "vat_exemption_reason": columns["vat_exemption_reason"][first] or _mention(export, treatment),
             "service_code": buyer.service_code,
             "engagement_number": buyer.engagement,
             "market_number": columns["market_number"][first] or None,
@@ -198,6 +252,9 @@ def build_invoice(
             "supplier": export.supplier,
             "supplier_iban": iban or (export.supplier.iban if means == "VIREMENT" else None),
             "original_invoice_number": columns["original_invoice_number"][first] or None,
+            "vat_treatment": treatment,
+            "buyer_vat_number": columns["buyer_vat_number"][first].strip() or None,
+            "total_vat_eur": columns["total_vat_eur"][first].strip() or None,
             "attachment": checks.attachment,
             "comment": columns["comment"][first] or None,
             "lines": export.lines.by_invoice[group],
@@ -208,3 +265,12 @@ def build_invoice(
             "filled_in": dict(buyer.filled_in) if buyer.filled_in else {},
         },
     )
+
+
+def _mention(export: CheckedExport, treatment: str) -> str | None:
+    """The legal mention a cross-border treatment puts on the invoice (in French, as the law writes
+    it), sent as the exemption's reason; None for the standard treatment."""
+    from chorusflow.messages import text
+
+    known = TREATMENTS.get(treatment)
+    return text(known.mention_key, "fr") if known is not None else None

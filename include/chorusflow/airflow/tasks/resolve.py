@@ -11,14 +11,23 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from chorusflow.airflow.connections import alert_dispatcher, chorus_client, claim_owner, get_ledger
-from chorusflow.config import load_supplier
+from chorusflow.airflow.connections import (
+    claim_owner,
+    get_ledger,
+    supplier_alert_channels,
+    supplier_client,
+)
+from chorusflow.alerts import AlertDispatcher
+from chorusflow.config import SupplierIdentity, Suppliers, load_suppliers
+from chorusflow.ledger import Ledger
 from chorusflow.messages import language
 from chorusflow.resolution import (
     Decision,
     ResolutionResult,
     action_from_answer,
     build_resolver,
+    decision_label,
+    decision_supplier,
     open_requests,
 )
 from chorusflow.rules.codes import finding
@@ -37,29 +46,41 @@ FORM_FIELDS = ("attachment", "comment", "service_code", "engagement", "new_numbe
 
 
 def plan_requests(numbers: list[str] | None) -> list[dict[str, Any]]:
-    """One HITL task's arguments per invoice waiting for a decision (``numbers``: only these)."""
-    requests = open_requests(
-        get_ledger(),
-        load_supplier().siret,
-        language(),
-        settings().attachments_folder,
-        load_profiles(),
-        numbers or None,
-    )
+    """One HITL task's arguments per invoice waiting for a decision (``numbers``: only these), for
+    every supplier: each task carries its invoice's supplier (``supplier_id``, ``None`` in a
+    one-supplier deployment) and is labelled with :func:`decision_label`."""
+    ledger = get_ledger()
+    suppliers = load_suppliers()
+    planned: list[dict[str, Any]] = []
+    for supplier in suppliers:
+        shown_id = supplier.id if suppliers.several else None
+        requests = open_requests(
+            ledger,
+            supplier.key,
+            supplier.language,
+            settings().attachments_folder,
+            load_profiles(),
+            numbers or None,
+        )
+        planned += [
+            {
+                "invoice_number": request.invoice_number,
+                "supplier_id": shown_id,
+                "invoice_label": decision_label(request.invoice_number, shown_id),
+                "event_key": request.event_key,
+                "subject": request.subject,
+                "body": request.body,
+                "options": request.options,
+                "fields": request.params,
+            }
+            for request in requests
+        ]
     log.info(
-        "%d invoice(s) wait for a decision: %s", len(requests), ", ".join(r.invoice_number for r in requests)
+        "%d invoice(s) wait for a decision: %s",
+        len(planned),
+        ", ".join(item["invoice_label"] for item in planned),
     )
-    return [
-        {
-            "invoice_number": request.invoice_number,
-            "event_key": request.event_key,
-            "subject": request.subject,
-            "body": request.body,
-            "options": request.options,
-            "fields": request.params,
-        }
-        for request in requests
-    ]
+    return planned
 
 
 def apply_answer(
@@ -71,8 +92,10 @@ def apply_answer(
     context: Mapping[str, Any],
     *,
     source: str = "hitl",
+    supplier_id: str | None = None,
 ) -> dict[str, Any]:
-    """Apply one person's answer; raise (the task fails with the coded message) unless it is applied."""
+    """Apply one person's answer with the technical account of the invoice's supplier (``supplier_id``,
+    else the default one); raise (the task fails with the coded message) unless it is applied."""
     answer = chosen[0] if chosen else ""
     action = action_from_answer(answer)
     if action is None:
@@ -89,30 +112,61 @@ def apply_answer(
         **values,
     )
     ledger = get_ledger()
-    resolver = build_resolver(ledger, chorus_client(), load_supplier().siret, claim_owner(context))
+    supplier = _supplier_of(ledger, load_suppliers(), invoice_number, supplier_id)
+    resolver = build_resolver(ledger, supplier_client(supplier), supplier.key, claim_owner(context))
     result = resolver.apply(decision)
     return _task_end(result)
 
 
 def apply_form(params: Mapping[str, Any], context: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The Params form's decision, when it names an invoice and an action; ``None`` otherwise."""
+    """The Params form's decision, when it names an invoice and an action; ``None`` otherwise.
+
+    With several suppliers, ``supplier`` names the invoice's supplier (id or identifier); it may stay
+    empty when a single supplier has an invoice with that number.
+    """
     number, action = _blank_to_none(params.get("invoice_number")), _blank_to_none(params.get("action"))
     if not (number and action):
         return None
     dag_run = context.get("dag_run")
     decided_by = str(getattr(dag_run, "triggering_user_name", None) or "params-form")
-    return apply_answer(str(number), None, [str(action)], params, decided_by, context, source="params")
+    supplier = _blank_to_none(params.get("supplier"))
+    return apply_answer(
+        str(number),
+        None,
+        [str(action)],
+        params,
+        decided_by,
+        context,
+        source="params",
+        supplier_id=str(supplier) if supplier else None,
+    )
 
 
-def remind(invoice_number: str, event_key: str, link: str | None) -> None:
-    """No answer in time: remind the recipients once (the daily digest lists the invoice from then on)."""
+def remind(invoice_number: str, event_key: str, link: str | None, supplier_id: str | None = None) -> None:
+    """No answer in time: remind the recipients of the invoice's supplier once (the daily digest lists
+    the invoice from then on)."""
     from chorusflow.alerts.events import decision_reminder_event
 
-    detail = get_ledger().get_invoice(invoice_number, load_supplier().siret)
+    ledger = get_ledger()
+    suppliers = load_suppliers()
+    supplier = _supplier_of(ledger, suppliers, invoice_number, supplier_id)
+    detail = ledger.get_invoice(invoice_number, supplier.key)
     if detail is None:
         return
-    report = alert_dispatcher().dispatch([decision_reminder_event(detail, event_key, link)])
+    channels = supplier_alert_channels(supplier, suppliers)
+    dispatcher = AlertDispatcher(ledger, channels, supplier.language)
+    report = dispatcher.dispatch([decision_reminder_event(detail, event_key, link)])
     log.info("%s", report.summary_text())
+
+
+def _supplier_of(
+    ledger: Ledger, suppliers: Suppliers, invoice_number: str, supplier_id: str | None
+) -> SupplierIdentity:
+    """The supplier a decision is for (:func:`decision_supplier`); a refusal fails the try, nothing sent."""
+    found = decision_supplier(ledger, suppliers, invoice_number, supplier_id, language())
+    if isinstance(found, SupplierIdentity):
+        return found
+    raise DecisionNotApplied(f"{found.code}: {found.message}")
 
 
 def _task_end(result: ResolutionResult) -> dict[str, Any]:

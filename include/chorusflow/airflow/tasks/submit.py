@@ -11,13 +11,13 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import ObjectStoragePath
+from airflow.sdk.exceptions import AirflowFailException
 
 from chorusflow.airflow.connections import (
     archive_path,
-    chorus_client,
     claim_owner,
     get_ledger,
     in_charge,
@@ -25,8 +25,10 @@ from chorusflow.airflow.connections import (
     owner_alive,
     reports_folder,
     reports_root,
+    supplier_client,
 )
-from chorusflow.config import load_supplier
+from chorusflow.chorus import ChorusProClient
+from chorusflow.config import SupplierIdentity, Suppliers, load_suppliers
 from chorusflow.intake import (
     Batch,
     ExportFile,
@@ -35,8 +37,12 @@ from chorusflow.intake import (
     Validation,
     plan_channel_batches,
 )
-from chorusflow.ledger import InvoiceState
+from chorusflow.ledger import InvoiceState, Ledger
 from chorusflow.settings import settings
+
+if TYPE_CHECKING:
+    from chorusflow.reports import ReportLine, RunReport
+    from chorusflow.storage import StoredPath
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +52,14 @@ RETRY_KEY = "retry_request"  # pushed by plan, read by report: how the numbers a
 
 
 def extract(export_path: str | None = None) -> list[dict[str, Any]]:
-    """The export files to process, skipping any whose content the ledger has seen already."""
+    """The export files to process, skipping any whose content the ledger has seen already.
+
+    Besides the inbox itself, each supplier's folder ``<inbox>/<supplier id>/`` is read (several
+    suppliers, docs/suppliers.md); its exports belong to that supplier.
+    """
     ledger = get_ledger()
     exports: list[dict[str, Any]] = []
-    for candidate in _candidates(export_path):
+    for candidate, supplier_id in _candidates(export_path):
         if not candidate.exists():
             raise FileNotFoundError(f"export file not found: {candidate}")
         content = candidate.read_bytes()
@@ -58,23 +68,40 @@ def extract(export_path: str | None = None) -> list[dict[str, Any]]:
         if ledger.export_already_processed(sha256):
             log.info("Skipping %s: this exact content was processed before", name)
             continue
-        found = ExportFile(name=name, uri=str(candidate), sha256=sha256, local_path=_local_file(candidate))
+        found = ExportFile(
+            name=name,
+            uri=str(candidate),
+            sha256=sha256,
+            local_path=_local_file(candidate),
+            supplier_id=supplier_id,
+        )
         exports.append(found.model_dump(mode="json"))
     log.info("%d new export file(s) to process", len(exports))
     return exports
 
 
-def _candidates(export_path: str | None) -> list[ObjectStoragePath]:
+def _candidates(export_path: str | None) -> list[tuple[ObjectStoragePath, str | None]]:
+    """The export files and the supplier whose folder holds each (None at the inbox's root)."""
     if export_path:
-        return [ObjectStoragePath(export_path)]
+        return [(ObjectStoragePath(export_path), None)]
     inbox = inbox_path()
     inbox.mkdir(parents=True, exist_ok=True)
-    files = sorted(
-        (p for p in inbox.iterdir() if p.is_file() and Path(p.path).suffix.lower() in EXPORT_SUFFIXES),
+    found: list[tuple[ObjectStoragePath, str | None]] = [(path, None) for path in _exports_in(inbox)]
+    suppliers = load_suppliers()
+    if suppliers.several:
+        for supplier_id in suppliers.ids:
+            folder = inbox / supplier_id
+            if folder.exists():
+                found += [(path, supplier_id) for path in _exports_in(folder)]
+    log.info("Inbox %s holds %d export file(s)", inbox, len(found))
+    return found
+
+
+def _exports_in(folder: ObjectStoragePath) -> list[ObjectStoragePath]:
+    return sorted(
+        (p for p in folder.iterdir() if p.is_file() and Path(p.path).suffix.lower() in EXPORT_SUFFIXES),
         key=lambda p: p.path,
     )
-    log.info("Inbox %s holds %d export file(s)", inbox, len(files))
-    return files
 
 
 def _local_file(path: ObjectStoragePath) -> str:
@@ -98,13 +125,27 @@ def _readable_copy(export: ExportFile) -> Path | None:
 
 
 def validate(exports: list[dict[str, Any]], *, dry_run: bool, run_id: str) -> dict[str, Any]:
-    """Validate every export, record the verdicts in the ledger and archive the files."""
-    from chorusflow.intake import invalid_details, record_export, summarize_export
-    from chorusflow.rules import ChorusDirectory, validate_export
+    """Validate every export, record the verdicts in the ledger under their suppliers, archive the files.
+
+    An export with invoices no supplier can be given (SUPPLIER_UNKNOWN …) stays in the inbox, not
+    marked processed: once the supplier is configured, the next run records the rest.
+    """
+    from chorusflow.intake import invalid_details, merged_summary, record_export, summarize_export
+    from chorusflow.rules import ChorusDirectory
+    from chorusflow.rules.validate import validate_routed_export
 
     ledger = get_ledger()
-    supplier_siret = load_supplier().siret
-    directory = ChorusDirectory(chorus_client())
+    suppliers = load_suppliers()
+    several = suppliers.several
+    clients: dict[str, ChorusProClient] = {}
+    directories: dict[str, ChorusDirectory] = {}
+
+    def directory_of(supplier: SupplierIdentity) -> ChorusDirectory:
+        # Each supplier's buyers are looked up with its own technical account.
+        if supplier.id not in directories:
+            directories[supplier.id] = ChorusDirectory(supplier_client(supplier, clients))
+        return directories[supplier.id]
+
     result = Validation(dry_run=dry_run)
     files = [ExportFile.model_validate(item) for item in exports]
     for position, export in enumerate(files, start=1):
@@ -113,15 +154,34 @@ def validate(exports: list[dict[str, Any]], *, dry_run: bool, run_id: str) -> di
             log.info("Skipping %s: another run has processed it since it was listed", export.name)
             continue
         log.info("[%d/%d] Validating %s", position, len(files), export.name)
-        report = validate_export(readable, mapping=settings().mapping, directory=directory)
-        result.invalid.extend(invalid_details(report))
-        if dry_run:
-            summary = summarize_export(report, export.name)
-        else:
-            summary, numbers = record_export(ledger, supplier_siret, report, export.name)
+        routed = validate_routed_export(
+            readable,
+            suppliers,
+            folder_supplier=suppliers.by_id(export.supplier_id) if export.supplier_id else None,
+            mapping=settings().mapping,
+            directories=directory_of,
+        )
+        errors = [f"{error.code}: {error.message}" for error in [*routed.file_errors, *routed.refused]]
+        parts: list[RecordedExport] = []
+        for part in routed.parts:
+            shown_id = part.supplier.id if several else None
+            result.invalid.extend(invalid_details(part.report, shown_id))
+            if dry_run:
+                parts.append(summarize_export(part.report, export.name))
+                continue
+            recorded, numbers = record_export(ledger, part.supplier.key, part.report, export.name)
+            parts.append(recorded)
             result.processed_numbers.extend(numbers)
-            archived = _archive(export, run_id)
-            ledger.record_processed_export(export.sha256, export.name, archived, run_id, summary.ledger or {})
+            result.processed.setdefault(part.supplier.id, []).extend(numbers)
+        summary = merged_summary(export.name, parts, errors)
+        if not dry_run:
+            if routed.refused:
+                log.warning("%s stays in the inbox: %s", export.name, " | ".join(errors))
+            else:
+                archived = _archive(export, run_id)
+                ledger.record_processed_export(
+                    export.sha256, export.name, archived, run_id, summary.ledger or {}
+                )
         _log_summary(summary)
         result.exports.append(summary)
     result.invalid_total = len(result.invalid)
@@ -167,42 +227,72 @@ def plan(retry_numbers: list[str], context: Mapping[str, Any] | None = None) -> 
     the sorting pushed under :data:`RETRY_KEY`.
     """
     from chorusflow.channels import buyer_channels
-    from chorusflow.intake import sort_retry_numbers
     from chorusflow.rules.profiles import load_profiles
 
-    supplier = load_supplier()
-    supplier_siret = supplier.siret
     ledger = get_ledger()
-    rows = [
-        row
-        for state in (InvoiceState.PENDING, InvoiceState.SUBMITTING, InvoiceState.FAILED)
-        for row in ledger.list_invoices(state, supplier_siret)
-    ]
-    waiting = [row.invoice_number for row in rows if row.state is not InvoiceState.FAILED]
-    by_buyer = buyer_channels(load_profiles())
-    in_flux = [
-        row.invoice_number
-        for row in rows
-        if by_buyer.get(row.buyer_siret or "", supplier.deposit_channel) == "facturx"
-    ]
-    request = sort_retry_numbers(ledger, supplier_siret, retry_numbers)
-    for item in request.set_aside:
-        log.warning("Not retried: %s (%s, state %s)", item.invoice_number, item.reason, item.state or "-")
-    if request.requested:
-        _push(context, RETRY_KEY, request.model_dump(mode="json"))
+    suppliers = load_suppliers()
     configured = settings()
     slots, flux_size = configured.pool_size, configured.flux_max_invoices
-    batches = plan_channel_batches(waiting, in_flux, concurrency=slots, flux_batch_size=flux_size)
-    batches += plan_channel_batches(
-        [number for number in request.failed if number not in set(waiting)],
-        in_flux,
-        concurrency=slots,
-        flux_batch_size=flux_size,
-        include_failed=True,
-    )
+    by_buyer = buyer_channels(load_profiles())
+    requests = _sorted_retry_numbers(ledger, suppliers, retry_numbers)
+    batches: list[Batch] = []
+    for supplier in suppliers:
+        shown_id = supplier.id if suppliers.several else None
+        rows = [
+            row
+            for state in (InvoiceState.PENDING, InvoiceState.SUBMITTING, InvoiceState.FAILED)
+            for row in ledger.list_invoices(state, supplier.key)
+        ]
+        waiting = [row.invoice_number for row in rows if row.state is not InvoiceState.FAILED]
+        # Factur-X invoices go together, one task per flux batch (the buyer's channel, else the supplier's).
+        in_flux = [
+            row.invoice_number
+            for row in rows
+            if by_buyer.get(row.buyer_siret or "", supplier.deposit_channel) == "facturx"
+        ]
+        request = requests[supplier.id]
+        batches += plan_channel_batches(
+            waiting, in_flux, concurrency=slots, flux_batch_size=flux_size, supplier_id=shown_id
+        )
+        batches += plan_channel_batches(
+            [number for number in request.failed if number not in set(waiting)],
+            in_flux,
+            concurrency=slots,
+            flux_batch_size=flux_size,
+            include_failed=True,
+            supplier_id=shown_id,
+        )
+    if retry_numbers:
+        _push(context, RETRY_KEY, {key: request.model_dump(mode="json") for key, request in requests.items()})
     total = sum(len(batch.invoice_numbers) for batch in batches)
     log.info("Planned %d invoice(s) in %d submission batch(es)", total, len(batches))
     return [batch.model_dump(mode="json") for batch in batches]
+
+
+def _sorted_retry_numbers(
+    ledger: Ledger, suppliers: Suppliers, numbers: list[str]
+) -> dict[str, RetryRequest]:
+    """Each supplier's sorting of the numbers asked for again; a number is reported unknown only by
+    the default (or first) supplier, and only when no supplier knows it."""
+    from chorusflow.intake import sort_retry_numbers
+
+    requests = {supplier.id: sort_retry_numbers(ledger, supplier.key, numbers) for supplier in suppliers}
+    known = {
+        item
+        for request in requests.values()
+        for item in [*request.failed, *request.waiting]
+        + [aside.invoice_number for aside in request.set_aside if aside.reason != "unknown"]
+    }
+    reporter = suppliers.default_id or suppliers.ids[0]
+    for supplier_id, request in requests.items():
+        request.set_aside = [
+            aside
+            for aside in request.set_aside
+            if aside.reason != "unknown" or (supplier_id == reporter and aside.invoice_number not in known)
+        ]
+        for item in request.set_aside:
+            log.warning("Not retried: %s (%s, state %s)", item.invoice_number, item.reason, item.state or "-")
+    return requests
 
 
 def _push(context: Mapping[str, Any] | None, key: str, value: Any) -> None:
@@ -219,11 +309,12 @@ def submit(batch: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
     from chorusflow.submission import Submitter
 
     planned = Batch.model_validate(batch)
-    log.info("Submitting %d invoice(s): %s", len(planned.invoice_numbers), planned.label)
+    supplier = _supplier_of(planned.supplier_id)
+    log.info("Submitting %d invoice(s) of %s: %s", len(planned.invoice_numbers), supplier.id, planned.label)
     submitter = Submitter(
         get_ledger(),
-        chorus_client(),
-        load_supplier(),
+        supplier_client(supplier),
+        supplier,
         claim_owner(context),
         lease_seconds=settings().claim_lease_seconds,
         owner_alive=owner_alive(context),
@@ -236,29 +327,51 @@ def submit(batch: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
     return result.to_xcom()
 
 
+def _supplier_of(supplier_id: str | None) -> SupplierIdentity:
+    """The supplier of a batch: by id, else the default one (a one-supplier deployment)."""
+    suppliers = load_suppliers()
+    supplier = suppliers.by_id(supplier_id) if supplier_id else suppliers.default
+    if supplier is None:
+        raise AirflowFailException(f"supplier {supplier_id!r} is not configured any more")
+    return supplier
+
+
 def report(
     validated: dict[str, Any], batches: list[dict[str, Any]], context: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Write the run report from the ledger and the plan; fail the run when invoices need a person."""
-    from airflow.sdk.exceptions import AirflowFailException
-
     from chorusflow.intake import dry_run_lines, retry_outcomes
-    from chorusflow.reports import NEEDS_A_PERSON, RetryNumber, RunReport, report_lines, write_report
+    from chorusflow.reports import (
+        NEEDS_A_PERSON,
+        RetryNumber,
+        RunReport,
+        report_lines,
+        write_report,
+    )
 
     ti = context["ti"]
     validation = Validation.model_validate(validated)
-    planned = [number for batch in batches for number in Batch.model_validate(batch).invoice_numbers]
+    suppliers = load_suppliers()
+    planned: dict[str, list[str]] = {}
+    for item in batches:
+        batch = Batch.model_validate(item)
+        planned.setdefault(batch.supplier_id or _default_id(suppliers), []).extend(batch.invoice_numbers)
     retry: list[RetryNumber] = []
+    by_supplier: dict[str, list[ReportLine]] = {}
     if validation.dry_run:
         lines = dry_run_lines(validation.invalid)
     else:
-        ledger, supplier_siret = get_ledger(), load_supplier().siret
-        numbers = [*validation.processed_numbers, *planned]
-        lines = report_lines(ledger, supplier_siret, numbers, ti.run_id)
-        pushed = ti.xcom_pull(task_ids="plan", key=RETRY_KEY)
-        if pushed:
-            request = RetryRequest.model_validate(pushed)
-            retry = retry_outcomes(ledger, supplier_siret, request, ti.run_id)
+        ledger = get_ledger()
+        pushed = ti.xcom_pull(task_ids="plan", key=RETRY_KEY) or {}
+        lines = []
+        for supplier in suppliers:
+            numbers = [*validation.processed.get(supplier.id, []), *planned.get(supplier.id, [])]
+            own = report_lines(ledger, supplier.key, numbers, ti.run_id)
+            if supplier.id in pushed:
+                request = RetryRequest.model_validate(pushed[supplier.id])
+                retry += retry_outcomes(ledger, supplier.key, request, ti.run_id)
+            by_supplier[supplier.id] = own
+            lines += own
     run_report = RunReport(
         dag_id=ti.dag_id,
         run_id=ti.run_id,
@@ -267,18 +380,27 @@ def report(
         lines=lines,
         retry=retry,
     )
-    html_path, csv_path = write_report(run_report, reports_folder(ti.dag_id, ti.run_id))
+    folder = reports_folder(ti.dag_id, ti.run_id)
+    html_path, csv_path = write_report(run_report, folder)
     summary = run_report.summary_text()
     log.info("%s\nReport: %s (CSV: %s)", summary, html_path, csv_path)
+    supplier_reports = _supplier_reports(run_report, by_supplier, suppliers, folder)
     counts = run_report.counts()
     if not run_report.dry_run:
-        _send_submission_alerts([line.invoice_number for line in lines if line.outcome in NEEDS_A_PERSON])
+        for supplier in suppliers:
+            needing = [
+                line.invoice_number
+                for line in by_supplier.get(supplier.id, [])
+                if line.outcome in NEEDS_A_PERSON
+            ]
+            _send_submission_alerts(supplier, needing)
     result = {
         "counts": counts,
         "retry": run_report.retry_counts(),
         "note": summary,
         "report_html": str(html_path),
         "report_csv": str(csv_path),
+        "supplier_reports": supplier_reports,
     }
     # Pushed under its own key too, so a failed run still gets its note in the UI.
     ti.xcom_push(key=RUN_SUMMARY_KEY, value=result)
@@ -291,13 +413,36 @@ def report(
     return result
 
 
-def _send_submission_alerts(numbers: list[str]) -> None:
+def _default_id(suppliers: Suppliers) -> str:
+    return suppliers.default_id or suppliers.ids[0]
+
+
+def _supplier_reports(
+    run_report: RunReport,
+    by_supplier: dict[str, list[ReportLine]],
+    suppliers: Suppliers,
+    folder: StoredPath,
+) -> dict[str, str]:
+    """With several suppliers, one report each too, in its language: ``<run folder>/<supplier id>/``."""
+    from chorusflow.reports import write_report
+
+    if not suppliers.several or run_report.dry_run:
+        return {}
+    written: dict[str, str] = {}
+    for supplier in suppliers:
+        own = run_report.model_copy(update={"lines": by_supplier.get(supplier.id, [])})
+        html_path, _ = write_report(own, folder / supplier.id, supplier.language)
+        written[supplier.id] = str(html_path)
+    return written
+
+
+def _send_submission_alerts(supplier: SupplierIdentity, numbers: list[str]) -> None:
     """Alert on rejected and failed invoices (each once); an alert problem never hides the run's outcome."""
     from chorusflow.airflow.notifiers import send_submission_alerts
 
     if not numbers:
         return
     try:
-        send_submission_alerts(numbers)
+        send_submission_alerts(numbers, supplier)
     except Exception:
-        log.exception("Could not send the submission alerts")
+        log.exception("Could not send the submission alerts of %s", supplier.id)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, NamedTuple
+
+from iso4217 import Currency
 
 from chorusflow.exports.parsing import operation_nature, parse_unique
 from chorusflow.messages import text
@@ -56,6 +59,16 @@ class _CodeList(NamedTuple):
     code: str
 
 
+@cache
+def is_iso_4217(code: str) -> bool:
+    """Whether ``code`` is an active ISO 4217 currency code, as Chorus Pro's ``deviseFacture`` expects."""
+    try:
+        Currency(code)
+    except ValueError:
+        return False
+    return True
+
+
 # In the order of the report.
 _CODE_LISTS = (
     _CodeList(
@@ -65,7 +78,10 @@ _CODE_LISTS = (
         "INVOICE_TYPE_INVALID",
     ),
     _CodeList(
-        "currency", lambda text: text.upper() or "EUR", lambda currency: currency != "EUR", "CURRENCY_INVALID"
+        "currency",
+        lambda text: text.upper() or "EUR",
+        lambda currency: not is_iso_4217(currency),
+        "CURRENCY_INVALID",
     ),
     _CodeList(
         "billing_framework",
