@@ -27,6 +27,12 @@ KNOWN_TOKEN_URLS = {
 _OWN_EXTRA_KEYS = ("token_url", "client_id", "client_secret", "timeout", "rate_limit_per_second")
 
 
+def connection_variable(connection_id: str) -> str:
+    """The environment variable Airflow reads the connection ``connection_id`` from: the command line
+    finds each supplier's technical account there (``AIRFLOW_CONN_CHORUS_PRO__RHEINWERK`` …)."""
+    return f"AIRFLOW_CONN_{connection_id.upper()}"
+
+
 class ChorusProConfig(BaseModel):
     """Everything needed to call Chorus Pro: API base URL, PISTE OAuth client and technical account."""
 

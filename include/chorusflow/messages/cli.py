@@ -122,8 +122,14 @@ MESSAGES: dict[str, Message] = {
         en="skip the Chorus Pro directory rules",
     ),
     "cli.validate.supplier_help": Message(
-        fr="valider comme ce fournisseur (id ou identifiant ; défaut : le fournisseur par défaut)",
-        en="validate as this supplier (id or identifier; default: the default supplier)",
+        fr=(
+            "valider toutes les factures comme celles de ce fournisseur (id ou identifiant) ; sans "
+            "cette option, chaque facture va à son fournisseur comme dans le DAG (docs/suppliers.md)"
+        ),
+        en=(
+            "validate every invoice as this supplier's (id or identifier); without it, each invoice "
+            "goes to its own supplier as in the DAG (docs/suppliers.md)"
+        ),
     ),
     "cli.validate.no_supplier": Message(
         fr="Fournisseur inconnu ou configuration illisible : {detail}",
@@ -175,6 +181,26 @@ MESSAGES: dict[str, Message] = {
         en="Cannot write {path} ({detail}).",
     ),
     "cli.validate.filled": Message(fr="complété", en="filled in"),
+    # chorusflow validate with several suppliers (docs/suppliers.md): each invoice under its supplier
+    "cli.validate.of_supplier": Message(fr="fournisseur {supplier}", en="supplier {supplier}"),
+    "cli.validate.refused": Message(
+        fr="Factures refusées, sans fournisseur certain (rien n'en serait enregistré) :",
+        en="Refused invoices, without a certain supplier (nothing of them would be recorded):",
+    ),
+    "cli.validate.supplier_summary": Message(
+        fr="Fournisseur {supplier} ({name}) — {summary}",
+        en="Supplier {supplier} ({name}) — {summary}",
+    ),
+    "cli.validate.total": Message(
+        fr=(
+            "Total — {invoices} facture(s), {lines} ligne(s) : {valid} valide(s), {invalid} "
+            "invalide(s) dont {refused} refusée(s) pour leur fournisseur, {warnings} avertissement(s)."
+        ),
+        en=(
+            "Total — {invoices} invoice(s), {lines} line(s): {valid} valid, {invalid} invalid of which "
+            "{refused} refused over their supplier, {warnings} warning(s)."
+        ),
+    ),
     # chorusflow render EXPORT --invoice NUMBER
     "cli.facturx.help": Message(
         fr=(

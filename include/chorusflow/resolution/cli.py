@@ -72,6 +72,7 @@ def run_resolve(args: argparse.Namespace) -> int:
     import socket
 
     from chorusflow.chorus import ChorusProClient, ChorusProConfig, ChorusProError
+    from chorusflow.chorus.config import connection_variable
     from chorusflow.config import SupplierIdentity, load_suppliers
     from chorusflow.ledger import ClaimOwner, Ledger, LedgerError, resolve_ledger_url
     from chorusflow.messages import language
@@ -94,7 +95,7 @@ def run_resolve(args: argparse.Namespace) -> int:
             return 1
         # The supplier's technical account: its connection as Airflow reads it from the environment
         # (AIRFLOW_CONN_CHORUS_PRO, AIRFLOW_CONN_CHORUS_PRO__<ID> …).
-        variable = f"AIRFLOW_CONN_{supplier.connection_id.upper()}"
+        variable = connection_variable(supplier.connection_id)
         with ChorusProClient(ChorusProConfig.from_env(variable)) as client:
             resolver = build_resolver(ledger, client, supplier.key, owner)
             result = resolver.apply(decision)

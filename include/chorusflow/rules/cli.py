@@ -4,6 +4,13 @@ Exit codes: 0 every invoice is valid, 1 some invoice is invalid, 2 the file cann
 output cannot be written or the arguments are wrong. A broken file never shows a traceback: the
 reason is printed on stderr. ``--json`` writes the document invoice by invoice
 (:meth:`~chorusflow.rules.validate.ValidationReport.write_json`), to stdout or ``-o FILE``.
+
+When several suppliers are configured and ``--supplier`` is not given, the export is routed as the
+submission DAG routes it (:func:`~chorusflow.rules.validate.validate_routed_export`,
+docs/suppliers.md): each invoice is judged as its supplier's, with that supplier's technical account
+(``AIRFLOW_CONN_<its connection id>``) for the buyer directory, and an invoice refused for its
+supplier (SUPPLIER_UNKNOWN …) counts as invalid
+(:meth:`~chorusflow.rules.validate.RoutedReport.write_json` for the JSON).
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import argparse
 import codecs
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -20,7 +27,13 @@ from chorusflow.cli import add_command
 from chorusflow.messages import LANGUAGES, language, text
 
 if TYPE_CHECKING:
-    from chorusflow.rules.validate import BytesSink
+    from chorusflow.chorus import ChorusProClient
+    from chorusflow.config import SupplierIdentity, Suppliers
+    from chorusflow.rules.directory import BuyerDirectory
+    from chorusflow.rules.engine import InvoiceVerdict
+    from chorusflow.rules.validate import BytesSink, RoutedReport
+
+_Printer = Callable[[Any, str, TextIO], None]  # the text report of a report, in a language, to a stream
 
 EXIT_VALID = 0
 EXIT_INVALID = 1
@@ -65,11 +78,27 @@ def _supplier(name: str | None) -> Any:
     return found
 
 
+def _several_suppliers() -> Suppliers | None:
+    """The deployment's suppliers when there are several; None for one (or an unreadable
+    configuration, which the one-supplier path reports as it always has)."""
+    from chorusflow.config import load_suppliers
+
+    try:
+        suppliers = load_suppliers()
+    except ValueError:
+        return None
+    return suppliers if suppliers.several else None
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate ``args.export`` and print the report; return the exit code."""
     from chorusflow.rules.validate import validate_export
 
     lang = language(args.lang)
+    if args.supplier is None:
+        suppliers = _several_suppliers()
+        if suppliers is not None:
+            return _run_routed(args, suppliers, lang)
     directory = None
     if not args.offline:
         try:
@@ -93,8 +122,93 @@ def run(args: argparse.Namespace) -> int:
     except Exception as error:  # the last safety net: never a traceback for a user
         print(text("cli.validate.internal", lang, detail=_short(error)), file=sys.stderr)
         return EXIT_UNREADABLE
+    failed = _written(report, args, lang, _print_text)
+    if failed is not None:
+        return failed
+    return EXIT_VALID if all(verdict.valid for verdict in report.invoices) else EXIT_INVALID
+
+
+class _NoConnection(Exception):
+    """A supplier's connection is missing or malformed (the message names its variable)."""
+
+
+class _Directories:
+    """Each supplier's buyer directory, read through its own connection ``AIRFLOW_CONN_<ID>``, as
+    the DAG reads each supplier's buyers with its technical account; one client per connection."""
+
+    def __init__(self) -> None:
+        self.clients: dict[str, ChorusProClient] = {}
+        self._directories: dict[str, BuyerDirectory] = {}
+
+    def __call__(self, supplier: SupplierIdentity) -> BuyerDirectory:
+        from chorusflow.chorus import ChorusProClient, ChorusProConfig
+        from chorusflow.chorus.config import connection_variable
+        from chorusflow.rules.directory import ChorusDirectory
+
+        connection = supplier.connection_id
+        if connection not in self._directories:
+            try:
+                client = ChorusProClient(ChorusProConfig.from_env(connection_variable(connection)))
+            except Exception as error:  # missing or malformed connection: a clear message, no traceback
+                raise _NoConnection(_short(error)) from None
+            self.clients[connection] = client
+            self._directories[connection] = ChorusDirectory(client)
+        return self._directories[connection]
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+
+
+def _run_routed(args: argparse.Namespace, suppliers: Suppliers, lang: str) -> int:
+    """Validate ``args.export`` routed to its suppliers as the DAG routes it, and print the report."""
+    from chorusflow.rules.validate import validate_routed_export
+
+    directories = None if args.offline else _Directories()
     try:
-        _write_report(report, args, lang)
+        report = validate_routed_export(
+            args.export,
+            suppliers,
+            folder_supplier=_folder_supplier(args.export, suppliers),
+            mapping=args.mapping,
+            directories=directories,
+            lang=lang,
+        )
+        if args.facturx and not report.file_errors:
+            from chorusflow.facturx.export import with_facturx_checks
+
+            report = report.with_reports(lambda part: with_facturx_checks(part, lang))
+    except _NoConnection as error:
+        print(text("cli.validate.no_connection", lang, detail=str(error)), file=sys.stderr)
+        return EXIT_UNREADABLE
+    except Exception as error:  # the last safety net: never a traceback for a user
+        print(text("cli.validate.internal", lang, detail=_short(error)), file=sys.stderr)
+        return EXIT_UNREADABLE
+    finally:
+        if directories is not None:
+            directories.close()
+    failed = _written(report, args, lang, _print_routed_text)
+    if failed is not None:
+        return failed
+    return EXIT_VALID if report.summary.invalid == 0 else EXIT_INVALID
+
+
+def _folder_supplier(export: Path, suppliers: Suppliers) -> SupplierIdentity | None:
+    """The supplier whose inbox folder holds ``export`` (``<inbox>/<supplier id>/``), as the DAG gives
+    it the exports it finds there; None for a file elsewhere or a remote inbox."""
+    from chorusflow.settings import settings
+
+    inbox = settings().inbox or str(settings().home / "inbox")
+    if "://" in inbox:
+        return None
+    folder = export.resolve().parent
+    return suppliers.by_id(folder.name) if folder.parent == Path(inbox).resolve() else None
+
+
+def _written(report: Any, args: argparse.Namespace, lang: str, printer: _Printer) -> int | None:
+    """Write the report; the exit code when the output failed or the file was refused, else None."""
+    try:
+        _write_report(report, args, lang, printer)
     except OSError as error:  # a full disk, a missing folder, a closed pipe
         where = args.output or "stdout"
         print(text("cli.validate.unwritable", lang, path=where, detail=_short(error)), file=sys.stderr)
@@ -106,7 +220,7 @@ def run(args: argparse.Namespace) -> int:
         for item in report.file_errors:
             print(f"{text('cli.validate.file_error', lang)} [{item.code}] {item.message}", file=sys.stderr)
         return EXIT_UNREADABLE
-    return EXIT_VALID if all(verdict.valid for verdict in report.invoices) else EXIT_INVALID
+    return None
 
 
 def _short(error: BaseException) -> str:
@@ -114,17 +228,17 @@ def _short(error: BaseException) -> str:
     return f"{type(error).__name__}: {first_line[:300]}" if first_line else type(error).__name__
 
 
-def _write_report(report: Any, args: argparse.Namespace, lang: str) -> None:
-    """The JSON document or the text report, to ``args.output`` or stdout."""
+def _write_report(report: Any, args: argparse.Namespace, lang: str, printer: _Printer) -> None:
+    """The JSON document or the text report (``printer``), to ``args.output`` or stdout."""
     if args.json:
         with _binary_output(args.output) as out:
             report.write_json(out)
             out.write(b"\n")
     elif args.output is not None:
         with args.output.open("w", encoding="utf-8") as out:
-            _print_text(report, lang, out)
+            printer(report, lang, out)
     else:
-        _print_text(report, lang, sys.stdout)
+        printer(report, lang, sys.stdout)
 
 
 @contextlib.contextmanager
@@ -160,13 +274,51 @@ def _print_text(report: Any, lang: str, out: TextIO) -> None:
         return  # the reason goes to stderr; there is nothing else to show
     if summary.offline:
         print(text("cli.validate.offline", lang), file=out)
-    for verdict in report.invoices:
+    _print_verdicts(report.invoices, lang, out)
+    print(file=out)
+    print(text("cli.validate.summary", lang, **summary.model_dump()), file=out)
+
+
+def _print_routed_text(report: RoutedReport, lang: str, out: TextIO) -> None:
+    """Each supplier's invoices that need a look, named with their supplier; the refusals; the counts
+    of each supplier and the total."""
+    if report.file_errors:
+        return  # as above
+    if report.summary.offline:
+        print(text("cli.validate.offline", lang), file=out)
+    for part in report.parts:
+        _print_verdicts(part.report.invoices, lang, out, part.supplier.id)
+    if report.refusals:
+        print(f"\n{text('cli.validate.refused', lang)}", file=out)
+        for item in report.refused:
+            print(f"  ✗ [{item.code}] {item.message}", file=out)
+    print(file=out)
+    for part in report.parts:
+        counts = text("cli.validate.summary", lang, **part.report.summary.model_dump())
+        line = text(
+            "cli.validate.supplier_summary",
+            lang,
+            supplier=part.supplier.id,
+            name=part.supplier.name,
+            summary=counts,
+        )
+        print(line, file=out)
+    print(text("cli.validate.total", lang, **report.summary.model_dump()), file=out)
+
+
+def _print_verdicts(
+    verdicts: list[InvoiceVerdict], lang: str, out: TextIO, supplier_id: str | None = None
+) -> None:
+    """The invoices that are invalid or warned about, with their findings (and their supplier)."""
+    for verdict in verdicts:
         if verdict.valid and not verdict.warnings:
             continue
         name = (
             verdict.invoice_number
             or f"({text('cli.validate.row', lang)} {', '.join(str(row) for row in verdict.rows)})"
         )
+        if supplier_id is not None:
+            name = f"{name} ({text('cli.validate.of_supplier', lang, supplier=supplier_id)})"
         print(f"\n{text('cli.validate.invoice', lang)} {name}", file=out)
         for item in verdict.errors:
             print(f"  ✗ [{item.code}] {item.message}", file=out)
@@ -175,5 +327,3 @@ def _print_text(report: Any, lang: str, out: TextIO) -> None:
         if verdict.invoice is not None:
             for field, value in verdict.invoice.filled_in.items():
                 print(f"  + {field} = {value} ({text('cli.validate.filled', lang)})", file=out)
-    print(file=out)
-    print(text("cli.validate.summary", lang, **summary.model_dump()), file=out)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel, ConfigDict
+
 from chorusflow.config import SupplierIdentity, Suppliers
 from chorusflow.exports.reader import ExportTable
 from chorusflow.rules.codes import Finding, finding
@@ -31,12 +33,22 @@ class RoutedTable:
     rows: list[int] = field(default_factory=list)  # positions in the export table
 
 
+class Refusal(BaseModel):
+    """Invoices refused together (one unknown supplier …): the finding and which invoices it covers."""
+
+    model_config = ConfigDict(frozen=True)
+
+    finding: Finding
+    invoices: list[str]  # their numbers, in the export's order ("?" for a row without one)
+    rows: list[int]  # their rows in the file, as the verdicts count them
+
+
 @dataclass
 class Routing:
     """Where each invoice of an export goes: one table per supplier, and the refusals."""
 
     parts: list[RoutedTable] = field(default_factory=list)
-    refused: list[Finding] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
 
 
 def route_table(
@@ -73,19 +85,20 @@ def route_table(
         parts.setdefault(supplier.id, RoutedTable(supplier)).rows.append(position)
     routing = Routing(parts=list(parts.values()))
     for value, rows in unknown.items():
-        routing.refused.append(_refusal("SUPPLIER_UNKNOWN", table, rows, lang, value=value))
+        routing.refusals.append(_refusal("SUPPLIER_UNKNOWN", table, rows, lang, value=value))
     for value, rows in conflicting.items():
         folder = folder_supplier.id if folder_supplier else ""
-        routing.refused.append(_refusal("SUPPLIER_CONFLICT", table, rows, lang, value=value, folder=folder))
+        routing.refusals.append(_refusal("SUPPLIER_CONFLICT", table, rows, lang, value=value, folder=folder))
     if missing:
-        routing.refused.append(_refusal("SUPPLIER_MISSING", table, missing, lang))
+        routing.refusals.append(_refusal("SUPPLIER_MISSING", table, missing, lang))
     return routing
 
 
-def _refusal(code: str, table: ExportTable, rows: list[int], lang: str, **params: str) -> Finding:
+def _refusal(code: str, table: ExportTable, rows: list[int], lang: str, **params: str) -> Refusal:
     numbers = list(dict.fromkeys(table.columns["invoice_number"][row] or "?" for row in rows))
     named = ", ".join(numbers[:NAMED_INVOICES]) + (" …" if len(numbers) > NAMED_INVOICES else "")
-    return finding(code, lang, "supplier", severity=None, count=len(numbers), invoices=named, **params)
+    found = finding(code, lang, "supplier", severity=None, count=len(numbers), invoices=named, **params)
+    return Refusal(finding=found, invoices=numbers, rows=[table.row_numbers[row] for row in rows])
 
 
 def sub_table(table: ExportTable, rows: list[int]) -> ExportTable:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -22,7 +22,7 @@ from chorusflow.rules.codes import Finding, finding
 from chorusflow.rules.directory import BuyerDirectory
 from chorusflow.rules.engine import InvoiceVerdict, TableValidator, gc_paused
 from chorusflow.rules.profiles import BuyerProfile, ProfileError, load_profiles
-from chorusflow.rules.routing import route_table, sub_table
+from chorusflow.rules.routing import Refusal, route_table, sub_table
 
 
 class BytesSink(Protocol):
@@ -73,7 +73,7 @@ class ValidationReport(BaseModel):
         """
         file_errors = [{"code": item.code, "message": item.message} for item in self.file_errors]
         out.write(b'{\n  "file_errors": ' + _indented_json(file_errors, 2) + b',\n  "invoices": ')
-        _write_verdicts(out, self.invoices)
+        _write_verdicts(out, [(None, self.invoices)])
         summary = self.summary.model_dump(mode="json")
         out.write(b',\n  "summary": ' + _indented_json(summary, 2) + b"\n}")
 
@@ -95,6 +95,18 @@ class _VerdictJson(TypedDict):
     invoice: Invoice | None
 
 
+class _RoutedVerdictJson(TypedDict):
+    """One invoice of an export of several suppliers: the same, with the id of its supplier."""
+
+    invoice_number: str
+    supplier: str
+    rows: list[int]
+    valid: bool
+    errors: list[_FindingJson]
+    warnings: list[_FindingJson]
+    invoice: Invoice | None
+
+
 _VERDICT_INDENT = 4  # a verdict sits in the "invoices" list, itself in the top-level object
 _VERDICTS_PER_WRITE = 256  # about a megabyte per write
 
@@ -104,16 +116,20 @@ def _verdict_adapter() -> TypeAdapter[_VerdictJson]:
     return TypeAdapter(_VerdictJson)
 
 
-def _write_verdicts(out: BytesSink, verdicts: list[InvoiceVerdict]) -> None:
-    if not verdicts:
-        out.write(b"[]")
-        return
-    out.write(b"[\n")
-    for index, batch in enumerate(_batches(verdicts, _VERDICTS_PER_WRITE)):
-        if index:
-            out.write(b",\n")
-        out.write(b",\n".join(map(_verdict_json, batch)))
-    out.write(b"\n  ]")
+@cache
+def _routed_verdict_adapter() -> TypeAdapter[_RoutedVerdictJson]:
+    return TypeAdapter(_RoutedVerdictJson)
+
+
+def _write_verdicts(out: BytesSink, groups: Iterable[tuple[str | None, list[InvoiceVerdict]]]) -> None:
+    """The ``"invoices"`` list: each group's verdicts, named with the group's supplier id unless None."""
+    started = False
+    for supplier_id, verdicts in groups:
+        for batch in _batches(verdicts, _VERDICTS_PER_WRITE):
+            out.write(b",\n" if started else b"[\n")
+            started = True
+            out.write(b",\n".join(_verdict_json(verdict, supplier_id) for verdict in batch))
+    out.write(b"\n  ]" if started else b"[]")
 
 
 def _batches(items: list[InvoiceVerdict], size: int) -> Iterator[list[InvoiceVerdict]]:
@@ -121,18 +137,34 @@ def _batches(items: list[InvoiceVerdict], size: int) -> Iterator[list[InvoiceVer
         yield items[start : start + size]
 
 
-def _verdict_json(verdict: InvoiceVerdict) -> bytes:
-    """One verdict, indented as in the document, without the newline before it."""
-    document: _VerdictJson = {
-        "invoice_number": verdict.invoice_number,
-        "rows": verdict.rows,
-        "valid": verdict.valid,
-        "errors": _findings(verdict.errors),
-        "warnings": _findings(verdict.warnings),
-        "invoice": verdict.invoice,
-    }
+def _verdict_json(verdict: InvoiceVerdict, supplier_id: str | None = None) -> bytes:
+    """One verdict, indented as in the document, without the newline before it; with ``supplier_id``,
+    its ``"supplier"`` follows the invoice number."""
+    document: Mapping[str, Any]
     try:
-        text = _verdict_adapter().dump_json(document, indent=2)
+        if supplier_id is None:
+            plain: _VerdictJson = {
+                "invoice_number": verdict.invoice_number,
+                "rows": verdict.rows,
+                "valid": verdict.valid,
+                "errors": _findings(verdict.errors),
+                "warnings": _findings(verdict.warnings),
+                "invoice": verdict.invoice,
+            }
+            document = plain
+            text = _verdict_adapter().dump_json(plain, indent=2)
+        else:
+            routed: _RoutedVerdictJson = {
+                "invoice_number": verdict.invoice_number,
+                "supplier": supplier_id,
+                "rows": verdict.rows,
+                "valid": verdict.valid,
+                "errors": _findings(verdict.errors),
+                "warnings": _findings(verdict.warnings),
+                "invoice": verdict.invoice,
+            }
+            document = routed
+            text = _routed_verdict_adapter().dump_json(routed, indent=2)
     except PydanticSerializationError:
         # pydantic refuses what the standard library writes (a lone surrogate in a text): the old way
         # decides, and an error stays an error (UTF-8 cannot encode it either).
@@ -189,18 +221,85 @@ class SupplierReport(BaseModel):
     report: ValidationReport
 
 
+class RoutedSummary(ValidationSummary):
+    """The counts of an export of several suppliers: every supplier's invoices and the refused ones,
+    which count among the invalid (``refused`` says how many; ``lines`` counts their rows too)."""
+
+    refused: int = 0
+
+
 class RoutedReport(BaseModel):
     """An export of a deployment with several suppliers: one report per supplier, and the refusals.
 
     ``file_errors`` are the findings that stopped the whole file (unreadable, no usable column), and
-    ``refused`` the invoices no supplier could be given with certainty (SUPPLIER_UNKNOWN …).
+    ``refusals`` the invoices no supplier could be given with certainty (SUPPLIER_UNKNOWN …).
     """
 
     model_config = ConfigDict(frozen=True)
 
     file_errors: list[Finding]
-    refused: list[Finding]
+    refusals: list[Refusal]
     parts: list[SupplierReport]
+    summary: RoutedSummary
+
+    @property
+    def refused(self) -> list[Finding]:
+        """The refusals' findings."""
+        return [refusal.finding for refusal in self.refusals]
+
+    def with_reports(self, change: Callable[[ValidationReport], ValidationReport]) -> RoutedReport:
+        """This report with ``change`` applied to each supplier's report (Factur-X checks …), recounted."""
+        parts = [SupplierReport(supplier=part.supplier, report=change(part.report)) for part in self.parts]
+        base = self.summary.model_dump(include={"file", "offline", "language"})
+        return self.model_copy(
+            update={"parts": parts, "summary": _routed_summary(base, parts, self.refusals)}
+        )
+
+    def write_json(self, out: BytesSink) -> None:
+        """Write the report as the JSON document of ``chorusflow validate --json`` with several suppliers.
+
+        The one-supplier document (:meth:`ValidationReport.write_json`) with: ``"supplier"`` (its id)
+        after each invoice's number, the invoices grouped by supplier; ``"refused"``, each refusal's
+        code, field, message, invoice numbers and rows; ``"suppliers"``, each supplier's id, name and
+        summary; and ``"refused"`` in the summary, whose ``invalid`` counts the refused invoices.
+        """
+        file_errors = [{"code": item.code, "message": item.message} for item in self.file_errors]
+        out.write(b'{\n  "file_errors": ' + _indented_json(file_errors, 2) + b',\n  "invoices": ')
+        _write_verdicts(out, [(part.supplier.id, part.report.invoices) for part in self.parts])
+        refused = [
+            {**_findings([refusal.finding])[0], "invoices": refusal.invoices, "rows": refusal.rows}
+            for refusal in self.refusals
+        ]
+        suppliers = [
+            {
+                "id": part.supplier.id,
+                "name": part.supplier.name,
+                "summary": part.report.summary.model_dump(mode="json"),
+            }
+            for part in self.parts
+        ]
+        summary = self.summary.model_dump(mode="json")
+        out.write(b',\n  "refused": ' + _indented_json(refused, 2))
+        out.write(b',\n  "suppliers": ' + _indented_json(suppliers, 2))
+        out.write(b',\n  "summary": ' + _indented_json(summary, 2) + b"\n}")
+
+
+def _routed_summary(
+    base: dict[str, Any], parts: list[SupplierReport], refusals: list[Refusal]
+) -> RoutedSummary:
+    summaries = [part.report.summary for part in parts]
+    refused = sum(len(refusal.invoices) for refusal in refusals)
+    invoices = sum(summary.invoices for summary in summaries) + refused
+    valid = sum(summary.valid for summary in summaries)
+    return RoutedSummary(
+        **base,
+        invoices=invoices,
+        valid=valid,
+        invalid=invoices - valid,
+        refused=refused,
+        lines=sum(summary.lines for summary in summaries) + sum(len(refusal.rows) for refusal in refusals),
+        warnings=sum(summary.warnings for summary in summaries),
+    )
 
 
 def validate_routed_export(
@@ -223,7 +322,9 @@ def validate_routed_export(
     summary = {"file": str(path), "offline": directories is None, "language": lang}
     read = _read(path, mapping, lang, summary, profiles)
     if isinstance(read, ValidationReport):
-        return RoutedReport(file_errors=read.file_errors, refused=[], parts=[])
+        return RoutedReport(
+            file_errors=read.file_errors, refusals=[], parts=[], summary=RoutedSummary(**summary)
+        )
     table, buyer_profiles = read
     routing = route_table(table, suppliers, folder_supplier, lang)
     parts = []
@@ -240,7 +341,12 @@ def validate_routed_export(
             today,
         )
         parts.append(SupplierReport(supplier=routed.supplier, report=report))
-    return RoutedReport(file_errors=[], refused=routing.refused, parts=parts)
+    return RoutedReport(
+        file_errors=[],
+        refusals=routing.refusals,
+        parts=parts,
+        summary=_routed_summary(summary, parts, routing.refusals),
+    )
 
 
 def _read(
