@@ -486,14 +486,14 @@ MESSAGES: dict[str, Message] = {
     ),
     "rule.FACTURX_SUPPLIER_WITHOUT_SIRET": Message(
         fr=(
-            "Le profil de ce client demande le canal facturx, où Chorus Pro reconnaît le fournisseur à "
-            "son SIRET ; un fournisseur identifié en {kind} n'en a pas : la facture n'est pas déposée. "
-            "Mettez deposit_channel à pdf ou saisie dans le profil du client."
+            "Le canal facturx est demandé (profil du client ou option --facturx), or Chorus Pro y "
+            "reconnaît le fournisseur à son SIRET ; un fournisseur identifié en {kind} n'en a pas : la "
+            "facture n'est pas déposée. Mettez deposit_channel à pdf ou saisie dans le profil du client."
         ),
         en=(
-            "This buyer's profile asks for the facturx channel, where Chorus Pro recognises the supplier "
-            "by its SIRET; a supplier identified as {kind} has none: the invoice is not deposited. Set "
-            "deposit_channel to pdf or saisie in the buyer's profile."
+            "The facturx channel is asked for (by the buyer's profile or the --facturx option), where "
+            "Chorus Pro recognises the supplier by its SIRET; a supplier identified as {kind} has none: the "
+            "invoice is not deposited. Set deposit_channel to pdf or saisie in the buyer's profile."
         ),
     ),
     # Field labels, the {label} of a finding.
