@@ -8,9 +8,11 @@ import pytest
 
 from chorusflow.storage import (
     NotStored,
+    read_attachment,
     read_invoice_pdf,
     read_report,
     report_folder,
+    store_attachment,
     store_bytes,
     store_invoice_pdf,
     stored_runs,
@@ -54,3 +56,16 @@ def test_stored_runs_list_each_report_newest_first_and_read_back_by_folder_name(
     listed = stored_runs(tmp_path, dag)
     assert [read_report(tmp_path, dag, name).decode() for name in listed] == [runs[1], runs[2], runs[0]]
     assert stored_runs(tmp_path, "chorus_sync_statuses") == []
+
+
+def test_an_attachment_is_kept_by_content_and_read_back_by_its_key(tmp_path: Path) -> None:
+    key = store_attachment(tmp_path, "12345678200051", b"%PDF-1.7 a", "BL 2026.pdf")
+    assert key.startswith("attachments/12345678200051/") and key.endswith("/BL_2026.pdf")
+    assert store_attachment(tmp_path, "12345678200051", b"%PDF-1.7 a", "BL 2026.pdf") == key
+    assert store_attachment(tmp_path, "12345678200051", b"%PDF-1.7 b", "BL 2026.pdf") != key
+    assert read_attachment(tmp_path, key) == b"%PDF-1.7 a"
+    for foreign in ("invoices/12345678200051/F.pdf", "attachments/../../etc/passwd", "attachments/a b/c.pdf"):
+        with pytest.raises(ValueError):
+            read_attachment(tmp_path, foreign)
+    with pytest.raises(NotStored):
+        read_attachment(tmp_path, key.replace("BL_2026", "other"))

@@ -198,7 +198,10 @@ class Invoice(BaseModel):
     supplier_iban: str | None = None
     original_invoice_number: str | None = None
     vat_exemption_reason: str | None = None
-    attachment: Path | None = None
+    attachment: Path | None = None  # the ERP's PDF as a file on this machine (``chorusflow validate``)
+    # The ERP's PDF kept in shared storage at validation: its key under the reports root
+    # (chorusflow.storage.store_attachment). Set instead of ``attachment`` by the submission DAG.
+    attachment_stored: str | None = None
     comment: str | None = None
     lines: InvoiceLines
     vat_breakdown: VatBreakdowns

@@ -202,7 +202,7 @@ class Submitter:
         # ``documents``: shared storage where each deposited PDF is kept (chorusflow.storage).
         keep_pdf = None if documents is None else _pdf_keeper(documents, supplier.siret)
         self.choose_channel = choose_channel or channel_chooser(
-            supplier.deposit_channel, client, buyer_channels(load_profiles()), supplier, keep_pdf
+            supplier.deposit_channel, client, buyer_channels(load_profiles()), supplier, keep_pdf, documents
         )
         self._supplier_structure_id: int | None = None
         self._bank_accounts: list[BankAccount] | None = None

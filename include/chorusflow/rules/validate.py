@@ -18,10 +18,12 @@ from chorusflow.exports.columns import MappingError
 from chorusflow.exports.reader import ExportReadError, read_export
 from chorusflow.messages import language
 from chorusflow.model import Invoice
+from chorusflow.rules.checks.attachments import AttachmentKeeper
 from chorusflow.rules.codes import Finding, finding
 from chorusflow.rules.directory import BuyerDirectory
 from chorusflow.rules.engine import InvoiceVerdict, TableValidator, gc_paused
 from chorusflow.rules.profiles import BuyerProfile, ProfileError, load_profiles
+from chorusflow.storage import StoredPath
 
 
 class BytesSink(Protocol):
@@ -161,8 +163,14 @@ def validate_export(
     supplier: SupplierIdentity | None = None,
     profiles: dict[str, BuyerProfile] | None = None,
     today: date | None = None,
+    attachments_from: Path | StoredPath | None = None,
+    keep_attachment: AttachmentKeeper | None = None,
 ) -> ValidationReport:
     """Validate the export at ``path``; without ``directory`` the directory rules are skipped (offline).
+
+    Attachments are looked for in ``attachments_from`` (default: the export's folder; the inbox's
+    URL when the export was staged from object storage); ``keep_attachment`` keeps each accepted one
+    in shared storage (:class:`chorusflow.rules.checks.attachments.AttachmentRules`).
 
     ``supplier`` and ``profiles`` default to the configuration (``load_supplier()``, ``<config>/buyers``).
     ``today`` (default: today in Europe/Paris) decides ``INVOICE_DATE_FUTURE`` and whether the 2026
@@ -192,6 +200,8 @@ def validate_export(
         profiles=buyer_profiles,
         directory=directory,
         today=today,
+        attachments_from=attachments_from,
+        keep_attachment=keep_attachment,
     )
     verdicts = validator.run()
     valid = sum(1 for verdict in verdicts if verdict.valid)

@@ -113,7 +113,12 @@ def validate(exports: list[dict[str, Any]], *, dry_run: bool, run_id: str) -> di
             log.info("Skipping %s: another run has processed it since it was listed", export.name)
             continue
         log.info("[%d/%d] Validating %s", position, len(files), export.name)
-        report = validate_export(readable, mapping=settings().mapping, directory=directory)
+        report = validate_export(
+            readable,
+            mapping=settings().mapping,
+            directory=directory,
+            **_attachment_options(export, readable, supplier_siret, dry_run=dry_run),
+        )
         result.invalid.extend(invalid_details(report))
         if dry_run:
             summary = summarize_export(report, export.name)
@@ -127,6 +132,30 @@ def validate(exports: list[dict[str, Any]], *, dry_run: bool, run_id: str) -> di
     result.invalid_total = len(result.invalid)
     result.invalid = result.invalid[:500]  # the report and the note need a sample; the total is kept
     return result.model_dump(mode="json")
+
+
+def _attachment_options(
+    export: ExportFile, readable: Path, supplier_siret: str, *, dry_run: bool
+) -> dict[str, Any]:
+    """Where validation looks for the export's attachments, and where it keeps them.
+
+    They are read beside the export in the inbox (a local folder, or the inbox's URL when the export
+    was staged from object storage) and, unless in a dry run, kept under the reports root
+    (:func:`chorusflow.storage.store_attachment`): the submission then reads them on any worker.
+    """
+    from chorusflow.storage import store_attachment
+
+    folder: Path | ObjectStoragePath = readable.parent
+    if not export.local_path:
+        folder = ObjectStoragePath(export.uri).parent
+    if dry_run:
+        return {"attachments_from": folder}
+    root = reports_root()
+
+    def keep(content: bytes, name: str) -> str:
+        return store_attachment(root, supplier_siret, content, name)
+
+    return {"attachments_from": folder, "keep_attachment": keep}
 
 
 def _log_summary(summary: RecordedExport) -> None:
