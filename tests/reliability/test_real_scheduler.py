@@ -58,12 +58,11 @@ RATE_SHARE_OF_QUOTA = 0.95  # the shared pacing, a little under the quota: timer
 @pytest.fixture(scope="module")
 def airflow_fast() -> Iterator[LocalAirflow]:
     """One ``airflow standalone`` (pool 4) shared by the §4 and the scaled-down §5 tests."""
-    # Batches planned for 2 slots (4 batches, one wave on the 4 slots): Airflow's task start-up
-    # between two waves costs seconds on 2 cores, too much of a 10-second run to measure pacing.
-    # The full-size run keeps the planner's default (two batches per slot).
+    # The planner's default: one batch per slot, one wave on the 4 slots (Airflow's task start-up
+    # between two waves costs seconds on 2 cores, too much of a 10-second run to measure pacing).
     with (
         private_folder() as home,
-        started_airflow(home, pool_size=4, quota=20, extra_env={"CHORUSFLOW_POOL_SIZE": "2"}) as local,
+        started_airflow(home, pool_size=4, quota=20) as local,
     ):
         yield local
 
