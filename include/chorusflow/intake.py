@@ -201,8 +201,8 @@ def plan_batches(
 
     Small runs get one invoice per task; larger ones get one batch per concurrent slot, never more
     than ``MAX_BATCH_SIZE`` invoices per batch nor more than ``MAX_BATCHES`` batches. A second round
-    of batches cost 4–5 s of scheduler hand-over and late starts in every measured run, more than
-    the spread between batches it was meant to even out (docs/performance.md, "Submission").
+    of batches started 4–8 s late in every measured run (hand-overs, batches of a round ending
+    apart), more than the spread between batches it was meant to even out (docs/performance.md, "Submission").
     """
     numbers = list(dict.fromkeys(invoice_numbers))
     if not numbers:
