@@ -128,9 +128,18 @@ def measure(local: LocalAirflow, export: Path, latency_ms: int, channel: str = "
         for path in deposit_calls_of_channel
     }
     durations = sorted(float(ti["duration"] or 0) for ti in submits)
+    run_start, run_end = parse_time(run["start_date"]), parse_time(run["end_date"])
+    starts = sorted(parse_time(ti["start_date"]) for ti in submits)
     return {
         "state": run["state"],
-        "wall": (parse_time(run["end_date"]) - parse_time(run["start_date"])).total_seconds(),
+        "wall": (run_end - run_start).total_seconds(),
+        # Outside the submit phase: run start → first submit start, last submit end → run end.
+        "before_submit": (starts[0] - run_start).total_seconds() if starts else 0.0,
+        "after_submit": (run_end - max(parse_time(ti["end_date"]) for ti in submits)).total_seconds()
+        if submits
+        else 0.0,
+        # How late the last batch of the first round started after the first one (a late worker).
+        "start_spread": [round((start - starts[0]).total_seconds(), 1) for start in starts],
         "submit_phase": (
             max(parse_time(ti["end_date"]) for ti in submits)
             - min(parse_time(ti["start_date"]) for ti in submits)
@@ -177,6 +186,12 @@ def report(
         ("ratio", f"{figures['wall'] / limit:.2f} x"),
         ("submit phase", f"{figures['submit_phase']:.1f} s (ratio {figures['submit_phase'] / limit:.2f} x)"),
         ("batches", f"{figures['batches']}, {durations[0]:.1f}–{durations[-1]:.1f} s each"),
+        (
+            "outside submit",
+            f"{figures['before_submit']:.1f} s before the first batch, {figures['after_submit']:.1f} s after "
+            f"the last one",
+        ),
+        ("batch starts", ", ".join(f"+{sec:.1f}" for sec in figures["start_spread"]) + " s"),
         ("other tasks", ", ".join(f"{name} {sec:.1f} s" for name, sec in figures["task_durations"].items())),
     ]
     deposit_ms = [

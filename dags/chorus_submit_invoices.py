@@ -7,16 +7,18 @@ valid invoices on Chorus Pro under the supplier's own numbers (`DEPOT_PDF_API`: 
 `factures/v1/soumettre`).
 
 **Tasks**
-1. `extract`: new export files from the inbox (`CHORUSFLOW_INBOX`, a folder or an object storage
-   URL), or the file named by the `export_path` param. A file whose content was already processed
-   is skipped.
-2. `validate`: rule codes per invoice, recorded in the ledger; the export is archived with the run id.
-3. `plan`: every invoice waiting in the ledger (new ones, and any left pending by an earlier run),
-   plus the `invoice_numbers` param, cut into batches.
-4. `submit`: mapped over batches of invoice numbers (the UI shows the numbers), in the pool
+1. `prepare`, in one task (no hand-over between its steps):
+   - extract: new export files from the inbox (`CHORUSFLOW_INBOX`, a folder or an object storage
+     URL), or the file named by the `export_path` param. A file whose content was already processed
+     is skipped;
+   - validate: rule codes per invoice, recorded in the ledger (an export's attachments kept in
+     shared storage); the export is archived with the run id;
+   - plan: every invoice waiting in the ledger (new ones, and any left pending by an earlier run),
+     plus the `invoice_numbers` param, cut into batches.
+2. `submit`: mapped over batches of invoice numbers (the UI shows the numbers), in the pool
    `chorus_pro_api`. Rate limits, server errors and timeouts are retried with exponential backoff;
    functional and authentication errors fail at once.
-5. `report`: counts, rejected invoices with their codes, an HTML and a CSV report, and the run note.
+3. `report`: counts, rejected invoices with their codes, an HTML and a CSV report, and the run note.
 
 **Manual reruns.** Clear a failed `submit` task instance (its label names the invoices): the ledger
 makes the rerun safe, and an invoice whose earlier outcome is unknown is looked up on Chorus Pro
@@ -46,8 +48,10 @@ from airflow.sdk import Param, dag, get_current_context, task
 from chorusflow.airflow.dag_settings import (
     OWNER,
     POOL,
+    PREPARE_TASK,
     START_DATE,
     SUBMISSIONS_ASSET,
+    VALIDATED_KEY,
     submit_retries,
     timetable,
 )
@@ -93,32 +97,21 @@ from chorusflow.settings import settings
     },
 )
 def chorus_submit_invoices() -> None:
-    """Extract, validate, submit and report."""
+    """Prepare (extract, validate, plan), submit and report."""
 
     @task
-    def extract(params: dict[str, Any] | None = None) -> list[dict[str, str]]:
-        """List the export files this run processes."""
-        from chorusflow.airflow.tasks import submit as bodies
-
-        return bodies.extract(export_path=(params or {}).get("export_path") or None)
-
-    @task(multiple_outputs=False)
-    def validate(exports: list[dict[str, str]], params: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Validate every export, record the verdicts in the ledger and archive the files."""
-        from chorusflow.airflow.tasks import submit as bodies
-
-        run_id = get_current_context()["run_id"]
-        return bodies.validate(exports, dry_run=bool((params or {}).get("dry_run")), run_id=run_id)
-
-    @task
-    def plan(validated: dict[str, Any], params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Batches of the invoices to deposit: every pending one, plus the `invoice_numbers` param."""
+    def prepare(params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Extract, validate and plan: the batches of invoices to deposit (and the validation's
+        outcome under the XCom key `validated`)."""
         from chorusflow.airflow.tasks import submit as bodies
 
         params = params or {}
-        if params.get("dry_run"):
-            return []
-        return bodies.plan(retry_numbers=list(params.get("invoice_numbers") or []))
+        return bodies.prepare(
+            export_path=params.get("export_path") or None,
+            dry_run=bool(params.get("dry_run")),
+            retry_numbers=list(params.get("invoice_numbers") or []),
+            run_id=get_current_context()["run_id"],
+        )
 
     @task(
         multiple_outputs=False,
@@ -135,16 +128,17 @@ def chorus_submit_invoices() -> None:
         return bodies.submit(batch, context)
 
     @task(multiple_outputs=False, trigger_rule="all_done", retries=1, outlets=[SUBMISSIONS_ASSET])
-    def report(validated: dict[str, Any], batches: list[dict[str, Any]]) -> dict[str, Any]:
+    def report(batches: list[dict[str, Any]]) -> dict[str, Any]:
         """Write the run report (HTML and CSV), log the summary and alert on rejected invoices."""
         from chorusflow.airflow.tasks import submit as bodies
 
-        return bodies.report(validated, batches, get_current_context())
+        context = get_current_context()
+        validated = context["ti"].xcom_pull(task_ids=PREPARE_TASK, key=VALIDATED_KEY)
+        return bodies.report(validated, batches, context)
 
-    validated = validate(extract())
-    batches = plan(validated)
+    batches = prepare()
     submitted = submit.expand(batch=batches)
-    submitted >> report(validated, batches)
+    submitted >> report(batches)
 
 
 chorus_submit_invoices()

@@ -19,12 +19,13 @@ def test_small_runs_get_one_invoice_per_task_labelled_by_its_number() -> None:
     assert batches[0].label == "F000000" and batches[0].include_failed is False
 
 
-def test_larger_runs_get_two_batches_per_slot_in_order_without_loss() -> None:
+def test_larger_runs_get_one_batch_per_slot_in_order_without_loss() -> None:
     wanted = numbers(1000)
     batches = plan_batches(wanted, concurrency=4, include_failed=True)
-    assert sizes(batches) == [125] * 8
+    assert sizes(batches) == [250] * 4
     assert [n for batch in batches for n in batch.invoice_numbers] == wanted
-    assert batches[1].label == "F000125 … F000249 (125)" and batches[1].include_failed is True
+    assert batches[1].label == "F000250 … F000499 (250)" and batches[1].include_failed is True
+    assert sizes(plan_batches(numbers(1001), concurrency=4)) == [251, 251, 251, 248]
 
 
 def test_batches_never_exceed_the_maximum_size_nor_count() -> None:

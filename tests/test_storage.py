@@ -8,9 +8,11 @@ import pytest
 
 from chorusflow.storage import (
     NotStored,
+    read_attachment,
     read_invoice_pdf,
     read_report,
     report_folder,
+    store_attachment,
     store_bytes,
     store_invoice_pdf,
     stored_runs,
@@ -72,3 +74,16 @@ def test_each_suppliers_own_report_of_a_run_is_listed_and_read_back(tmp_path: Pa
     with pytest.raises(NotStored):  # the supplier id is made safe like a run id: never out of the run
         read_report(tmp_path, dag, run, supplier_id="../../..")
     assert supplier_reports(tmp_path, dag, "never-ran") == []
+
+
+def test_an_attachment_is_kept_by_content_and_read_back_by_its_key(tmp_path: Path) -> None:
+    key = store_attachment(tmp_path, "12345678200051", b"%PDF-1.7 a", "BL 2026.pdf")
+    assert key.startswith("attachments/12345678200051/") and key.endswith("/BL_2026.pdf")
+    assert store_attachment(tmp_path, "12345678200051", b"%PDF-1.7 a", "BL 2026.pdf") == key
+    assert store_attachment(tmp_path, "12345678200051", b"%PDF-1.7 b", "BL 2026.pdf") != key
+    assert read_attachment(tmp_path, key) == b"%PDF-1.7 a"
+    for foreign in ("invoices/12345678200051/F.pdf", "attachments/../../etc/passwd", "attachments/a b/c.pdf"):
+        with pytest.raises(ValueError):
+            read_attachment(tmp_path, foreign)
+    with pytest.raises(NotStored):
+        read_attachment(tmp_path, key.replace("BL_2026", "other"))

@@ -57,6 +57,7 @@ from chorusflow.model import Invoice
 from chorusflow.rules.checks.crossborder import TREATMENTS, facturx_supplier_findings
 from chorusflow.rules.codes import Finding
 from chorusflow.rules.profiles import BuyerProfile
+from chorusflow.storage import NotStored, StoredPath, read_attachment
 
 BILLING_FRAMEWORK_CODES = {
     "A1": "A1_FACTURE_FOURNISSEUR",
@@ -110,16 +111,48 @@ class DepositChannel(Protocol):
 
 def attachment_name(invoice: Invoice) -> str:
     """The main attachment's name: the ERP file's, else ``<number>.pdf``; safe and ≤ 50 characters."""
-    name = invoice.attachment.name if invoice.attachment else f"{invoice.invoice_number}.pdf"
+    if invoice.attachment_stored:
+        name = invoice.attachment_stored.rpartition("/")[2]
+    else:
+        name = invoice.attachment.name if invoice.attachment else f"{invoice.invoice_number}.pdf"
     stem, dot, extension = name.rpartition(".")
     safe = _UNSAFE_IN_NAME.sub("-", stem or name) + (dot + extension if stem else "")
     return safe[-ATTACHMENT_NAME_LIMIT:]
 
 
-def invoice_pdf(invoice: Invoice) -> bytes:
-    """The ERP's PDF when the export names one, else the PDF chorusflow renders (deterministic)."""
+def has_erp_pdf(invoice: Invoice) -> bool:
+    """Whether the export named a PDF for ``invoice`` (kept in shared storage, or a local file)."""
+    return bool(invoice.attachment_stored) or invoice.attachment is not None
+
+
+def erp_pdf(invoice: Invoice, documents: StoredPath | None = None) -> bytes | None:
+    """The PDF the export named: read from shared storage (``documents``, the reports root) when
+    validation kept it there, else from the local file; ``None`` when the export named none.
+
+    Raises ``FileNotFoundError`` (an ``OSError``: the submission fails the invoice with the reason)
+    when the PDF is not where the ledger says."""
+    if invoice.attachment_stored:
+        if documents is None:
+            raise FileNotFoundError(
+                f"attachment kept in shared storage, no storage given: {invoice.attachment_stored}"
+            )
+        try:
+            return read_attachment(documents, invoice.attachment_stored)
+        except NotStored as missing:
+            raise FileNotFoundError(
+                f"attachment not in shared storage: {invoice.attachment_stored}"
+            ) from missing
     if invoice.attachment is not None:
         return Path(invoice.attachment).read_bytes()
+    return None
+
+
+def invoice_pdf(invoice: Invoice, documents: StoredPath | None = None) -> bytes:
+    """The ERP's PDF when the export names one (:func:`erp_pdf`), else the PDF chorusflow renders
+    (deterministic)."""
+    erp = erp_pdf(invoice, documents)
+    if erp is not None:
+        return erp
     from chorusflow.documents.pdf import render_invoice_pdf  # reportlab only where a PDF is made
 
     return render_invoice_pdf(invoice, lang=invoice_language(invoice))
@@ -222,9 +255,12 @@ class PdfChannel:
 
     name: ChannelName = "pdf"
 
-    def __init__(self, client: ChorusProClient, keep_pdf: PdfKeeper | None = None) -> None:
+    def __init__(
+        self, client: ChorusProClient, keep_pdf: PdfKeeper | None = None, documents: StoredPath | None = None
+    ) -> None:
         self.client = client
         self.keep_pdf = keep_pdf  # where the deposited PDF is kept for people (shared storage)
+        self.documents = documents  # the shared storage the export's attachments were kept in
 
     def reconcile(self, invoice: Invoice, known_ids: set[int]) -> Reconciliation:
         """Numbers are unique per supplier and year: a lookup by number is unambiguous."""
@@ -233,7 +269,7 @@ class PdfChannel:
 
     def deposit(self, invoice: Invoice, account: SupplierAccount) -> SubmitInvoiceResponse:
         """Upload the PDF (an orphan upload is harmless: it is not an invoice), then ``soumettre``."""
-        pdf = invoice_pdf(invoice)
+        pdf = invoice_pdf(invoice, self.documents)
         if self.keep_pdf is not None:
             self.keep_pdf(invoice, pdf)
         attachment_id = self.client.upload_attachment(attachment_name(invoice), pdf)
@@ -287,9 +323,12 @@ class FacturxChannel:
 
     name: ChannelName = "facturx"
 
-    def __init__(self, client: ChorusProClient, supplier: SupplierIdentity | None) -> None:
+    def __init__(
+        self, client: ChorusProClient, supplier: SupplierIdentity | None, documents: StoredPath | None = None
+    ) -> None:
         self.client = client
         self.supplier = supplier
+        self.documents = documents  # the shared storage the export's attachments were kept in
 
     def reconcile(self, invoice: Invoice, known_ids: set[int]) -> Reconciliation:
         """By number within the invoice's year, as for ``pdf``: a flux keeps the supplier's number.
@@ -313,8 +352,7 @@ class FacturxChannel:
         refused = facturx_supplier_findings(self.supplier, self.supplier.language)
         if refused:  # a buyer profile changed since validation: the file is never built nor sent
             return FluxFile(invoice.invoice_number, b""), refused
-        erp_pdf = Path(invoice.attachment).read_bytes() if invoice.attachment is not None else None
-        content = build_facturx(invoice, self.supplier, erp_pdf)
+        content = build_facturx(invoice, self.supplier, erp_pdf(invoice, self.documents))
         errors = [item for item in check_facturx(content) if item.severity == "error"]
         return FluxFile(invoice.invoice_number, content), errors
 
@@ -355,14 +393,15 @@ def channel_for(
     client: ChorusProClient,
     supplier: SupplierIdentity | None = None,
     keep_pdf: PdfKeeper | None = None,
+    documents: StoredPath | None = None,
 ) -> AnyChannel:
     """The channel called ``name`` over ``client`` (``facturx`` builds files for ``supplier``; ``pdf``
-    keeps each deposited PDF with ``keep_pdf``)."""
+    keeps each deposited PDF with ``keep_pdf``; both read kept attachments from ``documents``)."""
     if name == "saisie":
         return SaisieChannel(client)
     if name == "facturx":
-        return FacturxChannel(client, supplier)
-    return PdfChannel(client, keep_pdf)
+        return FacturxChannel(client, supplier, documents)
+    return PdfChannel(client, keep_pdf, documents)
 
 
 def channel_chooser(
@@ -371,9 +410,13 @@ def channel_chooser(
     by_buyer: Mapping[str, ChannelName],
     supplier: SupplierIdentity | None = None,
     keep_pdf: PdfKeeper | None = None,
+    documents: StoredPath | None = None,
 ) -> Callable[[Invoice], AnyChannel]:
     """Each invoice's channel: its buyer profile's (``by_buyer``, by SIRET), else ``default``."""
-    channels = {name: channel_for(name, client, supplier, keep_pdf) for name in {default, *by_buyer.values()}}
+    channels = {
+        name: channel_for(name, client, supplier, keep_pdf, documents)
+        for name in {default, *by_buyer.values()}
+    }
     return lambda invoice: channels[by_buyer.get(invoice.buyer_siret, default)]
 
 

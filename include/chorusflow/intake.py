@@ -230,10 +230,10 @@ def plan_batches(
 ) -> list[Batch]:
     """Cut the numbers into submission batches.
 
-    Small runs get one invoice per task; larger ones get about two batches per concurrent slot (so
-    a slow batch does not hold the run), never more than ``MAX_BATCH_SIZE`` invoices per batch nor
-    more than ``MAX_BATCHES`` batches. With warm workers the second round of task starts costs under
-    a second (docs/performance.md, "Submission").
+    Small runs get one invoice per task; larger ones get one batch per concurrent slot, never more
+    than ``MAX_BATCH_SIZE`` invoices per batch nor more than ``MAX_BATCHES`` batches. A second round
+    of batches started 4–8 s late in every measured run (hand-overs, batches of a round ending
+    apart), more than the spread between batches it was meant to even out (docs/performance.md, "Submission").
     """
     numbers = list(dict.fromkeys(invoice_numbers))
     if not numbers:
@@ -242,7 +242,7 @@ def plan_batches(
         if len(numbers) <= ONE_TASK_PER_INVOICE_UP_TO:
             batch_size = 1
         else:
-            batch_size = min(MAX_BATCH_SIZE, math.ceil(len(numbers) / max(2 * concurrency, 1)))
+            batch_size = min(MAX_BATCH_SIZE, math.ceil(len(numbers) / max(concurrency, 1)))
     batch_size = max(batch_size, math.ceil(len(numbers) / MAX_BATCHES))
     chunks = (numbers[start : start + batch_size] for start in range(0, len(numbers), batch_size))
     return [

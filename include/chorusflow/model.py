@@ -203,7 +203,10 @@ class Invoice(BaseModel):
     vat_treatment: str = "standard"
     buyer_vat_number: str | None = None
     total_vat_eur: str | None = None  # the VAT in euros of an invoice in another currency (CGI 289 IV)
-    attachment: Path | None = None
+    attachment: Path | None = None  # the ERP's PDF as a file on this machine (``chorusflow validate``)
+    # The ERP's PDF kept in shared storage at validation: its key under the reports root
+    # (chorusflow.storage.store_attachment). Set instead of ``attachment`` by the submission DAG.
+    attachment_stored: str | None = None
     comment: str | None = None
     lines: InvoiceLines
     vat_breakdown: VatBreakdowns

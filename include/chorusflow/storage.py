@@ -9,19 +9,24 @@ pass a ``pathlib.Path``. This module only needs what both offer (:class:`StoredP
 Layout under the reports root:
 
 - ``<dag id>/<run id>/report.html`` and ``report.csv``: a run's report;
-- ``invoices/<supplier SIRET>/<invoice number>.pdf``: the PDF deposited with an invoice.
+- ``invoices/<supplier SIRET>/<invoice number>.pdf``: the PDF deposited with an invoice;
+- ``attachments/<supplier SIRET>/<sha256>/<file name>``: the ERP's PDF an export names, copied from
+  the inbox at validation (:func:`store_attachment`), so that the submission reads it on any worker
+  (:func:`read_attachment`); the ledger keeps its key (the invoice's ``attachment_stored``).
 
 :func:`read_report` and :func:`read_invoice_pdf` are what a UI (the invoice desk) calls to show them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
 REPORT_FILES = ("report.html", "report.csv")
 INVOICES_FOLDER = "invoices"
+ATTACHMENTS_FOLDER = "attachments"
 
 
 class StoredPath(Protocol):
@@ -36,6 +41,10 @@ class StoredPath(Protocol):
     def read_bytes(self) -> bytes: ...
 
     def exists(self) -> bool: ...
+
+    def is_file(self) -> bool: ...
+
+    def stat(self) -> Any: ...  # ``st_size`` is what chorusflow reads
 
     def iterdir(self) -> Iterator[StoredPath]: ...
 
@@ -74,6 +83,45 @@ def store_invoice_pdf(root: StoredPath, supplier_siret: str, invoice_number: str
     """Keep the PDF deposited with an invoice (the same bytes as uploaded)."""
     folder = root / INVOICES_FOLDER / safe_name(supplier_siret)
     return store_bytes(invoice_pdf_path(root, supplier_siret, invoice_number), pdf, folder)
+
+
+def attachment_key(supplier_siret: str, content: bytes, name: str) -> str:
+    """The key of an attachment under the reports root: ``attachments/<SIRET>/<sha256>/<name>``.
+
+    The content's hash makes the key change with the bytes (a file replaced in the inbox is a new
+    key, never an overwrite of what an invoice already recorded); the name is kept for the
+    attachment's designation on Chorus Pro.
+    """
+    digest = hashlib.sha256(content).hexdigest()
+    return "/".join(
+        (ATTACHMENTS_FOLDER, safe_name(supplier_siret), digest, safe_name(name, fallback="attachment.pdf"))
+    )
+
+
+def store_attachment(root: StoredPath, supplier_siret: str, content: bytes, name: str) -> str:
+    """Keep an export's attachment in shared storage (once per content); return its key."""
+    key = attachment_key(supplier_siret, content, name)
+    path = _under(root, key)
+    if not path.exists():
+        folder = _under(root, key.rpartition("/")[0])
+        store_bytes(path, content, folder)
+    return key
+
+
+def read_attachment(root: StoredPath, key: str) -> bytes:
+    """An attachment kept by :func:`store_attachment`; :class:`NotStored` if absent."""
+    return _read(_under(root, key))
+
+
+def _under(root: StoredPath, key: str) -> StoredPath:
+    """``root / key`` for a key of this layout (``/``-separated safe names, never ``..``)."""
+    parts = key.split("/")
+    if parts[0] != ATTACHMENTS_FOLDER or any(part != safe_name(part) for part in parts):
+        raise ValueError(f"not a stored attachment's key: {key!r}")
+    path = root
+    for part in parts:
+        path = path / part
+    return path
 
 
 def read_report(

@@ -10,8 +10,8 @@ The ledger is the guard. For each invoice the submitter:
    amount and engagement for ``saisie``. It adopts what it finds; when the answer is ambiguous, the
    invoice goes to ``needs_review`` and is never deposited again without a person;
 4. deposits it through its channel (``DEPOT_PDF_API``: the PDF uploaded first, then ``soumettre``);
-5. records the Chorus Pro id and number, or the refusal, or "outcome unknown" for the next attempt
-   to reconcile.
+5. records the Chorus Pro id and number (ending the attempt in the same commit: two commits per
+   deposited invoice), or the refusal, or "outcome unknown" for the next attempt to reconcile.
 
 Invoices of the ``facturx`` channel go together (:meth:`Submitter._submit_flux`): each file is built
 and checked (a failing one ends ``invalid``, never sent), the files are packed into flux under the
@@ -203,7 +203,7 @@ class Submitter:
         # ``documents``: shared storage where each deposited PDF is kept (chorusflow.storage).
         keep_pdf = None if documents is None else _pdf_keeper(documents, supplier.key)
         self.choose_channel = choose_channel or channel_chooser(
-            supplier.deposit_channel, client, buyer_channels(load_profiles()), supplier, keep_pdf
+            supplier.deposit_channel, client, buyer_channels(load_profiles()), supplier, keep_pdf, documents
         )
         self._supplier_structure_id: int | None = None
         self._bank_accounts: list[BankAccount] | None = None
@@ -347,9 +347,9 @@ class Submitter:
             owner=self.owner,
             chorus_invoice_number=answer.numero_facture,
             deposit_channel=channel.name,
+            attempt_id=attempt_id,  # the attempt ends in the same commit
         )
         crashpoint("submission.after_record")
-        self.ledger.finish_attempt(attempt_id, AttemptOutcome.SUCCEEDED)
         return InvoiceOutcome(claim.invoice_number, Result.SUBMITTED, identifiant_facture_cpp=identifiant)
 
     def _reconcile(
@@ -381,8 +381,8 @@ class Submitter:
             numero_flux_depot=row.numero_flux_depot,
             chorus_invoice_number=row.numero_facture,
             deposit_channel=channel.name,
+            attempt_id=attempt_id,
         )
-        self.ledger.finish_attempt(attempt_id, AttemptOutcome.ADOPTED)
         return InvoiceOutcome(claim.invoice_number, Result.ADOPTED, identifiant_facture_cpp=identifiant)
 
     def _needs_review(self, claim: Claim, attempt_id: int, found: Reconciliation) -> InvoiceOutcome:

@@ -226,9 +226,9 @@ def test_a_claim_of_a_finished_task_instance_is_taken_over_at_once(
                 )
             ],
         )
-        # A claim left by the first run's plan task (finished long ago), lease still 15 minutes.
+        # A claim left by the first run's prepare task (finished long ago), lease still 15 minutes.
         stale_owner = ClaimOwner(
-            dag_id=SUBMIT_DAG, run_id=killed_run["run_id"], task_id="plan", hostname="gone", pid=1
+            dag_id=SUBMIT_DAG, run_id=killed_run["run_id"], task_id="prepare", hostname="gone", pid=1
         )
         assert ledger.claim_for_submission(model.supplier_siret, [number], stale_owner, LEASE_SECONDS)
         started = time.monotonic()

@@ -158,6 +158,31 @@ def test_full_attempt_cycle(ledger: Ledger) -> None:
         ledger.mark_submitted(claim.invoice_id, 999)
 
 
+def test_mark_submitted_ends_the_attempt_in_the_same_commit(ledger: Ledger) -> None:
+    record(ledger, "F-1", "F-2")
+    me = owner()
+    first, second = ledger.claim_for_submission(SUPPLIER, ["F-1", "F-2"], me)
+    deposited = ledger.start_attempt(first, me)
+    ledger.mark_submitted(first.invoice_id, 501, owner=me, attempt_id=deposited)
+    detail = ledger.get_invoice("F-1")
+    assert detail is not None and detail.state is InvoiceState.SUBMITTED
+    assert [(a.outcome, a.finished_at is not None) for a in detail.attempts] == [
+        (AttemptOutcome.SUCCEEDED, True)
+    ]
+    # A lost claim refuses the record, and the attempt's end with it: one transaction.
+    found = ledger.start_attempt(second, me)
+    with pytest.raises(ClaimLost):
+        ledger.mark_submitted(
+            second.invoice_id, 502, adopted=True, owner=owner("other-run"), attempt_id=found
+        )
+    detail = ledger.get_invoice("F-2")
+    assert detail is not None and detail.state is InvoiceState.SUBMITTING
+    assert [a.outcome for a in detail.attempts] == [AttemptOutcome.IN_FLIGHT]
+    ledger.mark_submitted(second.invoice_id, 502, adopted=True, owner=me, attempt_id=found)
+    detail = ledger.get_invoice("F-2")
+    assert detail is not None and [a.outcome for a in detail.attempts] == [AttemptOutcome.ADOPTED]
+
+
 def test_adopted_invoice_and_unique_cpp_id(ledger: Ledger) -> None:
     record(ledger, "F-1", "F-2")
     first, second = ledger.claim_for_submission(SUPPLIER, ["F-1", "F-2"], owner())

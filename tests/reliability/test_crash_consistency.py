@@ -8,7 +8,7 @@ path (``tests.reliability.worker`` → ``Submitter.submit_batch``), killed with 
   the worker while it waits (the call reached the sandbox, the answer never reached the worker);
 - ``submission.after_answer``: the answer arrived, the ledger write did not happen;
 - ``ledger.before_commit``: inside a ledger write transaction, before COMMIT (claim, attempt start,
-  ``mark_submitted``, ``finish_attempt``, depending on ``nth``);
+  ``mark_submitted`` with the attempt's end, depending on ``nth``);
 - ``submission.after_record`` and a second kill during the reconciliation of the rerun.
 
 After each kill the round reruns the worker until nothing is left (as the same task identity, which
@@ -66,8 +66,9 @@ class KillPlan:
 def kill_plans(invoices: int) -> list[KillPlan]:
     """Kill moments spread over the batch: first, middle and last invoice of every kind of moment."""
     middle, last = max(1, invoices // 2), invoices
-    # Writes per invoice: start_attempt, mark_submitted, finish_attempt (+ the batch's claim first).
-    writes_last = 1 + 3 * invoices
+    # Writes per invoice: start_attempt, then mark_submitted ending the attempt in the same commit
+    # (+ the batch's claim first): invoice i's are writes 2i and 2i + 1.
+    writes_last = 1 + 2 * invoices
     return [
         KillPlan("submission.after_claim", 1),
         KillPlan("submission.before_call", 1),
@@ -83,10 +84,10 @@ def kill_plans(invoices: int) -> list[KillPlan]:
         KillPlan("submission.after_answer", 3, second_kill="submission.after_answer:1"),
         KillPlan("ledger.before_commit", 1),  # the claim transaction itself
         KillPlan("ledger.before_commit", 2),  # start_attempt of the first invoice
-        KillPlan("ledger.before_commit", 3),  # mark_submitted of the first invoice
-        KillPlan("ledger.before_commit", 4, rerun_as_other_run=True),  # its finish_attempt
-        KillPlan("ledger.before_commit", 3 * middle),
-        KillPlan("ledger.before_commit", 3 * middle + 1),
+        KillPlan("ledger.before_commit", 3),  # mark_submitted (and the attempt's end) of the first invoice
+        KillPlan("ledger.before_commit", 4, rerun_as_other_run=True),  # start_attempt of the second
+        KillPlan("ledger.before_commit", 2 * middle),
+        KillPlan("ledger.before_commit", 2 * middle + 1),
         KillPlan("ledger.before_commit", writes_last - 1),
         KillPlan("ledger.before_commit", writes_last, second_kill="ledger.before_commit:2"),
         KillPlan("submission.after_record", 1),

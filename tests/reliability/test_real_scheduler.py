@@ -74,12 +74,11 @@ SUPPLIER_CONNECTIONS = {f"chorus_pro__{EU_ID}": EU_IDENTIFIER, f"chorus_pro__{NO
 def airflow_fast() -> Iterator[LocalAirflow]:
     """One ``airflow standalone`` (pool 4) shared by the §4 and the scaled-down §5 tests, with three
     suppliers (the default one, whose exports name none, takes the §5 load)."""
-    # Batches planned for 2 slots (4 batches, one wave on the 4 slots): Airflow's task start-up
-    # between two waves costs seconds on 2 cores, too much of a 10-second run to measure pacing.
-    # The full-size run keeps the planner's default (two batches per slot).
+    # The planner's default: one batch per slot, one wave on the 4 slots (Airflow's task start-up
+    # between two waves costs seconds on 2 cores, too much of a 10-second run to measure pacing).
     with private_folder() as home:
         config = three_suppliers(home / "config")
-        extra_env = {"CHORUSFLOW_POOL_SIZE": "2", "CHORUSFLOW_CONFIG_DIR": str(config)}
+        extra_env = {"CHORUSFLOW_CONFIG_DIR": str(config)}
         with started_airflow(
             home, pool_size=4, quota=20, extra_env=extra_env, supplier_connections=SUPPLIER_CONNECTIONS
         ) as local:

@@ -85,7 +85,10 @@ class LocalAirflow:
                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
                 "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
                 "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
-                "AIRFLOW__CORE__PARALLELISM": "4",  # LocalExecutor forks one worker per slot
+                # LocalExecutor forks one worker per slot: one per pool slot, plus one for the run's
+                # other tasks (prepare, report), as docs/deployment.md sizes workers. With exactly the
+                # pool, the last submit batch waited for prepare's slot (+2-5 s, docs/performance.md).
+                "AIRFLOW__CORE__PARALLELISM": str(self.pool_size + 1),
                 "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
                 "AIRFLOW__API__PORT": str(self.port),
                 "AIRFLOW__API__HOST": "127.0.0.1",

@@ -24,6 +24,10 @@ POOL = "chorus_pro_api"
 START_DATE = datetime(2026, 1, 1)
 OWNER = "accounts-receivable"
 RETRY_POLICY = CHORUS_PRO_RETRY_POLICY
+#: The submission DAG's first task (extract, validate and plan) and the XCom key under which it hands
+#: the validation's outcome to ``report`` (its return value, the batches, is what ``submit`` maps over).
+PREPARE_TASK = "prepare"
+VALIDATED_KEY = "validated"
 
 
 def timetable(cron: str) -> CronTriggerTimetable:

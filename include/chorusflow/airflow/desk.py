@@ -229,7 +229,9 @@ def create_app() -> FastAPI:
         detail = invoice_detail(_ledger(), invoice_id, _clock())
         if detail is None:
             return JSONResponse({"detail": text("not_found", lang)}, status_code=404)
-        pdf = deposited_pdf(detail.invoice)
+        from chorusflow.airflow.connections import reports_root
+
+        pdf = deposited_pdf(detail.invoice, documents=reports_root())
         if pdf.content is None:
             return JSONResponse(
                 {"detail": text(pdf.reason or "pdf_unreadable", lang, **pdf.values)}, status_code=404

@@ -3,8 +3,9 @@
 The ``pdf`` channel deposits either the ERP's own PDF (a file the export names, read on the worker) or
 one chorusflow renders from the validated invoice. The ledger keeps that validated invoice and never
 changes it once deposited, and the rendering is deterministic, so a rendered PDF is rebuilt here by
-the channel's own function. An ERP PDF is only readable where the worker read it: on the same machine
-(``make airflow``, a single host) it is served, elsewhere the desk says so.
+the channel's own function. An ERP PDF the submission DAG validated was kept in shared storage (the
+invoice's ``attachment_stored``) and is read from there; one named as a local file (older records)
+is only readable where the worker read it, elsewhere the desk says so.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from chorusflow.ledger import InvoiceDetail, InvoiceState
+from chorusflow.storage import StoredPath
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +37,13 @@ class DepositedPdf:
     rendered: bool = False
 
 
-def deposited_pdf(detail: InvoiceDetail, *, read: bool = True) -> DepositedPdf:
-    """The deposited PDF of ``detail``; with ``read=False`` only whether it can be offered (no bytes)."""
-    from chorusflow.channels import attachment_name, invoice_pdf
+def deposited_pdf(
+    detail: InvoiceDetail, *, read: bool = True, documents: StoredPath | None = None
+) -> DepositedPdf:
+    """The deposited PDF of ``detail``; with ``read=False`` only whether it can be offered (no bytes).
+
+    ``documents`` is the shared storage (the reports root) an export's attachment was kept in."""
+    from chorusflow.channels import attachment_name, has_erp_pdf, invoice_pdf
     from chorusflow.model import Invoice
 
     fallback = f"{detail.invoice_number}.pdf"
@@ -54,10 +60,11 @@ def deposited_pdf(detail: InvoiceDetail, *, read: bool = True) -> DepositedPdf:
     attachment = invoice.attachment
     if attachment is not None and not attachment.is_file():
         return DepositedPdf(name, reason="pdf_on_worker", values={"name": attachment.name})
+    rendered = not has_erp_pdf(invoice)
     if not read:
-        return DepositedPdf(name, rendered=attachment is None)
+        return DepositedPdf(name, rendered=rendered)
     try:
-        return DepositedPdf(name, content=invoice_pdf(invoice), rendered=attachment is None)
+        return DepositedPdf(name, content=invoice_pdf(invoice, documents), rendered=rendered)
     except OSError:
         return DepositedPdf(
             name, reason="pdf_on_worker", values={"name": attachment.name if attachment else name}

@@ -470,22 +470,8 @@ class Ledger(ResolutionStore):
         error_message: str | None = None,
     ) -> None:
         """Record how an attempt ended."""
-        final = AttemptOutcome(outcome)
-        if final is AttemptOutcome.IN_FLIGHT:
-            raise ValueError("an attempt cannot finish in flight")
         with self._write() as connection:
-            result = connection.execute(
-                update(submission_attempts)
-                .where(submission_attempts.c.id == attempt_id)
-                .values(
-                    outcome=final.value,
-                    finished_at=utc_now(),
-                    error_class=(error_class or None) and error_class[:128],
-                    error_message=safe_error_text(error_message),
-                )
-            )
-            if result.rowcount != 1:
-                raise LedgerError(f"no submission attempt with id {attempt_id}")
+            _finish_attempt(connection, attempt_id, outcome, error_class, error_message)
 
     def mark_submitted(
         self,
@@ -499,9 +485,11 @@ class Ledger(ResolutionStore):
         owner: ClaimOwner | None = None,
         chorus_invoice_number: str | None = None,
         deposit_channel: str | None = None,
+        attempt_id: int | None = None,
     ) -> None:
         """``submitting`` (or ``needs_review``, by a person) → ``submitted`` with its Chorus Pro id and
-        number; history row; claim released.
+        number; history row; claim released. With ``attempt_id``, that attempt ends in the same
+        transaction (``succeeded``, or ``adopted`` with ``adopted``): one commit instead of two.
 
         Calling it again with the same id is a no-op; another id for the same invoice is a conflict.
         """
@@ -509,6 +497,9 @@ class Ledger(ResolutionStore):
         changed_at = status_at or now
         with self._write() as connection:
             row = self._invoice_for_update(connection, invoice_id)
+            if attempt_id is not None:
+                ended = AttemptOutcome.ADOPTED if adopted else AttemptOutcome.SUCCEEDED
+                _finish_attempt(connection, attempt_id, ended)
             if row.identifiant_facture_cpp is not None:
                 if row.identifiant_facture_cpp == identifiant_facture_cpp:
                     return
@@ -1110,6 +1101,31 @@ def _require_submitting(row: Row[Any]) -> None:
     # pending -> submitting is legal for a claim, never as a side effect of recording a result.
     if InvoiceState(row.state) is not InvoiceState.SUBMITTING:
         raise ClaimLost(f"invoice {row.invoice_number} is {row.state}, not submitting")
+
+
+def _finish_attempt(
+    connection: Connection,
+    attempt_id: int,
+    outcome: AttemptOutcome | str,
+    error_class: str | None = None,
+    error_message: str | None = None,
+) -> None:
+    """Record how an attempt ended, inside the caller's write transaction."""
+    final = AttemptOutcome(outcome)
+    if final is AttemptOutcome.IN_FLIGHT:
+        raise ValueError("an attempt cannot finish in flight")
+    result = connection.execute(
+        update(submission_attempts)
+        .where(submission_attempts.c.id == attempt_id)
+        .values(
+            outcome=final.value,
+            finished_at=utc_now(),
+            error_class=(error_class or None) and error_class[:128],
+            error_message=safe_error_text(error_message),
+        )
+    )
+    if result.rowcount != 1:
+        raise LedgerError(f"no submission attempt with id {attempt_id}")
 
 
 def _require_claim(row: Row[Any], owner: ClaimOwner) -> None:

@@ -22,11 +22,12 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 from chorusflow.config import SupplierIdentity
 from chorusflow.exports.reader import ExportTable
 from chorusflow.rules.checks.amounts import zero_rated_invoices
-from chorusflow.rules.checks.attachments import ATTACHMENT_NAME_MAX, AttachmentRules
+from chorusflow.rules.checks.attachments import ATTACHMENT_NAME_MAX, AttachmentKeeper, AttachmentRules
 from chorusflow.rules.checks.buyers import BuyerRules
 from chorusflow.rules.checks.code_lists import (
     BILLING_FRAMEWORKS,
@@ -64,6 +65,7 @@ from chorusflow.rules.lines import build_lines
 from chorusflow.rules.profiles import BuyerProfile
 from chorusflow.rules.totals import build_totals
 from chorusflow.rules.verdict import STRUCTURAL_CODES, CheckedExport, InvoiceVerdict, invoice_verdicts
+from chorusflow.storage import StoredPath
 
 # The names this module held before the rules were split by family, kept importable from here.
 __all__ = [
@@ -135,8 +137,13 @@ class TableValidator:
         profiles: dict[str, BuyerProfile],
         directory: BuyerDirectory | None,
         today: date | None = None,
+        attachments_from: Path | StoredPath | None = None,
+        keep_attachment: AttachmentKeeper | None = None,
     ) -> None:
         self.table = table
+        # Where the attachments are looked for (default: the export's folder), and who keeps them.
+        self.attachments_from = attachments_from if attachments_from is not None else table.folder
+        self.keep_attachment = keep_attachment
         self.columns = table.columns
         self.supplier = supplier
         self.lang = lang
@@ -171,7 +178,7 @@ class TableValidator:
             zero_rated=zero_rated_invoices(checked.numbers.rates, groups),
             findings=findings,
             buyers=BuyerRules(self.profiles, self.directory, self.lang),
-            attachments=AttachmentRules(self.table.folder, self.lang),
+            attachments=AttachmentRules(self.attachments_from, self.lang, self.keep_attachment),
             supplier=self.supplier,
             supplier_iban_findings=supplier_iban_findings(self.supplier, self.lang),
             lang=self.lang,

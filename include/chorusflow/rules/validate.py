@@ -18,11 +18,13 @@ from chorusflow.exports.columns import MappingError
 from chorusflow.exports.reader import ExportReadError, ExportTable, read_export
 from chorusflow.messages import language
 from chorusflow.model import Invoice
+from chorusflow.rules.checks.attachments import AttachmentKeeper
 from chorusflow.rules.codes import Finding, finding
 from chorusflow.rules.directory import BuyerDirectory
 from chorusflow.rules.engine import InvoiceVerdict, TableValidator, gc_paused
 from chorusflow.rules.profiles import BuyerProfile, ProfileError, load_profiles
 from chorusflow.rules.routing import Refusal, route_table, sub_table
+from chorusflow.storage import StoredPath
 
 
 class BytesSink(Protocol):
@@ -194,8 +196,14 @@ def validate_export(
     supplier: SupplierIdentity | None = None,
     profiles: dict[str, BuyerProfile] | None = None,
     today: date | None = None,
+    attachments_from: Path | StoredPath | None = None,
+    keep_attachment: AttachmentKeeper | None = None,
 ) -> ValidationReport:
     """Validate the export at ``path``; without ``directory`` the directory rules are skipped (offline).
+
+    Attachments are looked for in ``attachments_from`` (default: the export's folder; the inbox's
+    URL when the export was staged from object storage); ``keep_attachment`` keeps each accepted one
+    in shared storage (:class:`chorusflow.rules.checks.attachments.AttachmentRules`).
 
     ``supplier`` and ``profiles`` default to the configuration (``load_supplier()``, ``<config>/buyers``).
     ``today`` (default: today in Europe/Paris) decides ``INVOICE_DATE_FUTURE`` and whether the 2026
@@ -208,7 +216,15 @@ def validate_export(
         return read
     table, buyer_profiles = read
     return _validate_table(
-        table, summary, supplier or load_supplier(), lang, buyer_profiles, directory, today
+        table,
+        summary,
+        supplier or load_supplier(),
+        lang,
+        buyer_profiles,
+        directory,
+        today,
+        attachments_from=attachments_from,
+        keep_attachment=keep_attachment,
     )
 
 
@@ -312,11 +328,14 @@ def validate_routed_export(
     lang: str | None = None,
     profiles: dict[str, BuyerProfile] | None = None,
     today: date | None = None,
+    attachments_from: Path | StoredPath | None = None,
+    keepers: Callable[[SupplierIdentity], AttachmentKeeper | None] | None = None,
 ) -> RoutedReport:
     """Validate an export whose invoices may belong to several suppliers (docs/suppliers.md).
 
     Each supplier's invoices are judged with that supplier's identity and, when ``directories`` gives
-    one, with the buyer directory its own technical account reads.
+    one, with the buyer directory its own technical account reads. Attachments are looked for as
+    :func:`validate_export` does, and ``keepers`` gives each supplier's way of keeping them.
     """
     lang = language(lang)
     summary = {"file": str(path), "offline": directories is None, "language": lang}
@@ -339,6 +358,8 @@ def validate_routed_export(
             buyer_profiles,
             directory,
             today,
+            attachments_from=attachments_from,
+            keep_attachment=keepers(routed.supplier) if keepers is not None else None,
         )
         parts.append(SupplierReport(supplier=routed.supplier, report=report))
     return RoutedReport(
@@ -383,6 +404,9 @@ def _validate_table(
     profiles: dict[str, BuyerProfile],
     directory: BuyerDirectory | None,
     today: date | None,
+    *,
+    attachments_from: Path | StoredPath | None,
+    keep_attachment: AttachmentKeeper | None,
 ) -> ValidationReport:
     validator = TableValidator(
         table,
@@ -391,6 +415,8 @@ def _validate_table(
         profiles=profiles,
         directory=directory,
         today=today,
+        attachments_from=attachments_from,
+        keep_attachment=keep_attachment,
     )
     verdicts = validator.run()
     valid = sum(1 for verdict in verdicts if verdict.valid)

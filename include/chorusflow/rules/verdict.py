@@ -38,6 +38,7 @@ from chorusflow.rules.codes import Finding, finding
 from chorusflow.rules.grouping import InvoiceGroups
 from chorusflow.rules.lines import Lines
 from chorusflow.rules.totals import InvoiceTotals
+from chorusflow.storage import StoredPath
 
 # Errors after which the values cannot make a well-formed Invoice object.
 STRUCTURAL_CODES = frozenset(
@@ -98,8 +99,9 @@ class InvoiceChecks(NamedTuple):
     errors: list[Finding]
     warnings: list[Finding]
     payment_means: str | None
-    attachment: Path | None
+    attachment: StoredPath | None  # a Path when the export's folder is local
     buyer: BuyerOutcome
+    attachment_stored: str | None  # its key in shared storage, kept for a valid invoice
 
 
 def invoice_verdicts(export: CheckedExport) -> list[InvoiceVerdict]:
@@ -154,8 +156,9 @@ def check_invoice(export: CheckedExport, group: int, key: object, first: int) ->
     if export.supplier_iban_findings and means == "VIREMENT" and not checked.ibans[first]:
         found += export.supplier_iban_findings
     attachment = None
-    if columns["attachment"][first]:
-        attachment, attachment_findings = export.attachments.check(columns["attachment"][first])
+    attachment_value = columns["attachment"][first]
+    if attachment_value:
+        attachment, attachment_findings = export.attachments.check(attachment_value)
         found += attachment_findings
     framework = codes.frameworks[first]
     if codes.validators_required and framework in VALIDATED_FRAMEWORKS:
@@ -183,8 +186,9 @@ def check_invoice(export: CheckedExport, group: int, key: object, first: int) ->
         every.append(codes.nature_missing)  # one finding shared by every invoice without a nature
     errors = [item for item in every if item.severity == "error"] if every else []
     warnings = [item for item in every if item.severity == "warning"] if every else []
+    stored = export.attachments.kept(attachment_value) if attachment is not None and not errors else None
     # tuple.__new__: the NamedTuple without its Python-level __new__, once per invoice
-    return tuple.__new__(InvoiceChecks, (errors, warnings, means, attachment, buyer))
+    return tuple.__new__(InvoiceChecks, (errors, warnings, means, attachment, buyer, stored))
 
 
 def _crossborder(
@@ -255,7 +259,12 @@ def build_invoice(
             "vat_treatment": treatment,
             "buyer_vat_number": columns["buyer_vat_number"][first].strip() or None,
             "total_vat_eur": columns["total_vat_eur"][first].strip() or None,
-            "attachment": checks.attachment,
+            # Kept in shared storage, the invoice names only its key (no worker's disk); else the
+            # local file, as ``chorusflow validate`` shows it.
+            "attachment": checks.attachment
+            if checks.attachment_stored is None and isinstance(checks.attachment, Path)
+            else None,
+            "attachment_stored": checks.attachment_stored,
             "comment": columns["comment"][first] or None,
             "lines": export.lines.by_invoice[group],
             "vat_breakdown": export.totals.breakdowns[group],

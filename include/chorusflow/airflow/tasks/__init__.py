@@ -1,6 +1,6 @@
 """Task bodies, one module per DAG: each translates the Airflow context into domain calls and back.
 
-- :mod:`.submit`: ``chorus_submit_invoices`` (extract, validate, plan, submit, report);
+- :mod:`.submit`: ``chorus_submit_invoices`` (prepare: extract, validate and plan; submit; report);
 - :mod:`.sync`: ``chorus_sync_statuses`` (sync, alerts, report);
 - :mod:`.digest`: ``chorus_daily_digest``.
 

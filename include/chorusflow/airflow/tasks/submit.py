@@ -27,6 +27,7 @@ from chorusflow.airflow.connections import (
     reports_root,
     supplier_client,
 )
+from chorusflow.airflow.dag_settings import PREPARE_TASK, VALIDATED_KEY
 from chorusflow.chorus import ChorusProClient
 from chorusflow.config import SupplierIdentity, Suppliers, load_suppliers
 from chorusflow.intake import (
@@ -160,6 +161,7 @@ def validate(exports: list[dict[str, Any]], *, dry_run: bool, run_id: str) -> di
             folder_supplier=suppliers.by_id(export.supplier_id) if export.supplier_id else None,
             mapping=settings().mapping,
             directories=directory_of,
+            **_attachment_options(export, readable, dry_run=dry_run),
         )
         errors = [f"{error.code}: {error.message}" for error in [*routed.file_errors, *routed.refused]]
         parts: list[RecordedExport] = []
@@ -187,6 +189,33 @@ def validate(exports: list[dict[str, Any]], *, dry_run: bool, run_id: str) -> di
     result.invalid_total = len(result.invalid)
     result.invalid = result.invalid[:500]  # the report and the note need a sample; the total is kept
     return result.model_dump(mode="json")
+
+
+def _attachment_options(export: ExportFile, readable: Path, *, dry_run: bool) -> dict[str, Any]:
+    """Where validation looks for the export's attachments, and where it keeps them.
+
+    They are read beside the export in the inbox (a local folder, or the inbox's URL when the export
+    was staged from object storage) and, unless in a dry run, kept under the reports root, under
+    their supplier's key (:func:`chorusflow.storage.store_attachment`): the submission then reads
+    them on any worker.
+    """
+    from chorusflow.rules.checks.attachments import AttachmentKeeper
+    from chorusflow.storage import store_attachment
+
+    folder: Path | ObjectStoragePath = readable.parent
+    if not export.local_path:
+        folder = ObjectStoragePath(export.uri).parent
+    if dry_run:
+        return {"attachments_from": folder}
+    root = reports_root()
+
+    def keeper_of(supplier: SupplierIdentity) -> AttachmentKeeper:
+        def keep(content: bytes, name: str) -> str:
+            return store_attachment(root, supplier.key, content, name)
+
+        return keep
+
+    return {"attachments_from": folder, "keepers": keeper_of}
 
 
 def _log_summary(summary: RecordedExport) -> None:
@@ -295,6 +324,23 @@ def _sorted_retry_numbers(
     return requests
 
 
+def prepare(
+    export_path: str | None, *, dry_run: bool, retry_numbers: list[str], run_id: str
+) -> list[dict[str, Any]]:
+    """:func:`extract`, :func:`validate` and :func:`plan` in one task: returns the batches (the
+    submit task maps over them), pushes what validate returned under :data:`VALIDATED_KEY`.
+
+    One task instead of three spares two task starts and two scheduler hand-overs before the first
+    deposit (docs/performance.md, "Submission"). A dry run plans nothing. A retried ``prepare``
+    reports the exports it validated itself: one a failed try recorded is skipped as already
+    processed (as a retried ``validate`` did), its invoices are in the ledger and the waiting ones
+    are planned all the same.
+    """
+    validated = validate(extract(export_path), dry_run=dry_run, run_id=run_id)
+    _push(None, VALIDATED_KEY, validated)
+    return [] if dry_run else plan(retry_numbers)
+
+
 def _push(context: Mapping[str, Any] | None, key: str, value: Any) -> None:
     """Push ``value`` under ``key`` from the running task (its context, or Airflow's current one)."""
     if context is None:
@@ -362,7 +408,7 @@ def report(
         lines = dry_run_lines(validation.invalid)
     else:
         ledger = get_ledger()
-        pushed = ti.xcom_pull(task_ids="plan", key=RETRY_KEY) or {}
+        pushed = ti.xcom_pull(task_ids=PREPARE_TASK, key=RETRY_KEY) or {}
         lines = []
         for supplier in suppliers:
             numbers = [*validation.processed.get(supplier.id, []), *planned.get(supplier.id, [])]
