@@ -9,8 +9,9 @@ pass a ``pathlib.Path``. This module only needs what both offer (:class:`StoredP
 Layout under the reports root:
 
 - ``<dag id>/<run id>/report.html`` and ``report.csv``: a run's report;
-- ``invoices/<supplier SIRET>/<invoice number>.pdf``: the PDF deposited with an invoice;
-- ``attachments/<supplier SIRET>/<sha256>/<file name>``: the ERP's PDF an export names, copied from
+- ``invoices/<supplier key>/<invoice number>.pdf``: the PDF deposited with an invoice (the supplier
+  key is the SIRET, or the identifier of a supplier without one, as in the ledger);
+- ``attachments/<supplier key>/<sha256>/<file name>``: the ERP's PDF an export names, copied from
   the inbox at validation (:func:`store_attachment`), so that the submission reads it on any worker
   (:func:`read_attachment`); the ledger keeps its key (the invoice's ``attachment_stored``).
 
@@ -67,9 +68,9 @@ def report_folder(root: StoredPath, dag_id: str, run_id: str) -> StoredPath:
     return root / safe_name(dag_id) / safe_name(run_id, fallback="run")
 
 
-def invoice_pdf_path(root: StoredPath, supplier_siret: str, invoice_number: str) -> StoredPath:
+def invoice_pdf_path(root: StoredPath, supplier_key: str, invoice_number: str) -> StoredPath:
     """Where the PDF deposited with an invoice is kept under ``root``."""
-    return root / INVOICES_FOLDER / safe_name(supplier_siret) / f"{safe_name(invoice_number)}.pdf"
+    return root / INVOICES_FOLDER / safe_name(supplier_key) / f"{safe_name(invoice_number)}.pdf"
 
 
 def store_bytes(path: StoredPath, data: bytes, parent: StoredPath) -> StoredPath:
@@ -79,14 +80,14 @@ def store_bytes(path: StoredPath, data: bytes, parent: StoredPath) -> StoredPath
     return path
 
 
-def store_invoice_pdf(root: StoredPath, supplier_siret: str, invoice_number: str, pdf: bytes) -> StoredPath:
+def store_invoice_pdf(root: StoredPath, supplier_key: str, invoice_number: str, pdf: bytes) -> StoredPath:
     """Keep the PDF deposited with an invoice (the same bytes as uploaded)."""
-    folder = root / INVOICES_FOLDER / safe_name(supplier_siret)
-    return store_bytes(invoice_pdf_path(root, supplier_siret, invoice_number), pdf, folder)
+    folder = root / INVOICES_FOLDER / safe_name(supplier_key)
+    return store_bytes(invoice_pdf_path(root, supplier_key, invoice_number), pdf, folder)
 
 
-def attachment_key(supplier_siret: str, content: bytes, name: str) -> str:
-    """The key of an attachment under the reports root: ``attachments/<SIRET>/<sha256>/<name>``.
+def attachment_key(supplier_key: str, content: bytes, name: str) -> str:
+    """The key of an attachment under the reports root: ``attachments/<supplier key>/<sha256>/<name>``.
 
     The content's hash makes the key change with the bytes (a file replaced in the inbox is a new
     key, never an overwrite of what an invoice already recorded); the name is kept for the
@@ -94,13 +95,13 @@ def attachment_key(supplier_siret: str, content: bytes, name: str) -> str:
     """
     digest = hashlib.sha256(content).hexdigest()
     return "/".join(
-        (ATTACHMENTS_FOLDER, safe_name(supplier_siret), digest, safe_name(name, fallback="attachment.pdf"))
+        (ATTACHMENTS_FOLDER, safe_name(supplier_key), digest, safe_name(name, fallback="attachment.pdf"))
     )
 
 
-def store_attachment(root: StoredPath, supplier_siret: str, content: bytes, name: str) -> str:
+def store_attachment(root: StoredPath, supplier_key: str, content: bytes, name: str) -> str:
     """Keep an export's attachment in shared storage (once per content); return its key."""
-    key = attachment_key(supplier_siret, content, name)
+    key = attachment_key(supplier_key, content, name)
     path = _under(root, key)
     if not path.exists():
         folder = _under(root, key.rpartition("/")[0])
@@ -145,9 +146,9 @@ def supplier_reports(root: StoredPath, dag_id: str, run_id: str) -> list[str]:
     return sorted(sub.name for sub in folder.iterdir() if (sub / REPORT_FILES[0]).exists())
 
 
-def read_invoice_pdf(root: StoredPath, supplier_siret: str, invoice_number: str) -> bytes:
+def read_invoice_pdf(root: StoredPath, supplier_key: str, invoice_number: str) -> bytes:
     """The PDF deposited with an invoice; :class:`NotStored` if none was kept."""
-    return _read(invoice_pdf_path(root, supplier_siret, invoice_number))
+    return _read(invoice_pdf_path(root, supplier_key, invoice_number))
 
 
 def stored_runs(root: StoredPath, dag_id: str, limit: int = 200) -> list[str]:
