@@ -1,4 +1,5 @@
-"""The deposited PDF: rebuilt when chorusflow rendered it, served when the ERP's file is readable,
+"""The deposited PDF: the copy kept at the deposit first; else rebuilt when chorusflow rendered it,
+served when the ERP's file is readable,
 and an honest reason otherwise."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from chorusflow.channels import invoice_pdf
 from chorusflow.desk.documents import deposited_pdf
 from chorusflow.ledger import InvoiceDetail, Ledger
 from chorusflow.model import Invoice
+from chorusflow.storage import store_invoice_pdf
 from tests.desk.story import Story
 
 
@@ -50,3 +52,22 @@ def test_an_erp_pdf_is_served_where_readable_else_the_desk_says_it_is_on_the_wor
     missing = deposited_pdf(with_erp)
     assert missing.content is None and missing.reason == "pdf_on_worker"
     assert missing.values == {"name": "F2026-0101-erp.pdf"}
+
+
+def test_the_copy_kept_at_the_deposit_is_served_first_even_when_the_erp_file_is_gone(
+    ledger: Ledger, story: Story, tmp_path: Path
+) -> None:
+    detail = _detail(ledger, "F2026-0101")
+    with_erp = detail.model_copy(
+        update={"normalized": {**(detail.normalized or {}), "attachment": str(tmp_path / "gone.pdf")}}
+    )
+    documents = tmp_path / "reports"
+    assert deposited_pdf(with_erp, documents=documents).reason == "pdf_on_worker"  # nothing kept yet
+
+    store_invoice_pdf(documents, detail.supplier_siret, detail.invoice_number, b"%PDF-1.7 as deposited")
+
+    offered = deposited_pdf(with_erp, read=False, documents=documents)
+    assert offered.reason is None and offered.content is None and not offered.rendered
+    served = deposited_pdf(with_erp, documents=documents)
+    assert served.content == b"%PDF-1.7 as deposited" and served.filename == "gone.pdf"
+    assert deposited_pdf(detail, documents=documents).content == b"%PDF-1.7 as deposited"

@@ -36,6 +36,7 @@ from chorusflow.desk.texts import text
 from chorusflow.ledger import InvoiceState, Ledger, LedgerError, safe_error_text, utc_now
 from chorusflow.rules.profiles import ProfileError
 from chorusflow.settings import Language, settings
+from chorusflow.storage import StoredPath
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,13 @@ ICON = (
 #: Where the reports plugin (plugins/chorusflow_reports.py) serves stored reports and PDFs.
 REPORTS_PREFIX = "/chorusflow-files"
 SUBMIT_DAG = "chorus_submit_invoices"
+
+
+def _documents() -> StoredPath:
+    """The shared storage where the submission keeps deposited PDFs and attachments."""
+    from chorusflow.airflow.connections import reports_root
+
+    return reports_root()
 
 
 def _ledger() -> Ledger:
@@ -220,7 +228,7 @@ def create_app() -> FastAPI:
         if detail is None:
             page = pages.message_page(text("invoice", lang), text("not_found", lang), lang, _base(request))
             return _html(page, 404)
-        pdf = deposited_pdf(detail.invoice, read=False)
+        pdf = deposited_pdf(detail.invoice, read=False, documents=_documents())
         return _html(pages.detail_page(detail, pdf, lang, _base(request), _airflow_base(request)))
 
     @router.get("/invoices/{invoice_id}/pdf")
@@ -229,9 +237,7 @@ def create_app() -> FastAPI:
         detail = invoice_detail(_ledger(), invoice_id, _clock())
         if detail is None:
             return JSONResponse({"detail": text("not_found", lang)}, status_code=404)
-        from chorusflow.airflow.connections import reports_root
-
-        pdf = deposited_pdf(detail.invoice, documents=reports_root())
+        pdf = deposited_pdf(detail.invoice, documents=_documents())
         if pdf.content is None:
             return JSONResponse(
                 {"detail": text(pdf.reason or "pdf_unreadable", lang, **pdf.values)}, status_code=404
@@ -297,7 +303,7 @@ def create_app() -> FastAPI:
         detail = invoice_detail(_ledger(), invoice_id, _clock())
         if detail is None:
             return JSONResponse({"detail": text("not_found", lang)}, status_code=404)
-        pdf = deposited_pdf(detail.invoice, read=False)
+        pdf = deposited_pdf(detail.invoice, read=False, documents=_documents())
         body = detail.model_dump(mode="json", exclude={"invoice": {"normalized"}})
         body["what_to_do"] = advice_for(
             InvoiceState(detail.invoice.state), detail.invoice.chorus_status, lang

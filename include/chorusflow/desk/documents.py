@@ -1,11 +1,13 @@
 """The PDF an invoice was deposited with, when the desk can read it.
 
-The ``pdf`` channel deposits either the ERP's own PDF (a file the export names, read on the worker) or
-one chorusflow renders from the validated invoice. The ledger keeps that validated invoice and never
-changes it once deposited, and the rendering is deterministic, so a rendered PDF is rebuilt here by
-the channel's own function. An ERP PDF the submission DAG validated was kept in shared storage (the
-invoice's ``attachment_stored``) and is read from there; one named as a local file (older records)
-is only readable where the worker read it, elsewhere the desk says so.
+The submission keeps each PDF it deposits in shared storage (``invoices/<supplier key>/<number>.pdf``,
+:mod:`chorusflow.storage`): that copy, the very bytes Chorus Pro received, is what the desk shows
+first. Without it (an invoice deposited before the copy was kept, or from the command line), the PDF
+is rebuilt: the ``pdf`` channel deposits either the ERP's own PDF or one chorusflow renders from the
+validated invoice, which the ledger never changes once deposited, and the rendering is deterministic,
+so a rendered PDF is rebuilt by the channel's own function. An ERP PDF the submission DAG validated
+was kept in shared storage (the invoice's ``attachment_stored``) and is read from there; one named as
+a local file (older records) is only readable where the worker read it, elsewhere the desk says so.
 """
 
 from __future__ import annotations
@@ -57,10 +59,13 @@ def deposited_pdf(
         log.warning("Invoice %s: the ledger's document no longer reads as an invoice", detail.invoice_number)
         return DepositedPdf(fallback, reason="pdf_unreadable")
     name = attachment_name(invoice)
+    rendered = not has_erp_pdf(invoice)
+    kept = _kept_copy(documents, detail) if documents is not None else None
+    if kept is not None:
+        return DepositedPdf(name, content=kept.read_bytes() if read else None, rendered=rendered)
     attachment = invoice.attachment
     if attachment is not None and not attachment.is_file():
         return DepositedPdf(name, reason="pdf_on_worker", values={"name": attachment.name})
-    rendered = not has_erp_pdf(invoice)
     if not read:
         return DepositedPdf(name, rendered=rendered)
     try:
@@ -69,3 +74,15 @@ def deposited_pdf(
         return DepositedPdf(
             name, reason="pdf_on_worker", values={"name": attachment.name if attachment else name}
         )
+
+
+def _kept_copy(documents: StoredPath, detail: InvoiceDetail) -> StoredPath | None:
+    """The copy of the deposited PDF the submission kept in shared storage, when there is one."""
+    from chorusflow.storage import invoice_pdf_path
+
+    path = invoice_pdf_path(documents, detail.supplier_siret, detail.invoice_number)
+    try:
+        return path if path.exists() else None
+    except OSError:  # storage unreachable: fall back to rebuilding the PDF
+        log.warning("Invoice %s: the shared storage of deposited PDFs cannot be read", detail.invoice_number)
+        return None
