@@ -13,12 +13,13 @@ from lxml import etree
 
 from chorusflow.documents.pdf import render_invoice_pdf
 from chorusflow.facturx import build_cii, build_facturx, check_facturx
-from chorusflow.facturx.cii import postal_address, unit_code
+from chorusflow.facturx.cii import _without_nil, postal_address, unit_code
 from chorusflow.facturx.schematron import SchematronProcess
 from chorusflow.model import Invoice
 from tests.documents.builders import invoice as full_invoice
 
 NS = {
+    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
     "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
 }
@@ -83,6 +84,44 @@ def test_a_credit_note_is_381_with_its_invoice_and_no_payment_means(saxon: Schem
     assert _text(root, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID/text()") == ["F2026-0001"]
     assert _text(root, "//ram:SpecifiedTradeSettlementPaymentMeans") == []
     assert check_facturx(build_cii(invoice, invoice.supplier), lang="en") == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"invoice_type": "AVOIR", "original_invoice_number": "F2026-0001", "payment_means": None},
+    ],
+    ids=["invoice", "credit-note"],
+)
+def test_without_delivery_date_or_address_the_invoice_date_stands_for_it(
+    changes: dict[str, str | None], saxon: SchematronProcess
+) -> None:
+    invoice = full_invoice(delivery_date=None, delivery_address=None, **changes)
+    xml = build_cii(invoice, invoice.supplier)
+    assert b"xsi:nil" not in xml
+    delivered = "//ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString/text()"
+    assert _text(etree.fromstring(xml), delivered) == [invoice.issue_date.strftime("%Y%m%d")]
+    assert _text(etree.fromstring(xml), "//ram:ShipToTradeParty") == []
+    assert check_facturx(xml, lang="en") == []
+    assert check_facturx(build_facturx(invoice, invoice.supplier), lang="en") == []
+
+
+def test_a_nil_element_left_by_the_library_loses_its_nil(saxon: SchematronProcess) -> None:
+    invoice = full_invoice()
+    good = build_cii(invoice, invoice.supplier)
+    delivery = etree.fromstring(good).xpath("//ram:ApplicableHeaderTradeDelivery", namespaces=NS)[0]
+    for child in list(delivery):
+        delivery.remove(child)
+    delivery.text = None
+    delivery.set("{http://www.w3.org/2001/XMLSchema-instance}nil", "true")
+    nil = etree.tostring(delivery.getroottree(), xml_declaration=True, encoding="UTF-8")
+    assert any(item.code == "FACTURX_XSD" for item in check_facturx(nil, lang="en"))
+    cleaned = _without_nil(nil)
+    assert b"nil" not in cleaned and b"<ram:ApplicableHeaderTradeDelivery/>" in cleaned
+    # Empty, it is valid CII D16B; only the Factur-X schematron's warning on empty elements remains.
+    assert [item.code for item in check_facturx(cleaned, lang="en")] == ["FACTURX_RULE_WARNING"]
+    assert _without_nil(good) is good
 
 
 def test_the_french_rule_on_bt23_is_waived_only_for_a_chorus_framework(saxon: SchematronProcess) -> None:

@@ -79,6 +79,8 @@ _POSTCODE_CITY = re.compile(r"^(?P<postcode>\d{5})\s+(?P<city>.+)$")
 _COUNTRY_LINES = {"france": "FR", "fr": "FR"}
 FRANCHISE = "VATEX-FR-FRANCHISE"  # art. 293 B CGI
 REVERSE_CHARGE = "VATEX-EU-AE"
+NIL_ATTRIBUTE = "xsi:nil"
+XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
 
 def build_cii(invoice: Invoice, supplier: SupplierIdentity) -> bytes:
@@ -88,7 +90,24 @@ def build_cii(invoice: Invoice, supplier: SupplierIdentity) -> bytes:
     xml: bytes = generate_cii_xml(
         cii_terms(invoice, supplier), level="en16931", check_xsd=False, check_schematron=False
     )
-    return xml
+    return _without_nil(xml)
+
+
+def _without_nil(xml: bytes) -> bytes:
+    """``xml`` without the ``xsi:nil`` lxml's objectify puts on an element built empty.
+
+    No CII D16B element is nillable, so the attribute only ever makes the file fail its XSD; an
+    element left empty is then judged by the XSD and the schematrons like any other.
+    """
+    if NIL_ATTRIBUTE.encode() not in xml:
+        return xml
+    from lxml import etree
+
+    root = etree.fromstring(xml)
+    for element in root.iter():
+        element.attrib.pop(XSI_NIL, None)
+    etree.cleanup_namespaces(root)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
 def cii_terms(invoice: Invoice, supplier: SupplierIdentity) -> dict[str, Any]:
@@ -118,7 +137,9 @@ def cii_terms(invoice: Invoice, supplier: SupplierIdentity) -> dict[str, Any]:
         "BT-10": invoice.service_code,
         "BT-13": invoice.engagement_number,
         "BT-12": invoice.market_number,
-        "BT-72": invoice.delivery_date,
+        # No delivery date: the invoice date stands for it, as the PDF says (DELIVERY_DATE_MISSING);
+        # it also keeps the mandatory ApplicableHeaderTradeDelivery from being empty (docs/facturx.md).
+        "BT-72": invoice.delivery_date or invoice.issue_date,
         "BT-9": None if is_credit_note else invoice.due_date,
         "BT-8": VAT_DEBITS_CODE if supplier.vat_regime == "debits" and invoice.total_vat else None,
     }
