@@ -77,12 +77,47 @@ def test_an_invoice_already_paid_is_a2_with_nothing_due(saxon: SchematronProcess
     assert check_facturx(build_facturx(invoice, invoice.supplier), lang="en") == []
 
 
-def test_a_credit_note_is_381_with_its_invoice_and_no_payment_means(saxon: SchematronProcess) -> None:
-    invoice = full_invoice(invoice_type="AVOIR", original_invoice_number="F2026-0001", payment_means=None)
+MEANS = "//ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeSettlementPaymentMeans/"
+
+
+@pytest.mark.parametrize("given", [None, "VIREMENT", "CHEQUE"])
+def test_a_credit_note_is_381_with_its_invoice_and_the_suppliers_account(
+    given: str | None, saxon: SchematronProcess
+) -> None:
+    """Chorus Pro rejects a flux without BT-81 (OCA/l10n-france#414, #612): a credit note has one too."""
+    invoice = full_invoice(invoice_type="AVOIR", original_invoice_number="F2026-0001", payment_means=given)
     root = _xml(invoice)
     assert _text(root, "//rsm:ExchangedDocument/ram:TypeCode/text()") == ["381"]
     assert _text(root, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID/text()") == ["F2026-0001"]
-    assert _text(root, "//ram:SpecifiedTradeSettlementPaymentMeans") == []
+    assert _text(root, MEANS + "ram:TypeCode/text()") == ["58"]
+    assert _text(root, MEANS + "ram:PayeePartyCreditorFinancialAccount/ram:IBANID/text()") == [
+        "".join(str(invoice.supplier.iban).split())
+    ]
+    assert check_facturx(build_cii(invoice, invoice.supplier), lang="en") == []
+
+
+def test_a_credit_note_of_a_supplier_without_iban_is_cleared_between_the_parties(
+    saxon: SchematronProcess,
+) -> None:
+    invoice = full_invoice(invoice_type="AVOIR", original_invoice_number="F2026-0001", payment_means=None)
+    supplier = invoice.supplier.model_copy(update={"iban": None, "bic": None})
+    root = etree.fromstring(build_cii(invoice, supplier))
+    assert _text(root, MEANS + "ram:TypeCode/text()") == ["97"]
+    assert _text(root, MEANS + "ram:PayeePartyCreditorFinancialAccount") == []
+    assert check_facturx(build_cii(invoice, supplier), lang="en") == []
+
+
+@pytest.mark.parametrize(
+    ("given", "code", "iban"),
+    [("VIREMENT", "58", True), (None, "58", True), ("CHEQUE", "20", False), ("PRELEVEMENT", "59", False)],
+)
+def test_every_invoice_has_its_payment_means(
+    given: str | None, code: str, iban: bool, saxon: SchematronProcess
+) -> None:
+    invoice = full_invoice(payment_means=given)
+    root = _xml(invoice)
+    assert _text(root, MEANS + "ram:TypeCode/text()") == [code]
+    assert bool(_text(root, MEANS + "ram:PayeePartyCreditorFinancialAccount/ram:IBANID/text()")) is iban
     assert check_facturx(build_cii(invoice, invoice.supplier), lang="en") == []
 
 

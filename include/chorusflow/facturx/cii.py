@@ -39,6 +39,8 @@ PAYMENT_MEANS_CODES = {
     "AUTRE": "1",
     "REPORT": "97",
 }
+#: BT-81 of a credit note when the supplier has no IBAN: clearing between partners (UNTDID 4461).
+CREDIT_NOTE_CLEARING_CODE = "97"
 VAT_DEBITS_CODE = "5"  # BT-8: VAT due on the invoice date (option for VAT on debits)
 SIRET_SCHEME, SIREN_SCHEME = "0009", "0002"  # ISO 6523 ICD; also EAS codes for BT-34 / BT-49
 #: Units as accounting exports write them → UN/ECE Recommendation 20 (BT-130). Anything else is
@@ -149,15 +151,28 @@ def cii_terms(invoice: Invoice, supplier: SupplierIdentity) -> dict[str, Any]:
         terms["BG-13"].update(postal_address(invoice.delivery_address))
     if invoice.original_invoice_number:
         terms["BG-3"] = [{"BT-25": invoice.original_invoice_number}]
-    # A credit note carries no payment means (Chorus Pro refuses one); BR-50: a transfer needs the IBAN.
+    # BT-81 on every document, credit notes included: Chorus Pro rejects a flux without it
+    # (docs/facturx.md#payment-means-bt-81). BR-61 / CII-SR-470: a transfer names the IBAN.
     iban = invoice.supplier_iban or supplier.iban
-    if not is_credit_note and invoice.payment_means:
-        terms["BT-81"] = PAYMENT_MEANS_CODES[invoice.payment_means]
-        if invoice.payment_means == "VIREMENT" and iban:
-            terms["BT-84"] = "".join(iban.split())
-            if supplier.bic:
-                terms["BT-86"] = supplier.bic
+    terms["BT-81"] = payment_means_code(invoice, iban)
+    if terms["BT-81"] == PAYMENT_MEANS_CODES["VIREMENT"] and iban:
+        terms["BT-84"] = "".join(iban.split())
+        if supplier.bic:
+            terms["BT-86"] = supplier.bic
     return terms
+
+
+def payment_means_code(invoice: Invoice, iban: str | None) -> str:
+    """BT-81 of ``invoice``: its payment means (a transfer by default, as deposited through the API).
+
+    A credit note is settled on the supplier's account when it has one (a SEPA transfer, ``58``, with
+    that IBAN, as the invoice it corrects), else by clearing between the parties (``97``): the buyer
+    sets the amount against what it owes. A payment means given on a credit note is ignored
+    (CREDIT_NOTE_PAYMENT_MEANS), as in the API's deposit.
+    """
+    if invoice.invoice_type == "AVOIR":
+        return PAYMENT_MEANS_CODES["VIREMENT"] if iban else CREDIT_NOTE_CLEARING_CODE
+    return PAYMENT_MEANS_CODES[invoice.payment_means or "VIREMENT"]
 
 
 def _money(value: Decimal) -> str:
