@@ -56,7 +56,8 @@ def test_flux_lifecycle_to_integre(api: RawChorusApi, admin: SandboxAdmin) -> No
     assert second["etatCourantDepotFlux"] == "IN_INTEGRE"
     assert second["codeInterfaceDepotFlux"] == "FSO1100A"
     assert second["nomFichier"] == f"FSO1100A_CPP001_{number}"
-    assert second["listeErreurDP"] == [] and "." in second["dateDepotFlux"]
+    assert "listeErreurDP" not in second and "listeErreurTechnique" not in second  # empty: left out
+    assert "." in second["dateDepotFlux"] and second["dateDepotFlux"][-6:] in ("+01:00", "+02:00")
     rows = api.call("/cpro/factures/v1/rechercher/fournisseur", {"numeroFluxDepot": number})["listeFactures"]
     assert {r["numeroFacture"] for r in rows} == {"FLX-1", "FLX-2"}
     assert all(r["statut"] == "DEPOSEE" and r["numeroFluxDepot"] == number for r in rows)

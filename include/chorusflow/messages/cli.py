@@ -457,6 +457,16 @@ MESSAGES: dict[str, Message] = {
         fr="fichier d'état conservé d'un lancement à l'autre",
         en="state file kept across restarts",
     ),
+    "cli.sandbox.profile_help": Message(
+        fr="délais de traitement des flux : realistic (par défaut, de 3 à 30 minutes comme la plateforme) "
+        "ou fast (traité au deuxième consulterCRDetaille, pour les tests)",
+        en="flux processing delays: realistic (default, 3 to 30 minutes like the platform) "
+        "or fast (processed at the second consulterCRDetaille, for tests)",
+    ),
+    "cli.sandbox.clock_speed_help": Message(
+        fr="secondes simulées par seconde réelle pour ces délais (par défaut 1)",
+        en="simulated seconds per real second for those delays (default 1)",
+    ),
     "cli.sandbox.file": Message(fr="FICHIER", en="FILE"),
     "cli.sandbox.host": Message(fr="ADRESSE", en="HOST"),
 }
