@@ -419,7 +419,7 @@ MESSAGES: dict[str, Message] = {
     "state.invalid": Message(fr="invalide", en="invalid"),
     "state.submitting": Message(fr="en cours de dépôt", en="submitting"),
     "state.needs_review": Message(fr="à vérifier", en="needs review"),
-    "state.in_flux": Message(fr="déposée en flux, non intégrée", en="in flux"),
+    "state.in_flux": Message(fr="déposée en flux, en cours d'intégration", en="in flux, being integrated"),
     "state.submitted": Message(fr="déposée", en="submitted"),
     "state.failed": Message(fr="en échec", en="failed"),
     "state.blocked": Message(fr="bloquée", en="blocked"),
