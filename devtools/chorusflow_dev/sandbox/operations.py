@@ -84,13 +84,26 @@ RECIPIENT_STATUSES = {
 COMMENT_REQUIRED_STATUSES = {"SUSPENDUE", "REJETEE", "A_RECYCLER"}
 
 
-class FunctionalError(Exception):
-    """A Chorus Pro functional refusal: HTTP 200 (unless said otherwise) with codeRetour >= 20000."""
+MESSAGE_KEY_RE = re.compile(r"^([A-Z]{3}_MSG_\d{2}[._]\d{3})(?: (.+))?$", re.DOTALL)
+# The duplicate-number refusal keeps its sentence: its wording is settled elsewhere (issue #21 item 2).
+DUPLICATE_KEY = "GDP_MSG_11.076"
 
-    def __init__(self, code: int, libelle: str, http_status: int = 200) -> None:
-        super().__init__(libelle)
+
+class FunctionalError(Exception):
+    """A Chorus Pro functional refusal: HTTP 200 (unless said otherwise) with codeRetour >= 20000.
+
+    ``text`` is written ``"<message key> <sentence>"``. The answer's ``libelle`` carries the bare
+    key, as every real answer found does (docs/sandbox.md, "Behaviours and their sources"); the
+    sentence stays for what the platform writes in sentences: ``libelleErreurDP`` of a flux.
+    """
+
+    def __init__(self, code: int, text: str, http_status: int = 200) -> None:
+        super().__init__(text)
         self.code = code
-        self.libelle = libelle
+        match = MESSAGE_KEY_RE.match(text)
+        key, sentence = (match.group(1), match.group(2)) if match else (None, None)
+        self.libelle = key if key and key != DUPLICATE_KEY else text
+        self.sentence = sentence or text
         self.http_status = http_status
 
 
@@ -273,7 +286,11 @@ class Operations:
         elif column == "IdentifiantStructure" or reverse:
             found.sort(key=lambda s: s.siret, reverse=reverse)
         rows, info = _page(found, paging.get("pageResultatDemandee"), paging.get("nbResultatsParPage"))
-        return ok(OK_SEARCH, listeStructures=[self._structure_row(s) for s in rows], parametresRetour=info)
+        return ok(
+            OK_SEARCH,
+            **_non_empty(listeStructures=[self._structure_row(s) for s in rows]),
+            parametresRetour=info,
+        )
 
     def _structure_or_fail(self, structure_id: int | None) -> StructureEntry:
         structure = self.directory.by_id(structure_id) if structure_id is not None else None
@@ -353,18 +370,20 @@ class Operations:
         rows, info = _page(services, paging.get("pageResultatDemandee"), paging.get("nbResultatsParPage"))
         return ok(
             OK_SEARCH,
-            listeServices=[
-                {
-                    "idService": service.id,
-                    "codeService": service.code,
-                    "libelleService": service.name,
-                    "estActif": service.active,
-                    "statutService": "ACTIF" if service.active else "INACTIF",
-                    "dateDbtService": "2019-01-01 00:00",
-                    "dateFinService": None if service.active else "2023-12-31 23:59",
-                }
-                for service in rows
-            ],
+            **_non_empty(
+                listeServices=[
+                    {
+                        "idService": service.id,
+                        "codeService": service.code,
+                        "libelleService": service.name,
+                        "estActif": service.active,
+                        "statutService": "ACTIF" if service.active else "INACTIF",
+                        "dateDbtService": "2019-01-01 00:00",
+                        "dateFinService": None if service.active else "2023-12-31 23:59",
+                    }
+                    for service in rows
+                ]
+            ),
             parametresRetour=info,
         )
 
@@ -424,7 +443,7 @@ class Operations:
             list(structure.bank_accounts), body.get("pageResultatDemandee"), body.get("nbResultatsParPage")
         )
         accounts = [{"idCoordonneeBancaire": a.id, "nomCoordonneeBancaire": a.name} for a in rows]
-        return ok(OK_SEARCH, listeCoordonneeBancaire=accounts, parametresRetour=info)
+        return ok(OK_SEARCH, **_non_empty(listeCoordonneeBancaire=accounts), parametresRetour=info)
 
     def ajouter_fichier(self, body: dict[str, Any]) -> Answer:
         """transverses/v1/ajouter/fichier: keep the file (soumettre inspects it), return ``pieceJointeId``."""
@@ -926,7 +945,7 @@ class Operations:
                     "identifiantDestinataire": recipient.get("codeDestinataire")
                     if isinstance(recipient, dict)
                     else None,
-                    "libelleErreurDP": error.libelle,
+                    "libelleErreurDP": error.sentence,
                 }
             )
             return False
@@ -1087,7 +1106,7 @@ class Operations:
                     "montantAPayer": amounts["a_payer"],
                 },
                 "lignesDePoste": {
-                    "lignePoste": lines,
+                    **_non_empty(lignePoste=lines),
                     "pageCouranteLignesPoste": 1,
                     "pagesLignesPoste": 1 if lines else 0,
                     "nbResultatsParPageLignesPoste": max(len(lines), 10),
