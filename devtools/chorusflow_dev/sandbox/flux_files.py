@@ -54,8 +54,8 @@ def content_errors(root: Any) -> list[str]:
     Each is a ``libelleErreurDP`` (docs/sandbox.md, "Flux content checks"):
 
     - BT-81 (payment means type code) missing: OCA l10n-france issues #414 and #612 (exact text);
-    - BT-23 (business process) missing or not one of the frameworks A1..A25: reform-2026 notes
-      ("public traces"); the text follows the platform's pattern, its wording is the sandbox's;
+    - BT-23 (business process) missing or not one of the frameworks A1..A25: public traces cited by
+      issue #21; the text follows the platform's pattern, its wording is the sandbox's;
     - a line's gross price (BT-148) without the allowance that explains it (BT-147):
       OCA l10n-france issue #504 (exact text).
     """

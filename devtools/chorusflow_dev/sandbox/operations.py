@@ -115,7 +115,7 @@ PLATFORM_TIMEZONE = ZoneInfo("Europe/Paris")
 
 def now_local() -> datetime:
     """Now in Paris time (``+01:00`` or ``+02:00``), like every Chorus Pro timestamp, whatever the
-    machine's own zone (api-reference §3: ``2019-03-27T11:12:24.777+01:00``, ``...+02:00``)."""
+    machine's own zone (real answers: ``2019-03-27T11:12:24.777+01:00``, ``...+02:00``; docs/sandbox.md)."""
     return datetime.now(PLATFORM_TIMEZONE)
 
 
@@ -1049,7 +1049,7 @@ class Operations:
         key = sort_keys.get(column, lambda inv: inv["deposited_at"])
         rows.sort(key=lambda inv: (key(inv), inv["id"]), reverse=descending)
         # At most 200 results, whatever nbResultatsMaximum asks (AIFE comments in CPP-2017
-        # RechercherFactureATraiterParFournisseur.cs; reform-2026 notes): a client narrows its period.
+        # RechercherFactureATraiterParFournisseur.cs): a client narrows its period.
         maximum = paging.get("nbResultatsMaximum")
         rows = rows[: min(maximum, SEARCH_RESULT_CAP) if maximum and maximum > 0 else SEARCH_RESULT_CAP]
         page_rows, info = _page(rows, paging.get("pageResultatDemandee"), paging.get("nbResultatsParPage"))
