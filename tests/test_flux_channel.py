@@ -84,7 +84,7 @@ def test_partial_integration_refuses_the_right_invoice_and_alerts_it_once(
     assert "engagement" in result.refused["FP-2"]
     refused = ledger.get_invoice("FP-2")
     assert refused is not None and refused.state is InvoiceState.FAILED
-    assert refused.last_error is not None and "GDP_MSG_11.045" in refused.last_error
+    assert refused.last_error is not None and "Le numéro d'engagement est obligatoire" in refused.last_error
     flux_row = ledger.get_flux(load_supplier().siret, str(refused.numero_flux_depot))
     events = flux_refused_events(ledger, load_supplier().siret)
     assert [event.invoice_number for event in events] == ["FP-2"]

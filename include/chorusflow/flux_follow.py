@@ -32,6 +32,7 @@ from chorusflow.chorus.models import FluxReport, SupplierInvoiceRow, SupplierInv
 from chorusflow.flux import FINAL_STAGES, FluxStage, flux_stage, next_poll_at
 from chorusflow.ledger import FluxRow, InvoiceRow, InvoiceState, Ledger, utc_now
 from chorusflow.settings import settings
+from chorusflow.statuses import SEARCH_RESULT_CAP
 
 log = logging.getLogger(__name__)
 
@@ -149,9 +150,12 @@ def _settle_integrated(
         )
     }
     refused = {error.numero_dp: error.libelle_erreur_dp or "" for error in report.liste_erreur_dp}
+    capped = len(rows) >= SEARCH_RESULT_CAP  # the search stops at 200 results: ask the rest by number
     missing = []
     for invoice in waiting:
         row = rows.get(invoice.invoice_number)
+        if row is None and capped and invoice.invoice_number not in refused:
+            row = _in_flux_by_number(client, invoice, flux.numero_flux_depot)
         if row is not None:
             _integrate(ledger, invoice, row, result)
         elif invoice.invoice_number in refused:
@@ -168,6 +172,15 @@ def _settle_integrated(
         if ledger.end_flux_wait(invoice.id, InvoiceState.NEEDS_REVIEW, reason):
             result.needs_review.append(invoice.invoice_number)
     return True
+
+
+def _in_flux_by_number(
+    client: ChorusProClient, invoice: InvoiceRow, flux_number: str
+) -> SupplierInvoiceRow | None:
+    """The invoice's row when the search by flux was capped: by number within its year, this flux's."""
+    year = invoice.issue_date.year if invoice.issue_date is not None else None
+    row = client.find_invoice_by_number(invoice.invoice_number, year=year)
+    return row if row is not None and row.numero_flux_depot == flux_number else None
 
 
 def _integrate(

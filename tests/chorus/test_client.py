@@ -141,7 +141,7 @@ def test_functional_error_carries_code_and_libelle(client: ChorusProClient) -> N
         client.get_structure(999)
     error = caught.value
     assert error.code_retour == 20001
-    assert error.libelle is not None and "n'existe pas" in error.libelle
+    assert error.libelle == "GDP_MSG_12.001"  # a bare message key, as the platform writes it
     assert error.operation == Operation.STRUCTURE_LOOKUP
     assert not error.retryable and not error.outcome_unknown
 

@@ -47,10 +47,10 @@ def test_coordbanc_lists_the_supplier_accounts(api: RawChorusApi) -> None:
 
 def test_coordbanc_refusals(api: RawChorusApi) -> None:
     unknown = api.call(COORDBANC, {"idStructure": 1})
-    assert unknown["codeRetour"] == 20001 and unknown["libelle"].startswith("GDP_MSG_12.001")
+    assert unknown["codeRetour"] == 20001 and unknown["libelle"] == "GDP_MSG_12.001"
     assert api.call(COORDBANC, {})["codeRetour"] == 20001
     buyer = api.call(COORDBANC, {"idStructure": 26311101})  # a buyer: no account registered
-    assert buyer["codeRetour"] == 0 and buyer["listeCoordonneeBancaire"] == []
+    assert buyer["codeRetour"] == 0 and "listeCoordonneeBancaire" not in buyer  # empty: left out
     closed = api.post(COORDBANC, {"idStructure": 26311001, "iban": SUPPLIER_IBAN})
     assert closed.status_code == 400 and "$.iban: clé inconnue" in closed.json()["libelle"]
     wrong_type = api.post(COORDBANC, {"idStructure": "26311001"})
@@ -69,8 +69,7 @@ def test_soumettre_refuses_an_unknown_account(api: RawChorusApi, admin: SandboxA
     body = soumettre_body("BANK-X", siret=IFPEN, mode=mode, attachment_id=attachment, bank_account=999)
     answer = api.call(SOUMETTRE, body)
     assert answer["codeRetour"] == 20027, answer
-    assert answer["libelle"].startswith("GDP_MSG_11.070")
-    assert "coordonnées bancaires inconnues ou non valides pour ce fournisseur" in answer["libelle"]
+    assert answer["libelle"] == "GDP_MSG_11.070"
     assert admin.invoices() == []
 
 
@@ -112,7 +111,7 @@ def test_directory_bank_accounts_are_optional_and_checked(tmp_path: Path) -> Non
 def test_a_directory_without_accounts_refuses_any_account(tmp_path: Path) -> None:
     with SandboxServer(port=0, directory=_directory_file(tmp_path, "")) as server:
         api = RawChorusApi(server)
-        assert api.call(COORDBANC, {"idStructure": 1})["listeCoordonneeBancaire"] == []
+        assert "listeCoordonneeBancaire" not in api.call(COORDBANC, {"idStructure": 1})
         body = soumettre_body(siret="21990001600011", supplier_id=1, bank_account=MAIN_BANK_ACCOUNT)
         assert api.call(SOUMETTRE, body)["codeRetour"] == 20027
         del body["fournisseur"]["codeCoordonneesBancairesFournisseur"]

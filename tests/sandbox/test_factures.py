@@ -139,8 +139,7 @@ def test_soumettre_functional_refusals(
     response = api.post(f"{F}/soumettre", soumettre_body("REFUS-1", **kwargs))
     assert response.status_code == 200
     answer = response.json()
-    assert answer["codeRetour"] == code and answer["libelle"].startswith(key), answer
-    assert len(answer["libelle"]) > len(key) + 10  # a readable text follows the key
+    assert answer["codeRetour"] == code and answer["libelle"] == key, answer  # a bare key, no sentence
     assert admin.invoices() == []
 
 
@@ -148,7 +147,7 @@ def test_soumettre_missing_fields_and_bad_number(api: RawChorusApi) -> None:
     body = soumettre_body("X-1")
     del body["montantTotal"]["montantAPayer"]
     answer = api.call(f"{F}/soumettre", body)
-    assert answer["codeRetour"] == 20021 and "montantTotal.montantAPayer" in answer["libelle"]
+    assert answer["codeRetour"] == 20021 and answer["libelle"] == "GDP_MSG_11.010"
     assert _submit(api, "NUMERO TROP LONG AVEC ESPACES")["codeRetour"] == 20023
     no_lines = soumettre_body("X-2")
     del no_lines["lignePoste"]
@@ -168,7 +167,7 @@ def test_pdf_modes_require_our_number_and_date(
         body[field] = None
     answer = api.call(f"{F}/soumettre", body)
     assert answer["codeRetour"] == 20021, answer
-    assert answer["libelle"].startswith(f"GDP_MSG_11.010 Le champ {field} est obligatoire")
+    assert answer["libelle"] == "GDP_MSG_11.010"  # the field is named in a flux's libelleErreurDP only
     assert admin.invoices() == []
 
 
@@ -187,9 +186,7 @@ def test_invoice_date_after_the_deposit_date_is_refused(api: RawChorusApi, admin
     tomorrow = (today + timedelta(days=1)).isoformat()
     refused = _submit(api, "FUTUR-1", invoice_date=tomorrow)
     assert refused["codeRetour"] == 20024, refused
-    assert refused["libelle"].startswith("GDP_MSG_11.013")
-    assert "la date de facture doit être antérieure ou égale à la date de dépôt" in refused["libelle"]
-    assert tomorrow in refused["libelle"] and admin.invoices() == []
+    assert refused["libelle"] == "GDP_MSG_11.013" and admin.invoices() == []
     assert _submit(api, "FUTUR-1", invoice_date=f"{tomorrow}T00:00:00")["codeRetour"] == 20024
     accepted = _submit(api, "FUTUR-1", invoice_date=today.isoformat())  # the deposit day itself is fine
     assert accepted["codeRetour"] == 0 and accepted["numeroFacture"] == "FUTUR-1"

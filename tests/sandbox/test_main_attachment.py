@@ -65,7 +65,7 @@ def test_facturx_main_attachment_refused(
     answer = _deposit(api, _rewrite(change))
     assert answer["codeRetour"] == 20025, answer
     libelle = str(answer["libelle"])
-    assert libelle.startswith("GDP_MSG_11.062") and "Factur-X" in libelle and "flux" in libelle
+    assert libelle == "GDP_MSG_11.062"
     assert admin.invoices() == [] and admin.submission_counts() == {}
 
 
@@ -92,7 +92,7 @@ def test_encrypted_main_attachment_refused(
     answer = _deposit(api, content)
     assert answer["codeRetour"] == 20026, answer
     libelle = str(answer["libelle"])
-    assert libelle.startswith("GDP_MSG_11.063") and "protégé par un mot de passe" in libelle
+    assert libelle == "GDP_MSG_11.063"
     assert admin.invoices() == []
 
 

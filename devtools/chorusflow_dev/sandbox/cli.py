@@ -41,6 +41,10 @@ def register(subparsers: Any) -> None:
         metavar=text("cli.sandbox.file"),
         help=text("cli.sandbox.state_help"),
     )
+    parser.add_argument(
+        "--profile", choices=("realistic", "fast"), default="realistic", help=text("cli.sandbox.profile_help")
+    )
+    parser.add_argument("--clock-speed", type=float, default=1.0, help=text("cli.sandbox.clock_speed_help"))
     parser.set_defaults(handler=run_sandbox)
 
 
@@ -57,14 +61,24 @@ def run_sandbox(args: argparse.Namespace) -> int:
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
     try:
         server = SandboxServer(
-            host=args.host, port=args.port, directory=args.directory, state_file=args.state
+            host=args.host,
+            port=args.port,
+            directory=args.directory,
+            state_file=args.state,
+            profile=args.profile,
+            clock_speed=args.clock_speed,
         )
         server._bind()
     except (OSError, ValueError, ValidationError) as error:
         print(f"chorusflow sandbox: cannot start: {error}", file=sys.stderr)
         return 1
     print(server.connection_json(), flush=True)
-    print(f"Chorus Pro sandbox listening on {server.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    print(
+        f"Chorus Pro sandbox listening on {server.url}, profile {args.profile}, clock x{args.clock_speed:g} "
+        "(Ctrl-C to stop)",
+        file=sys.stderr,
+        flush=True,
+    )
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         server.serve_forever()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tarfile
 import zipfile
 from dataclasses import dataclass, field
@@ -38,6 +39,56 @@ FRAMEWORKS = {
 }
 INVOICE_TYPES = {"380": "FACTURE", "384": "FACTURE", "381": "AVOIR", "386": "ACOMPTE"}
 SIRET_SCHEME = "0009"
+FRAMEWORK_RE = re.compile(r"^A([1-9]|1[0-9]|2[0-5])$")  # the Chorus Pro frameworks A1..A25
+XML_ROOT = "FichierXml"  # how the platform names the file's root in its refusal texts
+
+
+def _missing(path: str) -> str:
+    """The platform's text for a missing mandatory element (OCA l10n-france #414, #612, #504)."""
+    return f"L'element {XML_ROOT}.{path}.value est obligatoire."
+
+
+def content_errors(root: Any) -> list[str]:
+    """What Chorus Pro refuses in a CII's content when it processes the flux (after the deposit).
+
+    Each is a ``libelleErreurDP`` (docs/sandbox.md, "Flux content checks"):
+
+    - BT-81 (payment means type code) missing: OCA l10n-france issues #414 and #612 (exact text);
+    - BT-23 (business process) missing or not one of the frameworks A1..A25: public traces cited by
+      issue #21; the text follows the platform's pattern, its wording is the sandbox's;
+    - a line's gross price (BT-148) without the allowance that explains it (BT-147):
+      OCA l10n-france issue #504 (exact text).
+    """
+    errors = []
+    settlement = "//ram:ApplicableHeaderTradeSettlement"
+    if not _text(root, f"{settlement}/ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode"):
+        errors.append(
+            _missing(
+                "SupplyChainTradeTransaction.ApplicableHeaderTradeSettlement."
+                "SpecifiedTradeSettlementPaymentMeans.TypeCode"
+            )
+        )
+    framework_path = "ExchangedDocumentContext.BusinessProcessSpecifiedDocumentContextParameter.ID"
+    framework = _text(root, "//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID")
+    if framework is None:
+        errors.append(_missing(framework_path))
+    elif not FRAMEWORK_RE.match(framework):
+        errors.append(
+            f"L'element {XML_ROOT}.{framework_path}.value ({framework}) n'est pas un cadre de facturation "
+            "valide (A1 a A25)."
+        )
+    gross = "ram:SpecifiedLineTradeAgreement/ram:GrossPriceProductTradePrice"
+    for line in root.xpath("//ram:IncludedSupplyChainTradeLineItem", namespaces=NS):
+        if line.xpath(gross, namespaces=NS) and not _text(
+            line, f"{gross}/ram:AppliedTradeAllowanceCharge/ram:ActualAmount"
+        ):
+            errors.append(
+                "L'element (AppliedTradeAllowanceCharge.ActualAmount.value) est obligatoire si l'element "
+                "(SupplyChainTradeTransaction.IncludedSupplyChainTradeLineItem.SpecifiedLineTradeAgreement."
+                "GrossPriceProductTradePrice) est renseigne."
+            )
+            break
+    return errors
 
 
 @dataclass
@@ -104,7 +155,10 @@ def _read_structured(name: str, data: bytes, content: FluxContent) -> None:
     except Exception as error:  # the library wraps lxml's DocumentInvalid in a plain Exception
         content.technical.append(_technical("ERR_XSD", f"IRRECEVABILITE: {name} : {error}", "ERR_XSD_001"))
         return
-    content.documents.append({"cii": cii_document(etree.fromstring(xml)), "file": name})
+    root = etree.fromstring(xml)
+    content.documents.append(
+        {"cii": cii_document(root), "file": name, "content_errors": content_errors(root)}
+    )
 
 
 def _technical(nature: str, text: str, code: str | None = None) -> dict[str, str]:
@@ -146,6 +200,7 @@ def cii_document(root: Any) -> dict[str, Any]:
     """
     issued = _text(root, "//rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString")
     day = f"{issued[:4]}-{issued[4:6]}-{issued[6:8]}" if issued and len(issued) >= 8 else None
+    # A missing or unknown framework is refused by content_errors; A1 only fills the field meanwhile.
     framework = _text(root, "//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID") or "A1"
     agreement = "//ram:ApplicableHeaderTradeAgreement"
     return {

@@ -11,7 +11,9 @@ import base64
 import binascii
 import hashlib
 import math
+import random
 import re
+import time as _time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
@@ -31,11 +33,12 @@ OK_SEARCH = "TRA_MSG_00.000"
 TRANSVERSES = "/cpro/transverses/v1"
 OK_ACTION = "GCU_MSG_01_000"
 MAX_FILE_BYTES = 10 * 1024 * 1024
+SEARCH_RESULT_CAP = 200  # rechercher/fournisseur never returns more results (pages included)
 INVOICE_NUMBER_RE = re.compile(r"^[A-Za-z0-9\-_/+]{1,20}$")
 ATTACHMENT_EXTENSIONS = {
     "BMP", "GIF", "FAX", "ODT", "PPT", "TIFF", "XLS", "BZ2", "GZ", "JPEG", "P7S", "RTF", "TXT", "XML", "CSV",
     "GZIP", "JPG", "PDF", "SVG", "XHTML", "XLSX", "DOC", "HTM", "ODP", "PNG", "TGZ", "XLC", "ZIP", "DOCX",
-    "HTML", "ODS", "PPS", "TIF", "XLM", "PPTX", "XSD", "XSL",
+    "HTML", "ODS", "PPS", "TIF", "XLM", "PPTX",
 }  # fmt: skip
 RESERVED_SERVICE = "FACTURES_PUBLIQUES"
 # Modes that keep the supplier's number and date; in SAISIE_API Chorus Pro issues the invoice itself
@@ -43,7 +46,10 @@ RESERVED_SERVICE = "FACTURES_PUBLIQUES"
 PDF_MODES = ("DEPOT_PDF_API", "DEPOT_PDF_SIGNE_API")
 SAISIE_SEQUENCE_DIGITS = 16  # numeroFacture = deposit year + 16 digits, e.g. 20250000000000000014
 FLUX_PENDING = "IN_DEPOT_PORTAIL_EN_ATTENTE_TRAITEMENT_SE_CPP"
+FLUX_WAITING = "IN_EN_ATTENTE_TRAITEMENT_CPP"
 FLUX_IN_PROGRESS = "IN_EN_COURS_TRAITEMENT_CPP"
+# The states a flux shows while it waits, each for a third of its processing delay (realistic timing).
+FLUX_WAITING_STATES = (FLUX_PENDING, FLUX_WAITING, FLUX_IN_PROGRESS)
 # States after which the sandbox never processes a flux again (any other one is processed again).
 FLUX_FINAL = {
     "IN_INTEGRE",
@@ -78,13 +84,26 @@ RECIPIENT_STATUSES = {
 COMMENT_REQUIRED_STATUSES = {"SUSPENDUE", "REJETEE", "A_RECYCLER"}
 
 
-class FunctionalError(Exception):
-    """A Chorus Pro functional refusal: HTTP 200 (unless said otherwise) with codeRetour >= 20000."""
+MESSAGE_KEY_RE = re.compile(r"^([A-Z]{3}_MSG_\d{2}[._]\d{3})(?: (.+))?$", re.DOTALL)
+# The duplicate-number refusal keeps its sentence: its wording is settled elsewhere (issue #21 item 2).
+DUPLICATE_KEY = "GDP_MSG_11.076"
 
-    def __init__(self, code: int, libelle: str, http_status: int = 200) -> None:
-        super().__init__(libelle)
+
+class FunctionalError(Exception):
+    """A Chorus Pro functional refusal: HTTP 200 (unless said otherwise) with codeRetour >= 20000.
+
+    ``text`` is written ``"<message key> <sentence>"``. The answer's ``libelle`` carries the bare
+    key, as every real answer found does (docs/sandbox.md, "Behaviours and their sources"); the
+    sentence stays for what the platform writes in sentences: ``libelleErreurDP`` of a flux.
+    """
+
+    def __init__(self, code: int, text: str, http_status: int = 200) -> None:
+        super().__init__(text)
         self.code = code
-        self.libelle = libelle
+        match = MESSAGE_KEY_RE.match(text)
+        key, sentence = (match.group(1), match.group(2)) if match else (None, None)
+        self.libelle = key if key and key != DUPLICATE_KEY else text
+        self.sentence = sentence or text
         self.http_status = http_status
 
 
@@ -95,8 +114,9 @@ PLATFORM_TIMEZONE = ZoneInfo("Europe/Paris")
 
 
 def now_local() -> datetime:
-    """Now, with the local UTC offset, like Chorus Pro timestamps."""
-    return datetime.now().astimezone()
+    """Now in Paris time (``+01:00`` or ``+02:00``), like every Chorus Pro timestamp, whatever the
+    machine's own zone (real answers: ``2019-03-27T11:12:24.777+01:00``, ``...+02:00``; docs/sandbox.md)."""
+    return datetime.now(PLATFORM_TIMEZONE)
 
 
 def iso_ms(moment: datetime) -> str:
@@ -115,11 +135,33 @@ def parse_moment(text: str, *, end_of_day: bool = False) -> datetime:
     if len(text) == 10:
         day = date.fromisoformat(text)
         moment = datetime.combine(day, time.max if end_of_day else time.min)
-        return moment.astimezone()
+        return moment.replace(tzinfo=PLATFORM_TIMEZONE)
     if len(text) == 16 and text[10] == " ":
-        return datetime.strptime(text, "%Y-%m-%d %H:%M").astimezone()
+        return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=PLATFORM_TIMEZONE)
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.astimezone()
+    return parsed.astimezone(PLATFORM_TIMEZONE) if parsed.tzinfo else parsed.replace(tzinfo=PLATFORM_TIMEZONE)
+
+
+class SimulatedClock:
+    """The platform's own time for flux processing: real time × ``clock_speed``, plus what the admin
+    endpoint ``POST /sandbox/clock`` advanced. A change of speed applies from that moment on."""
+
+    def __init__(self) -> None:
+        self._real = _time.time()
+        self._simulated = self._real
+        self._speed = 1.0
+
+    def now(self, speed: float) -> float:
+        """Simulated epoch seconds; ``speed`` is the current ``clock_speed``."""
+        real = _time.time()
+        simulated = self._simulated + (real - self._real) * self._speed
+        self._real, self._simulated, self._speed = real, simulated, speed
+        return simulated
+
+    def advance(self, seconds: float, speed: float) -> float:
+        """Move the simulated time ``seconds`` forward (a test of hours-long processing)."""
+        self._simulated = self.now(speed) + seconds
+        return self._simulated
 
 
 # ---------------------------------------------------------------- helpers
@@ -168,6 +210,7 @@ class Operations:
         self.directory = directory
         self.store = store
         self.faults = faults
+        self.clock = SimulatedClock()
         # The supplier structure of the technical account making the current call (set by the server
         # under the state lock): deposits, searches and lookups only see that supplier's invoices.
         self.acting: StructureEntry = directory.supplier
@@ -243,7 +286,11 @@ class Operations:
         elif column == "IdentifiantStructure" or reverse:
             found.sort(key=lambda s: s.siret, reverse=reverse)
         rows, info = _page(found, paging.get("pageResultatDemandee"), paging.get("nbResultatsParPage"))
-        return ok(OK_SEARCH, listeStructures=[self._structure_row(s) for s in rows], parametresRetour=info)
+        return ok(
+            OK_SEARCH,
+            **_non_empty(listeStructures=[self._structure_row(s) for s in rows]),
+            parametresRetour=info,
+        )
 
     def _structure_or_fail(self, structure_id: int | None) -> StructureEntry:
         structure = self.directory.by_id(structure_id) if structure_id is not None else None
@@ -323,18 +370,20 @@ class Operations:
         rows, info = _page(services, paging.get("pageResultatDemandee"), paging.get("nbResultatsParPage"))
         return ok(
             OK_SEARCH,
-            listeServices=[
-                {
-                    "idService": service.id,
-                    "codeService": service.code,
-                    "libelleService": service.name,
-                    "estActif": service.active,
-                    "statutService": "ACTIF" if service.active else "INACTIF",
-                    "dateDbtService": "2019-01-01 00:00",
-                    "dateFinService": None if service.active else "2023-12-31 23:59",
-                }
-                for service in rows
-            ],
+            **_non_empty(
+                listeServices=[
+                    {
+                        "idService": service.id,
+                        "codeService": service.code,
+                        "libelleService": service.name,
+                        "estActif": service.active,
+                        "statutService": "ACTIF" if service.active else "INACTIF",
+                        "dateDbtService": "2019-01-01 00:00",
+                        "dateFinService": None if service.active else "2023-12-31 23:59",
+                    }
+                    for service in rows
+                ]
+            ),
             parametresRetour=info,
         )
 
@@ -394,7 +443,7 @@ class Operations:
             list(structure.bank_accounts), body.get("pageResultatDemandee"), body.get("nbResultatsParPage")
         )
         accounts = [{"idCoordonneeBancaire": a.id, "nomCoordonneeBancaire": a.name} for a in rows]
-        return ok(OK_SEARCH, listeCoordonneeBancaire=accounts, parametresRetour=info)
+        return ok(OK_SEARCH, **_non_empty(listeCoordonneeBancaire=accounts), parametresRetour=info)
 
     def ajouter_fichier(self, body: dict[str, Any]) -> Answer:
         """transverses/v1/ajouter/fichier: keep the file (soumettre inspects it), return ``pieceJointeId``."""
@@ -439,7 +488,7 @@ class Operations:
         if flux is None or flux.get("supplier_id", self.directory.supplier.id) != self.acting.id:
             raise FunctionalError(20001, f"TRA_MSG_02.001 Le flux {number} n'existe pas pour cet utilisateur")
         flux["polls"] += 1
-        if flux["state"] not in FLUX_FINAL:
+        if flux["state"] not in FLUX_FINAL and self.faults().flux_delay_seconds is None:
             if flux["polls"] > self.faults().flux_polls_before_integration:
                 self._integrate_flux(flux)
             elif flux["polls"] > 1:
@@ -454,8 +503,7 @@ class Operations:
             dateHeureEtatCourantFlux=flux["state_at"],
             codeInterfaceDepotFlux=f"FSO{code}A",
             nomFichier=f"FSO{code}A_CPP001_{flux['number']}",
-            listeErreurDP=flux["errors_dp"],
-            listeErreurTechnique=flux["errors_technical"],
+            **_non_empty(listeErreurDP=flux["errors_dp"], listeErreurTechnique=flux["errors_technical"]),
         )
 
     # ------------------------------------------------------------ routing checks
@@ -757,6 +805,7 @@ class Operations:
         number = f"CPP001{FLUX_INTERFACE_CODES[syntax]}{sequence:015d}"
         moment = now_local()
         content = read_flux(raw)
+        faults = self.faults()
         self.store.flux[number] = {
             "number": number,
             "syntax": syntax,
@@ -764,6 +813,8 @@ class Operations:
             "deposited_at": iso_ms(moment),
             "deposit_date": moment.date().isoformat(),
             "deposited_epoch": moment.timestamp(),
+            "deposited_simulated": self.clock.now(faults.clock_speed),
+            "processing_delay": processing_delay(faults, number),
             "state": FLUX_PENDING,
             "state_at": iso_ms(moment),
             "polls": 0,
@@ -779,16 +830,39 @@ class Operations:
         return ok(OK_ACTION, numeroFluxDepot=number, dateDepot=moment.date().isoformat(), syntaxeFlux=syntax)
 
     def advance_flux_by_time(self) -> None:
-        """Integrate pending flux older than ``flux_seconds_before_integration`` (if set)."""
-        delay = self.faults().flux_seconds_before_integration
-        if delay is None:
-            return
-        now = now_local().timestamp()
+        """Move every waiting flux on by the platform's own time, as Chorus Pro does, polled or not.
+
+        Realistic timing (``flux_delay_seconds`` set): a flux shows each waiting state for a third of
+        its processing delay, then is processed. Also: any flux older than
+        ``flux_seconds_before_integration`` real seconds (if set) is processed.
+        """
+        faults = self.faults()
+        simulated = self.clock.now(faults.clock_speed)
+        real = now_local().timestamp()
+        legacy = faults.flux_seconds_before_integration
         changed = False
         for flux in self.store.flux.values():
-            if flux["state"] in (FLUX_PENDING, FLUX_IN_PROGRESS) and now - flux["deposited_epoch"] >= delay:
+            if flux["state"] in FLUX_FINAL:
+                continue
+            waiting = flux["state"] in FLUX_WAITING_STATES
+            if legacy is not None and waiting and real - flux["deposited_epoch"] >= legacy:
                 self._integrate_flux(flux)
                 changed = True
+                continue
+            if faults.flux_delay_seconds is None:
+                continue
+            if flux.get("processing_delay") is None:  # deposited under the fast profile
+                flux["processing_delay"] = processing_delay(faults, flux["number"])
+            delay = float(flux["processing_delay"])
+            elapsed = simulated - float(flux.get("deposited_simulated", flux["deposited_epoch"]))
+            if elapsed >= delay:
+                self._integrate_flux(flux)
+                changed = True
+            elif waiting:
+                state = FLUX_WAITING_STATES[min(int(3 * elapsed / delay) if delay else 2, 2)]
+                if state != flux["state"]:
+                    flux["state"], flux["state_at"] = state, iso_ms(now_local())
+                    changed = True
         if changed:
             self.store.save()
 
@@ -847,6 +921,8 @@ class Operations:
         try:
             if from_cii:
                 body = self._cii_body(body)
+                if document.get("content_errors"):  # the platform joins its reasons with " |"
+                    raise FunctionalError(20098, " |".join(document["content_errors"]))
             else:  # the JSON stand-in is a soumettre body: its schema applies
                 errors = validate_request_body("/cpro/factures/v1/soumettre", body)
                 if errors:
@@ -869,7 +945,7 @@ class Operations:
                     "identifiantDestinataire": recipient.get("codeDestinataire")
                     if isinstance(recipient, dict)
                     else None,
-                    "libelleErreurDP": error.libelle,
+                    "libelleErreurDP": error.sentence,
                 }
             )
             return False
@@ -972,9 +1048,10 @@ class Operations:
         }
         key = sort_keys.get(column, lambda inv: inv["deposited_at"])
         rows.sort(key=lambda inv: (key(inv), inv["id"]), reverse=descending)
+        # At most 200 results, whatever nbResultatsMaximum asks (AIFE comments in CPP-2017
+        # RechercherFactureATraiterParFournisseur.cs): a client narrows its period.
         maximum = paging.get("nbResultatsMaximum")
-        if maximum and maximum > 0:
-            rows = rows[:maximum]
+        rows = rows[: min(maximum, SEARCH_RESULT_CAP) if maximum and maximum > 0 else SEARCH_RESULT_CAP]
         page_rows, info = _page(rows, paging.get("pageResultatDemandee"), paging.get("nbResultatsParPage"))
         answer: dict[str, Any] = {"parametresRetour": info}
         if page_rows:  # fidelity: the real API omits some lists when empty (documented)
@@ -1029,7 +1106,7 @@ class Operations:
                     "montantAPayer": amounts["a_payer"],
                 },
                 "lignesDePoste": {
-                    "lignePoste": lines,
+                    **_non_empty(lignePoste=lines),
                     "pageCouranteLignesPoste": 1,
                     "pagesLignesPoste": 1 if lines else 0,
                     "nbResultatsParPageLignesPoste": max(len(lines), 10),
@@ -1237,3 +1314,19 @@ def _matches(invoice: dict[str, Any], body: dict[str, Any]) -> bool:
         if f"{key}Max" in body and (amount is None or amount > body[f"{key}Max"]):
             return False
     return True
+
+
+def processing_delay(faults: Faults, flux_number: str) -> float | None:
+    """Simulated seconds before a flux is processed, drawn in ``flux_delay_seconds`` (None: by polls).
+
+    Seeded by ``seed`` and the flux number: the same deposits give the same delays on every run.
+    """
+    if faults.flux_delay_seconds is None:
+        return None
+    low, high = faults.flux_delay_seconds
+    return random.Random(f"{faults.seed}:{flux_number}").uniform(low, high)
+
+
+def _non_empty(**lists: list[Any]) -> dict[str, list[Any]]:
+    """Only the lists that have items: the platform leaves an empty list out of its answer."""
+    return {key: value for key, value in lists.items() if value}

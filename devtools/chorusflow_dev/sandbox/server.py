@@ -30,7 +30,13 @@ from pydantic import ValidationError
 from chorusflow_dev.sandbox.directory import Directory, StructureEntry, load_directory
 from chorusflow_dev.sandbox.flux_files import flux_document_number
 from chorusflow_dev.sandbox.operations import FunctionalError, Operations, counted_number
-from chorusflow_dev.sandbox.settings import Faults, SandboxCredentials, rate_for
+from chorusflow_dev.sandbox.settings import (
+    DEFAULT_PROFILE,
+    Faults,
+    SandboxCredentials,
+    profile_faults,
+    rate_for,
+)
 from chorusflow_dev.sandbox.state import StateStore
 from chorusflow_dev.sandbox.validation import has_schema, validate_request_body
 
@@ -58,11 +64,20 @@ class _Dropped(Exception):
 class Sandbox:
     """Everything behind the HTTP layer: tokens, faults, stats, state and operations."""
 
-    def __init__(self, directory: Directory, store: StateStore, credentials: SandboxCredentials) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        store: StateStore,
+        credentials: SandboxCredentials,
+        profile: str = DEFAULT_PROFILE,
+        clock_speed: float = 1.0,
+    ) -> None:
         self.directory = directory
         self.store = store
         self.credentials = credentials
-        self.faults = Faults()
+        self.profile = profile
+        self.clock_speed = clock_speed
+        self.faults = profile_faults(profile, clock_speed=clock_speed)
         self.random = random.Random()
         self.tokens: dict[str, float] = {}
         self.issued_tokens: list[str] = []  # every token ever issued, for GET /sandbox/tokens (tests)
@@ -133,7 +148,7 @@ class Sandbox:
         """Invoices, flux, attachments, stats, faults and tokens back to empty/default."""
         with self.store.lock:
             self.store.reset()
-            self.faults = Faults()
+            self.faults = profile_faults(self.profile, clock_speed=self.clock_speed)
             self.random = random.Random()
             self.tokens.clear()
             self.issued_tokens.clear()
@@ -282,9 +297,14 @@ class Sandbox:
                 }
                 return 200, answer, {}
             if (method, path) == ("GET", "/sandbox/flux"):
+                self.operations.advance_flux_by_time()
                 flux = [
                     {
-                        **{k: v for k, v in f.items() if k not in ("documents", "deposited_epoch")},
+                        **{
+                            k: v
+                            for k, v in f.items()
+                            if k not in ("documents", "deposited_epoch", "deposited_simulated")
+                        },
                         "numbers": [flux_document_number(document) for document in f["documents"]],
                     }
                     for f in self.store.flux.values()
@@ -306,6 +326,13 @@ class Sandbox:
                 return 200, {"tokens": list(self.issued_tokens)}, {}
             if (method, path) == ("GET", "/sandbox/stats"):
                 return 200, self.stats(), {}
+            if (method, path) == ("POST", "/sandbox/clock"):
+                seconds = body.get("advance_seconds", 0)
+                if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+                    return 400, {"error": "advance_seconds must be a number >= 0"}, {}
+                simulated = self.operations.clock.advance(float(seconds), self.faults.clock_speed)
+                self.operations.advance_flux_by_time()
+                return 200, {"simulated_now": simulated}, {}
             if (method, path) == ("POST", "/sandbox/reset"):
                 self.reset()
                 return 200, {"reset": True}, {}
@@ -584,6 +611,8 @@ class SandboxServer:
         directory: Path | None = None,
         state_file: Path | None = None,
         credentials: SandboxCredentials | None = None,
+        profile: str = DEFAULT_PROFILE,
+        clock_speed: float = 1.0,
     ) -> None:
         self.host = host
         self.requested_port = port
@@ -592,6 +621,8 @@ class SandboxServer:
             load_directory(Path(directory) if directory else None),
             StateStore(Path(state_file) if state_file else None),
             self.credentials,
+            profile=profile,
+            clock_speed=clock_speed,
         )
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None

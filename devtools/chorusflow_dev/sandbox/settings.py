@@ -1,10 +1,13 @@
-"""Credentials of the sandbox and the faults it can inject."""
+"""Credentials of the sandbox, the faults it can inject, and its timing profiles."""
 
 from __future__ import annotations
 
 import base64
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ProfileName = Literal["realistic", "fast"]
 
 
 class SandboxCredentials(BaseModel):
@@ -58,8 +61,16 @@ class Faults(BaseModel):
     forbidden_paths: list[str] = Field(
         default_factory=list, description="paths answered 403 with an empty body (API not subscribed)"
     )
+    flux_delay_seconds: list[float] | None = Field(
+        default_factory=lambda: [180.0, 1800.0],
+        description="[min, max] simulated seconds from a deposit to the processing of its flux, drawn "
+        "per flux (seeded by seed and the flux number); null: processing counted in polls instead",
+    )
+    clock_speed: float = Field(
+        1.0, gt=0, description="simulated seconds per real second, for flux processing delays"
+    )
     flux_polls_before_integration: int = Field(
-        1, ge=0, description="consulterCRDetaille answers still pending"
+        1, ge=0, description="with flux_delay_seconds null: consulterCRDetaille answers still pending"
     )
     flux_seconds_before_integration: float | None = Field(None, ge=0)
     flux_forced_state: str | None = Field(
@@ -73,3 +84,27 @@ class Faults(BaseModel):
         description="invoice number -> libelleErreurDP: the flux integration refuses that invoice "
         "(a refusal validation could not foresee, e.g. a buyer's directory changed meanwhile)",
     )
+
+    @field_validator("flux_delay_seconds")
+    @classmethod
+    def _ordered_range(cls, value: list[float] | None) -> list[float] | None:
+        if value is not None and (len(value) != 2 or not 0 <= value[0] <= value[1]):
+            raise ValueError("flux_delay_seconds is [min, max] with 0 <= min <= max")
+        return value
+
+
+#: Timing profiles: the fault settings each one changes from ``Faults()`` (docs/sandbox.md).
+#: ``realistic`` (the default) processes a flux 3 to 30 minutes after its deposit, on the platform's
+#: own time; ``fast`` processes it at its second ``consulterCRDetaille``, for tests about something else.
+PROFILES: dict[str, dict[str, Any]] = {
+    "realistic": {},
+    "fast": {"flux_delay_seconds": None, "flux_polls_before_integration": 1},
+}
+DEFAULT_PROFILE: ProfileName = "realistic"
+
+
+def profile_faults(profile: str, **overrides: Any) -> Faults:
+    """The fault settings of a timing profile (``realistic`` or ``fast``), with ``overrides``."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown sandbox profile {profile!r} (one of {', '.join(PROFILES)})")
+    return Faults.model_validate({**PROFILES[profile], **overrides})

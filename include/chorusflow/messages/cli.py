@@ -419,7 +419,7 @@ MESSAGES: dict[str, Message] = {
     "state.invalid": Message(fr="invalide", en="invalid"),
     "state.submitting": Message(fr="en cours de dépôt", en="submitting"),
     "state.needs_review": Message(fr="à vérifier", en="needs review"),
-    "state.in_flux": Message(fr="déposée en flux, non intégrée", en="in flux"),
+    "state.in_flux": Message(fr="déposée en flux, en cours d'intégration", en="in flux, being integrated"),
     "state.submitted": Message(fr="déposée", en="submitted"),
     "state.failed": Message(fr="en échec", en="failed"),
     "state.blocked": Message(fr="bloquée", en="blocked"),
@@ -456,6 +456,16 @@ MESSAGES: dict[str, Message] = {
     "cli.sandbox.state_help": Message(
         fr="fichier d'état conservé d'un lancement à l'autre",
         en="state file kept across restarts",
+    ),
+    "cli.sandbox.profile_help": Message(
+        fr="délais de traitement des flux : realistic (par défaut, de 3 à 30 minutes comme la plateforme) "
+        "ou fast (traité au deuxième consulterCRDetaille, pour les tests)",
+        en="flux processing delays: realistic (default, 3 to 30 minutes like the platform) "
+        "or fast (processed at the second consulterCRDetaille, for tests)",
+    ),
+    "cli.sandbox.clock_speed_help": Message(
+        fr="secondes simulées par seconde réelle pour ces délais (par défaut 1)",
+        en="simulated seconds per real second for those delays (default 1)",
     ),
     "cli.sandbox.file": Message(fr="FICHIER", en="FILE"),
     "cli.sandbox.host": Message(fr="ADRESSE", en="HOST"),

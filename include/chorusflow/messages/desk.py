@@ -62,7 +62,10 @@ MESSAGES: dict[str, Message] = {
     "desk.state_invalid": Message(fr="refusée à la validation", en="rejected by validation"),
     "desk.state_submitting": Message(fr="dépôt en cours", en="being deposited"),
     "desk.state_needs_review": Message(fr="dépôt à vérifier", en="deposit to check"),
-    "desk.state_in_flux": Message(fr="déposée en flux, non intégrée", en="in a flux, not integrated yet"),
+    "desk.state_in_flux": Message(
+        fr="déposée en flux, en cours d'intégration par Chorus Pro",
+        en="in a flux, being integrated by Chorus Pro",
+    ),
     "desk.state_submitted": Message(fr="déposée", en="deposited"),
     "desk.state_failed": Message(fr="dépôt refusé", en="deposit refused"),
     "desk.state_blocked": Message(fr="bloquée", en="blocked"),
