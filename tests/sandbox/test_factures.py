@@ -6,7 +6,7 @@ import base64
 import io
 import re
 import threading
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from chorusflow.chorus.errors import is_duplicate_invoice
 from chorusflow_dev.sandbox import SandboxServer
+from chorusflow_dev.sandbox.operations import now_local
 from tests.fixtures.sandbox import (
     COMMUNE,
     DISSOLVED,
@@ -56,7 +57,7 @@ def test_soumettre_happy_path(api: RawChorusApi, admin: SandboxAdmin) -> None:
     assert isinstance(answer["identifiantFactureCPP"], int)
     assert answer["numeroFacture"] == "FA-2026-001"
     assert answer["statutFacture"] == "DEPOSEE"
-    assert answer["dateDepot"] == datetime.now().date().isoformat()
+    assert answer["dateDepot"] == now_local().date().isoformat()
     assert answer["identifiantStructure"] == SUPPLIER_SIRET
     assert len(answer["empreinteCertificatDepot"]) == 44
     invoice = admin.invoice("FA-2026-001")
@@ -70,7 +71,7 @@ def test_soumettre_happy_path(api: RawChorusApi, admin: SandboxAdmin) -> None:
 
 
 def test_saisie_api_numbers_and_dates_the_invoice_itself(api: RawChorusApi, admin: SandboxAdmin) -> None:
-    today = datetime.now().date().isoformat()
+    today = now_local().date().isoformat()
     first = _saisie(api)  # neither numeroFactureSaisi nor dateFacture
     assert first["codeRetour"] == 0, first
     match = SAISIE_NUMBER.match(first["numeroFacture"])
@@ -81,7 +82,7 @@ def test_saisie_api_numbers_and_dates_the_invoice_itself(api: RawChorusApi, admi
     assert second["codeRetour"] == 0, second
     assert int(second["numeroFacture"]) == int(first["numeroFacture"]) + 1  # a sequence
     # Our number and date, even malformed or in the future, are ignored rather than checked.
-    tomorrow = (datetime.now().date() + timedelta(days=1)).isoformat()
+    tomorrow = (now_local().date() + timedelta(days=1)).isoformat()
     ours = _saisie(api, "FA-IGNORE", invoice_date="2026-01-15")
     odd = _saisie(api, "NUMERO TROP LONG AVEC ESPACES", invoice_date=tomorrow)
     again = _saisie(api, "FA-IGNORE", invoice_date="2026-01-15")  # no duplicate check by number
@@ -182,7 +183,7 @@ def test_pdf_modes_keep_our_number_and_date(api: RawChorusApi, admin: SandboxAdm
 
 
 def test_invoice_date_after_the_deposit_date_is_refused(api: RawChorusApi, admin: SandboxAdmin) -> None:
-    today = date.today()
+    today = now_local().date()
     tomorrow = (today + timedelta(days=1)).isoformat()
     refused = _submit(api, "FUTUR-1", invoice_date=tomorrow)
     assert refused["codeRetour"] == 20024, refused
@@ -369,7 +370,7 @@ def test_rechercher_fournisseur_rows_and_filters(api: RawChorusApi, admin: Sandb
     assert _search(api, typeFacture="AVOIR")["parametresRetour"]["total"] == 0
     assert _search(api, idFournisseur=26311001)["parametresRetour"]["total"] == 2
     assert _search(api, idFournisseur=1)["parametresRetour"]["total"] == 0
-    today = datetime.now().date()
+    today = now_local().date()
     assert (
         _search(api, periodeDateDepotDu=today.isoformat(), periodeDateDepotAu=today.isoformat())[
             "parametresRetour"

@@ -8,9 +8,10 @@ import json
 import re
 import time
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from chorusflow_dev.sandbox.operations import now_local
 from tests.fixtures.sandbox import HOSPITAL, IFPEN, RawChorusApi, SandboxAdmin, soumettre_body
 
 DEPOSER = "/cpro/factures/v1/deposer/flux"
@@ -83,7 +84,7 @@ def test_flux_partial_and_rejected(api: RawChorusApi, admin: SandboxAdmin) -> No
 def test_flux_number_unique_per_year_and_kept(api: RawChorusApi, admin: SandboxAdmin) -> None:
     assert api.deposit_pdf("FY-1", invoice_date="2026-03-01")["codeRetour"] == 0
     admin.set_faults(flux_polls_before_integration=0)
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (now_local().date() + timedelta(days=1)).isoformat()
     no_number = _flux_invoice(None)
     documents = [
         _flux_invoice("FY-1", invoice_date="2025-12-30"),  # same number, another year: accepted
