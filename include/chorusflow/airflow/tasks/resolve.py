@@ -1,8 +1,9 @@
 """Task bodies of ``chorus_resolve_invoices``, once Airflow has given them their context.
 
 The decisions live in :mod:`chorusflow.resolution`; this module resolves the ledger, the client, the
-settings and who is running, and maps a result to the task's end: a refused or rejected answer, or a
-passing error, fails the try with its rule code and message (the retry opens the form again).
+settings and who is running, and maps a result to the task's end: a refused answer (a rule code,
+nothing sent) raises :class:`DecisionRefused`, which the decision task answers by asking again without
+using up a try; an answer Chorus Pro refused, or a passing error, fails the try.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from chorusflow.airflow.connections import (
     claim_owner,
     get_ledger,
+    reports_root,
     supplier_alert_channels,
     supplier_client,
 )
@@ -24,6 +26,7 @@ from chorusflow.messages import language
 from chorusflow.resolution import (
     Decision,
     ResolutionResult,
+    Result,
     action_from_answer,
     build_resolver,
     decision_label,
@@ -38,7 +41,11 @@ log = logging.getLogger(__name__)
 
 
 class DecisionNotApplied(Exception):
-    """The answer was refused (rule code), refused by Chorus Pro, or met a passing error: ask again."""
+    """The answer was refused by Chorus Pro, or met a passing error: the try fails."""
+
+
+class DecisionRefused(DecisionNotApplied):
+    """A rule code refused the answer and nothing was sent: the person answers again (no try used)."""
 
 
 #: The Params form's fields (besides ``invoice_number`` and ``action``), as the decision names them.
@@ -101,7 +108,7 @@ def apply_answer(
     if action is None:
         options = ", ".join(chosen) or "-"
         refused = finding("RESOLUTION_OPTION_UNKNOWN", language(), value=answer, options=options)
-        raise DecisionNotApplied(f"{refused.code}: {refused.message}")
+        raise DecisionRefused(f"{refused.code}: {refused.message}")
     values = {name: _blank_to_none(fields.get(name)) for name in FORM_FIELDS}
     decision = Decision(
         invoice_number=invoice_number,
@@ -113,7 +120,9 @@ def apply_answer(
     )
     ledger = get_ledger()
     supplier = _supplier_of(ledger, load_suppliers(), invoice_number, supplier_id)
-    resolver = build_resolver(ledger, supplier_client(supplier), supplier.key, claim_owner(context))
+    resolver = build_resolver(
+        ledger, supplier_client(supplier), supplier.key, claim_owner(context), documents=reports_root()
+    )
     result = resolver.apply(decision)
     return _task_end(result)
 
@@ -130,16 +139,22 @@ def apply_form(params: Mapping[str, Any], context: Mapping[str, Any]) -> dict[st
     dag_run = context.get("dag_run")
     decided_by = str(getattr(dag_run, "triggering_user_name", None) or "params-form")
     supplier = _blank_to_none(params.get("supplier"))
-    return apply_answer(
-        str(number),
-        None,
-        [str(action)],
-        params,
-        decided_by,
-        context,
-        source="params",
-        supplier_id=str(supplier) if supplier else None,
-    )
+    try:
+        return apply_answer(
+            str(number),
+            None,
+            [str(action)],
+            params,
+            decided_by,
+            context,
+            source="params",
+            supplier_id=str(supplier) if supplier else None,
+        )
+    except DecisionRefused as refused:
+        from airflow.exceptions import AirflowFailException
+
+        # The same form replayed would be refused again: no retry (trigger the DAG with a new answer).
+        raise AirflowFailException(str(refused)) from refused
 
 
 def remind(invoice_number: str, event_key: str, link: str | None, supplier_id: str | None = None) -> None:
@@ -166,15 +181,17 @@ def _supplier_of(
     found = decision_supplier(ledger, suppliers, invoice_number, supplier_id, language())
     if isinstance(found, SupplierIdentity):
         return found
-    raise DecisionNotApplied(f"{found.code}: {found.message}")
+    raise DecisionRefused(f"{found.code}: {found.message}")
 
 
 def _task_end(result: ResolutionResult) -> dict[str, Any]:
     if result.ok:
         return result.to_xcom()
+    if result.result is Result.REFUSED:
+        raise DecisionRefused(f"{result.invoice_number}: {result.message}")
     raise DecisionNotApplied(
         f"{result.invoice_number}: {result.result.value}: {result.message} "
-        "(the retry, or a clear of this task, asks again)"
+        "(the retry, or reopening the decision from the desk, asks again)"
     )
 
 
