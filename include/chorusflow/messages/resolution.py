@@ -178,6 +178,9 @@ MESSAGES: dict[str, Message] = {
         fr="Décision attendue : ouvrir le formulaire", en="Awaiting your decision: open the form"
     ),
     "resolution.page.awaiting_short": Message(fr="décision attendue", en="awaiting decision"),
+    "resolution.page.decide": Message(
+        fr="Décider : ouvrir la page de la décision", en="Decide: open the decision's page"
+    ),
     # The Params (trigger) form of chorus_resolve_invoices.
     "resolution.params.invoice_number": Message(fr="Numéro de facture", en="Invoice number"),
     "resolution.params.invoice_number.help": Message(
