@@ -136,8 +136,10 @@ def _hitl_detail(ti_id: Any) -> Any:
 
 
 def _reopening(number: str) -> bool:
-    """A run of the DAG for this invoice (or for all) is queued or running: its question is coming."""
+    """A queued or running run of the DAG, for this invoice or for all, has not asked its questions
+    yet (no ``decide`` task so far): the question about this invoice may be coming."""
     from airflow.models.dagrun import DagRun
+    from airflow.models.taskinstance import TaskInstance
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
@@ -145,7 +147,22 @@ def _reopening(number: str) -> bool:
         runs = session.scalars(
             select(DagRun).where(DagRun.dag_id == RESOLVE_DAG, DagRun.state.in_(("queued", "running")))
         ).all()
-        return any((run.conf or {}).get("invoice_number") in (number, None, "") for run in runs)
+        for run in runs:
+            if (run.conf or {}).get("invoice_number") not in (number, None, ""):
+                continue
+            asked = session.scalar(
+                select(TaskInstance.id)
+                .where(
+                    TaskInstance.dag_id == RESOLVE_DAG,
+                    TaskInstance.run_id == run.run_id,
+                    TaskInstance.task_id == DECIDE_TASK,
+                    TaskInstance.map_index >= 0,
+                )
+                .limit(1)
+            )
+            if asked is None:
+                return True
+    return False
 
 
 def _paused() -> bool:
@@ -338,8 +355,12 @@ def create_app() -> FastAPI:
                 return _html(page, 422 if refused else 200)
         number, _ = split_label(label)
         applying = task is not None and task.state in APPLYING
-        if applying or (task is not None and task.state == "awaiting_input") or _reopening(number):
+        waits = invoice is not None and kind_of(invoice) is not None
+        answered = task is not None and task.state == "awaiting_input"  # its answer not yet taken
+        if applying or answered or (waits and _reopening(number)):
             message = text("applying" if applying else "reopened", lang)
+            if not applying and _paused():
+                message += " " + text("paused", lang)
             return _html(waiting_page(title, message, lang, links.desk, links.invoice))
         if invoice is None or supplier is None:
             lines = [text("unknown", lang, number=label)]
