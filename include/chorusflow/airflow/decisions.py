@@ -27,8 +27,9 @@ from typing import Any
 from urllib.parse import quote
 
 from airflow.api_fastapi.core_api.security import GetUserDep, requires_authenticated
-from fastapi import APIRouter, Depends, FastAPI, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile  # what Request.form() gives (FastAPI's is a subclass)
 
 from chorusflow.config import SupplierIdentity, load_suppliers
 from chorusflow.exports.attachments import MAX_ATTACHMENT_BYTES
