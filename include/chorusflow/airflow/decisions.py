@@ -15,7 +15,8 @@ stable link of the blocked-invoice alert and of the desk. It shows, inside the d
 - when no decision is open, the invoice's state and, when it still waits for a decision, a button
   that reopens it (triggers the DAG for that invoice; needs the right to trigger the DAG).
 
-Every route needs a logged-in Airflow user (the UI's cookie or a bearer token).
+Every route needs a logged-in Airflow user (the UI's cookie or a bearer token); a logged-out ``GET``
+(an alert's link followed from a mail) is sent to Airflow's login page, which comes back here.
 """
 
 from __future__ import annotations
@@ -27,16 +28,19 @@ from typing import Any
 from urllib.parse import quote
 
 from airflow.api_fastapi.core_api.security import GetUserDep, requires_authenticated
+from airflow.exceptions import DagNotFound
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile  # what Request.form() gives (FastAPI's is a subclass)
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chorusflow.config import SupplierIdentity, load_suppliers
 from chorusflow.exports.attachments import MAX_ATTACHMENT_BYTES
 from chorusflow.ledger import InvoiceDetail, Ledger, ResolutionOutcome
 from chorusflow.messages import Language
-from chorusflow.resolution import Decision, action_from_answer, decision_supplier, event_key, kind_of
-from chorusflow.resolution.decisions import check_decision
+from chorusflow.resolution import Decision, action_from_answer, decision_supplier, event_key
+from chorusflow.resolution.decisions import awaits_decision, check_decision
 from chorusflow.resolution.page import DecisionForm, closed_page, decision_page, text, waiting_page
 from chorusflow.resolution.uploads import keep_upload
 from chorusflow.rules.checks.attachments import AttachmentRules
@@ -356,7 +360,7 @@ def create_app() -> FastAPI:
                 return _html(page, 422 if refused else 200)
         number, _ = split_label(label)
         applying = task is not None and task.state in APPLYING
-        waits = invoice is not None and kind_of(invoice) is not None
+        waits = invoice is not None and awaits_decision(invoice)
         answered = task is not None and task.state == "awaiting_input"  # its answer not yet taken
         if applying or answered or (waits and _reopening(number)):
             message = text("applying" if applying else "reopened", lang)
@@ -371,7 +375,7 @@ def create_app() -> FastAPI:
             text("state", lang, state=invoice.state.value, status=invoice.chorus_status or "-"),
         ]
         reopen_url = None
-        if kind_of(invoice) is not None:
+        if awaits_decision(invoice):
             lines.append(text("waits", lang))
             if may(user, "POST", "RUN"):
                 reopen_url = links.reopen
@@ -437,14 +441,28 @@ def create_app() -> FastAPI:
         links = _Links(request, label, invoice, lang)
         task = newest_decide_task(label)
         waiting = task is not None and task.state in ("awaiting_input", *APPLYING)
-        if invoice is not None and kind_of(invoice) is not None and not waiting and may(user, "POST", "RUN"):
+        if invoice is not None and awaits_decision(invoice) and not waiting and may(user, "POST", "RUN"):
             number, supplier_id = split_label(label)
             if not _reopening(number):
-                reopen(number, supplier_id, user)
+                try:
+                    reopen(number, supplier_id, user)
+                except (DagNotFound, ValueError) as error:  # not deployed yet, or no manual runs
+                    log.warning("Decision about %s not reopened: %s", label, error)
         return RedirectResponse(links.page, status_code=303)
 
     app.include_router(router)
+    app.add_exception_handler(StarletteHTTPException, _to_login)
     return app
+
+
+async def _to_login(request: Request, error: Exception) -> Response:
+    """A logged-out person following an alert's link is sent to Airflow's login, then back here."""
+    assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 401 and request.method == "GET":
+        from airflow.api_fastapi.app import get_auth_manager
+
+        return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
+    return await http_exception_handler(request, error)
 
 
 #: The Decision fields a form may fill (the others stay empty).

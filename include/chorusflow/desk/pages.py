@@ -28,7 +28,7 @@ from chorusflow.ledger import AttemptRow, InvoiceState
 from chorusflow.messages import LANGUAGES, REGISTRY
 from chorusflow.messages import text as catalogue_text
 from chorusflow.reports import spreadsheet_safe
-from chorusflow.resolution.decisions import kind_of
+from chorusflow.resolution.decisions import awaits_decision
 from chorusflow.settings import Language, settings
 from chorusflow.statuses import STATUS_CLASSES
 
@@ -325,7 +325,7 @@ def detail_page(
     if advice:
         heading = f"<strong>{esc(text('what_to_do', lang))}</strong>"
         todo = f'<p class="todo" id="what-to-do">{heading}<br>{esc(advice)}</p>'
-    decides = kind_of(invoice) is not None
+    decides = awaits_decision(invoice)
     sections = [
         todo + decision_action(invoice.invoice_number, awaiting or {}, decides, airflow_base, lang),
         facts_html,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chorusflow.ledger import InvoiceRow, InvoiceState
+from chorusflow.ledger import InvoiceDetail, InvoiceRow, InvoiceState, ResolutionOutcome
 from chorusflow.messages import LANGUAGES, text
 from chorusflow.rules.checks.attachments import AttachmentRules
 from chorusflow.rules.checks.buyers import BuyerRules
@@ -89,6 +89,17 @@ def kind_of(row: InvoiceRow) -> Kind | None:
     if row.state is InvoiceState.BLOCKED:
         return KIND_OF_STATUS.get(row.chorus_status or "")
     return None
+
+
+def awaits_decision(invoice: InvoiceDetail) -> bool:
+    """Whether a person still has to decide about ``invoice``: its state asks for a decision and no
+    decision about its current blocking event succeeded."""
+    if kind_of(invoice) is None:
+        return False
+    current = event_key(invoice)
+    return not any(
+        row.event_key == current and row.outcome is ResolutionOutcome.SUCCEEDED for row in invoice.resolutions
+    )
 
 
 def decision_label(invoice_number: str, supplier_id: str | None = None) -> str:
