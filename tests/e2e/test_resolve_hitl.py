@@ -11,8 +11,9 @@ labelled with the numbers).
   an engagement the buyer's profile refuses: the task asks again in the same try (no try used up),
   the decision page shows the rule code, and the corrected answer goes through.
 - The ``clerk`` (a decider, not an admin) opens the other suspended invoice from *À traiter* inside
-  Airflow's frame, reaches its decision, uploads a file that is not a PDF (refused on the form, the
-  decision stays open), then a PDF, and sees the invoice COMPLETEE.
+  Airflow's frame, whose decision someone closed in Airflow: its page reopens it, the clerk uploads a
+  file that is not a PDF (refused on the form, the decision stays open), then a PDF, and sees the
+  invoice COMPLETEE.
 
 The sandbox then shows COMPLETEE, the new routing and ``rejetTraite``; a replayed answer is refused by
 Airflow and each action reached the sandbox once.
@@ -289,6 +290,11 @@ def test_a_clerk_uploads_a_pdf_and_completes_an_invoice_in_the_desk(
     not_pdf.write_text("pas un PDF", encoding="utf-8")
     pdf = tmp_path / "Attestation-2026.pdf"
     pdf.write_bytes(plain_pdf("Attestation"))
+    # Someone closed this decision in Airflow (its task marked failed): the clerk reopens it.
+    index = decisions.map_indexes[number]
+    path = f"/api/v2/dags/{RESOLVE_DAG}/dagRuns/{decisions.run_id}/taskInstances/decide/{index}"
+    check(decisions.local.api("PATCH", path, {"new_state": "failed"}))
+    assert wait_for_run(decisions.local, decisions.run_id, RESOLVE_DAG) == "failed"
     with browser_page(chromium, tmp_path / "clerk-profile") as page:
         log_in(page, decisions.local, CLERK)
         page.get_by_role("link", name="Bureau des factures").click()
@@ -298,8 +304,11 @@ def test_a_clerk_uploads_a_pdf_and_completes_an_invoice_in_the_desk(
         line = desk.locator("#queue-blocked tr", has_text=number)
         expect(line).to_contain_text("Répondre au formulaire de décision")  # the form, not the portal
         line.get_by_role("link", name=number).click()  # the invoice's page ...
-        desk.get_by_role("link", name="Décision attendue : ouvrir le formulaire").click()  # ... its decision
-        expect(desk.get_by_text("Attestation manquante").first).to_be_visible()
+        desk.get_by_role("link", name="Décider : ouvrir la page de la décision").click()  # ... its decision
+        # Closed: no dead end, the decision is reopened from there and its new form opens.
+        expect(desk.get_by_text("Aucune décision n'est ouverte")).to_be_visible()
+        desk.get_by_role("button", name="Rouvrir la décision").click()
+        expect(desk.get_by_text("Attestation manquante").first).to_be_visible(timeout=OPEN_TIMEOUT * 1000)
         # A file that is not a PDF: refused on the form, with its code and reason; nothing sent.
         desk.locator("input[name=document]").set_input_files(str(not_pdf))
         desk.locator("textarea[name=comment]").fill("Voici l'attestation")
@@ -307,7 +316,9 @@ def test_a_clerk_uploads_a_pdf_and_completes_an_invoice_in_the_desk(
         expect(desk.locator("#refusal")).to_contain_text("ATTACHMENT_NOT_PDF")
         expect(desk.locator("#refusal")).to_contain_text("rien n'a été envoyé")
         page.screenshot(path=str(tmp_path / "refused-answer.png"), full_page=True)
-        assert waiting_decisions(decisions.local, decisions.run_id)[number]["state"] == "awaiting_input"
+        reopened = newest_run(decisions.local, RESOLVE_DAG)
+        assert reopened and reopened != decisions.run_id
+        assert waiting_decisions(decisions.local, reopened)[number]["state"] == "awaiting_input"
         # The second try: the PDF (the comment typed before is still there).
         expect(desk.locator("textarea[name=comment]")).to_have_value("Voici l'attestation")
         desk.locator("input[name=document]").set_input_files(str(pdf))
