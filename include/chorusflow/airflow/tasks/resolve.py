@@ -12,6 +12,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from airflow.exceptions import AirflowFailException
+
 from chorusflow.airflow.connections import (
     claim_owner,
     get_ledger,
@@ -46,6 +48,11 @@ class DecisionNotApplied(Exception):
 
 class DecisionRefused(DecisionNotApplied):
     """A rule code refused the answer and nothing was sent: the person answers again (no try used)."""
+
+
+class FormDecisionRefused(DecisionRefused, AirflowFailException):
+    """The Params form's answer was refused: the same form would be refused again, so no retry
+    (trigger the DAG again with a corrected answer)."""
 
 
 #: The Params form's fields (besides ``invoice_number`` and ``action``), as the decision names them.
@@ -151,10 +158,7 @@ def apply_form(params: Mapping[str, Any], context: Mapping[str, Any]) -> dict[st
             supplier_id=str(supplier) if supplier else None,
         )
     except DecisionRefused as refused:
-        from airflow.exceptions import AirflowFailException
-
-        # The same form replayed would be refused again: no retry (trigger the DAG with a new answer).
-        raise AirflowFailException(str(refused)) from refused
+        raise FormDecisionRefused(str(refused)) from refused
 
 
 def remind(invoice_number: str, event_key: str, link: str | None, supplier_id: str | None = None) -> None:
