@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from chorusflow.resolution.page import DecisionForm, body_html, decision_page
 
-BODY = "- **Acheteur** : IFPEN <b>\n- **Statut** : SUSPENDUE\n\nL'acheteur attend `un document`."
+BODY = (
+    "- **Acheteur** : IFPEN <b>\n- **Statut** : SUSPENDUE\n\nL'acheteur attend `un document`.\n\n"
+    "[Répondre avec la page de décision](http://af/chorusflow-decisions/F-1) : téléversement du PDF."
+)
 PARAMS = {
     "attachment": {"type": ["null", "string"], "title": "Document à joindre (PDF)"},
     "comment": {"type": ["null", "string"], "title": "Commentaire pour l'acheteur"},
@@ -27,6 +30,7 @@ def test_the_facts_are_escaped_and_the_markdown_dropped() -> None:
     rendered = body_html(BODY)
     assert "<th>Acheteur</th><td>IFPEN &lt;b&gt;</td>" in rendered
     assert "<p>L&#x27;acheteur attend un document.</p>" in rendered
+    assert "Répondre avec la page" not in rendered  # the link to this very page
 
 
 def test_a_decider_gets_an_upload_and_a_required_comment() -> None:

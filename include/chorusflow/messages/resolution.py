@@ -177,6 +177,10 @@ MESSAGES: dict[str, Message] = {
     "resolution.page.awaiting": Message(
         fr="Décision attendue : ouvrir le formulaire", en="Awaiting your decision: open the form"
     ),
+    "resolution.page.link": Message(
+        fr="[Répondre avec la page de décision]({url}) : téléversement du PDF, raisons d'un refus.",
+        en="[Answer with the decision page]({url}): PDF upload, reasons of a refusal.",
+    ),
     "resolution.page.awaiting_short": Message(fr="décision attendue", en="awaiting decision"),
     "resolution.page.decide": Message(
         fr="Décider : ouvrir la page de la décision", en="Decide: open the decision's page"

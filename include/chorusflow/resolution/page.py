@@ -23,6 +23,8 @@ from chorusflow.resolution.requests import FIELDS_OF_ACTION, REQUIRED_FIELDS
 #: Seconds before a page that waits for something (an answer applied, a decision reopened) reloads.
 REFRESH_SECONDS = 3
 _FACT = re.compile(r"^- \*\*(?P<label>.+?)\*\* ?: (?P<value>.*)$")
+#: The question's link to this very page (for Airflow's own form): not shown here.
+_SELF_LINK = re.compile(r"^\[[^\]]+\]\([^)]*/chorusflow-decisions/[^)]*\)")
 
 
 def text(key: str, lang: Language, **values: object) -> str:
@@ -56,7 +58,7 @@ def body_html(body: str) -> str:
         matched = _FACT.match(line)
         if matched:
             facts.append(f"<tr><th>{esc(matched['label'])}</th><td>{esc(matched['value'])}</td></tr>")
-        elif line.strip():
+        elif line.strip() and not _SELF_LINK.match(line):
             paragraphs.append(f"<p>{esc(line.replace('`', '').replace('**', ''))}</p>")
     return f'<table class="facts">{"".join(facts)}</table>{"".join(paragraphs)}'
 

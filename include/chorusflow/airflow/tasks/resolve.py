@@ -24,7 +24,8 @@ from chorusflow.airflow.connections import (
 from chorusflow.alerts import AlertDispatcher
 from chorusflow.config import SupplierIdentity, Suppliers, load_suppliers
 from chorusflow.ledger import Ledger
-from chorusflow.messages import language
+from chorusflow.messages import Language, language
+from chorusflow.messages import text as message_text
 from chorusflow.resolution import (
     Decision,
     ResolutionResult,
@@ -83,7 +84,9 @@ def plan_requests(numbers: list[str] | None) -> list[dict[str, Any]]:
                 "invoice_label": decision_label(request.invoice_number, shown_id),
                 "event_key": request.event_key,
                 "subject": request.subject,
-                "body": request.body,
+                "body": _with_page_link(
+                    request.body, decision_label(request.invoice_number, shown_id), supplier.language
+                ),
                 "options": request.options,
                 "fields": request.params,
             }
@@ -95,6 +98,20 @@ def plan_requests(numbers: list[str] | None) -> list[dict[str, Any]]:
         ", ".join(item["invoice_label"] for item in planned),
     )
     return planned
+
+
+def _with_page_link(body: str, label: str, lang: Language) -> str:
+    """The question, plus the way to the decision page (upload, reasons of a refusal) for a person who
+    opened Airflow's own form; unchanged without ``[api] base_url``."""
+    from urllib.parse import quote
+
+    from airflow.configuration import conf
+
+    base_url = conf.get("api", "base_url", fallback=None)
+    if not base_url:
+        return body
+    link = f"{base_url.rstrip('/')}/chorusflow-decisions/{quote(label, safe='')}"
+    return f"{body}\n\n{message_text('resolution.page.link', lang, url=link)}"
 
 
 def apply_answer(
