@@ -100,3 +100,14 @@ def test_a_viewer_cannot_answer(airflow_app: TestClient, story_ledger: Ledger) -
         f"{PAGE}/F2026-0101", headers=headers(airflow_app, "viewer"), data={"option": "Compléter"}
     )
     assert answer.status_code == 200 and "Seul un décideur peut décider" in answer.text
+
+
+def test_another_sites_form_is_refused(airflow_app: TestClient, story_ledger: Ledger) -> None:
+    for path in ("/F2026-0101", "/F2026-0101/reopen"):
+        answer = airflow_app.post(
+            f"{PAGE}{path}",
+            headers={**headers(airflow_app, "clerk"), "Origin": "https://elsewhere.example"},
+            data={"option": "Compléter"},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 403

@@ -25,7 +25,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from airflow.api_fastapi.core_api.security import GetUserDep, requires_authenticated
 from airflow.exceptions import DagNotFound
@@ -302,6 +302,13 @@ def _airflow_base(request: Request) -> str:
     return base[: -len(URL_PREFIX)] if base.endswith(URL_PREFIX) else ""
 
 
+def _same_origin(request: Request) -> bool:
+    """A form posted from this site (or by a script without a browser): the UI's cookie is already
+    ``SameSite=Lax``; the ``Origin`` check refuses any other site's form as well."""
+    origin = request.headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == request.headers.get("host")
+
+
 def _html(content: str, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(content, status_code=status_code, headers=PAGE_HEADERS)
 
@@ -396,6 +403,8 @@ def create_app() -> FastAPI:
     async def answer(request: Request, label: str, user: GetUserDep) -> Response:
         """One answer: checked here first (refused: back on the form), then given to the task."""
         lang = _language(request)
+        if not _same_origin(request):
+            return Response(status_code=403)
         if not may(user, "PUT", "HITL_DETAIL"):
             return show(request, label, user, refused=[text("viewer", lang)])
         form = await request.form()
@@ -437,6 +446,8 @@ def create_app() -> FastAPI:
     def reopen_decision(request: Request, label: str, user: GetUserDep) -> Response:
         """Ask again about an invoice whose decision was closed or failed."""
         lang = _language(request)
+        if not _same_origin(request):
+            return Response(status_code=403)
         supplier, invoice = _invoice(label, lang)
         links = _Links(request, label, invoice, lang)
         task = newest_decide_task(label)
