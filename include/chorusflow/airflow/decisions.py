@@ -118,16 +118,6 @@ def awaiting_labels() -> list[str]:
         return []
 
 
-def decision_path(label: str) -> str | None:
-    """The Airflow UI path of the open decision's own form (newest first), or ``None``."""
-    task = newest_decide_task(label)
-    if task is None or task.state != "awaiting_input":
-        return None
-    return (
-        f"/dags/{RESOLVE_DAG}/runs/{task.run_id}/tasks/{DECIDE_TASK}/mapped/{task.map_index}/required_actions"
-    )
-
-
 def _hitl_detail(ti_id: Any) -> Any:
     from airflow.models.hitl import HITLDetail
     from airflow.utils.session import create_session

@@ -86,7 +86,8 @@ def field_schema(name: str, lang: Language) -> dict[str, Any]:
 def build_request(
     row: InvoiceRow, lang: Language, attachments_folder: Path, profile: BuyerProfile | None
 ) -> DecisionRequest | None:
-    """The request for ``row``, or ``None`` when no decision is asked for."""
+    """The request for ``row``, or ``None`` when no decision is asked for (``attachments_folder`` is
+    no longer shown to the person: the document is uploaded on the decision page)."""
     kind = kind_of(row)
     if kind is None:
         return None
@@ -95,13 +96,13 @@ def build_request(
         kind=kind,
         event_key=event_key(row),
         subject=text(f"subject.{kind.value}", lang, number=row.invoice_number),
-        body=_body(row, kind, lang, attachments_folder, profile),
+        body=_body(row, kind, lang, profile),
         options=[action_label(action, lang) for action in ACTIONS_OF_KIND[kind]],
         params={name: field_schema(name, lang) for name in FIELDS_OF_KIND[kind]},
     )
 
 
-def _body(row: InvoiceRow, kind: Kind, lang: Language, folder: Path, profile: BuyerProfile | None) -> str:
+def _body(row: InvoiceRow, kind: Kind, lang: Language, profile: BuyerProfile | None) -> str:
     facts = [
         (text("fact.buyer", lang), f"{row.buyer_name or '-'} ({row.buyer_siret or '-'})"),
         (text("fact.amount", lang), money(row.total_ttc, row.currency, lang)),
