@@ -5,15 +5,17 @@ One human-in-the-loop task per invoice waiting for a decision, labelled with its
 buyer's comment, the amount and what Chorus Pro expects. The answer is applied by the same task, at
 most once (the ledger records who decided, when, what was sent and what Chorus Pro answered):
 
-- **SUSPENDUE**: a PDF from the attachments folder and a comment: `ajouter/fichier`, then `completer`;
+- **SUSPENDUE**: a PDF (uploaded) and a comment: `ajouter/fichier`, then `completer`;
 - **A_RECYCLER**: a new service code and/or engagement, checked against the buyer's directory entry
   and profile: `recycler`;
 - **REJETEE**: `traiterRejet`, then re-issue or credit note under a **new** number (the ledger links it
   to the rejected one), or abandon. The same number is never deposited again;
 - **needs_review**: "it is on Chorus Pro as id …" (adopt) or "it is not" (deposit again).
 
-A refused answer fails the try with its rule code and message, and nothing is sent; the retry opens
-the same form again (after a second refusal, clear the task to answer again). No answer within
+Answer on the decision page (`/chorusflow-decisions/NUMBER`, linked from the alert and the invoice
+desk): it takes the PDF to attach as an upload. A refused answer comes back on the form with its rule
+code and reason, nothing is sent and the decision stays open; a closed or failed decision is reopened
+from that page. No answer within
 `CHORUSFLOW_RESOLUTION_TIMEOUT_HOURS` reminds the recipients once; the invoice then shows in the daily
 digest.
 
@@ -36,13 +38,31 @@ from airflow.sdk import Param, dag, get_current_context, task
 
 from chorusflow.airflow.dag_settings import BLOCKED_ASSET, OWNER, START_DATE
 from chorusflow.airflow.hitl import DecisionOperator
+from chorusflow.messages import text
+from chorusflow.resolution import Action
 from chorusflow.settings import settings
 
-ACTIONS = ["complete", "recycle", "acknowledge", "reissue", "credit_note", "abandon", "adopt", "release"]
+#: The Params form's language: CHORUSFLOW_LANG (French by default), like the decision forms.
+LANG = settings().lang
 
 
-def _text_param(title: str, description: str) -> Param:
-    return Param(None, type=["null", "string"], title=title, description=description)
+def _text_param(title_key: str, help_key: str) -> Param:
+    return Param(None, type=["null", "string"], title=text(title_key, LANG), description=text(help_key, LANG))
+
+
+def _action_param() -> Param:
+    """The action, shown by its label (no literal ``null``: empty means "open the decision form")."""
+    return Param(
+        "",
+        type="string",
+        enum=["", *(action.value for action in Action)],
+        values_display={
+            "": "—",
+            **{action.value: text(f"resolution.action.{action.value}", LANG) for action in Action},
+        },
+        title=text("resolution.params.action", LANG),
+        description=text("resolution.params.action.help", LANG),
+    )
 
 
 @dag(
@@ -53,31 +73,27 @@ def _text_param(title: str, description: str) -> Param:
     max_active_runs=1,
     doc_md=__doc__,
     tags=["chorusflow", "chorus-pro", "decisions"],
-    # A refused answer (or no answer in time) fails the try; the retry opens the same form again.
+    # An answer refused by a rule asks again in the same try; Chorus Pro refusing it, a passing
+    # error or no answer in time fails the try, and the retry opens the same form again.
     default_args={"owner": OWNER, "retries": 1, "retry_delay": timedelta(seconds=5)},
     # Every field may stay empty: an empty form asks about every invoice waiting for a decision.
     params={
         "invoice_number": _text_param(
-            "Invoice number", "Ask about (or, with an action, decide about) this one."
+            "resolution.params.invoice_number", "resolution.params.invoice_number.help"
         ),
-        "supplier": _text_param(
-            "Supplier",
-            "With several suppliers: the invoice's supplier (id or identifier), when its number is "
-            "not enough.",
-        ),
-        "action": Param(
+        "supplier": _text_param("resolution.params.supplier", "resolution.params.supplier.help"),
+        "action": _action_param(),
+        "attachment": _text_param("resolution.field.attachment", "resolution.params.attachment.help"),
+        "comment": _text_param("resolution.field.comment", "resolution.params.comment.help"),
+        "service_code": _text_param("resolution.field.service_code", "resolution.params.routing.help"),
+        "engagement": _text_param("resolution.field.engagement", "resolution.params.routing.help"),
+        "new_number": _text_param("resolution.field.new_number", "resolution.params.new_number.help"),
+        "chorus_id": Param(
             None,
-            type=["null", "string"],
-            enum=[None, *ACTIONS],
-            title="Action",
-            description="Decide at once, without a human-in-the-loop task (docs/resolution.md).",
+            type=["null", "integer"],
+            title=text("resolution.field.chorus_id", LANG),
+            description=text("resolution.params.chorus_id.help", LANG),
         ),
-        "attachment": _text_param("Document to attach", "complete: a PDF of the attachments folder."),
-        "comment": _text_param("Comment for the buyer", "complete, recycle: sent with the action."),
-        "service_code": _text_param("New service code", "recycle."),
-        "engagement": _text_param("New engagement number", "recycle."),
-        "new_number": _text_param("New invoice number", "reissue, credit_note: the replacing invoice."),
-        "chorus_id": Param(None, type=["null", "integer"], title="Chorus Pro id", description="adopt."),
     },
 )
 def chorus_resolve_invoices() -> None:

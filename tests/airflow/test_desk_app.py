@@ -177,14 +177,16 @@ def test_the_detail_shows_attempts_history_alerts_advice_and_pdf(desk: Desk) -> 
     assert page.status_code == 200
     text = page.text
     assert "Facture F2026-0101" in text and SUSPENSION_COMMENT in text
-    assert "Compléter la facture sur Chorus Pro" in text  # the alerts' own advice for SUSPENDUE
+    assert "Répondre au formulaire de décision (« Compléter »)" in text  # the alerts' own advice
+    # No decision open (no Airflow here): the way to the decision page, which can reopen it.
+    assert 'id="decision-link"><a href="/chorusflow-decisions/F2026-0101?lang=fr">' in text
     assert f'/dags/chorus_submit_invoices/runs/{RUN_ID}/tasks/submit/mapped/0" target="_top"' in text
     assert "outcome_unknown" in text and "succeeded" in text and "ChorusProTimeout" in text
     assert "DEPOSEE" in text and "SUSPENDUE" in text
     assert "Facture bloquée" in text and "email, log" in text
     assert f"{DESK}/invoices/{invoice_id}/pdf" in text
     english = desk.get(f"/invoices/{invoice_id}", lang="en").text
-    assert "Complete the invoice on Chorus Pro" in english and "Deposit attempts" in english
+    assert "Answer the decision form" in english and "Deposit attempts" in english
     rejected = desk.get(f"/invoices/{desk.story.ids['F2026-0102']}").text
     assert REJECTION_COMMENT not in rejected and "&lt;script&gt;" in rejected
     assert desk.get("/invoices/999999").status_code == 404
@@ -206,7 +208,7 @@ def test_the_deposited_pdf_is_the_one_the_channel_built(desk: Desk, ledger: Ledg
 def test_the_json_detail_and_queue(desk: Desk) -> None:
     detail = desk.get("/api/invoices/by-number/F2026-0101", lang="en").json()
     assert detail["invoice"]["invoice_number"] == "F2026-0101" and "normalized" not in detail["invoice"]
-    assert detail["what_to_do"].startswith("Complete the invoice") and detail["pdf"]["available"] is True
+    assert detail["what_to_do"].startswith("Answer the decision form") and detail["pdf"]["available"] is True
     assert [item["status"] for item in detail["invoice"]["history"]] == ["DEPOSEE", "SUSPENDUE"]
     assert desk.get("/api/invoices/by-number/NOPE").status_code == 404
     queue = desk.get("/api/to-handle").json()

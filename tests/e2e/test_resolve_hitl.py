@@ -1,11 +1,22 @@
-"""Decisions about blocked invoices under a real ``airflow standalone``, driven through the REST API.
+"""Decisions about blocked invoices under a real ``airflow standalone``: REST API and the browser.
 
 On the session's Airflow (its submission run already deposited the sample export on the sandbox), the
-sandbox's recipient side suspends one invoice, asks to recycle another and rejects two more; one status
-sync then opens one human-in-the-loop task per invoice (``chorus_resolve_invoices``, mapped, labelled
-with the numbers). Three are answered through ``PATCH .../hitlDetails`` as a user's script would, the
-fourth in a headless Chromium through the UI's form. The sandbox then shows COMPLETEE, the new routing
-and ``rejetTraite``; a replayed answer is refused by Airflow and each action reached the sandbox once.
+sandbox's recipient side suspends two invoices, asks to recycle another and rejects one more; one
+status sync then opens one human-in-the-loop task per invoice (``chorus_resolve_invoices``, mapped,
+labelled with the numbers).
+
+- A ``viewer`` reaches a decision from the desk, inside Airflow's frame, sees it read-only and is told
+  in French who can decide; their answer is refused.
+- Three are answered through ``PATCH .../hitlDetails`` as a user's script would; the recycle first with
+  an engagement the buyer's profile refuses: the task asks again in the same try (no try used up),
+  the decision page shows the rule code, and the corrected answer goes through.
+- The ``clerk`` (a decider, not an admin) opens the other suspended invoice from *À traiter* inside
+  Airflow's frame, whose decision someone closed in Airflow: its page reopens it, the clerk uploads a
+  file that is not a PDF (refused on the form, the decision stays open), then a PDF, and sees the
+  invoice COMPLETEE.
+
+The sandbox then shows COMPLETEE, the new routing and ``rejetTraite``; a replayed answer is refused by
+Airflow and each action reached the sandbox once.
 """
 
 from __future__ import annotations
@@ -21,7 +32,7 @@ import requests
 
 from chorusflow.config import load_supplier
 from chorusflow.ledger import Ledger, resolve_ledger_url
-from chorusflow_dev.airflow.local import LocalAirflow
+from chorusflow_dev.airflow.local import CLERK, VIEWER, LocalAirflow
 from tests.e2e.test_browser import browser_page, chromium, log_in
 from tests.fixtures.local_airflow import (
     SubmittedRun,
@@ -81,6 +92,32 @@ def pick(admin: SandboxAdmin, valid: list[str]) -> dict[str, str]:
     return {"suspended": ifpen[0], "recycle": ifpen[1], "rejected": others[0], "browser": others[1]}
 
 
+def token(local: LocalAirflow, user: str) -> str:
+    answer = requests.post(
+        f"{local.url}/auth/token", json={"username": user, "password": local.password}, timeout=10
+    )
+    answer.raise_for_status()
+    return str(answer.json()["access_token"])
+
+
+def decision_page(local: LocalAirflow, number: str, user: str = "admin") -> requests.Response:
+    return requests.get(
+        f"{local.url}/chorusflow-decisions/{number}",
+        headers={"Authorization": f"Bearer {token(local, user)}"},
+        timeout=30,
+    )
+
+
+def wait_until(condition: Any, timeout: float = OPEN_TIMEOUT) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(2)
+    return condition()
+
+
 @pytest.fixture(scope="module")
 def open_decisions(submitted_run: SubmittedRun) -> Iterator[OpenDecisions]:
     """Four invoices blocked on the sandbox, one sync, and the resolution run waiting for answers."""
@@ -91,7 +128,7 @@ def open_decisions(submitted_run: SubmittedRun) -> Iterator[OpenDecisions]:
     admin.set_status(ids[numbers["suspended"]], "SUSPENDUE", "Bon de livraison manquant")
     admin.set_status(ids[numbers["recycle"]], "A_RECYCLER", "Mauvais numéro de commande")
     admin.set_status(ids[numbers["rejected"]], "REJETEE", "Montant erroné")
-    admin.set_status(ids[numbers["browser"]], "REJETEE", "Doublon")
+    admin.set_status(ids[numbers["browser"]], "SUSPENDUE", "Attestation manquante")
     check(local.api("PATCH", f"/api/v2/dags/{RESOLVE_DAG}", {"is_paused": False}))
     before = newest_run(local, RESOLVE_DAG)
     assert wait_for_run(local, trigger(local, {}, SYNC_DAG), SYNC_DAG) == "success"
@@ -121,12 +158,40 @@ def test_each_blocked_invoice_gets_its_own_labelled_decision(open_decisions: Ope
     assert detail["options"] == ["Compléter"]
     assert "Bon de livraison manquant" in detail["body"] and suspended in detail["subject"]
     assert set(detail["params"]) == {"attachment", "comment"}
-    # The alert's stable link leads to this very form.
-    link = requests.get(
-        f"{decisions.local.url}/chorusflow-decisions/{suspended}", allow_redirects=False, timeout=10
+    # The alert's stable link shows this very decision as a form (required fields marked).
+    page = decision_page(decisions.local, suspended)
+    assert page.status_code == 200, page.text
+    assert "Bon de livraison manquant" in page.text and 'name="document"' in page.text
+    assert "(obligatoire)" in page.text and str(decisions.local.inbox) not in page.text
+    assert 'id="cannot-decide"' not in page.text
+
+
+def test_a_viewer_sees_the_decision_read_only_and_is_told_who_decides(
+    chromium: Path, open_decisions: OpenDecisions, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    decisions = open_decisions
+    number = decisions.numbers["rejected"]
+    with browser_page(chromium, tmp_path / "viewer-profile") as page:
+        log_in(page, decisions.local, VIEWER)
+        page.get_by_role("link", name="Bureau des factures").click()
+        page.wait_for_url("**/plugin/invoice-desk")
+        desk = page.frame_locator("iframe")
+        desk.get_by_role("link", name="À traiter").click()
+        desk.locator("tr", has_text=number).get_by_role("link", name="décision attendue").click()
+        expect(desk.locator("#cannot-decide")).to_contain_text("Seul un décideur peut décider")
+        expect(desk.get_by_role("button", name="Prendre acte du rejet")).to_be_disabled()
+        page.screenshot(path=str(tmp_path / "viewer-decision.png"), full_page=True)
+    # Even a hand-made answer is refused, with the same sentence; the decision stays open.
+    refused = requests.post(
+        f"{decisions.local.url}/chorusflow-decisions/{number}",
+        headers={"Authorization": f"Bearer {token(decisions.local, VIEWER)}"},
+        data={"option": "Prendre acte du rejet"},
+        timeout=30,
     )
-    assert link.status_code == 307
-    assert link.headers["location"].endswith(f"/mapped/{decisions.map_indexes[suspended]}/required_actions")
+    assert refused.status_code == 422 and "Seul un décideur peut décider" in refused.text
+    assert waiting_decisions(decisions.local, decisions.run_id)[number]["state"] == "awaiting_input"
 
 
 def test_answers_through_the_rest_api_reach_chorus_pro_once(open_decisions: OpenDecisions) -> None:
@@ -150,6 +215,25 @@ def test_answers_through_the_rest_api_reach_chorus_pro_once(open_decisions: Open
             "params_input": {"new_number": None, "comment": None},
         },
     }
+    # A refused answer (IFPEN wants a 10-digit engagement) is asked again in the same try.
+    recycle = numbers["recycle"]
+    before = waiting_decisions(local, decisions.run_id)[recycle]
+    wrong = {"chosen_options": ["Recycler"], "params_input": {**answers[recycle]["params_input"]}}
+    wrong["params_input"]["engagement"] = "12345"
+    check(local.api("PATCH", hitl_path(decisions, recycle), wrong))
+
+    def asked_again() -> bool:
+        detail = check(local.api("GET", hitl_path(decisions, recycle)))
+        state = waiting_decisions(local, decisions.run_id)[recycle]["state"]
+        return state == "awaiting_input" and not detail["response_received"]
+
+    assert wait_until(asked_again), check(local.api("GET", hitl_path(decisions, recycle)))
+    again = waiting_decisions(local, decisions.run_id)[recycle]
+    assert again["try_number"] == before["try_number"]  # the refusal used up no try
+    page = decision_page(local, recycle)
+    assert page.status_code == 200 and "ENGAGEMENT_FORMAT" in page.text and 'id="refusal"' in page.text
+    assert admin.calls(f"{F}/recycler") == 0
+    time.sleep(PARK_SETTLE_SECONDS)
     for number, answer in answers.items():
         check(local.api("PATCH", hitl_path(decisions, number), answer))
 
@@ -193,7 +277,7 @@ def test_answers_through_the_rest_api_reach_chorus_pro_once(open_decisions: Open
         ledger.dispose()
 
 
-def test_a_person_answers_one_form_in_the_browser(
+def test_a_clerk_uploads_a_pdf_and_completes_an_invoice_in_the_desk(
     chromium: Path, open_decisions: OpenDecisions, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
@@ -201,20 +285,56 @@ def test_a_person_answers_one_form_in_the_browser(
     decisions = open_decisions
     number = decisions.numbers["browser"]
     admin = sandbox_admin_of(decisions.local)
-    acknowledged = admin.calls(f"{F}/traiterRejet")
-    form = (
-        f"{decisions.local.url}/dags/{RESOLVE_DAG}/runs/{decisions.run_id}/tasks/decide/mapped/"
-        f"{decisions.map_indexes[number]}/required_actions"
-    )
-    with browser_page(chromium, tmp_path / "chromium-profile") as page:
-        log_in(page, decisions.local)
-        page.goto(form)
-        expect(page.get_by_text("Doublon").first).to_be_visible()  # the buyer's comment
-        page.screenshot(path=str(tmp_path / "decision-form.png"), full_page=True)
-        page.get_by_role("button", name="Prendre acte du rejet").click()
-        deadline = time.monotonic() + OPEN_TIMEOUT
-        while time.monotonic() < deadline and not (admin.invoice(number) or {}).get("rejet_traite"):
-            time.sleep(2)
-    assert (admin.invoice(number) or {}).get("rejet_traite") is True
-    assert admin.calls(f"{F}/traiterRejet") == acknowledged + 1
-    assert wait_for_run(decisions.local, decisions.run_id, RESOLVE_DAG) == "success"
+    completed = admin.calls(f"{F}/completer")
+    not_pdf = tmp_path / "attestation.txt"
+    not_pdf.write_text("pas un PDF", encoding="utf-8")
+    pdf = tmp_path / "Attestation-2026.pdf"
+    pdf.write_bytes(plain_pdf("Attestation"))
+    # Someone closed this decision in Airflow (its task marked failed): the clerk reopens it.
+    index = decisions.map_indexes[number]
+    path = f"/api/v2/dags/{RESOLVE_DAG}/dagRuns/{decisions.run_id}/taskInstances/decide/{index}"
+    check(decisions.local.api("PATCH", path, {"new_state": "failed"}))
+    assert wait_for_run(decisions.local, decisions.run_id, RESOLVE_DAG) == "failed"
+    with browser_page(chromium, tmp_path / "clerk-profile") as page:
+        log_in(page, decisions.local, CLERK)
+        page.get_by_role("link", name="Bureau des factures").click()
+        page.wait_for_url("**/plugin/invoice-desk")
+        desk = page.frame_locator("iframe")
+        desk.get_by_role("link", name="À traiter").click()
+        line = desk.locator("#queue-blocked tr", has_text=number)
+        expect(line).to_contain_text("Répondre au formulaire de décision")  # the form, not the portal
+        line.get_by_role("link", name=number).click()  # the invoice's page ...
+        desk.get_by_role("link", name="Décider : ouvrir la page de la décision").click()  # ... its decision
+        # Closed: no dead end, the decision is reopened from there and its new form opens.
+        expect(desk.get_by_text("Aucune décision n'est ouverte")).to_be_visible()
+        desk.get_by_role("button", name="Rouvrir la décision").click()
+        expect(desk.get_by_text("Attestation manquante").first).to_be_visible(timeout=OPEN_TIMEOUT * 1000)
+        # A file that is not a PDF: refused on the form, with its code and reason; nothing sent.
+        desk.locator("input[name=document]").set_input_files(str(not_pdf))
+        desk.locator("textarea[name=comment]").fill("Voici l'attestation")
+        desk.get_by_role("button", name="Compléter").click()
+        expect(desk.locator("#refusal")).to_contain_text("ATTACHMENT_NOT_PDF")
+        expect(desk.locator("#refusal")).to_contain_text("rien n'a été envoyé")
+        page.screenshot(path=str(tmp_path / "refused-answer.png"), full_page=True)
+        reopened = newest_run(decisions.local, RESOLVE_DAG)
+        assert reopened and reopened != decisions.run_id
+        assert waiting_decisions(decisions.local, reopened)[number]["state"] == "awaiting_input"
+        # The second try: the PDF (the comment typed before is still there).
+        expect(desk.locator("textarea[name=comment]")).to_have_value("Voici l'attestation")
+        desk.locator("input[name=document]").set_input_files(str(pdf))
+        desk.get_by_role("button", name="Compléter").click()
+        expect(desk.get_by_text("COMPLETEE").first).to_be_visible(timeout=OPEN_TIMEOUT * 1000)
+        page.screenshot(path=str(tmp_path / "completed.png"), full_page=True)
+    invoice = admin.invoice(number) or {}
+    assert invoice["status"] == "COMPLETEE"
+    assert admin.calls(f"{F}/completer") == completed + 1
+    ledger = Ledger(resolve_ledger_url(decisions.local.env))
+    try:
+        detail = ledger.get_invoice(number, load_supplier().siret)
+        assert detail is not None
+        done = [row for row in detail.resolutions if row.outcome.value == "succeeded"]
+        assert [(row.decided_by, row.source) for row in done] == [(CLERK, "hitl")]
+        upload = (done[0].sent or {}).get("ajouter_fichier") or {}
+        assert upload.get("nom") == "Attestation-2026.pdf" and upload.get("pieceJointeId")
+    finally:
+        ledger.dispose()

@@ -130,7 +130,7 @@ def test_the_desk_from_the_navigation_filter_detail_and_csv(
         desk.get_by_role("link", name=NUMBER).click()
         expect(desk.get_by_role("heading", name=f"Facture {NUMBER}")).to_be_visible()
         expect(desk.locator("#history")).to_contain_text(COMMENT)
-        expect(desk.locator("#what-to-do")).to_contain_text("Compléter la facture sur Chorus Pro")
+        expect(desk.locator("#what-to-do")).to_contain_text("Répondre au formulaire de décision")
         attempts = desk.locator("#attempts")
         expect(attempts).to_contain_text(run.run_id)
         expect(attempts).to_contain_text("succeeded")

@@ -51,8 +51,10 @@ def test_one_question_per_waiting_invoice_until_someone_answers(
     suspended, recycle, rejected = requests["Q-1"], requests["Q-2"], requests["Q-3"]
     assert suspended.options == ["Compléter"] and list(suspended.params) == ["attachment", "comment"]
     assert "Bon de livraison manquant" in suspended.body and "120,00" in suspended.body
-    assert str(folder) in suspended.body
+    assert str(folder) not in suspended.body and "téléversez le PDF" in suspended.body  # no server path
     assert "exactement 10 chiffres" in recycle.body  # IFPEN's rule, from its profile
+    assert "(champ : numéro d'engagement)" in recycle.body  # which field the rule is about
+    assert "- **Acheminement actuel** : Code service : " in recycle.body  # the current routing
     assert rejected.options[-1] == "Prendre acte du rejet" and "jamais redéposé" in rejected.body
     english = open_requests(ledger, SUPPLIER_SIRET, "en", folder, load_profiles(), ["Q-2"])
     assert [r.subject for r in english] == ["Invoice Q-2 to recycle"]

@@ -3,9 +3,11 @@
 :class:`LocalAirflow` starts, in process groups of their own, the local Chorus Pro sandbox and
 ``airflow standalone`` (API server and UI, scheduler, DAG processor, triggerer) on a chosen port, with
 the execution API URL that matches it. Tests use the same class to drive a real scheduler through
-the REST API. The UI logins are ``admin`` and ``clerk`` (a read-only viewer, as an accounts-receivable
-clerk would be), both with the password in ``CHORUSFLOW_AIRFLOW_PASSWORD`` (default ``chorusflow``),
-written to the simple auth manager's password file before start.
+the REST API. The UI logins are ``admin``, ``clerk`` (the simple auth manager's ``user`` role: the
+decider, who answers decisions about blocked invoices without admin rights) and ``viewer`` (read-only:
+sees the desk and the decision forms, cannot answer), all with the password in
+``CHORUSFLOW_AIRFLOW_PASSWORD`` (default ``chorusflow``), written to the simple auth manager's password
+file before start (docs/resolution.md, "Who may decide").
 """
 
 from __future__ import annotations
@@ -26,8 +28,12 @@ import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_PASSWORD = "chorusflow"
-#: A second UI user with the viewer role: what an accounts-receivable clerk needs to use the desk.
+#: The accounts-receivable clerk: the ``user`` role, which may answer decisions (HITL) but is no admin.
 CLERK = "clerk"
+#: A read-only user (``viewer`` role): sees the desk and the decision forms, cannot decide.
+VIEWER = "viewer"
+#: The UI users ``make airflow`` creates, with their simple auth manager role.
+UI_USERS = {"admin": "admin", CLERK: "user", VIEWER: "viewer"}
 POOL = "chorus_pro_api"
 #: The API counts as ready once the DAG processor has stored these DAGs.
 READY_DAGS = ("chorus_submit_invoices",)
@@ -95,7 +101,9 @@ class LocalAirflow:
                 # Links to the UI (decision forms in alerts) need the address people reach it at.
                 "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{self.port}",
                 "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{self.port}/execution/",
-                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"admin:admin,{CLERK}:viewer",
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(
+                    f"{name}:{role}" for name, role in UI_USERS.items()
+                ),
                 "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(airflow_home / "passwords.json"),
                 # Log servers on ports of their own, so two local Airflows never collide on 8793/8794.
                 "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
@@ -128,7 +136,7 @@ class LocalAirflow:
         airflow_home = Path(self.env["AIRFLOW_HOME"])
         airflow_home.mkdir(parents=True, exist_ok=True)
         self.inbox.mkdir(parents=True, exist_ok=True)
-        passwords = {"admin": self.password, CLERK: self.password}
+        passwords = dict.fromkeys(UI_USERS, self.password)
         (airflow_home / "passwords.json").write_text(json.dumps(passwords), encoding="utf-8")
         self._start_sandbox()
         airflow = self.airflow_command()
@@ -367,7 +375,7 @@ def main() -> int:
     def describe(local: LocalAirflow, launch: LaunchSettings) -> list[str]:
         return [
             f"Airflow UI: {local.url}  login: admin / {launch.password}"
-            f" (read-only: {CLERK} / {launch.password})",
+            f" (decides: {CLERK} / {launch.password}; read-only: {VIEWER} / {launch.password})",
             f"Chorus Pro sandbox: {local.sandbox_url}  (inbox: {local.inbox})",
         ]
 

@@ -94,6 +94,14 @@ def _airflow_base(request: Request) -> str:
     return base[: -len(URL_PREFIX)] if base.endswith(URL_PREFIX) else ""
 
 
+def _awaiting(request: Request) -> dict[str, str]:
+    """The pages of the decisions awaiting an answer, by invoice number (none if Airflow cannot say)."""
+    from chorusflow.airflow.decisions import awaiting_labels
+    from chorusflow.desk.decisions import open_decision_links
+
+    return open_decision_links(awaiting_labels(), _airflow_base(request), _language(request))
+
+
 def _clock() -> Clock:
     return Clock(now=utc_now(), alert_settings=AlertSettings.from_env())
 
@@ -196,7 +204,10 @@ def create_app() -> FastAPI:
         found = list_invoices(
             _ledger(), filters, _clock(), page=_page_number(request), sort=sort, descending=descending
         )
-        return _html(pages.invoices_page(found, filters, sort, descending, lang, _base(request), unreadable))
+        page = pages.invoices_page(
+            found, filters, sort, descending, lang, _base(request), unreadable, _awaiting(request)
+        )
+        return _html(page)
 
     @router.get("/invoices.csv")
     def invoices_csv(request: Request) -> Response:
@@ -229,7 +240,10 @@ def create_app() -> FastAPI:
             page = pages.message_page(text("invoice", lang), text("not_found", lang), lang, _base(request))
             return _html(page, 404)
         pdf = deposited_pdf(detail.invoice, read=False, documents=_documents())
-        return _html(pages.detail_page(detail, pdf, lang, _base(request), _airflow_base(request)))
+        page = pages.detail_page(
+            detail, pdf, lang, _base(request), _airflow_base(request), _awaiting(request)
+        )
+        return _html(page)
 
     @router.get("/invoices/{invoice_id}/pdf")
     def invoice_pdf(request: Request, invoice_id: int) -> Response:
@@ -254,7 +268,9 @@ def create_app() -> FastAPI:
     @router.get("/to-handle", response_class=HTMLResponse)
     def queue_page(request: Request) -> HTMLResponse:
         lang = _language(request)
-        return _html(pages.queue_page(to_handle(_ledger(), _clock()), lang, _base(request)))
+        return _html(
+            pages.queue_page(to_handle(_ledger(), _clock()), lang, _base(request), _awaiting(request))
+        )
 
     @router.get("/runs", response_class=HTMLResponse)
     def runs_page(request: Request) -> HTMLResponse:

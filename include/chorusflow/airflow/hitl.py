@@ -3,9 +3,12 @@
 :class:`DecisionOperator` is the standard provider's ``HITLOperator`` with one invoice's question
 (:class:`chorusflow.resolution.DecisionRequest`: subject, facts, choices, fields), and its supplier
 when the deployment has several: the answer goes out with that supplier's technical account. When the answer
-comes (UI form or ``PATCH .../hitlDetails``), the same task applies it through the domain's resolver
-and ends with what happened; a refused answer fails the try with the rule code and message (the
-retry asks again). A decision not taken within ``response_timeout`` reminds the recipients once.
+comes (the decision page of ``plugins/chorusflow_decisions.py``, Airflow's form or
+``PATCH .../hitlDetails``), the same task applies it through the domain's resolver and ends with what
+happened. A refused answer (a rule code, nothing sent) asks again at once, in the same try: the ledger
+keeps the refusal, which the decision page shows on the form; only an answer Chorus Pro refused or a
+passing error fails the try. A decision not taken within ``response_timeout`` reminds the recipients
+once.
 """
 
 from __future__ import annotations
@@ -54,15 +57,20 @@ class DecisionOperator(HITLOperator):
             bodies.remind(self.invoice_number, self.event_key, self.link(context), self.supplier_id)
         answer = super().execute_complete(context=context, event=event)
         responder = answer.get("responded_by_user") or {}
-        return bodies.apply_answer(
-            self.invoice_number,
-            self.event_key,
-            list(answer.get("chosen_options") or []),
-            dict(answer.get("params_input") or {}),
-            str(responder.get("name") or responder.get("id") or "unknown"),
-            context,
-            supplier_id=self.supplier_id,
-        )
+        try:
+            return bodies.apply_answer(
+                self.invoice_number,
+                self.event_key,
+                list(answer.get("chosen_options") or []),
+                dict(answer.get("params_input") or {}),
+                str(responder.get("name") or responder.get("id") or "unknown"),
+                context,
+                supplier_id=self.supplier_id,
+            )
+        except bodies.DecisionRefused as refused:
+            # Nothing was sent: clear the answer and wait for the next one, without using up a try.
+            self.log.warning("Answer refused, asking again: %s", refused)
+            return self.execute(context)
 
     def link(self, context: Any) -> str | None:
         """This task's form in the Airflow UI (``None`` without ``[api] base_url``)."""

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from chorusflow.alerts.render import kind_title, money
 from chorusflow.config import load_suppliers
+from chorusflow.desk.decisions import awaiting_marker, decision_action
 from chorusflow.desk.documents import DepositedPdf
 from chorusflow.desk.queries import SORT_KEYS, DeskDetail, InvoiceFilter, InvoiceListRow, InvoicePage, SortKey
 from chorusflow.desk.queue import Queue, QueueItem, advice_for, what_to_do
@@ -27,6 +28,7 @@ from chorusflow.ledger import AttemptRow, InvoiceState
 from chorusflow.messages import LANGUAGES, REGISTRY
 from chorusflow.messages import text as catalogue_text
 from chorusflow.reports import spreadsheet_safe
+from chorusflow.resolution.decisions import awaits_decision
 from chorusflow.settings import Language, settings
 from chorusflow.statuses import STATUS_CLASSES
 
@@ -186,8 +188,10 @@ def invoices_page(
     lang: Language,
     base: str,
     warnings: Iterable[str] = (),
+    awaiting: Mapping[str, str] | None = None,
 ) -> str:
-    """The filtered table, its filters, sortable headers, pages and the CSV link."""
+    """The filtered table, its filters, sortable headers, pages and the CSV link; ``awaiting``: the
+    open decisions' pages by invoice number (:mod:`chorusflow.desk.decisions`)."""
     params = filter_params(filters)
     current = {**params, "sort": sort, "order": "desc" if descending else "asc"}
     notes = "".join(f'<p class="warning">{esc(text("bad_filter", lang, name=name))}</p>' for name in warnings)
@@ -197,7 +201,7 @@ def invoices_page(
         arrow = (" ▼" if descending else " ▲") if key == sort else ""
         href = link(base, "/invoices", lang, **params, sort=key, order=flip)
         headers += f'<th><a href="{esc(href)}">{esc(text(label, lang))}{arrow}</a></th>'
-    body_rows = "".join(_invoice_row(row, lang, base) for row in page.rows)
+    body_rows = "".join(_invoice_row(row, lang, base, awaiting or {}) for row in page.rows)
     table = (
         f"<table><thead><tr>{headers}</tr></thead><tbody>{body_rows}</tbody></table>"
         if page.rows
@@ -214,10 +218,11 @@ def invoices_page(
     return layout(text("invoices", lang), body, lang, base, "invoices", {"path": "/invoices", **current})
 
 
-def _invoice_row(row: InvoiceListRow, lang: Language, base: str) -> str:
+def _invoice_row(row: InvoiceListRow, lang: Language, base: str, awaiting: Mapping[str, str]) -> str:
     href = link(base, f"/invoices/{row.id}", lang)
+    marker = awaiting_marker(row.invoice_number, awaiting, lang)
     cells = [
-        f'<td class="number"><a href="{esc(href)}">{esc(row.invoice_number)}</a></td>',
+        f'<td class="number"><a href="{esc(href)}">{esc(row.invoice_number)}</a>{marker}</td>',
         f"<td>{buyer_cell(row.buyer_name, row.buyer_siret)}</td>",
         f'<td class="amount">{esc(amount(row.total_ttc, row.currency, lang))}</td>',
         f'<td><span class="badge {row.state.value}">{esc(state_label(row.state, lang))}</span></td>',
@@ -280,8 +285,16 @@ def _filter_form(filters: InvoiceFilter, sort: SortKey, descending: bool, lang: 
     )
 
 
-def detail_page(detail: DeskDetail, pdf: DepositedPdf, lang: Language, base: str, airflow_base: str) -> str:
-    """One invoice: facts, what to do, findings, attempts, status history, alerts and its PDF."""
+def detail_page(
+    detail: DeskDetail,
+    pdf: DepositedPdf,
+    lang: Language,
+    base: str,
+    airflow_base: str,
+    awaiting: Mapping[str, str] | None = None,
+) -> str:
+    """One invoice: facts, what to do (and its decision), findings, attempts, status history, alerts
+    and its PDF."""
     invoice = detail.invoice
     state = InvoiceState(invoice.state)
     advice = advice_for(state, invoice.chorus_status, lang)
@@ -312,8 +325,9 @@ def detail_page(detail: DeskDetail, pdf: DepositedPdf, lang: Language, base: str
     if advice:
         heading = f"<strong>{esc(text('what_to_do', lang))}</strong>"
         todo = f'<p class="todo" id="what-to-do">{heading}<br>{esc(advice)}</p>'
+    decides = awaits_decision(invoice)
     sections = [
-        todo,
+        todo + decision_action(invoice.invoice_number, awaiting or {}, decides, airflow_base, lang),
         facts_html,
         _findings(detail, lang),
         _attempts(invoice.attempts, lang, airflow_base),
@@ -455,7 +469,7 @@ QUEUE_STATES: dict[str, InvoiceState] = {
 }
 
 
-def queue_page(queue: Queue, lang: Language, base: str) -> str:
+def queue_page(queue: Queue, lang: Language, base: str, awaiting: Mapping[str, str] | None = None) -> str:
     """The summary per category, then every item with why, its age, amount and what to do."""
     cards = ""
     for summary in queue.summary:
@@ -480,7 +494,7 @@ def queue_page(queue: Queue, lang: Language, base: str) -> str:
     counts = {summary.category: summary.count for summary in queue.summary}
     for category in dict.fromkeys(item.category for item in queue.items):
         items = [item for item in queue.items if item.category == category]
-        rows = [_queue_row(item, lang, base) for item in items]
+        rows = [_queue_row(item, lang, base, awaiting or {}) for item in items]
         columns = ["number", "buyer", "amount", "why", "age", "what_to_do"]
         body += f'<h2 id="{category}">{esc(text("cat_" + category, lang))} ({counts[category]})</h2>'
         if counts[category] > len(items):
@@ -494,11 +508,12 @@ def queue_page(queue: Queue, lang: Language, base: str) -> str:
     return layout(text("to_handle", lang), body, lang, base, "to_handle", {"path": "/to-handle"})
 
 
-def _queue_row(item: QueueItem, lang: Language, base: str) -> list[str]:
+def _queue_row(item: QueueItem, lang: Language, base: str, awaiting: Mapping[str, str]) -> list[str]:
     number = ""
     if item.invoice_id is not None:
         href = link(base, f"/invoices/{item.invoice_id}", lang)
         number = f'<a href="{esc(href)}">{esc(item.invoice_number or "")}</a>'
+        number += awaiting_marker(item.invoice_number, awaiting, lang)
     return [
         number,
         buyer_cell(item.buyer_name, item.buyer_siret),

@@ -7,16 +7,17 @@ from chorusflow.messages.catalogue import Message
 MESSAGES: dict[str, Message] = {
     # What to do about a blocked invoice, per next step (chorusflow.statuses.next_step).
     "alert.next_step.complete": Message(
-        fr="Compléter la facture sur Chorus Pro (action « Compléter ») en joignant la pièce ou "
-        "l'information demandée par l'acheteur ; elle passera au statut COMPLETEE.",
-        en='Complete the invoice on Chorus Pro (action "Compléter") with the document or information the '
-        "buyer asks for; it then moves to COMPLETEE.",
+        fr="Répondre au formulaire de décision (« Compléter ») : téléverser la pièce demandée par "
+        "l'acheteur et écrire un commentaire ; chorusflow complète la facture, qui passe au statut "
+        "COMPLETEE.",
+        en='Answer the decision form ("Complete"): upload the document the buyer asks for and write a '
+        "comment; chorusflow completes the invoice, which moves to COMPLETEE.",
     ),
     "alert.next_step.recycle": Message(
-        fr="Recycler la facture sur Chorus Pro avec le bon acheminement (SIRET du destinataire, "
-        "code service, numéro d'engagement) ; le numéro de facture reste le même.",
-        en="Recycle the invoice on Chorus Pro with the right routing (buyer SIRET, service code, "
-        "engagement number); the invoice number stays the same.",
+        fr="Répondre au formulaire de décision (« Recycler ») avec le bon code service et/ou numéro "
+        "d'engagement ; le numéro de facture reste le même.",
+        en='Answer the decision form ("Recycle") with the right service code and/or engagement '
+        "number; the invoice number stays the same.",
     ),
     "alert.next_step.new_invoice": Message(
         fr="La facture est refusée définitivement : émettre un avoir si elle est comptabilisée, puis une "

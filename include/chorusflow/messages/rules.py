@@ -443,8 +443,14 @@ MESSAGES: dict[str, Message] = {
         en="Document '{value}' must be inside the attachments folder ({folder}).",
     ),
     "rule.RESOLUTION_ATTACHMENT_NOT_FOUND": Message(
-        fr="Le document « {value} » est introuvable dans le dossier des pièces jointes ({folder}).",
-        en="Document '{value}' cannot be found in the attachments folder ({folder}).",
+        fr="Le document « {value} » est introuvable dans le dossier des pièces jointes : "
+        "téléversez le PDF avec le formulaire de la décision.",
+        en="Document '{value}' cannot be found in the attachments folder: upload the PDF with the "
+        "decision's form.",
+    ),
+    "rule.RESOLUTION_DOCUMENT_NOT_FOUND": Message(
+        fr="Le document téléversé « {value} » n'est plus disponible : téléversez-le à nouveau.",
+        en="The uploaded document '{value}' is no longer available: upload it again.",
     ),
     "rule.RESOLUTION_ROUTING_MISSING": Message(
         fr="Indiquez le nouveau code service et/ou le nouveau numéro d'engagement.",

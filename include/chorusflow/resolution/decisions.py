@@ -7,17 +7,23 @@ messages) that refuse it; the resolver sends nothing for a refused answer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chorusflow.ledger import InvoiceRow, InvoiceState
+from chorusflow.ledger import InvoiceDetail, InvoiceRow, InvoiceState, ResolutionOutcome
 from chorusflow.messages import LANGUAGES, text
 from chorusflow.rules.checks.attachments import AttachmentRules
 from chorusflow.rules.checks.buyers import BuyerRules
 from chorusflow.rules.codes import Finding, finding
+from chorusflow.storage import safe_name
+
+#: A document uploaded from the browser and kept in shared storage
+#: (:func:`chorusflow.storage.attachment_key`: ``attachments/<supplier key>/<sha256>/<name>``).
+STORED_ATTACHMENT = re.compile(r"^attachments/([A-Za-z0-9._-]+)/[0-9a-f]{64}/[A-Za-z0-9._-]+$")
 
 
 class Action(StrEnum):
@@ -85,6 +91,17 @@ def kind_of(row: InvoiceRow) -> Kind | None:
     return None
 
 
+def awaits_decision(invoice: InvoiceDetail) -> bool:
+    """Whether a person still has to decide about ``invoice``: its state asks for a decision and no
+    decision about its current blocking event succeeded."""
+    if kind_of(invoice) is None:
+        return False
+    current = event_key(invoice)
+    return not any(
+        row.event_key == current and row.outcome is ResolutionOutcome.SUCCEEDED for row in invoice.resolutions
+    )
+
+
 def decision_label(invoice_number: str, supplier_id: str | None = None) -> str:
     """How a decision about an invoice is labelled (its HITL task, its link): the number, preceded by
     the supplier's id in a deployment of several suppliers (``acme_lyon: F-1``), as the sync names
@@ -110,7 +127,8 @@ class Decision(BaseModel):
     decided_by: str = Field(min_length=1)
     source: str = "cli"  # hitl, params or cli
     comment: str | None = None
-    attachment: str | None = None  # a file of the attachments folder
+    #: A file of the attachments folder (CLI), or the key of a document uploaded from the browser.
+    attachment: str | None = None
     service_code: str | None = None
     engagement: str | None = None
     new_number: str | None = None  # re-issue or credit note
@@ -129,10 +147,16 @@ def check_decision(
     *,
     attachments: AttachmentRules,
     attachments_folder: Path,
-    buyers: BuyerRules,
+    buyers: BuyerRules | None,
     lang: str,
+    stored: AttachmentRules | None = None,
+    supplier_key: str = "",
 ) -> list[Finding]:
-    """The findings that refuse ``decision`` about ``row``; empty when it may be applied."""
+    """The findings that refuse ``decision`` about ``row``; empty when it may be applied.
+
+    ``stored`` checks documents uploaded from the browser (shared storage), which must be the
+    ``supplier_key``'s own. Without ``buyers`` (the decision page, before the task), a recycle's
+    routing is only checked for presence: the directory is the task's to ask."""
     kind = kind_of(row)
     if kind is None or decision.action not in ACTIONS_OF_KIND[kind]:
         status = row.chorus_status if row.state is InvoiceState.BLOCKED else row.state.value
@@ -146,7 +170,7 @@ def check_decision(
             )
         ]
     if decision.action is Action.COMPLETE:
-        return _completion_findings(decision, attachments, attachments_folder, lang)
+        return _completion_findings(decision, attachments, attachments_folder, lang, stored, supplier_key)
     if decision.action is Action.RECYCLE:
         return _routing_findings(decision, row, buyers, lang)
     if decision.action in REPLACING_ACTIONS:
@@ -157,14 +181,39 @@ def check_decision(
 
 
 def _completion_findings(
-    decision: Decision, attachments: AttachmentRules, folder: Path, lang: str
+    decision: Decision,
+    attachments: AttachmentRules,
+    folder: Path,
+    lang: str,
+    stored: AttachmentRules | None,
+    supplier_key: str,
 ) -> list[Finding]:
     found: list[Finding] = []
     if not (decision.comment or "").strip():
         found.append(finding("RESOLUTION_COMMENT_MISSING", lang, "comment"))
-    if decision.attachment:
+    if decision.attachment and STORED_ATTACHMENT.match(decision.attachment):
+        found += stored_attachment_findings(decision.attachment, stored, supplier_key, lang)
+    elif decision.attachment:
         found += attachment_findings(decision.attachment, attachments, folder, lang)
     return found
+
+
+def stored_attachment_findings(
+    key: str, stored: AttachmentRules | None, supplier_key: str, lang: str
+) -> list[Finding]:
+    """A document uploaded from the browser: the supplier's own, still in storage, and passing the
+    export's attachment rules again (the same :class:`AttachmentRules`)."""
+    match = STORED_ATTACHMENT.match(key)
+    shown = key.rpartition("/")[2]
+    if stored is None or match is None or match.group(1) != safe_name(supplier_key):
+        return [finding("RESOLUTION_DOCUMENT_NOT_FOUND", lang, "attachment", value=shown)]
+    _, found = stored.check(key)
+    return [
+        finding("RESOLUTION_DOCUMENT_NOT_FOUND", lang, "attachment", value=shown)
+        if item.code in ("ATTACHMENT_NOT_FOUND", "ATTACHMENT_OUTSIDE_EXPORT")
+        else item
+        for item in found
+    ]
 
 
 def attachment_findings(value: str, attachments: AttachmentRules, folder: Path, lang: str) -> list[Finding]:
@@ -198,10 +247,14 @@ def relative_to_folder(value: str, folder: Path) -> str | None:
         return None
 
 
-def _routing_findings(decision: Decision, row: InvoiceRow, buyers: BuyerRules, lang: str) -> list[Finding]:
+def _routing_findings(
+    decision: Decision, row: InvoiceRow, buyers: BuyerRules | None, lang: str
+) -> list[Finding]:
     service, engagement = decision.service_code, decision.engagement
     if not (service or engagement):
         return [finding("RESOLUTION_ROUTING_MISSING", lang, "service_code")]
+    if buyers is None:
+        return []
     current = recorded_routing(row)
     service = service or current[0]
     engagement = engagement or current[1]

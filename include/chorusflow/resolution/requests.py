@@ -17,7 +17,15 @@ from chorusflow.config import SupplierIdentity, Suppliers
 from chorusflow.ledger import InvoiceRow, InvoiceState, Ledger
 from chorusflow.messages import REGISTRY, Language
 from chorusflow.messages import text as message_text
-from chorusflow.resolution.decisions import ACTIONS_OF_KIND, Kind, action_label, event_key, kind_of
+from chorusflow.resolution.decisions import (
+    ACTIONS_OF_KIND,
+    Action,
+    Kind,
+    action_label,
+    event_key,
+    kind_of,
+    recorded_routing,
+)
 from chorusflow.rules.codes import Finding, finding
 from chorusflow.rules.profiles import BuyerProfile
 
@@ -27,6 +35,24 @@ FIELDS_OF_KIND: dict[Kind, tuple[str, ...]] = {
     Kind.TO_RECYCLE: ("service_code", "engagement", "comment"),
     Kind.REJECTED: ("new_number", "comment"),
     Kind.REVIEW: ("chorus_id",),
+}
+
+
+#: The fields each action's own form shows (the decision page answers one action per form).
+FIELDS_OF_ACTION: dict[Action, tuple[str, ...]] = {
+    Action.COMPLETE: ("attachment", "comment"),
+    Action.RECYCLE: ("service_code", "engagement", "comment"),
+    Action.REISSUE: ("new_number",),
+    Action.CREDIT_NOTE: ("new_number",),
+    Action.ADOPT: ("chorus_id",),
+}
+#: The fields an answer must fill; ``RECYCLE``'s two are "at least one of them" (the checks say so too).
+REQUIRED_FIELDS: dict[Action, tuple[str, ...]] = {
+    Action.COMPLETE: ("comment",),
+    Action.RECYCLE: ("service_code", "engagement"),
+    Action.REISSUE: ("new_number",),
+    Action.CREDIT_NOTE: ("new_number",),
+    Action.ADOPT: ("chorus_id",),
 }
 
 
@@ -60,7 +86,8 @@ def field_schema(name: str, lang: Language) -> dict[str, Any]:
 def build_request(
     row: InvoiceRow, lang: Language, attachments_folder: Path, profile: BuyerProfile | None
 ) -> DecisionRequest | None:
-    """The request for ``row``, or ``None`` when no decision is asked for."""
+    """The request for ``row``, or ``None`` when no decision is asked for (``attachments_folder`` is
+    no longer shown to the person: the document is uploaded on the decision page)."""
     kind = kind_of(row)
     if kind is None:
         return None
@@ -69,13 +96,13 @@ def build_request(
         kind=kind,
         event_key=event_key(row),
         subject=text(f"subject.{kind.value}", lang, number=row.invoice_number),
-        body=_body(row, kind, lang, attachments_folder, profile),
+        body=_body(row, kind, lang, profile),
         options=[action_label(action, lang) for action in ACTIONS_OF_KIND[kind]],
         params={name: field_schema(name, lang) for name in FIELDS_OF_KIND[kind]},
     )
 
 
-def _body(row: InvoiceRow, kind: Kind, lang: Language, folder: Path, profile: BuyerProfile | None) -> str:
+def _body(row: InvoiceRow, kind: Kind, lang: Language, profile: BuyerProfile | None) -> str:
     facts = [
         (text("fact.buyer", lang), f"{row.buyer_name or '-'} ({row.buyer_siret or '-'})"),
         (text("fact.amount", lang), money(row.total_ttc, row.currency, lang)),
@@ -85,10 +112,15 @@ def _body(row: InvoiceRow, kind: Kind, lang: Language, folder: Path, profile: Bu
     else:
         facts.append((text("fact.status", lang), row.chorus_status or "-"))
         facts.append((text("fact.comment", lang), row.chorus_status_comment or "-"))
+    if kind is Kind.TO_RECYCLE:
+        service, engagement = recorded_routing(row)
+        routing = text("fact.routing_now", lang, service=service or "-", engagement=engagement or "-")
+        facts.append((text("fact.routing", lang), routing))
     if kind is Kind.TO_RECYCLE and profile is not None and profile.engagement_number is not None:
-        facts.append((text("fact.rule", lang), profile.engagement_number.rule.get(lang)))
+        rule = text("fact.rule_field", lang, rule=profile.engagement_number.rule.get(lang))
+        facts.append((text("fact.rule", lang), rule))
     lines = [text("fact_line", lang, label=label, value=value) for label, value in facts]
-    return "\n".join([*lines, "", text(f"expects.{kind.value}", lang, folder=folder)])
+    return "\n".join([*lines, "", text(f"expects.{kind.value}", lang)])
 
 
 def open_requests(

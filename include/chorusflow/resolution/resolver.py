@@ -40,6 +40,7 @@ from chorusflow.resolution.decisions import (
     ACTIONS_OF_KIND,
     REJECTION_ACTIONS,
     REPLACING_ACTIONS,
+    STORED_ATTACHMENT,
     Action,
     Decision,
     action_label,
@@ -53,6 +54,7 @@ from chorusflow.resolution.decisions import (
 from chorusflow.rules.checks.attachments import AttachmentRules
 from chorusflow.rules.checks.buyers import BuyerRules
 from chorusflow.rules.codes import Finding, finding
+from chorusflow.storage import StoredPath
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +117,7 @@ class Resolver:
         buyers: BuyerRules,
         lang: str,
         lease_seconds: float = 900,
+        documents: StoredPath | None = None,
     ) -> None:
         self.ledger = ledger
         self.client = client
@@ -122,6 +125,8 @@ class Resolver:
         self.owner = owner
         self.attachments_folder = attachments_folder
         self.attachments = AttachmentRules(attachments_folder, lang)
+        # Shared storage, where documents uploaded from the browser are kept (docs/resolution.md).
+        self.stored = AttachmentRules(documents, lang) if documents is not None else None
         self.buyers = buyers
         self.lang = lang
         self.lease_seconds = lease_seconds
@@ -157,6 +162,8 @@ class Resolver:
                 attachments_folder=self.attachments_folder,
                 buyers=self.buyers,
                 lang=self.lang,
+                stored=self.stored,
+                supplier_key=self.supplier_siret,
             )
             if refused:
                 return self._refuse(claim, decision, refused)
@@ -218,8 +225,11 @@ class Resolver:
 
     def _uploaded(self, claim: ResolutionClaim, attachment: str) -> int:
         """The document's ``pieceJointeId``: uploaded once per decision (reusing an earlier try's)."""
-        relative = relative_to_folder(attachment, self.attachments_folder) or attachment
-        path, _ = self.attachments.check(relative)
+        if STORED_ATTACHMENT.match(attachment) and self.stored is not None:
+            path, _ = self.stored.check(attachment)
+        else:
+            relative = relative_to_folder(attachment, self.attachments_folder) or attachment
+            path, _ = self.attachments.check(relative)
         assert path is not None  # check_decision refused any unusable file
         content = path.read_bytes()
         digest = hashlib.sha256(content).hexdigest()
@@ -452,6 +462,7 @@ def build_resolver(
     owner: ClaimOwner,
     *,
     attachments_folder: Path | None = None,
+    documents: StoredPath | None = None,
 ) -> Resolver:
     """A resolver with this deployment's settings: attachments folder, buyer profiles, live directory."""
     from chorusflow.messages import language
@@ -469,4 +480,5 @@ def build_resolver(
         buyers=BuyerRules(load_profiles(), ChorusDirectory(client), lang),
         lang=lang,
         lease_seconds=settings().claim_lease_seconds,
+        documents=documents,
     )

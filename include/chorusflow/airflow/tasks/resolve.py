@@ -1,8 +1,9 @@
 """Task bodies of ``chorus_resolve_invoices``, once Airflow has given them their context.
 
 The decisions live in :mod:`chorusflow.resolution`; this module resolves the ledger, the client, the
-settings and who is running, and maps a result to the task's end: a refused or rejected answer, or a
-passing error, fails the try with its rule code and message (the retry opens the form again).
+settings and who is running, and maps a result to the task's end: a refused answer (a rule code,
+nothing sent) raises :class:`DecisionRefused`, which the decision task answers by asking again without
+using up a try; an answer Chorus Pro refused, or a passing error, fails the try.
 """
 
 from __future__ import annotations
@@ -11,19 +12,24 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from airflow.exceptions import AirflowFailException
+
 from chorusflow.airflow.connections import (
     claim_owner,
     get_ledger,
+    reports_root,
     supplier_alert_channels,
     supplier_client,
 )
 from chorusflow.alerts import AlertDispatcher
 from chorusflow.config import SupplierIdentity, Suppliers, load_suppliers
 from chorusflow.ledger import Ledger
-from chorusflow.messages import language
+from chorusflow.messages import Language, language
+from chorusflow.messages import text as message_text
 from chorusflow.resolution import (
     Decision,
     ResolutionResult,
+    Result,
     action_from_answer,
     build_resolver,
     decision_label,
@@ -38,7 +44,16 @@ log = logging.getLogger(__name__)
 
 
 class DecisionNotApplied(Exception):
-    """The answer was refused (rule code), refused by Chorus Pro, or met a passing error: ask again."""
+    """The answer was refused by Chorus Pro, or met a passing error: the try fails."""
+
+
+class DecisionRefused(DecisionNotApplied):
+    """A rule code refused the answer and nothing was sent: the person answers again (no try used)."""
+
+
+class FormDecisionRefused(DecisionRefused, AirflowFailException):
+    """The Params form's answer was refused: the same form would be refused again, so no retry
+    (trigger the DAG again with a corrected answer)."""
 
 
 #: The Params form's fields (besides ``invoice_number`` and ``action``), as the decision names them.
@@ -69,7 +84,9 @@ def plan_requests(numbers: list[str] | None) -> list[dict[str, Any]]:
                 "invoice_label": decision_label(request.invoice_number, shown_id),
                 "event_key": request.event_key,
                 "subject": request.subject,
-                "body": request.body,
+                "body": _with_page_link(
+                    request.body, decision_label(request.invoice_number, shown_id), supplier.language
+                ),
                 "options": request.options,
                 "fields": request.params,
             }
@@ -81,6 +98,20 @@ def plan_requests(numbers: list[str] | None) -> list[dict[str, Any]]:
         ", ".join(item["invoice_label"] for item in planned),
     )
     return planned
+
+
+def _with_page_link(body: str, label: str, lang: Language) -> str:
+    """The question, plus the way to the decision page (upload, reasons of a refusal) for a person who
+    opened Airflow's own form; unchanged without ``[api] base_url``."""
+    from urllib.parse import quote
+
+    from airflow.configuration import conf
+
+    base_url = conf.get("api", "base_url", fallback=None)
+    if not base_url:
+        return body
+    link = f"{base_url.rstrip('/')}/chorusflow-decisions/{quote(label, safe='')}"
+    return f"{body}\n\n{message_text('resolution.page.link', lang, url=link)}"
 
 
 def apply_answer(
@@ -101,7 +132,7 @@ def apply_answer(
     if action is None:
         options = ", ".join(chosen) or "-"
         refused = finding("RESOLUTION_OPTION_UNKNOWN", language(), value=answer, options=options)
-        raise DecisionNotApplied(f"{refused.code}: {refused.message}")
+        raise DecisionRefused(f"{refused.code}: {refused.message}")
     values = {name: _blank_to_none(fields.get(name)) for name in FORM_FIELDS}
     decision = Decision(
         invoice_number=invoice_number,
@@ -113,7 +144,9 @@ def apply_answer(
     )
     ledger = get_ledger()
     supplier = _supplier_of(ledger, load_suppliers(), invoice_number, supplier_id)
-    resolver = build_resolver(ledger, supplier_client(supplier), supplier.key, claim_owner(context))
+    resolver = build_resolver(
+        ledger, supplier_client(supplier), supplier.key, claim_owner(context), documents=reports_root()
+    )
     result = resolver.apply(decision)
     return _task_end(result)
 
@@ -130,16 +163,19 @@ def apply_form(params: Mapping[str, Any], context: Mapping[str, Any]) -> dict[st
     dag_run = context.get("dag_run")
     decided_by = str(getattr(dag_run, "triggering_user_name", None) or "params-form")
     supplier = _blank_to_none(params.get("supplier"))
-    return apply_answer(
-        str(number),
-        None,
-        [str(action)],
-        params,
-        decided_by,
-        context,
-        source="params",
-        supplier_id=str(supplier) if supplier else None,
-    )
+    try:
+        return apply_answer(
+            str(number),
+            None,
+            [str(action)],
+            params,
+            decided_by,
+            context,
+            source="params",
+            supplier_id=str(supplier) if supplier else None,
+        )
+    except DecisionRefused as refused:
+        raise FormDecisionRefused(str(refused)) from refused
 
 
 def remind(invoice_number: str, event_key: str, link: str | None, supplier_id: str | None = None) -> None:
@@ -166,15 +202,17 @@ def _supplier_of(
     found = decision_supplier(ledger, suppliers, invoice_number, supplier_id, language())
     if isinstance(found, SupplierIdentity):
         return found
-    raise DecisionNotApplied(f"{found.code}: {found.message}")
+    raise DecisionRefused(f"{found.code}: {found.message}")
 
 
 def _task_end(result: ResolutionResult) -> dict[str, Any]:
     if result.ok:
         return result.to_xcom()
+    if result.result is Result.REFUSED:
+        raise DecisionRefused(f"{result.invoice_number}: {result.message}")
     raise DecisionNotApplied(
         f"{result.invoice_number}: {result.result.value}: {result.message} "
-        "(the retry, or a clear of this task, asks again)"
+        "(the retry, or reopening the decision from the desk, asks again)"
     )
 
 
