@@ -49,6 +49,13 @@ BUYER_ACTIONS = (
     (REJECTED, "REJETEE", REJECTION, InvoiceState.BLOCKED),
     (PAID, "MISE_EN_PAIEMENT", None, InvoiceState.PAID),
 )
+#: What Chromium's console names when a sandboxed frame's navigation or popup is refused.
+BLOCKED_FLAGS = (
+    "allow-top-navigation",
+    "allow-popups",
+    "Blocked opening",
+    "Unsafe attempt to initiate navigation",
+)
 ERROR_WORDS = ("Internal Server Error", "Traceback", "Le registre des factures ne répond pas")
 
 
@@ -212,6 +219,7 @@ def test_a_new_clerk_sees_what_to_handle_with_reasons_and_the_paid_invoice(
         expect(desk.get_by_role("link", name=REJECTED)).to_be_visible()
 
         desk.get_by_role("link", name="Factures", exact=True).click()
+        expect(desk.locator("#filter-state")).to_have_value("")  # the unfiltered list has loaded
         desk.locator("#filter-state").select_option("paid")
         desk.get_by_role("button", name="Filtrer").click()
         expect(desk.get_by_text("1 facture(s), page 1 sur 1")).to_be_visible()
@@ -254,7 +262,9 @@ def _blocked_navigations(page: Any) -> list[str]:
 
     def listen(message: Any) -> None:
         text = str(message.text)
-        if "sandbox" in text.lower() or "blocked opening" in text.lower():
+        # Chromium's words for a refused top navigation or popup (not its general note that a frame
+        # with allow-scripts and allow-same-origin "can escape its sandboxing").
+        if any(flag in text for flag in BLOCKED_FLAGS):
             seen.append(text)
 
     page.on("console", listen)
