@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -111,13 +112,20 @@ def test_no_route_answers_without_a_valid_login(desk: Desk) -> None:
     forged = "eyJhbGciOiJIUzUxMiJ9.eyJzdWIiOiJhZG1pbiJ9.bm90LWEtc2lnbmF0dXJl"
     for path in ROUTES:
         anonymous = desk.client.get(f"{DESK}{path}", follow_redirects=False)
-        assert anonymous.status_code == 401, (path, anonymous.status_code)
         assert "F2026" not in anonymous.text
-        faked = desk.client.get(f"{DESK}{path}", headers={"Authorization": f"Bearer {forged}"})
-        assert faked.status_code in (401, 403), (path, faked.status_code)
+        if path.startswith("/api/"):
+            assert anonymous.status_code == 401, (path, anonymous.status_code)
+        else:  # a page sends a logged-out person to Airflow's login page, coming back here after
+            assert anonymous.status_code == 303, (path, anonymous.status_code)
+            location = unquote(anonymous.headers["location"])
+            assert "/login?next=" in location and f"{DESK}{path}" in location
+        faked = desk.client.get(
+            f"{DESK}{path}", headers={"Authorization": f"Bearer {forged}"}, follow_redirects=False
+        )
+        assert faked.status_code in (303, 401, 403), (path, faked.status_code)
         assert "F2026" not in faked.text
-        cookie = desk.client.get(f"{DESK}{path}", cookies={"_token": forged})
-        assert cookie.status_code in (401, 403) and "F2026" not in cookie.text, path
+        cookie = desk.client.get(f"{DESK}{path}", cookies={"_token": forged}, follow_redirects=False)
+        assert cookie.status_code in (303, 401, 403) and "F2026" not in cookie.text, path
     assert desk.get("/").status_code == 303
 
 
@@ -141,7 +149,8 @@ def test_the_list_filters_sorts_and_escapes(desk: Desk) -> None:
     everything = desk.get("/invoices", sort="amount", order="desc")
     assert "30 facture(s), page 1 sur 1" in everything.text
     english = desk.get("/invoices", lang="en", amount_min="abc")
-    assert "Invoice desk" in english.text and "Filter ignored, unreadable value: amount_min" in english.text
+    assert "Invoice desk" in english.text
+    assert "Filter “Min. amount incl. VAT” ignored: unreadable value (abc)." in english.text
     assert "30 invoice(s)" in english.text
     assert (
         "1 invoice(s)" in desk.get("/invoices", amount_min="1 148,40", amount_max="1148.40", lang="en").text
@@ -165,7 +174,7 @@ def test_the_csv_download_holds_the_current_filter(desk: Desk) -> None:
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:3] == ["Numéro", "Acheteur", "SIRET acheteur"]
     assert [row[0] for row in rows[1:]] == ["F2026-0101", "F2026-0102"]
-    assert rows[1][8] == "SUSPENDUE" and rows[1][12] == SUSPENSION_COMMENT
+    assert rows[1][8] == "suspendue (SUSPENDUE)" and rows[1][12] == f"l'acheteur : {SUSPENSION_COMMENT}"
     assert "," in rows[1][5]  # French amounts: 1148,40
     everything = desk.get("/invoices.csv", lang="en").content.decode("utf-8")
     assert len(everything.strip().splitlines()) == 31 and "Invoice desk" not in everything
@@ -180,11 +189,12 @@ def test_the_detail_shows_attempts_history_alerts_advice_and_pdf(desk: Desk) -> 
     assert "Répondre au formulaire de décision (« Compléter »)" in text  # the alerts' own advice
     # No decision open (no Airflow here): the way to the decision page, which can reopen it.
     assert 'id="decision-link"><a href="/chorusflow-decisions/F2026-0101?lang=fr">' in text
-    assert f'/dags/chorus_submit_invoices/runs/{RUN_ID}/tasks/submit/mapped/0" target="_top"' in text
-    assert "outcome_unknown" in text and "succeeded" in text and "ChorusProTimeout" in text
-    assert "DEPOSEE" in text and "SUSPENDUE" in text
-    assert "Facture bloquée" in text and "email, log" in text
-    assert f"{DESK}/invoices/{invoice_id}/pdf" in text
+    assert f'/dags/chorus_submit_invoices/runs/{RUN_ID}/tasks/submit/mapped/0" data-airflow' in text
+    assert "target=" not in text  # Airflow's frame allows neither top navigation nor popups
+    assert "issue inconnue" in text and "réussi" in text and "ChorusProTimeout" in text
+    assert "déposée (DEPOSEE)" in text and "suspendue (SUSPENDUE)" in text
+    assert "Facture bloquée" in text and "courriel, journal des tâches" in text
+    assert f"{DESK}/invoices/{invoice_id}/pdf?lang=fr&amp;download=1" in text or "download=1" in text
     english = desk.get(f"/invoices/{invoice_id}", lang="en").text
     assert "Answer the decision form" in english and "Deposit attempts" in english
     rejected = desk.get(f"/invoices/{desk.story.ids['F2026-0102']}").text
@@ -202,7 +212,10 @@ def test_the_deposited_pdf_is_the_one_the_channel_built(desk: Desk, ledger: Ledg
     pending = ledger.get_invoice("F2026-0110")
     assert pending is not None
     refused = desk.get(f"/invoices/{pending.id}/pdf")
-    assert refused.status_code == 404 and "Pas encore déposée" in refused.json()["detail"]
+    assert refused.status_code == 404 and "Pas encore déposée" in refused.text
+    saved = desk.get(f"/invoices/{invoice_id}/pdf", download="1")
+    assert saved.headers["content-disposition"] == 'attachment; filename="F2026-0101.pdf"'
+    assert saved.content == answer.content
 
 
 def test_the_json_detail_and_queue(desk: Desk) -> None:
@@ -274,12 +287,15 @@ def test_the_runs_page_links_each_stored_report_served_from_shared_storage(
     store_bytes(folder / "report.html", b"<html>report of the run</html>", folder)
     store_bytes(folder / "report.csv", b"number;state", folder)
     page = desk.get("/runs")
-    assert page.status_code == 200
+    assert page.status_code == 200 and "CHORUSFLOW_REPORTS" not in page.text
     links = [part.split('"')[0] for part in page.text.split('href="')[1:] if "/chorusflow-files/" in part]
-    assert len(links) == 2 and all(folder.name in link for link in links)
+    assert len(links) == 1 and folder.name in links[0] and links[0].endswith("report.csv")
     served = desk.client.get(links[0], headers=desk.headers)
-    assert served.status_code == 200 and "report of the run" in served.text
+    assert served.status_code == 200 and "number;state" in served.text
     assert desk.client.get(links[0]).status_code in (401, 403)
+    report = desk.get(f"/runs/{folder.name}/report")
+    assert report.status_code == 200 and "report of the run" in report.text
+    assert 'id="back-to-runs"' in report.text
 
 
 def test_with_several_suppliers_the_runs_page_links_each_suppliers_own_report(
@@ -295,9 +311,32 @@ def test_with_several_suppliers_the_runs_page_links_each_suppliers_own_report(
     store_bytes(folder / EU_ID / "report.html", b"<html>report of rheinwerk</html>", folder / EU_ID)
     page = desk.get("/runs")
     assert page.status_code == 200
-    links = [part.split('"')[0] for part in page.text.split('href="')[1:] if "/chorusflow-files/" in part]
-    own = [link for link in links if f"/{EU_ID}/" in link]
-    assert len(own) == 2 and not any(f"/{NON_EU_ID}/" in link for link in links)  # no report, no link
-    served = desk.client.get(own[0], headers=desk.headers)
+    links = [part.split('"')[0] for part in page.text.split('href="')[1:] if "/report?" in part]
+    own = [link for link in links if f"supplier={EU_ID}" in link]
+    assert len(own) == 1 and not any(NON_EU_ID in link for link in links)  # no report, no link
+    served = desk.client.get(own[0].replace("&amp;", "&"), headers=desk.headers)
     assert served.status_code == 200 and "report of rheinwerk" in served.text
-    assert desk.client.get(own[0]).status_code in (401, 403)
+    assert desk.client.get(own[0], follow_redirects=False).status_code in (303, 401, 403)
+
+
+def test_clean_edges_answer_readable_pages(desk: Desk) -> None:
+    by_number = desk.get("/invoices/F2026-0111")
+    assert by_number.status_code == 303 and by_number.headers["location"].endswith("?lang=fr")
+    followed = desk.client.get(by_number.headers["location"], headers=desk.headers)
+    assert followed.status_code == 200 and "Facture F2026-0111" in followed.text
+    unknown = desk.get("/invoices/F2099-0001")
+    assert unknown.status_code == 404 and "Aucune facture du registre ne porte le numéro" in unknown.text
+    assert unknown.headers["content-type"].startswith("text/html")
+    for path in ("/invoices/999999", "/invoices/abc/pdf", "/nowhere", "/runs/nowhere/report"):
+        answer = desk.get(path)
+        assert answer.status_code == 404 and answer.headers["content-type"].startswith("text/html"), path
+        assert "detail" not in answer.text and "Bureau des factures" in answer.text, path
+    beyond = desk.get("/invoices", page="99")
+    assert "page 1 sur 1" in beyond.text and "La page 99 n&#x27;existe pas" in beyond.text
+    upside_down = desk.get("/invoices", period_from="2026-12-01", period_to="2026-11-01")
+    assert "Filtre « Date de facture au » ignoré : il précède « Date de facture du »." in upside_down.text
+    unreadable = desk.get("/invoices", period_from="31/12/2026")
+    assert "Filtre « Date de facture du » ignoré : valeur illisible (31/12/2026)." in unreadable.text
+    script = desk.get("/desk.js")
+    assert script.status_code == 200 and "data-airflow" in script.text
+    assert "script-src 'self'" in desk.get("/invoices").headers["content-security-policy"]

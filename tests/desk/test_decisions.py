@@ -44,4 +44,4 @@ def test_the_detail_page_lists_who_decided_what(ledger: Ledger, story: Story, cl
     assert detail is not None
     page = detail_page(detail, no_pdf, "en", "/chorusflow", "")
     decisions = page[page.index('id="decisions"') :]
-    assert "Complete" in decisions and "marie.clerc (hitl)" in decisions and "succeeded" in decisions
+    assert "Complete" in decisions and "marie.clerc (decision form)" in decisions and "applied" in decisions

@@ -2,8 +2,11 @@
 
 Every route, page or JSON, depends on Airflow's own authentication
 (:func:`airflow.api_fastapi.core_api.security.requires_authenticated`): the UI's session cookie or a
-REST API bearer token; without one the answer is 401 (403 for a forged token), never data. The ledger
-is the DAGs' (:func:`chorusflow.airflow.connections.get_ledger`). Nothing here writes to the ledger.
+REST API bearer token; without one a page sends to Airflow's login page and the JSON answers 401 (403
+for a forged token), never data. The ledger is the DAGs' (:func:`chorusflow.airflow.connections.get_ledger`).
+Nothing here writes to the ledger. Any other failure a person can meet (an unknown page, an invoice
+number where an id was expected, an unreadable id) answers a page in the desk's language, never a
+raw JSON error.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from airflow.api_fastapi.core_api.security import requires_authenticated
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chorusflow.alerts.settings import AlertSettings
 from chorusflow.desk import pages
@@ -32,6 +37,7 @@ from chorusflow.desk.queries import (
     list_invoices,
 )
 from chorusflow.desk.queue import advice_for, to_handle, what_to_do
+from chorusflow.desk.runs import RunRow, airflow_run, join_runs
 from chorusflow.desk.texts import text
 from chorusflow.ledger import InvoiceState, Ledger, LedgerError, safe_error_text, utc_now
 from chorusflow.rules.profiles import ProfileError
@@ -106,8 +112,36 @@ def _clock() -> Clock:
     return Clock(now=utc_now(), alert_settings=AlertSettings.from_env())
 
 
+#: The desk's one script: links to Airflow pages open in Airflow's window, even from its frame (whose
+#: sandbox forbids navigating the window, but lets a same-origin script drive the UI's router).
+DESK_JS = """// chorusflow desk: open Airflow pages in Airflow's own window (docs/desk.md#inside-airflow).
+document.addEventListener("click", function (event) {
+  var anchor = event.target && event.target.closest ? event.target.closest("a[data-airflow]") : null;
+  if (!anchor || window.top === window || event.button !== 0 || event.ctrlKey || event.metaKey) return;
+  try {
+    var top = window.top;
+    var url = new URL(anchor.href, top.location.href);
+    if (url.origin !== top.location.origin) return;
+    var current = top.history.state || {};
+    var index = typeof current.idx === "number" ? current.idx + 1 : 0;
+    var state = {usr: null, key: Math.random().toString(36).slice(2, 10), idx: index};
+    top.history.pushState(state, "", url.pathname + url.search + url.hash);
+    top.dispatchEvent(new PopStateEvent("popstate", {state: state}));
+    event.preventDefault();
+  } catch (error) {
+    // The link then opens in the frame itself: the page is still reached.
+  }
+});
+"""
+#: Dates people may filter on; outside, the value is taken as a typing mistake.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+#: Longest text filter read (numbers and names are shorter in the ledger).
+MAX_FILTER_TEXT = 255
+
+
 def parse_filters(params: Mapping[str, str]) -> tuple[InvoiceFilter, list[str]]:
-    """The filter a query string asks for, and the names of the values that could not be read."""
+    """The filter a query string asks for, and the names of the values that were ignored: unreadable,
+    out of bounds, or the end of a range before its start."""
     values: dict[str, Any] = {}
     unreadable: list[str] = []
     readers: dict[str, Callable[[str], Any]] = {
@@ -116,8 +150,8 @@ def parse_filters(params: Mapping[str, str]) -> tuple[InvoiceFilter, list[str]]:
         "chorus_status": lambda raw: raw.strip().upper(),
         "buyer": str.strip,
         "supplier": str.strip,
-        "period_from": date.fromisoformat,
-        "period_to": date.fromisoformat,
+        "period_from": _day,
+        "period_to": _day,
         "amount_min": _decimal,
         "amount_max": _decimal,
     }
@@ -126,10 +160,39 @@ def parse_filters(params: Mapping[str, str]) -> tuple[InvoiceFilter, list[str]]:
         if not raw.strip():
             continue
         try:
-            values[name] = read(raw)
+            values[name] = read(raw[:MAX_FILTER_TEXT])
         except (ValueError, InvalidOperation):
             unreadable.append(name)
+    for start, end in (("period_from", "period_to"), ("amount_min", "amount_max")):
+        if start in values and end in values and values[end] < values[start]:
+            del values[end]
+            unreadable.append(end)
     return InvoiceFilter(**values), unreadable
+
+
+def filter_warnings(params: Mapping[str, str], unreadable: list[str]) -> list[tuple[str, str]]:
+    """(name, value) of each ignored filter for the page; a range upside down gives an empty value."""
+    warnings = []
+    for name in unreadable:
+        raw = params.get(name, "")
+        upside_down = name in ("period_to", "amount_max") and _readable(name, raw)
+        warnings.append((name, "" if upside_down else raw))
+    return warnings
+
+
+def _readable(name: str, raw: str) -> bool:
+    try:
+        (_day if name == "period_to" else _decimal)(raw)
+    except (ValueError, InvalidOperation):
+        return False
+    return True
+
+
+def _day(raw: str) -> date:
+    value = date.fromisoformat(raw.strip())
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(raw)
+    return value
 
 
 def _decimal(raw: str) -> Decimal:
@@ -138,7 +201,7 @@ def _decimal(raw: str) -> Decimal:
         raw.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "").replace(",", ".")
     )
     value = Decimal(cleaned)
-    if not value.is_finite():
+    if not value.is_finite() or abs(value) >= Decimal("1e15"):
         raise ValueError(raw)
     return value
 
@@ -148,8 +211,51 @@ def _sorting(request: Request) -> tuple[pages.SortKey, bool]:
 
 
 def _page_number(request: Request) -> int:
-    raw = request.query_params.get("page", "1")
+    raw = request.query_params.get("page", "1")[:9]
     return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+
+
+def _not_found(request: Request, message: str) -> HTMLResponse:
+    lang = _language(request)
+    return _html(pages.message_page(text("invoice", lang), message, lang, _base(request)), 404)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(f"{_base(request)}/api/")
+
+
+def _http_error(request: Request, error: Exception) -> Response:
+    """Logged out: a page sends to Airflow's login page (the JSON says 401). Unknown page: a page."""
+    assert isinstance(error, StarletteHTTPException)
+    if _wants_json(request) or error.status_code not in (401, 403, 404, 405):
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code)
+    lang = _language(request)
+    if error.status_code == 401:
+        return RedirectResponse(_login_url(request), status_code=303)
+    key = "page_not_found" if error.status_code in (404, 405) else "forbidden"
+    page = pages.message_page(text("desk", lang), text(key, lang), lang, _base(request))
+    return _html(page, error.status_code)
+
+
+def _validation_error(request: Request, error: Exception) -> Response:
+    """A path or query value that cannot be read (an id that is no number): a page, not a raw 422."""
+    if _wants_json(request):
+        return JSONResponse({"detail": text("page_not_found", _language(request))}, status_code=404)
+    lang = _language(request)
+    page = pages.message_page(text("desk", lang), text("page_not_found", lang), lang, _base(request))
+    return _html(page, 404)
+
+
+def _login_url(request: Request) -> str:
+    """Airflow's login page, coming back to this page once logged in."""
+    from airflow.api_fastapi.app import get_auth_manager
+
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    try:
+        login = get_auth_manager().get_url_login(next_url=here)
+    except Exception:  # no auth manager (tests of the bare app): the UI's own login route
+        login = f"{_airflow_base(request)}/auth/login"
+    return str(login)
 
 
 def _html(content: str, status_code: int = 200) -> HTMLResponse:
@@ -201,11 +307,22 @@ def create_app() -> FastAPI:
         lang = _language(request)
         filters, unreadable = parse_filters(request.query_params)
         sort, descending = _sorting(request)
-        found = list_invoices(
-            _ledger(), filters, _clock(), page=_page_number(request), sort=sort, descending=descending
-        )
+        ledger, clock, asked = _ledger(), _clock(), _page_number(request)
+        found = list_invoices(ledger, filters, clock, page=asked, sort=sort, descending=descending)
+        beyond = found.page > found.pages
+        if beyond:
+            found = list_invoices(ledger, filters, clock, page=found.pages, sort=sort, descending=descending)
+        warnings = filter_warnings(request.query_params, unreadable)
         page = pages.invoices_page(
-            found, filters, sort, descending, lang, _base(request), unreadable, _awaiting(request)
+            found,
+            filters,
+            sort,
+            descending,
+            lang,
+            _base(request),
+            warnings,
+            asked if beyond else None,
+            _awaiting(request),
         )
         return _html(page)
 
@@ -232,13 +349,27 @@ def create_app() -> FastAPI:
             },
         )
 
-    @router.get("/invoices/{invoice_id}", response_class=HTMLResponse)
-    def invoice_page(request: Request, invoice_id: int) -> HTMLResponse:
+    @router.get("/desk.js", include_in_schema=False)
+    def script() -> Response:
+        return Response(DESK_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=3600"})
+
+    @router.get("/invoices/by-number/{invoice_number:path}", response_class=HTMLResponse)
+    def invoice_by_number_page(request: Request, invoice_number: str) -> Response:
+        invoice_id = find_invoice_id(_ledger(), invoice_number)
+        if invoice_id is None:
+            lang = _language(request)
+            return _not_found(request, text("number_not_found", lang, number=invoice_number[:80]))
+        return RedirectResponse(f"{_base(request)}/invoices/{invoice_id}?lang={_language(request)}", 303)
+
+    @router.get("/invoices/{invoice_ref}", response_class=HTMLResponse)
+    def invoice_page(request: Request, invoice_ref: str) -> Response:
+        """An invoice by its ledger id, or by its number (a clerk types what they know)."""
         lang = _language(request)
-        detail = invoice_detail(_ledger(), invoice_id, _clock())
+        if not invoice_ref.isdigit():
+            return invoice_by_number_page(request, invoice_ref)
+        detail = invoice_detail(_ledger(), int(invoice_ref[:18]), _clock())
         if detail is None:
-            page = pages.message_page(text("invoice", lang), text("not_found", lang), lang, _base(request))
-            return _html(page, 404)
+            return _not_found(request, text("not_found", lang))
         pdf = deposited_pdf(detail.invoice, read=False, documents=_documents())
         page = pages.detail_page(
             detail, pdf, lang, _base(request), _airflow_base(request), _awaiting(request)
@@ -247,21 +378,23 @@ def create_app() -> FastAPI:
 
     @router.get("/invoices/{invoice_id}/pdf")
     def invoice_pdf(request: Request, invoice_id: int) -> Response:
+        """The deposited PDF, shown (``inline``) or, with ``download=1``, saved: the desk's frame in
+        Airflow allows downloads but no new window, so the page offers the download."""
         lang = _language(request)
         detail = invoice_detail(_ledger(), invoice_id, _clock())
         if detail is None:
-            return JSONResponse({"detail": text("not_found", lang)}, status_code=404)
+            return _not_found(request, text("not_found", lang))
         pdf = deposited_pdf(detail.invoice, documents=_documents())
         if pdf.content is None:
-            return JSONResponse(
-                {"detail": text(pdf.reason or "pdf_unreadable", lang, **pdf.values)}, status_code=404
-            )
+            return _not_found(request, text(pdf.reason or "pdf_unreadable", lang, **pdf.values))
+        how = "attachment" if request.query_params.get("download") == "1" else "inline"
         return Response(
             pdf.content,
             media_type="application/pdf",
             headers={
-                "Content-Disposition": f'inline; filename="{pdf.filename}"',
+                "Content-Disposition": f'{how}; filename="{pdf.filename}"',
                 "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
             },
         )
 
@@ -274,19 +407,35 @@ def create_app() -> FastAPI:
 
     @router.get("/runs", response_class=HTMLResponse)
     def runs_page(request: Request) -> HTMLResponse:
-        from chorusflow.airflow.connections import reports_root
         from chorusflow.storage import stored_runs, supplier_reports
 
         lang = _language(request)
         files_base = f"{_airflow_base(request)}{REPORTS_PREFIX}"
-        root = reports_root()
-        runs = stored_runs(root, SUBMIT_DAG)
+        root = _documents()
+        stored = stored_runs(root, SUBMIT_DAG)
         by_supplier = (
-            {run: supplier_reports(root, SUBMIT_DAG, run) for run in runs}
+            {run: supplier_reports(root, SUBMIT_DAG, run) for run in stored}
             if pages.several_suppliers()
             else {}
         )
-        return _html(pages.runs_page(SUBMIT_DAG, runs, files_base, lang, _base(request), by_supplier))
+        runs = join_runs(airflow_runs(SUBMIT_DAG), stored, by_supplier)
+        airflow = _airflow_base(request)
+        return _html(pages.runs_page(SUBMIT_DAG, runs, files_base, lang, _base(request), airflow))
+
+    @router.get("/runs/{folder}/report", response_class=HTMLResponse)
+    def run_report_page(request: Request, folder: str) -> Response:
+        """A run's stored report inside the desk: a way back to the runs, its numbers linked."""
+        from chorusflow.storage import NotStored, read_report, safe_name
+
+        lang = _language(request)
+        supplier = request.query_params.get("supplier") or None
+        try:
+            content = read_report(_documents(), SUBMIT_DAG, safe_name(folder), "report.html", supplier)
+        except NotStored:
+            page = pages.message_page(text("runs", lang), text("no_runs", lang), lang, _base(request))
+            return _html(page, 404)
+        report = content.decode("utf-8", errors="replace")
+        return _html(pages.report_in_desk(report, lang, _base(request)))
 
     # -- JSON twins of the pages (same filters, same authentication) ----------------------------
 
@@ -344,7 +493,58 @@ def create_app() -> FastAPI:
     for error_type in (SQLAlchemyError, LedgerError, OSError):
         app.add_exception_handler(error_type, _unavailable)
     app.add_exception_handler(ProfileError, _profile_invalid)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    pages.use_zone(airflow_zone())
     return app
+
+
+def airflow_zone() -> str:
+    """The zone the Airflow UI shows times in by default (``[core] default_timezone``)."""
+    from airflow.configuration import conf
+
+    name = conf.get("core", "default_timezone", fallback="utc") or "utc"
+    return "UTC" if name.lower() in ("utc", "system") else name
+
+
+#: Runs listed on the Runs page (newest first).
+RUNS_SHOWN = 100
+
+
+def airflow_runs(dag_id: str, limit: int = RUNS_SHOWN) -> list[RunRow]:
+    """The newest runs of ``dag_id`` Airflow records, with their report task's summary."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    statement = (
+        select(DagRun.run_id, DagRun.start_date, DagRun.run_after, DagRun.state)
+        .where(DagRun.dag_id == dag_id)
+        .order_by(DagRun.run_after.desc())
+        .limit(limit)
+    )
+    rows: list[RunRow] = []
+    try:
+        with create_session() as session:
+            rows += _with_summaries(session, dag_id, session.execute(statement))
+    except SQLAlchemyError as error:  # the list still shows the stored reports
+        log.warning("Invoice desk: Airflow's runs cannot be read: %s", safe_error_text(str(error)))
+    return rows
+
+
+def _with_summaries(session: Any, dag_id: str, runs: Any) -> list[RunRow]:
+    from airflow.models.xcom import XComModel
+
+    from chorusflow.airflow.tasks.submit import RUN_SUMMARY_KEY
+
+    rows = []
+    for run in runs:
+        query = XComModel.get_many(run_id=run.run_id, dag_ids=dag_id, task_ids="report", key=RUN_SUMMARY_KEY)
+        found = session.scalars(query).first()
+        summary = XComModel.deserialize_value(found) if found is not None else None
+        rows.append(airflow_run(run.run_id, run.start_date or run.run_after, run.state, summary))
+    return rows
 
 
 def external_view() -> dict[str, Any]:

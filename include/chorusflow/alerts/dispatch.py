@@ -21,12 +21,18 @@ from chorusflow.alerts.channels import Channel
 from chorusflow.alerts.events import AlertEvent
 from chorusflow.alerts.render import RenderedAlert, render
 from chorusflow.ledger import Ledger, safe_error_text
-from chorusflow.messages import Language, text
+from chorusflow.messages import REGISTRY, Language, text
 
 log = logging.getLogger(__name__)
 
 MAX_TRIES = 5
 DELIVERED, FAILED, IN_DOUBT, GIVEN_UP, ALREADY = "delivered", "failed", "in_doubt", "given_up", "already"
+
+
+def _kind_count(kind: str, count: int, lang: Language | None) -> str:
+    """``3 facture(s) bloquée(s)``: how many new alerts of a kind, in words."""
+    key = f"dispatch.kind.{kind}"
+    return text(key, lang, count=count) if key in REGISTRY else f"{kind} {count}"
 
 
 @dataclass
@@ -41,7 +47,7 @@ class DispatchReport:
     def summary_text(self, lang: Language | None = None) -> str:
         """One sentence."""
         failed = sum(count for key, count in self.outcomes.items() if key.endswith(f":{FAILED}"))
-        kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(self.kinds.items()))
+        kinds = ", ".join(_kind_count(kind, count, lang) for kind, count in sorted(self.kinds.items()))
         sentence = (
             text("dispatch.new", lang, count=len(self.new_events)) + (f" ({kinds})" if kinds else "") + "."
         )

@@ -36,7 +36,10 @@ class DepositedPdf:
     content: bytes | None = None
     reason: str | None = None
     values: dict[str, str] = field(default_factory=dict)
+    #: Rebuilt now by the renderer (no kept copy, no ERP PDF): the page says so.
     rendered: bool = False
+    #: The copy kept at the deposit, the very bytes Chorus Pro received.
+    kept: bool = False
 
 
 def deposited_pdf(
@@ -62,7 +65,7 @@ def deposited_pdf(
     rendered = not has_erp_pdf(invoice)
     kept = _kept_copy(documents, detail) if documents is not None else None
     if kept is not None:
-        return DepositedPdf(name, content=kept.read_bytes() if read else None, rendered=rendered)
+        return DepositedPdf(name, content=kept.read_bytes() if read else None, kept=True)
     attachment = invoice.attachment
     if attachment is not None and not attachment.is_file():
         return DepositedPdf(name, reason="pdf_on_worker", values={"name": attachment.name})

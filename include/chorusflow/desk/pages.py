@@ -2,8 +2,10 @@
 
 Every value from the ledger is escaped (export content is data, never markup), each page forbids
 scripts and outside resources through its Content-Security-Policy, and every CSV cell a spreadsheet
-could take for a formula is neutralised. Links to Airflow open in the whole window (``_top``), since the
-UI shows the desk in a frame.
+could take for a formula is neutralised. The UI shows the desk in a sandboxed frame that may neither
+navigate the whole window nor open popups: links to Airflow pages carry ``data-airflow`` and the
+desk's one script (``desk.js``, same origin) opens them in Airflow's window; without it they open in
+the frame. The PDF is a download (the frame allows downloads), never a new window.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,8 +24,17 @@ from chorusflow.alerts.render import kind_title, money
 from chorusflow.config import load_suppliers
 from chorusflow.desk.decisions import awaiting_marker, decision_action
 from chorusflow.desk.documents import DepositedPdf
-from chorusflow.desk.queries import SORT_KEYS, DeskDetail, InvoiceFilter, InvoiceListRow, InvoicePage, SortKey
+from chorusflow.desk.queries import (
+    SORT_KEYS,
+    DeskDetail,
+    InvoiceFilter,
+    InvoiceListRow,
+    InvoicePage,
+    SortKey,
+    comment_author,
+)
 from chorusflow.desk.queue import Queue, QueueItem, advice_for, what_to_do
+from chorusflow.desk.runs import RunRow
 from chorusflow.desk.texts import text
 from chorusflow.ledger import AttemptRow, InvoiceState
 from chorusflow.messages import LANGUAGES, REGISTRY
@@ -35,17 +47,20 @@ from chorusflow.statuses import STATUS_CLASSES
 esc = html.escape
 
 #: No script, nothing from elsewhere: the page is only markup and its own style.
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'"
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; script-src 'self'"
 
 #: Chorus Pro statuses offered in the status filter.
 KNOWN_STATUSES: tuple[str, ...] = tuple(sorted(STATUS_CLASSES))
+#: The time zone times are shown in: Airflow's ``[core] default_timezone`` once the app knows it.
+_DISPLAY_ZONE: list[str] = []
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;padding:16px 20px;
 color:#1f2933;background:#f5f7fa;line-height:1.4;font-size:14px}
 nav{display:flex;gap:16px;align-items:center;margin-bottom:12px}nav a{font-weight:600}
 nav a.active{text-decoration:none;color:#1f2933;border-bottom:3px solid #2186eb}nav .lang{margin-left:auto}
-a{color:#0b69a3}h1{font-size:1.4em;margin:4px 0 12px}h2{font-size:1.1em;margin:22px 0 8px}
+a{color:#0b69a3}.cards a{color:inherit;text-decoration:none;display:block}
+h1{font-size:1.4em;margin:4px 0 12px}h2{font-size:1.1em;margin:22px 0 8px}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{border:1px solid #d9e2ec;padding:5px 7px;text-align:left;vertical-align:top}
 th{background:#e4e7eb}th a{color:#1f2933;text-decoration:none}
@@ -72,15 +87,21 @@ padding:8px 14px;min-width:170px}.cards li.zero{border-left-color:#d9e2ec;color:
 # -- formatting ------------------------------------------------------------------------------------
 
 
+def use_zone(name: str) -> None:
+    """Show times in ``name`` (the Airflow UI's zone), instead of ``CHORUSFLOW_TIMEZONE``."""
+    _DISPLAY_ZONE[:] = [name]
+
+
 def _zone() -> ZoneInfo:
-    return ZoneInfo(settings().timezone)
+    return ZoneInfo(_DISPLAY_ZONE[0] if _DISPLAY_ZONE else settings().timezone)
 
 
 def moment(value: datetime | None, lang: Language) -> str:
-    """A date and time in the configured time zone, as people read it."""
+    """A date and time in the display zone, as people read it, labelled with that zone."""
     if value is None:
         return ""
-    return value.astimezone(_zone()).strftime(catalogue_text("format.datetime", lang))
+    local = value.astimezone(_zone())
+    return f"{local.strftime(catalogue_text('format.datetime', lang))} {local.tzname()}"
 
 
 def day(value: date | None, lang: Language) -> str:
@@ -104,6 +125,19 @@ def buyer_cell(name: str | None, siret: str | None) -> str:
     """The buyer's name with its SIRET below (escaped)."""
     cell = esc(name or "")
     return cell + (f'<span class="siret">SIRET {esc(siret)}</span>' if siret else "")
+
+
+def airflow_link(href: str, label: str) -> str:
+    """A link to an Airflow page: ``desk.js`` opens it in Airflow's window, else it opens here."""
+    return f'<a href="{esc(href)}" data-airflow>{esc(label)}</a>'
+
+
+def status_label(status: str | None, lang: Language) -> str:
+    """A Chorus Pro status in words, its code after (an unknown code as it is)."""
+    if not status:
+        return ""
+    key = f"desk.cpp_{status}"
+    return f"{catalogue_text(key, lang)} ({status})" if key in REGISTRY else status
 
 
 def task_instance_url(airflow_base: str, attempt: AttemptRow) -> str | None:
@@ -152,7 +186,8 @@ def layout(title: str, body: str, lang: Language, base: str, active: str, here: 
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)} · chorusflow</title><style>{_STYLE}</style></head>
+<title>{esc(title)} · chorusflow</title><style>{_STYLE}</style>
+<script src="{esc(base)}/desk.js" defer></script></head>
 <body><nav><strong>{esc(text("desk", lang))}</strong>{tabs}{switch}</nav>
 <main><h1>{esc(title)}</h1>
 {body}
@@ -187,14 +222,22 @@ def invoices_page(
     descending: bool,
     lang: Language,
     base: str,
-    warnings: Iterable[str] = (),
+    warnings: Iterable[tuple[str, str]] = (),
+    asked_page: int | None = None,
     awaiting: Mapping[str, str] | None = None,
 ) -> str:
-    """The filtered table, its filters, sortable headers, pages and the CSV link; ``awaiting``: the
-    open decisions' pages by invoice number (:mod:`chorusflow.desk.decisions`)."""
+    """The filtered table, its filters, sortable headers, pages and the CSV link.
+
+    ``warnings``: (filter name, value) of the filters ignored; ``asked_page``: the page asked for when
+    it was beyond the last (the last is shown); ``awaiting``: the open decisions' pages by invoice
+    number (:mod:`chorusflow.desk.decisions`)."""
     params = filter_params(filters)
     current = {**params, "sort": sort, "order": "desc" if descending else "asc"}
-    notes = "".join(f'<p class="warning">{esc(text("bad_filter", lang, name=name))}</p>' for name in warnings)
+    notes = "".join(
+        f'<p class="warning">{esc(filter_warning(name, value, lang))}</p>' for name, value in warnings
+    )
+    if asked_page is not None:
+        notes += f'<p class="warning">{esc(text("page_beyond", lang, asked=asked_page))}</p>'
     headers = ""
     for key, label in _COLUMNS:
         flip = "asc" if (key == sort and descending) else "desc" if key == sort else "asc"
@@ -218,6 +261,39 @@ def invoices_page(
     return layout(text("invoices", lang), body, lang, base, "invoices", {"path": "/invoices", **current})
 
 
+#: The form label of each filter, to name it in a warning.
+FILTER_LABELS: dict[str, str] = {
+    "number": "search_number",
+    "state": "state",
+    "chorus_status": "status",
+    "buyer": "buyer_filter",
+    "supplier": "supplier_filter",
+    "period_from": "period_from",
+    "period_to": "period_to",
+    "amount_min": "amount_min",
+    "amount_max": "amount_max",
+}
+
+
+def filter_warning(name: str, value: str, lang: Language) -> str:
+    """Why a filter was ignored, naming it by its label: unreadable, or a range upside down."""
+    label = text(FILTER_LABELS.get(name, name), lang)
+    if name in ("period_to", "amount_max") and value == "":
+        other = text(FILTER_LABELS[name.replace("_to", "_from").replace("_max", "_min")], lang)
+        return text("bad_range", lang, name=label, other=other)
+    return text("bad_filter", lang, name=label, value=value[:40])
+
+
+def row_message(row: InvoiceListRow, lang: Language) -> str:
+    """The list's last error or comment: validation reasons, our error, or a comment with its author."""
+    colon = catalogue_text("format.colon", lang)
+    if row.reasons:
+        return "; ".join(f"{reason.code}{colon}{reason.message}" for reason in row.reasons)
+    if row.message and row.comment_author is not None:
+        return text(f"comment_from_{row.comment_author}", lang, comment=row.message)
+    return row.message or ""
+
+
 def _invoice_row(row: InvoiceListRow, lang: Language, base: str, awaiting: Mapping[str, str]) -> str:
     href = link(base, f"/invoices/{row.id}", lang)
     marker = awaiting_marker(row.invoice_number, awaiting, lang)
@@ -226,11 +302,11 @@ def _invoice_row(row: InvoiceListRow, lang: Language, base: str, awaiting: Mappi
         f"<td>{buyer_cell(row.buyer_name, row.buyer_siret)}</td>",
         f'<td class="amount">{esc(amount(row.total_ttc, row.currency, lang))}</td>',
         f'<td><span class="badge {row.state.value}">{esc(state_label(row.state, lang))}</span></td>',
-        f"<td>{esc(row.chorus_status or '')}</td>",
+        f"<td>{esc(status_label(row.chorus_status, lang))}</td>",
         f"<td>{esc(moment(row.chorus_status_at, lang))}</td>",
         f'<td class="num">{"" if row.age_days is None else row.age_days}</td>',
         f"<td>{esc(day(row.due_on, lang))}</td>",
-        f"<td>{esc(row.message or '')}</td>",
+        f"<td>{esc(row_message(row, lang))}</td>",
     ]
     return "<tr>" + "".join(cells) + "</tr>"
 
@@ -247,38 +323,57 @@ def _pager(page: InvoicePage, current: dict[str, str], lang: Language, base: str
 
 
 def _filter_form(filters: InvoiceFilter, sort: SortKey, descending: bool, lang: Language, base: str) -> str:
-    def field(name: str, label: str, value: object, kind: str = "text") -> str:
+    def field(name: str, label: str, value: object, kind: str = "text", bounds: str = "") -> str:
         shown = "" if value is None else str(value)
         return (
             f'<label>{esc(text(label, lang))}<input type="{kind}" name="{name}" id="filter-{name}" '
-            f'value="{esc(shown)}"></label>'
+            f'value="{esc(shown)}"{bounds}></label>'
         )
 
-    def choice(name: str, label: str, options: list[tuple[str, str]], selected: str | None) -> str:
-        items = f'<option value="">{esc(text("any", lang))}</option>' + "".join(
+    def options(choices: list[tuple[str, str]], selected: str | None) -> str:
+        return "".join(
             f'<option value="{esc(value)}"{" selected" if value == selected else ""}>{esc(shown)}</option>'
-            for value, shown in options
+            for value, shown in choices
         )
-        select = f'<select name="{name}" id="filter-{name}">{items}</select>'
+
+    def choice(name: str, label: str, items: str) -> str:
+        every = f'<option value="">{esc(text("any", lang))}</option>'
+        select = f'<select name="{name}" id="filter-{name}">{every}{items}</select>'
         return f"<label>{esc(text(label, lang))}{select}</label>"
 
-    states = [(state.value, state_label(state, lang)) for state in InvoiceState]
-    statuses = [(status, status) for status in KNOWN_STATUSES]
+    chosen = filters.state.value if filters.state is not None else None
+    states = options([(state.value, state_label(state, lang)) for state in InvoiceState], chosen)
+    groups = ""
+    for status_class in dict.fromkeys(STATUS_CLASSES.values()):
+        members = sorted(
+            (status for status, found in STATUS_CLASSES.items() if found is status_class),
+            key=lambda status: status_label(status, lang),
+        )
+        choices = [(status, status_label(status, lang)) for status in members]
+        label = esc(text(f"status_group_{status_class.value}", lang))
+        groups += f'<optgroup label="{label}">{options(choices, filters.chorus_status)}</optgroup>'
+    dates = ' min="2000-01-01" max="2100-12-31"'
+    text_bounds = ' maxlength="255"'
+
     hidden = "".join(
         f'<input type="hidden" name="{name}" value="{esc(value)}">'
         for name, value in (("sort", sort), ("order", "desc" if descending else "asc"), ("lang", lang))
     )
     return (
         f'<form class="filters" method="get" action="{esc(base)}/invoices">'
-        + field("number", "search_number", filters.number)
-        + choice("state", "state", states, filters.state.value if filters.state else None)
-        + choice("chorus_status", "status", statuses, filters.chorus_status)
-        + field("buyer", "buyer_filter", filters.buyer)
-        + (field("supplier", "supplier_filter", filters.supplier) if several_suppliers() else "")
-        + field("period_from", "period_from", filters.period_from, "date")
-        + field("period_to", "period_to", filters.period_to, "date")
-        + field("amount_min", "amount_min", filters.amount_min)
-        + field("amount_max", "amount_max", filters.amount_max)
+        + field("number", "search_number", filters.number, bounds=text_bounds)
+        + choice("state", "state", states)
+        + choice("chorus_status", "status", groups)
+        + field("buyer", "buyer_filter", filters.buyer, bounds=text_bounds)
+        + (
+            field("supplier", "supplier_filter", filters.supplier, bounds=text_bounds)
+            if several_suppliers()
+            else ""
+        )
+        + field("period_from", "period_from", filters.period_from, "date", dates)
+        + field("period_to", "period_to", filters.period_to, "date", dates)
+        + field("amount_min", "amount_min", filters.amount_min, bounds=' maxlength="20" inputmode="decimal"')
+        + field("amount_max", "amount_max", filters.amount_max, bounds=' maxlength="20" inputmode="decimal"')
         + hidden
         + f'<button type="submit">{esc(text("apply", lang))}</button>'
         + f'<a href="{esc(link(base, "/invoices", lang))}">{esc(text("reset", lang))}</a></form>'
@@ -305,13 +400,14 @@ def detail_page(
         ("amount_ht", esc(amount(invoice.total_ht, invoice.currency, lang))),
         ("amount", esc(amount(invoice.total_ttc, invoice.currency, lang))),
         ("state", f'<span class="badge {state.value}">{esc(state_label(state, lang))}</span>'),
-        ("status", esc(invoice.chorus_status or "")),
+        ("status", esc(status_label(invoice.chorus_status, lang))),
         ("status_at", esc(moment(invoice.chorus_status_at, lang))),
         ("age", "" if detail.age_days is None else str(detail.age_days)),
-        ("comment", esc(invoice.chorus_status_comment or "")),
+        (f"comment_{comment_author(invoice.chorus_status)}", esc(invoice.chorus_status_comment or "")),
         ("error", esc(invoice.last_error or "")),
         ("submitted_at", esc(moment(invoice.submitted_at, lang))),
         ("due", esc(day(detail.due_on, lang))),
+        ("due_period", esc(_period(detail, lang))),
         ("cpp_id", "" if invoice.identifiant_facture_cpp is None else str(invoice.identifiant_facture_cpp)),
         ("channel", esc(invoice.deposit_channel or "")),
         ("source_export", esc(invoice.source_export or "")),
@@ -341,6 +437,16 @@ def detail_page(
     return layout(title, "".join(sections), lang, base, "", {"path": f"/invoices/{invoice.id}"})
 
 
+def _period(detail: DeskDetail, lang: Language) -> str:
+    """The payment period applied and its rule (empty when no payment is expected)."""
+    if detail.period_days is None or detail.period_rule is None:
+        return ""
+    rule = text(f"due_rule_{detail.period_rule}", lang)
+    if detail.period_restarted:
+        rule += ", " + text("due_restarted", lang)
+    return text("due_rule", lang, days=detail.period_days, rule=rule)
+
+
 def _table(columns: list[str], rows: list[list[str]], lang: Language, empty: str, anchor: str) -> str:
     if not rows:
         return f'<p id="{anchor}">{esc(text(empty, lang))}</p>'
@@ -352,7 +458,7 @@ def _table(columns: list[str], rows: list[list[str]], lang: Language, empty: str
 def _findings(detail: DeskDetail, lang: Language) -> str:
     rows = [
         [
-            esc(str(f.get("severity", ""))),
+            esc(_labelled("severity", str(f.get("severity", "")), lang)),
             f"<strong>{esc(str(f.get('code', '')))}</strong>",
             esc(str(f.get("field") or "")),
             esc(str(f.get("message") or "")),
@@ -366,25 +472,19 @@ def _findings(detail: DeskDetail, lang: Language) -> str:
 def _attempts(attempts: list[AttemptRow], lang: Language, airflow_base: str) -> str:
     rows = []
     for attempt in attempts:
-        where = " / ".join(
-            esc(str(part))
-            for part in (
-                attempt.run_id,
-                attempt.task_id,
-                attempt.map_index if attempt.map_index is not None else None,
-            )
-            if part is not None and part != ""
-        )
-        if attempt.try_number:
-            where += f" (#{attempt.try_number})"
+        # The run's id is a technical name: the link leads to the run, the text says task and try.
+        task = attempt.task_id or ""
+        if attempt.map_index is not None and attempt.map_index >= 0:
+            task += f" [{attempt.map_index}]"
+        where = esc(text("attempt_task", lang, task=task, try_number=attempt.try_number or 1)) if task else ""
         url = task_instance_url(airflow_base, attempt)
         if url:
-            where += f' — <a href="{esc(url)}" target="_top">{esc(text("open_in_airflow", lang))}</a>'
+            where += " — " + airflow_link(url, text("open_in_airflow", lang))
         rows.append(
             [
                 esc(moment(attempt.started_at, lang)),
                 esc(moment(attempt.finished_at, lang)),
-                f'<span class="badge">{esc(attempt.outcome.value)}</span>',
+                f'<span class="badge">{esc(text("outcome_" + attempt.outcome.value, lang))}</span>',
                 esc(attempt.error_class or ""),
                 esc(attempt.error_message or ""),
                 where,
@@ -398,13 +498,15 @@ def _history(detail: DeskDetail, lang: Language) -> str:
     rows = [
         [
             esc(moment(item.changed_at, lang)),
-            f"<strong>{esc(item.status)}</strong>",
+            f"<strong>{esc(status_label(item.status, lang))}</strong>",
             esc(item.comment or ""),
-            esc(item.source),
+            esc(text("author_" + comment_author(item.status, item.source), lang)) if item.comment else "",
+            esc(_source(item.source, lang)),
         ]
         for item in detail.invoice.history
     ]
-    table = _table(["changed_at", "status", "comment", "source"], rows, lang, "no_history", "history")
+    columns = ["changed_at", "status", "comment", "author", "source"]
+    table = _table(columns, rows, lang, "no_history", "history")
     return f"<h2>{esc(text('history', lang))}</h2>{table}"
 
 
@@ -414,16 +516,15 @@ def _decisions(detail: DeskDetail, lang: Language) -> str:
     for decision in detail.invoice.resolutions:
         label_key = f"resolution.action.{decision.action}"
         action = catalogue_text(label_key, lang) if label_key in REGISTRY else decision.action
-        result = [decision.rule_code or "", decision.error_message or ""]
-        if decision.replacement_number:
-            result.append(text("replaced_by", lang, number=decision.replacement_number))
         rows.append(
             [
                 esc(moment(decision.decided_at, lang)),
                 esc(action),
-                esc(f"{decision.decided_by} ({decision.source})"),
-                f'<span class="badge">{esc(decision.outcome.value)}</span>',
-                esc(" ".join(part for part in result if part)),
+                esc(f"{decision.decided_by} ({_source(decision.source, lang)})"),
+                f'<span class="badge">{esc(text("decision_" + decision.outcome.value, lang))}</span>',
+                _decision_result(
+                    decision.rule_code, decision.error_message, decision.replacement_number, lang
+                ),
             ]
         )
     table = _table(
@@ -435,9 +536,40 @@ def _decisions(detail: DeskDetail, lang: Language) -> str:
     return f"<h2>{esc(text('decisions', lang))}</h2>{table}{replaces}"
 
 
+def _labelled(kind: str, value: str, lang: Language) -> str:
+    """``desk.<kind>_<value>`` in words, or the value as it is when the catalogue has no label."""
+    key = f"desk.{kind}_{value}"
+    return catalogue_text(key, lang) if key in REGISTRY else value
+
+
+def _source(source: str, lang: Language) -> str:
+    """Where a status or a decision came from, in words (an unknown source as it is)."""
+    key = f"desk.source_{source}"
+    return catalogue_text(key, lang) if key in REGISTRY else source
+
+
+def _decision_result(code: str | None, message: str | None, replacement: str | None, lang: Language) -> str:
+    """A decision's rule code (once, even when the message starts with it), message and replacement."""
+    colon = catalogue_text("format.colon", lang)
+    message = (message or "").strip()
+    if code and message.startswith(code):
+        message = message[len(code) :].lstrip(" :").strip()
+    parts = [f"<strong>{esc(code)}</strong>" if code else "", esc(message)]
+    if replacement:
+        parts.append(esc(text("replaced_by", lang, number=replacement)))
+    shown = [part for part in parts if part]
+    if code and len(shown) > 1:
+        return shown[0] + esc(colon) + " ".join(shown[1:])
+    return " ".join(shown)
+
+
 def _alerts(detail: DeskDetail, lang: Language) -> str:
     rows = [
-        [esc(moment(alert.sent_at, lang)), esc(kind_title(alert.kind, lang)), esc(", ".join(alert.channels))]
+        [
+            esc(moment(alert.sent_at, lang)),
+            esc(kind_title(alert.kind, lang)),
+            esc(", ".join(_channel(name, lang) for name in alert.channels)),
+        ]
         for alert in detail.alerts
     ]
     table = _table(["sent_at", "kind", "channels"], rows, lang, "no_alerts", "alerts")
@@ -445,15 +577,22 @@ def _alerts(detail: DeskDetail, lang: Language) -> str:
     return f"<h2>{esc(text('alerts', lang))}</h2>{table}{note}"
 
 
+def _channel(name: str, lang: Language) -> str:
+    key = f"desk.channel_{name}"
+    return catalogue_text(key, lang) if key in REGISTRY else name
+
+
 def _pdf(pdf: DepositedPdf, invoice_id: int, lang: Language, base: str) -> str:
+    """The PDF as a download: the frame the UI shows the desk in allows downloads, not new windows."""
     title = f"<h2>{esc(text('pdf', lang))}</h2>"
     if pdf.reason is not None:
         return title + f'<p class="note" id="pdf">{esc(text(pdf.reason, lang, **pdf.values))}</p>'
-    href = link(base, f"/invoices/{invoice_id}/pdf", lang)
-    note = f'<p class="note">{esc(text("pdf_rendered", lang))}</p>' if pdf.rendered else ""
+    href = link(base, f"/invoices/{invoice_id}/pdf", lang, download="1")
+    kind = "pdf_kept" if pdf.kept else "pdf_rendered" if pdf.rendered else None
+    note = f'<p class="note" id="pdf-origin">{esc(text(kind, lang))}</p>' if kind else ""
     return (
         title
-        + f'<p id="pdf"><a href="{esc(href)}" target="_blank">'
+        + f'<p id="pdf"><a href="{esc(href)}" download="{esc(pdf.filename)}">'
         + f"{esc(text('pdf_download', lang))} ({esc(pdf.filename)})</a></p>{note}"
     )
 
@@ -476,11 +615,19 @@ def queue_page(queue: Queue, lang: Language, base: str, awaiting: Mapping[str, s
         totals = ", ".join(
             amount(value, currency, lang) for currency, value in sorted(summary.totals.items())
         )
-        cards += (
-            f'<li class="{"" if summary.count else "zero"}" id="summary-{summary.category}">'
+        inside = (
             f"<strong>{summary.count}</strong>{esc(text('cat_' + summary.category, lang))}"
-            f"{'<br>' + esc(totals) if totals else ''}</li>"
+            f"{'<br>' + esc(totals) if totals else ''}"
         )
+        state = QUEUE_STATES.get(summary.category)
+        if state is not None:
+            inside = f'<a href="{esc(link(base, "/invoices", lang, state=state.value))}">{inside}</a>'
+        elif summary.count:
+            inside = f'<a href="#{summary.category}">{inside}</a>'
+        cards += (
+            f'<li class="{"" if summary.count else "zero"}" id="summary-{summary.category}">{inside}</li>'
+        )
+
     body = f'<h2>{esc(text("summary", lang))}</h2><ul class="cards">{cards}</ul>'
     if not queue.items:
         return layout(
@@ -553,7 +700,12 @@ def queue_reason(item: QueueItem, lang: Language) -> str:
             f"{finding.get('code')}{colon}{finding.get('message')}" for finding in details.get("findings", [])
         )
     if item.category == "blocked":
-        return f"{item.status} — {item.comment or text('no_reason', lang)}"
+        comment = (
+            text(f"comment_from_{comment_author(item.status)}", lang, comment=item.comment)
+            if item.comment
+            else text("no_reason", lang)
+        )
+        return f"{status_label(item.status, lang)} — {comment}"
     return item.comment or ""
 
 
@@ -603,11 +755,11 @@ def csv_lines(rows: Iterable[InvoiceListRow], lang: Language) -> Iterator[str]:
                 "" if row.total_ttc is None else format_amount(row.total_ttc, lang),
                 row.currency or "",
                 state_label(row.state, lang),
-                row.chorus_status or "",
+                status_label(row.chorus_status, lang),
                 moment(row.chorus_status_at, lang),
                 "" if row.age_days is None else str(row.age_days),
                 day(row.due_on, lang),
-                row.message or "",
+                row_message(row, lang),
                 row.supplier_siret,
             ]
         )
@@ -622,42 +774,72 @@ def parse_sort(value: str | None) -> SortKey:
 
 
 def runs_page(
-    dag_id: str,
-    runs: list[str],
-    files_base: str,
-    lang: Language,
-    base: str,
-    by_supplier: Mapping[str, list[str]] | None = None,
+    dag_id: str, runs: list[RunRow], files_base: str, lang: Language, base: str, airflow_base: str
 ) -> str:
-    """The submission runs with a stored report, each linked to its HTML and CSV report as the API
-    server serves them from shared storage (``files_base``: the reports plugin's prefix); with
-    several suppliers, each supplier's own report of the run too (``by_supplier``: run -> ids)."""
-
-    def links(folder: str, prefix: str = "") -> str:
-        return " · ".join(
-            f'<a href="{esc(f"{files_base}/reports/{dag_id}/{folder}/{name}")}">{esc(prefix + name)}</a>'
-            for name in ("report.html", "report.csv")
-        )
-
-    rows = [
-        [
-            esc(run),
-            "<br>".join(
-                [
-                    links(run),
-                    *(
-                        links(f"{run}/{supplier}", f"{supplier}: ")
-                        for supplier in (by_supplier or {}).get(run, [])
-                    ),
-                ]
-            ),
-        ]
-        for run in runs
-    ]
-    body = f"<p>{esc(text('runs_note', lang))}</p>" + _table(
-        ["run", "run_report"], rows, lang, "no_runs", "runs"
-    )
+    """The submission runs, newest first: date, state, counts, their report (opened in the desk, with
+    a way back) and CSV (a download), each supplier's own report, and a link to the run in Airflow."""
+    rows = [_run_row(dag_id, run, files_base, lang, base, airflow_base) for run in runs]
+    columns = ["run_date", "run_state", "run_counts", "run_report"]
+    body = f"<p>{esc(text('runs_note', lang))}</p>" + _table(columns, rows, lang, "no_runs", "runs")
     return layout(text("runs", lang), body, lang, base, "runs", {"path": "/runs"})
+
+
+def _run_row(
+    dag_id: str, run: RunRow, files_base: str, lang: Language, base: str, airflow_base: str
+) -> list[str]:
+    kind = (run.run_id or run.folder or "").partition("__")[0]
+    kind_key = f"run_kind_{kind}" if kind in ("manual", "scheduled") else "run_kind_other"
+    when = esc(moment(run.started_at, lang)) + f'<span class="siret">{esc(text(kind_key, lang))}</span>'
+    state_key = f"run_state_{run.state}" if f"desk.run_state_{run.state}" in REGISTRY else "run_state_unknown"
+    state = esc(text(state_key, lang))
+    if run.run_id:
+        url = f"{airflow_base}/dags/{quote(dag_id, safe='')}/runs/{quote(run.run_id, safe='')}"
+        state += "<br>" + airflow_link(url, text("run_open", lang))
+    return [when, state, esc(_run_counts(run, lang)), _run_reports(dag_id, run, files_base, lang, base)]
+
+
+def _run_counts(run: RunRow, lang: Language) -> str:
+    if run.counts is None:
+        return ""
+    shown = [f"{count} {catalogue_text('report.' + key, lang)}" for key, count in run.counts.items() if count]
+    if shown:
+        return ", ".join(shown)
+    return text("run_file_taken" if run.exports == 0 else "run_no_invoice", lang)
+
+
+def _run_reports(dag_id: str, run: RunRow, files_base: str, lang: Language, base: str) -> str:
+    if run.folder is None:
+        return ""
+    csv_href = f"{files_base}/reports/{quote(dag_id, safe='')}/{quote(run.folder, safe='')}/report.csv"
+    report = f"/runs/{quote(run.folder, safe='')}/report"
+    parts = [
+        f'<a href="{esc(link(base, report, lang))}">{esc(text("run_report_html", lang))}</a>',
+        f'<a href="{esc(csv_href)}" download>{esc(text("run_report_csv", lang))}</a>',
+    ]
+    for supplier in run.suppliers:
+        href = link(base, f"/runs/{quote(run.folder, safe='')}/report", lang, supplier=supplier)
+        parts.append(f'<a href="{esc(href)}">{esc(text("run_supplier_report", lang, supplier=supplier))}</a>')
+    return " · ".join(parts)
+
+
+_REPORT_NUMBER = re.compile(r'<td class="number">([^<]*)</td>')
+
+
+def report_in_desk(report_html: str, lang: Language, base: str) -> str:
+    """A stored run report as the desk serves it: a way back to the runs on top, each invoice
+    number a link to its page in the desk (the report is our own markup, its values escaped)."""
+
+    def linked(match: re.Match[str]) -> str:
+        number = html.unescape(match.group(1))
+        href = link(base, f"/invoices/by-number/{quote(number, safe='')}", lang)
+        return f'<td class="number"><a href="{esc(href)}">{match.group(1)}</a></td>'
+
+    back = (
+        f'<nav style="margin-bottom:12px"><a id="back-to-runs" href="{esc(link(base, "/runs", lang))}">'
+        f"{esc(text('report_back', lang))}</a></nav>"
+    )
+    page = _REPORT_NUMBER.sub(linked, report_html)
+    return page.replace("<body>", "<body>" + back, 1) if "<body>" in page else back + page
 
 
 def several_suppliers() -> bool:

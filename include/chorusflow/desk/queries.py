@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Float, Select, cast, func, literal, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -52,6 +52,8 @@ _LIST_COLUMNS = (
     invoices.c.buyer_siret,
     invoices.c.buyer_name,
     invoices.c.issue_date,
+    invoices.c.invoice_type,
+    invoices.c.findings,
     invoices.c.currency,
     invoices.c.total_ht,
     invoices.c.total_ttc,
@@ -82,6 +84,48 @@ class InvoiceFilter(BaseModel):
     amount_max: Decimal | None = None
 
 
+#: Who wrote a comment the desk shows: the buyer, us (our answer to a suspension), or Chorus Pro.
+CommentAuthor = Literal["buyer", "ours", "platform"]
+#: Statuses the supplier sets with its own comment (completing a suspended invoice).
+OUR_STATUSES: frozenset[str] = frozenset({"COMPLETEE"})
+#: Statuses Chorus Pro itself sets while it routes the invoice.
+PLATFORM_STATUSES: frozenset[str] = frozenset(
+    {"DEPOSEE", "EN_COURS_ACHEMINEMENT", "MISE_A_DISPOSITION", "INTERPRETEE_OCR", "TECHNIQUE_INCONNU"}
+)
+#: History sources recorded by our own actions (docs/desk.md#comments).
+OUR_SOURCES: frozenset[str] = frozenset({"resolution"})
+PLATFORM_SOURCES: frozenset[str] = frozenset({"submission", "reconciliation"})
+
+
+def comment_author(status: str | None, source: str = "sync") -> CommentAuthor:
+    """Who wrote the comment of ``status`` learnt from ``source``."""
+    if source in OUR_SOURCES or status in OUR_STATUSES:
+        return "ours"
+    if source in PLATFORM_SOURCES or status in PLATFORM_STATUSES:
+        return "platform"
+    return "buyer"
+
+
+class Reason(BaseModel):
+    """One validation finding that refused an invoice: its rule code and message."""
+
+    code: str
+    message: str
+
+
+#: Ledger states in which the buyer still owes the payment (a due date means something).
+PAYMENT_EXPECTED: frozenset[InvoiceState] = frozenset({InvoiceState.SUBMITTED, InvoiceState.BLOCKED})
+
+
+def payment_expected(state: InvoiceState, chorus_status: str | None, invoice_type: str | None) -> bool:
+    """Whether a payment is still expected: deposited, not paid, not refused for good, not a credit note."""
+    from chorusflow.statuses import NEXT_STEPS, NextStep
+
+    if invoice_type == "AVOIR" or state not in PAYMENT_EXPECTED:
+        return False
+    return not (state is InvoiceState.BLOCKED and NEXT_STEPS.get(chorus_status or "") is NextStep.NEW_INVOICE)
+
+
 class InvoiceListRow(BaseModel):
     """One line of the invoice table."""
 
@@ -100,6 +144,10 @@ class InvoiceListRow(BaseModel):
     age_days: int | None
     due_on: date | None
     message: str | None
+    #: Who wrote ``message`` when it is a status comment (None for our errors).
+    comment_author: CommentAuthor | None = None
+    #: Why validation refused the invoice (its error findings).
+    reasons: list[Reason] = Field(default_factory=list)
 
 
 class InvoicePage(BaseModel):
@@ -131,6 +179,10 @@ class DeskDetail(BaseModel):
     alerts: list[AlertSentRow]
     age_days: int | None
     due_on: date | None
+    #: The payment period applied (days) and where it comes from (a ``desk.due_rule_*`` key).
+    period_days: int | None = None
+    period_rule: str | None = None
+    period_restarted: bool = False
 
 
 @dataclass(frozen=True)
@@ -234,6 +286,10 @@ def _list_row(mapping: Any, clock: Clock, histories: dict[int, list[tuple[str, d
     status_at = mapping["chorus_status_at"]
     since = status_at or mapping["updated_at"]
     history = histories.get(mapping["id"], [])
+    state = InvoiceState(mapping["state"])
+    expected = payment_expected(state, mapping["chorus_status"], mapping["invoice_type"])
+    comment = mapping["chorus_status_comment"]
+    reasons = validation_reasons(mapping["findings"]) if state is InvoiceState.INVALID else []
     return InvoiceListRow(
         id=mapping["id"],
         supplier_siret=mapping["supplier_siret"],
@@ -244,13 +300,28 @@ def _list_row(mapping: Any, clock: Clock, histories: dict[int, list[tuple[str, d
         currency=mapping["currency"],
         total_ht=mapping["total_ht"],
         total_ttc=mapping["total_ttc"],
-        state=InvoiceState(mapping["state"]),
+        state=state,
         chorus_status=mapping["chorus_status"],
         chorus_status_at=status_at,
         age_days=age_in_days(since, clock.now),
-        due_on=due_date(mapping["submitted_at"], mapping["buyer_siret"], history, clock),
-        message=mapping["last_error"] or mapping["chorus_status_comment"],
+        due_on=due_date(mapping["submitted_at"], mapping["buyer_siret"], history, clock)
+        if expected
+        else None,
+        message=mapping["last_error"] or comment,
+        comment_author=None
+        if mapping["last_error"] or not comment
+        else comment_author(mapping["chorus_status"]),
+        reasons=reasons,
     )
+
+
+def validation_reasons(findings: Any) -> list[Reason]:
+    """The error findings of a refused invoice, as rule code and message."""
+    return [
+        Reason(code=str(item.get("code") or ""), message=str(item.get("message") or ""))
+        for item in findings or []
+        if isinstance(item, dict) and item.get("severity", "error") == "error"
+    ]
 
 
 def age_in_days(since: datetime | None, now: datetime) -> int | None:
@@ -353,17 +424,38 @@ def invoice_detail(ledger: Ledger, invoice_id: int, clock: Clock) -> DeskDetail 
             for row in connection.execute(statement)
         ]
     since = detail.chorus_status_at or detail.updated_at
+    expected = payment_expected(InvoiceState(detail.state), detail.chorus_status, detail.invoice_type)
+    payment = (
+        invoice_clock(
+            detail.submitted_at,
+            detail.buyer_siret,
+            [(entry.status, entry.changed_at) for entry in detail.history],
+            clock.alert_settings,
+        )
+        if expected
+        else None
+    )
     return DeskDetail(
         invoice=detail,
         alerts=alerts,
         age_days=age_in_days(since, clock.now),
-        due_on=due_date(
-            detail.submitted_at,
-            detail.buyer_siret,
-            [(entry.status, entry.changed_at) for entry in detail.history],
-            clock,
-        ),
+        due_on=None if payment is None else payment.due_on,
+        period_days=None if payment is None else payment.period_days,
+        period_rule=None if payment is None else period_rule(detail.buyer_siret),
+        period_restarted=payment is not None and payment.resumed_on is not None,
     )
+
+
+def period_rule(buyer_siret: str | None) -> str:
+    """Where a buyer's payment period comes from: its profile's days, its category, or the default."""
+    from chorusflow.rules.profiles import load_profiles
+
+    profile = load_profiles().get(buyer_siret or "")
+    if profile is not None and profile.payment_days is not None:
+        return "profile"
+    if profile is not None and profile.category is not None:
+        return f"category_{profile.category.value}"
+    return "default"
 
 
 def find_invoice_id(ledger: Ledger, invoice_number: str) -> int | None:

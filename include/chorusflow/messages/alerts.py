@@ -187,6 +187,24 @@ MESSAGES: dict[str, Message] = {
     "digest.nothing_open": Message(fr="Rien en attente.", en="Nothing open."),
     # One sentence per dispatch, in the run note.
     "dispatch.new": Message(fr="Alertes : {count} nouvelle(s)", en="Alerts: {count} new"),
+    # How many new alerts of each kind, in the dispatch summary: "(3 facture(s) bloquée(s))".
+    "dispatch.kind.blocked": Message(fr="{count} facture(s) bloquée(s)", en="{count} blocked"),
+    "dispatch.kind.stale": Message(fr="{count} statut(s) sans évolution", en="{count} not moving"),
+    "dispatch.kind.payment_overdue": Message(fr="{count} paiement(s) en retard", en="{count} overdue"),
+    "dispatch.kind.validation_rejected": Message(
+        fr="{count} refusée(s) à la validation", en="{count} rejected by validation"
+    ),
+    "dispatch.kind.submission_failed": Message(
+        fr="{count} dépôt(s) refusé(s)", en="{count} refused deposits"
+    ),
+    "dispatch.kind.needs_review": Message(fr="{count} dépôt(s) à vérifier", en="{count} deposits to check"),
+    "dispatch.kind.flux_refused": Message(fr="{count} flux refusé(s)", en="{count} refused flux"),
+    "dispatch.kind.password_expiry": Message(
+        fr="{count} mot de passe à renouveler", en="{count} password expiry"
+    ),
+    "dispatch.kind.decision_reminder": Message(
+        fr="{count} rappel(s) de décision", en="{count} decision reminder(s)"
+    ),
     "dispatch.failed": Message(
         fr=" {failed} envoi(s) en échec, réessayé(s) au prochain passage.",
         en=" {failed} delivery failure(s), retried next run.",

@@ -442,6 +442,7 @@ def report(
             _send_submission_alerts(supplier, needing)
     result = {
         "counts": counts,
+        "exports": len(run_report.exports),  # 0: another run took the files (the desk's Runs page)
         "retry": run_report.retry_counts(),
         "note": summary,
         "report_html": str(html_path),
