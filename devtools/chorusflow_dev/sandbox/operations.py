@@ -78,6 +78,11 @@ RECIPIENT_STATUSES = {
 COMMENT_REQUIRED_STATUSES = {"SUSPENDUE", "REJETEE", "A_RECYCLER"}
 
 
+#: The duplicate refusal's libellé: a bare key, like every real refusal found (the key is the
+#: sandbox's own: no public source names it).
+DUPLICATE_KEY = "GDP_MSG_11.076"
+
+
 class FunctionalError(Exception):
     """A Chorus Pro functional refusal: HTTP 200 (unless said otherwise) with codeRetour >= 20000."""
 
@@ -571,6 +576,8 @@ class Operations:
         """A number is unique per supplier structure and per year of the invoice date.
 
         Source: communaute.chorus-pro.gouv.fr, "Bien renseigner son numéro de facture" (2023-03-28).
+        The refusal carries a bare message key and no sentence, as every real answer found does
+        (docs/sandbox.md, "Duplicate refusals"): a client cannot recognise it from its words.
         """
         if any(
             inv["number"] == number and _year(inv) == year and self._own(inv)
@@ -578,11 +585,7 @@ class Operations:
         ):
             self.store.count_submission(year, counted_number(self.directory, self.acting.id, number))
             self.store.save()
-            raise FunctionalError(
-                20013,
-                "GDP_MSG_11.076 Vous avez déjà déposé une demande de paiement avec ce numéro de facture "
-                "pour cette structure",
-            )
+            raise FunctionalError(20013, DUPLICATE_KEY)
 
     def _check_main_attachment(self, body: dict[str, Any], mode: str) -> int | None:
         """The ``pieceJointePrincipale`` id: required and known in PDF modes; never Factur-X nor encrypted."""
