@@ -18,9 +18,10 @@ from chorusflow.flux_follow import follow_flux, open_flux_states
 from chorusflow.ledger import InvoiceState, Ledger, utc_now
 from chorusflow.submission import Result, Submitter
 from chorusflow_dev.sandbox import SandboxServer
+from chorusflow_dev.testing import ISSUE_DATE
 from chorusflow_dev.testing.exports import sample_invoice
 from tests.channel_support import OWNER, RETRY_OWNER, record_rows, submit_numbers
-from tests.fixtures.sandbox import HOSPITAL, SandboxAdmin
+from tests.fixtures.sandbox import HOSPITAL, SandboxAdmin, sandbox_api
 
 DEPOSER_FLUX = "/cpro/factures/v1/deposer/flux"
 
@@ -187,6 +188,27 @@ def test_after_the_grace_period_a_lost_flux_is_deposited_again_and_the_duplicate
     assert admin.submission_counts()["FG-1"] == 2  # the second deposit was refused as a duplicate
     assert len(admin.invoices()) == 1 and detail.identifiant_facture_cpp == admin.invoices()[0]["id"]
     assert first["number"] != second["number"]
+
+
+def test_a_flux_refusal_of_a_number_chorus_pro_holds_for_another_amount_goes_to_a_person(
+    sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
+) -> None:
+    """The flux refuses the invoice with a bare key; the search by number finds an invoice of that
+    number for another amount: neither adopted nor failed, a person decides."""
+    admin = SandboxAdmin(sandbox)
+    earlier = sandbox_api(sandbox).deposit_pdf("FZ-1", invoice_date=ISSUE_DATE.isoformat(), ht=150.0)
+    assert earlier["codeRetour"] == 0
+    numbers = record_rows(ledger, tmp_path, [sample_invoice("FZ-1")])
+    assert submit_numbers(ledger, client, numbers, OWNER).count(Result.SUBMITTED) == 1
+    admin.set_faults(flux_polls_before_integration=0)
+
+    result = follow_flux(ledger, client, load_supplier().siret)
+
+    assert result.needs_review == ["FZ-1"] and not result.refused and not result.integrated, result
+    detail = ledger.get_invoice("FZ-1")
+    assert detail is not None and detail.state is InvoiceState.NEEDS_REVIEW
+    assert detail.identifiant_facture_cpp is None and "170" in (detail.last_error or "")
+    assert len(admin.invoices()) == 1
 
 
 def _claims_pdfa_but_is_not(path: Path) -> Path:

@@ -43,6 +43,7 @@ from chorusflow.chorus.models import (
     SupplierInvoiceRow,
     SupplierInvoiceSearch,
     VatLine,
+    platform_today,
 )
 from chorusflow.chorus.models import (
     InvoiceLine as ChorusLine,
@@ -89,6 +90,66 @@ class Reconciliation:
     found: SupplierInvoiceRow | None = None
     ambiguous: str | None = None
     candidates: list[SupplierInvoiceRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What we know of an invoice, to tell whether a search row is that invoice."""
+
+    number: str
+    buyer_siret: str | None
+    invoice_type: str | None
+    total_ttc: Decimal | None
+
+    @classmethod
+    def of(cls, invoice: Invoice) -> Expected:
+        return cls(invoice.invoice_number, invoice.buyer_siret, invoice.invoice_type, invoice.total_ttc)
+
+
+def judge_by_number(
+    rows: list[SupplierInvoiceRow], expected: Expected, known_ids: set[int]
+) -> Reconciliation:
+    """What a search by number says of ``expected``: one row of the same buyer, type and amount that
+    no other invoice of the ledger holds is adopted; several rows, or one that differs, go to a
+    person; no row means Chorus Pro does not hold it."""
+    same_number = [row for row in rows if row.numero_facture == expected.number]
+    if not same_number:
+        return Reconciliation()
+    if len(same_number) == 1:
+        row = same_number[0]
+        differs = _differences(row, expected)
+        if row.identifiant_facture_cpp in known_ids:
+            differs.append("its Chorus Pro id already belongs to another invoice of the ledger")
+        if not differs:
+            return Reconciliation(found=row, candidates=same_number)
+        reason = (
+            f"Chorus Pro holds an invoice numbered {expected.number} (id {row.identifiant_facture_cpp}) but "
+            + "; ".join(differs)
+            + ": check on the portal whether it is this invoice"
+        )
+        return Reconciliation(ambiguous=reason, candidates=same_number)
+    listed = ", ".join(f"id {row.identifiant_facture_cpp}" for row in same_number[:10])
+    reason = (
+        f"Chorus Pro holds {len(same_number)} invoices numbered {expected.number} ({listed}): "
+        "check on the portal"
+    )
+    return Reconciliation(ambiguous=reason, candidates=same_number)
+
+
+def _differences(row: SupplierInvoiceRow, expected: Expected) -> list[str]:
+    """How a search row differs from the invoice expected (absent values never count)."""
+    differs = []
+    if row.code_destinataire and expected.buyer_siret and row.code_destinataire != expected.buyer_siret:
+        differs.append(f"its buyer is {row.code_destinataire}, not {expected.buyer_siret}")
+    if row.type_facture and expected.invoice_type and row.type_facture != expected.invoice_type:
+        differs.append(f"it is a {row.type_facture}, not a {expected.invoice_type}")
+    if (
+        row.montant_ttc is not None
+        and expected.total_ttc is not None
+        and row.montant_ttc != expected.total_ttc
+    ):
+        differs.append(f"its amount is {row.montant_ttc}, not {expected.total_ttc}")
+    return differs
 
 
 #: Called with each invoice and the PDF about to be deposited with it, to keep a copy.
@@ -263,9 +324,9 @@ class PdfChannel:
         self.documents = documents  # the shared storage the export's attachments were kept in
 
     def reconcile(self, invoice: Invoice, known_ids: set[int]) -> Reconciliation:
-        """Numbers are unique per supplier and year: a lookup by number is unambiguous."""
-        row = self.client.find_invoice_by_number(invoice.invoice_number, year=invoice.issue_date.year)
-        return Reconciliation(found=row)
+        """Numbers are unique per supplier and year: a lookup by number, checked against the invoice."""
+        rows = self.client.find_invoices_by_number(invoice.invoice_number, year=invoice.issue_date.year)
+        return judge_by_number(rows, Expected.of(invoice), known_ids)
 
     def deposit(self, invoice: Invoice, account: SupplierAccount) -> SubmitInvoiceResponse:
         """Upload the PDF (an orphan upload is harmless: it is not an invoice), then ``soumettre``."""
@@ -292,7 +353,7 @@ class SaisieChannel:
         criteria = SupplierInvoiceSearch(
             mode_depot="SAISIE_API",
             deposited_from=invoice.issue_date,  # never deposited before it was issued
-            deposited_to=self.today or date.today(),
+            deposited_to=self.today or platform_today(),  # Chorus Pro dates deposits in Paris time
             ttc_min=invoice.total_ttc,
             ttc_max=invoice.total_ttc,
             numero_bon_commande=invoice.engagement_number or None,
@@ -336,8 +397,8 @@ class FacturxChannel:
         The row found carries its ``numeroFluxDepot``. Not finding it only means "not integrated
         yet" until the grace period has passed; the submitter decides when to conclude.
         """
-        row = self.client.find_invoice_by_number(invoice.invoice_number, year=invoice.issue_date.year)
-        return Reconciliation(found=row)
+        rows = self.client.find_invoices_by_number(invoice.invoice_number, year=invoice.issue_date.year)
+        return judge_by_number(rows, Expected.of(invoice), known_ids)
 
     def build(self, invoice: Invoice) -> tuple[FluxFile, list[Finding]]:
         """The invoice's Factur-X and the findings of its conformance checks (empty: it may go).

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from chorusflow.channels import Expected, judge_by_number
 from chorusflow.chorus import ChorusProClient, ChorusProError
 from chorusflow.chorus.models import FluxReport, SupplierInvoiceRow, SupplierInvoiceSearch
 from chorusflow.flux import FINAL_STAGES, FluxStage, flux_stage, next_poll_at
@@ -38,7 +39,6 @@ log = logging.getLogger(__name__)
 
 #: Polls of an integrated flux during which a missing invoice may still appear in the search.
 MISSING_AFTER_INTEGRATION_POLLS = 3
-_DUPLICATE_MARK = "avez déjà déposé"  # the platform's duplicate-number refusal (docs/sources.md)
 
 
 @dataclass
@@ -205,14 +205,25 @@ def _refuse(
     flux: FluxRow,
     result: FluxFollowResult,
 ) -> None:
-    """Refuse ``invoice`` with ``reason``, unless the refusal is a duplicate of an invoice already there."""
-    if _DUPLICATE_MARK in reason.lower() and invoice.issue_date is not None:
-        row = client.find_invoice_by_number(invoice.invoice_number, year=invoice.issue_date.year)
-        if (
-            row is not None
-            and ledger.find_by_cpp_id(invoice.supplier_siret, row.identifiant_facture_cpp) is None
-        ):
-            _integrate(ledger, invoice, row, result)
+    """Refuse ``invoice`` with ``reason``, unless Chorus Pro holds it under its number after all.
+
+    The refusal's words are never read (a duplicate number is refused like any other error): the
+    search by number decides. What Chorus Pro holds for this buyer and amount is adopted; a doubtful
+    match goes to a person; only an invoice it does not hold ends ``failed``.
+    """
+    if invoice.issue_date is not None:
+        rows = client.find_invoices_by_number(invoice.invoice_number, year=invoice.issue_date.year)
+        expected = Expected(
+            invoice.invoice_number, invoice.buyer_siret, invoice.invoice_type, invoice.total_ttc
+        )
+        found = judge_by_number(rows, expected, ledger.known_cpp_ids(invoice.supplier_siret))
+        if found.found is not None:
+            _integrate(ledger, invoice, found.found, result)
+            return
+        if found.ambiguous is not None:
+            text = f"refused in flux {flux.numero_flux_depot} ({reason}), yet {found.ambiguous}"
+            if ledger.end_flux_wait(invoice.id, InvoiceState.NEEDS_REVIEW, text):
+                result.needs_review.append(invoice.invoice_number)
             return
     text = f"Chorus Pro refused the invoice in flux {flux.numero_flux_depot}: {reason}"
     if ledger.end_flux_wait(invoice.id, InvoiceState.FAILED, text):

@@ -20,7 +20,9 @@ its invoices at once (``in_flux``). After an unknown outcome the invoice is look
 flux shows in that search only once integrated, so "not found" only counts after
 ``flux_unknown_grace_seconds``.
 
-A duplicate-number answer is reconciled the same way, never retried blindly. Nothing here imports
+A refused deposit is settled the same way, by a search by number, never from the refusal's words
+(:meth:`Submitter._settle_refusal`): what Chorus Pro holds is adopted, a doubtful match goes to a
+person, and only an invoice it does not hold ends ``failed``. Nothing here imports
 Airflow: the DAG maps batches of invoice numbers to :meth:`Submitter.submit_batch` and turns
 :class:`BatchResult` into task success, retry or failure.
 """
@@ -45,7 +47,7 @@ from chorusflow.channels import (
     buyer_channels,
     channel_chooser,
 )
-from chorusflow.chorus import ChorusProClient, ChorusProError, DuplicateInvoiceError, FunctionalError
+from chorusflow.chorus import ChorusProClient, ChorusProError, FunctionalError
 from chorusflow.chorus.models import BankAccount, SubmitInvoiceResponse, SupplierInvoiceRow
 from chorusflow.config import SupplierIdentity
 from chorusflow.crashpoints import crashpoint
@@ -328,9 +330,9 @@ class Submitter:
             crashpoint("submission.after_answer")
         except (OSError, BankAccountUnknown) as error:
             return self._fail(claim, attempt_id, type(error).__name__, _describe(error))
-        except DuplicateInvoiceError as error:
-            return self._reconcile_duplicate(claim, attempt_id, channel, invoice, error)
         except FunctionalError as error:
+            if error.search_before_failing:
+                return self._settle_refusal(claim, attempt_id, channel, invoice, error)
             return self._fail(claim, attempt_id, type(error).__name__, _describe(error))
         except ChorusProError as error:
             return self._passing_error(claim, attempt_id, error)
@@ -413,21 +415,32 @@ class Submitter:
         self.ledger.finish_attempt(attempt_id, outcome, error_class, reason)
         return InvoiceOutcome(claim.invoice_number, Result.RETRY, error_class=error_class, message=reason)
 
-    def _reconcile_duplicate(
+    def _settle_refusal(
         self,
         claim: Claim,
         attempt_id: int,
-        channel: DepositChannel,
+        channel: AnyChannel,
         invoice: Invoice,
-        error: DuplicateInvoiceError,
+        error: FunctionalError,
     ) -> InvoiceOutcome:
+        """A deposit was refused: what Chorus Pro holds under the number decides, not the answer.
+
+        A refusal carries a code and a bare message key; no public source says what each deposit
+        code means (a duplicate, for one, reads ``20013 GDP_MSG_…``). So Chorus Pro is searched by
+        number: an invoice it holds for this buyer and amount is adopted, a doubtful match goes to a
+        person, and only when it holds nothing is the invoice ``failed`` with the code.
+        """
         try:
             found = channel.reconcile(invoice, self._known_ids)
         except ChorusProError as lookup_error:
             return self._passing_error(claim, attempt_id, lookup_error, keep_unknown=True)
         if found.found is not None:
+            log.info("%s: refused (%s) but Chorus Pro holds it: adopted", claim.invoice_number, _code(error))
             return self._adopt(claim, attempt_id, found.found, channel)
-        reason = f"Chorus Pro says the number exists but cannot find it: {_describe(error)}"
+        if found.candidates:
+            reason = f"{found.ambiguous} (the deposit was refused: {_code(error)})"
+            return self._needs_review(claim, attempt_id, Reconciliation(ambiguous=reason))
+        reason = f"{_describe(error)}; Chorus Pro holds no invoice with this number"
         return self._fail(claim, attempt_id, type(error).__name__, reason)
 
     def _passing_error(
@@ -534,6 +547,16 @@ class Submitter:
             f"appears only once integrated); asked again until {until}, then deposited again"
         )
 
+    def _settle_flux_refusal(
+        self, channel: FacturxChannel, claim: Claim, attempt_id: int, error: FunctionalError
+    ) -> InvoiceOutcome:
+        """``deposer/flux`` refused the whole flux: settle each invoice of it as a refused deposit."""
+        try:
+            invoice = Invoice.model_validate(claim.normalized)
+        except ValidationError:
+            return self._fail(claim, attempt_id, type(error).__name__, _describe(error))
+        return self._settle_refusal(claim, attempt_id, channel, invoice, error)
+
     def _deposit_one_flux(
         self, channel: FacturxChannel, members: list[tuple[Claim, int, FluxFile]], batch: list[FluxFile]
     ) -> list[InvoiceOutcome]:
@@ -544,8 +567,7 @@ class Submitter:
             crashpoint("submission.after_answer")
         except FunctionalError as error:
             return [
-                self._fail(claim, attempt, type(error).__name__, _describe(error))
-                for claim, attempt, _ in members
+                self._settle_flux_refusal(channel, claim, attempt, error) for claim, attempt, _ in members
             ]
         except ChorusProError as error:
             if error.fatal:
@@ -609,6 +631,12 @@ def _log_outcome(outcome: InvoiceOutcome, position: int, total: int) -> None:
         outcome.result.value,
         f" ({outcome.error_class}: {outcome.message})" if outcome.error_class else "",
     )
+
+
+def _code(error: FunctionalError) -> str:
+    """The refusal's code and message key, for a reason (never its words)."""
+    key = error.message_key
+    return f"codeRetour {error.code_retour}" + (f" {key}" if key else "")
 
 
 def _describe(error: Exception) -> str:

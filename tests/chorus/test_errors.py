@@ -37,16 +37,45 @@ def test_outcome_can_be_known_per_call() -> None:
     assert errors.ConnectionLostError("dropped").outcome_unknown
 
 
-def test_duplicate_recogniser() -> None:
-    sandbox = "GDP_MSG_11.076 Le numéro de facture F1 existe déjà pour ce fournisseur"
-    assert errors.is_duplicate_invoice(20013, sandbox)
-    assert errors.is_duplicate_invoice(20999, "Duplicate invoice number (facture F1)")
-    assert not errors.is_duplicate_invoice(
-        20017, "GDP_MSG_11.047 Le service X n'existe pas pour le destinataire"
-    )
-    assert not errors.is_duplicate_invoice(20013, None)
+def test_duplicate_hint_reads_the_code_never_the_libelle() -> None:
+    soumettre = "/cpro/factures/v1/soumettre"
+    assert errors.is_duplicate_invoice(20013, soumettre)
+    assert errors.is_duplicate_invoice(20303, soumettre)
+    assert errors.is_duplicate_invoice(20013)  # operation unknown: the soumettre table
+    assert not errors.is_duplicate_invoice(20013, "/cpro/factures/v1/recycler")  # codes are per operation
+    assert not errors.is_duplicate_invoice(20999, soumettre)
+    assert not errors.is_duplicate_invoice(None, soumettre)
 
 
-def test_no_result_recogniser() -> None:
+def test_message_keys_of_real_libelles() -> None:
+    assert errors.message_key("GCU_MSG_01_000") == "GCU_MSG_01_000"
+    assert errors.message_key("TRA_MSG_00.015 La recherche n'a retourné aucun résultat") == "TRA_MSG_00.015"
+    assert errors.message_key("GDP_MSG_11.0") is None  # cut by the platform: no key, no guess
+    assert errors.message_key("") is None and errors.message_key(None) is None
+    assert errors.message_key("CODE PAR DEFAUT") is None
+
+
+def test_no_result_is_its_code_and_key() -> None:
+    assert errors.is_no_result(20000, "TRA_MSG_00.015")
     assert errors.is_no_result(20000, "TRA_MSG_00.015 La recherche n'a retourné aucun résultat")
-    assert not errors.is_no_result(20000, "GDP_MSG_11.008 La demande de paiement n'existe pas")
+    assert not errors.is_no_result(20000, "La recherche n'a retourné aucun résultat")  # words alone
+    assert not errors.is_no_result(20000, "GDP_MSG_11.008")
+    assert not errors.is_no_result(20000, "")
+    assert not errors.is_no_result(20001, "TRA_MSG_00.015")
+
+
+@pytest.mark.parametrize(
+    ("operation", "search"),
+    [
+        ("/cpro/factures/v1/soumettre", True),
+        ("/cpro/factures/v1/deposer/flux", True),
+        ("/cpro/transverses/v1/ajouter/fichier", False),  # nothing was deposited
+        ("/cpro/factures/v1/completer", False),
+        (None, False),
+    ],
+)
+def test_deposit_refusals_are_searched_before_failing(operation: str | None, search: bool) -> None:
+    for libelle in ("GDP_MSG_11.076", "", None, "Vous avez déjà déposé une demande de paiement"):
+        refusal = errors.FunctionalError("refused", operation=operation, code_retour=20013, libelle=libelle)
+        assert refusal.search_before_failing is search
+        assert not refusal.retryable and not refusal.outcome_unknown

@@ -7,9 +7,6 @@ real socket exactly as it talks to Chorus Pro.
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -17,76 +14,15 @@ import pytest
 from chorusflow.chorus import (
     BadRequestError,
     ChorusProClient,
-    ChorusProConfig,
     FunctionalError,
     InvalidResponseError,
     Operation,
     RateLimitedError,
 )
 from chorusflow.chorus.errors import AuthenticationError
+from tests.chorus.scripted import ScriptedServer, client, scripted
 
-Reply = tuple[int, bytes, dict[str, str]]
-TOKEN_REPLY: Reply = (200, b'{"access_token": "scripted-token-0123456789", "expires_in": 3600}', {})
-
-
-class ScriptedServer(ThreadingHTTPServer):
-    """Answers each path with the scripted replies, in order (the last one repeats)."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.replies: dict[str, list[Reply]] = {"/token": [TOKEN_REPLY]}
-        self.bodies: list[tuple[str, Any]] = []
-
-    def reply(self, path: str) -> Reply:
-        queue = self.replies.get(path) or [(404, b"not found", {})]
-        return queue.pop(0) if len(queue) > 1 else queue[0]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: ScriptedServer
-
-    def do_POST(self) -> None:  # noqa: N802 - stdlib name
-        length = int(self.headers.get("Content-Length", 0))
-        raw = self.rfile.read(length)
-        if self.path != "/token":
-            self.server.bodies.append((self.path, json.loads(raw)))
-        status, body, headers = self.server.reply(self.path)
-        self.send_response(status)
-        for name, value in {"Content-Length": str(len(body)), **headers}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        return
-
-
-@pytest.fixture
-def scripted() -> Iterator[ScriptedServer]:
-    server = ScriptedServer()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
-@pytest.fixture
-def client(scripted: ScriptedServer) -> Iterator[ChorusProClient]:
-    base = f"http://127.0.0.1:{scripted.server_address[1]}"
-    config = ChorusProConfig(
-        base_url=base,
-        token_url=f"{base}/token",
-        client_id="cid",
-        client_secret="secret-0123456789",
-        login="TECH",
-        password="password-0123456789",
-    )
-    with ChorusProClient(config) as chorus:
-        yield chorus
+__all__ = ["client", "scripted"]  # fixtures
 
 
 def _json(payload: dict[str, Any]) -> bytes:

@@ -74,7 +74,7 @@ def test_flux_partial_and_rejected(api: RawChorusApi, admin: SandboxAdmin) -> No
     assert answer["etatCourantDepotFlux"] == "IN_INTEGRE_PARTIEL"
     errors = {e["numeroDP"]: e["libelleErreurDP"] for e in answer["listeErreurDP"]}
     assert set(errors) == {"ALREADY-1", "PART-3"}
-    assert "Vous avez déjà déposé une demande de paiement avec ce numéro de facture" in errors["ALREADY-1"]
+    assert errors["ALREADY-1"] == "GDP_MSG_11.076"  # the duplicate: a bare key, no sentence
     assert errors["PART-3"].startswith("Le code service est obligatoire")  # a sentence, no key
     assert admin.submission_counts()["ALREADY-1"] == 2
     rejected = _deposit(api, json.dumps([_flux_invoice("PART-1")]).encode())
@@ -97,7 +97,7 @@ def test_flux_number_unique_per_year_and_kept(api: RawChorusApi, admin: SandboxA
     assert answer["etatCourantDepotFlux"] == "IN_INTEGRE_PARTIEL"
     errors = [(e["numeroDP"], e["libelleErreurDP"]) for e in answer["listeErreurDP"]]
     assert [n for n, _ in errors] == ["FY-1", "FY-2", ""]
-    assert "déjà déposé" in errors[0][1] and "la date de facture doit être antérieure" in errors[1][1]
+    assert errors[0][1] == "GDP_MSG_11.076" and "la date de facture doit être antérieure" in errors[1][1]
     assert errors[2][1].startswith("Le champ numeroFactureSaisi est obligatoire")
     assert admin.submission_counts_by_year() == {"2025": {"FY-1": 1}, "2026": {"FY-1": 2}}
     created = [inv for inv in admin.invoices() if inv["flux_number"] == number]

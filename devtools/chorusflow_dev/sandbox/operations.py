@@ -85,7 +85,8 @@ COMMENT_REQUIRED_STATUSES = {"SUSPENDUE", "REJETEE", "A_RECYCLER"}
 
 
 MESSAGE_KEY_RE = re.compile(r"^([A-Z]{3}_MSG_\d{2}[._]\d{3})(?: (.+))?$", re.DOTALL)
-# The duplicate-number refusal keeps its sentence: its wording is settled elsewhere (issue #21 item 2).
+#: The duplicate refusal's libellé: a bare key, like every real refusal found (the key is the
+#: sandbox's own: no public source names it).
 DUPLICATE_KEY = "GDP_MSG_11.076"
 
 
@@ -102,7 +103,7 @@ class FunctionalError(Exception):
         self.code = code
         match = MESSAGE_KEY_RE.match(text)
         key, sentence = (match.group(1), match.group(2)) if match else (None, None)
-        self.libelle = key if key and key != DUPLICATE_KEY else text
+        self.libelle = key or text
         self.sentence = sentence or text
         self.http_status = http_status
 
@@ -619,6 +620,8 @@ class Operations:
         """A number is unique per supplier structure and per year of the invoice date.
 
         Source: communaute.chorus-pro.gouv.fr, "Bien renseigner son numéro de facture" (2023-03-28).
+        The refusal carries a bare message key and no sentence, as every real answer found does
+        (docs/sandbox.md, "Duplicate refusals"): a client cannot recognise it from its words.
         """
         if any(
             inv["number"] == number and _year(inv) == year and self._own(inv)
@@ -626,11 +629,7 @@ class Operations:
         ):
             self.store.count_submission(year, counted_number(self.directory, self.acting.id, number))
             self.store.save()
-            raise FunctionalError(
-                20013,
-                "GDP_MSG_11.076 Vous avez déjà déposé une demande de paiement avec ce numéro de facture "
-                "pour cette structure",
-            )
+            raise FunctionalError(20013, DUPLICATE_KEY)
 
     def _check_main_attachment(self, body: dict[str, Any], mode: str) -> int | None:
         """The ``pieceJointePrincipale`` id: required and known in PDF modes; never Factur-X nor encrypted."""

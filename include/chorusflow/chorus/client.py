@@ -366,13 +366,20 @@ class ChorusProClient:
     def find_invoice_by_number(
         self, numero_facture: str, year: int | None = None
     ) -> SupplierInvoiceRow | None:
-        """Our invoice with exactly this number, or ``None``: how an unknown outcome is reconciled.
+        """Our invoice with exactly this number, or ``None`` (the first one if several answer).
 
         Numbers are unique per supplier and per year of the invoice date, so ``year`` narrows the
         search to invoices dated that year. Raises ``InvalidResponseError`` (outcome unknown) if a
         matching row cannot be parsed, so a caller never concludes "absent" from an answer it could
-        not read.
+        not read. Callers that must tell one match from several use :meth:`find_invoices_by_number`.
         """
+        rows = self.find_invoices_by_number(numero_facture, year)
+        return rows[0] if rows else None
+
+    def find_invoices_by_number(
+        self, numero_facture: str, year: int | None = None
+    ) -> list[SupplierInvoiceRow]:
+        """Every invoice of ours with exactly this number (within ``year`` when given), all pages."""
         criteria = SupplierInvoiceSearch(numero_facture=numero_facture)
         if year is not None:
             criteria = SupplierInvoiceSearch(
@@ -380,16 +387,15 @@ class ChorusProClient:
                 invoice_date_from=date(year, 1, 1),
                 invoice_date_to=date(year, 12, 31),
             )
+        found: list[SupplierInvoiceRow] = []
         for page in self.iter_supplier_invoice_pages(criteria):
-            for row in page.rows:
-                if row.numero_facture == numero_facture:
-                    return row
+            found.extend(row for row in page.rows if row.numero_facture == numero_facture)
             if any(str(raw.get("numeroFacture")) == numero_facture for raw in page.malformed_rows):
                 raise InvalidResponseError(
                     f"{Operation.SUPPLIER_INVOICE_SEARCH}: the row of invoice {numero_facture} is unreadable",
                     operation=Operation.SUPPLIER_INVOICE_SEARCH,
                 )
-        return None
+        return found
 
     def get_invoice(self, identifiant_facture_cpp: int) -> InvoiceDetails:
         """One of our invoices as Chorus Pro holds it (``consulter/fournisseur``)."""
@@ -743,11 +749,11 @@ def api_rate(config: ChorusProConfig) -> float | None:
 def _functional_error(
     operation: str, code_retour: int, libelle: str | None, context: dict[str, Any]
 ) -> FunctionalError:
-    """The typed error for a ``codeRetour`` ≠ 0 (duplicates recognised in one place)."""
+    """The typed error for a ``codeRetour`` ≠ 0, chosen from the code alone (never the libellé)."""
     text = (
         f"{operation}: Chorus Pro refused the request (codeRetour {code_retour}: {libelle or 'no libellé'})"
     )
-    if is_duplicate_invoice(code_retour, libelle):
+    if is_duplicate_invoice(code_retour, operation):
         return DuplicateInvoiceError(text, **context)
     return FunctionalError(text, **context)
 

@@ -12,11 +12,19 @@ from __future__ import annotations
 
 import re
 
-# Functional codes the sandbox and the platform use for "this invoice number already exists".
+#: Operations that deposit an invoice. Chorus Pro answers every refusal with a code and a bare
+#: message key (``GDP_MSG_11.076``), never a sentence we could rely on: a refusal of one of these
+#: is settled by a search by number before the invoice is recorded ``failed``
+#: (:meth:`FunctionalError.search_before_failing`).
+SUBMIT_OPERATION = "/cpro/factures/v1/soumettre"
+DEPOSIT_OPERATIONS = frozenset({SUBMIT_OPERATION, "/cpro/factures/v1/deposer/flux"})
+# soumettre codes that look like "this number was already deposited" (annex V4.10 change log lists
+# 20013 and 20303-20305 among soumettre's errors; their texts are not public). Codes are per operation.
 DUPLICATE_INVOICE_CODES = frozenset({20013, 20303})
-_DUPLICATE_LIBELLE = re.compile(r"existe d[ée]j[àa]|d[ée]j[àa] (?:utilis|d[ée]pos)|doublon|duplicate", re.I)
+# A Chorus Pro message key: TRA_MSG_00.000, GCU_MSG_01_000, GDP_MSG_11.008...
+_MESSAGE_KEY = re.compile(r"^\s*([A-Z]{2,5}_MSG_\d{2}[._]\d{3})(?![0-9])")
 # "The search returned no result" (rechercher/recipiendaire, docs/sources.md#functional-codes).
-_NO_RESULT_LIBELLE = re.compile(r"TRA_MSG_00\.015|aucun r[ée]sultat", re.I)
+NO_RESULT_KEY = "TRA_MSG_00.015"
 
 
 class ChorusProError(Exception):
@@ -81,7 +89,25 @@ class BadRequestError(ChorusProError):
 
 
 class FunctionalError(ChorusProError):
-    """Chorus Pro answered with ``codeRetour`` ≠ 0: a business refusal carrying a code and a libellé."""
+    """Chorus Pro answered with ``codeRetour`` ≠ 0: a business refusal carrying a code and a libellé.
+
+    The libellé is a message key on the real platform (possibly empty, possibly cut): it is shown to
+    people, never read to decide.
+    """
+
+    @property
+    def message_key(self) -> str | None:
+        """The message key the libellé starts with (``GDP_MSG_11.008``), if any."""
+        return message_key(self.libelle)
+
+    @property
+    def search_before_failing(self) -> bool:
+        """Whether Chorus Pro must be searched before this refusal makes the invoice ``failed``.
+
+        True for every refusal of a deposit: no public source gives what each deposit code means,
+        so what Chorus Pro holds decides (adopted, a person, or failed), not the answer's words.
+        """
+        return self.operation in DEPOSIT_OPERATIONS
 
 
 class DuplicateInvoiceError(FunctionalError):
@@ -126,13 +152,21 @@ class InvalidResponseError(ChorusProError):
     outcome_unknown = True
 
 
-def is_duplicate_invoice(code_retour: int | None, libelle: str | None) -> bool:
-    """Whether a functional refusal means "this invoice number was already deposited"."""
-    if code_retour in DUPLICATE_INVOICE_CODES and libelle and _DUPLICATE_LIBELLE.search(libelle):
-        return True
-    return bool(libelle and _DUPLICATE_LIBELLE.search(libelle) and "facture" in libelle.lower())
+def message_key(libelle: str | None) -> str | None:
+    """The Chorus Pro message key a libellé starts with, or ``None`` (empty, cut, or free text)."""
+    found = _MESSAGE_KEY.match(libelle or "")
+    return found.group(1) if found else None
+
+
+def is_duplicate_invoice(code_retour: int | None, operation: str | None = None) -> bool:
+    """Whether a refusal's code looks like "this invoice number was already deposited".
+
+    Decided from the code of ``soumettre`` only, never from the libellé. It is a hint for people and
+    logs: the submission searches Chorus Pro by number after any deposit refusal anyway.
+    """
+    return code_retour in DUPLICATE_INVOICE_CODES and operation in (None, SUBMIT_OPERATION)
 
 
 def is_no_result(code_retour: int | None, libelle: str | None) -> bool:
-    """Whether a functional code only says that a search found nothing."""
-    return code_retour == 20000 and bool(libelle and _NO_RESULT_LIBELLE.search(libelle))
+    """Whether a functional answer only says that a search found nothing (code 20000 and its key)."""
+    return code_retour == 20000 and message_key(libelle) == NO_RESULT_KEY

@@ -34,6 +34,13 @@ from pydantic import (
 # Naive timestamps of the platform ("2018-04-19 11:08") are French local time.
 PLATFORM_TIMEZONE = ZoneInfo("Europe/Paris")
 _EPOCH = datetime(1970, 1, 1, tzinfo=PLATFORM_TIMEZONE)
+
+
+def platform_today() -> date:
+    """Today on Chorus Pro's calendar (Paris), which runs ahead of UTC from 22:00 or 23:00 UTC."""
+    return datetime.now(PLATFORM_TIMEZONE).date()
+
+
 _DATE_MINUTE = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2})$")
 
 # --------------------------------------------------------------------------------------------------
