@@ -152,6 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"API calls made:                  {calls} {dict(result.api_calls)} (server counted {server_calls})"
     )
+    print(
+        f"Periods:                         {result.periods_split} split, {result.periods_reversed} "
+        f"one-minute read by number both ways, {result.periods_capped} still capped "
+        f"({result.lookups} lookups, {result.unchecked} unchecked); watermark moved: {result.watermark_moved}"
+    )
     print(f"One call per invoice would make: {baseline}")
     print(f"Ratio:                           {ratio:.1f}")
     print(f"Wall time of the sync:           {wall:.2f} s")

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     sync_overlap_minutes: float = Field(5.0, ge=0)
     sync_page_size: int = Field(100, ge=1)
     sync_page_retry_delay: float = Field(2.0, ge=0)
+    sync_lookup_limit: int = Field(500, ge=0)  # statuses.DEFAULT_LOOKUP_LIMIT
     digest_schedule: str = "0 8 * * 1-5"
     timezone: str = "Europe/Paris"
     alert_recipients: str = ""

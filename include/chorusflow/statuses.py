@@ -24,6 +24,8 @@ from chorusflow.chorus import (
 )
 from chorusflow.chorus.models import (
     InvoiceHistory,
+    SortColumn,
+    SortDirection,
     SupplierInvoicePage,
     SupplierInvoiceRow,
     SupplierInvoiceSearch,
@@ -39,8 +41,16 @@ DEFAULT_PAGE_SIZE = 100
 DEFAULT_PAGE_RETRIES = 2
 #: Chorus Pro returns at most this many results per search by default (``nbResultatsMaximum``).
 SEARCH_RESULT_CAP = 200
+#: Periods are not split below this: the precision Chorus Pro applies to
+#: ``periodeDateHeureEtatCourantDu/Au`` is not documented, and a flux integrates all its invoices
+#: at one moment, so no finer time split could be trusted to stay under the cap.
 MIN_SPLIT_PERIOD = timedelta(minutes=1)
+#: At most this many invoices are looked up one by one after a one-minute period hit the cap.
+DEFAULT_LOOKUP_LIMIT = 500
 FIRST_RUN_LOOKBACK = timedelta(days=365)
+
+#: The rows a run has handled: Chorus Pro id -> (status, status time).
+Seen = dict[int, tuple[str | None, datetime | None]]
 
 
 class StatusClass(StrEnum):
@@ -164,6 +174,10 @@ class SyncResult:
     pages_read: int = 0
     pages_failed: list[int] = field(default_factory=list)
     periods_split: int = 0
+    periods_reversed: int = 0  # one-minute periods at the cap, read by invoice number both ways
+    periods_capped: int = 0  # ... of which still more than both ways show: unseen invoices looked up
+    lookups: int = 0  # followed invoices looked up one by one because of a capped period
+    unchecked: int = 0  # followed invoices that may have changed but could not be looked up
     rows_seen: int = 0
     rows_malformed: int = 0
     rows_untracked: int = 0
@@ -185,7 +199,9 @@ class SyncResult:
     @property
     def complete(self) -> bool:
         """True when every page and every record was synced (the watermark may move)."""
-        return not (self.pages_failed or self.rows_malformed or self.record_failures or self.shifted)
+        return not (
+            self.pages_failed or self.rows_malformed or self.record_failures or self.shifted or self.unchecked
+        )
 
     def summary_text(self, lang: Language | None = None) -> str:
         """One paragraph for the task log and the run note."""
@@ -208,6 +224,9 @@ class SyncResult:
             if self.record_failures
             else "",
             text("sync.shifted", lang) if self.shifted else "",
+            text("sync.capped", lang, periods=self.periods_capped, unchecked=self.unchecked)
+            if self.unchecked
+            else "",
             text("sync.unknown_statuses", lang, statuses=dict(self.unknown_statuses))
             if self.unknown_statuses
             else "",
@@ -226,6 +245,10 @@ class SyncResult:
             "pages_read": self.pages_read,
             "pages_failed": list(self.pages_failed),
             "periods_split": self.periods_split,
+            "periods_reversed": self.periods_reversed,
+            "periods_capped": self.periods_capped,
+            "lookups": self.lookups,
+            "unchecked": self.unchecked,
             "rows_seen": self.rows_seen,
             "rows_malformed": self.rows_malformed,
             "rows_untracked": self.rows_untracked,
@@ -257,6 +280,7 @@ class StatusSync:
         retry_delay_seconds: float = 1.0,
         watermark_name: str = WATERMARK_NAME,
         search_result_cap: int = SEARCH_RESULT_CAP,
+        lookup_limit: int = DEFAULT_LOOKUP_LIMIT,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.ledger = ledger
@@ -268,6 +292,7 @@ class StatusSync:
         self.retry_delay_seconds = retry_delay_seconds
         self.watermark_name = watermark_name
         self.search_result_cap = search_result_cap
+        self.lookup_limit = lookup_limit
         self._sleep = sleep
         self._payment_not_reported: dict[int, bool] = {}
 
@@ -301,47 +326,148 @@ class StatusSync:
         return min(watermark, now) - self.overlap
 
     def _read_pages(self, tracked: dict[int, InvoiceRow], result: SyncResult) -> None:
-        self._read_period(result.period_from, result.period_to, tracked, result)
+        seen: Seen = {}
+        self._read_period(result.period_from, result.period_to, tracked, result, seen)
+        if result.periods_capped:
+            self._look_up_unseen(tracked, seen, result)
+
+    def _look_up_unseen(self, tracked: dict[int, InvoiceRow], seen: Seen, result: SyncResult) -> None:
+        """After a capped minute: look up, by number, each followed invoice no search row showed.
+
+        An invoice has one current status at one time, so one the run's rows did not show may be
+        among the results the cap withheld; every other invoice was read. Past ``lookup_limit`` the
+        lookups are not made at all: the watermark stays and the summary says how many are unchecked.
+        """
+        unseen = [invoice for identifiant, invoice in tracked.items() if identifiant not in seen]
+        log.warning(
+            "%d one-minute period(s) reached the %d-result cap: %d followed invoice(s) to look up one by one",
+            result.periods_capped, self.search_result_cap, len(unseen),
+        )  # fmt: skip
+        if len(unseen) > self.lookup_limit:
+            result.unchecked = len(unseen)
+            return
+        for invoice in unseen:
+            if not self._look_up(invoice, result):
+                result.unchecked += 1
+
+    def _look_up(self, invoice: InvoiceRow, result: SyncResult) -> bool:
+        """Read one invoice's current row by its Chorus Pro number; False when it could not be read."""
+        result.lookups += 1
+        number = invoice.chorus_invoice_number or invoice.invoice_number
+        answer = self._fetch_page(SupplierInvoiceSearch(numero_facture=number), 1, result)
+        if answer is None or answer.malformed_rows or answer.pages > 1:
+            return False
+        own = [row for row in answer.rows if row.identifiant_facture_cpp == invoice.identifiant_facture_cpp]
+        if not own:
+            log.warning("Invoice %s (id %s) not found by its number", number, invoice.identifiant_facture_cpp)
+            return False
+        before = len(result.record_failures)
+        self._handle_page(
+            answer.model_copy(update={"rows": own}), {own[0].identifiant_facture_cpp: invoice}, result, {}
+        )
+        return len(result.record_failures) == before
 
     def _read_period(
-        self, start: datetime, end: datetime, tracked: dict[int, InvoiceRow], result: SyncResult
+        self,
+        start: datetime,
+        end: datetime,
+        tracked: dict[int, InvoiceRow],
+        result: SyncResult,
+        seen: Seen,
     ) -> None:
         """Read every page of one period; split it first when Chorus Pro might cap the results."""
         criteria = SupplierInvoiceSearch(status_changed_from=start, status_changed_to=end)
+        first = self._fetch_page(criteria, 1, result)
+        if first is None:
+            result.pages_failed.append(1)  # without page 1 the number of pages is unknown
+            return
+        if first.total >= self.search_result_cap:
+            if end - start > MIN_SPLIT_PERIOD:
+                # The real search stops at 200 results, pages included: read two halves instead.
+                middle = start + (end - start) / 2
+                result.periods_split += 1
+                self._read_period(start, middle, tracked, result, seen)
+                self._read_period(middle, end, tracked, result, seen)
+            else:
+                self._read_capped_minute(criteria, tracked, result, seen)
+            return
+        self._read_order(criteria, None, first, tracked, result, seen)
+
+    def _read_capped_minute(
+        self,
+        criteria: SupplierInvoiceSearch,
+        tracked: dict[int, InvoiceRow],
+        result: SyncResult,
+        seen: Seen,
+    ) -> None:
+        """A minute with at least as many changes as the cap: read it by invoice number both ways.
+
+        The first ``cap`` results by number descending and the first ``cap`` ascending hold every
+        result when together they are fewer than ``2 × cap`` (numbers are unique per supplier and
+        year). Otherwise, or when a number shows twice, the followed invoices no row showed are
+        looked up one by one after the search.
+        """
+        result.periods_reversed += 1
+        numbers: dict[int, str | None] = {}
+        for direction in ("Descendant", "Ascendant"):
+            rows = self._read_order(criteria, ("NumeroFacture", direction), None, tracked, result, seen)
+            if rows is None:
+                return  # a page failed: recorded, the watermark stays
+            numbers.update(rows)
+        distinct = set(numbers.values())
+        if len(numbers) >= 2 * self.search_result_cap or len(distinct) < len(numbers) or None in distinct:
+            result.periods_capped += 1
+
+    def _read_order(
+        self,
+        criteria: SupplierInvoiceSearch,
+        sort: tuple[SortColumn, SortDirection] | None,
+        first: SupplierInvoicePage | None,
+        tracked: dict[int, InvoiceRow],
+        result: SyncResult,
+        seen: Seen,
+    ) -> dict[int, str | None] | None:
+        """Every page of one search in one order; the rows' id -> number, or None if a page failed."""
         page, pages, first_total = 1, 1, None
+        numbers: dict[int, str | None] = {}
+        complete = True
         while page <= pages:
-            answer = self._fetch_page(criteria, page, result)
+            answer = (
+                first if page == 1 and first is not None else self._fetch_page(criteria, page, result, sort)
+            )
             if answer is None:
                 result.pages_failed.append(page)
                 if page == 1:
-                    return  # without page 1 the number of pages is unknown
+                    return None
+                complete = False
                 page += 1
                 continue
             if first_total is None:
-                if answer.total >= self.search_result_cap and end - start > MIN_SPLIT_PERIOD:
-                    # The real search stops at 200 results by default: read two halves instead.
-                    middle = start + (end - start) / 2
-                    result.periods_split += 1
-                    self._read_period(start, middle, tracked, result)
-                    self._read_period(middle, end, tracked, result)
-                    return
                 first_total, pages = answer.total, answer.pages
             elif answer.total != first_total:
                 # Rows left the period while we paged: some may have moved onto a page already read.
                 result.shifted = True
             result.pages_read += 1
-            self._handle_page(answer, tracked, result)
+            self._handle_page(answer, tracked, result, seen)
+            numbers.update((row.identifiant_facture_cpp, row.numero_facture) for row in answer.rows)
             if not answer.rows and not answer.malformed_rows:
                 break
             page += 1
+        return numbers if complete else None
 
     def _fetch_page(
-        self, criteria: SupplierInvoiceSearch, page: int, result: SyncResult
+        self,
+        criteria: SupplierInvoiceSearch,
+        page: int,
+        result: SyncResult,
+        sort: tuple[SortColumn, SortDirection] | None = None,
     ) -> SupplierInvoicePage | None:
         for attempt in range(1, self.page_retries + 2):
             result.api_calls["rechercher/fournisseur"] += 1
             try:
-                return self.client.get_supplier_invoice_page(criteria, page=page, page_size=self.page_size)
+                return self.client.get_supplier_invoice_page(
+                    criteria, page=page, page_size=self.page_size, sort=sort
+                )
             except ChorusProError as error:
                 if error.fatal:
                     raise  # every other call would fail the same way: stop and say so
@@ -352,13 +478,18 @@ class StatusSync:
         return None
 
     def _handle_page(
-        self, answer: SupplierInvoicePage, tracked: dict[int, InvoiceRow], result: SyncResult
+        self, answer: SupplierInvoicePage, tracked: dict[int, InvoiceRow], result: SyncResult, seen: Seen
     ) -> None:
         if answer.malformed_rows:
             result.rows_malformed += len(answer.malformed_rows)
             log.warning("Page %d: %d unreadable row(s) set aside", answer.page, len(answer.malformed_rows))
         for row in answer.rows:
             result.rows_seen += 1
+            sighting = (row.status, row.date_heure_etat_courant)
+            if seen.get(row.identifiant_facture_cpp) == sighting:
+                result.rows_unchanged += 1  # handled already in this run (a minute read both ways)
+                continue
+            seen[row.identifiant_facture_cpp] = sighting
             invoice = tracked.get(row.identifiant_facture_cpp)
             if invoice is None:
                 result.rows_untracked += 1

@@ -76,6 +76,8 @@ from chorusflow.chorus.models import (
     ServiceLookupRequest,
     ServicePaging,
     ServiceSearchRequest,
+    SortColumn,
+    SortDirection,
     Structure,
     StructureCriteria,
     StructureDetails,
@@ -331,13 +333,22 @@ class ChorusProClient:
             )
 
     def get_supplier_invoice_page(
-        self, criteria: SupplierInvoiceSearch | None = None, page: int = 1, page_size: int = 100
+        self,
+        criteria: SupplierInvoiceSearch | None = None,
+        page: int = 1,
+        page_size: int = 100,
+        sort: tuple[SortColumn, SortDirection] | None = None,
     ) -> SupplierInvoicePage:
-        """One page of the supplier search, for callers that retry or skip a failing page themselves."""
+        """One page of the supplier search, for callers that retry or skip a failing page themselves.
+
+        ``sort`` is (``triColonne``, ``triSens``); the platform's default is the deposit date, newest first.
+        """
         filters = (criteria or SupplierInvoiceSearch()).model_dump(exclude_none=True)
-        request = SupplierInvoiceSearchRequest(
-            **filters, paging=SupplierInvoicePaging(page=page, page_size=page_size)
+        column, direction = sort or (None, None)
+        wanted = SupplierInvoicePaging(
+            page=page, page_size=page_size, sort_column=column, sort_direction=direction
         )
+        request = SupplierInvoiceSearchRequest(**filters, paging=wanted)
         try:
             payload = self._request(Operation.SUPPLIER_INVOICE_SEARCH, request.to_body())
         except FunctionalError as error:

@@ -182,6 +182,9 @@ class RequestModel(BaseModel):
 
 
 DepositMode = Literal["SAISIE_API", "DEPOT_PDF_API", "DEPOT_PDF_SIGNE_API"]
+#: Sort columns of ``rechercher/fournisseur`` we use (the Swagger's enum has more).
+SortColumn = Literal["NumeroFacture", "DateDepot", "DateFacture"]
+SortDirection = Literal["Ascendant", "Descendant"]
 InvoicingFrameworkCode = Literal[
     "A1_FACTURE_FOURNISSEUR",
     "A2_FACTURE_FOURNISSEUR_DEJA_PAYEE",
@@ -381,6 +384,8 @@ class SupplierInvoicePaging(RequestModel):
 
     page: int = Field(alias="pageResultatDemandee", ge=1)
     page_size: int = Field(alias="nbResultatsParPage", ge=1)
+    sort_column: SortColumn | None = Field(default=None, alias="triColonne")
+    sort_direction: SortDirection | None = Field(default=None, alias="triSens")
 
 
 class SupplierInvoiceSearchRequest(SupplierInvoiceSearch):

@@ -19,6 +19,12 @@ MESSAGES: dict[str, Message] = {
     "sync.shifted": Message(
         fr="résultats décalés pendant la recherche", en="results shifted during the search"
     ),
+    "sync.capped": Message(
+        fr="plus de résultats que Chorus Pro n'en renvoie dans {periods} période(s) d'une minute : "
+        "{unchecked} facture(s) suivie(s) n'ont pas pu être vérifiées une par une",
+        en="more results than Chorus Pro returns in {periods} one-minute period(s): "
+        "{unchecked} followed invoice(s) could not be checked one by one",
+    ),
     "sync.unknown_statuses": Message(fr="statuts inconnus : {statuses}", en="unknown statuses: {statuses}"),
     "sync.problems": Message(fr=" Problèmes : {problems}.", en=" Problems: {problems}."),
     "sync.watermark_moved": Message(fr=" Point de reprise avancé.", en=" Watermark moved."),

@@ -54,6 +54,7 @@ def sync_statuses() -> dict[str, Any]:
                 overlap=timedelta(minutes=configured.sync_overlap_minutes),
                 page_size=configured.sync_page_size,
                 retry_delay_seconds=configured.sync_page_retry_delay,
+                lookup_limit=configured.sync_lookup_limit,
                 watermark_name=_watermark(supplier, suppliers),
             )
             results[supplier.id] = sync.run().to_xcom()
