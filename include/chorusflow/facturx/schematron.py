@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from chorusflow.facturx.saxon_child import read_message, write_message
+from chorusflow.settings import settings
 
 VALIDATION_DIR = Path(__file__).resolve().parent / "validation"
 EN16931_XSLT = VALIDATION_DIR / "en16931" / "EN16931-CII-validation.xslt"
@@ -377,16 +378,18 @@ def shared_process() -> SchematronProcess:
 
 
 def shared_pool() -> SchematronPool:
-    """This process's pool: :func:`shared_process` and up to one more child per core, on demand."""
+    """This process's pool: :func:`shared_process` and more children on demand, up to one per core
+    (``CHORUSFLOW_FACTURX_CHECK_PROCESSES`` sets another number)."""
     global _shared_pool
     first = shared_process()
     with _shared_lock:
-        if _shared_pool is None or _shared_pool.workers[0] is not first:
-            if _shared_pool is not None:  # its first child was replaced (a test's): stop the others
+        size = settings().facturx_check_processes or cpu_count()
+        if _shared_pool is None or _shared_pool.workers[0] is not first or _shared_pool.size != size:
+            if _shared_pool is not None:  # its first child or its size changed (tests): stop the others
                 _shared_pool.close()
             else:
                 atexit.register(_close_shared_pool)
-            _shared_pool = SchematronPool(first=first)
+            _shared_pool = SchematronPool(size, first=first)
         return _shared_pool
 
 
