@@ -212,11 +212,15 @@ class SchematronProcess:
     def _read(self, child: subprocess.Popen[bytes]) -> None:
         """Complete the futures of ``child``'s answers in order; when it ends, recover its requests."""
         assert child.stdout is not None
-        while (answer := read_message(child.stdout)) is not None:
-            _complete(self._pending.popleft(), answer)
+        try:
+            while (answer := read_message(child.stdout)) is not None:
+                _complete(self._pending.popleft(), answer)
+        except (OSError, ValueError):  # the pipe broke: as if the child had ended
+            pass
         with self._lock:
             if self._child is child:  # it died: close() sets _child to None first
                 self._recover(child)
+        child.stdout.close()
 
     def _recover(self, dead: subprocess.Popen[bytes]) -> None:
         """Count an attempt for the request ``dead`` was working on, then start a new child and send
@@ -268,15 +272,22 @@ ATTEMPTS = 2
 
 
 def _complete(request: _Request, answer_bytes: bytes) -> None:
-    answer = json.loads(answer_bytes)
-    if "error" in answer:
-        request.future.set_exception(ValidatorUnavailable(answer["error"]))
-    else:
+    try:
+        answer = json.loads(answer_bytes)
+        if "error" in answer:
+            raise ValidatorUnavailable(answer["error"])
         request.future.set_result([RuleFailure(**failure) for failure in answer["failures"]])
+    except (ValueError, TypeError, KeyError) as error:  # never a pass: the check did not run
+        request.future.set_exception(
+            ValidatorUnavailable(f"unreadable answer of the schematron process: {error}")
+        )
+    except ValidatorUnavailable as error:
+        request.future.set_exception(error)
 
 
 def _stop(child: subprocess.Popen[bytes]) -> None:
-    """Close the child's stdin (it ends after its last answer) and wait for it."""
+    """Close the child's stdin (it ends after its last answer) and wait for it; its reader thread
+    reads what is left of its stdout, then closes it."""
     if child.stdin is not None:
         try:
             child.stdin.close()
@@ -287,8 +298,6 @@ def _stop(child: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         child.kill()
         child.wait()
-    if child.stdout is not None:
-        child.stdout.close()
 
 
 class SchematronPool:
