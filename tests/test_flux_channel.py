@@ -249,6 +249,32 @@ def test_a_factur_x_failing_its_checks_ends_invalid_and_is_never_deposited(
     assert detail.numero_flux_depot is None and detail.last_error
 
 
+def test_each_checked_file_answers_for_its_own_invoice(
+    sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
+) -> None:
+    """The files are checked together (a pool of validators): the failing one, in the middle, is the
+    one that ends invalid, and its neighbours go."""
+    _claims_pdfa_but_is_not(tmp_path / "FM-2.pdf")
+    rows = [
+        sample_invoice("FM-1"),
+        {**sample_invoice("FM-2"), "attachment": "FM-2.pdf"},
+        sample_invoice("FM-3"),
+    ]
+    numbers = record_rows(ledger, tmp_path, rows)
+
+    result = submit_numbers(ledger, client, numbers, OWNER)
+
+    assert result.count(Result.INVALID) == 1 and result.count(Result.SUBMITTED) == 2
+    [flux] = SandboxAdmin(sandbox).flux()
+    assert flux["numbers"] == ["FM-1", "FM-3"]
+    states = {number: detail.state for number in numbers if (detail := ledger.get_invoice(number))}
+    assert states == {
+        "FM-1": InvoiceState.IN_FLUX,
+        "FM-2": InvoiceState.INVALID,
+        "FM-3": InvoiceState.IN_FLUX,
+    }
+
+
 def test_the_sandbox_reads_the_factur_x_archive_and_its_cii_fields(
     sandbox: SandboxServer, client: ChorusProClient, ledger: Ledger, tmp_path: Path
 ) -> None:

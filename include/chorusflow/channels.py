@@ -22,7 +22,7 @@ it has a protocol of its own (:class:`FacturxChannel`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -401,21 +401,36 @@ class FacturxChannel:
         return judge_by_number(rows, Expected.of(invoice), known_ids)
 
     def build(self, invoice: Invoice) -> tuple[FluxFile, list[Finding]]:
-        """The invoice's Factur-X and the findings of its conformance checks (empty: it may go).
+        """The invoice's Factur-X and the findings of its conformance checks (empty: it may go)."""
+        built, refused = self.build_unchecked(invoice)
+        return built, refused or self.check([built.content])[0]
+
+    def build_unchecked(self, invoice: Invoice) -> tuple[FluxFile, list[Finding]]:
+        """The invoice's Factur-X, to be :meth:`check`-ed, or the findings that refuse to build it.
 
         The visible invoice is the ERP's PDF when the export names one that says it is PDF/A, else
         chorusflow's render (:func:`chorusflow.facturx.build_facturx` decides).
         """
-        from chorusflow.facturx import build_facturx, check_facturx  # lxml/pikepdf only where used
+        from chorusflow.facturx import build_facturx  # lxml/pikepdf only where used
 
         if self.supplier is None:
             raise ValueError("the facturx channel needs the supplier's identity to build a Factur-X")
         refused = facturx_supplier_findings(self.supplier, self.supplier.language)
         if refused:  # a buyer profile changed since validation: the file is never built nor sent
             return FluxFile(invoice.invoice_number, b""), refused
-        content = build_facturx(invoice, self.supplier, erp_pdf(invoice, self.documents))
-        errors = [item for item in check_facturx(content) if item.severity == "error"]
-        return FluxFile(invoice.invoice_number, content), errors
+        return FluxFile(
+            invoice.invoice_number, build_facturx(invoice, self.supplier, erp_pdf(invoice, self.documents))
+        ), []
+
+    @staticmethod
+    def check(contents: Iterable[bytes]) -> list[list[Finding]]:
+        """The error findings of each file's conformance checks (empty: it may go), each file checked
+        as it comes by a pool of validator processes (:func:`chorusflow.facturx.check_facturx_many`)."""
+        from chorusflow.facturx import check_facturx_many
+
+        return [
+            [item for item in found if item.severity == "error"] for found in check_facturx_many(contents)
+        ]
 
     def deposit_flux(self, file_name: str, content: bytes) -> DepositFluxResponse:
         """One ``deposer/flux`` call; the crash point ``submission.before_call`` precedes it."""

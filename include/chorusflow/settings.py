@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     flux_poll_base_seconds: float = Field(120.0, ge=0)
     flux_poll_max_seconds: float = Field(21600.0, ge=0)
     flux_unknown_grace_seconds: float = Field(43200.0, ge=0)
+    # Factur-X checks: saxonche processes of a batch (none: one per core; docs/facturx.md).
+    facturx_check_processes: int | None = Field(None, ge=1)
     # The Chorus Pro API.
     api_rate_limit: float | None = Field(None, gt=0)
     api_429_retries: int = Field(5, ge=0)

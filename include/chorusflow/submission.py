@@ -30,7 +30,7 @@ Airflow: the DAG maps batches of invoice numbers to :meth:`Submitter.submit_batc
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
@@ -55,7 +55,7 @@ from chorusflow.flux import FACTURX_SYNTAX, FluxFile, FluxStage, flux_file, next
 from chorusflow.ledger import AttemptOutcome, Claim, ClaimOwner, Ledger, utc_now
 from chorusflow.messages import language
 from chorusflow.model import Invoice
-from chorusflow.rules.codes import finding
+from chorusflow.rules.codes import Finding, finding
 from chorusflow.rules.profiles import load_profiles
 from chorusflow.settings import settings
 from chorusflow.storage import StoredPath, store_invoice_pdf
@@ -460,22 +460,39 @@ class Submitter:
     # -- the Factur-X channel: several invoices per deposit -----------------------------------------
 
     def _submit_flux(self, channel: FacturxChannel, claims: Sequence[Claim]) -> list[InvoiceOutcome]:
-        """Reconcile, build and check each invoice, then deposit the files in flux of bounded size."""
+        """Reconcile and build each invoice, check the files, then deposit the conformant ones in flux
+        of bounded size. Each file is checked as soon as it is built, by a pool of validator processes,
+        while the next one is built."""
         outcomes: list[InvoiceOutcome] = []
+        built: list[tuple[int, Claim, int, FluxFile, list[Finding]]] = []
+
+        def files_to_check() -> Iterator[bytes]:
+            for position, claim in enumerate(claims):
+                try:
+                    prepared = self._prepare_for_flux(channel, claim)
+                except (ChorusProError, SubmissionError) as error:
+                    if error.fatal:
+                        self._give_back(claims[position:], error)
+                        self._abandon([(item[1], item[2], item[3]) for item in built], error)
+                    raise
+                if isinstance(prepared, InvoiceOutcome):
+                    outcomes.append(prepared)
+                    _log_outcome(prepared, position + 1, len(claims))
+                    continue
+                built.append((position, *prepared))
+                if not prepared[3]:  # refused before it was built: nothing to check
+                    yield prepared[2].content
+
+        checked = iter(channel.check(files_to_check()))
         ready: list[tuple[Claim, int, FluxFile]] = []
-        for position, claim in enumerate(claims):
-            try:
-                prepared = self._prepare_for_flux(channel, claim)
-            except (ChorusProError, SubmissionError) as error:
-                if error.fatal:
-                    self._give_back(claims[position:], error)
-                    self._abandon(ready, error)
-                raise
-            if isinstance(prepared, InvoiceOutcome):
-                outcomes.append(prepared)
-                _log_outcome(prepared, position + 1, len(claims))
+        for position, claim, attempt_id, file, refused in built:
+            errors = refused or next(checked)
+            if errors:
+                outcome = self._invalid_at_deposit(claim, attempt_id, errors)
+                outcomes.append(outcome)
+                _log_outcome(outcome, position + 1, len(claims))
             else:
-                ready.append(prepared)
+                ready.append((claim, attempt_id, file))
         config = settings()
         files = {item[2].invoice_number: item for item in ready}
         batches = pack(
@@ -505,8 +522,9 @@ class Submitter:
 
     def _prepare_for_flux(
         self, channel: FacturxChannel, claim: Claim
-    ) -> InvoiceOutcome | tuple[Claim, int, FluxFile]:
-        """An outcome when the invoice is settled here (adopted, waiting, invalid), else its file."""
+    ) -> InvoiceOutcome | tuple[Claim, int, FluxFile, list[Finding]]:
+        """An outcome when the invoice is settled here (adopted, waiting, unbuildable), else its
+        file, not checked yet, or the findings that refused to build it."""
         attempt_id, invoice = self._start_attempt(claim)
         if isinstance(invoice, InvoiceOutcome):
             return invoice
@@ -522,18 +540,20 @@ class Submitter:
             if waiting is not None:
                 return self._retry_later(claim, attempt_id, "FluxOutcomeUnknown", waiting, keep_claim=True)
         try:
-            built, errors = channel.build(invoice)
+            built, refused = channel.build_unchecked(invoice)
         except (OSError, ValueError) as error:
             return self._fail(claim, attempt_id, type(error).__name__, _describe(error))
-        if errors:
-            findings = [item.model_dump(mode="json") for item in errors]
-            self.ledger.mark_invalid_at_deposit(claim.invoice_id, findings, owner=self.owner)
-            reason = "; ".join(f"{item.code}: {item.message}" for item in errors)[:500]
-            self.ledger.finish_attempt(attempt_id, AttemptOutcome.FAILED_PERMANENT, "FacturxCheck", reason)
-            return InvoiceOutcome(
-                claim.invoice_number, Result.INVALID, error_class="FacturxCheck", message=reason
-            )
-        return claim, attempt_id, built
+        return claim, attempt_id, built, refused
+
+    def _invalid_at_deposit(self, claim: Claim, attempt_id: int, errors: list[Finding]) -> InvoiceOutcome:
+        """The file failed its checks: the invoice ends ``invalid`` with the findings, never sent."""
+        findings = [item.model_dump(mode="json") for item in errors]
+        self.ledger.mark_invalid_at_deposit(claim.invoice_id, findings, owner=self.owner)
+        reason = "; ".join(f"{item.code}: {item.message}" for item in errors)[:500]
+        self.ledger.finish_attempt(attempt_id, AttemptOutcome.FAILED_PERMANENT, "FacturxCheck", reason)
+        return InvoiceOutcome(
+            claim.invoice_number, Result.INVALID, error_class="FacturxCheck", message=reason
+        )
 
     def _still_in_grace(self, claim: Claim) -> str | None:
         """Why the invoice must wait before a new deposit, or ``None`` when it may go again."""

@@ -3,7 +3,9 @@
 - :func:`build_cii` — the CII XML in the Factur-X EN 16931 profile (``facturx.cii``);
 - :func:`build_facturx` — that XML embedded in a PDF/A-3 (``facturx.pdfa``);
 - :func:`check_facturx` — XSD, EN 16931 and French schematrons, PDF/A-3 sanity: the findings of one
-  file, an empty list when it is conformant (``facturx.check``).
+  file, an empty list when it is conformant (``facturx.check``);
+- :func:`check_facturx_many` — the same findings for many files, the schematrons spread over one
+  child process per core.
 
 docs/facturx.md describes the file and the checks. The names re-exported here import lxml, pikepdf
 and the ``factur-x`` library only when called, so importing the package stays cheap.
@@ -14,11 +16,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from chorusflow.config import SupplierIdentity
     from chorusflow.model import Invoice
     from chorusflow.rules.codes import Finding
 
-__all__ = ["build_cii", "build_facturx", "check_facturx"]
+__all__ = ["build_cii", "build_facturx", "check_facturx", "check_facturx_many"]
 
 
 def build_cii(invoice: Invoice, supplier: SupplierIdentity) -> bytes:
@@ -44,3 +48,11 @@ def check_facturx(data: bytes, *, lang: str | None = None) -> list[Finding]:
     from chorusflow.facturx.check import check_facturx as check
 
     return check(data, lang=lang)
+
+
+def check_facturx_many(files: Iterable[bytes], *, lang: str | None = None) -> list[list[Finding]]:
+    """:func:`check_facturx` of each file, in order, the schematrons run by this process's pool of
+    saxonche children (one per core, started as needed and reused)."""
+    from chorusflow.facturx.check import check_facturx_many as check_many
+
+    return check_many(files, lang=lang)

@@ -9,6 +9,9 @@ In order (docs/facturx.md, "The checks"):
 3. the schematrons (EN 16931, Factur-X, French rules) in the saxonche child process →
    ``FACTURX_RULE`` (fatal) and ``FACTURX_RULE_WARNING``.
 
+:func:`check_facturx_many` gives the same findings for many files, the schematrons spread over one
+child per core while this thread runs the first two checks of the next files.
+
 A validator that cannot run gives ``FACTURX_CHECK_UNAVAILABLE``: never an empty list, so a missing
 XSLT or code list stops the deposit instead of letting the file through.
 """
@@ -17,14 +20,20 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from chorusflow.facturx.schematron import (
     RuleFailure,
+    SchematronPool,
     SchematronProcess,
+    Stylesheet,
     ValidatorUnavailable,
     library_dir,
+    shared_pool,
     shared_process,
     stylesheets_for,
 )
@@ -67,29 +76,104 @@ def check_facturx(
     data: bytes, *, lang: str | None = None, process: SchematronProcess | None = None
 ) -> list[Finding]:
     """The findings of ``data`` (a Factur-X PDF or a CII XML): empty when it is conformant."""
+    prepared = _prepare(data, language(lang))
+    if prepared.rules is None:
+        return prepared.found
+    try:
+        failures = (process or shared_process()).check(prepared.rules.xml, prepared.rules.stylesheets)
+    except ValidatorUnavailable as error:
+        return prepared.unavailable(error)
+    return prepared.concluded(failures)
+
+
+def check_facturx_many(
+    files: Iterable[bytes], *, lang: str | None = None, pool: SchematronPool | None = None
+) -> list[list[Finding]]:
+    """The findings of each file, in order: exactly :func:`check_facturx`'s, file by file.
+
+    The schematrons run in ``pool`` (default: this process's, one child per core, :func:`shared_pool`),
+    pipelined: each file is sent as soon as its own checks are done, and this thread prepares the
+    next one (PDF/A, XML, XSD) while the children transform.
+    """
     lang = language(lang)
+    pool = pool or shared_pool()
+    waiting: list[tuple[Prepared, Future[list[RuleFailure]] | ValidatorUnavailable | None]] = []
+    for data in files:
+        prepared = _prepare(data, lang)
+        sent: Future[list[RuleFailure]] | ValidatorUnavailable | None = None
+        if prepared.rules is not None:
+            try:
+                sent = pool.submit(prepared.rules.xml, prepared.rules.stylesheets)
+            except ValidatorUnavailable as error:  # the child cannot start
+                sent = error
+        waiting.append((prepared, sent))
+    results = []
+    for prepared, sent in waiting:
+        if sent is None:
+            results.append(prepared.found)
+            continue
+        try:
+            if isinstance(sent, ValidatorUnavailable):
+                raise sent
+            results.append(prepared.concluded(sent.result()))
+        except ValidatorUnavailable as error:
+            results.append(prepared.unavailable(error))
+    return results
+
+
+@dataclass(frozen=True)
+class RuleRequest:
+    """What the schematrons need of a file, and what reading their report needs of it."""
+
+    xml: bytes
+    stylesheets: list[Stylesheet]
+    chorus: bool  # BT-23 is a Chorus Pro billing framework
+    has_preceding: bool  # BT-25 is present
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A file after every check but the schematrons: ``found`` so far, and ``rules`` to run (none:
+    ``found`` is the whole answer)."""
+
+    found: list[Finding]
+    lang: str
+    rules: RuleRequest | None = None
+
+    def concluded(self, failures: list[RuleFailure]) -> list[Finding]:
+        assert self.rules is not None
+        return [*self.found, *_rule_findings(failures, self.rules, self.lang)]
+
+    def unavailable(self, error: ValidatorUnavailable) -> list[Finding]:
+        return [*self.found, finding("FACTURX_CHECK_UNAVAILABLE", self.lang, detail=str(error))]
+
+
+def _prepare(data: bytes, lang: str) -> Prepared:
+    """The PDF/A-3, XML and XSD checks of ``data``, and the schematron request they lead to."""
     found: list[Finding] = []
     xml, declared_level = data, None
     is_pdf = data.lstrip()[:5] == b"%PDF-"
     if is_pdf:
         found, extracted, declared_level = pdfa_findings(data, lang)
         if extracted is None:
-            return found
+            return Prepared(found, lang)
         xml = extracted
     try:
         tree = _parse(xml)
     except ValueError as error:
-        return [*found, finding("FACTURX_XSD", lang, level="?", line="?", element="?", detail=str(error))]
+        return Prepared(
+            [*found, finding("FACTURX_XSD", lang, level="?", line="?", element="?", detail=str(error))], lang
+        )
     level = _level(tree)
     if is_pdf and level and declared_level != XMP_LEVELS.get(level, declared_level):
         detail = f"XMP fx:ConformanceLevel = {declared_level!r}, XML : {XMP_LEVELS.get(level)!r}"
         found.append(finding("FACTURX_PDFA", lang, detail=detail))
     try:
         found += xsd_findings(tree, level, lang)
-        found += rule_findings(xml, tree, level, lang, process or shared_process())
+        request = _rule_request(xml, tree, level) if level else None
     except ValidatorUnavailable as error:
-        found.append(finding("FACTURX_CHECK_UNAVAILABLE", lang, detail=str(error)))
-    return found
+        return Prepared(Prepared(found, lang).unavailable(error), lang)
+    return Prepared(found, lang, request)
 
 
 def _parse(xml: bytes) -> etree._ElementTree:
@@ -183,14 +267,33 @@ def rule_findings(
     """``FACTURX_RULE`` / ``FACTURX_RULE_WARNING`` for each rule the schematrons of ``level`` report."""
     if not level:
         return []
-    failures = process.check(xml, stylesheets_for(level, french=_seller_country(tree) == "FR"))
-    chorus = bool(CHORUS_FRAMEWORKS.match(_text(tree, BT_23)))
-    has_preceding = bool(_text(tree, BT_25))
+    request = _rule_request(xml, tree, level)
+    return _rule_findings(process.check(xml, request.stylesheets), request, lang)
+
+
+def _rule_request(xml: bytes, tree: etree._ElementTree, level: str) -> RuleRequest:
+    """The stylesheets of ``level`` (the French rules for a seller in France) and the fields reading
+    their report needs, taken now so that the parsed tree need not be kept."""
+    return RuleRequest(
+        xml,
+        stylesheets_for(level, french=_seller_country(tree) == "FR"),
+        chorus=bool(CHORUS_FRAMEWORKS.match(_text(tree, BT_23))),
+        has_preceding=bool(_text(tree, BT_25)),
+    )
+
+
+def _rule_findings(failures: list[RuleFailure], request: RuleRequest, lang: str) -> list[Finding]:
+    """The findings of the schematrons' ``failures``: the rules waived for Chorus Pro left out, each
+    rule reported once per location."""
     found: list[Finding] = []
     seen: set[tuple[str, str, str]] = set()
     for failure in failures:
         rule = rule_id(failure)
-        if chorus and rule in CHORUS_WAIVED_RULES and (rule != "BR-FR-CO-05" or has_preceding):
+        if (
+            request.chorus
+            and rule in CHORUS_WAIVED_RULES
+            and (rule != "BR-FR-CO-05" or request.has_preceding)
+        ):
             continue
         key = (rule, failure.location, failure.flag)
         if key in seen:  # the EN 16931 and Factur-X schematrons share many rules
