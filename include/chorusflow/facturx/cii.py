@@ -25,6 +25,7 @@ from typing import Any
 
 from chorusflow.config import SupplierIdentity
 from chorusflow.documents import labels
+from chorusflow.exports.parsing import parse_number
 from chorusflow.model import Invoice, InvoiceLine, plain_rate
 
 #: BT-24 of the Factur-X EN 16931 profile (the same URN as plain EN 16931).
@@ -123,6 +124,10 @@ def cii_terms(invoice: Invoice, supplier: SupplierIdentity) -> dict[str, Any]:
         "BT-8": VAT_DEBITS_CODE if supplier.vat_regime == "debits" and invoice.total_vat else None,
     }
     terms.update({term: value for term, value in optional.items() if value})
+    if invoice.currency != "EUR":
+        # BR-FR-CO-12: an invoice in another currency gives its VAT in euros (BT-6, BT-111; CGI 289 IV).
+        terms["BT-6"] = "EUR"
+        terms["BT-111"] = _money(vat_in_euros(invoice))
     if invoice.delivery_address:
         terms["BG-13"] = {"name": invoice.buyer_name or invoice.delivery_address.splitlines()[0]}
         terms["BG-13"].update(postal_address(invoice.delivery_address))
@@ -137,6 +142,13 @@ def cii_terms(invoice: Invoice, supplier: SupplierIdentity) -> dict[str, Any]:
             if supplier.bic:
                 terms["BT-86"] = supplier.bic
     return terms
+
+
+def vat_in_euros(invoice: Invoice) -> Decimal:
+    """The VAT in euros of an invoice in another currency: the export's ``total_vat_eur`` (validation
+    requires it when VAT is charged, and reads it as a number), else zero, as no VAT is charged."""
+    given = parse_number(invoice.total_vat_eur) if invoice.total_vat_eur else None
+    return given if given is not None else Decimal(0)
 
 
 def _money(value: Decimal) -> str:
