@@ -71,6 +71,8 @@ BUYERS: tuple[Buyer, ...] = (
         service_required=True,
     ),
 )
+# The default supplier's second bank account in the sandbox's directory, written as an ERP spaces it.
+SECOND_IBAN = "FR76 3000 4000 0100 0987 6543 240"
 # SIRETs with a valid Luhn key for the validator of A9 / A12 invoices (main contractors).
 VALIDATORS = ("45218801400016", "77572915500017", "21990001600011")
 
@@ -191,7 +193,9 @@ class Dialect:
     encoding: str = "utf-8"  # utf-8, utf-8-sig (BOM), cp1252, utf-16
     quote_all: bool = False
     line_ending: str = "\r\n"
-    headers: str = "canonical"  # canonical, upper (case and "_" as space), fr (the shipped mapping)
+    # canonical; upper (case and "_" as space); fr (found through the shipped fr.yaml mapping); custom
+    # (the ERP's own names, with the mapping file CUSTOM_MAPPING given as --mapping)
+    headers: str = "canonical"
     blank_lines: bool = False  # blank lines and the header repeated inside the file
 
     def number(self, value: Decimal, *, places: int | None = None) -> str:
@@ -232,7 +236,7 @@ def dialects(draw: st.DrawFn) -> Dialect:
         encoding=encoding,
         quote_all=draw(st.booleans()),
         line_ending=draw(st.sampled_from(("\r\n", "\n"))),
-        headers=draw(st.sampled_from(("canonical", "upper", "fr"))),
+        headers=draw(st.sampled_from(("canonical", "upper", "fr", "custom"))),
         blank_lines=draw(st.booleans()),
     )
 
@@ -405,7 +409,9 @@ def valid_invoices(
     else:
         optional["payment_means"] = draw(st.sampled_from(("", *PAYMENT_MEANS)))
     if supplier.iban and draw(st.booleans()):
-        optional["supplier_iban"] = supplier.iban
+        # Its main account, or (the default supplier) its second one registered on Chorus Pro, spaced.
+        ibans = [supplier.iban] + ([SECOND_IBAN] if supplier_id == "default" else [])
+        optional["supplier_iban"] = draw(st.sampled_from(ibans))
     if Decimal(0) in rates and treatment == "standard":
         optional["vat_exemption_reason"] = draw(st.sampled_from(EXEMPTION_REASONS))
     if treatment != "standard" or draw(st.booleans()):
@@ -558,10 +564,20 @@ _AMOUNT_COLUMNS = frozenset(
 _NUMBER_COLUMNS = _AMOUNT_COLUMNS | {"quantity", "vat_rate"}
 
 
+def _custom_header(column: str) -> str:
+    return f"Zone {CANONICAL_COLUMNS.index(column) + 1:02d}"
+
+
+#: The mapping file of the ``custom`` headers (``validate_export(mapping=...)``, ``--mapping``).
+CUSTOM_MAPPING = "columns:\n" + "".join(f'  {name}: "{_custom_header(name)}"\n' for name in CANONICAL_COLUMNS)
+
+
 def header_for(column: str, dialect: Dialect) -> str:
     """The header an ERP of ``dialect`` gives ``column``."""
     if dialect.headers == "fr" and column in _FR_HEADERS:
         return _FR_HEADERS[column]
+    if dialect.headers == "custom":
+        return _custom_header(column)
     if dialect.headers == "upper":
         return f" {column.replace('_', ' ').upper()} "
     return column

@@ -15,7 +15,14 @@ from chorusflow.model import Invoice
 from chorusflow.rules import InvoiceVerdict, validate_export
 from chorusflow.rules.codes import SEVERITIES, Finding
 from chorusflow.rules.validate import validate_routed_export
-from tests.properties.strategies import REPO, TODAY, default_supplier, several_suppliers
+from tests.properties.strategies import (
+    CUSTOM_MAPPING,
+    REPO,
+    TODAY,
+    Dialect,
+    default_supplier,
+    several_suppliers,
+)
 
 
 @dataclass
@@ -32,28 +39,41 @@ class Outcome:
 
 
 @contextmanager
-def export_file(data: bytes, name: str = "export.csv") -> Iterator[Path]:
-    """``data`` written as an export in a folder of its own, removed afterwards."""
+def export_file(data: bytes, dialect: Dialect | None = None, name: str = "export.csv") -> Iterator[Path]:
+    """``data`` written as an export in a folder of its own (with ``mapping.yaml`` when ``dialect``
+    uses custom headers), removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="chorusflow-prop-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)
+        if dialect is not None and dialect.headers == "custom":
+            mapping_of(path).write_text(CUSTOM_MAPPING, encoding="utf-8")
         yield path
+
+
+def mapping_of(path: Path) -> Path:
+    """Where :func:`export_file` writes the mapping of the export at ``path``."""
+    return path.with_name("mapping.yaml")
+
+
+def _mapping(path: Path) -> Path | None:
+    mapping = mapping_of(path)
+    return mapping if mapping.exists() else None
 
 
 def validate(path: Path, supplier_id: str) -> Outcome:
     """``validate_export`` for the default supplier, else ``validate_routed_export`` for the
     suppliers of examples/several-suppliers (offline, as of :data:`TODAY`)."""
     if supplier_id == "default":
-        report = validate_export(path, supplier=default_supplier(), today=TODAY)
+        report = validate_export(path, mapping=_mapping(path), supplier=default_supplier(), today=TODAY)
         return Outcome(report.file_errors, report.invoices, [])
-    routed = validate_routed_export(path, several_suppliers(), today=TODAY)
+    routed = validate_routed_export(path, several_suppliers(), mapping=_mapping(path), today=TODAY)
     verdicts = [verdict for part in routed.parts for verdict in part.report.invoices]
     refused = [(refusal.finding, refusal.rows) for refusal in routed.refusals]
     return Outcome(routed.file_errors, verdicts, refused)
 
 
-def validate_bytes(data: bytes, supplier_id: str) -> Outcome:
-    with export_file(data) as path:
+def validate_bytes(data: bytes, supplier_id: str, dialect: Dialect | None = None) -> Outcome:
+    with export_file(data, dialect) as path:
         return validate(path, supplier_id)
 
 

@@ -19,7 +19,7 @@ from tests.properties.support import (
 
 def _accepted(export: tuple[Dialect, list[GeneratedInvoice]]) -> list[Invoice]:
     dialect, invoices = export
-    outcome = validate_bytes(write_export(invoice_rows(invoices), dialect), invoices[0].supplier_id)
+    outcome = validate_bytes(write_export(invoice_rows(invoices), dialect), invoices[0].supplier_id, dialect)
     accepted = outcome.accepted
     assert accepted, [(v.invoice_number, [f.code for f in v.errors]) for v in outcome.verdicts]
     return accepted

@@ -23,7 +23,7 @@ from tests.properties.support import unknown_codes, validate_bytes
 
 
 def _check_total(rows: list[dict[str, str]], dialect: Dialect, supplier_id: str) -> None:
-    outcome = validate_bytes(write_export(rows, dialect), supplier_id)
+    outcome = validate_bytes(write_export(rows, dialect), supplier_id, dialect)
     findings = [*outcome.file_errors, *(f for v in outcome.verdicts for f in (*v.errors, *v.warnings))]
     findings += [refusal for refusal, _ in outcome.refused]
     assert unknown_codes(findings) == []
@@ -57,7 +57,7 @@ def test_every_invoice_drawn_valid_is_accepted_with_its_amounts(export: tuple) -
     ran("valid")
     dialect, invoices = export
     rows = invoice_rows(invoices)
-    outcome = validate_bytes(write_export(rows, dialect), invoices[0].supplier_id)
+    outcome = validate_bytes(write_export(rows, dialect), invoices[0].supplier_id, dialect)
     assert outcome.file_errors == [] and outcome.refused == []
     verdicts = {verdict.invoice_number: verdict for verdict in outcome.verdicts}
     assert set(verdicts) == {invoice.number for invoice in invoices}
