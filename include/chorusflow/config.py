@@ -161,6 +161,17 @@ class SupplierIdentity(BaseModel):
         """Whether the supplier is a French company identified by its SIRET."""
         return self.identifier_type == "SIRET"
 
+    def owes_its_vat_number(self, vat_treatment: str) -> bool:
+        """Whether an invoice under ``vat_treatment`` must print this supplier's own VAT number.
+
+        Not for a supplier outside the EU whose supply is reverse-charged: a taxable person whose only
+        supplies in France are those for which the customer is liable need not be identified for VAT
+        there (CGI art. 286 ter A, II-1°), and outside the EU it has no number of another member state
+        (directive 2006/112/EC art. 214) to print under CGI ann. II art. 242 nonies A, I-4°. One it has
+        (``vat_number``) is still printed. docs/suppliers.md#cross-border-vat.
+        """
+        return not (vat_treatment == "reverse_charge" and not self.in_eu)
+
     @property
     def reform_mentions_from(self) -> date:
         """The date from which the 2026 reform's mentions are mandatory for this supplier."""

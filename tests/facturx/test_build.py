@@ -13,12 +13,13 @@ from lxml import etree
 
 from chorusflow.documents.pdf import render_invoice_pdf
 from chorusflow.facturx import build_cii, build_facturx, check_facturx
-from chorusflow.facturx.cii import postal_address, unit_code
+from chorusflow.facturx.cii import _without_nil, postal_address, unit_code
 from chorusflow.facturx.schematron import SchematronProcess
 from chorusflow.model import Invoice
 from tests.documents.builders import invoice as full_invoice
 
 NS = {
+    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
     "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
 }
@@ -76,13 +77,86 @@ def test_an_invoice_already_paid_is_a2_with_nothing_due(saxon: SchematronProcess
     assert check_facturx(build_facturx(invoice, invoice.supplier), lang="en") == []
 
 
-def test_a_credit_note_is_381_with_its_invoice_and_no_payment_means(saxon: SchematronProcess) -> None:
-    invoice = full_invoice(invoice_type="AVOIR", original_invoice_number="F2026-0001", payment_means=None)
+MEANS = "//ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeSettlementPaymentMeans/"
+
+
+@pytest.mark.parametrize("given", [None, "VIREMENT", "CHEQUE"])
+def test_a_credit_note_is_381_with_its_invoice_and_the_suppliers_account(
+    given: str | None, saxon: SchematronProcess
+) -> None:
+    """Chorus Pro rejects a flux without BT-81 (OCA/l10n-france#414, #612): a credit note has one too."""
+    invoice = full_invoice(invoice_type="AVOIR", original_invoice_number="F2026-0001", payment_means=given)
     root = _xml(invoice)
     assert _text(root, "//rsm:ExchangedDocument/ram:TypeCode/text()") == ["381"]
     assert _text(root, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID/text()") == ["F2026-0001"]
-    assert _text(root, "//ram:SpecifiedTradeSettlementPaymentMeans") == []
+    assert _text(root, MEANS + "ram:TypeCode/text()") == ["58"]
+    assert _text(root, MEANS + "ram:PayeePartyCreditorFinancialAccount/ram:IBANID/text()") == [
+        "".join(str(invoice.supplier.iban).split())
+    ]
     assert check_facturx(build_cii(invoice, invoice.supplier), lang="en") == []
+
+
+def test_a_credit_note_of_a_supplier_without_iban_is_cleared_between_the_parties(
+    saxon: SchematronProcess,
+) -> None:
+    invoice = full_invoice(invoice_type="AVOIR", original_invoice_number="F2026-0001", payment_means=None)
+    supplier = invoice.supplier.model_copy(update={"iban": None, "bic": None})
+    root = etree.fromstring(build_cii(invoice, supplier))
+    assert _text(root, MEANS + "ram:TypeCode/text()") == ["97"]
+    assert _text(root, MEANS + "ram:PayeePartyCreditorFinancialAccount") == []
+    assert check_facturx(build_cii(invoice, supplier), lang="en") == []
+
+
+@pytest.mark.parametrize(
+    ("given", "code", "iban"),
+    [("VIREMENT", "58", True), (None, "58", True), ("CHEQUE", "20", False), ("PRELEVEMENT", "59", False)],
+)
+def test_every_invoice_has_its_payment_means(
+    given: str | None, code: str, iban: bool, saxon: SchematronProcess
+) -> None:
+    invoice = full_invoice(payment_means=given)
+    root = _xml(invoice)
+    assert _text(root, MEANS + "ram:TypeCode/text()") == [code]
+    assert bool(_text(root, MEANS + "ram:PayeePartyCreditorFinancialAccount/ram:IBANID/text()")) is iban
+    assert check_facturx(build_cii(invoice, invoice.supplier), lang="en") == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"invoice_type": "AVOIR", "original_invoice_number": "F2026-0001", "payment_means": None},
+    ],
+    ids=["invoice", "credit-note"],
+)
+def test_without_delivery_date_or_address_the_invoice_date_stands_for_it(
+    changes: dict[str, str | None], saxon: SchematronProcess
+) -> None:
+    invoice = full_invoice(delivery_date=None, delivery_address=None, **changes)
+    xml = build_cii(invoice, invoice.supplier)
+    assert b"xsi:nil" not in xml
+    delivered = "//ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString/text()"
+    assert _text(etree.fromstring(xml), delivered) == [invoice.issue_date.strftime("%Y%m%d")]
+    assert _text(etree.fromstring(xml), "//ram:ShipToTradeParty") == []
+    assert check_facturx(xml, lang="en") == []
+    assert check_facturx(build_facturx(invoice, invoice.supplier), lang="en") == []
+
+
+def test_a_nil_element_left_by_the_library_loses_its_nil(saxon: SchematronProcess) -> None:
+    invoice = full_invoice()
+    good = build_cii(invoice, invoice.supplier)
+    delivery = etree.fromstring(good).xpath("//ram:ApplicableHeaderTradeDelivery", namespaces=NS)[0]
+    for child in list(delivery):
+        delivery.remove(child)
+    delivery.text = None
+    delivery.set("{http://www.w3.org/2001/XMLSchema-instance}nil", "true")
+    nil = etree.tostring(delivery.getroottree(), xml_declaration=True, encoding="UTF-8")
+    assert any(item.code == "FACTURX_XSD" for item in check_facturx(nil, lang="en"))
+    cleaned = _without_nil(nil)
+    assert b"nil" not in cleaned and b"<ram:ApplicableHeaderTradeDelivery/>" in cleaned
+    # Empty, it is valid CII D16B; only the Factur-X schematron's warning on empty elements remains.
+    assert [item.code for item in check_facturx(cleaned, lang="en")] == ["FACTURX_RULE_WARNING"]
+    assert _without_nil(good) is good
 
 
 def test_the_french_rule_on_bt23_is_waived_only_for_a_chorus_framework(saxon: SchematronProcess) -> None:

@@ -223,21 +223,4 @@ def facturx_errors(invoice: Invoice) -> list[str]:
     _, findings = channel.build(invoice)
     if not invoice.supplier.french:  # Chorus Pro finds a Factur-X's supplier by its SIRET: refused before
         return [f"{item.code}" for item in findings if item.code != "FACTURX_SUPPLIER_WITHOUT_SIRET"]
-    return [f"{item.code}: {item.message}" for item in findings if not known_facturx_defect(invoice, item)]
-
-
-def known_facturx_defect(invoice: Invoice, item: Finding) -> bool:
-    """A defect another branch fixes (issue #21, branch facturx-fixes), tolerated only until it is merged:
-    an invoice without delivery date nor address gets ``<ram:ApplicableHeaderTradeDelivery
-    xsi:nil="true"/>``, which the XSD refuses. tests/data/regressions/no-delivery-date-nor-address.csv
-    replays it as a strict xfail, so the merge of the fix shows."""
-    return (
-        KNOWN_NIL_DELIVERY
-        and item.code == "FACTURX_XSD"
-        and "ApplicableHeaderTradeDelivery" in item.message
-        and invoice.delivery_date is None
-        and not invoice.delivery_address
-    )
-
-
-KNOWN_NIL_DELIVERY = True  # False once facturx-fixes is merged
+    return [f"{item.code}: {item.message}" for item in findings]

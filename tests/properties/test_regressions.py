@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from chorusflow.channels import invoice_pdf
-from tests.properties import support
 from tests.properties.support import (
     facturx_errors,
     missing_mentions_in_pdf,
@@ -20,9 +19,7 @@ from tests.properties.support import (
 REGRESSIONS = Path(__file__).resolve().parents[1] / "data" / "regressions"
 CASES = sorted(REGRESSIONS.glob("*.csv"))
 # Cases of defects another branch fixes: strict, so that the merge of the fix shows (then remove them).
-KNOWN_FAILURES = {
-    "no-delivery-date-nor-address.csv": "xsi:nil delivery block, fixed on branch facturx-fixes (issue #21)",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def _case(path: Path) -> object:
@@ -37,9 +34,7 @@ def test_every_case_is_listed_in_the_readme() -> None:
 
 
 @pytest.mark.parametrize("path", [_case(path) for path in CASES])
-def test_regression_case_keeps_every_property(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    if path.name in KNOWN_FAILURES:  # replay it as it is, not as the property search tolerates it
-        monkeypatch.setattr(support, "KNOWN_NIL_DELIVERY", False)
+def test_regression_case_keeps_every_property(path: Path) -> None:
     outcome = validate(path, "several" if path.name.startswith("several-") else "default")
     findings = [*outcome.file_errors, *(f for v in outcome.verdicts for f in (*v.errors, *v.warnings))]
     assert unknown_codes(findings) == []

@@ -24,7 +24,6 @@ from chorusflow.submission import Result, Submitter
 from chorusflow_dev.sandbox import SandboxServer
 from tests.fixtures.ledger import fresh_sqlite_url
 from tests.fixtures.sandbox import SandboxAdmin, sandbox_client
-from tests.properties import support
 from tests.properties.conftest import examples, ran
 from tests.properties.strategies import (
     TODAY,
@@ -85,10 +84,6 @@ def test_the_sandbox_accepts_every_accepted_invoice_through_each_channel(
         report = validate_export(path, mapping=mapping, supplier=supplier, today=TODAY)
         ledger.record_validated(siret, path.name, records_from_report(report, path.name))
     accepted = {v.invoice_number: v.invoice for v in report.invoices if v.valid and v.invoice is not None}
-    if channel == "facturx" and support.KNOWN_NIL_DELIVERY:  # fixed on branch facturx-fixes (#21)
-        accepted = {
-            n: i for n, i in accepted.items() if not (i.delivery_date is None and not i.delivery_address)
-        }
     numbers = sorted(accepted)
 
     ran(f"sandbox {channel} invoices", len(numbers))

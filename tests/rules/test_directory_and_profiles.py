@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from chorusflow.rules import ChorusDirectory, StaticDirectory, validate_export
-from chorusflow.rules.profiles import ProfileError, load_profile, load_profiles
+from chorusflow.rules.profiles import ProfileError, load_profile, load_profiles, no_profiles_notice
 from chorusflow_dev.testing.exports import write_export
 from tests.fixtures.sandbox import SandboxAdmin
 from tests.rules.builders import (
@@ -21,6 +21,8 @@ from tests.rules.builders import (
     row,
     sandbox_directory,
 )
+
+REPOSITORY_BUYERS = Path(__file__).resolve().parents[2] / "include" / "config" / "buyers"
 
 # (case id, row overrides, expected error codes) — each rule fails once and passes once.
 DIRECTORY_CASES = [
@@ -264,3 +266,21 @@ def test_cache_expires_after_its_ttl(sandbox, tmp_path: Path) -> None:  # type: 
     for _ in range(3):
         validate_export(path, directory=expiring)
     assert lookups() - start == 4
+
+
+def test_no_buyer_profile_at_all_is_logged_once_per_folder(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHORUSFLOW_CONFIG_DIR", str(tmp_path))
+    monkeypatch.setenv("CHORUSFLOW_LANG", "en")
+    with caplog.at_level("WARNING", logger="chorusflow.rules.profiles"):
+        assert load_profiles() == {} and load_profiles() == {}
+    assert [record.getMessage() for record in caplog.records] == [
+        f"No buyer profile is loaded: folder {tmp_path / 'buyers'} holds none. Rules of a particular buyer "
+        "(such as IFPEN's 10-digit engagement numbers) do not apply. Add the profiles there (those of "
+        "include/config/buyers, for instance) or point CHORUSFLOW_CONFIG_DIR at a folder that has them."
+    ]
+    assert no_profiles_notice("fr", tmp_path / "buyers") is None  # already said
+    (tmp_path / "other").mkdir()
+    assert "Aucun profil d'acheteur" in str(no_profiles_notice("fr", tmp_path / "other"))
+    assert no_profiles_notice("en", REPOSITORY_BUYERS) is None  # the repository's folder has IFPEN's

@@ -9,11 +9,13 @@ import pytest
 
 from chorusflow.channels import SupplierAccount, build_submit_request, invoice_language
 from chorusflow.config import SupplierIdentity, load_supplier
-from chorusflow.documents.pdf import render_invoice_pdf
+from chorusflow.documents.pdf import missing_mentions, render_invoice_pdf
+from chorusflow.facturx.export import with_facturx_checks
 from chorusflow.rules import validate_export
 from chorusflow.rules.checks.crossborder import supplier_identifier_findings
 from chorusflow.rules.profiles import BuyerProfile
 from chorusflow_dev.testing.exports import write_export
+from tests.documents.builders import pdf_text
 from tests.rules.builders import COMMUNE, row
 from tests.suppliers.builders import COMMUNE_VAT, eu_supplier, non_eu_supplier
 
@@ -75,6 +77,68 @@ def test_reverse_charge_rules(tmp_path: Path) -> None:
     )
     (error,) = french.invoices[0].errors
     assert error.code == "VAT_TREATMENT_NOT_APPLICABLE" and "établi en France" in error.message
+
+
+def test_a_supplier_outside_the_eu_needs_no_vat_number_of_its_own_under_reverse_charge(
+    tmp_path: Path,
+) -> None:
+    """CGI art. 286 ter A, II-1°: not identified for VAT in France when the customer owes all the tax."""
+    unregistered = non_eu_supplier().model_copy(update={"vat_number": None})
+    found = verdicts(
+        tmp_path,
+        unregistered,
+        row(invoice_number="RC", **REVERSE),
+        row(invoice_number="NOBUYER", vat_rate="0", vat_treatment="reverse_charge"),
+    )
+    assert found == {"RC": set(), "NOBUYER": {"VAT_NUMBER_MISSING"}}
+    report = validate_export(
+        write_export(tmp_path / "b.csv", [row(vat_rate="0", vat_treatment="reverse_charge")]),
+        supplier=unregistered,
+        lang="fr",
+    )
+    (missing,) = report.invoices[0].errors
+    assert missing.field == "buyer_vat_number" and "242 nonies A" in missing.message
+    # Kept for an EU supplier (identified in its member state) and for any other treatment.
+    eu_unregistered = eu_supplier().model_copy(update={"vat_number": None})
+    assert verdicts(tmp_path, eu_unregistered, row(invoice_number="EU", **REVERSE)) == {
+        "EU": {"VAT_NUMBER_MISSING"}
+    }
+    goods = {**REVERSE, "vat_treatment": "intra_eu_goods", "operation_nature": "goods"}
+    assert "VAT_NUMBER_MISSING" in verdicts(tmp_path, unregistered, row(invoice_number="IC", **goods))["IC"]
+
+
+def test_its_invoice_is_deposited_as_pdf_and_refused_for_facturx_with_a_code(tmp_path: Path) -> None:
+    unregistered = non_eu_supplier().model_copy(update={"vat_number": None})
+    export = write_export(tmp_path / "e.csv", [row(operation_nature="services", **REVERSE)])
+    verdict = validate_export(export, supplier=unregistered, lang="en").invoices[0]
+    assert verdict.valid, verdict.errors
+    invoice = verdict.invoice
+    assert invoice is not None
+    assert "supplier.vat_number" not in missing_mentions(invoice)
+    with_number = invoice.model_copy(update={"vat_treatment": "export"})
+    assert "supplier.vat_number" in missing_mentions(with_number)
+    pdf = render_invoice_pdf(invoice, lang="en")
+    assert "Autoliquidation" in pdf_text(pdf) and unregistered.name in pdf_text(pdf)
+    references = build_submit_request(invoice, SupplierAccount(1, 2), attachment_id=3).references
+    assert references.type_tva == "EXONERATION"
+    # Factur-X: no SIRET to put in the seller block, and EN 16931 BR-AE-02 would want a seller VAT id.
+    (refused,) = (
+        with_facturx_checks(validate_export(export, supplier=unregistered, lang="en"), "en")
+        .invoices[0]
+        .errors
+    )
+    assert refused.code == "FACTURX_SUPPLIER_WITHOUT_SIRET"
+    profile = BuyerProfile.model_validate(
+        {
+            "schema_version": 1,
+            "version": "1",
+            "buyer": {"siret": COMMUNE, "name": "C"},
+            "deposit_channel": "facturx",
+        }
+    )
+    assert verdicts(
+        tmp_path, unregistered, row(invoice_number="FX", **REVERSE), profiles={COMMUNE: profile}
+    ) == {"FX": {"FACTURX_SUPPLIER_WITHOUT_SIRET"}}
 
 
 def test_goods_treatments_follow_where_the_supplier_is(tmp_path: Path) -> None:

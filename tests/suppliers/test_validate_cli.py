@@ -265,3 +265,45 @@ def test_online_each_supplier_reads_the_directory_with_its_own_account(
     )  # no rheinwerk invoice: its account is not needed
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Offline mode" not in result.stdout
+
+
+IFPEN_ROWS = [
+    # IFPEN's profile (buyers/ifpen.yaml): an engagement number is exactly 10 digits
+    "F2026-0503;;2026-11-02;2026-12-02;2026-10-30;77572915500017;IFPEN;services;;;Maintenance;1;100,00;20;4500012340",
+    "F2026-0504;;2026-11-02;2026-12-02;2026-10-30;77572915500017;IFPEN;services;;;Maintenance;1;100,00;20;EJ-42",
+]
+
+
+def with_ifpen_invoices(path: Path) -> Path:
+    """The example's mixed export with an ``engagement_number`` column and two IFPEN invoices."""
+    header, *rows = MIXED.read_text(encoding="utf-8").splitlines()
+    lines = [f"{header};engagement_number", *(f"{line};" for line in rows), *IFPEN_ROWS]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_example_config_dir_keeps_the_buyer_profiles(tmp_path: Path) -> None:
+    """With CHORUSFLOW_CONFIG_DIR at the example's folder (as its README exports it), IFPEN's rule applies."""
+    env = {"CHORUSFLOW_CONFIG_DIR": str(EXAMPLE / "config"), "CHORUSFLOW_LANG": "en"}
+    example = run(str(MIXED), "--offline", env=env)
+    assert example.returncode == 0 and "buyer profile" not in example.stderr, example.stderr
+    result = run(str(with_ifpen_invoices(tmp_path / "mixed.csv")), "--offline", "--json", env=env)
+    assert result.returncode == 1, result.stderr
+    document = json.loads(result.stdout)
+    verdicts = document_per_invoice(document)
+    assert verdicts["F2026-0503"] == (FRENCH_ID, True, [])
+    assert verdicts["F2026-0504"] == (FRENCH_ID, False, ["ENGAGEMENT_FORMAT"])
+    filled = next(item for item in document["invoices"] if item["invoice_number"] == "F2026-0503")
+    assert filled["invoice"]["service_code"] == "Facture_commande"  # filled in by the profile
+
+
+@pytest.mark.parametrize(("lang", "words"), [("fr", "Aucun profil d'acheteur"), ("en", "No buyer profile")])
+def test_a_config_dir_without_buyer_profiles_says_so_on_stderr(tmp_path: Path, lang: str, words: str) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(SUPPLIERS_DIR, config / "suppliers")
+    env = {"CHORUSFLOW_CONFIG_DIR": str(config), "CHORUSFLOW_LANG": lang}
+    result = run(str(with_ifpen_invoices(tmp_path / "mixed.csv")), "--offline", "--json", env=env)
+    assert result.stderr.count(words) == 1, result.stderr
+    assert str(config / "buyers") in result.stderr
+    # That is why: the buyer's own rule is off, the bad engagement number goes through.
+    assert document_per_invoice(json.loads(result.stdout))["F2026-0504"] == (FRENCH_ID, True, [])

@@ -160,6 +160,7 @@ def missing_mentions(invoice: Invoice) -> list[str]:
         f"supplier.{field}"
         for field in ("address", "legal_form", "registration", "vat_number")
         if not getattr(supplier, field)
+        and (field != "vat_number" or supplier.owes_its_vat_number(invoice.vat_treatment))
     ]
     form = (supplier.legal_form or "").strip().casefold()
     if form and not supplier.share_capital and not form.startswith(_NO_CAPITAL):

@@ -40,6 +40,8 @@ PAYMENT_MEANS_CODES = {
     "AUTRE": "1",
     "REPORT": "97",
 }
+#: BT-81 of a credit note when the supplier has no IBAN: clearing between partners (UNTDID 4461).
+CREDIT_NOTE_CLEARING_CODE = "97"
 VAT_DEBITS_CODE = "5"  # BT-8: VAT due on the invoice date (option for VAT on debits)
 SIRET_SCHEME, SIREN_SCHEME = "0009", "0002"  # ISO 6523 ICD; also EAS codes for BT-34 / BT-49
 #: Units as accounting exports write them → UN/ECE Recommendation 20 (BT-130). Anything else is
@@ -80,6 +82,8 @@ _POSTCODE_CITY = re.compile(r"^(?P<postcode>\d{5})\s+(?P<city>.+)$")
 _COUNTRY_LINES = {"france": "FR", "fr": "FR"}
 FRANCHISE = "VATEX-FR-FRANCHISE"  # art. 293 B CGI
 REVERSE_CHARGE = "VATEX-EU-AE"
+NIL_ATTRIBUTE = "xsi:nil"
+XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
 
 def build_cii(invoice: Invoice, supplier: SupplierIdentity) -> bytes:
@@ -89,7 +93,24 @@ def build_cii(invoice: Invoice, supplier: SupplierIdentity) -> bytes:
     xml: bytes = generate_cii_xml(
         cii_terms(invoice, supplier), level="en16931", check_xsd=False, check_schematron=False
     )
-    return xml
+    return _without_nil(xml)
+
+
+def _without_nil(xml: bytes) -> bytes:
+    """``xml`` without the ``xsi:nil`` lxml's objectify puts on an element built empty.
+
+    No CII D16B element is nillable, so the attribute only ever makes the file fail its XSD; an
+    element left empty is then judged by the XSD and the schematrons like any other.
+    """
+    if NIL_ATTRIBUTE.encode() not in xml:
+        return xml
+    from lxml import etree
+
+    root = etree.fromstring(xml)
+    for element in root.iter():
+        element.attrib.pop(XSI_NIL, None)
+    etree.cleanup_namespaces(root)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
 def cii_terms(invoice: Invoice, supplier: SupplierIdentity) -> dict[str, Any]:
@@ -119,7 +140,9 @@ def cii_terms(invoice: Invoice, supplier: SupplierIdentity) -> dict[str, Any]:
         "BT-10": invoice.service_code,
         "BT-13": invoice.engagement_number,
         "BT-12": invoice.market_number,
-        "BT-72": invoice.delivery_date,
+        # No delivery date: the invoice date stands for it, as the PDF says (DELIVERY_DATE_MISSING);
+        # it also keeps the mandatory ApplicableHeaderTradeDelivery from being empty (docs/facturx.md).
+        "BT-72": invoice.delivery_date or invoice.issue_date,
         "BT-9": None if is_credit_note else invoice.due_date,
         "BT-8": VAT_DEBITS_CODE if supplier.vat_regime == "debits" and invoice.total_vat else None,
     }
@@ -133,14 +156,14 @@ def cii_terms(invoice: Invoice, supplier: SupplierIdentity) -> dict[str, Any]:
         terms["BG-13"].update(postal_address(invoice.delivery_address))
     if invoice.original_invoice_number:
         terms["BG-3"] = [{"BT-25": invoice.original_invoice_number}]
-    # A credit note carries no payment means (Chorus Pro refuses one); BR-50: a transfer needs the IBAN.
+    # BT-81 on every document, credit notes included: Chorus Pro rejects a flux without it
+    # (docs/facturx.md#payment-means-bt-81). BR-61 / CII-SR-470: a transfer names the IBAN.
     iban = invoice.supplier_iban or supplier.iban
-    if not is_credit_note and invoice.payment_means:
-        terms["BT-81"] = PAYMENT_MEANS_CODES[invoice.payment_means]
-        if invoice.payment_means == "VIREMENT" and iban:
-            terms["BT-84"] = "".join(iban.split())
-            if supplier.bic:
-                terms["BT-86"] = supplier.bic
+    terms["BT-81"] = payment_means_code(invoice, iban)
+    if terms["BT-81"] == PAYMENT_MEANS_CODES["VIREMENT"] and iban:
+        terms["BT-84"] = "".join(iban.split())
+        if supplier.bic:
+            terms["BT-86"] = supplier.bic
     return terms
 
 
@@ -149,6 +172,19 @@ def vat_in_euros(invoice: Invoice) -> Decimal:
     requires it when VAT is charged, and reads it as a number), else zero, as no VAT is charged."""
     given = parse_number(invoice.total_vat_eur) if invoice.total_vat_eur else None
     return given if given is not None else Decimal(0)
+
+
+def payment_means_code(invoice: Invoice, iban: str | None) -> str:
+    """BT-81 of ``invoice``: its payment means (a transfer by default, as deposited through the API).
+
+    A credit note is settled on the supplier's account when it has one (a SEPA transfer, ``58``, with
+    that IBAN, as the invoice it corrects), else by clearing between the parties (``97``): the buyer
+    sets the amount against what it owes. A payment means given on a credit note is ignored
+    (CREDIT_NOTE_PAYMENT_MEANS), as in the API's deposit.
+    """
+    if invoice.invoice_type == "AVOIR":
+        return PAYMENT_MEANS_CODES["VIREMENT"] if iban else CREDIT_NOTE_CLEARING_CODE
+    return PAYMENT_MEANS_CODES[invoice.payment_means or "VIREMENT"]
 
 
 def _money(value: Decimal) -> str:

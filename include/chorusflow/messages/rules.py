@@ -589,6 +589,20 @@ MESSAGES: dict[str, Message] = {
         fr="biens, services ou mixte attendu",
         en="goods, services or mixed expected",
     ),
+    # Logged and printed on stderr when the configuration folder holds no buyer profile at all.
+    "rule.buyer_profiles.none_loaded": Message(
+        fr=(
+            "Aucun profil d'acheteur n'est chargé : le dossier {folder} n'en contient aucun. Les règles "
+            "propres à un acheteur (par exemple les 10 chiffres du numéro d'engagement d'IFPEN) ne "
+            "s'appliquent pas. Ajoutez-y les profils (ceux d'include/config/buyers par exemple) ou faites "
+            "pointer CHORUSFLOW_CONFIG_DIR vers un dossier qui en contient."
+        ),
+        en=(
+            "No buyer profile is loaded: folder {folder} holds none. Rules of a particular buyer (such as "
+            "IFPEN's 10-digit engagement numbers) do not apply. Add the profiles there (those of "
+            "include/config/buyers, for instance) or point CHORUSFLOW_CONFIG_DIR at a folder that has them."
+        ),
+    ),
     # The words filled into findings.
     "rule.empty_value": Message(fr="(vide)", en="(empty)"),
     "rule.scope.all_invoices": Message(fr="toutes ses factures", en="all its invoices"),

@@ -95,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
     from chorusflow.rules.validate import validate_export
 
     lang = language(args.lang)
+    _warn_without_profiles(lang)
     if args.supplier is None:
         suppliers = _several_suppliers()
         if suppliers is not None:
@@ -126,6 +127,18 @@ def run(args: argparse.Namespace) -> int:
     if failed is not None:
         return failed
     return EXIT_VALID if all(verdict.valid for verdict in report.invoices) else EXIT_INVALID
+
+
+def _warn_without_profiles(lang: str) -> None:
+    """Say on stderr when the configuration holds no buyer profile: each buyer's own rules are off."""
+    from chorusflow.rules.profiles import no_profiles_notice
+
+    try:
+        notice = no_profiles_notice(lang)
+    except OSError:  # an unreadable folder: validation reports it as it reads the profiles
+        return
+    if notice:
+        print(f"! {notice}", file=sys.stderr)
 
 
 class _NoConnection(Exception):

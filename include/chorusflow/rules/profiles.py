@@ -7,6 +7,7 @@ Profiles apply before the directory rules, so a filled-in service code is then c
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Literal
@@ -16,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from chorusflow.config import DepositChannel, config_dir
 from chorusflow.deadlines import CATEGORY_DAYS, BuyerCategory
-from chorusflow.messages import Message, language
+from chorusflow.messages import Message, language, text
+
+log = logging.getLogger(__name__)
 
 
 class ProfileError(ValueError):
@@ -147,15 +150,44 @@ def load_profile(path: Path) -> BuyerProfile:
         raise ProfileError(path, _describe(error)) from None
 
 
-def load_profiles(folder: Path | None = None) -> dict[str, BuyerProfile]:
-    """Every profile of ``folder`` (default ``<config>/buyers``), keyed by buyer SIRET."""
-    folder = folder or config_dir() / "buyers"
-    profiles: dict[str, BuyerProfile] = {}
+def buyers_dir() -> Path:
+    """The folder of the buyer profiles: ``<config>/buyers`` (CHORUSFLOW_CONFIG_DIR)."""
+    return config_dir() / "buyers"
+
+
+def profile_files(folder: Path) -> list[Path]:
+    """The profile files of ``folder`` (``*.yaml``, ``*.yml``), in name order; none without the folder."""
     if not folder.is_dir():
-        return profiles
-    for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+        return []
+    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+
+
+def load_profiles(folder: Path | None = None) -> dict[str, BuyerProfile]:
+    """Every profile of ``folder`` (default ``<config>/buyers``), keyed by buyer SIRET.
+
+    None at all is allowed, but logged once (:func:`no_profiles_notice`): a configuration folder moved
+    elsewhere without its ``buyers/`` would otherwise drop every buyer's own rules in silence.
+    """
+    folder = folder or buyers_dir()
+    profiles: dict[str, BuyerProfile] = {}
+    for path in profile_files(folder):
         profile = load_profile(path)
         if profile.buyer.siret in profiles:
             raise ProfileError(path, f"a second profile for SIRET {profile.buyer.siret}")
         profiles[profile.buyer.siret] = profile
+    if not profiles and (notice := no_profiles_notice(folder=folder)):
+        log.warning(notice)
     return profiles
+
+
+_noticed: set[Path] = set()  # the folders already reported empty by this process
+
+
+def no_profiles_notice(lang: str | None = None, folder: Path | None = None) -> str | None:
+    """The warning that ``folder`` (default ``<config>/buyers``) holds no buyer profile, the first time
+    this process asks about that folder; None when it holds some or was already reported."""
+    folder = folder or buyers_dir()
+    if folder in _noticed or profile_files(folder):
+        return None
+    _noticed.add(folder)
+    return text("rule.buyer_profiles.none_loaded", lang, folder=folder)

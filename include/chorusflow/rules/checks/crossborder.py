@@ -161,7 +161,7 @@ def crossborder_findings(
     if any(rate != ZERO for rate in charged_rates) or (total_vat is not None and total_vat != ZERO):
         found.append(finding("VAT_TREATMENT_RATE", lang, "vat_rate", value=treatment))
     if treatment in BOTH_VAT_NUMBERS:
-        found += _vat_number_findings(supplier, buyer_vat_number, lang)
+        found += _vat_number_findings(supplier, treatment, buyer_vat_number, lang)
     return found
 
 
@@ -187,10 +187,12 @@ def _not_applicable(supplier: SupplierIdentity, treatment: str, nature: str | No
     return None
 
 
-def _vat_number_findings(supplier: SupplierIdentity, buyer_vat_number: str, lang: str) -> list[Finding]:
+def _vat_number_findings(
+    supplier: SupplierIdentity, treatment: str, buyer_vat_number: str, lang: str
+) -> list[Finding]:
     found: list[Finding] = []
     own = supplier.vat_number or ""
-    if not own:
+    if not own and supplier.owes_its_vat_number(treatment):
         found.append(finding("VAT_NUMBER_MISSING", lang, "supplier_vat_number"))
     elif supplier.in_eu and not eu_vat_number_is_valid(own):
         found.append(finding("VAT_NUMBER_INVALID", lang, "supplier_vat_number", value=own))
