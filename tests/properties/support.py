@@ -189,9 +189,28 @@ def _pattern(mention: str) -> re.Pattern[str]:
 
 
 def missing_mentions_in_pdf(invoice: Invoice, pdf: bytes) -> list[str]:
-    """The expected mentions that the PDF's text does not hold (whitespace ignored)."""
-    found = _squeezed(pdf_text(pdf))
-    return [mention for mention in expected_mentions(invoice) if not _pattern(mention).search(found)]
+    """The expected mentions that the PDF's text does not hold (whitespace ignored); a text that a page
+    break cuts (the footer and the repeated table header come between its parts) is held too."""
+    from pypdf import PdfReader
+
+    pages = [_squeezed(page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+    found = "".join(pages)
+    return [
+        mention
+        for mention in expected_mentions(invoice)
+        if not _pattern(mention).search(found) and not _across_pages(_squeezed(mention), pages)
+    ]
+
+
+def _across_pages(mention: str, pages: list[str]) -> bool:
+    """Whether ``mention`` ends one page and the rest of it starts (after the header) the next one."""
+    for before, after in zip(pages, pages[1:], strict=False):
+        for cut in range(1, len(mention)):
+            # The head is followed by at most the page's footer; the tail comes after the next header.
+            head = re.compile(_pattern(mention[:cut]).pattern + r".{0,400}\Z", re.S)
+            if head.search(before) and _pattern(mention[cut:]).search(after):
+                return True
+    return False
 
 
 # --- Property 4: the soumettre body conforms to the Swagger --------------------------------------
