@@ -159,6 +159,31 @@ def test_a_nil_element_left_by_the_library_loses_its_nil(saxon: SchematronProces
     assert _without_nil(good) is good
 
 
+@pytest.mark.parametrize(
+    ("specs", "changes", "expected"),
+    [
+        (None, {"total_vat_eur": "1 234,56"}, "1234.56"),
+        ([("Exonéré", "1", "forfait", "100", "0", "0")], {"vat_exemption_reason": "Exonération"}, "0.00"),
+    ],
+    ids=["vat-charged", "no-vat"],
+)
+def test_an_invoice_in_another_currency_gives_its_vat_in_euros(
+    specs: list[tuple[str, str, str | None, str, str, str]] | None,
+    changes: dict[str, str],
+    expected: str,
+    saxon: SchematronProcess,
+) -> None:
+    """French rule BR-FR-CO-12 (CGI art. 289 IV): BT-6 EUR and BT-111 when BT-5 is not EUR."""
+    invoice = full_invoice(specs, currency="USD", **changes)
+    root = _xml(invoice)
+    assert _text(root, "//ram:ApplicableHeaderTradeSettlement/ram:TaxCurrencyCode/text()") == ["EUR"]
+    assert _text(root, "//ram:TaxTotalAmount[@currencyID='EUR']/text()") == [expected]
+    assert check_facturx(build_cii(invoice, invoice.supplier), lang="en") == []
+    unreadable = full_invoice(specs, currency="USD", **{**changes, "total_vat_eur": "about 1000"})
+    if invoice.total_vat:  # never a guessed amount: the check says what is missing
+        assert "BR-FR-CO-12" in str(check_facturx(build_cii(unreadable, unreadable.supplier), lang="en"))
+
+
 def test_the_french_rule_on_bt23_is_waived_only_for_a_chorus_framework(saxon: SchematronProcess) -> None:
     invoice = full_invoice()
     xml = build_cii(invoice, invoice.supplier).replace(b"<ram:ID>A1</ram:ID>", b"<ram:ID>Z9</ram:ID>", 1)

@@ -147,10 +147,7 @@ def cii_terms(invoice: Invoice, supplier: SupplierIdentity) -> dict[str, Any]:
         "BT-8": VAT_DEBITS_CODE if supplier.vat_regime == "debits" and invoice.total_vat else None,
     }
     terms.update({term: value for term, value in optional.items() if value})
-    if invoice.currency != "EUR":
-        # BR-FR-CO-12: an invoice in another currency gives its VAT in euros (BT-6, BT-111; CGI 289 IV).
-        terms["BT-6"] = "EUR"
-        terms["BT-111"] = _money(vat_in_euros(invoice))
+    terms.update(_vat_in_euros(invoice))
     if invoice.delivery_address:
         terms["BG-13"] = {"name": invoice.buyer_name or invoice.delivery_address.splitlines()[0]}
         terms["BG-13"].update(postal_address(invoice.delivery_address))
@@ -167,13 +164,6 @@ def cii_terms(invoice: Invoice, supplier: SupplierIdentity) -> dict[str, Any]:
     return terms
 
 
-def vat_in_euros(invoice: Invoice) -> Decimal:
-    """The VAT in euros of an invoice in another currency: the export's ``total_vat_eur`` (validation
-    requires it when VAT is charged, and reads it as a number), else zero, as no VAT is charged."""
-    given = parse_number(invoice.total_vat_eur) if invoice.total_vat_eur else None
-    return given if given is not None else Decimal(0)
-
-
 def payment_means_code(invoice: Invoice, iban: str | None) -> str:
     """BT-81 of ``invoice``: its payment means (a transfer by default, as deposited through the API).
 
@@ -185,6 +175,16 @@ def payment_means_code(invoice: Invoice, iban: str | None) -> str:
     if invoice.invoice_type == "AVOIR":
         return PAYMENT_MEANS_CODES["VIREMENT"] if iban else CREDIT_NOTE_CLEARING_CODE
     return PAYMENT_MEANS_CODES[invoice.payment_means or "VIREMENT"]
+
+
+def _vat_in_euros(invoice: Invoice) -> dict[str, str]:
+    """BT-6 ``EUR`` and BT-111, the VAT in euros, for an invoice in another currency (CGI art. 289
+    IV; French rule BR-FR-CO-12): the export's ``total_vat_eur``, 0 when no VAT is charged. Nothing
+    when that text is not a number: the check then reports BR-FR-CO-12 rather than a guessed amount."""
+    if invoice.currency == "EUR":
+        return {}
+    vat_eur = parse_number(invoice.total_vat_eur or "") if invoice.total_vat else Decimal(0)
+    return {} if vat_eur is None else {"BT-6": "EUR", "BT-111": _money(vat_eur)}
 
 
 def _money(value: Decimal) -> str:
