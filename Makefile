@@ -71,11 +71,15 @@ bench: install
 	@echo "== Scale: one PISTE quota, two Celery workers (bench/scale.py; about 40 minutes) =="
 	$(BIN)/python bench/scale.py
 
-# Every reliability section at full size (about 25 minutes on 2 cores), then one line per section.
+# Every reliability section at full size (about 25 minutes on 2 cores), then the property tests with
+# thousands of examples (Hypothesis profile "reliability", docs/testing.md), then one line per section.
 reliability: install
 	@summary=$$(mktemp); \
 	CHORUSFLOW_RELIABILITY_SUMMARY=$$summary $(BIN)/python -m pytest tests/reliability -m "" $(PYTEST_ARGS); \
-	status=$$?; echo; echo "== reliability summary =="; cat $$summary; rm -f $$summary; exit $$status
+	status=$$?; \
+	CHORUSFLOW_HYPOTHESIS_PROFILE=reliability CHORUSFLOW_RELIABILITY_SUMMARY=$$summary \
+		$(BIN)/python -m pytest tests/properties -m "" $(PYTEST_ARGS) || status=$$?; \
+	echo; echo "== reliability summary =="; cat $$summary; rm -f $$summary; exit $$status
 
 sandbox: install
 	$(BIN)/chorusflow sandbox

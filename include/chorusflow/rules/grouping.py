@@ -43,7 +43,9 @@ def invoice_keys(table: ExportTable) -> list[object]:
 
 def group_invoices(keys: list[object], row_numbers: list[int], readable_lines: list[bool]) -> InvoiceGroups:
     """Group the rows by key, in order of first appearance; see ``InvoiceGroups``."""
-    codes, _ = pd.factorize(np.asarray(keys, dtype=object))
+    # fromiter keeps one dimension: np.asarray would make a 2-D array of ("row", n) keys when no row
+    # has an invoice number, and factorize would fail on it.
+    codes, _ = pd.factorize(np.fromiter(keys, dtype=object, count=len(keys)))
     order = np.argsort(codes, kind="stable")
     counts = np.bincount(codes)
     ends = np.cumsum(counts)

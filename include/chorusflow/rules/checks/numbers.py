@@ -31,6 +31,7 @@ NUMBER_COLUMNS = (
     "total_ht",
     "total_vat",
     "total_ttc",
+    "total_vat_eur",  # the VAT in euros of an invoice in another currency: Factur-X's BT-111 needs a number
 )
 SIGNED_COLUMNS = frozenset(NUMBER_COLUMNS) - {"vat_rate"}
 LINE_AMOUNT_COLUMNS = ("quantity", "unit_price", "vat_rate")
