@@ -46,7 +46,7 @@ def platform(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[SandboxServer, ChorusProClient, Ledger]]:
     """One sandbox, client and SQLite ledger for every example of the module (numbers never repeat)."""
-    server = SandboxServer(port=0)
+    server = SandboxServer(port=0, profile="fast")  # flux integrated at the next poll
     server.start()
     ledger = Ledger(fresh_sqlite_url(tmp_path_factory.mktemp("ledger")))
     ledger.migrate()
