@@ -29,6 +29,7 @@ DEFAULT_PASSWORD = "chorusflow"
 #: A second UI user with the viewer role: what an accounts-receivable clerk needs to use the desk.
 CLERK = "clerk"
 POOL = "chorus_pro_api"
+POOL_DESCRIPTION = "Chorus Pro API calls"
 #: The API counts as ready once the DAG processor has stored these DAGs.
 READY_DAGS = ("chorus_submit_invoices",)
 
@@ -131,9 +132,17 @@ class LocalAirflow:
         passwords = {"admin": self.password, CLERK: self.password}
         (airflow_home / "passwords.json").write_text(json.dumps(passwords), encoding="utf-8")
         self._start_sandbox()
-        airflow = self.airflow_command()
-        self._check([airflow, "db", "migrate"])
-        self._check([airflow, "pools", "set", POOL, str(self.pool_size), "Chorus Pro API calls"])
+        # `airflow db migrate` then `airflow pools set`, in one process (chorusflow_dev.airflow.prepare).
+        self._check(
+            [
+                sys.executable,
+                "-m",
+                "chorusflow_dev.airflow.prepare",
+                POOL,
+                str(self.pool_size),
+                POOL_DESCRIPTION,
+            ]
+        )
         self._start_components()
         self.wait_ready(timeout)
 
