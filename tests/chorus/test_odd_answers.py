@@ -59,6 +59,14 @@ def test_400_without_functional_code_is_a_bad_request(
         client.get_invoice_history(1)
 
 
+@pytest.fixture
+def one_429_resend(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One resend of a 429 per try, read when the client is built: the default five back off for
+    about 8 s per read try (25 s in all); tests/chorus/test_client.py covers the default resends."""
+    monkeypatch.setenv("CHORUSFLOW_API_429_RETRIES", "1")
+
+
+@pytest.mark.usefixtures("one_429_resend")  # before ``client``, which reads the setting
 def test_429_without_retry_after(client: ChorusProClient, scripted: ScriptedServer) -> None:
     scripted.replies[Operation.INVOICE_HISTORY] = [(429, b"", {})]
     with pytest.raises(RateLimitedError) as caught:

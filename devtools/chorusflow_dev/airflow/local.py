@@ -35,6 +35,7 @@ VIEWER = "viewer"
 #: The UI users ``make airflow`` creates, with their simple auth manager role.
 UI_USERS = {"admin": "admin", CLERK: "user", VIEWER: "viewer"}
 POOL = "chorus_pro_api"
+POOL_DESCRIPTION = "Chorus Pro API calls"
 #: The API counts as ready once the DAG processor has stored these DAGs.
 READY_DAGS = ("chorus_submit_invoices",)
 
@@ -139,9 +140,17 @@ class LocalAirflow:
         passwords = dict.fromkeys(UI_USERS, self.password)
         (airflow_home / "passwords.json").write_text(json.dumps(passwords), encoding="utf-8")
         self._start_sandbox()
-        airflow = self.airflow_command()
-        self._check([airflow, "db", "migrate"])
-        self._check([airflow, "pools", "set", POOL, str(self.pool_size), "Chorus Pro API calls"])
+        # `airflow db migrate` then `airflow pools set`, in one process (chorusflow_dev.airflow.prepare).
+        self._check(
+            [
+                sys.executable,
+                "-m",
+                "chorusflow_dev.airflow.prepare",
+                POOL,
+                str(self.pool_size),
+                POOL_DESCRIPTION,
+            ]
+        )
         self._start_components()
         self.wait_ready(timeout)
 
