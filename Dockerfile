@@ -9,7 +9,7 @@ FROM apache/airflow:3.3.2-python3.11 AS production
 
 # The project lives at AIRFLOW_HOME (/opt/airflow) with the repository's shape: dags/ and plugins/ are
 # Airflow's default folders, and the editable install maps `chorusflow` to /opt/airflow/include, so
-# chorusflow.config.config_dir() resolves to /opt/airflow/include/config with no extra setting.
+# chorusflow.suppliers.config_dir() resolves to /opt/airflow/include/config with no extra setting.
 WORKDIR /opt/airflow
 
 # First what the install needs (package metadata, our pinned constraints, the package), so the slow

@@ -39,7 +39,7 @@ from chorusflow.facturx.check import _parse, check_facturx, check_facturx_many, 
 from chorusflow.facturx.cii import build_cii
 from chorusflow.facturx.pdfa import build_facturx
 from chorusflow.facturx.schematron import SchematronPool, SchematronProcess, cpu_count, stylesheets_for
-from chorusflow.model import Invoice
+from chorusflow.invoice import Invoice
 from chorusflow.rules.validate import validate_export
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sample-export.csv"

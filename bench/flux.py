@@ -3,7 +3,8 @@
 Run ``.venv/bin/python bench/flux.py [--invoices N] [--latency-ms L] [--sizes 25,50,...]``. It builds
 and checks the Factur-X of N valid invoices once (as the ``facturx`` channel does: the PDF rendered,
 the CII embedded, ``check_facturx``), then, for each flux size, packs the files
-(:func:`chorusflow.flux.pack` under the 9 MB default) and deposits every flux on a sandbox over real
+(:func:`chorusflow.platforms.chorus_pro.flux.pack` under the 9 MB default) and deposits every flux on a
+sandbox over real
 sockets, with L ms of latency added to each ``deposer/flux`` call. Printed per size: the flux and
 calls for N invoices, against the PDF channel's 2 calls per invoice; the archive's size; the time to
 pack and deposit (the upload of a larger file included); and the time one submit task spends on a
@@ -25,12 +26,12 @@ from pathlib import Path
 
 import requests
 
-from chorusflow.chorus import ChorusProClient, ChorusProConfig
-from chorusflow.config import load_supplier
 from chorusflow.facturx import build_facturx, check_facturx_many
-from chorusflow.flux import FACTURX_SYNTAX, FluxFile, flux_file, pack
-from chorusflow.model import Invoice
+from chorusflow.invoice import Invoice
+from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
+from chorusflow.platforms.chorus_pro.flux import FACTURX_SYNTAX, FluxFile, flux_file, pack
 from chorusflow.rules.validate import validate_export
+from chorusflow.suppliers import load_supplier
 from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing.exports import invoice_numbers, write_sample_export
 

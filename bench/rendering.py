@@ -22,7 +22,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from chorusflow.documents.pdf import render_invoice_pdf
-from chorusflow.model import Invoice
+from chorusflow.invoice import Invoice
 from chorusflow.rules.validate import validate_export
 from chorusflow_dev.testing.documents import SUPPLIER
 from chorusflow_dev.testing.exports import sample_invoice, write_export

@@ -25,9 +25,9 @@ from typing import Any
 
 import requests
 
-from chorusflow.chorus import ChorusProClient, ChorusProConfig
 from chorusflow.ledger import ClaimOwner, Ledger, utc_now
-from chorusflow.statuses import WATERMARK_NAME, StatusSync
+from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
+from chorusflow.platforms.chorus_pro.statuses import WATERMARK_NAME, StatusSync
 from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing import SUPPLIER_SIRET
 from chorusflow_dev.testing.deposits import deposit, record_deposits

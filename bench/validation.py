@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from chorusflow.config import SupplierIdentity
 from chorusflow.rules import BuyerRecord, ServiceRecord, StaticDirectory, validate_export
+from chorusflow.suppliers import SupplierIdentity
 from chorusflow_dev.testing.exports import EXPORT_COLUMNS, write_export
 
 BUYERS = [

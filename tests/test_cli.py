@@ -27,7 +27,7 @@ NEVER_FOR_HELP = (
     "requests",
     "reportlab",
     "chorusflow.alerts",
-    "chorusflow.config",
+    "chorusflow.suppliers",
 )
 COMMANDS: tuple[list[str], ...] = (
     [],

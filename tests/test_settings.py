@@ -11,12 +11,12 @@ from chorusflow.settings import Settings, environment_variable, settings
 from tests.conftest import REPO_ROOT
 
 # Development tooling reads its own variables (ports, passwords of a local Airflow); the supplier's
-# per-field overrides are read in chorusflow.config; chorusflow.messages.language reads CHORUSFLOW_LANG
+# per-field overrides are read in chorusflow.suppliers; chorusflow.messages.language reads CHORUSFLOW_LANG
 # while chorusflow.settings is not loaded (`chorusflow --help`), because loading pydantic-settings would
 # cost more than the help's whole time budget (tests/test_cli.py pins both readings to the same answer).
 ALLOWED_READERS = {
     "include/chorusflow/settings.py",
-    "include/chorusflow/config.py",
+    "include/chorusflow/suppliers.py",
     "include/chorusflow/messages/language.py",
     "include/devtools/chorusflow_dev/airflow/local.py",
     "include/devtools/chorusflow_dev/airflow/run_dag.py",

@@ -49,7 +49,7 @@ def test_the_export_helpers_stay_light() -> None:
     code = (
         "import sys, chorusflow_dev.testing.exports; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('airflow', 'pytest', 'sqlalchemy')"
-        " or m.startswith(('chorusflow.ledger', 'chorusflow.chorus'))))"
+        " or m.startswith(('chorusflow.ledger', 'chorusflow.platforms.chorus_pro'))))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

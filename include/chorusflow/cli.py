@@ -31,7 +31,7 @@ from chorusflow.messages import text
 
 COMMAND_MODULES = (
     "chorusflow_dev.sandbox.cli",
-    "chorusflow.chorus.cli",
+    "chorusflow.platforms.chorus_pro.cli",
     "chorusflow.rules.cli",
     "chorusflow.ledger.cli",
     "chorusflow.resolution.cli",

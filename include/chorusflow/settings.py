@@ -3,7 +3,7 @@
 ``settings()`` returns the :class:`Settings` of the current environment. It is built once per
 distinct set of ``CHORUSFLOW_*`` variables, so a task reads it once, and a test that changes a
 variable gets a fresh object. Nothing else in chorusflow reads a ``CHORUSFLOW_*`` variable, except
-the per-field supplier overrides (``CHORUSFLOW_SUPPLIER_<FIELD>``, in :mod:`chorusflow.config`).
+the per-field supplier overrides (``CHORUSFLOW_SUPPLIER_<FIELD>``, in :mod:`chorusflow.suppliers`).
 Every field is documented in ``docs/configuration.md`` (a test checks it).
 
 Nothing here imports Airflow: DAG files read their schedules from it at parse time.

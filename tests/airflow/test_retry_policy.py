@@ -8,9 +8,9 @@ import pytest
 from airflow.sdk import RetryAction
 
 from chorusflow.airflow.retry import CHORUS_PRO_RETRY_POLICY, RATE_LIMIT_MIN_WAIT
-from chorusflow.chorus import errors
 from chorusflow.ledger.url import LedgerConfigError
-from chorusflow.submission_errors import (
+from chorusflow.platforms.chorus_pro import errors
+from chorusflow.submission.errors import (
     BankAccountUnknown,
     PermanentSubmissionError,
     RetryableSubmissionError,

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from chorusflow.airflow import connections
-from chorusflow.config import load_suppliers
 from chorusflow.ledger.quota import SharedPacer
+from chorusflow.suppliers import load_suppliers
 from tests.fixtures.ledger import airflow_conn_uri
 from tests.suppliers.builders import EU_ID, FRENCH_ID, NON_EU_ID, three_suppliers
 

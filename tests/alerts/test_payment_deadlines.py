@@ -16,7 +16,7 @@ from chorusflow.desk.queue import to_handle
 from chorusflow.ledger import InvoiceState, Ledger
 from chorusflow_dev.testing import COMMUNE, SUPPLIER_SIRET
 from chorusflow_dev.testing.deposits import record_deposits
-from tests.statuses.helpers import OWNER
+from tests.platforms.chorus_pro.statuses.helpers import OWNER
 
 HOSPITAL = "26750045200011"
 PARIS = ZoneInfo("Europe/Paris")

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy.engine import make_url
 
-from chorusflow.chorus.config import KNOWN_TOKEN_URLS, ChorusProConfig
 from chorusflow.ledger.url import LEDGER_CONN_ENV, resolve_ledger_url
+from chorusflow.platforms.chorus_pro.config import KNOWN_TOKEN_URLS, ChorusProConfig
 from chorusflow_dev.sandbox.server import TOKEN_PATH
 from chorusflow_dev.sandbox.settings import SandboxCredentials
 from tests.deployment.stack_files import (

@@ -109,7 +109,7 @@ def test_the_production_image_carries_no_dev_tooling() -> None:
     [
         "pyproject.toml",
         "constraints.txt",
-        "include/chorusflow/config.py",
+        "include/chorusflow/suppliers.py",
         "include/config/supplier.yaml",
         "dags/chorus_submit_invoices.py",
         "plugins/chorusflow_run_notes.py",

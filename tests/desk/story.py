@@ -18,9 +18,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from chorusflow.alerts.events import AlertKind
-from chorusflow.intake import records_from_report
 from chorusflow.ledger import AttemptOutcome, ClaimOwner, InvoiceState, Ledger, utc_now
 from chorusflow.rules import validate_export
+from chorusflow.submission.intake import records_from_report
 from tests.conftest import REPO_ROOT
 
 SAMPLE = REPO_ROOT / "examples" / "sample-export.csv"

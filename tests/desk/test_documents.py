@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chorusflow.channels import invoice_pdf
 from chorusflow.desk.documents import deposited_pdf
+from chorusflow.invoice import Invoice
 from chorusflow.ledger import InvoiceDetail, Ledger
-from chorusflow.model import Invoice
+from chorusflow.platforms.chorus_pro.channels.base import invoice_pdf
 from chorusflow.storage import store_invoice_pdf
 from tests.desk.story import Story
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from chorusflow.model import Invoice, InvoiceLine, compute_totals, line_net_amount
+from chorusflow.invoice import Invoice, InvoiceLine, compute_totals, line_net_amount
 from chorusflow_dev.testing import COMMUNE, COMMUNE_NAME
 from chorusflow_dev.testing.documents import SUPPLIER
 

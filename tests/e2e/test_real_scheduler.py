@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from chorusflow.config import load_supplier
 from chorusflow.ledger import AttemptOutcome, InvoiceState, Ledger, resolve_ledger_url
+from chorusflow.suppliers import load_supplier
 from tests.fixtures.local_airflow import (
     DEPOSIT_PATH,
     LOG_NAME,

@@ -10,7 +10,7 @@ submission DAG and the real sync DAG (``dag.test()``) and real SMTP on loopback:
 
 The platform's clock is advanced by hand between sync runs (``POST /sandbox/clock``): minutes pass
 for Chorus Pro, not for the test. The follower's own hours-long backoff is covered by
-tests/test_flux_hours.py on a controllable clock.
+tests/platforms/chorus_pro/test_flux_hours.py on a controllable clock.
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from chorusflow.chorus import ChorusProClient, ChorusProConfig
 from chorusflow.facturx import build_cii
-from chorusflow.flux import FACTURX_SYNTAX
 from chorusflow.ledger import InvoiceState, utc_now
+from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
+from chorusflow.platforms.chorus_pro.flux import FACTURX_SYNTAX
 from chorusflow_dev.testing.exports import sample_invoice, write_export
 from tests.alerts.servers import Mailbox
-from tests.channel_support import OWNER, record_rows
 from tests.documents.builders import invoice as full_invoice
 from tests.fixtures.airflow import PipelineEnv, load_dag
 from tests.fixtures.sandbox import SUPPLIER_SIRET
+from tests.platforms.chorus_pro.channels.support import OWNER, record_rows
 
 pytestmark = pytest.mark.timeout(600)
 DEPOSER_FLUX = "/cpro/factures/v1/deposer/flux"

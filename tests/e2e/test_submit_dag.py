@@ -18,13 +18,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chorusflow.channels import PdfChannel, SupplierAccount
-from chorusflow.chorus import ChorusProClient, ChorusProConfig
-from chorusflow.config import load_supplier
+from chorusflow.invoice import Invoice
 from chorusflow.ledger import Claim, ClaimOwner, InvoiceState
-from chorusflow.model import Invoice
-from chorusflow.reports import safe_folder_name
-from chorusflow.submission import registered_account_id, supplier_structure_id
+from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
+from chorusflow.platforms.chorus_pro.channels.base import SupplierAccount
+from chorusflow.platforms.chorus_pro.channels.pdf import PdfChannel
+from chorusflow.reporting.run_report import safe_folder_name
+from chorusflow.submission.submitter import registered_account_id, supplier_structure_id
+from chorusflow.suppliers import load_supplier
 from tests.fixtures.airflow import SAMPLE_EXPORT, PipelineEnv, load_dag
 from tests.fixtures.sandbox import SUPPLIER_SIRET
 
@@ -149,8 +150,8 @@ def test_worker_killed_between_call_and_ledger_write_is_adopted_not_redeposited(
     assert pipeline_env.admin.invoices() == []
     # The state a SIGKILL leaves behind: the ledger holds the claim and an in-flight attempt, Chorus
     # Pro holds the invoice, the answer never reached the ledger.
-    from chorusflow.intake import records_from_report
     from chorusflow.rules import validate_export
+    from chorusflow.submission.intake import records_from_report
 
     report = validate_export(SAMPLE_EXPORT)
     pipeline_env.ledger.record_validated(

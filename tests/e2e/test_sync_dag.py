@@ -17,7 +17,7 @@ from chorusflow.messages import text
 from tests.alerts.servers import Mailbox, WebhookReceiver, webhook_server
 from tests.fixtures.airflow import ALERT_RECIPIENTS, PipelineEnv, load_dag
 from tests.fixtures.sandbox import SUPPLIER_SIRET
-from tests.statuses.helpers import SEARCH_PATH
+from tests.platforms.chorus_pro.statuses.helpers import SEARCH_PATH
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -9,7 +9,7 @@ import pytest
 
 from chorusflow.facturx import schematron
 from chorusflow.facturx.schematron import SchematronProcess
-from chorusflow.model import Invoice
+from chorusflow.invoice import Invoice
 from chorusflow.rules.validate import validate_export
 
 REPO = Path(__file__).resolve().parents[2]

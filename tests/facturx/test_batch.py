@@ -17,7 +17,7 @@ from chorusflow.facturx import build_facturx, schematron
 from chorusflow.facturx.check import check_facturx, check_facturx_many
 from chorusflow.facturx.saxon_child import Checker, with_resources_as_parameters
 from chorusflow.facturx.schematron import SchematronPool, SchematronProcess, library_dir, stylesheets_for
-from chorusflow.model import Invoice
+from chorusflow.invoice import Invoice
 from chorusflow.rules.codes import Finding
 from tests.facturx.test_golden import BROKEN, EXAMPLES, example
 

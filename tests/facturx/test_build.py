@@ -15,7 +15,7 @@ from chorusflow.documents.pdf import render_invoice_pdf
 from chorusflow.facturx import build_cii, build_facturx, check_facturx
 from chorusflow.facturx.cii import _without_nil, postal_address, unit_code
 from chorusflow.facturx.schematron import SchematronProcess
-from chorusflow.model import Invoice
+from chorusflow.invoice import Invoice
 from tests.documents.builders import invoice as full_invoice
 
 NS = {

@@ -12,7 +12,7 @@ import pytest
 
 from chorusflow.facturx import build_facturx, check_facturx
 from chorusflow.facturx.schematron import SchematronProcess
-from chorusflow.model import Invoice
+from chorusflow.invoice import Invoice
 from chorusflow.rules.validate import validate_export
 from tests.facturx.conftest import SAMPLE_EXPORT
 

@@ -10,8 +10,8 @@ import subprocess
 import sys
 import time
 
-from chorusflow.chorus.ratelimit import LocalPacer
 from chorusflow.ledger import Ledger
+from chorusflow.platforms.chorus_pro.ratelimit import LocalPacer
 from tests.reliability.support import subprocess_env
 
 

@@ -29,8 +29,8 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from chorusflow.config import SupplierIdentity, Suppliers, load_supplier, load_suppliers
 from chorusflow.exports.columns import CANONICAL_COLUMNS, LINE_COLUMNS, REQUIRED_COLUMNS
+from chorusflow.suppliers import SupplierIdentity, Suppliers, load_supplier, load_suppliers
 from chorusflow_dev.testing import COMMUNE, COMMUNE_NAME
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from chorusflow.model import Invoice
+from chorusflow.invoice import Invoice
 from chorusflow.rules import InvoiceVerdict, validate_export
 from chorusflow.rules.codes import SEVERITIES, Finding
 from chorusflow.rules.validate import validate_routed_export
@@ -218,8 +218,8 @@ def _across_pages(mention: str, pages: list[str]) -> bool:
 
 def swagger_errors(invoice: Invoice) -> list[str]:
     """The Swagger errors of the ``soumettre`` bodies of ``invoice``, in DEPOT_PDF_API and SAISIE_API."""
-    from chorusflow.channels import SupplierAccount, build_submit_request
-    from chorusflow.chorus import Operation
+    from chorusflow.platforms.chorus_pro import Operation
+    from chorusflow.platforms.chorus_pro.channels.base import SupplierAccount, build_submit_request
     from chorusflow_dev.sandbox import validate_request_body
 
     account = SupplierAccount(structure_id=26311001, bank_account_id=3631001)
@@ -236,7 +236,7 @@ def swagger_errors(invoice: Invoice) -> list[str]:
 def facturx_errors(invoice: Invoice) -> list[str]:
     """The findings of the Factur-X the facturx channel would build for ``invoice`` (empty: it may go),
     through the channel's own build (FacturxChannel.build: supplier rules, build, every check)."""
-    from chorusflow.channels import FacturxChannel
+    from chorusflow.platforms.chorus_pro.channels.facturx import FacturxChannel
 
     channel = FacturxChannel(client=None, supplier=invoice.supplier)  # type: ignore[arg-type]
     _, findings = channel.build(invoice)

@@ -15,12 +15,12 @@ from datetime import timedelta
 import pytest
 from hypothesis import given, settings
 
-from chorusflow.chorus import ChorusProClient
-from chorusflow.flux_follow import follow_flux
-from chorusflow.intake import records_from_report
 from chorusflow.ledger import ClaimOwner, InvoiceState, Ledger, utc_now
+from chorusflow.platforms.chorus_pro import ChorusProClient
+from chorusflow.platforms.chorus_pro.flux_follow import follow_flux
 from chorusflow.rules import validate_export
-from chorusflow.submission import Result, Submitter
+from chorusflow.submission.intake import records_from_report
+from chorusflow.submission.submitter import Result, Submitter
 from chorusflow_dev.sandbox import SandboxServer
 from tests.fixtures.ledger import fresh_sqlite_url
 from tests.fixtures.sandbox import SandboxAdmin, sandbox_client

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from chorusflow.chorus import ChorusProClient, ChorusProConfig
-from chorusflow.chorus.errors import RateLimitedError
+from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
+from chorusflow.platforms.chorus_pro.errors import RateLimitedError
 from chorusflow_dev.sandbox import SandboxServer
 from tests.fixtures.sandbox import SandboxAdmin
 

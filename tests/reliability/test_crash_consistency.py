@@ -361,8 +361,8 @@ def run_flux_round(
 ) -> tuple[list[str], int]:
     """Seed, run the worker killed at ``plan`` (None: commit-then-drop on every deposer/flux), then
     rerun and follow the flux until every invoice is settled; the numbers and the kills."""
-    from chorusflow.chorus import ChorusProClient, ChorusProConfig
-    from chorusflow.flux_follow import follow_flux
+    from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
+    from chorusflow.platforms.chorus_pro.flux_follow import follow_flux
 
     admin = SandboxAdmin(sandbox)
     numbers = record_export_file(

@@ -14,10 +14,10 @@ import os
 import socket
 import sys
 
-from chorusflow.chorus import ChorusProClient, ChorusProConfig
-from chorusflow.config import load_supplier
 from chorusflow.ledger import ClaimOwner, InvoiceState, Ledger
-from chorusflow.submission import Result, Submitter
+from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
+from chorusflow.submission.submitter import Result, Submitter
+from chorusflow.suppliers import load_supplier
 
 SUPPLIER_SIRET = load_supplier().siret
 

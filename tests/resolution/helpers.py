@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from chorusflow.chorus import ChorusProClient
 from chorusflow.ledger import ClaimOwner, Ledger
+from chorusflow.platforms.chorus_pro import ChorusProClient
+from chorusflow.platforms.chorus_pro.statuses import StatusSync
 from chorusflow.resolution import Resolver, build_resolver
-from chorusflow.statuses import StatusSync
 from chorusflow_dev.testing import SUPPLIER_SIRET
 from tests.fixtures.sandbox import IFPEN, SandboxAdmin, plain_pdf
-from tests.statuses.helpers import deposit
+from tests.platforms.chorus_pro.statuses.helpers import deposit
 
 DECIDER = "comptable@example.fr"
 OWNER = ClaimOwner(

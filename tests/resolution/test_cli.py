@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from chorusflow import cli
-from chorusflow.chorus import ChorusProClient
 from chorusflow.ledger import LEDGER_CONN_ENV, Ledger
+from chorusflow.platforms.chorus_pro import ChorusProClient
 from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing import SUPPLIER_SIRET
 from tests.fixtures.ledger import airflow_conn_uri

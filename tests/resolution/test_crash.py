@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from chorusflow.chorus import ChorusProClient
 from chorusflow.ledger import InvoiceState, Ledger, ResolutionOutcome
+from chorusflow.platforms.chorus_pro import ChorusProClient
 from chorusflow.resolution import Action, Decision, Result
 from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing import SUPPLIER_SIRET

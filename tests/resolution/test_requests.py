@@ -11,8 +11,8 @@ from chorusflow.alerts import AlertSettings
 from chorusflow.alerts.digest import build_digest, render_digest
 from chorusflow.alerts.events import decision_reminder_event
 from chorusflow.alerts.render import render
-from chorusflow.chorus import ChorusProClient
 from chorusflow.ledger import Ledger
+from chorusflow.platforms.chorus_pro import ChorusProClient
 from chorusflow.resolution import Action, Decision, Kind, open_requests
 from chorusflow.rules.profiles import load_profiles
 from chorusflow_dev.sandbox import SandboxServer

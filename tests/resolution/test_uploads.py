@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from chorusflow.chorus import ChorusProClient
 from chorusflow.ledger import Ledger
+from chorusflow.platforms.chorus_pro import ChorusProClient
 from chorusflow.resolution import Action, Decision, Result, build_resolver
 from chorusflow.resolution.uploads import keep_upload, uploaded_name
 from chorusflow.storage import attachment_key, read_attachment

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from chorusflow.chorus import ChorusProClient, ChorusProConfig
 from chorusflow.ledger import Ledger
+from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
 from chorusflow.resolution import Decision, build_resolver
 from chorusflow_dev.testing import SUPPLIER_SIRET
 from tests.resolution.helpers import OWNER

@@ -18,9 +18,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from chorusflow.config import SupplierIdentity
 from chorusflow.rules import BuyerRecord, DirectoryUnavailableError, StaticDirectory, ValidationReport
 from chorusflow.rules.profiles import load_profiles
+from chorusflow.suppliers import SupplierIdentity
 from chorusflow_dev.testing.exports import EXPORT_COLUMNS, write_export
 from tests.conftest import REPO_ROOT
 from tests.rules.builders import (

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from chorusflow.exports.parsing import parse_number, parse_numbers
-from chorusflow.model import compute_totals, line_net_amount
+from chorusflow.invoice import compute_totals, line_net_amount
 from chorusflow.rules import validate_export
 from chorusflow_dev.testing.exports import write_export
 from tests.rules.builders import codes, row

@@ -180,7 +180,7 @@ def test_broken_profile_is_a_file_level_error(tmp_path: Path, monkeypatch: pytes
 
 
 def _supplier():  # type: ignore[no-untyped-def]
-    from chorusflow.config import SupplierIdentity
+    from chorusflow.suppliers import SupplierIdentity
 
     return SupplierIdentity(siret="45218801400016", name="ACME", iban="FR7630006000011234567890189")
 
@@ -189,7 +189,7 @@ def _supplier():  # type: ignore[no-untyped-def]
 
 
 def _chorus_directory(server) -> ChorusDirectory:  # type: ignore[no-untyped-def]
-    from chorusflow.chorus import ChorusProClient, ChorusProConfig
+    from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
 
     return ChorusDirectory(ChorusProClient(ChorusProConfig.from_connection(server.connection())))
 
@@ -245,7 +245,7 @@ def test_static_directory_is_a_buyer_directory() -> None:
 
 
 def test_cache_expires_after_its_ttl(sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from chorusflow.chorus import ChorusProClient, ChorusProConfig
+    from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
 
     admin = SandboxAdmin(sandbox)
     path = write_export(tmp_path / "e.csv", [row(buyer_siret=COMMUNE)])

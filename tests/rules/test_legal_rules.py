@@ -13,8 +13,12 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from chorusflow.chorus.models import InvoiceRecipient, InvoiceReferences, MainAttachment, SubmitInvoiceRequest
-from chorusflow.config import SupplierIdentity, load_supplier
+from chorusflow.platforms.chorus_pro.models import (
+    InvoiceRecipient,
+    InvoiceReferences,
+    MainAttachment,
+    SubmitInvoiceRequest,
+)
 from chorusflow.rules import SEVERITIES, finding, validate_export
 from chorusflow.rules.codes import REFORM_CODES
 from chorusflow.rules.engine import (
@@ -23,6 +27,7 @@ from chorusflow.rules.engine import (
     paris_today,
     postal_address_is_usable,
 )
+from chorusflow.suppliers import SupplierIdentity, load_supplier
 from chorusflow_dev.testing.exports import write_export
 from tests.rules.builders import MAIN_CONTRACTOR, codes, row
 

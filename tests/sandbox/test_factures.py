@@ -13,7 +13,7 @@ import pytest
 import requests
 from pypdf import PdfReader
 
-from chorusflow.chorus.errors import is_duplicate_invoice
+from chorusflow.platforms.chorus_pro.errors import is_duplicate_invoice
 from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.sandbox.operations import now_local
 from tests.fixtures.sandbox import (

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from chorusflow.config import SupplierIdentity, load_supplier
+from chorusflow.suppliers import SupplierIdentity, load_supplier
 
 FRENCH_ID = "acme_lyon"
 EU_ID = "rheinwerk"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from chorusflow.config import SupplierConfigError, load_supplier, load_suppliers
 from chorusflow.rules.validate import validate_routed_export
+from chorusflow.suppliers import SupplierConfigError, load_supplier, load_suppliers
 from chorusflow_dev.testing.exports import write_export
 from tests.rules.builders import row
 from tests.suppliers.builders import (

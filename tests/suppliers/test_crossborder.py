@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from chorusflow.channels import SupplierAccount, build_submit_request, invoice_language
-from chorusflow.config import SupplierIdentity, load_supplier
 from chorusflow.documents.pdf import missing_mentions, render_invoice_pdf
 from chorusflow.facturx.export import with_facturx_checks
+from chorusflow.platforms.chorus_pro.channels.base import (
+    SupplierAccount,
+    build_submit_request,
+    invoice_language,
+)
 from chorusflow.rules import validate_export
 from chorusflow.rules.checks.crossborder import supplier_identifier_findings
 from chorusflow.rules.profiles import BuyerProfile
+from chorusflow.suppliers import SupplierIdentity, load_supplier
 from chorusflow_dev.testing.exports import write_export
 from tests.documents.builders import pdf_text
 from tests.rules.builders import COMMUNE, row

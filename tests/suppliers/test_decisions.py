@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from chorusflow.config import SupplierIdentity, load_suppliers
 from chorusflow.ledger import Ledger
 from chorusflow.resolution import decision_label, decision_supplier
 from chorusflow.rules.codes import Finding
+from chorusflow.suppliers import SupplierIdentity, load_suppliers
 from tests.ledger.helpers import record
 from tests.suppliers.builders import (
     EU_ID,

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from chorusflow.channels import FacturxChannel
-from chorusflow.chorus import ChorusProClient, ChorusProConfig
-from chorusflow.config import SupplierIdentity
-from chorusflow.intake import records_from_report
 from chorusflow.ledger import ClaimOwner, InvoiceState, Ledger
+from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
+from chorusflow.platforms.chorus_pro.channels.facturx import FacturxChannel
 from chorusflow.rules import validate_export
 from chorusflow.rules.profiles import BuyerProfile
-from chorusflow.submission import Result, Submitter
+from chorusflow.submission.intake import records_from_report
+from chorusflow.submission.submitter import Result, Submitter
+from chorusflow.suppliers import SupplierIdentity
 from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing.exports import write_export
 from tests.fixtures.sandbox import SandboxAdmin

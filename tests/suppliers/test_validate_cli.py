@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from chorusflow.chorus import ChorusProClient, ChorusProConfig
-from chorusflow.chorus.config import connection_variable
-from chorusflow.config import SupplierIdentity, load_suppliers
+from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
+from chorusflow.platforms.chorus_pro.config import connection_variable
 from chorusflow.rules.directory import ChorusDirectory
 from chorusflow.rules.validate import RoutedReport, validate_routed_export
+from chorusflow.suppliers import SupplierIdentity, load_suppliers
 from chorusflow_dev.testing.exports import write_export
 from tests.rules.builders import row
 from tests.suppliers.builders import EU_ID, EU_IDENTIFIER, FRENCH_ID, NON_EU_ID, NON_EU_IDENTIFIER

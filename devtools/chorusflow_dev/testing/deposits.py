@@ -7,8 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from chorusflow.chorus import ChorusProClient
-from chorusflow.chorus.models import (
+from chorusflow.ledger import ClaimOwner, InvoiceRecordInput, Ledger
+from chorusflow.platforms.chorus_pro import ChorusProClient
+from chorusflow.platforms.chorus_pro.models import (
     InvoiceLine,
     InvoiceRecipient,
     InvoiceReferences,
@@ -19,7 +20,6 @@ from chorusflow.chorus.models import (
     SubmitInvoiceResponse,
     VatLine,
 )
-from chorusflow.ledger import ClaimOwner, InvoiceRecordInput, Ledger
 from chorusflow_dev.testing import COMMUNE, COMMUNE_NAME, ISSUE_DATE, SUPPLIER_ID, SUPPLIER_SIRET
 
 # The smallest plain PDF: what a test deposits as the main attachment of a DEPOT_PDF_API invoice.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chorusflow.config import SupplierIdentity
+from chorusflow.suppliers import SupplierIdentity
 
 #: The sandbox's supplier with every legal mention the invoice PDF prints.
 SUPPLIER = SupplierIdentity(

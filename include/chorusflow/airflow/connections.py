@@ -25,11 +25,11 @@ from typing import Any
 from airflow.sdk import BaseHook, ObjectStoragePath, Variable
 
 from chorusflow.alerts import AlertDispatcher, Channel, EmailChannel, LogChannel, WebhookChannel
-from chorusflow.chorus import ChorusProClient
-from chorusflow.config import DEFAULT_CONNECTION_ID, SupplierIdentity, Suppliers
 from chorusflow.ledger import ClaimOwner, Ledger, ledger_url_from_connection, resolve_ledger_url
 from chorusflow.ledger.url import LEDGER_CONN_ID
+from chorusflow.platforms.chorus_pro import ChorusProClient
 from chorusflow.settings import settings
+from chorusflow.suppliers import DEFAULT_CONNECTION_ID, SupplierIdentity, Suppliers
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def chorus_client(conn_id: str = DEFAULT_CONNECTION_ID) -> ChorusProClient:
     of them for its ``Retry-After``. A supplier with its own PISTE application has its own quota.
     """
     from chorusflow.airflow.hook import ChorusProHook
-    from chorusflow.chorus.client import api_rate
+    from chorusflow.platforms.chorus_pro.client import api_rate
 
     hook = ChorusProHook(conn_id)
     config = hook.get_config()

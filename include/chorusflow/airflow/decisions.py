@@ -35,7 +35,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile  # what Request.form() gives (FastAPI's is a subclass)
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from chorusflow.config import SupplierIdentity, load_suppliers
 from chorusflow.exports.attachments import MAX_ATTACHMENT_BYTES
 from chorusflow.ledger import InvoiceDetail, Ledger, ResolutionOutcome
 from chorusflow.messages import Language
@@ -46,6 +45,7 @@ from chorusflow.resolution.uploads import keep_upload
 from chorusflow.rules.checks.attachments import AttachmentRules
 from chorusflow.rules.codes import Finding
 from chorusflow.settings import settings
+from chorusflow.suppliers import SupplierIdentity, load_suppliers
 
 log = logging.getLogger(__name__)
 

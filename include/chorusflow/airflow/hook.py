@@ -13,9 +13,9 @@ import requests
 from airflow.providers.http.hooks.http import HttpHook
 from airflow.sdk.log import mask_secret
 
-from chorusflow.chorus.client import ChorusProClient
-from chorusflow.chorus.config import ChorusProConfig, own_extra_keys
-from chorusflow.chorus.ratelimit import Pacer
+from chorusflow.platforms.chorus_pro.client import ChorusProClient
+from chorusflow.platforms.chorus_pro.config import ChorusProConfig, own_extra_keys
+from chorusflow.platforms.chorus_pro.ratelimit import Pacer
 
 
 class ChorusProHook(HttpHook):
@@ -74,7 +74,7 @@ class ChorusProHook(HttpHook):
 
     def test_connection(self) -> tuple[bool, str]:
         """Fetch a token and list the supplier structures: proves both credentials work."""
-        from chorusflow.chorus.errors import ChorusProError
+        from chorusflow.platforms.chorus_pro.errors import ChorusProError
 
         try:
             structures = self.get_client().list_supplier_structures()

@@ -27,7 +27,7 @@ from chorusflow.alerts import (
     submission_failed_events,
     validation_events,
 )
-from chorusflow.config import SupplierIdentity, load_suppliers
+from chorusflow.suppliers import SupplierIdentity, load_suppliers
 
 log = logging.getLogger(__name__)
 

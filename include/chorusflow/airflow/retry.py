@@ -1,7 +1,7 @@
 """The retry policy of Chorus Pro tasks (Airflow 3.3 AIP-105), read off chorusflow's error classes.
 
 Whether an error is worth a retry is decided once, on the class (``retryable``, see
-:mod:`chorusflow.chorus.errors` and :mod:`chorusflow.submission_errors`): rate limits, server
+:mod:`chorusflow.platforms.chorus_pro.errors` and :mod:`chorusflow.submission.errors`): rate limits, server
 errors, timeouts and dropped connections are retried with the task's exponential backoff (a rate
 limit waits at least a minute, or what ``Retry-After`` said); functional, authentication and
 configuration errors fail at once, because retrying cannot fix them. Errors that are not

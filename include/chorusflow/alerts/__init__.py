@@ -20,9 +20,9 @@ from chorusflow.alerts.events import (
     submission_failed_events,
     validation_events,
 )
-from chorusflow.alerts.render import RenderedAlert, money, render
+from chorusflow.alerts.render import RenderedAlert, render
 from chorusflow.alerts.settings import DEFAULT_ECB_RATE, DEFAULT_STALE_DAYS, AlertSettings
-from chorusflow.deadlines import late_payment_interest
+from chorusflow.sync.payment_clock import late_payment_interest
 
 __all__ = [
     "DEFAULT_ECB_RATE",
@@ -45,7 +45,6 @@ __all__ = [
     "flux_refused_events",
     "invoice_clock",
     "late_payment_interest",
-    "money",
     "overdue_events",
     "password_expiry_event",
     "render",

@@ -15,10 +15,11 @@ from chorusflow.alerts.events import (
     overdue_events,
     stale_events,
 )
-from chorusflow.alerts.render import RenderedAlert, money, next_step_text
+from chorusflow.alerts.render import RenderedAlert, next_step_text
 from chorusflow.alerts.settings import AlertSettings
 from chorusflow.ledger import Ledger
 from chorusflow.messages import Language, language, text
+from chorusflow.money import money
 
 
 @dataclass

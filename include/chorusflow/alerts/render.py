@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from decimal import Decimal
 
 from chorusflow.alerts.events import AlertEvent, AlertKind
 from chorusflow.messages import REGISTRY, Language, language, text
+from chorusflow.money import money
 
 
 @dataclass(frozen=True)
@@ -38,19 +38,6 @@ def kind_title(kind: str, lang: Language) -> str:
     """An alert kind's title (``alert.title.<kind>``), the raw kind when it has none."""
     key = f"alert.title.{kind}"
     return text(key, lang) if key in REGISTRY else kind
-
-
-def money(amount: Decimal | str | None, currency: str | None, lang: Language) -> str:
-    """``1 234,56 €`` in French, ``EUR 1,234.56`` in English."""
-    if amount is None:
-        return "-"
-    value = Decimal(str(amount)).quantize(Decimal("0.01"))
-    code = currency or "EUR"
-    grouped = f"{value:,.2f}".replace(",", "\0").replace(".", text("format.decimal_mark", lang))
-    shown = grouped.replace("\0", text("format.thousands_separator", lang))
-    return text(
-        "format.money", lang, amount=shown, currency=text("format.euro", lang) if code == "EUR" else code
-    )
 
 
 def _lines(event: AlertEvent, lang: Language) -> tuple[str, list[tuple[str, str]], list[str]]:

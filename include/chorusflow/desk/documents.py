@@ -48,8 +48,8 @@ def deposited_pdf(
     """The deposited PDF of ``detail``; with ``read=False`` only whether it can be offered (no bytes).
 
     ``documents`` is the shared storage (the reports root) an export's attachment was kept in."""
-    from chorusflow.channels import attachment_name, has_erp_pdf, invoice_pdf
-    from chorusflow.model import Invoice
+    from chorusflow.invoice import Invoice
+    from chorusflow.platforms.chorus_pro.channels.base import attachment_name, has_erp_pdf, invoice_pdf
 
     fallback = f"{detail.invoice_number}.pdf"
     if (detail.deposit_channel or "pdf") != "pdf":

@@ -20,8 +20,7 @@ from decimal import Decimal
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from chorusflow.alerts.render import kind_title, money
-from chorusflow.config import load_suppliers
+from chorusflow.alerts.render import kind_title
 from chorusflow.desk.decisions import awaiting_marker, decision_action
 from chorusflow.desk.documents import DepositedPdf
 from chorusflow.desk.queries import (
@@ -39,10 +38,11 @@ from chorusflow.desk.texts import text
 from chorusflow.ledger import AttemptRow, InvoiceState
 from chorusflow.messages import LANGUAGES, REGISTRY
 from chorusflow.messages import text as catalogue_text
-from chorusflow.reports import spreadsheet_safe
+from chorusflow.money import format_amount, money, spreadsheet_safe
+from chorusflow.platforms.chorus_pro.statuses import STATUS_CLASSES
 from chorusflow.resolution.decisions import awaits_decision
 from chorusflow.settings import Language, settings
-from chorusflow.statuses import STATUS_CLASSES
+from chorusflow.suppliers import load_suppliers
 
 esc = html.escape
 
@@ -731,7 +731,6 @@ CSV_COLUMNS = (
 
 def csv_lines(rows: Iterable[InvoiceListRow], lang: Language) -> Iterator[str]:
     """The CSV of ``rows`` line by line (``;``, every cell quoted, a BOM first so French Excel reads it)."""
-    from chorusflow.rules.codes import format_amount  # the rules load pandas: only when a CSV is asked for
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")

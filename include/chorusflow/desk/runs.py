@@ -24,7 +24,7 @@ class RunRow(BaseModel):
     folder: str | None = None
     started_at: datetime | None = None
     state: str | None = None
-    #: Invoices per report outcome (``chorusflow.reports.OUTCOMES``), when the report task ran.
+    #: Invoices per report outcome (``chorusflow.reporting.run_report.OUTCOMES``), when the report task ran.
     counts: dict[str, int] | None = None
     #: How many export files the run read (0: another run had taken them, or the inbox was empty).
     exports: int | None = None

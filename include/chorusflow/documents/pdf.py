@@ -29,13 +29,13 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Spacer, Table
 
-from chorusflow.config import SupplierIdentity
 from chorusflow.documents import labels, layout
 from chorusflow.documents.labels import PdfLanguage, colon, label, legal
 from chorusflow.documents.layout import Block, GridStyle
 from chorusflow.documents.text import NBSP, amount, day, number, price, printable, rate
+from chorusflow.invoice import Invoice, InvoiceLine
 from chorusflow.messages import LANGUAGES, REGISTRY, normalise, text
-from chorusflow.model import Invoice, InvoiceLine
+from chorusflow.suppliers import SupplierIdentity
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 15 * mm

@@ -1,6 +1,6 @@
 """Text as printed on the invoice PDF: French numbers and dates, text the standard fonts can draw.
 
-Amounts go through ``chorusflow.alerts.render.money`` (the project's French money format); this
+Amounts go through ``chorusflow.money.money`` (the project's French money format); this
 module adds what it does not cover: quantities and unit prices with more than two decimals, VAT
 rates, and the mapping of text to what Helvetica's WinAnsi encoding can draw.
 """
@@ -12,8 +12,8 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from chorusflow.alerts.render import money
-from chorusflow.model import plain_rate
+from chorusflow.invoice import plain_rate
+from chorusflow.money import money
 
 NBSP = "\xa0"  # WinAnsi 0xA0: keeps "41 029,64 €" on one line, and text extraction reads a space
 # Spaces WinAnsi lacks, which ``money`` (U+202F) and word processors produce: drawn as NBSP.

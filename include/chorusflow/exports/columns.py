@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from chorusflow.config import config_dir
+from chorusflow.suppliers import config_dir
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "invoice_number",

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from chorusflow.config import SupplierIdentity
-    from chorusflow.model import Invoice
+    from chorusflow.invoice import Invoice
     from chorusflow.rules.codes import Finding
+    from chorusflow.suppliers import SupplierIdentity
 
 __all__ = ["build_cii", "build_facturx", "check_facturx", "check_facturx_many"]
 

@@ -23,10 +23,10 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from chorusflow.config import SupplierIdentity
 from chorusflow.documents import labels
 from chorusflow.exports.parsing import parse_number
-from chorusflow.model import Invoice, InvoiceLine, plain_rate
+from chorusflow.invoice import Invoice, InvoiceLine, plain_rate
+from chorusflow.suppliers import SupplierIdentity
 
 #: BT-24 of the Factur-X EN 16931 profile (the same URN as plain EN 16931).
 EN16931_GUIDELINE = "urn:cen.eu:en16931:2017"

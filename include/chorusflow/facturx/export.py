@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from chorusflow.facturx.check import check_facturx_many
 from chorusflow.facturx.pdfa import build_facturx
-from chorusflow.model import Invoice
+from chorusflow.invoice import Invoice
 from chorusflow.rules.checks.crossborder import facturx_supplier_findings
 from chorusflow.rules.codes import Finding, finding
 from chorusflow.rules.validate import ValidationReport

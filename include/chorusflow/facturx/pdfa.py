@@ -15,9 +15,9 @@ import io
 from functools import cache
 from typing import Any
 
-from chorusflow.config import SupplierIdentity
 from chorusflow.facturx.cii import build_cii
-from chorusflow.model import Invoice
+from chorusflow.invoice import Invoice
+from chorusflow.suppliers import SupplierIdentity
 
 XML_FILENAME = "factur-x.xml"
 AF_RELATIONSHIP = "alternative"  # EN 16931 and above: the XML is an alternative to the PDF

@@ -123,9 +123,9 @@ def _existing_ledger_url() -> tuple[str | None, str]:
     """
     from sqlalchemy.engine import make_url
 
-    from chorusflow.config import chorusflow_home
     from chorusflow.ledger import LEDGER_CONN_ENV, display_url, resolve_ledger_url
     from chorusflow.ledger.url import DEFAULT_SQLITE_NAME
+    from chorusflow.suppliers import chorusflow_home
 
     if not os.environ.get(LEDGER_CONN_ENV, "").strip():
         default = chorusflow_home() / DEFAULT_SQLITE_NAME

@@ -16,8 +16,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from sqlalchemy.engine import URL, make_url
 
-from chorusflow.config import chorusflow_home
 from chorusflow.ledger.states import LedgerError
+from chorusflow.suppliers import chorusflow_home
 
 LEDGER_CONN_ID = "chorusflow_ledger"
 LEDGER_CONN_ENV = "AIRFLOW_CONN_CHORUSFLOW_LEDGER"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chorusflow.messages.catalogue import Message
 
 MESSAGES: dict[str, Message] = {
-    # What to do about a blocked invoice, per next step (chorusflow.statuses.next_step).
+    # What to do about a blocked invoice, per next step (chorusflow.platforms.chorus_pro.statuses.next_step).
     "alert.next_step.complete": Message(
         fr="Répondre au formulaire de décision (« Compléter ») : téléverser la pièce demandée par "
         "l'acheteur et écrire un commentaire ; chorusflow complète la facture, qui passe au statut "

@@ -71,12 +71,12 @@ def run_resolve(args: argparse.Namespace) -> int:
     import os
     import socket
 
-    from chorusflow.chorus import ChorusProClient, ChorusProConfig, ChorusProError
-    from chorusflow.chorus.config import connection_variable
-    from chorusflow.config import SupplierIdentity, load_suppliers
     from chorusflow.ledger import ClaimOwner, Ledger, LedgerError, resolve_ledger_url
     from chorusflow.messages import language
+    from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig, ChorusProError
+    from chorusflow.platforms.chorus_pro.config import connection_variable
     from chorusflow.resolution import Decision, Result, build_resolver, decision_supplier
+    from chorusflow.suppliers import SupplierIdentity, load_suppliers
 
     decided_by = args.by or getpass.getuser()
     decision = Decision(

@@ -12,11 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from chorusflow.alerts.render import money
-from chorusflow.config import SupplierIdentity, Suppliers
 from chorusflow.ledger import InvoiceRow, InvoiceState, Ledger
 from chorusflow.messages import REGISTRY, Language
 from chorusflow.messages import text as message_text
+from chorusflow.money import money
 from chorusflow.resolution.decisions import (
     ACTIONS_OF_KIND,
     Action,
@@ -28,6 +27,7 @@ from chorusflow.resolution.decisions import (
 )
 from chorusflow.rules.codes import Finding, finding
 from chorusflow.rules.profiles import BuyerProfile
+from chorusflow.suppliers import SupplierIdentity, Suppliers
 
 #: The form fields each kind asks for, in order.
 FIELDS_OF_KIND: dict[Kind, tuple[str, ...]] = {

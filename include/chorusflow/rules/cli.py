@@ -27,11 +27,11 @@ from chorusflow.cli import add_command
 from chorusflow.messages import LANGUAGES, language, text
 
 if TYPE_CHECKING:
-    from chorusflow.chorus import ChorusProClient
-    from chorusflow.config import SupplierIdentity, Suppliers
+    from chorusflow.platforms.chorus_pro import ChorusProClient
     from chorusflow.rules.directory import BuyerDirectory
     from chorusflow.rules.engine import InvoiceVerdict
     from chorusflow.rules.validate import BytesSink, RoutedReport
+    from chorusflow.suppliers import SupplierIdentity, Suppliers
 
 _Printer = Callable[[Any, str, TextIO], None]  # the text report of a report, in a language, to a stream
 
@@ -60,7 +60,7 @@ def register(subparsers: Any) -> None:
 
 def _directory() -> Any:
     """A cached directory reading Chorus Pro through ``AIRFLOW_CONN_CHORUS_PRO``."""
-    from chorusflow.chorus import ChorusProClient, ChorusProConfig
+    from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
     from chorusflow.rules.directory import ChorusDirectory
 
     return ChorusDirectory(ChorusProClient(ChorusProConfig.from_env()))
@@ -68,7 +68,7 @@ def _directory() -> Any:
 
 def _supplier(name: str | None) -> Any:
     """The supplier to validate as: ``--supplier`` (id or identifier), else the default one."""
-    from chorusflow.config import load_supplier, load_suppliers
+    from chorusflow.suppliers import load_supplier, load_suppliers
 
     if name is None:
         return load_supplier()
@@ -81,7 +81,7 @@ def _supplier(name: str | None) -> Any:
 def _several_suppliers() -> Suppliers | None:
     """The deployment's suppliers when there are several; None for one (or an unreadable
     configuration, which the one-supplier path reports as it always has)."""
-    from chorusflow.config import load_suppliers
+    from chorusflow.suppliers import load_suppliers
 
     try:
         suppliers = load_suppliers()
@@ -154,8 +154,8 @@ class _Directories:
         self._directories: dict[str, BuyerDirectory] = {}
 
     def __call__(self, supplier: SupplierIdentity) -> BuyerDirectory:
-        from chorusflow.chorus import ChorusProClient, ChorusProConfig
-        from chorusflow.chorus.config import connection_variable
+        from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
+        from chorusflow.platforms.chorus_pro.config import connection_variable
         from chorusflow.rules.directory import ChorusDirectory
 
         connection = supplier.connection_id

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from chorusflow.messages import REGISTRY, text
+from chorusflow.money import format_amount
 
 Severity = Literal["error", "warning"]
 
@@ -119,11 +120,6 @@ def field_label(field: str, lang: str) -> str:
     """Human label of a canonical field in ``lang``."""
     key = f"rule.field.{field}"
     return text(key, lang) if key in REGISTRY else field
-
-
-def format_amount(value: Decimal, lang: str) -> str:
-    """An amount as an accountant reads it: ``1708,00`` in French, ``1708.00`` in English."""
-    return format(value, "f").replace(".", text("format.decimal_mark", lang))
 
 
 def render(code: str, lang: str, **params: object) -> str:

@@ -24,7 +24,6 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from chorusflow.config import SupplierIdentity
 from chorusflow.exports.reader import ExportTable
 from chorusflow.rules.checks.amounts import zero_rated_invoices
 from chorusflow.rules.checks.attachments import ATTACHMENT_NAME_MAX, AttachmentKeeper, AttachmentRules
@@ -66,6 +65,7 @@ from chorusflow.rules.profiles import BuyerProfile
 from chorusflow.rules.totals import build_totals
 from chorusflow.rules.verdict import STRUCTURAL_CODES, CheckedExport, InvoiceVerdict, invoice_verdicts
 from chorusflow.storage import StoredPath
+from chorusflow.suppliers import SupplierIdentity
 
 # The names this module held before the rules were split by family, kept importable from here.
 __all__ = [

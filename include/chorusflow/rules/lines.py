@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import repeat
 
-from chorusflow.model import CENT, InvoiceLine, round_cents
+from chorusflow.invoice import CENT, InvoiceLine, round_cents
 from chorusflow.rules.checks.numbers import NumberChecks
 from chorusflow.rules.grouping import InvoiceGroups
 

@@ -15,9 +15,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from chorusflow.config import DepositChannel, config_dir
-from chorusflow.deadlines import CATEGORY_DAYS, BuyerCategory
 from chorusflow.messages import Message, language, text
+from chorusflow.suppliers import DepositChannel, config_dir
+from chorusflow.sync.payment_clock import CATEGORY_DAYS, BuyerCategory
 
 log = logging.getLogger(__name__)
 

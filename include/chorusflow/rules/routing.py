@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
-from chorusflow.config import SupplierIdentity, Suppliers
 from chorusflow.exports.reader import ExportTable
 from chorusflow.rules.codes import Finding, finding
+from chorusflow.suppliers import SupplierIdentity, Suppliers
 
 #: How many invoice numbers a refusal names (the count is always given).
 NAMED_INVOICES = 10

@@ -5,7 +5,7 @@ Rounding follows docs/sources.md, Amounts and rounding.
 Lines are sorted by (invoice, rate); each run of one rate in one invoice gives a base, summed at C
 speed (``np.add.reduceat`` over the ``Decimal`` objects), and its VAT. An invoice's breakdown is then
 a slice of those runs, in rate order, and its totals another ``reduceat``. The results equal
-``chorusflow.model.compute_totals`` to the digit (tests/rules/test_bulk_paths.py).
+``chorusflow.invoice.compute_totals`` to the digit (tests/rules/test_bulk_paths.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from itertools import repeat
 
 import numpy as np
 
-from chorusflow.model import CENT, HUNDRED, VatBreakdown
+from chorusflow.invoice import CENT, HUNDRED, VatBreakdown
 from chorusflow.rules.checks.numbers import NumberChecks, VatRates
 from chorusflow.rules.grouping import InvoiceGroups
 

@@ -13,11 +13,10 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 from pydantic_core import PydanticSerializationError
 from typing_extensions import TypedDict
 
-from chorusflow.config import SupplierIdentity, Suppliers, load_supplier
 from chorusflow.exports.columns import MappingError
 from chorusflow.exports.reader import ExportReadError, ExportTable, read_export
+from chorusflow.invoice import Invoice
 from chorusflow.messages import language
-from chorusflow.model import Invoice
 from chorusflow.rules.checks.attachments import AttachmentKeeper
 from chorusflow.rules.codes import Finding, finding
 from chorusflow.rules.directory import BuyerDirectory
@@ -25,6 +24,7 @@ from chorusflow.rules.engine import InvoiceVerdict, TableValidator, gc_paused
 from chorusflow.rules.profiles import BuyerProfile, ProfileError, load_profiles
 from chorusflow.rules.routing import Refusal, route_table, sub_table
 from chorusflow.storage import StoredPath
+from chorusflow.suppliers import SupplierIdentity, Suppliers, load_supplier
 
 
 class BytesSink(Protocol):

@@ -15,8 +15,7 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from chorusflow.config import SupplierIdentity
-from chorusflow.model import Invoice, construct_checked
+from chorusflow.invoice import Invoice, construct_checked
 from chorusflow.rules.checks.amounts import amount_findings, exemption_findings
 from chorusflow.rules.checks.attachments import AttachmentRules
 from chorusflow.rules.checks.buyers import BuyerOutcome, BuyerRules
@@ -39,6 +38,7 @@ from chorusflow.rules.grouping import InvoiceGroups
 from chorusflow.rules.lines import Lines
 from chorusflow.rules.totals import InvoiceTotals
 from chorusflow.storage import StoredPath
+from chorusflow.suppliers import SupplierIdentity
 
 # Errors after which the values cannot make a well-formed Invoice object.
 STRUCTURAL_CODES = frozenset(

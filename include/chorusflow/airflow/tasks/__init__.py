@@ -4,6 +4,6 @@
 - :mod:`.sync`: ``chorus_sync_statuses`` (sync, alerts, report);
 - :mod:`.digest`: ``chorus_daily_digest``.
 
-What they hand each other through XCom are the typed models of :mod:`chorusflow.intake` and
-:mod:`chorusflow.submission`, dumped as plain JSON.
+What they hand each other through XCom are the typed models of :mod:`chorusflow.submission.intake` and
+:mod:`chorusflow.submission.submitter`, dumped as plain JSON.
 """

@@ -22,7 +22,6 @@ from chorusflow.airflow.connections import (
     supplier_client,
 )
 from chorusflow.alerts import AlertDispatcher
-from chorusflow.config import SupplierIdentity, Suppliers, load_suppliers
 from chorusflow.ledger import Ledger
 from chorusflow.messages import Language, language
 from chorusflow.messages import text as message_text
@@ -39,6 +38,7 @@ from chorusflow.resolution import (
 from chorusflow.rules.codes import finding
 from chorusflow.rules.profiles import load_profiles
 from chorusflow.settings import settings
+from chorusflow.suppliers import SupplierIdentity, Suppliers, load_suppliers
 
 log = logging.getLogger(__name__)
 

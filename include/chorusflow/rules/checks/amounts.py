@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from chorusflow.model import CENT
+from chorusflow.invoice import CENT
 from chorusflow.rules.checks.numbers import SIGNED_COLUMNS, NumberChecks, VatRates
 from chorusflow.rules.codes import Finding, finding
 from chorusflow.rules.grouping import InvoiceGroups

@@ -30,11 +30,11 @@ from typing import Literal
 from stdnum import get_cc_module
 from stdnum.eu import vat as eu_vat
 
-from chorusflow.config import SupplierIdentity
 from chorusflow.messages import text
 from chorusflow.rules.checks.code_lists import is_iso_4217
 from chorusflow.rules.checks.identifiers import siret_is_valid
 from chorusflow.rules.codes import Finding, finding
+from chorusflow.suppliers import SupplierIdentity
 
 VatTreatment = Literal["standard", "reverse_charge", "intra_eu_goods", "export", "import"]
 VAT_TREATMENTS: tuple[VatTreatment, ...] = (

@@ -16,10 +16,10 @@ from functools import lru_cache
 from stdnum import iban as stdnum_iban
 from stdnum.fr import siret as stdnum_siret
 
-from chorusflow.config import SupplierIdentity
 from chorusflow.exports.parsing import compact_identifier, parse_unique
 from chorusflow.rules.checks.flags import Flag, RowFlagger
 from chorusflow.rules.codes import Finding, finding
+from chorusflow.suppliers import SupplierIdentity
 
 INVOICE_NUMBER_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_/+")
 INVOICE_NUMBER_MAX = 20

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chorusflow.exports.parsing import NumberColumn, parse_numbers
+from chorusflow.invoice import plain_rate
 from chorusflow.messages import text
-from chorusflow.model import plain_rate
 from chorusflow.rules.checks.flags import Flag, RowFlagger
 
 # Rates in force in metropolitan France, Corsica and the overseas departments

@@ -13,7 +13,7 @@ from chorusflow.rules.checks.flags import Flag, RowFlagger
 from chorusflow.rules.codes import Severity
 
 # Text limits: Chorus Pro's (docs/sources.md, Field limits; the request models of
-# chorusflow.chorus.models) and chorusflow's own.
+# chorusflow.platforms.chorus_pro.models) and chorusflow's own.
 FIELD_LIMITS = {
     "line_description": 512,  # lignePosteDenomination: no maxLength in the Swagger; the platform limit kept
     "comment": 2000,  # commentaire

@@ -1,0 +1,1 @@
+"""The destinations an invoice is deposited on; one package per platform (``chorus_pro``)."""

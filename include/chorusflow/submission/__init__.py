@@ -1,0 +1,1 @@
+"""The submit step, platform-neutral: intake of validated exports, claim, attempt, reconcile, record."""

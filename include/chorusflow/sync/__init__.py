@@ -1,0 +1,1 @@
+"""After the deposit: status events, follow-ups and the public buyer's payment clock."""
