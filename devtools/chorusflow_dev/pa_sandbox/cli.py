@@ -75,8 +75,8 @@ def run_pa_sandbox(args: argparse.Namespace) -> int:
             profile=args.profile,
             clock_speed=args.clock_speed,
         )
-        connection = server.connection_json(args.supplier)
         server.bind()
+        connection = server.connection_json(args.supplier)
     except (OSError, ValueError, KeyError, ValidationError, AnnexMissing) as error:
         print(f"chorusflow pa-sandbox: cannot start: {error}", file=sys.stderr)
         return 1
