@@ -41,7 +41,7 @@ def test_a_factur_x_is_accepted_pending_then_ok(api: PaApi) -> None:
     assert done["updatedAt"] > done["submittedAt"]
     original = api.flow(body["flowId"], "Original")
     assert original.content == pdf
-    assert original.headers["Content-Type"] == "application/pdf"
+    assert original.headers["Content-Type"] == "application/octet-stream"
     assert original.headers["Content-Disposition"].startswith("attachment;filename=")
 
 

@@ -67,10 +67,11 @@ class CheckedRequest:
     files: dict[str, tuple[str | None, bytes]] = field(default_factory=dict)
 
 
-def _to_json_schema(node: Any, close: bool = True) -> Any:
-    """Draft-4 JSON Schema of an OpenAPI 3.0 schema fragment, objects closed (``allOf`` members aside)."""
+def _to_json_schema(node: Any, close: bool = True, close_nested: bool = True) -> Any:
+    """Draft-4 JSON Schema of an OpenAPI 3.0 schema fragment; objects closed (``allOf`` members aside)
+    when ``close``, and their nested objects when ``close_nested``."""
     if isinstance(node, list):
-        return [_to_json_schema(item, close) for item in node]
+        return [_to_json_schema(item, close, close_nested) for item in node]
     if not isinstance(node, dict):
         return node
     result: dict[str, Any] = {}
@@ -78,11 +79,17 @@ def _to_json_schema(node: Any, close: bool = True) -> Any:
         if key in ("example", "examples", "xml", "externalDocs", "discriminator"):
             continue
         if key == "allOf":
-            result[key] = [_to_json_schema(item, close=False) for item in value]
+            result[key] = [_to_json_schema(item, False, close_nested) for item in value]
         elif key in ("properties", "patternProperties") and isinstance(value, dict):
-            result[key] = {name: _to_json_schema(sub) for name, sub in value.items()}
+            result[key] = {
+                name: _to_json_schema(sub, close_nested, close_nested) for name, sub in value.items()
+            }
         else:
-            result[key] = _to_json_schema(value)
+            result[key] = _to_json_schema(value, close_nested, close_nested)
+    if any(isinstance(branch, dict) and set(branch) == {"type"} for branch in result.get("oneOf", [])):
+        # Annex A ReasonCode: oneOf [ReasonCodeEnum, string], "predefined values + ability to extend":
+        # as oneOf no predefined value could pass (it matches both), so it is read as anyOf.
+        result["anyOf"] = result.pop("oneOf")
     if result.pop("nullable", False) and "type" in result:
         result["type"] = [result["type"], "null"]
     if close and "properties" in result and "additionalProperties" not in result and "allOf" not in result:
@@ -105,7 +112,10 @@ class OpenApi:
     def __init__(self, document: dict[str, Any], mount: str) -> None:
         self.document = document
         self.mount = mount.rstrip("/")
-        self.components = _to_json_schema(document.get("components", {}).get("schemas", {}))
+        schemas = document.get("components", {}).get("schemas", {})
+        self.components = _to_json_schema(schemas)
+        # Answers are checked with the annex's own (open) objects: its allOf compositions need them.
+        self.open_components = _to_json_schema(schemas, close=False, close_nested=False)
         self._routes: list[tuple[re.Pattern[str], str, list[str]]] = []
         for template in document["paths"]:
             names = re.findall(r"\{([^}]+)\}", template)
@@ -131,6 +141,32 @@ class OpenApi:
         if "$ref" in schema:
             schema = {"allOf": [schema]}
         return {"components": {"schemas": self.components}, **schema}
+
+    def response_errors(
+        self, method: str, template: str, status: int, content_type: str, body: Any
+    ) -> list[str]:
+        """How an answer departs from the annex: an undeclared status or media type, or a body its
+        schema refuses (objects as open as the annex writes them)."""
+        responses = self.document["paths"][template][method.lower()]["responses"]
+        declared = responses.get(str(status)) or responses.get("default")
+        if declared is None:
+            return [f"status {status} is not declared for {method} {template}"]
+        content = self._resolve(declared).get("content")
+        if not content:
+            return [] if body in (None, b"") else [f"status {status} declares no body"]
+        media = content_type.split(";")[0].strip().lower()
+        if media not in content:
+            return [f"media type {media} is not declared for {status} ({', '.join(content)})"]
+        schema = content[media].get("schema")
+        if schema is None:
+            return []
+        fragment = _to_json_schema(copy.deepcopy(schema), close=False, close_nested=False)
+        root = {
+            "components": {"schemas": self.open_components},
+            **({"allOf": [fragment]} if "$ref" in fragment else fragment),
+        }
+        validator = Draft4Validator(root, format_checker=FORMAT_CHECKER)
+        return [_describe(error) for error in validator.iter_errors(body)]
 
     def _errors(self, fragment: dict[str, Any], value: Any, where: str) -> list[str]:
         validator = Draft4Validator(self._schema(fragment), format_checker=FORMAT_CHECKER)

@@ -10,6 +10,7 @@ method, path, status and duration only.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -66,9 +67,11 @@ def flow_error(status: int, code: str, message: str | None) -> Reply:
 
 
 def directory_error(status: int, message: str, details: str = "") -> Reply:
-    """The Directory Service's ``error`` object (``application/problem+json``)."""
-    body = {"type": "about:blank", "status": status, "message": message, "details": details}
-    return status, body, {"Content-Type": "application/problem+json"}
+    """A Directory Service error: every status Annex B declares (400 to 503) is declared without a
+    body, so none is sent (its ``default`` problem+json answer covers only undeclared statuses).
+    ``message`` and ``details`` go to the sandbox's log, never to the client."""
+    logger.info("directory service %d: %s %s", status, message, details)
+    return status, None, {}
 
 
 class PaSandbox:
@@ -186,8 +189,6 @@ class PaSandbox:
                     **info,
                 }
                 if "sha256" not in answer:
-                    import hashlib
-
                     answer["sha256"] = hashlib.sha256(content).hexdigest()
                 return 202, answer, {}
             if checked.template == "/v1/flows/search":
@@ -208,9 +209,9 @@ class PaSandbox:
                 return 200, record.flow(), {}
             if doc_type != "Original":
                 return flow_error(404, "MISSING_RESOURCE", f"no {doc_type} document for this flow")
-            content_type = "application/pdf" if record.content.startswith(b"%PDF") else "application/xml"
+            # Annex A FlowGetResponse declares application/octet-stream for the file, whatever it is.
             headers = {
-                "Content-Type": content_type,
+                "Content-Type": "application/octet-stream",
                 "Content-Disposition": f"attachment;filename={record.name}",
             }
             return 200, record.content, headers
@@ -476,14 +477,7 @@ class _Handler(BaseHTTPRequestHandler):
         if sandbox.over_quota():
             headers = {"Retry-After": str(faults.retry_after_seconds)}
             if directory_side:
-                return (
-                    429,
-                    directory_error(429, "too many requests")[1],
-                    {
-                        **headers,
-                        "Content-Type": "application/problem+json",
-                    },
-                )
+                return 429, None, headers
             return (
                 429,
                 {"errorCode": "TOO_MANY_REQUESTS", "errorMessage": "The client emitted too many requests"},
@@ -553,12 +547,13 @@ class _Handler(BaseHTTPRequestHandler):
             payload = body
             content_type = headers.pop("Content-Type", "application/octet-stream")
         elif body is None:
-            payload, content_type = b"", headers.pop("Content-Type", "application/json")
+            payload, content_type = b"", headers.pop("Content-Type", "")
         else:
             payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
             content_type = headers.pop("Content-Type", "application/json")
         self.send_response(status)
-        self.send_header("Content-Type", content_type)
+        if content_type:
+            self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         for name, value in headers.items():
             self.send_header(name, value)
