@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 import requests
@@ -63,7 +64,32 @@ def test_a_buyer_absent_from_the_directory_gets_rejetee_dest_inc(api: PaApi) -> 
         read_cdar(api.flow(f["flowId"], "Original").content)
         for f in api.search({"flowType": ["CustomerInvoiceLC"]}).json()["results"]
     ]
-    assert [(s.status, s.reason_code) for s in statuses] == [(200, None), (213, "DEST_INC")]
+    assert [(s.status, s.reason_code) for s in statuses] == [(213, "DEST_INC")]
+
+
+def test_an_invoice_breaking_the_french_rules_is_rejetee_rej_seman(api: PaApi) -> None:
+    cii = b2b_invoice_cii()
+    # BT-112 one euro too high: the XSD still passes, EN 16931 BR-CO-15 (BT-112 = BT-109 + BT-110) does not.
+    broken = re.sub(
+        rb"<ram:GrandTotalAmount>([0-9.]+)</ram:GrandTotalAmount>",
+        lambda m: b"<ram:GrandTotalAmount>%.2f</ram:GrandTotalAmount>" % (float(m.group(1)) + 1),
+        cii,
+        count=1,
+    )
+    assert broken != cii
+    assert api.acknowledged(api.deposit(broken, "inv-semantic", "CII"))["acknowledgement"]["status"] == "Ok"
+    (found,) = api.search({"flowType": ["CustomerInvoiceLC"]}).json()["results"]
+    lifecycle = read_cdar(api.flow(found["flowId"], "Original").content)
+    assert (lifecycle.status, lifecycle.reason_code) == (213, "REJ_SEMAN")
+    assert "BR-CO-15" in (lifecycle.reason or "")
+
+
+def test_a_rejected_invoice_may_be_deposited_again_corrected(api: PaApi) -> None:
+    api.acknowledged(api.deposit(b2b_invoice_pdf(buyer_siret=ABSENT_SIRET), "inv-1"))
+    again = api.acknowledged(api.deposit(b2b_invoice_pdf(), "inv-1-corrected"))
+    assert again["acknowledgement"]["status"] == "Ok"
+    invoices = api.admin("GET", "invoices").json()["invoices"]
+    assert [(i["number"], i["status"]) for i in invoices] == [("F2026-0901", 200)]
 
 
 @pytest.mark.parametrize(

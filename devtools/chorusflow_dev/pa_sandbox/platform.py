@@ -259,17 +259,32 @@ class PaPlatform:
                 f"the seller's SIREN {facts.seller_siren or '(none)'} is not this account's",
             )
         key = f"{facts.seller_siren}/{facts.date[:4]}/{facts.number}"
-        if key in self.invoices:
+        existing = self.invoices.get(key)
+        if existing is not None and existing.status != 213:
             raise FlowRefused(
                 "AlreadyExistingFlow", f"invoice {facts.number} of {facts.date[:4]} was already received"
             )
-        received = record.submitted_at
-        invoice = InvoiceRecord(key, record.flow_id, record.owner, facts, received)
+        invoice = InvoiceRecord(key, record.flow_id, record.owner, facts, record.submitted_at)
         self.invoices[key] = invoice
         record.invoice_key = key
-        self._emit(invoice, 200, self._platform_party())
+        rejection = self._rejection(record, facts)
+        if rejection is None:
+            self._emit(invoice, 200, self._platform_party())
+        else:
+            self._emit(invoice, 213, self._platform_party(), *rejection)
+
+    def _rejection(self, record: FlowRecord, facts: InvoiceFacts) -> tuple[str, str] | None:
+        """Why the platform rejects an invoice whose file passed the technical checks (213 Rejetée),
+        or None: EN 16931 and French rules (chorusflow's Factur-X checks), then the directory."""
+        if record.flow_syntax in ("Factur-X", "CII"):
+            from chorusflow.facturx import check_facturx
+
+            errors = [f for f in check_facturx(record.content, lang="en") if f.severity == "error"]
+            if errors:
+                return "REJ_SEMAN", "; ".join(f"{f.code}: {f.message}" for f in errors[:5])
         if not self.directory.receives(facts.buyer_siren):
-            self._emit(invoice, 213, self._platform_party(), "DEST_INC", "Destinataire absent de l'annuaire")
+            return "DEST_INC", "Destinataire absent de l'annuaire"
+        return None
 
     def _accept_lifecycle(self, record: FlowRecord) -> None:
         errors = xsd_errors(record.content)
