@@ -28,6 +28,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--directory", type=Path, default=None, help="directory YAML (default: packaged one)")
+    parser.add_argument("--state", type=Path, default=None, help="state file kept across restarts")
     parser.add_argument("--profile", choices=("realistic", "fast"), default="realistic")
     parser.add_argument("--clock-speed", type=float, default=1.0, help="simulated seconds per real second")
     parser.add_argument("--supplier", default=None, help="SIREN of the supplier whose connection is printed")
@@ -74,6 +75,7 @@ def run_pa_sandbox(args: argparse.Namespace) -> int:
             directory=args.directory,
             profile=args.profile,
             clock_speed=args.clock_speed,
+            state_file=args.state,
         )
         server.bind()
         connection = server.connection_json(args.supplier)

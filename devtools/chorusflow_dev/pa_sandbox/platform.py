@@ -124,7 +124,7 @@ class PaPlatform:
         self.random = random.Random(faults.seed)
         self.flows: dict[str, FlowRecord] = {}
         self.invoices: dict[str, InvoiceRecord] = {}
-        self._last_update = datetime.fromtimestamp(0, UTC)
+        self.last_update = datetime.fromtimestamp(0, UTC)
         self._started_real = time.monotonic()
         self._started_simulated = 0.0
         self._speed = faults.clock_speed
@@ -135,6 +135,11 @@ class PaPlatform:
         """Platform time elapsed (clock_speed simulated seconds per real second)."""
         return self._started_simulated + (time.monotonic() - self._started_real) * self._speed
 
+    def restart_clock(self, simulated_seconds: float) -> None:
+        """Go on from ``simulated_seconds`` of platform time (a restored state)."""
+        self._started_simulated = simulated_seconds
+        self._started_real = time.monotonic()
+
     def set_clock_speed(self, speed: float) -> None:
         """Change the clock speed from now on (the simulated time so far is kept)."""
         self._started_simulated = self.simulated_seconds()
@@ -144,9 +149,9 @@ class PaPlatform:
     def _stamp(self) -> datetime:
         """Now, strictly after every ``updatedAt`` handed out so far."""
         now = datetime.now(UTC).replace(microsecond=datetime.now(UTC).microsecond // 1000 * 1000)
-        if now <= self._last_update:
-            now = self._last_update + timedelta(milliseconds=1)
-        self._last_update = now
+        if now <= self.last_update:
+            now = self.last_update + timedelta(milliseconds=1)
+        self.last_update = now
         return now
 
     # ------------------------------------------------------------ deposit

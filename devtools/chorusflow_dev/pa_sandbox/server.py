@@ -46,6 +46,7 @@ from chorusflow_dev.pa_sandbox.platform import (
     iso,
 )
 from chorusflow_dev.pa_sandbox.settings import PaFaults, profile_faults, rate_for
+from chorusflow_dev.pa_sandbox.state import StateFile
 from chorusflow_dev.sandbox.server import _decode_basic
 
 logger = logging.getLogger("chorusflow_dev.pa_sandbox")
@@ -77,13 +78,22 @@ def directory_error(status: int, message: str, details: str = "") -> Reply:
 class PaSandbox:
     """Everything behind the HTTP layer."""
 
-    def __init__(self, directory: PaDirectory, profile: str = "realistic", clock_speed: float = 1.0) -> None:
+    def __init__(
+        self,
+        directory: PaDirectory,
+        profile: str = "realistic",
+        clock_speed: float = 1.0,
+        state_file: Path | None = None,
+    ) -> None:
         self.directory = directory
         self.profile = profile
         self.clock_speed = clock_speed
         self.flow_api = OpenApi(load_annex("flow"), FLOW_MOUNT)
         self.directory_api = OpenApi(load_annex("directory"), DIRECTORY_MOUNT)
         self.platform = PaPlatform(directory, profile_faults(profile, clock_speed=clock_speed))
+        self.state = StateFile(state_file) if state_file is not None else None
+        if self.state is not None:
+            self.state.load_into(self.platform)
         self.tokens: dict[str, tuple[float, str]] = {}
         self.issued_tokens: list[str] = []
         self.request_times: deque[float] = deque()
@@ -93,6 +103,11 @@ class PaSandbox:
     def faults(self) -> PaFaults:
         """The platform's current fault settings."""
         return self.platform.faults
+
+    def save(self) -> None:
+        """Write the state file (coalesced) when there is one."""
+        if self.state is not None:
+            self.state.save()
 
     def record(self, path: str, status: int | str) -> None:
         """Count one answer (or a drop) per path."""
@@ -449,11 +464,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         raw_body = self.rfile.read(length) if length > 0 else b""
         if path == "/sandbox" or path.startswith("/sandbox/"):
-            self._send(*sandbox.admin_call(method, path, raw_body))
+            admin_reply = sandbox.admin_call(method, path, raw_body)
+            sandbox.save()
+            self._send(*admin_reply)
             return
         try:
             reply = self._serve(method, path, split.query, raw_body)
         except _Dropped:
+            sandbox.save()
             sandbox.record(path, "dropped")
             logger.info("%s %s -> connection dropped after commit (%.0f ms)", method, path, _ms(started))
             self.close_connection = True
@@ -465,6 +483,7 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # one broken request must not kill the server
             logger.exception("%s %s -> internal sandbox error", method, path)
             reply = flow_error(500, "INTERNAL_ERROR", None)
+        sandbox.save()
         sandbox.record(path, reply[0])
         logger.info("%s %s -> %d (%.0f ms)", method, path, reply[0], _ms(started))
         self._send(*reply)
@@ -578,10 +597,13 @@ class PaSandboxServer:
         directory: Path | None = None,
         profile: str = "realistic",
         clock_speed: float = 1.0,
+        state_file: Path | None = None,
     ) -> None:
         self.host = host
         self.requested_port = port
-        self.sandbox = PaSandbox(load_pa_directory(directory), profile=profile, clock_speed=clock_speed)
+        self.sandbox = PaSandbox(
+            load_pa_directory(directory), profile=profile, clock_speed=clock_speed, state_file=state_file
+        )
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -660,6 +682,8 @@ class PaSandboxServer:
             self._thread = None
         httpd.close_all_connections()
         httpd.server_close()
+        if self.sandbox.state is not None:
+            self.sandbox.state.flush()
 
     def __enter__(self) -> PaSandboxServer:
         return self.start()
