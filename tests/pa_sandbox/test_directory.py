@@ -50,6 +50,9 @@ def test_a_public_entity_and_its_routing_codes(api: PaApi) -> None:
         "routing-code/search", json={"filters": {"siret": {"op": "contains", "value": "21750001600019"}}}
     ).json()
     assert [c["routingIdentifier"] for c in codes["results"]] == ["SERVICE-TECH"]
+    one = api.directory("routing-code/siret:21750001600019/code:SERVICE-TECH")
+    assert (one.status_code, one.json()["routingCodeName"]) == (200, "Services techniques")
+    assert api.directory("routing-code/siret:21750001600019/code:OTHER").status_code == 404
 
 
 def test_absent_and_closed_entries(api: PaApi) -> None:

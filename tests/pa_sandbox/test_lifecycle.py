@@ -98,6 +98,18 @@ def test_refusal_needs_a_reason_code_of_its_list_and_is_final(api: PaApi) -> Non
     assert api.admin("POST", "flows/unknown/lifecycle", {"status": 205}).status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [("approve", 205), ("dispute", 207), ("suspend", 208), ("refuse", 210), ("mark_paid", 211)],
+)
+def test_named_buyer_actions(api: PaApi, action: str, status: int) -> None:
+    flow_id = _accepted(api)
+    reasons = {207: "PU_ERR", 208: "JUSTIF_ABS", 210: "CONTRAT_TERM"}
+    body = {"action": action, **({"reasonCode": reasons[status]} if status in reasons else {})}
+    assert api.admin("POST", f"flows/{flow_id}/lifecycle", body).status_code == 200
+    assert read_cdar(_lifecycles(api)[-1]).status == status
+
+
 def test_encaissee_is_accepted_once_the_amount_fits(api: PaApi) -> None:
     _accepted(api)
     total = api.admin("GET", "invoices").json()["invoices"][0]

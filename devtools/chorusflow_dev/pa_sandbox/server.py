@@ -54,6 +54,16 @@ logger = logging.getLogger("chorusflow_dev.pa_sandbox")
 TOKEN_PATH = "/oauth/token"
 FLOW_MOUNT = "/flow-service"
 DIRECTORY_MOUNT = "/directory-service"
+#: Named buyer actions of ``POST /sandbox/flows/{flowId}/lifecycle`` (``action``), or a ``status`` code.
+BUYER_ACTIONS = {
+    "take_over": 204,
+    "approve": 205,
+    "approve_partially": 206,
+    "dispute": 207,
+    "suspend": 208,
+    "refuse": 210,
+    "mark_paid": 211,
+}
 _LIFECYCLE_RE = re.compile(r"^/sandbox/flows/([^/]+)/lifecycle$")
 Reply = tuple[int, dict[str, Any] | bytes | None, dict[str, str]]
 
@@ -259,6 +269,15 @@ class PaSandbox:
             if line is None:
                 return directory_error(404, "directory line not found", wanted)
             return 200, line_payload(*line), {}
+        if template == "/v1/routing-code/siret:{siret}/code:{routing-identifier}":
+            for entity in directory.entities:
+                for code in entity.routing_codes:
+                    if (code.siret, code.routing_identifier) == (
+                        params["siret"],
+                        params["routing-identifier"],
+                    ):
+                        return 200, routing_code_payload(entity, code), {}
+            return directory_error(404, "routing code not found", params["routing-identifier"])
         if template == "/v1/directory-line/search":
             return self._search_lines(checked.body or {})
         if template == "/v1/routing-code/search":
@@ -326,7 +345,8 @@ class PaSandbox:
             lifecycle = _LIFECYCLE_RE.match(path)
             if method == "POST" and lifecycle:
                 try:
-                    code = int(body.get("status", 0))
+                    named = BUYER_ACTIONS.get(str(body.get("action")))
+                    code = named if named is not None else int(body.get("status", 0))
                     record = platform.buyer_action(
                         lifecycle.group(1), code, body.get("reasonCode"), body.get("reason")
                     )
