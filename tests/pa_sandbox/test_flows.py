@@ -193,3 +193,14 @@ def test_a_too_large_file_is_413(api: PaApi) -> None:
 def test_healthcheck(pa: PaSandboxServer, api: PaApi) -> None:
     answer = requests.get(f"{pa.url}/flow-service/v1/healthcheck", headers=api.headers, timeout=10)
     assert answer.status_code == 200
+
+
+def test_concurrent_deposits_of_one_invoice_leave_exactly_one_ok(pa: PaSandboxServer, api: PaApi) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    pdf = b2b_invoice_pdf()
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        flow_ids = list(pool.map(lambda n: PaApi(pa).deposit(pdf, "inv-race"), range(5)))
+    statuses = sorted(api.acknowledged(flow_id)["acknowledgement"]["status"] for flow_id in flow_ids)
+    assert statuses == ["Error", "Error", "Error", "Error", "Ok"]
+    assert len(api.admin("GET", "invoices").json()["invoices"]) == 1
