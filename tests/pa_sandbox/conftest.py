@@ -12,7 +12,7 @@ import requests
 
 from chorusflow.facturx import build_cii, build_facturx
 from chorusflow_dev.pa_sandbox import PaSandboxServer
-from chorusflow_dev.pa_sandbox.annexes import AnnexMissing, load_annex
+from chorusflow_dev.pa_sandbox.annexes import ENVIRONMENT_VARIABLE, FETCH_INSTRUCTION, annexes_installed
 from tests.documents.builders import invoice
 
 SUPPLIER = "452188014"
@@ -21,14 +21,26 @@ COMPANY_SIRET = "73282932000074"  # Boulangerie Martin, in the directory
 ABSENT_SIRET = "55210055400013"  # no directory line
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _annexes() -> None:
-    """The sandbox cannot run without the annexes: say how to get them (docs/pa-sandbox.md)."""
-    try:
-        load_annex("flow")
-        load_annex("directory")
-    except AnnexMissing as missing:
-        pytest.fail(str(missing), pytrace=False)
+@pytest.fixture(params=["annex", "digest"])
+def checked_against(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """What the sandbox checks requests against: the official annexes (skipped when they are not
+    installed) or our digest (the annexes hidden behind an empty folder)."""
+    source = str(request.param)
+    if source == "digest":
+        monkeypatch.setenv(ENVIRONMENT_VARIABLE, str(tmp_path_factory.mktemp("no-annexes")))
+    elif not annexes_installed():
+        pytest.skip("the AFNOR annexes are not installed: " + FETCH_INSTRUCTION)
+    return source
+
+
+@pytest.fixture
+def checked_pa(checked_against: str) -> Iterator[PaSandboxServer]:
+    """A fast-profile PA sandbox checking requests against ``checked_against``."""
+    with PaSandboxServer(profile="fast") as server:
+        assert server.sandbox.interfaces == {"flow": checked_against, "directory": checked_against}
+        yield server
 
 
 class PaApi:

@@ -1,17 +1,25 @@
-"""The sandbox's answers conform to the annexes too (status declared, media type, body schema)."""
+"""The sandbox's answers conform to the annexes too (status declared, media type, body schema), and to
+the digest."""
 
 from __future__ import annotations
 
 import pytest
 import requests
 
-from chorusflow_dev.pa_sandbox.annexes import load_annex
+from chorusflow_dev.pa_sandbox import PaSandboxServer
+from chorusflow_dev.pa_sandbox.annexes import load_interface
 from chorusflow_dev.pa_sandbox.openapi import OpenApi
 from tests.pa_sandbox.conftest import PaApi, b2b_invoice_pdf
 
 
+@pytest.fixture
+def pa(checked_pa: PaSandboxServer) -> PaSandboxServer:
+    """Every test of this module runs against the official annexes (when installed) and the digest."""
+    return checked_pa
+
+
 def _check(annex: str, method: str, template: str, answer: requests.Response) -> None:
-    api = OpenApi(load_annex(annex), "")
+    api = OpenApi(load_interface(annex).document, "")
     content_type = answer.headers.get("Content-Type", "")
     is_json = "json" in content_type
     body = answer.json() if is_json and answer.content else answer.content

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from chorusflow_dev.pa_sandbox.annexes import ANNEXES, annex_folder
+from chorusflow_dev.pa_sandbox.annexes import ANNEXES, FETCH_INSTRUCTION, annex_folder
 from chorusflow_dev.pa_sandbox.cli import main
 
 
@@ -51,6 +52,8 @@ def test_the_command_prints_a_connection_and_stops_on_sigterm() -> None:
 
 
 def test_fetch_annexes_copies_and_checks_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    if not all((annex_folder() / annex.file_name).is_file() for annex in ANNEXES):
+        pytest.skip("the AFNOR annexes are not installed: " + FETCH_INSTRUCTION)
     source = tmp_path / "clone"
     source.mkdir()
     for annex in ANNEXES:
@@ -64,9 +67,35 @@ def test_fetch_annexes_copies_and_checks_them(tmp_path: Path, capsys: pytest.Cap
     assert "is not the pinned flow annex" in capsys.readouterr().err
 
 
-def test_the_sandbox_does_not_start_without_its_annexes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("CHORUSFLOW_AFNOR_ANNEXES", str(tmp_path))
-    assert main(["--port", "0"]) == 1
-    assert "fetch-annexes" in capsys.readouterr().err
+def test_without_the_annexes_the_command_checks_against_the_digest_and_says_so(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chorusflow_dev.pa_sandbox.cli", "--port", "0", "--profile", "fast"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "CHORUSFLOW_AFNOR_ANNEXES": str(tmp_path)},
+    )
+    try:
+        assert process.stdout is not None
+        connection = json.loads(process.stdout.readline())
+        base = connection["host"].removesuffix("/flow-service")
+        stats = requests.get(f"{base}/sandbox/stats", timeout=10).json()
+        assert stats["interfaces"] == {"flow": "digest", "directory": "digest"}
+        token = requests.post(
+            connection["extra"]["token_url"],
+            data={"grant_type": "client_credentials"},
+            auth=(connection["login"], connection["password"]),
+            timeout=10,
+        ).json()["access_token"]
+        refused = requests.post(
+            f"{connection['host']}/v1/flows/search",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"where": {"ackStatus": "ok"}},
+            timeout=10,
+        )
+        assert refused.status_code == 400
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert "checks flow requests against the digest" in stderr

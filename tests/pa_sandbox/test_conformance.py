@@ -1,4 +1,5 @@
-"""Every request is checked against the annexes: non-conforming ones are refused, never guessed."""
+"""Every request is checked against the annexes (or, without them, the digest): non-conforming ones
+are refused, never guessed."""
 
 from __future__ import annotations
 
@@ -8,9 +9,15 @@ import pytest
 import requests
 
 from chorusflow_dev.pa_sandbox import PaSandboxServer
-from chorusflow_dev.pa_sandbox.annexes import load_annex
+from chorusflow_dev.pa_sandbox.annexes import load_interface
 from chorusflow_dev.pa_sandbox.openapi import OpenApi, RequestRefused
 from tests.pa_sandbox.conftest import PaApi, b2b_invoice_pdf
+
+
+@pytest.fixture
+def pa(checked_pa: PaSandboxServer) -> PaSandboxServer:
+    """Every test of this module runs against the official annexes (when installed) and the digest."""
+    return checked_pa
 
 
 @pytest.mark.parametrize(
@@ -110,8 +117,10 @@ def test_directory_requests_are_checked_too(api: PaApi) -> None:
     assert api.directory("siret/code-insee:73282932000074", params={"include": "siret"}).status_code == 400
 
 
-def test_the_validator_accepts_what_a_conforming_client_sends() -> None:
-    flow = OpenApi(load_annex("flow"), "/flow-service")
+def test_the_validator_accepts_what_a_conforming_client_sends(checked_against: str) -> None:
+    interface = load_interface("flow")
+    assert interface.source == checked_against
+    flow = OpenApi(interface.document, "/flow-service")
     checked = flow.check(
         "POST",
         "/flow-service/v1/flows/search",

@@ -4,14 +4,16 @@ The annexes carry no licence (their ``info`` names AFNOR, nothing grants redistr
 repository does not hold them (docs/pa-sandbox.md, "The annexes"). ``chorusflow pa-sandbox
 fetch-annexes`` copies them, byte for byte, from a public copy (fpiccinali/PA_Communautaire at a
 pinned commit) or from a local clone of it, and checks their SHA-256: the sandbox only ever
-validates against the exact files its behaviours were written from. Without them it does not start
-(a sandbox that stops checking requests would be kinder than the platform).
+validates against the exact files its behaviours were written from. Without them it checks
+requests against our digest of their interface facts (``chorusflow_dev.pa_sandbox.interface``),
+through the same validator, and says so (``load_interface``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import urllib.request
@@ -19,6 +21,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from chorusflow_dev.pa_sandbox.interface import load_digest
+
+logger = logging.getLogger("chorusflow_dev.pa_sandbox")
 
 UPSTREAM_REPOSITORY = "fpiccinali/PA_Communautaire"
 UPSTREAM_COMMIT = "a9302816f8a15ddc66c241729799509c5de77c18"
@@ -65,13 +71,17 @@ def annex_folder() -> Path:
     return Path(configured) if configured else DEFAULT_FOLDER
 
 
+#: How to install the annexes (tests that need them skip with it).
+FETCH_INSTRUCTION = (
+    "run `chorusflow pa-sandbox fetch-annexes` (downloads them from "
+    f"github.com/{UPSTREAM_REPOSITORY} at {UPSTREAM_COMMIT[:12]}), or "
+    "`chorusflow pa-sandbox fetch-annexes --from <clone of that repository>`, "
+    f"or set {ENVIRONMENT_VARIABLE} to a folder holding them (docs/pa-sandbox.md)"
+)
+
+
 def _how_to_fetch() -> str:
-    return (
-        "run `chorusflow pa-sandbox fetch-annexes` (downloads them from "
-        f"github.com/{UPSTREAM_REPOSITORY} at {UPSTREAM_COMMIT[:12]}), or "
-        "`chorusflow pa-sandbox fetch-annexes --from <clone of that repository>`, "
-        f"or set {ENVIRONMENT_VARIABLE} to a folder holding them (docs/pa-sandbox.md)"
-    )
+    return FETCH_INSTRUCTION
 
 
 def _check(annex: Annex, content: bytes, origin: str) -> None:
@@ -98,6 +108,41 @@ def _load(key: str, folder: str) -> dict[str, Any]:
 def load_annex(key: str) -> dict[str, Any]:
     """The parsed OpenAPI document of the ``flow`` or ``directory`` annex (checked against its pin)."""
     return _load(key, str(annex_folder()))
+
+
+def annexes_installed() -> bool:
+    """Whether both pinned annexes are on this machine."""
+    try:
+        for annex in ANNEXES:
+            load_annex(annex.key)
+    except AnnexMissing:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Interface:
+    """The OpenAPI document requests are checked against, and where it comes from."""
+
+    key: str
+    document: dict[str, Any]
+    source: str  # "annex" (the pinned official file) or "digest" (ours, in the repository)
+
+    def describe(self) -> str:
+        """One line for the start-up log and ``/sandbox/stats``."""
+        annex = {a.key: a for a in ANNEXES}[self.key]
+        if self.source == "annex":
+            return f"official annex {annex.file_name!r} (sha256 {annex.sha256[:12]})"
+        return f"digest pa_sandbox/interface/{self.key}_service.yaml (the annex is not installed)"
+
+
+def load_interface(key: str) -> Interface:
+    """The ``flow`` or ``directory`` annex when installed (pinned), otherwise our digest of it."""
+    try:
+        return Interface(key, load_annex(key), "annex")
+    except AnnexMissing as missing:
+        logger.info("%s annex not used: %s", key, missing)
+        return Interface(key, load_digest(key), "digest")
 
 
 def fetch_annexes(source: Path | None = None, target: Path | None = None) -> list[Path]:

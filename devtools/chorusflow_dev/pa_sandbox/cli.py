@@ -64,7 +64,6 @@ def run_pa_sandbox(args: argparse.Namespace) -> int:
     """Start the server, print the supplier's connection JSON, serve until interrupted."""
     from pydantic import ValidationError
 
-    from chorusflow_dev.pa_sandbox.annexes import AnnexMissing
     from chorusflow_dev.pa_sandbox.server import PaSandboxServer
 
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
@@ -79,7 +78,7 @@ def run_pa_sandbox(args: argparse.Namespace) -> int:
         )
         server.bind()
         connection = server.connection_json(args.supplier)
-    except (OSError, ValueError, KeyError, ValidationError, AnnexMissing) as error:
+    except (OSError, ValueError, KeyError, ValidationError) as error:
         print(f"chorusflow pa-sandbox: cannot start: {error}", file=sys.stderr)
         return 1
     print(connection, flush=True)

@@ -148,7 +148,7 @@ class OpenApi:
         """How an answer departs from the annex: an undeclared status or media type, or a body its
         schema refuses (objects as open as the annex writes them)."""
         responses = self.document["paths"][template][method.lower()]["responses"]
-        declared = responses.get(str(status)) or responses.get("default")
+        declared = responses[str(status)] if str(status) in responses else responses.get("default")
         if declared is None:
             return [f"status {status} is not declared for {method} {template}"]
         content = self._resolve(declared).get("content")

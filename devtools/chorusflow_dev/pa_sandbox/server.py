@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import ValidationError
 
-from chorusflow_dev.pa_sandbox.annexes import load_annex
+from chorusflow_dev.pa_sandbox.annexes import load_interface
 from chorusflow_dev.pa_sandbox.directory import (
     PaDirectory,
     Supplier,
@@ -98,8 +98,13 @@ class PaSandbox:
         self.directory = directory
         self.profile = profile
         self.clock_speed = clock_speed
-        self.flow_api = OpenApi(load_annex("flow"), FLOW_MOUNT)
-        self.directory_api = OpenApi(load_annex("directory"), DIRECTORY_MOUNT)
+        flow, directory_service = load_interface("flow"), load_interface("directory")
+        #: Which document each service checks requests against ("annex" or "digest").
+        self.interfaces = {"flow": flow.source, "directory": directory_service.source}
+        for interface in (flow, directory_service):
+            logger.info("PA sandbox checks %s requests against the %s", interface.key, interface.describe())
+        self.flow_api = OpenApi(flow.document, FLOW_MOUNT)
+        self.directory_api = OpenApi(directory_service.document, DIRECTORY_MOUNT)
         self.platform = PaPlatform(directory, profile_faults(profile, clock_speed=clock_speed))
         self.state = StateFile(state_file) if state_file is not None else None
         if self.state is not None:
@@ -135,6 +140,7 @@ class PaSandbox:
                 "by_status": dict(by_status),
                 "rate_limited": by_status.get("429", 0),
                 "dropped": by_status.get("dropped", 0),
+                "interfaces": dict(self.interfaces),
             }
 
     def over_quota(self) -> bool:
