@@ -204,3 +204,33 @@ def test_concurrent_deposits_of_one_invoice_leave_exactly_one_ok(pa: PaSandboxSe
     statuses = sorted(api.acknowledged(flow_id)["acknowledgement"]["status"] for flow_id in flow_ids)
     assert statuses == ["Error", "Error", "Error", "Error", "Ok"]
     assert len(api.admin("GET", "invoices").json()["invoices"]) == 1
+
+
+EXTENDED_CTC_FR_GUIDELINE = b"urn:cen.eu:en16931:2017#conformant#urn.cpro.gouv.fr:1p0:extended-ctc-fr"
+
+
+@pytest.mark.parametrize(
+    ("extended", "profile", "reason"),
+    [
+        (False, "Extended-CTC-FR", "FlowTypeError"),  # an EN 16931 file declared Extended-CTC-FR
+        (True, "CIUS", "FlowTypeError"),  # an Extended-CTC-FR file declared otherwise
+        (True, "Basic", "FlowTypeError"),
+        (True, "Extended-CTC-FR", None),
+        (False, "CIUS", None),
+    ],
+)
+def test_the_declared_flow_profile_must_be_the_files(
+    api: PaApi, extended: bool, profile: str, reason: str | None
+) -> None:
+    cii = b2b_invoice_cii()
+    if extended:
+        cii = cii.replace(
+            b"<ram:ID>urn:cen.eu:en16931:2017</ram:ID>",
+            b"<ram:ID>" + EXTENDED_CTC_FR_GUIDELINE + b"</ram:ID>",
+        )
+        assert EXTENDED_CTC_FR_GUIDELINE in cii
+    metadata = api.acknowledged(api.deposit(cii, f"inv-{profile}", "CII", flowProfile=profile))
+    if reason is None:
+        assert metadata["acknowledgement"]["status"] == "Ok", metadata
+    else:
+        assert _reason(metadata) == reason

@@ -113,8 +113,39 @@ def ubl_facts(root: etree._Element) -> InvoiceFacts:
     )
 
 
-def read_invoice(syntax: str, content: bytes) -> InvoiceFacts:
-    """Check a deposited invoice file of ``syntax`` and read its facts; ``FlowRefused`` otherwise."""
+#: The annex's ``FlowProfile`` of the French extended profile, and the Factur-X level (BT-24
+#: ``urn.cpro.gouv.fr:1p0:extended-ctc-fr``) of a CII of that profile.
+EXTENDED_CTC_FR = "Extended-CTC-FR"
+EXTENDED_CTC_FR_LEVEL = "extended-ctc-fr"
+
+
+def check_profile(root: etree._Element, profile: str | None) -> None:
+    """A declared ``flowProfile`` must agree with the CII's own profile (BT-24), else ``FlowTypeError``.
+
+    Only the Extended-CTC-FR line is drawn: a file of that profile declared otherwise, or declared
+    so without being it. The annex does not say which BT-24 values ``Basic`` and ``CIUS`` stand for,
+    so those two are not told apart (docs/pa-sandbox.md)."""
+    import facturx
+
+    if profile is None:
+        return
+    try:
+        level = str(facturx.get_level(root, "factur-x"))
+    except ValueError:
+        level = ""
+    if (profile == EXTENDED_CTC_FR) != (level == EXTENDED_CTC_FR_LEVEL):
+        guideline = root.findtext(
+            "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", None, CII_NS
+        )
+        raise FlowRefused(
+            "FlowTypeError",
+            f"flowProfile {profile} but the file's profile (BT-24) is {guideline or 'absent'}",
+        )
+
+
+def read_invoice(syntax: str, content: bytes, profile: str | None = None) -> InvoiceFacts:
+    """Check a deposited invoice file of ``syntax`` (and of the declared ``flowProfile``, for a CII)
+    and read its facts; ``FlowRefused`` otherwise."""
     import facturx
 
     if syntax == "Factur-X":
@@ -138,6 +169,7 @@ def read_invoice(syntax: str, content: bytes) -> InvoiceFacts:
             facturx.xml_check_xsd(content, flavor="factur-x", level="autodetect")
         except Exception as error:  # xml_check_xsd raises a plain Exception listing the XSD errors
             raise FlowRefused("InvalidSchema", f"the CII does not pass its XSD: {error}") from error
+        check_profile(root, profile)
         return cii_facts(root)
     if root.tag not in (f"{{{UBL_INVOICE}}}Invoice", f"{{{UBL_CREDIT_NOTE}}}CreditNote"):
         raise FlowRefused("FlowTypeError", f"flowSyntax UBL but the root element is {root.tag}")

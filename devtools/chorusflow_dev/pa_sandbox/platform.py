@@ -255,7 +255,7 @@ class PaPlatform:
         )
 
     def _accept_invoice(self, record: FlowRecord) -> None:
-        facts = read_invoice(record.flow_syntax, record.content)
+        facts = read_invoice(record.flow_syntax, record.content, record.flow_profile)
         if self._duplicate_tracking(record):
             raise FlowRefused("AlreadyExistingFlow", f"trackingId {record.tracking_id} was already received")
         if facts.seller_siren != record.owner:
