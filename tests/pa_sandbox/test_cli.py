@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from chorusflow_dev.pa_sandbox.annexes import ANNEXES, FETCH_INSTRUCTION, annex_folder
+from chorusflow_dev.pa_sandbox.annexes import ANNEXES, FETCH_INSTRUCTION, annex_folder, annexes_installed
 from chorusflow_dev.pa_sandbox.cli import main
 
 
@@ -48,6 +48,8 @@ def test_the_command_prints_a_connection_and_stops_on_sigterm() -> None:
         _, stderr = process.communicate(timeout=20)
     assert process.returncode == 0
     assert "PA sandbox stopped" in stderr
+    source = "the official annex" if annexes_installed() else "the digest"
+    assert f"checks flow requests against {source}" in stderr
     assert connection["password"] not in stderr
 
 
