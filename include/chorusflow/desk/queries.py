@@ -21,7 +21,7 @@ from chorusflow.alerts.events import invoice_clock
 from chorusflow.alerts.settings import AlertSettings
 from chorusflow.config import compact_identifier, load_suppliers
 from chorusflow.ledger import InvoiceDetail, InvoiceState, Ledger
-from chorusflow.ledger.models import alerts_sent, invoices
+from chorusflow.ledger.tables import alerts_sent, invoices
 
 SortKey = Literal[
     "number", "buyer", "amount", "state", "status", "status_at", "age", "due", "message", "issue_date"
