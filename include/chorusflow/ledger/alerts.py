@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from chorusflow.ledger.database import LedgerDatabase
 from chorusflow.ledger.tables import alerts_sent
 from chorusflow.ledger.values import utc_now
@@ -13,11 +11,7 @@ from chorusflow.ledger.values import utc_now
 
 def alert_already_sent(db: LedgerDatabase, event_key: str) -> bool:
     """True if an alert for this event was recorded."""
-    with db.reading() as connection:
-        found = connection.execute(
-            select(alerts_sent.c.id).where(alerts_sent.c.event_key == event_key)
-        ).first()
-    return found is not None
+    return db.has_row(alerts_sent.c.event_key, event_key)
 
 
 def record_alert(
@@ -29,17 +23,12 @@ def record_alert(
     payload: dict[str, Any],
 ) -> bool:
     """Record an alert; False if this event was already recorded (race-safe: unique key)."""
-    statement = (
-        db.insert(alerts_sent)
-        .values(
-            event_key=event_key,
-            kind=kind,
-            invoice_id=invoice_id,
-            channels=channels[:255],
-            sent_at=utc_now(),
-            payload=payload,
-        )
-        .on_conflict_do_nothing(index_elements=["event_key"])
-    )
-    with db.write() as connection:
-        return bool(connection.execute(statement).rowcount == 1)
+    values = {
+        "event_key": event_key,
+        "kind": kind,
+        "invoice_id": invoice_id,
+        "channels": channels[:255],
+        "sent_at": utc_now(),
+        "payload": payload,
+    }
+    return db.insert_once(alerts_sent, "event_key", values)

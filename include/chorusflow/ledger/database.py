@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -64,6 +64,20 @@ class LedgerDatabase:
     def insert(self, table: Any) -> Any:
         """The dialect's own INSERT into ``table``, for ON CONFLICT."""
         return dialect_insert(self.dialect_name, table)
+
+    def has_row(self, column: Any, value: Any) -> bool:
+        """True if a row of ``column``'s table holds ``value`` there."""
+        with self.reading() as connection:
+            return connection.execute(select(column).where(column == value).limit(1)).first() is not None
+
+    def insert_once(self, table: Any, unique: str, values: dict[str, Any]) -> bool:
+        """Insert a row unless one with the same ``unique`` column exists; True if inserted.
+
+        Race-safe: the unique constraint decides, not an earlier read.
+        """
+        statement = self.insert(table).values(**values).on_conflict_do_nothing(index_elements=[unique])
+        with self.write() as connection:
+            return bool(connection.execute(statement).rowcount == 1)
 
     def migrate(self) -> str:
         """Upgrade the database to the newest schema (idempotent, safe from several processes at once)."""

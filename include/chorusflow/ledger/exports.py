@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from chorusflow.ledger.database import LedgerDatabase
 from chorusflow.ledger.tables import processed_exports
 from chorusflow.ledger.values import utc_now
@@ -13,11 +11,7 @@ from chorusflow.ledger.values import utc_now
 
 def export_already_processed(db: LedgerDatabase, content_sha256: str) -> bool:
     """True if an export with exactly this content was processed before."""
-    with db.reading() as connection:
-        found = connection.execute(
-            select(processed_exports.c.id).where(processed_exports.c.content_sha256 == content_sha256)
-        ).first()
-    return found is not None
+    return db.has_row(processed_exports.c.content_sha256, content_sha256)
 
 
 def record_processed_export(
@@ -29,17 +23,12 @@ def record_processed_export(
     counts: dict[str, Any],
 ) -> bool:
     """Remember a processed export; False if this content was already recorded."""
-    statement = (
-        db.insert(processed_exports)
-        .values(
-            content_sha256=content_sha256,
-            original_name=original_name,
-            archived_to=archived_to,
-            run_id=run_id,
-            processed_at=utc_now(),
-            counts=counts,
-        )
-        .on_conflict_do_nothing(index_elements=["content_sha256"])
-    )
-    with db.write() as connection:
-        return bool(connection.execute(statement).rowcount == 1)
+    values = {
+        "content_sha256": content_sha256,
+        "original_name": original_name,
+        "archived_to": archived_to,
+        "run_id": run_id,
+        "processed_at": utc_now(),
+        "counts": counts,
+    }
+    return db.insert_once(processed_exports, "content_sha256", values)
