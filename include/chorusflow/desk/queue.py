@@ -32,7 +32,7 @@ from chorusflow.desk.queries import Clock, age_in_days
 from chorusflow.ledger import InvoiceState, Ledger
 from chorusflow.ledger.tables import alerts_sent, invoices
 from chorusflow.settings import Language
-from chorusflow.statuses import next_step
+from chorusflow.platforms.chorus_pro.statuses import next_step
 
 Category = Literal["blocked", "needs_review", "failed", "invalid", "stale", "overdue", "password"]
 #: Categories in the order the queue lists them: what blocks money first.

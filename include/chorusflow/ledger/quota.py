@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, func, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from chorusflow.chorus.ratelimit import interval_for, sleep_until_slot
+from chorusflow.platforms.chorus_pro.ratelimit import interval_for, sleep_until_slot
 from chorusflow.ledger.database import LedgerDatabase
 from chorusflow.ledger.engine import WRITE_OPTION
 from chorusflow.ledger.tables import api_quota
@@ -27,7 +27,7 @@ _UNIX_EPOCH_JULIAN_DAY = 2440587.5
 
 
 class SharedPacer:
-    """:class:`chorusflow.chorus.ratelimit.Pacer` on the ledger's ``api_quota`` row ``key``."""
+    """:class:`chorusflow.platforms.chorus_pro.ratelimit.Pacer` on the ledger's ``api_quota`` row ``key``."""
 
     def __init__(self, engine: Engine, key: str, per_second: float | None) -> None:
         self.engine = engine

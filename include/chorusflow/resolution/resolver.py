@@ -1,6 +1,6 @@
 """Apply a person's decision about a blocked invoice on Chorus Pro, at most once.
 
-The same protocol as a deposit (:mod:`chorusflow.submission`):
+The same protocol as a deposit (:mod:`chorusflow.submission.submitter`):
 
 1. the decision is claimed in the ledger (one row per invoice, blocking event and action); a
    decision that already succeeded is not applied again (a replayed answer changes nothing);
@@ -23,8 +23,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from chorusflow.chorus import ChorusProClient, ChorusProError, FunctionalError
-from chorusflow.chorus.models import InvoiceHistory
+from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProError, FunctionalError
+from chorusflow.platforms.chorus_pro.models import InvoiceHistory
 from chorusflow.crashpoints import crashpoint
 from chorusflow.ledger import (
     ClaimOwner,
