@@ -8,7 +8,7 @@ child process, with its peak memory (VmHWM). Targets (issue #14): page p95 < 300
 Results: docs/performance.md ("Invoice desk").
 
 Seeding is kept out of the measure and fast: the ledger is migrated, then its own tables
-(``chorusflow.ledger.models``) are filled with bulk inserts of 5,000 rows: a realistic mix of states
+(``chorusflow.ledger.tables``) are filled with bulk inserts of 5,000 rows: a realistic mix of states
 (mostly paid), Chorus Pro statuses and their history (suspensions included), 200 buyers over two
 years, and alerts. PostgreSQL is the local server (``CHORUSFLOW_BENCH_PG_URL``, default
 ``postgresql+psycopg2://postgres@127.0.0.1:5432/postgres``); its database is created and dropped.
@@ -41,7 +41,7 @@ from chorusflow.desk import pages
 from chorusflow.desk.queries import Clock, InvoiceFilter, invoice_detail, iter_invoices, list_invoices
 from chorusflow.desk.queue import to_handle
 from chorusflow.ledger import InvoiceState, Ledger
-from chorusflow.ledger.models import alerts_sent, invoices, status_history
+from chorusflow.ledger.tables import alerts_sent, invoices, status_history
 
 SUPPLIER = "45218801400016"
 PG_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"

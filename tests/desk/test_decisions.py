@@ -5,7 +5,7 @@ from __future__ import annotations
 from chorusflow.desk.documents import DepositedPdf
 from chorusflow.desk.pages import detail_page
 from chorusflow.desk.queries import Clock, invoice_detail
-from chorusflow.ledger import ClaimOwner, Ledger, ResolutionOutcome
+from chorusflow.ledger import ClaimOwner, Ledger, RecordedDecision, ResolutionOutcome
 from tests.desk.story import Story
 
 OWNER = ClaimOwner(
@@ -27,13 +27,15 @@ def test_the_detail_page_lists_who_decided_what(ledger: Ledger, story: Story, cl
     assert "Aucune décision." in detail_page(empty, no_pdf, "fr", "/chorusflow", "")
 
     claim = ledger.claim_resolution(
-        invoice_id,
-        "SUSPENDUE@1",
-        "complete",
-        decided_by="marie.clerc",
-        source="hitl",
-        decision={"attachment": "BL-1.pdf", "comment": "Bon de livraison"},
-        owner=OWNER,
+        RecordedDecision(
+            invoice_id=invoice_id,
+            event_key="SUSPENDUE@1",
+            action="complete",
+            decided_by="marie.clerc",
+            source="hitl",
+            decision={"attachment": "BL-1.pdf", "comment": "Bon de livraison"},
+        ),
+        OWNER,
     )
     assert claim is not None
     ledger.finish_resolution(

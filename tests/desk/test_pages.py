@@ -22,7 +22,15 @@ from chorusflow.desk.documents import DepositedPdf
 from chorusflow.desk.queries import Clock, InvoiceFilter, invoice_detail, iter_invoices, list_invoices
 from chorusflow.desk.queue import to_handle
 from chorusflow.desk.runs import RunRow, airflow_run, join_runs
-from chorusflow.ledger import ClaimOwner, InvoiceState, Ledger, ResolutionOutcome, StatusUpdate, utc_now
+from chorusflow.ledger import (
+    ClaimOwner,
+    InvoiceState,
+    Ledger,
+    RecordedDecision,
+    ResolutionOutcome,
+    StatusUpdate,
+    utc_now,
+)
 from chorusflow.settings import Language
 from tests.desk.story import SUSPENSION_COMMENT, Story
 
@@ -127,25 +135,29 @@ def every_state(ledger: Ledger, story: Story) -> Story:
     later = utc_now() + timedelta(minutes=6)
     ledger.record_status(invoice_id, "SUSPENDUE", later, SUSPENSION_COMMENT, InvoiceState.BLOCKED)
     claim = ledger.claim_resolution(
-        invoice_id,
-        "SUSPENDUE@1",
-        "complete",
-        decided_by="marie.clerc",
-        source="hitl",
-        decision={"attachment": "BC-1.pdf", "comment": OUR_COMMENT},
-        owner=OWNER,
+        RecordedDecision(
+            invoice_id=invoice_id,
+            event_key="SUSPENDUE@1",
+            action="complete",
+            decided_by="marie.clerc",
+            source="hitl",
+            decision={"attachment": "BC-1.pdf", "comment": OUR_COMMENT},
+        ),
+        OWNER,
     )
     assert claim is not None
     done = StatusUpdate("COMPLETEE", later + timedelta(minutes=1), OUR_COMMENT, InvoiceState.SUBMITTED)
     ledger.finish_resolution(claim.resolution_id, OWNER, ResolutionOutcome.SUCCEEDED, status=done)
     refused = ledger.claim_resolution(
-        story.ids["F2026-0102"],
-        "REJETEE@1",
-        "reissue",
-        decided_by="marie.clerc",
-        source="hitl",
-        decision={},
-        owner=OWNER,
+        RecordedDecision(
+            invoice_id=story.ids["F2026-0102"],
+            event_key="REJETEE@1",
+            action="reissue",
+            decided_by="marie.clerc",
+            source="hitl",
+            decision={},
+        ),
+        OWNER,
     )
     assert refused is not None
     ledger.finish_resolution(

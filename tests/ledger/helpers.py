@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from chorusflow.ledger import ClaimOwner, InvoiceRecordInput, Ledger
+from chorusflow.ledger import ClaimOwner, InvoiceRecordInput, InvoiceState, Ledger
 
 SUPPLIER = "12345678200051"
 OTHER_SUPPLIER = "73282932000074"
+DEPOSIT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
 def verdict(
@@ -68,3 +69,18 @@ def invoice_id(ledger: Ledger, number: str) -> int:
     detail = ledger.get_invoice(number)
     assert detail is not None, number
     return detail.id
+
+
+def state_of(ledger: Ledger, number: str) -> InvoiceState:
+    """State of invoice ``number`` (which must exist)."""
+    detail = ledger.get_invoice(number)
+    assert detail is not None
+    return detail.state
+
+
+def submitted(ledger: Ledger, number: str, cpp_id: int) -> int:
+    """Record ``number`` and take it through a successful deposit; return its ledger id."""
+    record(ledger, number)
+    claim = ledger.claim_for_submission(SUPPLIER, [number], owner())[0]
+    ledger.mark_submitted(claim.invoice_id, cpp_id, status_at=DEPOSIT)
+    return claim.invoice_id

@@ -1,10 +1,9 @@
-"""Claims, leases, attempts and the end of a claim: the at-most-once guard."""
+"""Claims, leases and the end of a claim: the at-most-once guard."""
 
 from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
 
 import pytest
 
@@ -14,18 +13,11 @@ from chorusflow.ledger import (
     IllegalTransition,
     InvoiceState,
     Ledger,
-    LedgerConflict,
 )
-from tests.ledger.helpers import SUPPLIER, invoice_id, owner, record, verdict
+from tests.ledger.helpers import SUPPLIER, invoice_id, owner, record, state_of, verdict
 from tests.ledger.workers import claim_worker
 
 WORKERS = 3
-
-
-def state_of(ledger: Ledger, number: str) -> InvoiceState:
-    detail = ledger.get_invoice(number)
-    assert detail is not None
-    return detail.state
 
 
 def test_claim_moves_pending_to_submitting(ledger: Ledger) -> None:
@@ -129,71 +121,6 @@ def test_submitted_invoice_is_never_claimed_again(ledger: Ledger) -> None:
         assert ledger.claim_for_submission(SUPPLIER, ["F-1"], candidate, include_failed=True) == []
 
 
-def test_full_attempt_cycle(ledger: Ledger) -> None:
-    record(ledger, "F-1")
-    me = owner(try_number=3)
-    claim = ledger.claim_for_submission(SUPPLIER, ["F-1"], me)[0]
-    attempt_id = ledger.start_attempt(claim, me)
-    in_flight = ledger.get_invoice("F-1")
-    assert in_flight is not None and in_flight.attempts[0].outcome is AttemptOutcome.IN_FLIGHT
-    ledger.finish_attempt(attempt_id, AttemptOutcome.SUCCEEDED)
-    ledger.mark_submitted(
-        claim.invoice_id, 4_000_000_123, numero_flux_depot="CPP0010000000000000000001", owner=me
-    )
-    ledger.mark_submitted(claim.invoice_id, 4_000_000_123)  # repeated: no-op
-    detail = ledger.get_invoice("F-1")
-    assert detail is not None
-    assert detail.state is InvoiceState.SUBMITTED and detail.identifiant_facture_cpp == 4_000_000_123
-    assert detail.chorus_status == "DEPOSEE" and detail.submitted_at is not None
-    assert detail.claimed_by is None and detail.claim_expires_at is None
-    attempt = detail.attempts[0]
-    assert (attempt.outcome, attempt.try_number, attempt.hostname, attempt.pid) == (
-        AttemptOutcome.SUCCEEDED,
-        3,
-        "worker-1",
-        4242,
-    )
-    assert [(h.status, h.source) for h in detail.history] == [("DEPOSEE", "submission")]
-    with pytest.raises(LedgerConflict):
-        ledger.mark_submitted(claim.invoice_id, 999)
-
-
-def test_mark_submitted_ends_the_attempt_in_the_same_commit(ledger: Ledger) -> None:
-    record(ledger, "F-1", "F-2")
-    me = owner()
-    first, second = ledger.claim_for_submission(SUPPLIER, ["F-1", "F-2"], me)
-    deposited = ledger.start_attempt(first, me)
-    ledger.mark_submitted(first.invoice_id, 501, owner=me, attempt_id=deposited)
-    detail = ledger.get_invoice("F-1")
-    assert detail is not None and detail.state is InvoiceState.SUBMITTED
-    assert [(a.outcome, a.finished_at is not None) for a in detail.attempts] == [
-        (AttemptOutcome.SUCCEEDED, True)
-    ]
-    # A lost claim refuses the record, and the attempt's end with it: one transaction.
-    found = ledger.start_attempt(second, me)
-    with pytest.raises(ClaimLost):
-        ledger.mark_submitted(
-            second.invoice_id, 502, adopted=True, owner=owner("other-run"), attempt_id=found
-        )
-    detail = ledger.get_invoice("F-2")
-    assert detail is not None and detail.state is InvoiceState.SUBMITTING
-    assert [a.outcome for a in detail.attempts] == [AttemptOutcome.IN_FLIGHT]
-    ledger.mark_submitted(second.invoice_id, 502, adopted=True, owner=me, attempt_id=found)
-    detail = ledger.get_invoice("F-2")
-    assert detail is not None and [a.outcome for a in detail.attempts] == [AttemptOutcome.ADOPTED]
-
-
-def test_adopted_invoice_and_unique_cpp_id(ledger: Ledger) -> None:
-    record(ledger, "F-1", "F-2")
-    first, second = ledger.claim_for_submission(SUPPLIER, ["F-1", "F-2"], owner())
-    ledger.mark_submitted(first.invoice_id, 77, adopted=True)
-    detail = ledger.get_invoice("F-1")
-    assert detail is not None and detail.history[0].source == "reconciliation"
-    with pytest.raises(LedgerConflict):
-        ledger.mark_submitted(second.invoice_id, 77)  # the same Chorus Pro invoice for two numbers
-    assert state_of(ledger, "F-2") is InvoiceState.SUBMITTING
-
-
 def test_outcome_unknown_keeps_the_lease_then_release(ledger: Ledger) -> None:
     record(ledger, "F-1")
     claim = ledger.claim_for_submission(SUPPLIER, ["F-1"], owner("run-a"))[0]
@@ -251,41 +178,3 @@ def test_concurrent_processes_never_claim_the_same_invoice(ledger: Ledger) -> No
     owners = {row.invoice_number: row.claimed_by for row in ledger.list_invoices()}
     for seed, result in enumerate(results):
         assert all(owners[number] == f"chorus_submit_invoices|run-{seed}|submit|-1" for number in result)
-
-
-def test_attempt_outcomes_for_run_keeps_the_latest_per_invoice(ledger: Ledger) -> None:
-    record(ledger, "F-1", "F-2", "F-3")
-    run_a = owner("run-a")
-    first, second = ledger.claim_for_submission(SUPPLIER, ["F-1", "F-2"], run_a)
-    ledger.finish_attempt(ledger.start_attempt(first, run_a), AttemptOutcome.OUTCOME_UNKNOWN)
-    ledger.finish_attempt(ledger.start_attempt(first, run_a), AttemptOutcome.ADOPTED)
-    ledger.finish_attempt(ledger.start_attempt(second, run_a), AttemptOutcome.FAILED_RETRYABLE)
-    third = ledger.claim_for_submission(SUPPLIER, ["F-3"], owner("run-b"))[0]
-    ledger.start_attempt(third, owner("run-b"))
-    assert ledger.attempt_outcomes_for_run("run-a") == {
-        "F-1": AttemptOutcome.ADOPTED,
-        "F-2": AttemptOutcome.FAILED_RETRYABLE,
-    }
-    assert ledger.attempt_outcomes_for_run("run-b", supplier_siret=SUPPLIER) == {
-        "F-3": AttemptOutcome.IN_FLIGHT
-    }
-    assert ledger.attempt_outcomes_for_run("run-b", supplier_siret="00000000000000") == {}
-
-
-def _claim_in_forked_child(url_holder: Ledger, queue: Any) -> None:
-    claims = url_holder.claim_for_submission(SUPPLIER, ["F-2"], owner("child-run"))
-    queue.put([claim.invoice_number for claim in claims])
-
-
-def test_ledger_keeps_working_in_a_forked_child(ledger: Ledger) -> None:
-    # Airflow forks task processes: a Ledger created in the parent must not share its connections.
-    record(ledger, "F-1", "F-2")
-    assert len(ledger.claim_for_submission(SUPPLIER, ["F-1"], owner())) == 1  # parent pool is warm
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-    child = context.Process(target=_claim_in_forked_child, args=(ledger, queue))
-    child.start()
-    got = queue.get(timeout=60)
-    child.join(60)
-    assert child.exitcode == 0 and got == ["F-2"]
-    assert state_of(ledger, "F-2") is InvoiceState.SUBMITTING  # the parent still works too

@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from chorusflow.alerts.events import invoice_clock
 from chorusflow.alerts.settings import AlertSettings
 from chorusflow.ledger import InvoiceDetail, InvoiceState, Ledger
-from chorusflow.ledger.models import alerts_sent, invoices
+from chorusflow.ledger.tables import alerts_sent, invoices
 from chorusflow.suppliers import compact_identifier, load_suppliers
 
 SortKey = Literal[

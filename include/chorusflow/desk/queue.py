@@ -30,7 +30,7 @@ from chorusflow.alerts.events import (
 from chorusflow.alerts.render import follow_up_text, next_step_text
 from chorusflow.desk.queries import Clock, age_in_days
 from chorusflow.ledger import InvoiceState, Ledger
-from chorusflow.ledger.models import alerts_sent, invoices
+from chorusflow.ledger.tables import alerts_sent, invoices
 from chorusflow.platforms.chorus_pro.statuses import next_step
 from chorusflow.settings import Language
 

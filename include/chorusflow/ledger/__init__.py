@@ -19,7 +19,7 @@ from chorusflow.ledger.records import (
     StatusHistoryRow,
     canonical_sha256,
 )
-from chorusflow.ledger.resolutions import ResolutionLost, StatusUpdate
+from chorusflow.ledger.resolutions import RecordedDecision, ResolutionLost, StatusUpdate
 from chorusflow.ledger.states import (
     TRANSITIONS,
     AttemptOutcome,
@@ -71,6 +71,7 @@ __all__ = [
     "LedgerError",
     "LedgerNote",
     "RecordSummary",
+    "RecordedDecision",
     "ResolutionClaim",
     "ResolutionLost",
     "ResolutionOutcome",

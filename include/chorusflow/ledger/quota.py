@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import Engine, func, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from chorusflow.ledger.database import LedgerDatabase
 from chorusflow.ledger.engine import WRITE_OPTION
-from chorusflow.ledger.models import api_quota
+from chorusflow.ledger.tables import api_quota
 from chorusflow.platforms.chorus_pro.ratelimit import interval_for, sleep_until_slot
 
 _UNIX_EPOCH_JULIAN_DAY = 2440587.5
@@ -108,3 +109,9 @@ class SharedPacer:
             {"hold_until": self._greatest(api_quota.c.hold_until, now + literal(max(0.0, seconds)))},
             api_quota.c.hold_until,
         )
+
+
+def api_pacer(db: LedgerDatabase, key: str, per_second: float | None) -> SharedPacer:
+    """The request pacer of one PISTE application (``key``: its client id), shared through this
+    database by every process using the ledger."""
+    return SharedPacer(db.engine, key, per_second)

@@ -1,11 +1,12 @@
-"""Values every ledger module writes the same way: the current time and error text fit to store."""
+"""Values every ledger module handles the same way: the current time, datetimes and error text to store."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
-from chorusflow.ledger.models import MAX_ERROR_LENGTH
+from chorusflow.ledger.tables import MAX_ERROR_LENGTH
 
 _SECRET_PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[^\s'\",;]+"),
@@ -27,3 +28,12 @@ def safe_error_text(message: str | None) -> str | None:
         message = pattern.sub(r"\1***", message)
     message = " ".join(message.split())
     return message if len(message) <= MAX_ERROR_LENGTH else message[: MAX_ERROR_LENGTH - 1] + "…"
+
+
+def as_utc(moment: Any) -> datetime:
+    """An aggregate's datetime (``max``) as aware UTC.
+
+    Aggregates bypass the column type: SQLite hands back text, PostgreSQL an aware datetime.
+    """
+    value = moment if isinstance(moment, datetime) else datetime.fromisoformat(str(moment))
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

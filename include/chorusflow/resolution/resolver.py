@@ -29,6 +29,7 @@ from chorusflow.ledger import (
     InvoiceDetail,
     InvoiceState,
     Ledger,
+    RecordedDecision,
     ResolutionClaim,
     ResolutionOutcome,
     StatusUpdate,
@@ -140,16 +141,15 @@ class Resolver:
         invoice: InvoiceDetail = summary
         if decision.event_key is None and _applied_before(invoice, decision):
             return self._result(decision, Result.ALREADY_DONE, message="already applied: nothing sent")
-        claim = self.ledger.claim_resolution(
-            invoice.id,
-            decision.event_key or event_key(invoice),
-            decision.action.value,
+        recorded = RecordedDecision(
+            invoice_id=invoice.id,
+            event_key=decision.event_key or event_key(invoice),
+            action=decision.action.value,
             decided_by=decision.decided_by,
             source=decision.source,
             decision=decision.recorded(),
-            owner=self.owner,
-            lease_seconds=self.lease_seconds,
         )
+        claim = self.ledger.claim_resolution(recorded, self.owner, self.lease_seconds)
         if claim is None:
             return self._result(decision, Result.BUSY, message="another try is applying this decision")
         if claim.already_done:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from chorusflow.ledger.models import VERSION_TABLE, metadata
+from chorusflow.ledger.tables import VERSION_TABLE, metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:

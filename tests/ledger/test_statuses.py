@@ -1,4 +1,4 @@
-"""Status sync support: status history, polling set, watermarks, alerts once, processed exports."""
+"""Chorus Pro statuses: the history, the invoices to poll, and the sync's watermarks."""
 
 from __future__ import annotations
 
@@ -7,17 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from chorusflow.ledger import IllegalTransition, InvoiceState, Ledger
-from tests.ledger.helpers import OTHER_SUPPLIER, SUPPLIER, owner, record
-
-DEPOSIT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
-
-
-def submitted(ledger: Ledger, number: str, cpp_id: int) -> int:
-    """Record ``number`` and take it through a successful deposit; return its ledger id."""
-    record(ledger, number)
-    claim = ledger.claim_for_submission(SUPPLIER, [number], owner())[0]
-    ledger.mark_submitted(claim.invoice_id, cpp_id, status_at=DEPOSIT)
-    return claim.invoice_id
+from tests.ledger.helpers import DEPOSIT, OTHER_SUPPLIER, SUPPLIER, owner, record, submitted
 
 
 def test_record_status_is_idempotent_and_moves_state(ledger: Ledger) -> None:
@@ -107,27 +97,6 @@ def test_watermark(ledger: Ledger) -> None:
     assert ledger.get_watermark("other") is None
 
 
-def test_alert_recorded_once(ledger: Ledger) -> None:
-    invoice = submitted(ledger, "F-1", 701)
-    key = f"blocked:{invoice}:SUSPENDUE:2026-11-22T10:00"
-    assert not ledger.alert_already_sent(key)
-    assert ledger.record_alert(key, "blocked", invoice, "smtp,webhook", {"status": "SUSPENDUE"})
-    assert not ledger.record_alert(key, "blocked", invoice, "smtp", {"status": "SUSPENDUE"})
-    assert ledger.alert_already_sent(key)
-    assert ledger.record_alert("digest:2026-11-27", "digest", None, "smtp", {"count": 3})
-
-
-def test_processed_exports(ledger: Ledger) -> None:
-    digest = "a" * 64
-    assert not ledger.export_already_processed(digest)
-    assert ledger.record_processed_export(
-        digest, "factures.csv", "/archive/factures.csv", "run-1", {"pending": 3}
-    )
-    assert ledger.export_already_processed(digest)
-    assert not ledger.record_processed_export(digest, "copie.csv", None, "run-2", {})
-    assert not ledger.export_already_processed("b" * 64)
-
-
 def test_chorus_history_outranks_the_local_submission_time(ledger: Ledger) -> None:
     # Submitted at 10:41:37 local clock; Chorus Pro dates the suspension "10:41" (minute precision).
     record(ledger, "F-1")
@@ -151,3 +120,21 @@ def test_chorus_history_outranks_the_local_submission_time(ledger: Ledger) -> No
     )
     detail = ledger.get_invoice("F-1")
     assert detail is not None and detail.state is InvoiceState.BLOCKED and detail.chorus_status == "SUSPENDUE"
+
+
+def test_suspension_histories_read_only_invoices_ever_suspended(ledger: Ledger) -> None:
+    suspended = submitted(ledger, "F-1", 611)
+    quiet = submitted(ledger, "F-2", 612)
+    other = submitted(ledger, "F-3", 613)
+    at = DEPOSIT + timedelta(days=3)
+    ledger.record_status(suspended, "SUSPENDUE", at, "Pièce", InvoiceState.BLOCKED)
+    ledger.record_status(suspended, "COMPLETEE", at + timedelta(days=1), None, InvoiceState.SUBMITTED)
+    ledger.record_status(other, "SUSPENDUE", at, None, InvoiceState.BLOCKED)
+    ledger.record_status(quiet, "MISE_A_DISPOSITION", at, None, InvoiceState.SUBMITTED)
+    histories = ledger.suspension_histories()
+    assert sorted(histories) == [suspended, other]
+    assert [status for status, _ in histories[suspended]] == ["DEPOSEE", "SUSPENDUE", "COMPLETEE"]
+    assert sorted(ledger.suspension_histories(states=[InvoiceState.BLOCKED])) == [other]
+    assert sorted(ledger.suspension_histories(invoice_ids=[suspended, quiet])) == [suspended]
+    assert ledger.suspension_histories(invoice_ids=[]) == {}
+    assert ledger.suspension_histories(supplier_siret=OTHER_SUPPLIER) == {}

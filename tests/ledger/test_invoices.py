@@ -1,16 +1,26 @@
-"""record_validated: buckets, re-statement, untouched submitted invoices, bulk speed."""
+"""Invoices: recording verdicts (buckets, re-statement, untouched submitted invoices, bulk speed), reading."""
 
 from __future__ import annotations
 
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
-from chorusflow.ledger import CHANGED_AFTER_SUBMISSION, InvoiceState, Ledger
-from tests.ledger.helpers import OTHER_SUPPLIER, SUPPLIER, invoice_id, owner, verdict
+from chorusflow.ledger import CHANGED_AFTER_SUBMISSION, AmbiguousInvoiceNumber, InvoiceState, Ledger
+from tests.ledger.helpers import (
+    DEPOSIT,
+    OTHER_SUPPLIER,
+    SUPPLIER,
+    invoice_id,
+    owner,
+    record,
+    submitted,
+    verdict,
+)
 from tests.ledger.workers import record_worker
 
 
@@ -149,3 +159,24 @@ def test_two_processes_recording_the_same_export_lose_nothing(ledger: Ledger) ->
     assert sum(count["new_pending"] for count in counts) == 400
     assert sum(count["unchanged"] for count in counts) == 400
     assert ledger.count_by_state() == {InvoiceState.PENDING: 400}
+
+
+def test_reading_by_number_state_supplier_and_age(ledger: Ledger) -> None:
+    deposited = submitted(ledger, "F-1", 301)  # status DEPOSEE at DEPOSIT
+    record(ledger, "F-2")
+    record(ledger, "F-1", supplier=OTHER_SUPPLIER)
+    with pytest.raises(AmbiguousInvoiceNumber):
+        ledger.get_invoice("F-1")
+    detail = ledger.get_invoice("F-1", SUPPLIER)
+    assert detail is not None and detail.id == deposited and detail.normalized is not None
+    assert ledger.get_invoice_by_id(deposited) == detail
+    assert ledger.get_invoice("F-404") is None and ledger.get_invoice_by_id(404_404) is None
+    assert [row.invoice_number for row in ledger.list_invoices(InvoiceState.PENDING)] == ["F-2", "F-1"]
+    assert [
+        row.id for row in ledger.list_invoices(supplier_siret=SUPPLIER, state=InvoiceState.SUBMITTED)
+    ] == [deposited]
+    # Only invoices in their status (or deposited) before the moment: never those without either.
+    after, before = DEPOSIT + timedelta(minutes=1), DEPOSIT - timedelta(minutes=1)
+    assert [row.id for row in ledger.list_invoices(status_since_before=after)] == [deposited]
+    assert ledger.list_invoices(status_since_before=before) == []
+    assert ledger.count_by_state(OTHER_SUPPLIER) == {InvoiceState.PENDING: 1}
