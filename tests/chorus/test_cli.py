@@ -1,4 +1,4 @@
-"""``chorusflow buyer`` (parser and handler of ``chorusflow.chorus.cli``), against the sandbox.
+"""``chorusflow buyer`` (parser and handler of ``chorusflow.cli.buyer``), against the sandbox.
 
 The parser is built from this command group alone, so another group failing to import cannot
 break these tests; ``chorusflow.cli.main`` only dispatches to the same handler.
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from chorusflow.chorus.cli import register
+from chorusflow.cli.buyer import register
 from tests.chorus.conftest import IFPEN_SIRET
 from tests.fixtures.sandbox import SandboxAdmin
 

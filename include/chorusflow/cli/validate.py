@@ -60,6 +60,7 @@ def register(subparsers: Any) -> None:
 
 def _directory() -> Any:
     """A cached directory reading Chorus Pro through ``AIRFLOW_CONN_CHORUS_PRO``."""
+    # Chorus Pro client (pydantic, requests): loaded when the command runs, not for --help
     from chorusflow.chorus import ChorusProClient, ChorusProConfig
     from chorusflow.rules.directory import ChorusDirectory
 
@@ -68,6 +69,7 @@ def _directory() -> Any:
 
 def _supplier(name: str | None) -> Any:
     """The supplier to validate as: ``--supplier`` (id or identifier), else the default one."""
+    # suppliers' configuration (pydantic, YAML): loaded when the command runs, not for --help
     from chorusflow.config import load_supplier, load_suppliers
 
     if name is None:
@@ -81,6 +83,7 @@ def _supplier(name: str | None) -> Any:
 def _several_suppliers() -> Suppliers | None:
     """The deployment's suppliers when there are several; None for one (or an unreadable
     configuration, which the one-supplier path reports as it always has)."""
+    # suppliers' configuration (pydantic, YAML): loaded when the command runs, not for --help
     from chorusflow.config import load_suppliers
 
     try:
@@ -92,6 +95,7 @@ def _several_suppliers() -> Suppliers | None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate ``args.export`` and print the report; return the exit code."""
+    # validation (pandas): loaded when the command runs, not for --help
     from chorusflow.rules.validate import validate_export
 
     lang = language(args.lang)
@@ -117,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
             args.export, mapping=args.mapping, directory=directory, lang=lang, supplier=supplier
         )
         if args.facturx and not report.file_errors:
+            # Factur-X (lxml, Saxon): loaded when the command runs, not for --help
             from chorusflow.facturx.export import with_facturx_checks
 
             report = with_facturx_checks(report, lang)
@@ -131,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _warn_without_profiles(lang: str) -> None:
     """Say on stderr when the configuration holds no buyer profile: each buyer's own rules are off."""
+    # validation (pandas): loaded when the command runs, not for --help
     from chorusflow.rules.profiles import no_profiles_notice
 
     try:
@@ -154,6 +160,7 @@ class _Directories:
         self._directories: dict[str, BuyerDirectory] = {}
 
     def __call__(self, supplier: SupplierIdentity) -> BuyerDirectory:
+        # Chorus Pro client (pydantic, requests): loaded when the command runs, not for --help
         from chorusflow.chorus import ChorusProClient, ChorusProConfig
         from chorusflow.chorus.config import connection_variable
         from chorusflow.rules.directory import ChorusDirectory
@@ -175,6 +182,7 @@ class _Directories:
 
 def _run_routed(args: argparse.Namespace, suppliers: Suppliers, lang: str) -> int:
     """Validate ``args.export`` routed to its suppliers as the DAG routes it, and print the report."""
+    # validation (pandas): loaded when the command runs, not for --help
     from chorusflow.rules.validate import validate_routed_export
 
     directories = None if args.offline else _Directories()
@@ -188,6 +196,7 @@ def _run_routed(args: argparse.Namespace, suppliers: Suppliers, lang: str) -> in
             lang=lang,
         )
         if args.facturx and not report.file_errors:
+            # Factur-X (lxml, Saxon): loaded when the command runs, not for --help
             from chorusflow.facturx.export import with_facturx_checks
 
             report = report.with_reports(lambda part: with_facturx_checks(part, lang))
@@ -209,6 +218,7 @@ def _run_routed(args: argparse.Namespace, suppliers: Suppliers, lang: str) -> in
 def _folder_supplier(export: Path, suppliers: Suppliers) -> SupplierIdentity | None:
     """The supplier whose inbox folder holds ``export`` (``<inbox>/<supplier id>/``), as the DAG gives
     it the exports it finds there; None for a file elsewhere or a remote inbox."""
+    # settings (pydantic): loaded when the command runs, not for --help
     from chorusflow.settings import settings
 
     inbox = settings().inbox or str(settings().home / "inbox")

@@ -38,6 +38,7 @@ def register(subparsers: Any) -> None:
 
 def describe_buyer(siret: str) -> dict[str, Any] | None:
     """Look the buyer up through the client: its requirements and services, or ``None`` if unknown."""
+    # Chorus Pro client (pydantic, requests): loaded when the command runs, not for --help
     from chorusflow.chorus.client import ChorusProClient
     from chorusflow.chorus.config import ChorusProConfig
 
@@ -99,6 +100,7 @@ def render_buyer(buyer: dict[str, Any]) -> str:
 
 def run_buyer(args: argparse.Namespace) -> int:
     """Handler of ``chorusflow buyer``: print the buyer's requirements; one-line errors, no traceback."""
+    # Chorus Pro client (pydantic, requests): loaded when the command runs, not for --help
     from chorusflow.chorus.errors import (
         ChorusProError,
         ChorusProTimeoutError,

@@ -12,11 +12,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
+import socket
 import sys
 from typing import Any
 
 from chorusflow.cli import add_command
-from chorusflow.messages import text
+from chorusflow.messages import language, text
 
 
 def _text(key: str, **values: object) -> str:
@@ -68,14 +70,11 @@ def decision_fields(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_resolve(args: argparse.Namespace) -> int:
     """Apply one decision and print what happened (exit codes in the module docstring)."""
-    import os
-    import socket
-
+    # Chorus Pro, suppliers, ledger (pydantic, requests, SQLAlchemy): loaded when the command runs
     from chorusflow.chorus import ChorusProClient, ChorusProConfig, ChorusProError
     from chorusflow.chorus.config import connection_variable
     from chorusflow.config import SupplierIdentity, load_suppliers
     from chorusflow.ledger import ClaimOwner, Ledger, LedgerError, resolve_ledger_url
-    from chorusflow.messages import language
     from chorusflow.resolution import Decision, Result, build_resolver, decision_supplier
 
     decided_by = args.by or getpass.getuser()

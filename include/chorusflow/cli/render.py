@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from chorusflow.cli import add_command
+from chorusflow.cli import validate as validate_cli
 from chorusflow.messages import LANGUAGES, language, text
 
 KNOWN_SHOWN = 5  # invoice numbers listed when the one asked for is absent
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
 def valid_invoice(args: argparse.Namespace) -> Any:
     """The invoice ``args.invoice`` of ``args.export`` validated offline, or the exit code saying why
     there is none (its findings, or the reason, printed on stderr). ``chorusflow facturx`` uses it too."""
-    from chorusflow.rules import cli as validate_cli
+    # validation (pandas): loaded when the command runs, not for --help
     from chorusflow.rules.validate import validate_export
 
     lang = language(args.lang)
@@ -104,20 +105,23 @@ def _print_findings(verdicts: list[Any], lang: str) -> None:
 
 def _write(invoice: Any, output: Path, pdf_lang: str, lang: str) -> int:
     """Render ``invoice`` into ``output``; return the exit code."""
+    # reportlab: loaded when the command runs, not for --help
     from chorusflow.documents.pdf import missing_mentions, render_invoice_pdf
-    from chorusflow.rules.cli import EXIT_UNREADABLE, EXIT_VALID, _short
 
     try:
         pdf = render_invoice_pdf(invoice, lang=pdf_lang)
     except Exception as error:  # a bug of ours, reported without a traceback
-        print(text("cli.render.render_failed", lang, detail=_short(error)), file=sys.stderr)
-        return EXIT_UNREADABLE
+        print(text("cli.render.render_failed", lang, detail=validate_cli._short(error)), file=sys.stderr)
+        return validate_cli.EXIT_UNREADABLE
     try:
         output.write_bytes(pdf)
     except OSError as error:
-        print(text("cli.render.unwritable", lang, path=output, detail=_short(error)), file=sys.stderr)
-        return EXIT_UNREADABLE
+        print(
+            text("cli.render.unwritable", lang, path=output, detail=validate_cli._short(error)),
+            file=sys.stderr,
+        )
+        return validate_cli.EXIT_UNREADABLE
     for field in missing_mentions(invoice):
         print(text("cli.render.missing", lang, field=field), file=sys.stderr)
     print(text("cli.render.written", lang, number=invoice.invoice_number, path=output, size=len(pdf)))
-    return EXIT_VALID
+    return validate_cli.EXIT_VALID

@@ -78,9 +78,11 @@ def _guarded(command: Command, *, absent: Absent | None = None) -> Callable[[arg
     """
 
     def handler(args: argparse.Namespace) -> int:
+        # the ledger (SQLAlchemy, Alembic): loaded when the command runs, not for --help
         from alembic.util.exc import CommandError
         from sqlalchemy.exc import SQLAlchemyError
 
+        # the ledger (SQLAlchemy, Alembic): loaded when the command runs, not for --help
         from chorusflow.ledger import Ledger, LedgerConfigError, LedgerError, display_url, resolve_ledger_url
 
         try:
@@ -121,8 +123,10 @@ def _existing_ledger_url() -> tuple[str | None, str]:
     Checked before anything opens it: ``resolve_ledger_url`` creates ``CHORUSFLOW_HOME`` and SQLite
     creates a missing file on connect.
     """
+    # the ledger (SQLAlchemy, Alembic): loaded when the command runs, not for --help
     from sqlalchemy.engine import make_url
 
+    # suppliers' configuration (pydantic, YAML): loaded when the command runs, not for --help
     from chorusflow.config import chorusflow_home
     from chorusflow.ledger import LEDGER_CONN_ENV, display_url, resolve_ledger_url
     from chorusflow.ledger.url import DEFAULT_SQLITE_NAME
@@ -144,6 +148,7 @@ def _existing_ledger_url() -> tuple[str | None, str]:
 
 def _schema_is_current(revision: str, where: str) -> bool:
     """Whether the database is at this version's schema; if not, say what to do."""
+    # the ledger (SQLAlchemy, Alembic): loaded when the command runs, not for --help
     from chorusflow.ledger.migrate import head_revision
 
     head = head_revision()
@@ -177,6 +182,7 @@ def _reason(error: Exception) -> str:
 
 
 def _migrate(ledger: Any, _args: argparse.Namespace) -> int:
+    # the ledger (SQLAlchemy, Alembic): loaded when the command runs, not for --help
     from chorusflow.ledger import display_url
 
     print(_text("migrated", revision=ledger.revision(), url=display_url(ledger.url)))
@@ -184,6 +190,7 @@ def _migrate(ledger: Any, _args: argparse.Namespace) -> int:
 
 
 def _list(ledger: Any, args: argparse.Namespace) -> int:
+    # the ledger (SQLAlchemy, Alembic): loaded when the command runs, not for --help
     from chorusflow.ledger import InvoiceState
 
     rows = ledger.list_invoices(
@@ -214,6 +221,7 @@ def _list(ledger: Any, args: argparse.Namespace) -> int:
 
 
 def _show(ledger: Any, args: argparse.Namespace) -> int:
+    # the ledger (SQLAlchemy, Alembic): loaded when the command runs, not for --help
     from chorusflow.ledger import AmbiguousInvoiceNumber
 
     try:

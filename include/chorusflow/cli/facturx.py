@@ -15,7 +15,8 @@ import sys
 from typing import Any
 
 from chorusflow.cli import add_command
-from chorusflow.documents.cli import add_one_invoice_arguments
+from chorusflow.cli.render import add_one_invoice_arguments, valid_invoice
+from chorusflow.cli.validate import EXIT_INVALID, EXIT_UNREADABLE, EXIT_VALID, _short
 from chorusflow.messages import language, text
 
 
@@ -31,14 +32,13 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate, build, check and write; return the exit code."""
-    from chorusflow.documents.cli import valid_invoice
-    from chorusflow.rules.cli import EXIT_INVALID, EXIT_UNREADABLE, EXIT_VALID, _short
 
     lang = language(args.lang)
     invoice = valid_invoice(args)
     if isinstance(invoice, int):
         return invoice
     try:
+        # Factur-X (lxml, Saxon): loaded when the command runs, not for --help
         from chorusflow.facturx import build_cii, build_facturx, check_facturx
 
         data = build_cii(invoice, invoice.supplier) if args.xml else build_facturx(invoice, invoice.supplier)
