@@ -3,8 +3,8 @@
 - the ledger (connection ``chorusflow_ledger``, else the default SQLite file), one per process;
 - the Chorus Pro client of each supplier (its connection: ``chorus_pro`` for the default supplier,
   ``chorus_pro__<supplier id>`` for the others, through :class:`ChorusProHook`);
-- the alert channels: e-mail through ``smtp_default`` (providers-smtp's extras ``disable_ssl``,
-  ``disable_tls``, ``from_email``, ``timeout``) to the recipients of the Variable
+- the alert channels: e-mail through ``smtp_default`` (read, masked and sent by providers-smtp's
+  ``SmtpHook``, :mod:`chorusflow.airflow.mail`) to the recipients of the Variable
   ``chorusflow_alert_recipients`` (``chorusflow_alert_recipients__<supplier id>`` for one supplier's
   alerts); the HTTP connection ``chorusflow_alert_webhook`` when defined; the task log, always;
 - the inbox, archive and reports storage (``ObjectStoragePath``, with ``CHORUSFLOW_INBOX_CONN_ID``);
@@ -24,6 +24,7 @@ from typing import Any
 
 from airflow.sdk import BaseHook, ObjectStoragePath, Variable
 
+from chorusflow.airflow.mail import SMTP_CONN_ID, SmtpMailer
 from chorusflow.alerts import AlertDispatcher, Channel, EmailChannel, LogChannel, WebhookChannel
 from chorusflow.chorus import ChorusProClient
 from chorusflow.config import DEFAULT_CONNECTION_ID, SupplierIdentity, Suppliers
@@ -33,7 +34,6 @@ from chorusflow.settings import settings
 
 log = logging.getLogger(__name__)
 
-SMTP_CONN_ID = "smtp_default"
 WEBHOOK_CONN_ID = "chorusflow_alert_webhook"
 RECIPIENTS_VARIABLE = "chorusflow_alert_recipients"
 DEFAULT_SENDER = "chorusflow@localhost"
@@ -202,11 +202,6 @@ def _connection(conn_id: str) -> Any | None:
         return None
 
 
-def _flag(extra: dict[str, Any], key: str) -> bool:
-    value = extra.get(key, False)
-    return value.strip().lower() in ("1", "true", "yes", "on") if isinstance(value, str) else bool(value)
-
-
 def _addresses(raw: str) -> list[str]:
     return [address.strip() for address in raw.replace(";", ",").split(",") if address.strip()]
 
@@ -250,30 +245,21 @@ def supplier_alert_channels(supplier: SupplierIdentity, suppliers: Suppliers) ->
 
 
 def email_channel(conn_id: str = SMTP_CONN_ID, recipients: list[str] | None = None) -> EmailChannel | None:
-    """The e-mail channel, or None when the connection or the recipients are missing."""
-    connection = _connection(conn_id)
-    if connection is None or not connection.host:
+    """The e-mail channel on providers-smtp's hook, or None when the connection is missing."""
+    try:
+        mailer = SmtpMailer(conn_id)
+    except Exception:  # not defined (Airflow raises its own NotFound type)
+        mailer = None
+    if mailer is None or not mailer.hook.host:
         log.info("E-mail alerts off: connection %s not defined", conn_id)
         return None
-    extra = connection.extra_dejson
-    sender = str(extra.get("from_email") or connection.login or DEFAULT_SENDER)
+    sender = mailer.from_email or DEFAULT_SENDER
     recipients = recipients if recipients is not None else alert_recipients()
     if not recipients:
         # Better the sender's mailbox (usually the team's) than silence.
         log.warning("Variable %s not set: alerts go to the sender address %s", RECIPIENTS_VARIABLE, sender)
         recipients = _addresses(sender)
-    use_ssl = not _flag(extra, "disable_ssl")
-    return EmailChannel(
-        connection.host,
-        int(connection.port or (465 if use_ssl else 25)),
-        sender,
-        recipients,
-        login=connection.login or None,
-        password=connection.password or None,
-        use_ssl=use_ssl,
-        starttls=not use_ssl and not _flag(extra, "disable_tls"),
-        timeout=float(extra.get("timeout", 30)),
-    )
+    return EmailChannel(sender, recipients, mailer)
 
 
 def webhook_url(host: str, schema: str | None, port: int | None, endpoint: str | None) -> str:
