@@ -23,12 +23,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from airflow.sdk import BaseHook, ObjectStoragePath, Variable
+from airflow.sdk.log import mask_secret
 
 from chorusflow.airflow.mail import SMTP_CONN_ID, SmtpMailer
 from chorusflow.alerts import AlertDispatcher, Channel, EmailChannel, LogChannel, WebhookChannel
 from chorusflow.chorus import ChorusProClient
 from chorusflow.config import DEFAULT_CONNECTION_ID, SupplierIdentity, Suppliers
-from chorusflow.ledger import ClaimOwner, Ledger, ledger_url_from_connection, resolve_ledger_url
+from chorusflow.ledger import ClaimOwner, Ledger, default_ledger_url, ledger_url_from_uri
 from chorusflow.ledger.url import LEDGER_CONN_ID
 from chorusflow.settings import settings
 
@@ -45,7 +46,7 @@ _LEDGERS: dict[str, Ledger] = {}
 
 def get_ledger() -> Ledger:
     """The ledger of this deployment, migrated: connection ``chorusflow_ledger``, else the default SQLite."""
-    url = _ledger_url()
+    url = ledger_url()
     ledger = _LEDGERS.get(url)
     if ledger is None:
         ledger = Ledger(url)
@@ -54,19 +55,15 @@ def get_ledger() -> Ledger:
     return ledger
 
 
-def _ledger_url() -> str:
+def ledger_url() -> str:
+    """The connection ``chorusflow_ledger`` as Airflow's hook reads it, in its URI form; else the
+    default SQLite file."""
     connection = _connection(LEDGER_CONN_ID)
     if connection is None:
-        return resolve_ledger_url()
-    return ledger_url_from_connection(
-        connection.conn_type,
-        connection.host,
-        connection.schema,
-        connection.login,
-        connection.password,
-        connection.port,
-        connection.extra_dejson,
-    )
+        return default_ledger_url()
+    if connection.password:
+        mask_secret(connection.password)
+    return ledger_url_from_uri(connection.get_uri(), source=f"Airflow connection '{LEDGER_CONN_ID}'")
 
 
 def chorus_client(conn_id: str = DEFAULT_CONNECTION_ID) -> ChorusProClient:
@@ -281,12 +278,7 @@ def webhook_channel(conn_id: str = WEBHOOK_CONN_ID) -> WebhookChannel | None:
         return None
     extra = connection.extra_dejson
     url = webhook_url(connection.host, connection.schema, connection.port, extra.get("endpoint"))
-    try:
-        from airflow.sdk.log import mask_secret
-
-        mask_secret(url)  # incoming-webhook URLs carry their token
-    except ImportError:
-        pass
+    mask_secret(url)  # incoming-webhook URLs carry their token
     headers = extra.get("headers") if isinstance(extra.get("headers"), dict) else None
     return WebhookChannel(url, headers=headers, timeout=float(extra.get("timeout", 15)))
 
