@@ -82,7 +82,6 @@ def _guarded(command: Command, *, absent: Absent | None = None) -> Callable[[arg
         from alembic.util.exc import CommandError
         from sqlalchemy.exc import SQLAlchemyError
 
-        # the ledger (SQLAlchemy, Alembic): loaded when the command runs, not for --help
         from chorusflow.ledger import Ledger, LedgerConfigError, LedgerError, display_url, resolve_ledger_url
 
         try:
@@ -126,7 +125,6 @@ def _existing_ledger_url() -> tuple[str | None, str]:
     # the ledger (SQLAlchemy, Alembic): loaded when the command runs, not for --help
     from sqlalchemy.engine import make_url
 
-    # suppliers' configuration (pydantic, YAML): loaded when the command runs, not for --help
     from chorusflow.config import chorusflow_home
     from chorusflow.ledger import LEDGER_CONN_ENV, display_url, resolve_ledger_url
     from chorusflow.ledger.url import DEFAULT_SQLITE_NAME
