@@ -5,9 +5,11 @@ Each command module (``chorusflow.cli.validate``, ``chorusflow.cli.ledger`` …)
 code. Commands that are not part of the runtime package (the developer tooling's ``sandbox``) are
 found through the entry-point group ``chorusflow.commands``, each entry naming a command module.
 
-``chorusflow --help`` must stay fast (no pandas, numpy, SQLAlchemy or Airflow): command modules
-import only the standard library, this package and :mod:`chorusflow.messages` (standard library
-only) at their top; heavy imports happen inside handlers.
+``chorusflow --help`` must stay fast (no pandas, numpy, SQLAlchemy, pydantic or Airflow): a command
+module declares its arguments with the standard library, this package and :mod:`chorusflow.messages`
+(standard library only), and its handler imports its runner (:mod:`chorusflow.cli.runners`, one
+module per command, every import at its top) when the command runs: one function-local import per
+command.
 
 Help speaks one language, ``CHORUSFLOW_LANG`` (French by default, or English): every text comes from
 the message catalogue (:mod:`chorusflow.messages`, ``cli.*``), and :func:`add_command` translates
