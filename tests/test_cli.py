@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -28,6 +29,7 @@ NEVER_FOR_HELP = (
     "reportlab",
     "chorusflow.alerts",
     "chorusflow.config",
+    "chorusflow.cli.runners",
 )
 COMMANDS: tuple[list[str], ...] = (
     [],
@@ -74,6 +76,26 @@ def test_ledger_list_imports_neither_pandas_numpy_nor_airflow(tmp_path: Path) ->
     assert result.returncode == 0, result.stderr[-2000:]
     assert "sqlalchemy" in modules  # it does open the ledger's machinery
     assert loaded(modules, NEVER_LIGHT) == []
+
+
+def test_each_command_imports_its_runner_and_nothing_else_in_a_function() -> None:
+    # The one lazy import per command keeps --help light; runners import everything at their top.
+    package = Path(cli.__file__).parent
+    local: dict[str, list[str]] = {}
+    for path in sorted(package.rglob("*.py")):
+        source = path.read_text("utf-8")
+        lines = source.splitlines()
+        for function in ast.walk(ast.parse(source)):
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                for node in ast.walk(function):
+                    if isinstance(node, ast.Import | ast.ImportFrom):
+                        reason = lines[node.lineno - 2].strip()
+                        assert reason.startswith("#"), f"{path.name}:{node.lineno} has no reason comment"
+                        local.setdefault(path.relative_to(package).as_posix(), []).append(ast.unparse(node))
+    commands = sorted(name for name in cli.COMMAND_MODULES)
+    assert sorted(f"chorusflow.cli.{name.removesuffix('.py')}" for name in local) == commands
+    for name, statements in local.items():
+        assert statements == [f"from chorusflow.cli.runners import {name.removesuffix('.py')} as runner"]
 
 
 def test_dev_commands_come_from_the_entry_point_group() -> None:
