@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from chorusflow.airflow.connections import alert_channels, alert_recipients, email_channel, webhook_url
+from chorusflow.airflow.connections import alert_channels, alert_recipients, email_channel
 from chorusflow.airflow.mail import SmtpMailer
 from chorusflow.airflow.notifiers import ChorusflowEmailNotifier, ChorusflowWebhookNotifier
 from chorusflow.ledger import Ledger
@@ -61,20 +61,6 @@ def test_without_configuration_only_the_log_remains(monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT", raising=False)
     monkeypatch.delenv("AIRFLOW_CONN_CHORUSFLOW_ALERT_WEBHOOK", raising=False)
     assert [c.name for c in alert_channels()] == ["log"]
-
-
-def test_webhook_url_forms() -> None:
-    assert webhook_url("https://hooks.slack.com/services/T/B/X", None, None, None) == (
-        "https://hooks.slack.com/services/T/B/X"
-    )
-    assert (
-        webhook_url("chat.example.org", "https", 8443, "/hooks/abc")
-        == "https://chat.example.org:8443/hooks/abc"
-    )
-    assert (
-        webhook_url("hooks.slack.com", "services/T/B/X", None, None)
-        == "https://hooks.slack.com/services/T/B/X"
-    )
 
 
 def test_callback_notifiers_send_failed_submissions_once_per_channel(

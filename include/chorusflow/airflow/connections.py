@@ -22,7 +22,7 @@ import socket
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from airflow.sdk import BaseHook, ObjectStoragePath, Variable
+from airflow.sdk import BaseHook, Connection, ObjectStoragePath, Variable
 from airflow.sdk.log import mask_secret
 
 from chorusflow.airflow.mail import SMTP_CONN_ID, SmtpMailer
@@ -192,7 +192,7 @@ def reports_folder(dag_id: str, run_id: str) -> ObjectStoragePath:
 # -- alert channels --------------------------------------------------------------------------------
 
 
-def _connection(conn_id: str) -> Any | None:
+def _connection(conn_id: str) -> Connection | None:
     try:
         return BaseHook.get_connection(conn_id)
     except Exception:  # not defined (Airflow raises its own NotFound type)
@@ -259,26 +259,39 @@ def email_channel(conn_id: str = SMTP_CONN_ID, recipients: list[str] | None = No
     return EmailChannel(sender, recipients, mailer)
 
 
-def webhook_url(host: str, schema: str | None, port: int | None, endpoint: str | None) -> str:
-    """The webhook URL from an HTTP connection: a full URL in ``host``, or scheme/host/port + endpoint."""
+#: The scheme of a webhook connection that names none: https, since the URL carries its token
+#: (providers-http's ``HttpHook`` would take http).
+WEBHOOK_DEFAULT_SCHEME = "https"
+
+
+def webhook_url(connection: Connection) -> str:
+    """The webhook URL of an HTTP connection as Airflow read it: the full URL in ``host``; or the
+    scheme (``schema``, else :data:`WEBHOOK_DEFAULT_SCHEME`), ``host`` and ``port``; then the extra
+    ``endpoint``. In the URI form (``http://hooks.slack.com/services/…``) Airflow puts the URL's path
+    in ``schema``: it stays the path."""
+    host, schema = connection.host or "", connection.schema or ""
     if "://" in host:
         base = host
     else:
-        scheme = schema if schema in ("http", "https") else "https"
-        base = f"{scheme}://{host}" + (f":{port}" if port else "")
-        if schema and schema not in ("http", "https"):
-            base += "/" + schema.lstrip("/")  # URI form: Airflow puts the path in ``schema``
-    return f"{base.rstrip('/')}/{endpoint.lstrip('/')}" if endpoint else base
+        scheme = schema if schema in ("http", "https") else WEBHOOK_DEFAULT_SCHEME
+        base = f"{scheme}://{host}" + (f":{connection.port}" if connection.port else "")
+        if schema not in ("", "http", "https"):
+            base += "/" + schema.lstrip("/")
+    endpoint = connection.extra_dejson.get("endpoint")
+    return f"{base.rstrip('/')}/{str(endpoint).lstrip('/')}" if endpoint else base
 
 
 def webhook_channel(conn_id: str = WEBHOOK_CONN_ID) -> WebhookChannel | None:
-    """The webhook channel, or None when the connection is not defined."""
+    """The webhook channel on the connection ``conn_id`` read by Airflow's ``BaseHook``, or None when
+    it is not defined."""
     connection = _connection(conn_id)
     if connection is None or not connection.host:
         return None
-    extra = connection.extra_dejson
-    url = webhook_url(connection.host, connection.schema, connection.port, extra.get("endpoint"))
+    url = webhook_url(connection)
     mask_secret(url)  # incoming-webhook URLs carry their token
+    if connection.password:
+        mask_secret(connection.password)
+    extra = connection.extra_dejson
     headers = extra.get("headers") if isinstance(extra.get("headers"), dict) else None
     return WebhookChannel(url, headers=headers, timeout=float(extra.get("timeout", 15)))
 
