@@ -25,13 +25,16 @@ from typing import Any
 from airflow.sdk import BaseHook, Connection, ObjectStoragePath, Variable
 from airflow.sdk.log import mask_secret
 
+from chorusflow.airflow.hook import ChorusProHook
 from chorusflow.airflow.mail import SMTP_CONN_ID, SmtpMailer
 from chorusflow.alerts import AlertDispatcher, Channel, EmailChannel, LogChannel, WebhookChannel
 from chorusflow.chorus import ChorusProClient
+from chorusflow.chorus.client import api_rate
 from chorusflow.config import DEFAULT_CONNECTION_ID, SupplierIdentity, Suppliers
 from chorusflow.ledger import ClaimOwner, Ledger, default_ledger_url, ledger_url_from_uri
 from chorusflow.ledger.url import LEDGER_CONN_ID
 from chorusflow.settings import settings
+from chorusflow.storage import report_folder
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +77,6 @@ def chorus_client(conn_id: str = DEFAULT_CONNECTION_ID) -> ChorusProClient:
     shares it, suppliers whose connections use the same client id share it too, and a 429 holds all
     of them for its ``Retry-After``. A supplier with its own PISTE application has its own quota.
     """
-    from chorusflow.airflow.hook import ChorusProHook
-    from chorusflow.chorus.client import api_rate
-
     hook = ChorusProHook(conn_id)
     config = hook.get_config()
     return hook.get_client(pacer=get_ledger().api_pacer(config.client_id, api_rate(config)))
@@ -182,8 +182,6 @@ def reports_root() -> ObjectStoragePath:
 
 def reports_folder(dag_id: str, run_id: str) -> ObjectStoragePath:
     """Where a run's report files go, under :func:`reports_root`."""
-    from chorusflow.storage import report_folder
-
     folder = report_folder(reports_root(), dag_id, run_id)
     assert isinstance(folder, ObjectStoragePath)
     return folder
