@@ -28,7 +28,7 @@ NEVER_FOR_HELP = (
     "requests",
     "reportlab",
     "chorusflow.alerts",
-    "chorusflow.config",
+    "chorusflow.suppliers",
     "chorusflow.cli.runners",
 )
 COMMANDS: tuple[list[str], ...] = (

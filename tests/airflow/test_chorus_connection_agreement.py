@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 
 from chorusflow.airflow.hook import ChorusProHook
-from chorusflow.chorus.config import ChorusProConfig, connection_variable
+from chorusflow.platforms.chorus_pro.config import ChorusProConfig, connection_variable
 
 CONN_ID = "chorus_pro__agreement"
 EXTRA = {

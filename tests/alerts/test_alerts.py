@@ -27,14 +27,14 @@ from chorusflow.alerts import (
     submission_failed_events,
     validation_events,
 )
-from chorusflow.chorus import ChorusProClient
+from chorusflow.platforms.chorus_pro import ChorusProClient
 from chorusflow.ledger import Ledger, utc_now
-from chorusflow.statuses import StatusSync
+from chorusflow.platforms.chorus_pro.statuses import StatusSync
 from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing.deposits import valid_verdict
 from tests.alerts.servers import Mailbox, WebhookReceiver, smtp_server, webhook_server
 from tests.fixtures.sandbox import SUPPLIER_ID, SUPPLIER_SIRET, SandboxAdmin
-from tests.statuses.helpers import OWNER, deposit
+from tests.platforms.chorus_pro.statuses.helpers import OWNER, deposit
 
 pytestmark = pytest.mark.timeout(60)
 

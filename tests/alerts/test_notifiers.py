@@ -14,7 +14,7 @@ from chorusflow_dev.testing.deposits import valid_verdict
 from tests.alerts.servers import Mailbox, WebhookReceiver, smtp_server, webhook_server
 from tests.fixtures.ledger import airflow_conn_uri
 from tests.fixtures.sandbox import SUPPLIER_SIRET
-from tests.statuses.helpers import OWNER
+from tests.platforms.chorus_pro.statuses.helpers import OWNER
 
 pytestmark = pytest.mark.timeout(60)
 

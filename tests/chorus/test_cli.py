@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from chorusflow.cli.buyer import register
-from tests.chorus.conftest import IFPEN_SIRET
+from tests.platforms.chorus_pro.conftest import IFPEN_SIRET
 from tests.fixtures.sandbox import SandboxAdmin
 
 

@@ -28,9 +28,9 @@ from airflow.sdk.log import mask_secret
 from chorusflow.airflow.hook import ChorusProHook
 from chorusflow.airflow.mail import SMTP_CONN_ID, SmtpMailer
 from chorusflow.alerts import AlertDispatcher, Channel, EmailChannel, LogChannel, WebhookChannel
-from chorusflow.chorus import ChorusProClient
-from chorusflow.chorus.client import api_rate
-from chorusflow.config import DEFAULT_CONNECTION_ID, SupplierIdentity, Suppliers
+from chorusflow.platforms.chorus_pro import ChorusProClient
+from chorusflow.platforms.chorus_pro.client import api_rate
+from chorusflow.suppliers import DEFAULT_CONNECTION_ID, SupplierIdentity, Suppliers
 from chorusflow.ledger import ClaimOwner, Ledger, default_ledger_url, ledger_url_from_uri
 from chorusflow.ledger.url import LEDGER_CONN_ID
 from chorusflow.settings import settings

@@ -22,7 +22,7 @@ from chorusflow.alerts.events import (
 )
 from chorusflow.alerts.render import RenderedAlert, money, render
 from chorusflow.alerts.settings import DEFAULT_ECB_RATE, DEFAULT_STALE_DAYS, AlertSettings
-from chorusflow.deadlines import late_payment_interest
+from chorusflow.sync.payment_clock import late_payment_interest
 
 __all__ = [
     "DEFAULT_ECB_RATE",

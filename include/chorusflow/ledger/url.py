@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from sqlalchemy.engine import URL, make_url
 
-from chorusflow.config import chorusflow_home
+from chorusflow.suppliers import chorusflow_home
 from chorusflow.ledger.states import LedgerError
 
 LEDGER_CONN_ID = "chorusflow_ledger"

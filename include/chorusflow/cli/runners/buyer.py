@@ -7,9 +7,9 @@ import json
 import sys
 from typing import Any
 
-from chorusflow.chorus.client import ChorusProClient
-from chorusflow.chorus.config import ChorusProConfig
-from chorusflow.chorus.errors import (
+from chorusflow.platforms.chorus_pro.client import ChorusProClient
+from chorusflow.platforms.chorus_pro.config import ChorusProConfig
+from chorusflow.platforms.chorus_pro.errors import (
     ChorusProError,
     ChorusProTimeoutError,
     ConfigurationError,

@@ -14,7 +14,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from chorusflow.config import chorusflow_home
+from chorusflow.suppliers import chorusflow_home
 from chorusflow.ledger import (
     LEDGER_CONN_ENV,
     AmbiguousInvoiceNumber,

@@ -10,9 +10,9 @@ import socket
 import sys
 from typing import Any
 
-from chorusflow.chorus import ChorusProClient, ChorusProConfig, ChorusProError
-from chorusflow.chorus.config import connection_variable
-from chorusflow.config import SupplierIdentity, load_suppliers
+from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig, ChorusProError
+from chorusflow.platforms.chorus_pro.config import connection_variable
+from chorusflow.suppliers import SupplierIdentity, load_suppliers
 from chorusflow.ledger import ClaimOwner, Ledger, LedgerError, resolve_ledger_url
 from chorusflow.messages import language, text
 from chorusflow.resolution import Decision, Result, build_resolver, decision_supplier

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from chorusflow.chorus import ChorusProClient, ChorusProConfig
-from chorusflow.chorus.config import connection_variable
-from chorusflow.config import SupplierIdentity, Suppliers, load_supplier, load_suppliers
+from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
+from chorusflow.platforms.chorus_pro.config import connection_variable
+from chorusflow.suppliers import SupplierIdentity, Suppliers, load_supplier, load_suppliers
 from chorusflow.facturx.export import with_facturx_checks
 from chorusflow.messages import language, text
 from chorusflow.rules.directory import BuyerDirectory, ChorusDirectory
