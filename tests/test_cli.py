@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -28,6 +29,7 @@ NEVER_FOR_HELP = (
     "reportlab",
     "chorusflow.alerts",
     "chorusflow.suppliers",
+    "chorusflow.cli.runners",
 )
 COMMANDS: tuple[list[str], ...] = (
     [],
@@ -76,31 +78,38 @@ def test_ledger_list_imports_neither_pandas_numpy_nor_airflow(tmp_path: Path) ->
     assert loaded(modules, NEVER_LIGHT) == []
 
 
-def test_a_command_module_loaded_alone_is_attached_to_its_package(tmp_path: Path) -> None:
-    # ``build_parser`` loads chorusflow.ledger.cli without chorusflow.ledger/__init__; once the command
-    # runs, the package is imported and ``chorusflow.ledger.cli`` is reachable as usual.
-    probe = (
-        "import sys\n"
-        "from chorusflow.cli import main\n"
-        "main(['ledger', 'list'])\n"
-        "import chorusflow.ledger, chorusflow.rules\n"
-        "assert chorusflow.ledger.cli is sys.modules['chorusflow.ledger.cli']\n"
-        "from chorusflow.rules import cli as rules_cli\n"
-        "assert rules_cli is sys.modules['chorusflow.rules.cli']\n"
-        "print('attached')\n"
-    )
-    env = {**os.environ, "CHORUSFLOW_HOME": str(tmp_path)}
-    env.pop("AIRFLOW_CONN_CHORUSFLOW_LEDGER", None)
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120, check=False
-    )
-    assert result.returncode == 0 and result.stdout.endswith("attached\n"), result.stderr[-2000:]
+def test_each_command_imports_its_runner_and_nothing_else_in_a_function() -> None:
+    # The one lazy import per command keeps --help light; runners import everything at their top.
+    package = Path(cli.__file__).parent
+    local: dict[str, list[str]] = {}
+    for path in sorted(package.rglob("*.py")):
+        source = path.read_text("utf-8")
+        lines = source.splitlines()
+        for function in ast.walk(ast.parse(source)):
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                for node in ast.walk(function):
+                    if isinstance(node, ast.Import | ast.ImportFrom):
+                        reason = lines[node.lineno - 2].strip()
+                        assert reason.startswith("#"), f"{path.name}:{node.lineno} has no reason comment"
+                        local.setdefault(path.relative_to(package).as_posix(), []).append(ast.unparse(node))
+    commands = sorted(name for name in cli.COMMAND_MODULES)
+    assert sorted(f"chorusflow.cli.{name.removesuffix('.py')}" for name in local) == commands
+    for name, statements in local.items():
+        assert statements == [f"from chorusflow.cli.runners import {name.removesuffix('.py')} as runner"]
 
 
-def test_a_missing_command_group_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ("chorusflow.nothing_here.cli", "chorusflow.rules.cli"))
-    parser = cli.build_parser()
-    assert parser.parse_args(["validate", "x.csv"]).command == "validate"
+def test_dev_commands_come_from_the_entry_point_group() -> None:
+    # devtools/pyproject.toml declares the sandbox command; the runtime package never names it.
+    modules = [module.__name__ for module in cli.installed_command_modules()]
+    assert modules == ["chorusflow_dev.cli.sandbox"]
+    assert "sandbox" in cli.build_parser().format_help()
+    runtime = Path(cli.__file__).parent.parent
+    assert [path for path in runtime.rglob("*.py") if "chorusflow_dev" in path.read_text("utf-8")] == []
+
+
+def test_a_command_module_that_cannot_be_imported_is_skipped() -> None:
+    modules = cli.installed_command_modules(["chorusflow.nothing_here", "chorusflow.cli.validate"])
+    assert [module.__name__ for module in modules] == ["chorusflow.cli.validate"]
 
 
 @pytest.mark.parametrize("value", [None, "", "fr", "FR", "en", "EN_gb", " en ", "english", "de", "es"])

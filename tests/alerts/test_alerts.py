@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from chorusflow.airflow.mail import SmtpMailer
 from chorusflow.alerts import (
     AlertDispatcher,
     AlertKind,
@@ -39,8 +40,9 @@ pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
+def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
     with smtp_server() as box:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.uri())  # read by the production mailer
         yield box
 
 
@@ -54,7 +56,7 @@ def dispatcher(
     ledger: Ledger, mailbox: Mailbox, webhook: WebhookReceiver, lang: str = "fr"
 ) -> AlertDispatcher:
     channels = [
-        EmailChannel(mailbox.host, mailbox.port, "chorusflow@example.org", ["compta@example.org"], timeout=5),
+        EmailChannel("chorusflow@example.org", ["compta@example.org"], SmtpMailer()),
         WebhookChannel(webhook.url, timeout=5),
         LogChannel(),
     ]
@@ -151,12 +153,19 @@ def test_failing_channel_does_not_stop_the_other_and_is_retried_next_run(
 
 
 def test_unreachable_smtp_server_is_a_failed_delivery_not_a_crash(
-    ledger: Ledger, client: ChorusProClient, sandbox: SandboxServer, webhook: WebhookReceiver
+    ledger: Ledger,
+    client: ChorusProClient,
+    sandbox: SandboxServer,
+    webhook: WebhookReceiver,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ids = deposit(ledger, client, ["AL-NOSMTP"])
     SandboxAdmin(sandbox).set_status(ids["AL-NOSMTP"], "REJETEE", "Doublon")
     sync(ledger, client)
-    closed = EmailChannel("127.0.0.1", 1, "a@example.org", ["b@example.org"], timeout=2)
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SMTP_CLOSED", "smtp://127.0.0.1:1?disable_tls=true&disable_ssl=true&timeout=2"
+    )
+    closed = EmailChannel("a@example.org", ["b@example.org"], SmtpMailer("smtp_closed"))
     report = AlertDispatcher(ledger, [closed, WebhookChannel(webhook.url)]).dispatch(
         blocked_events(ledger, SUPPLIER_SIRET)
     )

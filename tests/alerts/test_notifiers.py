@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from chorusflow.airflow.connections import alert_channels, alert_recipients, email_channel, webhook_url
+from chorusflow.airflow.connections import alert_channels, alert_recipients, email_channel
+from chorusflow.airflow.mail import SmtpMailer
 from chorusflow.airflow.notifiers import ChorusflowEmailNotifier, ChorusflowWebhookNotifier
 from chorusflow.ledger import Ledger
 from chorusflow_dev.testing.deposits import valid_verdict
@@ -38,8 +39,10 @@ def test_channels_come_from_the_connections_and_the_variable(
     _, mailbox, _ = wired
     assert alert_recipients() == ["a@example.org", "b@example.org"]
     channel = email_channel()
-    assert channel is not None and (channel.host, channel.port) == (mailbox.host, mailbox.port)
-    assert not channel.use_ssl and not channel.starttls and channel.sender == "chorusflow@example.org"
+    assert channel is not None and isinstance(channel.mailer, SmtpMailer)
+    hook = channel.mailer.hook  # providers-smtp's SmtpHook reads the connection
+    assert (hook.host, hook.port) == (mailbox.host, mailbox.port)
+    assert not hook.use_ssl and not hook.smtp_starttls and channel.sender == "chorusflow@example.org"
     assert [c.name for c in alert_channels()] == ["email", "webhook", "log"]
 
 
@@ -58,20 +61,6 @@ def test_without_configuration_only_the_log_remains(monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT", raising=False)
     monkeypatch.delenv("AIRFLOW_CONN_CHORUSFLOW_ALERT_WEBHOOK", raising=False)
     assert [c.name for c in alert_channels()] == ["log"]
-
-
-def test_webhook_url_forms() -> None:
-    assert webhook_url("https://hooks.slack.com/services/T/B/X", None, None, None) == (
-        "https://hooks.slack.com/services/T/B/X"
-    )
-    assert (
-        webhook_url("chat.example.org", "https", 8443, "/hooks/abc")
-        == "https://chat.example.org:8443/hooks/abc"
-    )
-    assert (
-        webhook_url("hooks.slack.com", "services/T/B/X", None, None)
-        == "https://hooks.slack.com/services/T/B/X"
-    )
 
 
 def test_callback_notifiers_send_failed_submissions_once_per_channel(

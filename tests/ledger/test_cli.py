@@ -13,8 +13,8 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect
 
+from chorusflow.cli.ledger import STATE_NAMES
 from chorusflow.ledger import InvoiceState, Ledger, resolve_ledger_url
-from chorusflow.ledger.cli import STATE_NAMES
 from chorusflow.ledger.migrate import alembic_config, head_revision
 from chorusflow.messages import REGISTRY, text
 from tests.fixtures.ledger import airflow_conn_uri

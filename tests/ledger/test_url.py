@@ -77,8 +77,8 @@ def test_json_form_sqlite_host_or_schema() -> None:
     )
 
 
-def test_airflow_adapter_mapping_is_the_same_function() -> None:
-    # What the Airflow adapter passes from a Connection object (extra as the JSON text Airflow stores).
+def test_connection_fields_map_to_the_same_url() -> None:
+    # Extra as the JSON text Airflow stores.
     url = ledger_url_from_connection("postgres", "h", "db", "u", "pw", 5432, '{"sslmode": "disable"}')
     assert url == "postgresql+psycopg2://u:pw@h:5432/db?sslmode=disable"
 

@@ -86,7 +86,7 @@ def _start_cli(*args: str) -> subprocess.Popen[str]:
     # importing the other command groups (their state must not make these tests fail).
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "chorusflow_dev.sandbox.cli", *args],
+        [sys.executable, "-m", "chorusflow_dev.cli.sandbox", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -137,7 +137,7 @@ def test_cli_refuses_a_broken_directory(tmp_path: Path) -> None:
 
 def test_chorusflow_cli_registers_the_sandbox_command() -> None:
     from chorusflow.cli import build_parser
-    from chorusflow_dev.sandbox.cli import run_sandbox
+    from chorusflow_dev.cli.sandbox import run_sandbox
 
     args = build_parser().parse_args(["sandbox", "--port", "0", "--host", "127.0.0.1"])
     assert args.handler is run_sandbox and args.port == 0 and args.state is None and args.directory is None

@@ -3,8 +3,8 @@
 - the ledger (connection ``chorusflow_ledger``, else the default SQLite file), one per process;
 - the Chorus Pro client of each supplier (its connection: ``chorus_pro`` for the default supplier,
   ``chorus_pro__<supplier id>`` for the others, through :class:`ChorusProHook`);
-- the alert channels: e-mail through ``smtp_default`` (providers-smtp's extras ``disable_ssl``,
-  ``disable_tls``, ``from_email``, ``timeout``) to the recipients of the Variable
+- the alert channels: e-mail through ``smtp_default`` (read, masked and sent by providers-smtp's
+  ``SmtpHook``, :mod:`chorusflow.airflow.mail`) to the recipients of the Variable
   ``chorusflow_alert_recipients`` (``chorusflow_alert_recipients__<supplier id>`` for one supplier's
   alerts); the HTTP connection ``chorusflow_alert_webhook`` when defined; the task log, always;
 - the inbox, archive and reports storage (``ObjectStoragePath``, with ``CHORUSFLOW_INBOX_CONN_ID``);
@@ -22,18 +22,22 @@ import socket
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from airflow.sdk import BaseHook, ObjectStoragePath, Variable
+from airflow.sdk import BaseHook, Connection, ObjectStoragePath, Variable
+from airflow.sdk.log import mask_secret
 
+from chorusflow.airflow.hook import ChorusProHook
+from chorusflow.airflow.mail import SMTP_CONN_ID, SmtpMailer
 from chorusflow.alerts import AlertDispatcher, Channel, EmailChannel, LogChannel, WebhookChannel
-from chorusflow.ledger import ClaimOwner, Ledger, ledger_url_from_connection, resolve_ledger_url
+from chorusflow.ledger import ClaimOwner, Ledger, default_ledger_url, ledger_url_from_uri
 from chorusflow.ledger.url import LEDGER_CONN_ID
 from chorusflow.platforms.chorus_pro import ChorusProClient
+from chorusflow.platforms.chorus_pro.client import api_rate
 from chorusflow.settings import settings
+from chorusflow.storage import report_folder
 from chorusflow.suppliers import DEFAULT_CONNECTION_ID, SupplierIdentity, Suppliers
 
 log = logging.getLogger(__name__)
 
-SMTP_CONN_ID = "smtp_default"
 WEBHOOK_CONN_ID = "chorusflow_alert_webhook"
 RECIPIENTS_VARIABLE = "chorusflow_alert_recipients"
 DEFAULT_SENDER = "chorusflow@localhost"
@@ -45,7 +49,7 @@ _LEDGERS: dict[str, Ledger] = {}
 
 def get_ledger() -> Ledger:
     """The ledger of this deployment, migrated: connection ``chorusflow_ledger``, else the default SQLite."""
-    url = _ledger_url()
+    url = ledger_url()
     ledger = _LEDGERS.get(url)
     if ledger is None:
         ledger = Ledger(url)
@@ -54,19 +58,15 @@ def get_ledger() -> Ledger:
     return ledger
 
 
-def _ledger_url() -> str:
+def ledger_url() -> str:
+    """The connection ``chorusflow_ledger`` as Airflow's hook reads it, in its URI form; else the
+    default SQLite file."""
     connection = _connection(LEDGER_CONN_ID)
     if connection is None:
-        return resolve_ledger_url()
-    return ledger_url_from_connection(
-        connection.conn_type,
-        connection.host,
-        connection.schema,
-        connection.login,
-        connection.password,
-        connection.port,
-        connection.extra_dejson,
-    )
+        return default_ledger_url()
+    if connection.password:
+        mask_secret(connection.password)
+    return ledger_url_from_uri(connection.get_uri(), source=f"Airflow connection '{LEDGER_CONN_ID}'")
 
 
 def chorus_client(conn_id: str = DEFAULT_CONNECTION_ID) -> ChorusProClient:
@@ -77,9 +77,6 @@ def chorus_client(conn_id: str = DEFAULT_CONNECTION_ID) -> ChorusProClient:
     shares it, suppliers whose connections use the same client id share it too, and a 429 holds all
     of them for its ``Retry-After``. A supplier with its own PISTE application has its own quota.
     """
-    from chorusflow.airflow.hook import ChorusProHook
-    from chorusflow.platforms.chorus_pro.client import api_rate
-
     hook = ChorusProHook(conn_id)
     config = hook.get_config()
     return hook.get_client(pacer=get_ledger().api_pacer(config.client_id, api_rate(config)))
@@ -185,8 +182,6 @@ def reports_root() -> ObjectStoragePath:
 
 def reports_folder(dag_id: str, run_id: str) -> ObjectStoragePath:
     """Where a run's report files go, under :func:`reports_root`."""
-    from chorusflow.storage import report_folder
-
     folder = report_folder(reports_root(), dag_id, run_id)
     assert isinstance(folder, ObjectStoragePath)
     return folder
@@ -195,16 +190,11 @@ def reports_folder(dag_id: str, run_id: str) -> ObjectStoragePath:
 # -- alert channels --------------------------------------------------------------------------------
 
 
-def _connection(conn_id: str) -> Any | None:
+def _connection(conn_id: str) -> Connection | None:
     try:
         return BaseHook.get_connection(conn_id)
     except Exception:  # not defined (Airflow raises its own NotFound type)
         return None
-
-
-def _flag(extra: dict[str, Any], key: str) -> bool:
-    value = extra.get(key, False)
-    return value.strip().lower() in ("1", "true", "yes", "on") if isinstance(value, str) else bool(value)
 
 
 def _addresses(raw: str) -> list[str]:
@@ -250,57 +240,56 @@ def supplier_alert_channels(supplier: SupplierIdentity, suppliers: Suppliers) ->
 
 
 def email_channel(conn_id: str = SMTP_CONN_ID, recipients: list[str] | None = None) -> EmailChannel | None:
-    """The e-mail channel, or None when the connection or the recipients are missing."""
-    connection = _connection(conn_id)
-    if connection is None or not connection.host:
+    """The e-mail channel on providers-smtp's hook, or None when the connection is missing."""
+    try:
+        mailer = SmtpMailer(conn_id)
+    except Exception:  # not defined (Airflow raises its own NotFound type)
+        mailer = None
+    if mailer is None or not mailer.hook.host:
         log.info("E-mail alerts off: connection %s not defined", conn_id)
         return None
-    extra = connection.extra_dejson
-    sender = str(extra.get("from_email") or connection.login or DEFAULT_SENDER)
+    sender = mailer.from_email or DEFAULT_SENDER
     recipients = recipients if recipients is not None else alert_recipients()
     if not recipients:
         # Better the sender's mailbox (usually the team's) than silence.
         log.warning("Variable %s not set: alerts go to the sender address %s", RECIPIENTS_VARIABLE, sender)
         recipients = _addresses(sender)
-    use_ssl = not _flag(extra, "disable_ssl")
-    return EmailChannel(
-        connection.host,
-        int(connection.port or (465 if use_ssl else 25)),
-        sender,
-        recipients,
-        login=connection.login or None,
-        password=connection.password or None,
-        use_ssl=use_ssl,
-        starttls=not use_ssl and not _flag(extra, "disable_tls"),
-        timeout=float(extra.get("timeout", 30)),
-    )
+    return EmailChannel(sender, recipients, mailer)
 
 
-def webhook_url(host: str, schema: str | None, port: int | None, endpoint: str | None) -> str:
-    """The webhook URL from an HTTP connection: a full URL in ``host``, or scheme/host/port + endpoint."""
+#: The scheme of a webhook connection that names none: https, since the URL carries its token
+#: (providers-http's ``HttpHook`` would take http).
+WEBHOOK_DEFAULT_SCHEME = "https"
+
+
+def webhook_url(connection: Connection) -> str:
+    """The webhook URL of an HTTP connection as Airflow read it: the full URL in ``host``; or the
+    scheme (``schema``, else :data:`WEBHOOK_DEFAULT_SCHEME`), ``host`` and ``port``; then the extra
+    ``endpoint``. In the URI form (``http://hooks.slack.com/services/…``) Airflow puts the URL's path
+    in ``schema``: it stays the path."""
+    host, schema = connection.host or "", connection.schema or ""
     if "://" in host:
         base = host
     else:
-        scheme = schema if schema in ("http", "https") else "https"
-        base = f"{scheme}://{host}" + (f":{port}" if port else "")
-        if schema and schema not in ("http", "https"):
-            base += "/" + schema.lstrip("/")  # URI form: Airflow puts the path in ``schema``
-    return f"{base.rstrip('/')}/{endpoint.lstrip('/')}" if endpoint else base
+        scheme = schema if schema in ("http", "https") else WEBHOOK_DEFAULT_SCHEME
+        base = f"{scheme}://{host}" + (f":{connection.port}" if connection.port else "")
+        if schema not in ("", "http", "https"):
+            base += "/" + schema.lstrip("/")
+    endpoint = connection.extra_dejson.get("endpoint")
+    return f"{base.rstrip('/')}/{str(endpoint).lstrip('/')}" if endpoint else base
 
 
 def webhook_channel(conn_id: str = WEBHOOK_CONN_ID) -> WebhookChannel | None:
-    """The webhook channel, or None when the connection is not defined."""
+    """The webhook channel on the connection ``conn_id`` read by Airflow's ``BaseHook``, or None when
+    it is not defined."""
     connection = _connection(conn_id)
     if connection is None or not connection.host:
         return None
+    url = webhook_url(connection)
+    mask_secret(url)  # incoming-webhook URLs carry their token
+    if connection.password:
+        mask_secret(connection.password)
     extra = connection.extra_dejson
-    url = webhook_url(connection.host, connection.schema, connection.port, extra.get("endpoint"))
-    try:
-        from airflow.sdk.log import mask_secret
-
-        mask_secret(url)  # incoming-webhook URLs carry their token
-    except ImportError:
-        pass
     headers = extra.get("headers") if isinstance(extra.get("headers"), dict) else None
     return WebhookChannel(url, headers=headers, timeout=float(extra.get("timeout", 15)))
 

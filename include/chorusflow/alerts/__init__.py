@@ -4,7 +4,7 @@ Nothing here imports Airflow; ``chorusflow.airflow.notifiers`` builds the channe
 connections and variables. ``docs/alerts.md`` lists the kinds, keys and settings.
 """
 
-from chorusflow.alerts.channels import Channel, ChannelError, EmailChannel, LogChannel, WebhookChannel
+from chorusflow.alerts.delivery import Channel, ChannelError, EmailChannel, LogChannel, Mailer, WebhookChannel
 from chorusflow.alerts.digest import Digest, build_digest, render_digest
 from chorusflow.alerts.dispatch import MAX_TRIES, AlertDispatcher, DispatchReport
 from chorusflow.alerts.events import (
@@ -38,6 +38,7 @@ __all__ = [
     "DispatchReport",
     "EmailChannel",
     "LogChannel",
+    "Mailer",
     "RenderedAlert",
     "WebhookChannel",
     "blocked_events",

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chorusflow.alerts.channels import Channel
+from chorusflow.alerts.delivery import Channel
 from chorusflow.alerts.events import AlertEvent
 from chorusflow.alerts.render import RenderedAlert, render
 from chorusflow.ledger import Ledger, safe_error_text

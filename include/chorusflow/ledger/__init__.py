@@ -42,8 +42,10 @@ from chorusflow.ledger.url import (
     LEDGER_CONN_ENV,
     LEDGER_CONN_ID,
     LedgerConfigError,
+    default_ledger_url,
     display_url,
     ledger_url_from_connection,
+    ledger_url_from_uri,
     resolve_ledger_url,
 )
 
@@ -81,7 +83,9 @@ __all__ = [
     "canonical_sha256",
     "check_transition",
     "display_url",
+    "default_ledger_url",
     "ledger_url_from_connection",
+    "ledger_url_from_uri",
     "resolve_ledger_url",
     "safe_error_text",
     "utc_now",

@@ -1,8 +1,9 @@
 """Where the ledger database is: the ``chorusflow_ledger`` connection, else a local SQLite file.
 
-The Airflow adapter reads the connection from Airflow's own store and calls
-:func:`ledger_url_from_connection`; everything else calls :func:`resolve_ledger_url`, which reads
-``AIRFLOW_CONN_CHORUSFLOW_LEDGER`` itself. Both share one mapping so they cannot disagree.
+The Airflow adapter reads the connection through Airflow's hook and passes its URI form
+(``Connection.get_uri()``) to :func:`ledger_url_from_uri`; the command line, which does not load
+Airflow, calls :func:`resolve_ledger_url`, which reads ``AIRFLOW_CONN_CHORUSFLOW_LEDGER`` (URI or
+JSON). Both end in one mapping (:func:`ledger_url_from_connection`) so they cannot disagree.
 """
 
 from __future__ import annotations
@@ -91,7 +92,12 @@ def resolve_ledger_url(env: Mapping[str, str] | None = None) -> str:
     environ = os.environ if env is None else env
     raw = (environ.get(LEDGER_CONN_ENV) or "").strip()
     if raw:
-        return _url_from_json(raw) if raw.startswith(("{", "[")) else _url_from_uri(raw)
+        return _url_from_json(raw) if raw.startswith(("{", "[")) else ledger_url_from_uri(raw)
+    return default_ledger_url(env)
+
+
+def default_ledger_url(env: Mapping[str, str] | None = None) -> str:
+    """The ledger without a connection: ``$CHORUSFLOW_HOME/ledger.sqlite`` (the folder is created)."""
     home = Path(env["CHORUSFLOW_HOME"]) if env is not None and "CHORUSFLOW_HOME" in env else chorusflow_home()
     home.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{(home / DEFAULT_SQLITE_NAME).resolve()}"
@@ -123,22 +129,25 @@ def _url_from_json(raw: str) -> str:
     )
 
 
-def _url_from_uri(raw: str) -> str:
+def ledger_url_from_uri(raw: str, source: str = LEDGER_CONN_ENV) -> str:
+    """Map a connection in Airflow's URI form (``postgres://…``, ``sqlite:////abs/path.db``, extras as
+    query or ``__extra__``) to a SQLAlchemy URL string; ``source`` names it in errors."""
     parts = urlsplit(raw)
     scheme = parts.scheme.replace("-", "_").lower()
     if not scheme:
-        raise LedgerConfigError(f"{LEDGER_CONN_ENV} is neither a URI nor JSON")
+        raise LedgerConfigError(f"{source} is neither a URI nor JSON")
     extra: dict[str, Any] = dict(parse_qsl(parts.query))
     if "__extra__" in extra:
         extra = _extra_dict(extra.pop("__extra__"))
     if scheme in _SQLITE_TYPES:
-        # sqlite:////abs/path.db -> path "//abs/path.db"; Airflow drops one slash, so do we.
-        path = unquote(parts.netloc + parts.path)[1:]
+        # sqlite:////abs/path.db -> path "//abs/path.db"; Airflow drops one slash, so do we. A file
+        # path in ``host`` (the UI's form) comes back from get_uri() quoted in the netloc instead.
+        path = unquote(parts.netloc) + unquote(parts.path) if parts.netloc else unquote(parts.path)[1:]
         return ledger_url_from_connection("sqlite", None, path, None, None, None, extra)
     try:
         port = parts.port
     except ValueError:
-        raise LedgerConfigError(f"{LEDGER_CONN_ENV} has an invalid port") from None
+        raise LedgerConfigError(f"{source} has an invalid port") from None
     return ledger_url_from_connection(
         scheme,
         unquote(parts.hostname) if parts.hostname else None,

@@ -1,4 +1,4 @@
-"""``chorusflow buyer`` (parser and handler of ``chorusflow.platforms.chorus_pro.cli``), against the sandbox.
+"""``chorusflow buyer`` (parser and handler of ``chorusflow.cli.buyer``), against the sandbox.
 
 The parser is built from this command group alone, so another group failing to import cannot
 break these tests; ``chorusflow.cli.main`` only dispatches to the same handler.
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from chorusflow.platforms.chorus_pro.cli import register
+from chorusflow.cli.buyer import register
 from tests.fixtures.sandbox import SandboxAdmin
 from tests.platforms.chorus_pro.conftest import IFPEN_SIRET
 

@@ -1,17 +1,4 @@
-"""``chorusflow validate EXPORT``: check an accounting export before anything is sent to Chorus Pro.
-
-Exit codes: 0 every invoice is valid, 1 some invoice is invalid, 2 the file cannot be read, the
-output cannot be written or the arguments are wrong. A broken file never shows a traceback: the
-reason is printed on stderr. ``--json`` writes the document invoice by invoice
-(:meth:`~chorusflow.rules.validate.ValidationReport.write_json`), to stdout or ``-o FILE``.
-
-When several suppliers are configured and ``--supplier`` is not given, the export is routed as the
-submission DAG routes it (:func:`~chorusflow.rules.validate.validate_routed_export`,
-docs/suppliers.md): each invoice is judged as its supplier's, with that supplier's technical account
-(``AIRFLOW_CONN_<its connection id>``) for the buyer directory, and an invoice refused for its
-supplier (SUPPLIER_UNKNOWN …) counts as invalid
-(:meth:`~chorusflow.rules.validate.RoutedReport.write_json` for the JSON).
-"""
+"""What ``chorusflow validate`` does once its arguments are parsed (:mod:`chorusflow.cli.validate`)."""
 
 from __future__ import annotations
 
@@ -21,17 +8,18 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
-from chorusflow.cli import add_command
-from chorusflow.messages import LANGUAGES, language, text
-
-if TYPE_CHECKING:
-    from chorusflow.platforms.chorus_pro import ChorusProClient
-    from chorusflow.rules.directory import BuyerDirectory
-    from chorusflow.rules.engine import InvoiceVerdict
-    from chorusflow.rules.validate import BytesSink, RoutedReport
-    from chorusflow.suppliers import SupplierIdentity, Suppliers
+from chorusflow.facturx.export import with_facturx_checks
+from chorusflow.messages import language, text
+from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
+from chorusflow.platforms.chorus_pro.config import connection_variable
+from chorusflow.rules.directory import BuyerDirectory, ChorusDirectory
+from chorusflow.rules.engine import InvoiceVerdict
+from chorusflow.rules.profiles import no_profiles_notice
+from chorusflow.rules.validate import BytesSink, RoutedReport, validate_export, validate_routed_export
+from chorusflow.settings import settings
+from chorusflow.suppliers import SupplierIdentity, Suppliers, load_supplier, load_suppliers
 
 _Printer = Callable[[Any, str, TextIO], None]  # the text report of a report, in a language, to a stream
 
@@ -40,36 +28,13 @@ EXIT_INVALID = 1
 EXIT_UNREADABLE = 2
 
 
-def register(subparsers: Any) -> None:
-    """Add the ``validate`` command."""
-    parser = add_command(
-        subparsers, "validate", help=text("cli.validate.help"), description=text("cli.validate.description")
-    )
-    parser.add_argument("export", type=Path, metavar="EXPORT", help=text("cli.validate.export_help"))
-    parser.add_argument("--mapping", type=Path, metavar="YAML", help=text("cli.validate.mapping_help"))
-    parser.add_argument("--offline", action="store_true", help=text("cli.validate.offline_help"))
-    parser.add_argument("--facturx", action="store_true", help=text("cli.validate.facturx_help"))
-    parser.add_argument("--lang", choices=LANGUAGES, help=text("cli.validate.lang_help"))
-    parser.add_argument("--supplier", metavar="ID", help=text("cli.validate.supplier_help"))
-    parser.add_argument("--json", action="store_true", help=text("cli.validate.json_help"))
-    parser.add_argument(
-        "-o", "--output", type=Path, metavar=text("cli.validate.file"), help=text("cli.validate.output_help")
-    )
-    parser.set_defaults(handler=run)
-
-
 def _directory() -> Any:
     """A cached directory reading Chorus Pro through ``AIRFLOW_CONN_CHORUS_PRO``."""
-    from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
-    from chorusflow.rules.directory import ChorusDirectory
-
     return ChorusDirectory(ChorusProClient(ChorusProConfig.from_env()))
 
 
 def _supplier(name: str | None) -> Any:
     """The supplier to validate as: ``--supplier`` (id or identifier), else the default one."""
-    from chorusflow.suppliers import load_supplier, load_suppliers
-
     if name is None:
         return load_supplier()
     found = load_suppliers().find(name)
@@ -81,8 +46,6 @@ def _supplier(name: str | None) -> Any:
 def _several_suppliers() -> Suppliers | None:
     """The deployment's suppliers when there are several; None for one (or an unreadable
     configuration, which the one-supplier path reports as it always has)."""
-    from chorusflow.suppliers import load_suppliers
-
     try:
         suppliers = load_suppliers()
     except ValueError:
@@ -92,8 +55,6 @@ def _several_suppliers() -> Suppliers | None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate ``args.export`` and print the report; return the exit code."""
-    from chorusflow.rules.validate import validate_export
-
     lang = language(args.lang)
     _warn_without_profiles(lang)
     if args.supplier is None:
@@ -117,8 +78,6 @@ def run(args: argparse.Namespace) -> int:
             args.export, mapping=args.mapping, directory=directory, lang=lang, supplier=supplier
         )
         if args.facturx and not report.file_errors:
-            from chorusflow.facturx.export import with_facturx_checks
-
             report = with_facturx_checks(report, lang)
     except Exception as error:  # the last safety net: never a traceback for a user
         print(text("cli.validate.internal", lang, detail=_short(error)), file=sys.stderr)
@@ -131,8 +90,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _warn_without_profiles(lang: str) -> None:
     """Say on stderr when the configuration holds no buyer profile: each buyer's own rules are off."""
-    from chorusflow.rules.profiles import no_profiles_notice
-
     try:
         notice = no_profiles_notice(lang)
     except OSError:  # an unreadable folder: validation reports it as it reads the profiles
@@ -154,10 +111,6 @@ class _Directories:
         self._directories: dict[str, BuyerDirectory] = {}
 
     def __call__(self, supplier: SupplierIdentity) -> BuyerDirectory:
-        from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
-        from chorusflow.platforms.chorus_pro.config import connection_variable
-        from chorusflow.rules.directory import ChorusDirectory
-
         connection = supplier.connection_id
         if connection not in self._directories:
             try:
@@ -175,8 +128,6 @@ class _Directories:
 
 def _run_routed(args: argparse.Namespace, suppliers: Suppliers, lang: str) -> int:
     """Validate ``args.export`` routed to its suppliers as the DAG routes it, and print the report."""
-    from chorusflow.rules.validate import validate_routed_export
-
     directories = None if args.offline else _Directories()
     try:
         report = validate_routed_export(
@@ -188,8 +139,6 @@ def _run_routed(args: argparse.Namespace, suppliers: Suppliers, lang: str) -> in
             lang=lang,
         )
         if args.facturx and not report.file_errors:
-            from chorusflow.facturx.export import with_facturx_checks
-
             report = report.with_reports(lambda part: with_facturx_checks(part, lang))
     except _NoConnection as error:
         print(text("cli.validate.no_connection", lang, detail=str(error)), file=sys.stderr)
@@ -209,8 +158,6 @@ def _run_routed(args: argparse.Namespace, suppliers: Suppliers, lang: str) -> in
 def _folder_supplier(export: Path, suppliers: Suppliers) -> SupplierIdentity | None:
     """The supplier whose inbox folder holds ``export`` (``<inbox>/<supplier id>/``), as the DAG gives
     it the exports it finds there; None for a file elsewhere or a remote inbox."""
-    from chorusflow.settings import settings
-
     inbox = settings().inbox or str(settings().home / "inbox")
     if "://" in inbox:
         return None

@@ -89,7 +89,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run only the sandbox command (``python -m chorusflow_dev.sandbox.cli``), no other command group."""
+    """Run only the sandbox command (``python -m chorusflow_dev.cli.sandbox``), no other command group."""
     parser = argparse.ArgumentParser(prog="chorusflow")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["sandbox", *(sys.argv[1:] if argv is None else argv)])

@@ -1,9 +1,4 @@
-"""``chorusflow buyer SIRET``: what a public buyer requires on the invoices it receives.
-
-Reads the connection from ``AIRFLOW_CONN_CHORUS_PRO``, looks the buyer up on Chorus Pro and prints
-its requirements and services, in French (default) or English (``CHORUSFLOW_LANG=en``). Errors are
-one line on stderr with exit code 2 (1 when the buyer is unknown); never a traceback.
-"""
+"""What ``chorusflow buyer`` does once its arguments are parsed (:mod:`chorusflow.cli.buyer`)."""
 
 from __future__ import annotations
 
@@ -12,8 +7,16 @@ import json
 import sys
 from typing import Any
 
-from chorusflow.cli import add_command
 from chorusflow.messages import text
+from chorusflow.platforms.chorus_pro.client import ChorusProClient
+from chorusflow.platforms.chorus_pro.config import ChorusProConfig
+from chorusflow.platforms.chorus_pro.errors import (
+    ChorusProError,
+    ChorusProTimeoutError,
+    ConfigurationError,
+    ConnectionLostError,
+    ServerError,
+)
 
 REQUIREMENT_KEYS = (
     "active",
@@ -28,19 +31,8 @@ def _text(key: str, **values: object) -> str:
     return text(f"cli.buyer.{key}", **values)
 
 
-def register(subparsers: Any) -> None:
-    """Add ``buyer SIRET [--json]`` to the ``chorusflow`` command line."""
-    parser = add_command(subparsers, "buyer", help=_text("help"), description=_text("description"))
-    parser.add_argument("siret", metavar="SIRET", help=_text("siret_help"))
-    parser.add_argument("--json", action="store_true", help=_text("json_help"))
-    parser.set_defaults(handler=run_buyer)
-
-
 def describe_buyer(siret: str) -> dict[str, Any] | None:
     """Look the buyer up through the client: its requirements and services, or ``None`` if unknown."""
-    from chorusflow.platforms.chorus_pro.client import ChorusProClient
-    from chorusflow.platforms.chorus_pro.config import ChorusProConfig
-
     with ChorusProClient(ChorusProConfig.from_env()) as client:
         structure = client.find_structure(siret)
         if structure is None:
@@ -97,16 +89,8 @@ def render_buyer(buyer: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run_buyer(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Handler of ``chorusflow buyer``: print the buyer's requirements; one-line errors, no traceback."""
-    from chorusflow.platforms.chorus_pro.errors import (
-        ChorusProError,
-        ChorusProTimeoutError,
-        ConfigurationError,
-        ConnectionLostError,
-        ServerError,
-    )
-
     siret = str(args.siret).replace(" ", "")
     try:
         buyer = describe_buyer(siret)

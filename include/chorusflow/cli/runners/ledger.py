@@ -1,11 +1,4 @@
-"""``chorusflow ledger``: migrate the ledger and look at it (list, show).
-
-The database is found exactly as the DAGs find it (:func:`resolve_ledger_url`). ``migrate`` creates
-or upgrades it; ``list`` and ``show`` only read: without a ledger they say where they looked and
-create nothing (``list`` then exits 0 with an empty list), and they never upgrade a schema. Exit
-codes: 0 ok, 1 unknown invoice, 2 bad URL, unreachable database or schema to migrate (one clear line,
-never a traceback).
-"""
+"""What ``chorusflow ledger`` does once its arguments are parsed (:mod:`chorusflow.cli.ledger`)."""
 
 from __future__ import annotations
 
@@ -17,52 +10,28 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from chorusflow.cli import add_command
-from chorusflow.messages import REGISTRY, text
+from alembic.util.exc import CommandError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
-#: ``InvoiceState`` values (a test pins them): importing the enum would load SQLAlchemy for ``--help``.
-STATE_NAMES = (
-    "pending",
-    "invalid",
-    "submitting",
-    "needs_review",
-    "in_flux",
-    "submitted",
-    "failed",
-    "blocked",
-    "paid",
-    "closed",
+from chorusflow.ledger import (
+    LEDGER_CONN_ENV,
+    AmbiguousInvoiceNumber,
+    InvoiceState,
+    Ledger,
+    LedgerConfigError,
+    LedgerError,
+    display_url,
+    resolve_ledger_url,
 )
+from chorusflow.ledger.migrate import head_revision
+from chorusflow.ledger.url import DEFAULT_SQLITE_NAME
+from chorusflow.messages import REGISTRY, text
+from chorusflow.suppliers import chorusflow_home
 
 
 def _text(key: str, **values: Any) -> str:
     return text(f"cli.ledger.{key}", **values)
-
-
-def register(subparsers: Any) -> None:
-    """Add ``chorusflow ledger migrate|list|show`` to the top-level parser."""
-    parser = add_command(subparsers, "ledger", help=_text("help"), description=_text("description"))
-    commands = parser.add_subparsers(dest="ledger_command", metavar=_text("subcommand"), required=True)
-
-    migrate = add_command(commands, "migrate", help=_text("migrate_help"))
-    migrate.set_defaults(handler=_guarded(_migrate))
-
-    listing = add_command(commands, "list", help=_text("list_help"))
-    listing.add_argument(
-        "--state",
-        choices=STATE_NAMES,
-        metavar=_text("state_metavar"),
-        help=_text("state_help", states=", ".join(STATE_NAMES)),
-    )
-    listing.add_argument("--supplier", metavar="SIRET", help=_text("supplier_help"))
-    listing.add_argument("--json", action="store_true", help=_text("json_help"))
-    listing.set_defaults(handler=_guarded(_list, absent=_list_nothing))
-
-    show = add_command(commands, "show", help=_text("show_help"))
-    show.add_argument("number", metavar=_text("number_metavar"), help=_text("number_help"))
-    show.add_argument("--supplier", metavar="SIRET", help=_text("supplier_help"))
-    show.add_argument("--json", action="store_true", help=_text("json_help"))
-    show.set_defaults(handler=_guarded(_show, absent=_show_nothing))
 
 
 Command = Callable[[Any, argparse.Namespace], int]
@@ -78,11 +47,6 @@ def _guarded(command: Command, *, absent: Absent | None = None) -> Callable[[arg
     """
 
     def handler(args: argparse.Namespace) -> int:
-        from alembic.util.exc import CommandError
-        from sqlalchemy.exc import SQLAlchemyError
-
-        from chorusflow.ledger import Ledger, LedgerConfigError, LedgerError, display_url, resolve_ledger_url
-
         try:
             if absent is None:
                 url = resolve_ledger_url()
@@ -115,18 +79,17 @@ def _guarded(command: Command, *, absent: Absent | None = None) -> Callable[[arg
     return handler
 
 
+def run(args: argparse.Namespace) -> int:
+    """Run ``chorusflow ledger <args.ledger_command>``; return the exit code."""
+    return COMMANDS[args.ledger_command](args)
+
+
 def _existing_ledger_url() -> tuple[str | None, str]:
     """The ledger's URL, or ``None`` when there is no ledger to read; and where it was looked for.
 
     Checked before anything opens it: ``resolve_ledger_url`` creates ``CHORUSFLOW_HOME`` and SQLite
     creates a missing file on connect.
     """
-    from sqlalchemy.engine import make_url
-
-    from chorusflow.ledger import LEDGER_CONN_ENV, display_url, resolve_ledger_url
-    from chorusflow.ledger.url import DEFAULT_SQLITE_NAME
-    from chorusflow.suppliers import chorusflow_home
-
     if not os.environ.get(LEDGER_CONN_ENV, "").strip():
         default = chorusflow_home() / DEFAULT_SQLITE_NAME
         return (resolve_ledger_url() if default.is_file() else None), str(default)
@@ -144,8 +107,6 @@ def _existing_ledger_url() -> tuple[str | None, str]:
 
 def _schema_is_current(revision: str, where: str) -> bool:
     """Whether the database is at this version's schema; if not, say what to do."""
-    from chorusflow.ledger.migrate import head_revision
-
     head = head_revision()
     if revision != head:
         print(_text("outdated", url=where, revision=revision, head=head), file=sys.stderr)
@@ -177,15 +138,11 @@ def _reason(error: Exception) -> str:
 
 
 def _migrate(ledger: Any, _args: argparse.Namespace) -> int:
-    from chorusflow.ledger import display_url
-
     print(_text("migrated", revision=ledger.revision(), url=display_url(ledger.url)))
     return 0
 
 
 def _list(ledger: Any, args: argparse.Namespace) -> int:
-    from chorusflow.ledger import InvoiceState
-
     rows = ledger.list_invoices(
         state=InvoiceState(args.state) if args.state else None, supplier_siret=args.supplier
     )
@@ -214,8 +171,6 @@ def _list(ledger: Any, args: argparse.Namespace) -> int:
 
 
 def _show(ledger: Any, args: argparse.Namespace) -> int:
-    from chorusflow.ledger import AmbiguousInvoiceNumber
-
     try:
         detail = ledger.get_invoice(args.number, supplier_siret=args.supplier)
     except AmbiguousInvoiceNumber:
@@ -347,3 +302,11 @@ def _aligned(headers: Sequence[str], table: Sequence[Sequence[str]], right_align
 
     rule = "  ".join("-" * width for width in widths)
     return "\n".join([line(headers), rule, *(line(row) for row in table)])
+
+
+#: Each subcommand's handler: ``migrate`` creates or upgrades, ``list`` and ``show`` only read.
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "migrate": _guarded(_migrate),
+    "list": _guarded(_list, absent=_list_nothing),
+    "show": _guarded(_show, absent=_show_nothing),
+}

@@ -1,10 +1,11 @@
-"""Where alerts go: e-mail (plain smtplib), a JSON webhook (requests) and the log. No Airflow here."""
+"""Where alerts go: e-mail (through the mailer it is given), a JSON webhook (requests) and the log.
+
+No Airflow here: the Airflow adapter gives the e-mail channel its mailer (providers-smtp).
+"""
 
 from __future__ import annotations
 
 import logging
-import smtplib
-import ssl
 from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -43,38 +44,31 @@ class LogChannel:
         self.logger.warning("%s\n%s", alert.subject, alert.text)
 
 
+class Mailer(Protocol):
+    """Sends one e-mail message, or raises :class:`ChannelError`.
+
+    The Airflow adapter's goes through the SMTP connection with providers-smtp's ``SmtpHook``
+    (:class:`chorusflow.airflow.mail.SmtpMailer`): the domain never reads a connection.
+    """
+
+    def __call__(self, message: EmailMessage) -> None:
+        """Send ``message`` to the addresses in its ``To`` header."""
+
+
 class EmailChannel:
-    """Sends each alert as one e-mail with a text and an HTML part."""
+    """Sends each alert as one e-mail with a text and an HTML part, through the mailer it is given."""
 
     name = "email"
 
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        sender: str,
-        recipients: Sequence[str],
-        *,
-        login: str | None = None,
-        password: str | None = None,
-        use_ssl: bool = False,
-        starttls: bool = False,
-        timeout: float = 30.0,
-    ) -> None:
+    def __init__(self, sender: str, recipients: Sequence[str], mailer: Mailer) -> None:
         if not recipients:
             raise ValueError("an e-mail channel needs at least one recipient")
-        self.host = host
-        self.port = port
         self.sender = sender
         self.recipients = list(recipients)
-        self.login = login
-        self._password = password
-        self.use_ssl = use_ssl
-        self.starttls = starttls
-        self.timeout = timeout
+        self.mailer = mailer
 
     def __repr__(self) -> str:
-        return f"EmailChannel({self.host}:{self.port}, {len(self.recipients)} recipient(s))"
+        return f"EmailChannel({self.mailer!r}, {len(self.recipients)} recipient(s))"
 
     def message(self, alert: RenderedAlert) -> EmailMessage:
         """The MIME message: text part first, HTML alternative."""
@@ -89,22 +83,8 @@ class EmailChannel:
         return message
 
     def send(self, alert: RenderedAlert) -> None:
-        """Send through the SMTP server; any failure becomes a :class:`ChannelError`."""
-        try:
-            if self.use_ssl:
-                server: smtplib.SMTP = smtplib.SMTP_SSL(
-                    self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
-                )
-            else:
-                server = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-            with server:
-                if self.starttls:
-                    server.starttls(context=ssl.create_default_context())
-                if self.login and self._password:
-                    server.login(self.login, self._password)
-                server.send_message(self.message(alert))
-        except (OSError, smtplib.SMTPException) as error:
-            raise ChannelError(f"e-mail to {self.host}:{self.port} failed: {type(error).__name__}") from None
+        """Hand the message to the mailer; it raises :class:`ChannelError` when it cannot deliver."""
+        self.mailer(self.message(alert))
 
 
 class WebhookChannel:
