@@ -251,7 +251,8 @@ def test_a_due_date_only_where_a_payment_is_expected(ledger: Ledger, story: Stor
     detail = invoice_detail(ledger, story.ids["F2026-0104"], clock)
     assert detail is not None and detail.period_days == 30 and detail.period_rule == "default"
     page = pages.detail_page(detail, DepositedPdf("a.pdf", kept=True), "fr", BASE, "")
-    assert "30 jours (délai par défaut, aucun profil ne donne la catégorie de l&#x27;acheteur)" in page
+    default = "30 jours (délai par défaut, ni profil ni annuaire ne donnent la catégorie de l&#x27;acheteur)"
+    assert default in page
     paid = invoice_detail(ledger, story.ids["F2026-0103"], clock)
     assert paid is not None and "Échéance" not in pages.detail_page(
         paid, DepositedPdf("a.pdf"), "fr", BASE, ""

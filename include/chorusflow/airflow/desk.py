@@ -109,7 +109,7 @@ def _awaiting(request: Request) -> dict[str, str]:
 
 
 def _clock() -> Clock:
-    return Clock(now=utc_now(), alert_settings=AlertSettings.from_env())
+    return Clock(now=utc_now(), alert_settings=AlertSettings.for_ledger(_ledger()))
 
 
 #: The desk's one script: links to Airflow pages open in Airflow's window, even from its frame (whose
