@@ -272,6 +272,27 @@ def test_every_time_is_labelled_with_its_zone(ledger: Ledger, story: Story, cloc
     assert pages.moment(utc_now().replace(month=1), "fr").endswith(" CET")  # Europe/Paris by default
 
 
+def test_a_zone_chosen_in_the_ui_wins_over_the_default_for_one_request() -> None:
+    winter = utc_now().replace(month=1, day=15, hour=12)
+    pages.use_zone("UTC")
+    try:
+        with pages.chosen_zone(pages.valid_zone("Asia/Tokyo")):
+            assert pages.moment(winter, "fr").endswith(" JST")
+        with pages.chosen_zone(pages.valid_zone("../etc/passwd")):
+            assert pages.moment(winter, "fr").endswith(" UTC")
+        assert pages.moment(winter, "en").endswith(" UTC")
+    finally:
+        pages._DISPLAY_ZONE.clear()
+    assert [pages.valid_zone(name) for name in ("Europe/Paris", "UTC", "", None, "Paris", "x" * 80)] == [
+        "Europe/Paris",
+        "UTC",
+        None,
+        None,
+        None,
+        None,
+    ]
+
+
 def test_the_status_filter_is_labelled_and_grouped(ledger: Ledger, story: Story, clock: Clock) -> None:
     found = list_invoices(ledger, InvoiceFilter(), clock)
     page = pages.invoices_page(found, InvoiceFilter(chorus_status="SUSPENDUE"), "number", False, "fr", BASE)
