@@ -360,6 +360,9 @@ def test_times_follow_the_zone_chosen_in_the_airflow_ui(desk: Desk, cookie: str,
         page = desk.client.get(f"{DESK}{path}", headers=headers).text
         shown = set(re.findall(r"\d\d/\d\d/\d{4} \d\d:\d\d ([A-Z]{2,5})\b", page))
         assert shown and shown <= labels, (path, shown)
+        # desk.js reloads a page only when it was rendered in another zone than the chosen one.
+        rendered = re.search(r'<html lang="fr" data-zone="([^"]+)"', page)
+        assert rendered and (rendered.group(1) == unquote(cookie) or labels == {"UTC"}), rendered
 
 
 def test_desk_js_reads_the_ui_zone_setting(desk: Desk) -> None:
@@ -367,3 +370,4 @@ def test_desk_js_reads_the_ui_zone_setting(desk: Desk) -> None:
     # The Airflow UI keeps its zone under this localStorage key, as JSON (its useLocalStorage hook).
     assert 'localStorage.getItem("timezone")' in script and "JSON.parse" in script
     assert "chorusflow_tz=" in script and "resolvedOptions().timeZone" in script
+    assert 'getAttribute("data-zone")' in script

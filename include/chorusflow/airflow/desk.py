@@ -138,7 +138,8 @@ document.addEventListener("click", function (event) {
   }
 });
 // Times follow the zone chosen in the Airflow UI: its localStorage "timezone" (JSON), else the
-// browser's own zone, which the UI shows by default. The page is reloaded once the cookie carries it.
+// browser's own zone, which the UI shows by default. A page rendered in another zone (data-zone) is
+// reloaded once the cookie carries the choice.
 (function () {
   function chosen() {
     try {
@@ -156,7 +157,9 @@ document.addEventListener("click", function (event) {
     if (typeof zone !== "string" || !zone || zone === sent()) return;
     var lifetime = "; path=/; max-age=31536000; SameSite=Strict";
     document.cookie = "ZONE_COOKIE=" + encodeURIComponent(zone) + lifetime;
-    if (sent() === zone) window.location.reload();  // never a loop: only once the cookie holds it
+    var rendered = document.documentElement.getAttribute("data-zone");
+    // Never a loop: only when the cookie now holds the choice, and the page shows another zone.
+    if (sent() === zone && rendered !== zone) window.location.reload();
   }
   follow();
   window.addEventListener("storage", function (event) { if (event.key === "timezone") follow(); });

@@ -211,7 +211,7 @@ def layout(title: str, body: str, lang: Language, base: str, active: str, here: 
     switch = f'<a class="lang" href="{esc(link(base, here.pop("path", "/invoices"), other, **here))}">'
     switch += f"{esc(text('other_language', lang))}</a>"
     return f"""<!doctype html>
-<html lang="{lang}"><head><meta charset="utf-8">
+<html lang="{lang}" data-zone="{esc(_zone().key)}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(title)} · chorusflow</title><style>{_STYLE}</style>
