@@ -1,7 +1,9 @@
 """A clerk's whole day in one run, in Chromium, inside Airflow's frame (issue #22's acceptance path).
 
-On the session's Airflow, the buyer suspends one invoice on the sandbox; one real status sync opens
-its decision (``chorus_resolve_invoices``). Then, every click inside ``/plugin/invoice-desk``:
+On the session's Airflow, the submission kept each buyer's legal form from the directory: the
+hospital, which has no buyer profile, gets 50 days. The buyer suspends one invoice on the sandbox;
+one real status sync opens its decision (``chorus_resolve_invoices``). Then, every click inside
+``/plugin/invoice-desk``:
 
 - the ``viewer`` reaches the decision from *À traiter* and finds it read-only, told in French who
   may decide;
@@ -24,9 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 
 from chorusflow.config import load_supplier
 from chorusflow.ledger import Ledger, resolve_ledger_url
+from chorusflow.ledger.buyers import legal_forms
 from chorusflow_dev.airflow.local import CLERK, VIEWER, LocalAirflow
 from tests.e2e.test_browser import browser_page, chromium, open_desk
 from tests.e2e.test_resolve_hitl import (
@@ -36,11 +40,13 @@ from tests.e2e.test_resolve_hitl import (
     SYNC_DAG,
     newest_run,
     pick,
+    token,
     waiting_decisions,
 )
 from tests.e2e.test_ui_desk import BUYER_ACTIONS, ERROR_WORDS, _blocked_navigations
 from tests.fixtures.local_airflow import SubmittedRun, check, sandbox_admin_of, trigger, wait_for_run
 from tests.fixtures.sandbox import plain_pdf
+from tests.rules.builders import COMMUNE, HOSPITAL
 
 __all__ = ["chromium"]  # the browser test's fixture, shared
 
@@ -68,8 +74,7 @@ def suspended(submitted_run: SubmittedRun) -> Suspended:
     """One invoice no other module touches, suspended by its buyer; one sync opens its decision."""
     local = submitted_run.local
     admin = sandbox_admin_of(local)
-    taken = {*pick(admin, submitted_run.valid).values(), *(number for number, *_ in BUYER_ACTIONS)}
-    number = next(number for number in reversed(submitted_run.valid) if number not in taken)
+    number = _walked(submitted_run)
     admin.set_status((admin.invoice(number) or {})["id"], "SUSPENDUE", REASON)
     check(local.api("PATCH", f"/api/v2/dags/{RESOLVE_DAG}", {"is_paused": False}))
     before = newest_run(local, RESOLVE_DAG)
@@ -87,6 +92,42 @@ def suspended(submitted_run: SubmittedRun) -> Suspended:
     assert waiting_decisions(local, run_id)[number]["state"] == "awaiting_input"
     time.sleep(PARK_SETTLE_SECONDS)  # as test_resolve_hitl: let the worker park the task first
     return Suspended(local, number, run_id)
+
+
+def test_a_hospital_without_a_profile_gets_50_days_from_the_directory(submitted_run: SubmittedRun) -> None:
+    """The submission kept each buyer's legal form from the sandbox's directory (as production
+    answers ``consulter/information/siret``); the desk gives the hospital, which has no profile, 50 days."""
+    local = submitted_run.local
+    ledger = Ledger(resolve_ledger_url(local.env))
+    try:
+        forms = legal_forms(ledger)
+    finally:
+        ledger.dispose()
+    assert (forms.get(HOSPITAL), forms.get(COMMUNE)) == ("7364", "7210"), forms
+    admin = sandbox_admin_of(local)
+    taken = {*pick(admin, submitted_run.valid).values(), *(number for number, *_ in BUYER_ACTIONS)}
+    hospital = [
+        invoice["number"]
+        for invoice in admin.invoices()
+        if invoice["buyer_siret"] == HOSPITAL and invoice["number"] in submitted_run.valid
+    ]
+    untouched = [number for number in hospital if number not in taken and number != _walked(submitted_run)]
+    assert untouched, hospital
+    answer = requests.get(
+        f"{local.url}/chorusflow/api/invoices/by-number/{untouched[0]}",
+        headers={"Authorization": f"Bearer {token(local, 'admin')}"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["period_days"], body["period_rule"]) == (50, "directory_public_hospital"), body
+
+
+def _walked(run: SubmittedRun) -> str:
+    """The invoice this module suspends: the last valid one no other module touches."""
+    admin = sandbox_admin_of(run.local)
+    taken = {*pick(admin, run.valid).values(), *(number for number, *_ in BUYER_ACTIONS)}
+    return next(number for number in reversed(run.valid) if number not in taken)
 
 
 def test_a_viewer_finds_the_decision_read_only_and_is_told_who_decides(
