@@ -18,9 +18,9 @@ from urllib.parse import unquote
 
 import pytest
 
-from chorusflow.channels import invoice_pdf
+from chorusflow.platforms.chorus_pro.channels import invoice_pdf
 from chorusflow.ledger import Ledger
-from chorusflow.model import Invoice
+from chorusflow.invoice import Invoice
 from tests.desk.story import REJECTION_COMMENT, RUN_ID, SUSPENSION_COMMENT, Story, build_story
 from tests.fixtures.ledger import airflow_conn_uri
 

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from chorusflow.chorus import ChorusProClient, ChorusProConfig, Operation
-from chorusflow.chorus.models import (
+from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig, Operation
+from chorusflow.platforms.chorus_pro.models import (
     AttachmentUploadRequest,
     BankAccountsRequest,
     CompleteInvoiceRequest,
@@ -44,7 +44,7 @@ from chorusflow.chorus.models import (
 from chorusflow_dev.sandbox import validate_request_body
 from chorusflow_dev.sandbox.validation import has_schema
 from chorusflow_dev.testing.deposits import submit_request
-from tests.chorus.conftest import IFPEN_SIRET
+from tests.platforms.chorus_pro.conftest import IFPEN_SIRET
 from tests.fixtures.sandbox import SandboxAdmin
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 import requests
 
-from chorusflow.config import load_supplier
+from chorusflow.suppliers import load_supplier
 from chorusflow.ledger import Ledger, resolve_ledger_url
 from chorusflow_dev.airflow.local import CLERK, VIEWER, LocalAirflow
 from tests.e2e.test_browser import browser_page, chromium, open_desk

@@ -29,7 +29,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from chorusflow.config import load_supplier
+from chorusflow.suppliers import load_supplier
 from chorusflow.ledger import Ledger, resolve_ledger_url
 from chorusflow.ledger.buyers import legal_forms
 from chorusflow_dev.airflow.local import CLERK, VIEWER, LocalAirflow

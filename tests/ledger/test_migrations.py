@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, inspect
 from chorusflow.ledger import Ledger
 from chorusflow.ledger.migrate import alembic_config, head_revision
 from chorusflow.ledger.migrations.versions.r0004_desk_indexes import INDEXES
-from chorusflow.ledger.models import VERSION_TABLE, metadata
+from chorusflow.ledger.tables import VERSION_TABLE, metadata
 from tests.ledger.workers import migrate_worker
 
 TABLES = {

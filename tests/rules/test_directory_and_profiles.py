@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chorusflow.deadlines import BuyerCategory
+from chorusflow.sync.payment_clock import BuyerCategory
 from chorusflow.rules import ChorusDirectory, StaticDirectory, validate_export
 from chorusflow.rules.categories import category_of_legal_form
 from chorusflow.rules.profiles import ProfileError, load_profile, load_profiles, no_profiles_notice
@@ -182,7 +182,7 @@ def test_broken_profile_is_a_file_level_error(tmp_path: Path, monkeypatch: pytes
 
 
 def _supplier():  # type: ignore[no-untyped-def]
-    from chorusflow.config import SupplierIdentity
+    from chorusflow.suppliers import SupplierIdentity
 
     return SupplierIdentity(siret="45218801400016", name="ACME", iban="FR7630006000011234567890189")
 
@@ -191,7 +191,7 @@ def _supplier():  # type: ignore[no-untyped-def]
 
 
 def _chorus_directory(server) -> ChorusDirectory:  # type: ignore[no-untyped-def]
-    from chorusflow.chorus import ChorusProClient, ChorusProConfig
+    from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
 
     return ChorusDirectory(ChorusProClient(ChorusProConfig.from_connection(server.connection())))
 
@@ -247,7 +247,7 @@ def test_static_directory_is_a_buyer_directory() -> None:
 
 
 def test_cache_expires_after_its_ttl(sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from chorusflow.chorus import ChorusProClient, ChorusProConfig
+    from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
 
     admin = SandboxAdmin(sandbox)
     path = write_export(tmp_path / "e.csv", [row(buyer_siret=COMMUNE)])

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 
 from chorusflow.alerts.settings import AlertSettings
-from chorusflow.deadlines import CENT, SUSPENDED, PaymentClock, late_payment_interest, payment_clock
+from chorusflow.sync.payment_clock import CENT, SUSPENDED, PaymentClock, late_payment_interest, payment_clock
 from chorusflow.ledger import InvoiceRow, InvoiceState, Ledger
-from chorusflow.statuses import StatusClass, classify, next_step
+from chorusflow.platforms.chorus_pro.statuses import StatusClass, classify, next_step
 
 
 class AlertKind(StrEnum):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chorusflow.deadlines import CATEGORY_DAYS, BuyerCategory
+from chorusflow.sync.payment_clock import CATEGORY_DAYS, BuyerCategory
 from chorusflow.rules.categories import category_of_legal_form
 from chorusflow.rules.profiles import load_profiles
 from chorusflow.settings import settings

@@ -2,7 +2,7 @@
 
 Every API call goes through one private method, ``_request``: it takes a token, paces the call,
 sends it with connect and read timeouts, reads ``codeRetour`` (on 200 and on 400) and turns every
-failure into one typed error of ``chorusflow.chorus.errors``. Public methods only build a request
+failure into one typed error of ``chorusflow.platforms.chorus_pro.errors``. Public methods only build a request
 model, call ``_request`` and parse the answer. One client may be shared by several threads.
 """
 
@@ -26,8 +26,8 @@ from pydantic import BaseModel, ValidationError
 from urllib3.exceptions import NewConnectionError
 
 from chorusflow import __version__
-from chorusflow.chorus.config import ChorusProConfig
-from chorusflow.chorus.errors import (
+from chorusflow.platforms.chorus_pro.config import ChorusProConfig
+from chorusflow.platforms.chorus_pro.errors import (
     AuthenticationError,
     BadRequestError,
     ChorusProError,
@@ -44,7 +44,7 @@ from chorusflow.chorus.errors import (
     is_duplicate_invoice,
     is_no_result,
 )
-from chorusflow.chorus.models import (
+from chorusflow.platforms.chorus_pro.models import (
     AttachmentUploadAnswer,
     AttachmentUploadRequest,
     BankAccount,
@@ -96,7 +96,7 @@ from chorusflow.chorus.models import (
     SupplierStructure,
     SupplierStructuresAnswer,
 )
-from chorusflow.chorus.ratelimit import LocalPacer, Pacer
+from chorusflow.platforms.chorus_pro.ratelimit import LocalPacer, Pacer
 from chorusflow.settings import settings
 
 logger = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo, available_timezones
 
 from chorusflow.alerts.render import kind_title, money
-from chorusflow.config import load_suppliers
+from chorusflow.suppliers import load_suppliers
 from chorusflow.desk.decisions import awaiting_marker, decision_action
 from chorusflow.desk.documents import DepositedPdf
 from chorusflow.desk.queries import (
@@ -42,10 +42,10 @@ from chorusflow.desk.texts import text
 from chorusflow.ledger import AttemptRow, InvoiceState
 from chorusflow.messages import LANGUAGES, REGISTRY
 from chorusflow.messages import text as catalogue_text
-from chorusflow.reports import spreadsheet_safe
+from chorusflow.money import spreadsheet_safe
 from chorusflow.resolution.decisions import awaits_decision
 from chorusflow.settings import Language, settings
-from chorusflow.statuses import STATUS_CLASSES
+from chorusflow.platforms.chorus_pro.statuses import STATUS_CLASSES
 
 esc = html.escape
 

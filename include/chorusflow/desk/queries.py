@@ -19,9 +19,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from chorusflow.alerts.events import invoice_clock
 from chorusflow.alerts.settings import AlertSettings
-from chorusflow.config import compact_identifier, load_suppliers
+from chorusflow.suppliers import compact_identifier, load_suppliers
 from chorusflow.ledger import InvoiceDetail, InvoiceState, Ledger
-from chorusflow.ledger.models import alerts_sent, invoices
+from chorusflow.ledger.tables import alerts_sent, invoices
 
 SortKey = Literal[
     "number", "buyer", "amount", "state", "status", "status_at", "age", "due", "message", "issue_date"
@@ -119,7 +119,7 @@ PAYMENT_EXPECTED: frozenset[InvoiceState] = frozenset({InvoiceState.SUBMITTED, I
 
 def payment_expected(state: InvoiceState, chorus_status: str | None, invoice_type: str | None) -> bool:
     """Whether a payment is still expected: deposited, not paid, not refused for good, not a credit note."""
-    from chorusflow.statuses import NEXT_STEPS, NextStep
+    from chorusflow.platforms.chorus_pro.statuses import NEXT_STEPS, NextStep
 
     if invoice_type == "AVOIR" or state not in PAYMENT_EXPECTED:
         return False

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from chorusflow.ledger.models import buyer_directory
+from chorusflow.ledger.tables import buyer_directory
 from chorusflow.ledger.values import utc_now
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ buyer on the fallback period, as before.
 
 from __future__ import annotations
 
-from chorusflow.deadlines import BuyerCategory
+from chorusflow.sync.payment_clock import BuyerCategory
 
 #: INSEE legal-form codes (nomenclature des catégories juridiques, level III) of a public hospital.
 HOSPITAL_FORMS = frozenset({"7364"})  # Établissement d'hospitalisation (établissement public de santé)

@@ -118,7 +118,7 @@ def _describe(error: Exception) -> str:
 
 
 class ChorusDirectory:
-    """Buyer records read through ``chorusflow.chorus.ChorusProClient``, cached for ``ttl_seconds``.
+    """Buyer records read through ``chorusflow.platforms.chorus_pro.ChorusProClient``, cached for ``ttl_seconds``.
 
     Uses the client's ``find_structure(siret)``, ``get_structure(id)``, ``list_services(id)`` and
     ``get_service(id, id_service)``; any client error becomes ``DirectoryUnavailableError``.

@@ -8,7 +8,7 @@ from typing import Any
 
 from chorusflow.airflow.connections import get_ledger, supplier_alert_channels
 from chorusflow.alerts import AlertDispatcher, AlertSettings, DispatchReport, build_digest, render_digest
-from chorusflow.config import SupplierIdentity, Suppliers, load_suppliers
+from chorusflow.suppliers import SupplierIdentity, Suppliers, load_suppliers
 from chorusflow.ledger import utc_now
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Task bodies of ``chorus_submit_invoices``, once Airflow has given them their context.
 
-Validation, the ledger, submission and reports are the domain's (:mod:`chorusflow.intake`,
-:mod:`chorusflow.submission`, :mod:`chorusflow.reports`); this module finds the files, resolves the
+Validation, the ledger, submission and reports are the domain's (:mod:`chorusflow.submission.intake`,
+:mod:`chorusflow.submission.submitter`, :mod:`chorusflow.reporting.run_report`); this module finds the files, resolves the
 connections and the run identity, and maps outcomes to task states.
 """
 
@@ -28,9 +28,9 @@ from chorusflow.airflow.connections import (
     supplier_client,
 )
 from chorusflow.airflow.dag_settings import PREPARE_TASK, VALIDATED_KEY
-from chorusflow.chorus import ChorusProClient
-from chorusflow.config import SupplierIdentity, Suppliers, load_suppliers
-from chorusflow.intake import (
+from chorusflow.platforms.chorus_pro import ChorusProClient
+from chorusflow.suppliers import SupplierIdentity, Suppliers, load_suppliers
+from chorusflow.submission.intake import (
     Batch,
     ExportFile,
     RecordedExport,
@@ -42,7 +42,7 @@ from chorusflow.ledger import InvoiceState, Ledger
 from chorusflow.settings import settings
 
 if TYPE_CHECKING:
-    from chorusflow.reports import ReportLine, RunReport
+    from chorusflow.reporting.run_report import ReportLine, RunReport
     from chorusflow.storage import StoredPath
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ def validate(exports: list[dict[str, Any]], *, dry_run: bool, run_id: str) -> di
     An export with invoices no supplier can be given (SUPPLIER_UNKNOWN …) stays in the inbox, not
     marked processed: once the supplier is configured, the next run records the rest.
     """
-    from chorusflow.intake import invalid_details, merged_summary, record_export, summarize_export
+    from chorusflow.submission.intake import invalid_details, merged_summary, record_export, summarize_export
     from chorusflow.ledger.buyers import record_legal_forms
     from chorusflow.rules import ChorusDirectory
     from chorusflow.rules.validate import validate_routed_export
@@ -235,7 +235,7 @@ def _log_summary(summary: RecordedExport) -> None:
 
 def _archive(export: ExportFile, run_id: str) -> str:
     """Move a processed export to ``<archive>/<run id>/`` (a file named explicitly stays where it is)."""
-    from chorusflow.reports import safe_folder_name
+    from chorusflow.reporting.run_report import safe_folder_name
 
     source = ObjectStoragePath(export.uri)
     if not str(source).startswith(str(inbox_path()).rstrip("/") + "/"):
@@ -259,7 +259,7 @@ def plan(retry_numbers: list[str], context: Mapping[str, Any] | None = None) -> 
     unknown ones and ones that cannot be deposited again get no task; the report names them, with
     the sorting pushed under :data:`RETRY_KEY`.
     """
-    from chorusflow.channels import buyer_channels
+    from chorusflow.platforms.chorus_pro.channels import buyer_channels
     from chorusflow.rules.profiles import load_profiles
 
     ledger = get_ledger()
@@ -307,7 +307,7 @@ def _sorted_retry_numbers(
 ) -> dict[str, RetryRequest]:
     """Each supplier's sorting of the numbers asked for again; a number is reported unknown only by
     the default (or first) supplier, and only when no supplier knows it."""
-    from chorusflow.intake import sort_retry_numbers
+    from chorusflow.submission.intake import sort_retry_numbers
 
     requests = {supplier.id: sort_retry_numbers(ledger, supplier.key, numbers) for supplier in suppliers}
     known = {
@@ -356,7 +356,7 @@ def _push(context: Mapping[str, Any] | None, key: str, value: Any) -> None:
 
 def submit(batch: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
     """Deposit one batch; raise so Airflow retries passing errors and fails refusals at once."""
-    from chorusflow.submission import Submitter
+    from chorusflow.submission.submitter import Submitter
 
     planned = Batch.model_validate(batch)
     supplier = _supplier_of(planned.supplier_id)
@@ -390,8 +390,8 @@ def report(
     validated: dict[str, Any], batches: list[dict[str, Any]], context: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Write the run report from the ledger and the plan; fail the run when invoices need a person."""
-    from chorusflow.intake import dry_run_lines, retry_outcomes
-    from chorusflow.reports import (
+    from chorusflow.submission.intake import dry_run_lines, retry_outcomes
+    from chorusflow.reporting.run_report import (
         NEEDS_A_PERSON,
         RetryNumber,
         RunReport,
@@ -475,7 +475,7 @@ def _supplier_reports(
     folder: StoredPath,
 ) -> dict[str, str]:
     """With several suppliers, one report each too, in its language: ``<run folder>/<supplier id>/``."""
-    from chorusflow.reports import write_report
+    from chorusflow.reporting.run_report import write_report
 
     if not suppliers.several or run_report.dry_run:
         return {}

@@ -1,6 +1,6 @@
 """Task bodies of ``chorus_sync_statuses``, once Airflow has given them their context.
 
-The sync and the alerts themselves live in :mod:`chorusflow.statuses` and :mod:`chorusflow.alerts`;
+The sync and the alerts themselves live in :mod:`chorusflow.platforms.chorus_pro.statuses` and :mod:`chorusflow.alerts`;
 this module resolves the ledger, the Chorus Pro client, the channels and the settings.
 """
 
@@ -24,13 +24,13 @@ from chorusflow.alerts import (
     password_expiry_event,
     stale_events,
 )
-from chorusflow.config import SupplierIdentity, Suppliers, load_suppliers
+from chorusflow.suppliers import SupplierIdentity, Suppliers, load_suppliers
 from chorusflow.ledger import safe_error_text, utc_now
 from chorusflow.settings import settings
-from chorusflow.statuses import WATERMARK_NAME, StatusSync
+from chorusflow.platforms.chorus_pro.statuses import WATERMARK_NAME, StatusSync
 
 if TYPE_CHECKING:
-    from chorusflow.reports import StatusChange
+    from chorusflow.reporting.run_report import StatusChange
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +101,10 @@ def _merged_sync(
 
 
 def follow_open_flux() -> dict[str, Any]:
-    """One pass over each supplier's open Factur-X flux (:func:`chorusflow.flux_follow.follow_flux`),
+    """One pass over each supplier's open Factur-X flux (:func:`chorusflow.platforms.chorus_pro.flux_follow.follow_flux`),
     each with its own technical account; one supplier's failure never stops the others (``report``
     fails the run afterwards)."""
-    from chorusflow.flux_follow import follow_flux
+    from chorusflow.platforms.chorus_pro.flux_follow import follow_flux
 
     suppliers = load_suppliers()
     results: dict[str, dict[str, Any]] = {}
@@ -145,7 +145,7 @@ def _password_event(
     supplier: SupplierIdentity, suppliers: Suppliers, alert_settings: AlertSettings, now: datetime
 ) -> AlertEvent | None:
     """The technical password expiry event of ``supplier``, if due; a failing lookup is only logged."""
-    from chorusflow.submission import supplier_structure_id
+    from chorusflow.submission.submitter import supplier_structure_id
 
     try:
         client = supplier_client(supplier)
@@ -226,7 +226,7 @@ def new_blocking_events(sync_result: dict[str, Any]) -> list[str]:
 def report_sync(sync_result: dict[str, Any], alerts: dict[str, Any]) -> dict[str, Any]:
     """The run summary: sync counts and failures, alerts sent, then each change (invoice, new status,
     the buyer's reason, what to do); ``note`` becomes the run note."""
-    from chorusflow.reports import bounded_note, status_change_items
+    from chorusflow.reporting.run_report import bounded_note, status_change_items
 
     flux = sync_result.get("flux") or {}
     flux_line = flux.get("summary", "") if flux.get("polled") else ""
@@ -256,7 +256,7 @@ def report_sync(sync_result: dict[str, Any], alerts: dict[str, Any]) -> dict[str
 
 def _status_changes(changed: dict[str, str]) -> list[StatusChange]:
     """The sync's changes (invoice number -> new status) with the buyer's comment the ledger recorded."""
-    from chorusflow.reports import StatusChange
+    from chorusflow.reporting.run_report import StatusChange
 
     if not changed:
         return []
