@@ -29,6 +29,7 @@ from typing import Any
 
 import requests
 
+from chorusflow_dev.airflow.local import DEFAULT_PASSWORD, ui_logins
 from chorusflow_dev.sandbox import SandboxServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -125,7 +126,9 @@ def _next_steps(workdir: Path, chorusflow: Path) -> None:
     print("\nNext:")
     print(f"  CHORUSFLOW_HOME={home} {command} ledger list              # the demo's ledger")
     print(f"  CHORUSFLOW_HOME={home} {command} ledger show F2026-0104   # one invoice, its history")
-    print("  make airflow    # the same DAGs in the Airflow UI, with a sandbox (admin / chorusflow)")
+    password = os.environ.get("CHORUSFLOW_AIRFLOW_PASSWORD", DEFAULT_PASSWORD)
+    print("  make airflow    # the same DAGs in the Airflow UI, with a sandbox")
+    print(f"                  # logins: {ui_logins(password)}")
 
 
 def main() -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -340,3 +341,33 @@ def test_clean_edges_answer_readable_pages(desk: Desk) -> None:
     script = desk.get("/desk.js")
     assert script.status_code == 200 and "data-airflow" in script.text
     assert "script-src 'self'" in desk.get("/invoices").headers["content-security-policy"]
+
+
+@pytest.mark.parametrize(
+    ("cookie", "labels"),
+    [
+        ("Europe%2FParis", {"CET", "CEST"}),  # chosen in the Airflow UI, kept by desk.js
+        ("America%2FNew_York", {"EST", "EDT"}),
+        ("..%2F..%2Fetc%2Fpasswd", {"UTC"}),  # not a zone: Airflow's default_timezone stays
+        ("Mars%2FOlympus", {"UTC"}),
+        ("", {"UTC"}),
+    ],
+)
+def test_times_follow_the_zone_chosen_in_the_airflow_ui(desk: Desk, cookie: str, labels: set[str]) -> None:
+    invoice_id = desk.story.ids["F2026-0101"]
+    headers = {**desk.headers, "Cookie": f"chorusflow_tz={cookie}"}
+    for path in (f"/invoices/{invoice_id}", "/invoices"):
+        page = desk.client.get(f"{DESK}{path}", headers=headers).text
+        shown = set(re.findall(r"\d\d/\d\d/\d{4} \d\d:\d\d ([A-Z]{2,5})\b", page))
+        assert shown and shown <= labels, (path, shown)
+        # desk.js reloads a page only when it was rendered in another zone than the chosen one.
+        rendered = re.search(r'<html lang="fr" data-zone="([^"]+)"', page)
+        assert rendered and (rendered.group(1) == unquote(cookie) or labels == {"UTC"}), rendered
+
+
+def test_desk_js_reads_the_ui_zone_setting(desk: Desk) -> None:
+    script = desk.get("/desk.js").text
+    # The Airflow UI keeps its zone under this localStorage key, as JSON (its useLocalStorage hook).
+    assert 'localStorage.getItem("timezone")' in script and "JSON.parse" in script
+    assert "chorusflow_tz=" in script and "resolvedOptions().timeZone" in script
+    assert 'getAttribute("data-zone")' in script

@@ -263,7 +263,8 @@ def test_a_due_date_only_where_a_payment_is_expected(ledger: Ledger, story: Stor
     detail = invoice_detail(ledger, story.ids["F2026-0104"], clock)
     assert detail is not None and detail.period_days == 30 and detail.period_rule == "default"
     page = pages.detail_page(detail, DepositedPdf("a.pdf", kept=True), "fr", BASE, "")
-    assert "30 jours (délai par défaut, aucun profil ne donne la catégorie de l&#x27;acheteur)" in page
+    default = "30 jours (délai par défaut, ni profil ni annuaire ne donnent la catégorie de l&#x27;acheteur)"
+    assert default in page
     paid = invoice_detail(ledger, story.ids["F2026-0103"], clock)
     assert paid is not None and "Échéance" not in pages.detail_page(
         paid, DepositedPdf("a.pdf"), "fr", BASE, ""
@@ -281,6 +282,27 @@ def test_every_time_is_labelled_with_its_zone(ledger: Ledger, story: Story, cloc
     finally:
         pages._DISPLAY_ZONE.clear()
     assert pages.moment(utc_now().replace(month=1), "fr").endswith(" CET")  # Europe/Paris by default
+
+
+def test_a_zone_chosen_in_the_ui_wins_over_the_default_for_one_request() -> None:
+    winter = utc_now().replace(month=1, day=15, hour=12)
+    pages.use_zone("UTC")
+    try:
+        with pages.chosen_zone(pages.valid_zone("Asia/Tokyo")):
+            assert pages.moment(winter, "fr").endswith(" JST")
+        with pages.chosen_zone(pages.valid_zone("../etc/passwd")):
+            assert pages.moment(winter, "fr").endswith(" UTC")
+        assert pages.moment(winter, "en").endswith(" UTC")
+    finally:
+        pages._DISPLAY_ZONE.clear()
+    assert [pages.valid_zone(name) for name in ("Europe/Paris", "UTC", "", None, "Paris", "x" * 80)] == [
+        "Europe/Paris",
+        "UTC",
+        None,
+        None,
+        None,
+        None,
+    ]
 
 
 def test_the_status_filter_is_labelled_and_grouped(ledger: Ledger, story: Story, clock: Clock) -> None:

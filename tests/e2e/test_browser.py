@@ -29,7 +29,7 @@ from tests.fixtures.local_airflow import (
 )
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import FrameLocator, Page
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -83,7 +83,8 @@ def browser_page(chromium: Path, profile: Path) -> Iterator[Page]:
 
 
 def log_in(page: Page, local: LocalAirflow, user: str = "admin") -> None:
-    """Log in as ``user`` (admin, or the read-only clerk) through the simple auth manager's form."""
+    """Log in as ``user`` (admin, the clerk who decides, the read-only viewer) through the simple auth
+    manager's form."""
     page.goto(f"{local.url}/")
     # Not logged in: the UI sends the browser to the simple auth manager's form.
     page.wait_for_url("**/auth/login**")
@@ -91,6 +92,14 @@ def log_in(page: Page, local: LocalAirflow, user: str = "admin") -> None:
     page.locator("input[name=password]").fill(local.password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/auth/login" not in url)
+
+
+def open_desk(page: Page, local: LocalAirflow, user: str = "admin") -> FrameLocator:
+    """Log in as ``user``, open the desk from the UI's navigation: the desk inside Airflow's frame."""
+    log_in(page, local, user)
+    page.get_by_role("link", name="Bureau des factures").click()
+    page.wait_for_url("**/plugin/invoice-desk")
+    return page.frame_locator("iframe")
 
 
 def test_ui_login_and_mapped_submissions_show_invoice_numbers(

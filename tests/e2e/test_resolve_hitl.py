@@ -33,7 +33,7 @@ import requests
 from chorusflow.ledger import Ledger, resolve_ledger_url
 from chorusflow.suppliers import load_supplier
 from chorusflow_dev.airflow.local import CLERK, VIEWER, LocalAirflow
-from tests.e2e.test_browser import browser_page, chromium, log_in
+from tests.e2e.test_browser import browser_page, chromium, open_desk
 from tests.fixtures.local_airflow import (
     SubmittedRun,
     check,
@@ -174,10 +174,7 @@ def test_a_viewer_sees_the_decision_read_only_and_is_told_who_decides(
     decisions = open_decisions
     number = decisions.numbers["rejected"]
     with browser_page(chromium, tmp_path / "viewer-profile") as page:
-        log_in(page, decisions.local, VIEWER)
-        page.get_by_role("link", name="Bureau des factures").click()
-        page.wait_for_url("**/plugin/invoice-desk")
-        desk = page.frame_locator("iframe")
+        desk = open_desk(page, decisions.local, VIEWER)
         desk.get_by_role("link", name="À traiter").click()
         desk.locator("tr", has_text=number).get_by_role("link", name="décision attendue").click()
         expect(desk.locator("#cannot-decide")).to_contain_text("Seul un décideur peut décider")
@@ -296,10 +293,7 @@ def test_a_clerk_uploads_a_pdf_and_completes_an_invoice_in_the_desk(
     check(decisions.local.api("PATCH", path, {"new_state": "failed"}))
     assert wait_for_run(decisions.local, decisions.run_id, RESOLVE_DAG) == "failed"
     with browser_page(chromium, tmp_path / "clerk-profile") as page:
-        log_in(page, decisions.local, CLERK)
-        page.get_by_role("link", name="Bureau des factures").click()
-        page.wait_for_url("**/plugin/invoice-desk")
-        desk = page.frame_locator("iframe")
+        desk = open_desk(page, decisions.local, CLERK)
         desk.get_by_role("link", name="À traiter").click()
         line = desk.locator("#queue-blocked tr", has_text=number)
         expect(line).to_contain_text("Répondre au formulaire de décision")  # the form, not the portal

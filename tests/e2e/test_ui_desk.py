@@ -10,7 +10,7 @@ F2026-0103 on the sandbox, and one real ``chorus_sync_statuses`` run records the
   the filter and the deposited PDF, and follows "ouvrir dans Airflow" to the task instance: all of
   it INSIDE Airflow's frame (``/plugin/invoice-desk``), whose sandbox allows neither top navigation
   nor popups; the browser's console reports no blocked navigation;
-- a new browser session, as the read-only ``clerk`` user, finds the suspended and rejected invoices
+- a new browser session, as the ``clerk`` user, finds the suspended and rejected invoices
   in "To handle" with the buyer's reasons, opens the blocked list from its summary card, the paid
   invoice as paid, and the Runs page: date, state, counts, the run in Airflow, and its report opened
   in the frame with a way back and invoice numbers leading to the desk (issues #14 and #22).
@@ -32,7 +32,7 @@ import requests
 
 from chorusflow.ledger import InvoiceState, Ledger, resolve_ledger_url
 from chorusflow_dev.airflow.local import CLERK
-from tests.e2e.test_browser import browser_page, chromium, log_in  # noqa: F401 - chromium is a fixture
+from tests.e2e.test_browser import browser_page, chromium, open_desk  # noqa: F401 - chromium is a fixture
 from tests.fixtures.local_airflow import SubmittedRun, sandbox_admin_of, trigger, wait_for_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -128,10 +128,7 @@ def test_the_desk_from_the_navigation_filter_detail_and_csv(
         page.wait_for_url("**/auth/login**")
         expect(page.locator("input[name=username]")).to_be_visible()
         blocked = _blocked_navigations(page)
-        log_in(page, run.local)
-        page.get_by_role("link", name="Bureau des factures").click()
-        page.wait_for_url("**/plugin/invoice-desk")
-        desk = page.frame_locator("iframe")
+        desk = open_desk(page, run.local)
         expect(desk.get_by_role("heading", name="Factures")).to_be_visible()
         desk.locator("#filter-chorus_status").select_option("SUSPENDUE")
         desk.get_by_role("button", name="Filtrer").click()
@@ -195,10 +192,7 @@ def test_a_new_clerk_sees_what_to_handle_with_reasons_and_the_paid_invoice(
     from chorusflow.storage import safe_name
 
     with browser_page(chromium, tmp_path / "clerk-profile") as page:
-        log_in(page, submitted_run.local, CLERK)
-        page.get_by_role("link", name="Bureau des factures").click()
-        page.wait_for_url("**/plugin/invoice-desk")
-        desk = page.frame_locator("iframe")
+        desk = open_desk(page, submitted_run.local, CLERK)
         desk.get_by_role("link", name="À traiter").click()
         refused = _blocked_navigations(page)
         blocked = desk.locator("#queue-blocked")

@@ -27,6 +27,7 @@ TABLES = {
     "resolutions",
     "flux_deposits",
     "api_quota",
+    "buyer_directory",
 }
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from chorusflow.rules import ChorusDirectory, StaticDirectory, validate_export
+from chorusflow.rules.categories import category_of_legal_form
 from chorusflow.rules.profiles import ProfileError, load_profile, load_profiles, no_profiles_notice
+from chorusflow.sync.payment_clock import BuyerCategory
 from chorusflow_dev.testing.exports import write_export
 from tests.fixtures.sandbox import SandboxAdmin
 from tests.rules.builders import (
@@ -284,3 +286,36 @@ def test_no_buyer_profile_at_all_is_logged_once_per_folder(
     (tmp_path / "other").mkdir()
     assert "Aucun profil d'acheteur" in str(no_profiles_notice("fr", tmp_path / "other"))
     assert no_profiles_notice("en", REPOSITORY_BUYERS) is None  # the repository's folder has IFPEN's
+
+
+def test_the_directory_reads_a_buyers_legal_form(sandbox) -> None:  # type: ignore[no-untyped-def]
+    directory = _chorus_directory(sandbox)
+    hospital = directory.lookup(HOSPITAL)
+    assert hospital is not None and hospital.legal_form == "7364"
+    assert category_of_legal_form(hospital.legal_form) is BuyerCategory.PUBLIC_HOSPITAL
+    assert directory.legal_forms() == {HOSPITAL: "7364"}
+
+
+def test_no_legal_form_leaves_the_buyer_valid(sandbox) -> None:  # type: ignore[no-untyped-def]
+    # As on the qualification platform, which does not serve INSEE's data: no category, no finding.
+    SandboxAdmin(sandbox).set_faults(forbidden_paths=["/cpro/transverses/v1/consulter/information/siret"])
+    directory = _chorus_directory(sandbox)
+    record = directory.lookup(HOSPITAL)
+    assert record is not None and record.legal_form is None and directory.legal_forms() == {}
+
+
+@pytest.mark.parametrize(
+    ("form", "category"),
+    [
+        ("7364", BuyerCategory.PUBLIC_HOSPITAL),
+        ("7113", BuyerCategory.STATE),
+        ("7210", BuyerCategory.LOCAL_AUTHORITY),
+        ("7230", BuyerCategory.LOCAL_AUTHORITY),
+        ("7383", None),  # a university: an établissement public, not mapped
+        ("4110", None),  # an EPIC: a public company or not, the form alone does not say
+        ("73", None),
+        (None, None),
+    ],
+)
+def test_category_of_legal_form(form: str | None, category: BuyerCategory | None) -> None:
+    assert category_of_legal_form(form) is category

@@ -34,6 +34,13 @@ CLERK = "clerk"
 VIEWER = "viewer"
 #: The UI users ``make airflow`` creates, with their simple auth manager role.
 UI_USERS = {"admin": "admin", CLERK: "user", VIEWER: "viewer"}
+
+
+def ui_logins(password: str) -> str:
+    """The UI logins ``make airflow`` and ``make scale`` create, each with what it may do."""
+    return f"admin / {password} (admin); {CLERK} / {password} (decides); {VIEWER} / {password} (reads)"
+
+
 POOL = "chorus_pro_api"
 POOL_DESCRIPTION = "Chorus Pro API calls"
 #: The API counts as ready once the DAG processor has stored these DAGs.
@@ -383,8 +390,7 @@ def main() -> int:
 
     def describe(local: LocalAirflow, launch: LaunchSettings) -> list[str]:
         return [
-            f"Airflow UI: {local.url}  login: admin / {launch.password}"
-            f" (decides: {CLERK} / {launch.password}; read-only: {VIEWER} / {launch.password})",
+            f"Airflow UI: {local.url}  logins: {ui_logins(launch.password)}",
             f"Chorus Pro sandbox: {local.sandbox_url}  (inbox: {local.inbox})",
         ]
 

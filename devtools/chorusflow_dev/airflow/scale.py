@@ -33,6 +33,7 @@ from chorusflow_dev.airflow.local import (
     _suppress_lookup,
     free_port,
     run_until_interrupted,
+    ui_logins,
 )
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
@@ -226,7 +227,7 @@ def main() -> int:
     def describe(deployment: LocalAirflow, launch: LaunchSettings) -> list[str]:
         assert isinstance(deployment, ScaleAirflow)
         return [
-            f"Airflow UI: {deployment.url}  login: admin / {launch.password}",
+            f"Airflow UI: {deployment.url}  logins: {ui_logins(launch.password)}",
             f"Chorus Pro sandbox: {deployment.sandbox_url}  (inbox: {deployment.inbox})",
             f"Workers: {', '.join(deployment.workers)}; "
             f"databases {deployment.name}_airflow and {deployment.name}_ledger",

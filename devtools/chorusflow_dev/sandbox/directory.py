@@ -75,6 +75,8 @@ class StructureEntry(BaseModel):
     vat_number: str | None = None
     name: str
     kind: Literal["PUBLIQUE", "PRIVEE"] = "PUBLIQUE"
+    #: INSEE's legal-form code (``categorieJuridique`` of ``consulter/information/siret``), e.g. 7364.
+    legal_form: str | None = None
     active: bool = True
     service_code_required: bool = False
     engagement_required: bool = False

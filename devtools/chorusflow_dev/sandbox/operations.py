@@ -224,6 +224,7 @@ class Operations:
             f"{TRANSVERSES}/recuperer/coordbanc/valides": self.coordbanc_valides,
             f"{TRANSVERSES}/ajouter/fichier": self.ajouter_fichier,
             f"{TRANSVERSES}/consulterCRDetaille": self.consulter_cr_detaille,
+            f"{TRANSVERSES}/consulter/information/siret": self.consulter_information_siret,
             "/cpro/factures/v1/soumettre": self.soumettre,
             "/cpro/factures/v1/deposer/flux": self.deposer_flux,
             "/cpro/factures/v1/rechercher/fournisseur": self.rechercher_fournisseur,
@@ -436,6 +437,22 @@ class Operations:
             "designationStructure": supplier.name,
         }
         return ok(OK_SEARCH, listeStructures=[row])
+
+    def consulter_information_siret(self, body: dict[str, Any]) -> Answer:
+        """transverses/v1/consulter/information/siret: INSEE's data on a SIRET, as production answers.
+
+        Only structures of the directory are known, and only what the directory file gives is
+        answered (no ``categorieJuridique`` unless ``legal_form`` is set): never more than the platform.
+        """
+        siret = str(body.get("siretStructure") or "")
+        structure = self.directory.by_siret(siret) if siret else None
+        if structure is None or structure.identifier_type != "SIRET":
+            raise FunctionalError(20001, f"TRA_MSG_00.005 Aucune donnée INSEE pour le SIRET {siret}")
+        answer: dict[str, Any] = {"siret": structure.siret, "siren": structure.siret[:9]}
+        answer |= {"raisonSociale": structure.name, "estActif": structure.active}
+        if structure.legal_form:
+            answer["categorieJuridique"] = structure.legal_form
+        return ok(OK_SEARCH, **answer)
 
     def coordbanc_valides(self, body: dict[str, Any]) -> Answer:
         """transverses/v1/recuperer/coordbanc/valides: the structure's bank accounts, paged."""

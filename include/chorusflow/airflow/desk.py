@@ -16,13 +16,16 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import unquote
 
 from airflow.api_fastapi.core_api.security import requires_authenticated
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import cookie_parser
 
 from chorusflow.alerts.settings import AlertSettings
 from chorusflow.desk import pages
@@ -109,12 +112,14 @@ def _awaiting(request: Request) -> dict[str, str]:
 
 
 def _clock() -> Clock:
-    return Clock(now=utc_now(), alert_settings=AlertSettings.from_env())
+    return Clock(now=utc_now(), alert_settings=AlertSettings.for_ledger(_ledger()))
 
 
+#: The cookie desk.js keeps the Airflow UI's chosen zone in (docs/desk.md#languages).
+ZONE_COOKIE = "chorusflow_tz"
 #: The desk's one script: links to Airflow pages open in Airflow's window, even from its frame (whose
 #: sandbox forbids navigating the window, but lets a same-origin script drive the UI's router).
-DESK_JS = """// chorusflow desk: open Airflow pages in Airflow's own window (docs/desk.md#inside-airflow).
+DESK_JS = r"""// chorusflow desk: open Airflow pages in Airflow's own window (docs/desk.md#inside-airflow).
 document.addEventListener("click", function (event) {
   var anchor = event.target && event.target.closest ? event.target.closest("a[data-airflow]") : null;
   if (!anchor || window.top === window || event.button !== 0 || event.ctrlKey || event.metaKey) return;
@@ -132,7 +137,34 @@ document.addEventListener("click", function (event) {
     // The link then opens in the frame itself: the page is still reached.
   }
 });
-"""
+// Times follow the zone chosen in the Airflow UI: its localStorage "timezone" (JSON), else the
+// browser's own zone, which the UI shows by default. A page rendered in another zone (data-zone) is
+// reloaded once the cookie carries the choice.
+(function () {
+  function chosen() {
+    try {
+      var stored = window.localStorage.getItem("timezone");
+      if (stored) return JSON.parse(stored);
+    } catch (error) {}
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (error) { return null; }
+  }
+  function sent() {
+    var found = document.cookie.match(/(?:^|;\s*)ZONE_COOKIE=([^;]*)/);
+    return found ? decodeURIComponent(found[1]) : null;
+  }
+  function follow() {
+    var zone = chosen();
+    if (typeof zone !== "string" || !zone || zone === sent()) return;
+    var lifetime = "; path=/; max-age=31536000; SameSite=Strict";
+    document.cookie = "ZONE_COOKIE=" + encodeURIComponent(zone) + lifetime;
+    var rendered = document.documentElement.getAttribute("data-zone");
+    // Never a loop: only when the cookie now holds the choice, and the page shows another zone.
+    if (sent() === zone && rendered !== zone) window.location.reload();
+  }
+  follow();
+  window.addEventListener("storage", function (event) { if (event.key === "timezone") follow(); });
+})();
+""".replace("ZONE_COOKIE", ZONE_COOKIE)
 #: Dates people may filter on; outside, the value is taken as a typing mistake.
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 #: Longest text filter read (numbers and names are shorter in the ledger).
@@ -281,6 +313,25 @@ def _profile_invalid(request: Request, error: Exception) -> Response:
     if request.url.path.startswith(f"{_base(request)}/api/"):
         return JSONResponse({"detail": message}, status_code=503)
     return _html(pages.message_page(text("desk", lang), message, lang, _base(request)), 503)
+
+
+class ChosenZone:
+    """ASGI middleware: times of one request in the zone the person chose in Airflow's UI.
+
+    The zone comes from desk.js's cookie, taken only when it names a zone this system knows;
+    otherwise the desk's default zone (``[core] default_timezone``) stays.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        zone = None
+        if scope.get("type") == "http":
+            cookie = cookie_parser(Headers(scope=scope).get("cookie", "")).get(ZONE_COOKIE)
+            zone = pages.valid_zone(unquote(cookie)) if cookie else None
+        with pages.chosen_zone(zone):
+            await self.app(scope, receive, send)
 
 
 def create_app() -> FastAPI:
@@ -497,6 +548,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     pages.use_zone(airflow_zone())
+    app.add_middleware(ChosenZone)
     return app
 
 

@@ -211,7 +211,7 @@ def overdue_events(
     """
     states = (InvoiceState.SUBMITTED, InvoiceState.BLOCKED)
     # Only the invoices deposited longer ago than the shortest period (a day of margin for time zones).
-    shortest = min([settings.payment_days, *settings.buyer_payment_days.values()])
+    shortest = settings.shortest_payment_days()
     before = datetime.combine(today, time(), UTC) + timedelta(days=2 - shortest)
     candidates = [
         row

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chorusflow.rules.categories import category_of_legal_form
 from chorusflow.rules.profiles import load_profiles
 from chorusflow.settings import settings
+from chorusflow.sync.payment_clock import CATEGORY_DAYS, BuyerCategory
+
+if TYPE_CHECKING:
+    from chorusflow.ledger import Ledger
 
 #: Days an invoice may stay in one in-progress status before a "stale" alert (``DEFAULT`` for the rest).
 DEFAULT_STALE_DAYS: dict[str, int] = {
@@ -36,6 +43,9 @@ class AlertSettings(BaseModel):
     payment_days: int = 30
     #: Buyer SIRET -> payment period, from the buyer profiles' category or ``payment_days``.
     buyer_payment_days: dict[str, int] = Field(default_factory=dict)
+    #: Buyer SIRET -> category from Chorus Pro's directory (its legal form), for buyers whose
+    #: profile gives neither a category nor days (chorusflow.rules.categories).
+    directory_categories: dict[str, BuyerCategory] = Field(default_factory=dict)
     ecb_rate: Decimal = DEFAULT_ECB_RATE
     late_points: Decimal = Decimal("8")
     fixed_indemnity: Decimal = Decimal("40")
@@ -47,8 +57,33 @@ class AlertSettings(BaseModel):
         return self.stale_days.get(status, self.stale_days.get("DEFAULT", DEFAULT_STALE_DAYS["DEFAULT"]))
 
     def payment_days_for(self, buyer_siret: str | None) -> int:
-        """The buyer's payment period: its profile's, else the fallback ``payment_days``."""
-        return self.buyer_payment_days.get(buyer_siret or "", self.payment_days)
+        """The buyer's payment period: its profile's, else its directory category's, else the fallback."""
+        siret = buyer_siret or ""
+        if siret in self.buyer_payment_days:
+            return self.buyer_payment_days[siret]
+        category = self.directory_categories.get(siret)
+        return self.payment_days if category is None else CATEGORY_DAYS[category]
+
+    def shortest_payment_days(self) -> int:
+        """The shortest period any buyer may have (which invoices may be overdue)."""
+        directory = [CATEGORY_DAYS[category] for category in self.directory_categories.values()]
+        return min([self.payment_days, *self.buyer_payment_days.values(), *directory])
+
+    def with_legal_forms(self, legal_forms: Mapping[str, str]) -> AlertSettings:
+        """These settings with the categories the directory's legal forms give (profiles still win)."""
+        categories = {
+            siret: category
+            for siret, form in legal_forms.items()
+            if siret not in self.buyer_payment_days and (category := category_of_legal_form(form)) is not None
+        }
+        return self.model_copy(update={"directory_categories": categories})
+
+    @classmethod
+    def for_ledger(cls, ledger: Ledger) -> AlertSettings:
+        """:meth:`from_env`, with the buyers' categories the directory gave (``buyer_directory``)."""
+        from chorusflow.ledger.buyers import legal_forms
+
+        return cls.from_env().with_legal_forms(legal_forms(ledger))
 
     @classmethod
     def from_env(cls) -> AlertSettings:

@@ -15,10 +15,13 @@ import html
 import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from urllib.parse import quote, urlencode
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from chorusflow.alerts.render import kind_title
 from chorusflow.desk.decisions import awaiting_marker, decision_action
@@ -53,6 +56,8 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; script-src
 KNOWN_STATUSES: tuple[str, ...] = tuple(sorted(STATUS_CLASSES))
 #: The time zone times are shown in: Airflow's ``[core] default_timezone`` once the app knows it.
 _DISPLAY_ZONE: list[str] = []
+#: The zone the person asking chose in the Airflow UI, for the request being answered (desk.js).
+_CHOSEN_ZONE: ContextVar[str | None] = ContextVar("chorusflow_desk_zone", default=None)
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;padding:16px 20px;
@@ -92,8 +97,31 @@ def use_zone(name: str) -> None:
     _DISPLAY_ZONE[:] = [name]
 
 
+@contextmanager
+def chosen_zone(name: str | None) -> Iterator[None]:
+    """Show times in ``name`` (a zone :func:`valid_zone` accepted) while answering one request."""
+    token = _CHOSEN_ZONE.set(name)
+    try:
+        yield
+    finally:
+        _CHOSEN_ZONE.reset(token)
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones()) | {"UTC"}
+
+
+def valid_zone(name: str | None) -> str | None:
+    """``name`` when it is an IANA zone this system knows (``Europe/Paris``), else None."""
+    if not name or len(name) > 64 or name not in _known_zones():
+        return None
+    return name
+
+
 def _zone() -> ZoneInfo:
-    return ZoneInfo(_DISPLAY_ZONE[0] if _DISPLAY_ZONE else settings().timezone)
+    chosen = _CHOSEN_ZONE.get()
+    return ZoneInfo(chosen or (_DISPLAY_ZONE[0] if _DISPLAY_ZONE else settings().timezone))
 
 
 def moment(value: datetime | None, lang: Language) -> str:
@@ -183,7 +211,7 @@ def layout(title: str, body: str, lang: Language, base: str, active: str, here: 
     switch = f'<a class="lang" href="{esc(link(base, here.pop("path", "/invoices"), other, **here))}">'
     switch += f"{esc(text('other_language', lang))}</a>"
     return f"""<!doctype html>
-<html lang="{lang}"><head><meta charset="utf-8">
+<html lang="{lang}" data-zone="{esc(_zone().key)}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(title)} · chorusflow</title><style>{_STYLE}</style>

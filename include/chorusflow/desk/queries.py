@@ -441,13 +441,14 @@ def invoice_detail(ledger: Ledger, invoice_id: int, clock: Clock) -> DeskDetail 
         age_days=age_in_days(since, clock.now),
         due_on=None if payment is None else payment.due_on,
         period_days=None if payment is None else payment.period_days,
-        period_rule=None if payment is None else period_rule(detail.buyer_siret),
+        period_rule=None if payment is None else period_rule(detail.buyer_siret, clock.alert_settings),
         period_restarted=payment is not None and payment.resumed_on is not None,
     )
 
 
-def period_rule(buyer_siret: str | None) -> str:
-    """Where a buyer's payment period comes from: its profile's days, its category, or the default."""
+def period_rule(buyer_siret: str | None, settings: AlertSettings) -> str:
+    """Where a buyer's payment period comes from: its profile's days or category, the directory's
+    category (its legal form), or the default."""
     from chorusflow.rules.profiles import load_profiles
 
     profile = load_profiles().get(buyer_siret or "")
@@ -455,6 +456,9 @@ def period_rule(buyer_siret: str | None) -> str:
         return "profile"
     if profile is not None and profile.category is not None:
         return f"category_{profile.category.value}"
+    category = settings.directory_categories.get(buyer_siret or "")
+    if category is not None:
+        return f"directory_{category.value}"
     return "default"
 
 

@@ -10,7 +10,18 @@ and attempts make a double deposit impossible.
 
 from __future__ import annotations
 
-from chorusflow.ledger import alerts, attempts, claims, exports, flux, invoices, quota, resolutions, statuses
+from chorusflow.ledger import (
+    alerts,
+    attempts,
+    buyers,
+    claims,
+    exports,
+    flux,
+    invoices,
+    quota,
+    resolutions,
+    statuses,
+)
 from chorusflow.ledger.claims import ClaimLost
 from chorusflow.ledger.database import LedgerDatabase
 from chorusflow.ledger.invoices import AmbiguousInvoiceNumber, InvoiceNotFound, LedgerConflict
@@ -78,6 +89,10 @@ class Ledger(LedgerDatabase):
     resolutions_for = resolutions.resolutions_for
     succeeded_events = resolutions.succeeded_events
     replaced_by = resolutions.replaced_by
+
+    # buyers' legal forms from the directory (the payment clock's category)
+    record_legal_forms = buyers.record_legal_forms
+    legal_forms = buyers.legal_forms
 
     # alerts sent and exports processed: each once
     alert_already_sent = alerts.alert_already_sent

@@ -275,3 +275,13 @@ api_quota = Table(
     Column("next_slot", Float(precision=53), nullable=False),
     Column("hold_until", Float(precision=53), nullable=False),
 )
+
+# What Chorus Pro's directory says of a buyer that its payment period depends on: INSEE's legal
+# form (chorusflow.ledger.buyers, chorusflow.rules.categories).
+buyer_directory = Table(
+    "buyer_directory",
+    metadata,
+    Column("buyer_siret", String(64), primary_key=True),
+    Column("legal_form", String(16), nullable=False),
+    Column("checked_at", UtcDateTime, nullable=False),
+)

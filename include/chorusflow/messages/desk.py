@@ -236,10 +236,26 @@ MESSAGES: dict[str, Message] = {
         fr="entreprise publique, art. R2192-11 du Code de la commande publique",
         en="public company, art. R2192-11 of the Code de la commande publique",
     ),
+    "desk.due_rule_directory_state": Message(
+        fr="État selon l'annuaire de Chorus Pro, art. R2192-10 du Code de la commande publique",
+        en="State according to Chorus Pro's directory, art. R2192-10 of the Code de la commande publique",
+    ),
+    "desk.due_rule_directory_local_authority": Message(
+        fr="collectivité territoriale selon l'annuaire de Chorus Pro, "
+        "art. R2192-10 du Code de la commande publique",
+        en="local authority according to Chorus Pro's directory, "
+        "art. R2192-10 of the Code de la commande publique",
+    ),
+    "desk.due_rule_directory_public_hospital": Message(
+        fr="établissement public de santé selon l'annuaire de Chorus Pro, "
+        "art. R2192-11 du Code de la commande publique",
+        en="public hospital according to Chorus Pro's directory, "
+        "art. R2192-11 of the Code de la commande publique",
+    ),
     "desk.due_rule_profile": Message(fr="profil de l'acheteur", en="buyer profile"),
     "desk.due_rule_default": Message(
-        fr="délai par défaut, aucun profil ne donne la catégorie de l'acheteur",
-        en="default period, no profile gives the buyer's category",
+        fr="délai par défaut, ni profil ni annuaire ne donnent la catégorie de l'acheteur",
+        en="default period, neither a profile nor the directory gives the buyer's category",
     ),
     "desk.due_restarted": Message(
         fr="nouveau délai après la suspension (art. R2192-29)",

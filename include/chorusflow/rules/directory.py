@@ -9,6 +9,7 @@ fetched only for the services invoices actually use.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -20,6 +21,7 @@ from chorusflow.messages import text
 from chorusflow.rules.codes import Finding, finding
 
 RESERVED_SERVICE_CODE = "FACTURES_PUBLIQUES"
+logger = logging.getLogger(__name__)
 
 
 class DirectoryUnavailableError(Exception):
@@ -52,6 +54,8 @@ class BuyerRecord(BaseModel):
     payment_status_not_reported: bool = False
     services: Mapping[str, ServiceRecord] = Field(default_factory=dict)
     address: str | None = None  # printed on the invoice PDF when the export gives none
+    #: INSEE's legal-form code (``categorieJuridique``), when Chorus Pro could give it.
+    legal_form: str | None = None
 
 
 class BuyerDirectory(Protocol):
@@ -142,6 +146,12 @@ class ChorusDirectory:
             self._cache[siret] = (now, record)
         return record
 
+    def legal_forms(self) -> dict[str, str]:
+        """The legal form of each buyer read so far that has one (kept by the ledger for its period)."""
+        with self._lock:
+            cached = [record for _, record in self._cache.values() if record is not None]
+        return {record.siret: record.legal_form for record in cached if record.legal_form}
+
     def _fetch(self, siret: str) -> BuyerRecord | None:
         structure = self.client.find_structure(siret)
         if structure is None:
@@ -164,7 +174,19 @@ class ChorusDirectory:
             payment_status_not_reported=bool(details.payment_status_not_reported),
             services=_LazyServices(summaries, engagement_required),
             address=details.adresse_postale_du_siege.as_text() if details.adresse_postale_du_siege else None,
+            legal_form=self._legal_form(siret, structure.type_identifiant_structure),
         )
+
+    def _legal_form(self, siret: str, identifier_type: str | None) -> str | None:
+        # Optional: the qualification platform does not serve INSEE's data; the buyer then keeps
+        # the fallback period, and validation goes on.
+        if (identifier_type or "SIRET") != "SIRET":
+            return None
+        try:
+            return self.client.siret_information(siret).categorie_juridique or None
+        except Exception as error:  # any failure: no category, never a refused invoice
+            logger.info("No legal form for buyer %s: %s", siret, _describe(error))
+            return None
 
 
 def directory_findings(

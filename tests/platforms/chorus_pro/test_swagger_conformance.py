@@ -33,6 +33,7 @@ from chorusflow.platforms.chorus_pro.models import (
     ServiceLookupRequest,
     ServicePaging,
     ServiceSearchRequest,
+    SiretInformationRequest,
     StructureCriteria,
     StructureLookupRequest,
     StructurePaging,
@@ -131,6 +132,7 @@ def _every_request_model() -> dict[str, RequestModel]:
             piece_jointe_extension="pdf",
         ),
         Operation.FLUX_REPORT: FluxReportRequest(numero_flux_depot="CPP0011100000000000000001"),
+        Operation.SIRET_INFORMATION: SiretInformationRequest(siret_structure=IFPEN_SIRET),
     }
 
 

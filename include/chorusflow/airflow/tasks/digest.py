@@ -31,7 +31,7 @@ def send_daily_digest(now: datetime | None = None) -> dict[str, Any]:
 
 def _send_digest(supplier: SupplierIdentity, suppliers: Suppliers, now: datetime) -> dict[str, Any]:
     ledger = get_ledger()
-    digest = build_digest(ledger, supplier.key, now, AlertSettings.from_env())
+    digest = build_digest(ledger, supplier.key, now, AlertSettings.for_ledger(ledger))
     rendered = render_digest(digest, supplier.language)
     log.info("%s\n%s", rendered.subject, rendered.text)
     report = DispatchReport()

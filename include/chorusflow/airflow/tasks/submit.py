@@ -132,6 +132,7 @@ def validate(exports: list[dict[str, Any]], *, dry_run: bool, run_id: str) -> di
     An export with invoices no supplier can be given (SUPPLIER_UNKNOWN …) stays in the inbox, not
     marked processed: once the supplier is configured, the next run records the rest.
     """
+    from chorusflow.ledger.buyers import record_legal_forms
     from chorusflow.rules import ChorusDirectory
     from chorusflow.rules.validate import validate_routed_export
     from chorusflow.submission.intake import invalid_details, merged_summary, record_export, summarize_export
@@ -187,6 +188,9 @@ def validate(exports: list[dict[str, Any]], *, dry_run: bool, run_id: str) -> di
                 )
         _log_summary(summary)
         result.exports.append(summary)
+    if not dry_run:
+        # What the directory said of each buyer's legal form: the payment clock's category.
+        record_legal_forms(ledger, {k: v for d in directories.values() for k, v in d.legal_forms().items()})
     result.invalid_total = len(result.invalid)
     result.invalid = result.invalid[:500]  # the report and the note need a sample; the total is kept
     return result.model_dump(mode="json")

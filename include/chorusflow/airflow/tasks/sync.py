@@ -166,8 +166,8 @@ def send_status_alerts(now: datetime | None = None) -> dict[str, Any]:
     """Flux refusals, deposits to check, blocked, stale, overdue and password alerts computed from the
     ledger, each sent once, each supplier's to its own recipients and in its language."""
     now = now or utc_now()
-    alert_settings = AlertSettings.from_env()
     ledger = get_ledger()
+    alert_settings = AlertSettings.for_ledger(ledger)
     suppliers = load_suppliers()
     today = now.astimezone(ZoneInfo(alert_settings.timezone)).date()
     reports: dict[str, dict[str, Any]] = {}

@@ -77,6 +77,8 @@ from chorusflow.platforms.chorus_pro.models import (
     ServiceLookupRequest,
     ServicePaging,
     ServiceSearchRequest,
+    SiretInformation,
+    SiretInformationRequest,
     SortColumn,
     SortDirection,
     Structure,
@@ -118,6 +120,7 @@ class Operation:
     BANK_ACCOUNTS = "/cpro/transverses/v1/recuperer/coordbanc/valides"
     ATTACHMENT_UPLOAD = "/cpro/transverses/v1/ajouter/fichier"
     FLUX_REPORT = "/cpro/transverses/v1/consulterCRDetaille"
+    SIRET_INFORMATION = "/cpro/transverses/v1/consulter/information/siret"
     SUBMIT_INVOICE = "/cpro/factures/v1/soumettre"
     DEPOSIT_FLUX = "/cpro/factures/v1/deposer/flux"
     SUPPLIER_INVOICE_SEARCH = "/cpro/factures/v1/rechercher/fournisseur"
@@ -142,6 +145,7 @@ READ_ONLY_OPERATIONS = frozenset(
         Operation.SUPPLIER_STRUCTURES,
         Operation.BANK_ACCOUNTS,
         Operation.FLUX_REPORT,
+        Operation.SIRET_INFORMATION,
         Operation.SUPPLIER_INVOICE_SEARCH,
         Operation.INVOICE_LOOKUP,
         Operation.INVOICE_HISTORY,
@@ -273,6 +277,11 @@ class ChorusProClient:
         request = BankAccountsRequest(id_structure=id_structure)
         answer = self._call(Operation.BANK_ACCOUNTS, request, BankAccountsAnswer)
         return list(answer.liste_coordonnee_bancaire)
+
+    def siret_information(self, siret: str) -> SiretInformation:
+        """INSEE's data on ``siret`` as Chorus Pro relays them (its legal category); not on qualification."""
+        request = SiretInformationRequest(siret_structure=siret)
+        return self._call(Operation.SIRET_INFORMATION, request, SiretInformation)
 
     def upload_attachment(self, filename: str, content: bytes, mime_type: str = "application/pdf") -> int:
         """Upload a file (≤ 10 MB, name ≤ 50 characters with an extension); return its ``pieceJointeId``."""

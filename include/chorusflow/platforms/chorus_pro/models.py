@@ -606,6 +606,22 @@ class BankAccountsRequest(RequestModel):
     id_structure: int = Field(alias="idStructure")
 
 
+class SiretInformationRequest(RequestModel):
+    """Body of ``transverses/v1/consulter/information/siret``: the SIRET to read in INSEE's register."""
+
+    siret_structure: str = Field(alias="siretStructure")
+
+
+class SiretInformation(Envelope):
+    """Answer of ``consulter/information/siret``: INSEE's data on a SIRET, its legal category included.
+
+    ``categorieJuridique`` is INSEE's code of the legal form (``7364``: a hospital establishment);
+    the rest of the answer is not read. The service does not work on the qualification platform.
+    """
+
+    categorie_juridique: str | None = Field(default=None, alias="categorieJuridique")
+
+
 class BankAccount(AnswerModel):
     """One bank account registered for the supplier on Chorus Pro (``recuperer/coordbanc/valides``).
 
