@@ -55,7 +55,11 @@ from chorusflow.airflow.dag_settings import (
     submit_retries,
     timetable,
 )
+from chorusflow.messages import text
 from chorusflow.settings import settings
+
+#: The Params form's language: CHORUSFLOW_LANG (French by default), like the decision forms.
+LANG = settings().lang
 
 
 @dag(
@@ -77,22 +81,21 @@ from chorusflow.settings import settings
         "export_path": Param(
             None,
             type=["null", "string"],
-            title="Export file",
-            description="Process this export (a path or an object storage URL) instead of the inbox.",
+            title=text("report.params.export_path", LANG),
+            description=text("report.params.export_path.help", LANG),
         ),
         "invoice_numbers": Param(
             [],
             type=["null", "array"],
             items={"type": "string"},
-            title="Invoice numbers to retry",
-            description=(
-                "Submit again invoices that failed before Chorus Pro accepted them, once the cause is fixed. "
-                "An invoice Chorus Pro holds or refused is never deposited again: a refused one needs "
-                "a new number or a credit note."
-            ),
+            title=text("report.params.invoice_numbers", LANG),
+            description=text("report.params.invoice_numbers.help", LANG),
         ),
         "dry_run": Param(
-            False, type=["null", "boolean"], title="Dry run", description="Validate and report only."
+            False,
+            type=["null", "boolean"],
+            title=text("report.params.dry_run", LANG),
+            description=text("report.params.dry_run.help", LANG),
         ),
     },
 )

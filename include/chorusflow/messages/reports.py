@@ -5,6 +5,28 @@ from __future__ import annotations
 from chorusflow.messages.catalogue import Message
 
 MESSAGES: dict[str, Message] = {
+    # The Params (trigger) form of chorus_submit_invoices.
+    "report.params.export_path": Message(fr="Fichier d'export", en="Export file"),
+    "report.params.export_path.help": Message(
+        fr="Traiter cet export (un chemin ou une URL de stockage objet) au lieu de la boîte de dépôt.",
+        en="Process this export (a path or an object storage URL) instead of the inbox.",
+    ),
+    "report.params.invoice_numbers": Message(
+        fr="Numéros de facture à redéposer", en="Invoice numbers to retry"
+    ),
+    "report.params.invoice_numbers.help": Message(
+        fr="Déposer de nouveau des factures qui ont échoué avant que Chorus Pro ne les accepte, une fois "
+        "la cause corrigée. Une facture que Chorus Pro détient ou a refusée n'est jamais redéposée : une "
+        "facture refusée demande un nouveau numéro ou un avoir.",
+        en="Submit again invoices that failed before Chorus Pro accepted them, once the cause is fixed. "
+        "An invoice Chorus Pro holds or refused is never deposited again: a refused one needs "
+        "a new number or a credit note.",
+    ),
+    "report.params.dry_run": Message(fr="Simulation", en="Dry run"),
+    "report.params.dry_run.help": Message(
+        fr="Valider et produire le rapport seulement, sans rien déposer.",
+        en="Validate and report only.",
+    ),
     "report.title": Message(fr="Rapport de dépôt Chorus Pro", en="Chorus Pro submission report"),
     "report.run": Message(fr="Exécution", en="Run"),
     "report.generated": Message(fr="Rapport écrit le", en="Report written on"),
