@@ -12,7 +12,7 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from airflow.sdk import ObjectStoragePath
 from airflow.sdk.exceptions import AirflowFailException
@@ -29,22 +29,11 @@ from chorusflow.airflow.connections import (
     supplier_client,
 )
 from chorusflow.airflow.dag_settings import PREPARE_TASK, VALIDATED_KEY
-from chorusflow.ledger import InvoiceState, Ledger
 from chorusflow.platforms.chorus_pro import ChorusProClient
 from chorusflow.settings import settings
-from chorusflow.submission.intake import (
-    Batch,
-    ExportFile,
-    RecordedExport,
-    RetryRequest,
-    Validation,
-    plan_channel_batches,
-)
-from chorusflow.suppliers import SupplierIdentity, Suppliers, load_suppliers
-
-if TYPE_CHECKING:
-    from chorusflow.reporting.run_report import ReportLine, RunReport
-    from chorusflow.storage import StoredPath
+from chorusflow.submission.intake import ExportFile, RecordedExport, Validation
+from chorusflow.submission.plan import Batch, RetryRequest, plan_submission
+from chorusflow.suppliers import SupplierIdentity, load_suppliers
 
 log = logging.getLogger(__name__)
 
@@ -250,79 +239,29 @@ def _archive(export: ExportFile, run_id: str) -> str:
 
 
 def plan(retry_numbers: list[str], context: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Batches of every invoice waiting in the ledger, plus the failed ones asked for again.
-
-    The numbers asked for again (``retry_numbers``) are sorted first (:func:`sort_retry_numbers`):
-    unknown ones and ones that cannot be deposited again get no task; the report names them, with
-    the sorting pushed under :data:`RETRY_KEY`.
-    """
+    """Batches of every invoice waiting in the ledger, plus the failed ones asked for again
+    (:func:`chorusflow.submission.plan.plan_submission`); how the numbers asked for again were
+    sorted is pushed under :data:`RETRY_KEY` for the report."""
     from chorusflow.platforms.chorus_pro.channels import buyer_channels
     from chorusflow.rules.profiles import load_profiles
 
-    ledger = get_ledger()
-    suppliers = load_suppliers()
     configured = settings()
-    slots, flux_size = configured.pool_size, configured.flux_max_invoices
-    by_buyer = buyer_channels(load_profiles())
-    requests = _sorted_retry_numbers(ledger, suppliers, retry_numbers)
-    batches: list[Batch] = []
-    for supplier in suppliers:
-        shown_id = supplier.id if suppliers.several else None
-        rows = [
-            row
-            for state in (InvoiceState.PENDING, InvoiceState.SUBMITTING, InvoiceState.FAILED)
-            for row in ledger.list_invoices(state, supplier.key)
-        ]
-        waiting = [row.invoice_number for row in rows if row.state is not InvoiceState.FAILED]
-        # Factur-X invoices go together, one task per flux batch (the buyer's channel, else the supplier's).
-        in_flux = [
-            row.invoice_number
-            for row in rows
-            if by_buyer.get(row.buyer_siret or "", supplier.deposit_channel) == "facturx"
-        ]
-        request = requests[supplier.id]
-        batches += plan_channel_batches(
-            waiting, in_flux, concurrency=slots, flux_batch_size=flux_size, supplier_id=shown_id
-        )
-        batches += plan_channel_batches(
-            [number for number in request.failed if number not in set(waiting)],
-            in_flux,
-            concurrency=slots,
-            flux_batch_size=flux_size,
-            include_failed=True,
-            supplier_id=shown_id,
-        )
+    planned = plan_submission(
+        get_ledger(),
+        load_suppliers(),
+        retry_numbers,
+        buyer_channels=buyer_channels(load_profiles()),
+        concurrency=configured.pool_size,
+        flux_batch_size=configured.flux_max_invoices,
+    )
     if retry_numbers:
-        _push(context, RETRY_KEY, {key: request.model_dump(mode="json") for key, request in requests.items()})
-    total = sum(len(batch.invoice_numbers) for batch in batches)
-    log.info("Planned %d invoice(s) in %d submission batch(es)", total, len(batches))
-    return [batch.model_dump(mode="json") for batch in batches]
-
-
-def _sorted_retry_numbers(
-    ledger: Ledger, suppliers: Suppliers, numbers: list[str]
-) -> dict[str, RetryRequest]:
-    """Each supplier's sorting of the numbers asked for again; a number is reported unknown only by
-    the default (or first) supplier, and only when no supplier knows it."""
-    from chorusflow.submission.intake import sort_retry_numbers
-
-    requests = {supplier.id: sort_retry_numbers(ledger, supplier.key, numbers) for supplier in suppliers}
-    known = {
-        item
-        for request in requests.values()
-        for item in [*request.failed, *request.waiting]
-        + [aside.invoice_number for aside in request.set_aside if aside.reason != "unknown"]
-    }
-    reporter = suppliers.default_id or suppliers.ids[0]
-    for supplier_id, request in requests.items():
-        request.set_aside = [
-            aside
-            for aside in request.set_aside
-            if aside.reason != "unknown" or (supplier_id == reporter and aside.invoice_number not in known)
-        ]
-        for item in request.set_aside:
-            log.warning("Not retried: %s (%s, state %s)", item.invoice_number, item.reason, item.state or "-")
-    return requests
+        retry = {
+            supplier_id: request.model_dump(mode="json") for supplier_id, request in planned.retry.items()
+        }
+        _push(context, RETRY_KEY, retry)
+    total = sum(len(batch.invoice_numbers) for batch in planned.batches)
+    log.info("Planned %d invoice(s) in %d submission batch(es)", total, len(planned.batches))
+    return [batch.model_dump(mode="json") for batch in planned.batches]
 
 
 def prepare(
@@ -387,101 +326,39 @@ def report(
     validated: dict[str, Any], batches: list[dict[str, Any]], context: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Write the run report from the ledger and the plan; fail the run when invoices need a person."""
-    from chorusflow.reporting.run_report import (
-        NEEDS_A_PERSON,
-        RetryNumber,
-        RunReport,
-        report_lines,
-        write_report,
+    from chorusflow.reporting.submission_run import (
+        run_summary,
+        stuck_message,
+        submission_report,
+        write_submission_report,
     )
-    from chorusflow.submission.intake import dry_run_lines, retry_outcomes
 
     ti = context["ti"]
     validation = Validation.model_validate(validated)
     suppliers = load_suppliers()
-    planned: dict[str, list[str]] = {}
-    for item in batches:
-        batch = Batch.model_validate(item)
-        planned.setdefault(batch.supplier_id or _default_id(suppliers), []).extend(batch.invoice_numbers)
-    retry: list[RetryNumber] = []
-    by_supplier: dict[str, list[ReportLine]] = {}
-    if validation.dry_run:
-        lines = dry_run_lines(validation.invalid)
-    else:
-        ledger = get_ledger()
-        pushed = ti.xcom_pull(task_ids=PREPARE_TASK, key=RETRY_KEY) or {}
-        lines = []
-        for supplier in suppliers:
-            numbers = [*validation.processed.get(supplier.id, []), *planned.get(supplier.id, [])]
-            own = report_lines(ledger, supplier.key, numbers, ti.run_id)
-            if supplier.id in pushed:
-                request = RetryRequest.model_validate(pushed[supplier.id])
-                retry += retry_outcomes(ledger, supplier.key, request, ti.run_id)
-            by_supplier[supplier.id] = own
-            lines += own
-    run_report = RunReport(
+    pushed = {} if validation.dry_run else ti.xcom_pull(task_ids=PREPARE_TASK, key=RETRY_KEY) or {}
+    run = submission_report(
+        None if validation.dry_run else get_ledger(),
+        suppliers,
+        validation,
+        [Batch.model_validate(item) for item in batches],
+        {key: RetryRequest.model_validate(value) for key, value in pushed.items()},
         dag_id=ti.dag_id,
         run_id=ti.run_id,
-        dry_run=validation.dry_run,
-        exports=validation.exports,
-        lines=lines,
-        retry=retry,
     )
-    folder = reports_folder(ti.dag_id, ti.run_id)
-    html_path, csv_path = write_report(run_report, folder)
-    summary = run_report.summary_text()
-    log.info("%s\nReport: %s (CSV: %s)", summary, html_path, csv_path)
-    supplier_reports = _supplier_reports(run_report, by_supplier, suppliers, folder)
-    counts = run_report.counts()
-    if not run_report.dry_run:
+    written = write_submission_report(run, suppliers, reports_folder(ti.dag_id, ti.run_id))
+    summary = run.report.summary_text()
+    log.info("%s\nReport: %s (CSV: %s)", summary, written.html, written.csv)
+    if not run.report.dry_run:
         for supplier in suppliers:
-            needing = [
-                line.invoice_number
-                for line in by_supplier.get(supplier.id, [])
-                if line.outcome in NEEDS_A_PERSON
-            ]
-            _send_submission_alerts(supplier, needing)
-    result = {
-        "counts": counts,
-        "exports": len(run_report.exports),  # 0: another run took the files (the desk's Runs page)
-        "retry": run_report.retry_counts(),
-        "note": summary,
-        "report_html": str(html_path),
-        "report_csv": str(csv_path),
-        "supplier_reports": supplier_reports,
-    }
+            _send_submission_alerts(supplier, run.needing_a_person(supplier.id))
+    result = run_summary(run.report, written, summary)
     # Pushed under its own key too, so a failed run still gets its note in the UI.
     ti.xcom_push(key=RUN_SUMMARY_KEY, value=result)
-    stuck = counts["failed"] + counts["needs_review"] + counts["pending"]
-    if stuck and not run_report.dry_run:
-        raise AirflowFailException(
-            f"{counts['failed']} invoice(s) failed for good, {counts['needs_review']} need a person to "
-            f"check their deposit and {counts['pending']} are still pending; see {html_path}"
-        )
+    stuck = stuck_message(run.report, written.html)
+    if stuck:
+        raise AirflowFailException(stuck)
     return result
-
-
-def _default_id(suppliers: Suppliers) -> str:
-    return suppliers.default_id or suppliers.ids[0]
-
-
-def _supplier_reports(
-    run_report: RunReport,
-    by_supplier: dict[str, list[ReportLine]],
-    suppliers: Suppliers,
-    folder: StoredPath,
-) -> dict[str, str]:
-    """With several suppliers, one report each too, in its language: ``<run folder>/<supplier id>/``."""
-    from chorusflow.reporting.run_report import write_report
-
-    if not suppliers.several or run_report.dry_run:
-        return {}
-    written: dict[str, str] = {}
-    for supplier in suppliers:
-        own = run_report.model_copy(update={"lines": by_supplier.get(supplier.id, [])})
-        html_path, _ = write_report(own, folder / supplier.id, supplier.language)
-        written[supplier.id] = str(html_path)
-    return written
 
 
 def _send_submission_alerts(supplier: SupplierIdentity, numbers: list[str]) -> None:
