@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -107,6 +108,11 @@ def decision_label(invoice_number: str, supplier_id: str | None = None) -> str:
     the supplier's id in a deployment of several suppliers (``acme_lyon: F-1``), as the sync names
     its changes; two suppliers' invoices may share a number."""
     return f"{supplier_id}: {invoice_number}" if supplier_id else invoice_number
+
+
+def decision_url(base_url: str, label: str) -> str:
+    """The decision page of the decision ``label`` (:func:`decision_label`) under Airflow's ``base_url``."""
+    return f"{base_url.rstrip('/')}/chorusflow-decisions/{quote(label, safe='')}"
 
 
 def event_key(row: InvoiceRow) -> str:
