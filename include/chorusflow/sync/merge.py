@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chorusflow.ledger import safe_error_text
 from chorusflow.suppliers import SupplierIdentity, Suppliers
 
 Result = dict[str, Any]
@@ -21,11 +20,6 @@ def per_supplier_name(base: str, supplier: SupplierIdentity, suppliers: Supplier
     if supplier.id == suppliers.default_id:
         return base
     return f"{base}:{supplier.id}"
-
-
-def failure_text(error: Exception) -> str:
-    """A supplier's failure as the run shows it (secrets scrubbed)."""
-    return safe_error_text(f"{type(error).__name__}: {error}") or type(error).__name__
 
 
 def _tagged(texts: Mapping[str, str]) -> list[str]:

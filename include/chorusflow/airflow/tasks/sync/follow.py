@@ -9,10 +9,11 @@ from datetime import timedelta
 from typing import Any
 
 from chorusflow.airflow.connections import get_ledger, supplier_client
+from chorusflow.ledger import safe_error_text
 from chorusflow.platforms.chorus_pro.statuses import WATERMARK_NAME, StatusSync
 from chorusflow.settings import settings
 from chorusflow.suppliers import load_suppliers
-from chorusflow.sync.merge import failure_text, merged_flux, merged_sync, per_supplier_name
+from chorusflow.sync.merge import merged_flux, merged_sync, per_supplier_name
 
 log = logging.getLogger(__name__)
 
@@ -64,3 +65,8 @@ def follow_open_flux() -> dict[str, Any]:
             failures[supplier.id] = failure_text(error)
             log.exception("Following the Factur-X flux of supplier %s failed", supplier.id)
     return merged_flux(results, failures, suppliers.several)
+
+
+def failure_text(error: Exception) -> str:
+    """A supplier's failure as the run shows it (secrets scrubbed)."""
+    return safe_error_text(f"{type(error).__name__}: {error}") or type(error).__name__
