@@ -16,7 +16,6 @@ from chorusflow.ledger import AttemptOutcome, InvoiceState, Ledger
 from chorusflow.messages import text
 from chorusflow.reporting.run_report import (
     NOTE_LIMIT,
-    RetryNumber,
     RunReport,
     StatusChange,
     bounded_note,
@@ -24,7 +23,8 @@ from chorusflow.reporting.run_report import (
     status_change_items,
     write_report,
 )
-from chorusflow.submission.intake import retry_outcomes, sort_retry_numbers
+from chorusflow.reporting.submission_run import retry_outcomes
+from chorusflow.submission.plan import RetryNumber, sort_retry_numbers
 from tests.ledger.helpers import SUPPLIER, owner, verdict
 
 RUN = "manual__2026-11-27"

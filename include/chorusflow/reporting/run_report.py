@@ -15,7 +15,6 @@ import io
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
@@ -27,6 +26,8 @@ from chorusflow.money import format_amount, money, spreadsheet_safe
 from chorusflow.platforms.chorus_pro.statuses import StatusClass, classify, next_step
 from chorusflow.settings import settings
 from chorusflow.storage import StoredPath, safe_name, store_bytes
+from chorusflow.submission.intake import ExportSummary
+from chorusflow.submission.plan import RETRY_REASONS, RetryNumber
 
 OUTCOMES = ("submitted", "invalid", "already_done", "failed", "needs_review", "pending")
 #: Outcomes that need a person, listed one by one in the run note.
@@ -66,31 +67,6 @@ class ReportLine(BaseModel):
     #: Who holds the invoice's claim (``dag|run|task|map index``) and until when: why it is pending.
     claimed_by: str | None = None
     claim_expires_at: datetime | None = None
-
-
-RetryReason = Literal["unknown", "not_retryable", "skipped"]
-RETRY_REASONS: tuple[RetryReason, ...] = ("unknown", "not_retryable", "skipped")
-
-
-class RetryNumber(BaseModel):
-    """A number asked for again (``invoice_numbers``) that the run did not deposit, and why."""
-
-    invoice_number: str
-    reason: RetryReason
-    state: str | None = None
-    chorus_status: str | None = None
-    claimed_by: str | None = None
-    claim_expires_at: datetime | None = None
-
-
-class ExportSummary(BaseModel):
-    """One processed export file."""
-
-    name: str
-    invoices: int = 0
-    valid: int = 0
-    invalid: int = 0
-    file_errors: list[str] = Field(default_factory=list)
 
 
 def report_lines(ledger: Ledger, supplier_siret: str, numbers: list[str], run_id: str) -> list[ReportLine]:

@@ -8,9 +8,11 @@ messages) that refuse it; the resolver sends nothing for a refused answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -109,6 +111,11 @@ def decision_label(invoice_number: str, supplier_id: str | None = None) -> str:
     return f"{supplier_id}: {invoice_number}" if supplier_id else invoice_number
 
 
+def decision_url(base_url: str, label: str) -> str:
+    """The decision page of the decision ``label`` (:func:`decision_label`) under Airflow's ``base_url``."""
+    return f"{base_url.rstrip('/')}/chorusflow-decisions/{quote(label, safe='')}"
+
+
 def event_key(row: InvoiceRow) -> str:
     """The blocking event a decision answers: a second suspension is a new event, asking again."""
     if row.state is InvoiceState.NEEDS_REVIEW:
@@ -139,6 +146,42 @@ class Decision(BaseModel):
     def recorded(self) -> dict[str, object]:
         """What the ledger keeps of the decision (no secret can be in it)."""
         return self.model_dump(mode="json", exclude_none=True)
+
+
+#: The answer forms' fields besides the invoice number and the action, as a :class:`Decision` names them.
+FORM_FIELDS = ("attachment", "comment", "service_code", "engagement", "new_number", "chorus_id")
+
+
+def blank_to_none(value: object) -> object:
+    """A form's empty field (``None``, or only spaces) as ``None``; anything else as given."""
+    return None if value is None or (isinstance(value, str) and not value.strip()) else value
+
+
+def decision_from_answer(
+    invoice_number: str,
+    event_key: str | None,
+    chosen: Sequence[str],
+    fields: Mapping[str, object],
+    decided_by: str,
+    *,
+    source: str,
+    lang: str,
+) -> Decision | Finding:
+    """One person's answer (the options chosen, the form's fields) as a :class:`Decision`; an answer
+    naming no action is refused (``RESOLUTION_OPTION_UNKNOWN``, nothing is sent)."""
+    answer = chosen[0] if chosen else ""
+    action = action_from_answer(answer)
+    if action is None:
+        return finding("RESOLUTION_OPTION_UNKNOWN", lang, value=answer, options=", ".join(chosen) or "-")
+    values: dict[str, Any] = {name: blank_to_none(fields.get(name)) for name in FORM_FIELDS}
+    return Decision(
+        invoice_number=invoice_number,
+        action=action,
+        decided_by=decided_by,
+        source=source,
+        event_key=event_key,
+        **values,
+    )
 
 
 def check_decision(
