@@ -64,6 +64,8 @@ bench: install
 	$(BIN)/python bench/flux.py
 	@echo "== Invoice desk, 100,000 invoices on SQLite and PostgreSQL (bench/desk.py) =="
 	$(BIN)/python bench/desk.py
+	@echo "== Recording 20,000 verdicts in the ledger, SQLite and PostgreSQL (bench/ledger.py) =="
+	$(BIN)/python bench/ledger.py
 	@echo "== Factur-X build and conformance (bench/conformance.py) =="
 	$(BIN)/python bench/conformance.py
 	@echo "== Status sync (bench/status_sync.py) =="

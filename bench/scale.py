@@ -12,7 +12,9 @@ Run ``.venv/bin/python bench/scale.py [--invoices N] [--workers W] [--pool P] [-
    answers 429 above Q requests per second and adds L ms to each upload and deposit call; the tasks
    pace at R requests per second (``CHORUSFLOW_API_RATE_LIMIT``) through the ledger's shared row.
    One run of ``chorus_submit_invoices`` deposits N invoices; prints the calls answered per second
-   during the submit phase as a % of the quota, the 429s answered, and the submit tries that failed.
+   during the submit phase as a % of the quota, the 429s answered, the submit tries that failed, and
+   the 1-minute load average when the run started and ended (the figure moves with it; the
+   reliability load test prints it but asserts no speed).
 
 ``--skip-pacer`` / ``--skip-run`` leave a part out. Results: docs/performance.md ("Scale").
 """
@@ -20,6 +22,7 @@ Run ``.venv/bin/python bench/scale.py [--invoices N] [--workers W] [--pool P] [-
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -119,6 +122,7 @@ def measure_run(scale: ScaleAirflow, export: Path, args: argparse.Namespace) -> 
     ).raise_for_status()
     api_json(scale, "PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": False})
     before = requests.get(f"{sandbox}/sandbox/stats", timeout=10).json()
+    load_at_start = os.getloadavg()[0]
     (scale.inbox / export.name).write_bytes(export.read_bytes())
     run = api_json(scale, "POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"logical_date": None, "conf": {}})
     deadline = time.monotonic() + args.timeout
@@ -128,6 +132,7 @@ def measure_run(scale: ScaleAirflow, export: Path, args: argparse.Namespace) -> 
             break
         time.sleep(2)
     after = requests.get(f"{sandbox}/sandbox/stats", timeout=10).json()
+    load = f"{load_at_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end ({os.cpu_count()} CPUs)"
     instances = api_json(
         scale, "GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{run['dag_run_id']}/taskInstances?limit=1000"
     )["task_instances"]
@@ -148,6 +153,7 @@ def measure_run(scale: ScaleAirflow, export: Path, args: argparse.Namespace) -> 
         "twice": sum(1 for count in counts.values() if count > 1),
         "failed_tries": sum(1 for ti in submits if ti["try_number"] > 1 or ti["state"] != "success"),
         "batches": len(submits),
+        "load": load,
     }
 
 
@@ -189,6 +195,7 @@ def run_bench(args: argparse.Namespace, folder: Path) -> int:
         ("run state", figures["state"]),
         ("submit phase", f"{figures['phase']:.1f} s, {figures['answered']} calls answered"),
         ("throughput", f"{rate:.2f} calls/s = {100 * rate / args.quota:.1f}% of the quota"),
+        ("load average", figures["load"]),
         (
             "429 answered",
             f"{figures['rate_limited']} (submit tries failed or retried: {figures['failed_tries']})",

@@ -46,6 +46,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(900)]
 
 INVOICES = 500
 LEASE_SECONDS = 900
+# The polling deadlines of the runs, both under the lease: a run that waited for a claim's lease to
+# run out would miss its deadline. No test reads the clock for that.
+RUN_TIMEOUT = 600
+TAKEOVER_RUN_TIMEOUT = 300
 KILL_AFTER_DEPOSITS = 120
 DEPOSIT_LATENCY_MS = 30  # spreads the run over time so that the kill lands in the middle
 NO_SCHEDULED_RUN = "0 0 29 2 *"  # the DAG's own schedule never starts a run during the test
@@ -115,19 +119,11 @@ def killed_run(scale: ScaleAirflow) -> dict[str, Any]:
     numbers = invoice_numbers("SCALE", INVOICES)
     write_sample_export(scale.inbox / "scale.csv", numbers, issue=date.today() - timedelta(days=2))
     sandbox_admin_of(scale).set_faults(latency_ms={"/cpro/factures/v1/soumettre": DEPOSIT_LATENCY_MS})
-    started = time.monotonic()
     run_id = trigger(scale, {})
     wait_for_deposits(scale, KILL_AFTER_DEPOSITS)
     scale.kill_worker("worker1")
-    killed_at = time.monotonic()
-    state = wait_for_run(scale, run_id, timeout=600)
-    return {
-        "run_id": run_id,
-        "state": state,
-        "numbers": numbers,
-        "seconds": time.monotonic() - started,
-        "after_kill": time.monotonic() - killed_at,
-    }
+    state = wait_for_run(scale, run_id, timeout=RUN_TIMEOUT)
+    return {"run_id": run_id, "state": state, "numbers": numbers}
 
 
 def test_every_invoice_reaches_the_sandbox_exactly_once_despite_a_killed_worker(
@@ -144,7 +140,8 @@ def test_every_invoice_reaches_the_sandbox_exactly_once_despite_a_killed_worker(
     # Both workers ran submit tasks, and the killed one's tries were retried by Airflow.
     submits = [ti for ti in instances if ti["task_id"] == "submit"]
     assert any(ti["try_number"] > 1 for ti in submits), "the kill must have hit a running submit task"
-    assert killed_run["seconds"] < LEASE_SECONDS / 3
+    # Done within RUN_TIMEOUT (the fixture's deadline), under the lease: no retry waited for the
+    # killed try's claim to expire.
 
 
 def test_the_ledger_agrees_with_the_sandbox_and_claims_were_taken_over_before_the_lease(
@@ -160,7 +157,8 @@ def test_the_ledger_agrees_with_the_sandbox_and_claims_were_taken_over_before_th
         for number, row in rows.items():
             assert row.identifiant_facture_cpp == on_chorus[number]["id"], number
         # The invoices whose deposit was in flight when the worker died: their attempt says so, and
-        # the next attempt (the retry's) came well before the lease would have let anyone in.
+        # the next attempt (the retry's) came before the lease would have let anyone in (the ledger's
+        # own times compared with the lease: which way the retry got in, not how fast).
         interrupted = 0
         for number in rows:
             detail = ledger.get_invoice(number)
@@ -169,10 +167,7 @@ def test_the_ledger_agrees_with_the_sandbox_and_claims_were_taken_over_before_th
             if stopped:
                 interrupted += 1
                 later = [a for a in detail.attempts if a.started_at > stopped[0].started_at]
-                assert (
-                    later
-                    and (later[0].started_at - stopped[0].started_at).total_seconds() < LEASE_SECONDS / 3
-                )
+                assert later and (later[0].started_at - stopped[0].started_at).total_seconds() < LEASE_SECONDS
         assert interrupted >= 1, "the kill must have interrupted at least one deposit"
     finally:
         ledger.dispose()
@@ -231,10 +226,10 @@ def test_a_claim_of_a_finished_task_instance_is_taken_over_at_once(
             dag_id=SUBMIT_DAG, run_id=killed_run["run_id"], task_id="prepare", hostname="gone", pid=1
         )
         assert ledger.claim_for_submission(model.supplier_siret, [number], stale_owner, LEASE_SECONDS)
-        started = time.monotonic()
         run_id = trigger(scale, {})
-        assert wait_for_run(scale, run_id, timeout=300) == "success", tail(scale.home / LOG_NAME)
-        assert time.monotonic() - started < LEASE_SECONDS / 3
+        # Its deadline is under the lease: success means the claim was taken over, not waited out.
+        state = wait_for_run(scale, run_id, timeout=TAKEOVER_RUN_TIMEOUT)
+        assert state == "success", tail(scale.home / LOG_NAME)
         detail = ledger.get_invoice(number)
         assert detail is not None and detail.state is InvoiceState.SUBMITTED
         assert sandbox_admin_of(scale).submission_counts()[number] == 1

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+
+from sqlalchemy import event
 
 from chorusflow.ledger import ClaimOwner, InvoiceRecordInput, InvoiceState, Ledger
 
@@ -84,3 +88,18 @@ def submitted(ledger: Ledger, number: str, cpp_id: int) -> int:
     claim = ledger.claim_for_submission(SUPPLIER, [number], owner())[0]
     ledger.mark_submitted(claim.invoice_id, cpp_id, status_at=DEPOSIT)
     return claim.invoice_id
+
+
+@contextmanager
+def counted_statements(ledger: Ledger) -> Iterator[list[str]]:
+    """The SQL statements sent to the database inside the block (an executemany counts once)."""
+    sent: list[str] = []
+
+    def record(*args: Any) -> None:
+        sent.append(args[2])  # (connection, cursor, statement, parameters, context, executemany)
+
+    event.listen(ledger.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(ledger.engine, "before_cursor_execute", record)
