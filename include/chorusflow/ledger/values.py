@@ -12,6 +12,8 @@ _SECRET_PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[^\s'\",;]+"),
     re.compile(r"(?i)(cpro-account['\"]?\s*[:=]\s*['\"]?)[^\s'\",;}]+"),
     re.compile(r"(?i)((?:client_secret|password|access_token)['\"]?\s*[:=]\s*['\"]?)[^\s'\",;&}]+"),
+    # a URL's user information (scheme://user:secret@host): the password part
+    re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^\s/:@]*:)[^\s/@]+(?=@)"),
 )
 
 
