@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from chorusflow_dev.pa_sandbox import PaSandboxServer
-from chorusflow_dev.pa_sandbox.cdar import read_cdar, schematron_failures, xsd_errors
+from chorusflow.platforms.approved_platform.cdar import read_cdar, schematron_failures, xsd_errors
 from tests.pa_sandbox.conftest import (
     ABSENT_SIRET,
     OTHER_SUPPLIER,
