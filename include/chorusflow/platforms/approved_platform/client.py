@@ -161,15 +161,17 @@ class ApprovedPlatformClient:
         answer = self._request(operation, "POST", self._flow("/v1/flows/search"), json_body=body, read=True)
         return list(self._parse(SearchPage, answer, operation).results)
 
-    def iter_flows(self, *, updated_after: datetime, **filters: Any) -> Iterator[Flow]:
+    def iter_flows(
+        self, *, updated_after: datetime, page_size: int = SEARCH_LIMIT, **filters: Any
+    ) -> Iterator[Flow]:
         """Every flow updated after ``updated_after``, paging by ``updatedAfter`` (Annex A 1.1.0 has
         no offset): the next page starts after the latest ``updatedAt`` of the previous one."""
         since = updated_after
         for _ in range(MAX_PAGES):
-            page = self.search_flows(updated_after=since, limit=SEARCH_LIMIT, **filters)
+            page = self.search_flows(updated_after=since, limit=page_size, **filters)
             yield from page
             stamps = [flow.updated_at for flow in page if flow.updated_at is not None]
-            if len(page) < SEARCH_LIMIT or not stamps or max(stamps) <= since:
+            if len(page) < page_size or not stamps or max(stamps) <= since:
                 return
             since = max(stamps)
 
@@ -201,12 +203,13 @@ class ApprovedPlatformClient:
         return self._parse(Facility, answer, operation)
 
     def directory_lines(self, siren: str) -> list[DirectoryLine]:
-        """Every directory line of a SIREN (``POST /v1/directory-line/search``, strict, paged)."""
+        """Every directory line of a SIREN (``POST /v1/directory-line/search``, paged). Annex B's SIREN
+        filter only has ``contains``: lines of another SIREN containing this one are left out."""
         operation = "POST /v1/directory-line/search"
         lines: list[DirectoryLine] = []
         for page in range(MAX_PAGES):
             body = {
-                "filters": {"siren": {"op": "strict", "value": siren}},
+                "filters": {"siren": {"op": "contains", "value": siren}},
                 "limit": DIRECTORY_PAGE,
                 "ignore": page * DIRECTORY_PAGE,
             }
@@ -221,7 +224,7 @@ class ApprovedPlatformClient:
             lines += found
             if not found or len(lines) >= total:
                 break
-        return lines
+        return [line for line in lines if line.siren == siren]
 
     def electronic_address(self, siren: str, siret: str | None = None) -> DirectoryLine:
         """The directory line invoices to ``siren`` (and ``siret``) go to: the facility's own line when
