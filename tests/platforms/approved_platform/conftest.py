@@ -10,6 +10,7 @@ import requests
 
 from chorusflow.platforms.approved_platform.client import ApprovedPlatformClient
 from chorusflow.platforms.approved_platform.config import ApprovedPlatformConfig
+from chorusflow.platforms.approved_platform.deposit import AckKind, AckOutcome, acknowledgement_outcome
 from chorusflow_dev.pa_sandbox import PaSandboxServer
 
 
@@ -38,3 +39,12 @@ def admin(pa: PaSandboxServer, method: str, path: str, body: dict[str, Any] | No
     answer = requests.request(method, f"{pa.url}/sandbox/{path}", json=body, timeout=10)
     assert answer.status_code < 300, answer.text
     return answer.json() if answer.content else None
+
+
+def acknowledged(client: ApprovedPlatformClient, flow_id: str) -> AckOutcome:
+    """The flow's acknowledgement once it is no longer Pending (fast profile: the second read)."""
+    for _ in range(5):
+        outcome = acknowledgement_outcome(client.get_flow(flow_id))
+        if outcome.kind is not AckKind.PENDING:
+            return outcome
+    raise AssertionError(f"flow {flow_id} still Pending")
