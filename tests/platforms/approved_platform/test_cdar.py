@@ -169,3 +169,23 @@ def test_encaissee_is_taken_by_the_platform(pa: PaSandboxServer, client: Approve
     invoice = admin(pa, "GET", "invoices")["invoices"][0]
     assert (invoice["status"], invoice["paid"]) == (212, "44925.94")
     assert _lifecycle_events(client) == [200]  # our own lifecycle is "Out", not read back as the buyer's
+
+
+def test_a_platform_rejection_is_read_with_its_reason(client: ApprovedPlatformClient) -> None:
+    absent_buyer = b2b_invoice_pdf("F2026-0990", buyer_siret="55210055400013")  # no directory line
+    flow = client.submit_flow("inv-absent", "f.pdf", "Factur-X", None, absent_buyer)
+    assert acknowledged(client, flow.flow_id).kind is AckKind.ACCEPTED  # technically fine
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    [rejection] = [
+        read_status_event(client.get_flow_file(f.flow_id))
+        for f in client.iter_flows(
+            updated_after=since, flow_types=["CustomerInvoiceLC"], flow_directions=["In"]
+        )
+    ]
+    assert (rejection.status, rejection.label, rejection.status_class, rejection.reason_codes) == (
+        213,
+        "Rejetée",
+        LifecycleClass.REJECTED_BY_PLATFORM,
+        ("DEST_INC",),
+    )
+    assert rejection.issuer_role == "WK" and is_final(rejection.status)

@@ -24,6 +24,7 @@ from chorusflow.platforms.approved_platform.errors import (
     ConnectionLostError,
     NotFoundError,
     NotInDirectoryError,
+    PlatformTimeoutError,
     RateLimitedError,
     ServerError,
 )
@@ -250,3 +251,28 @@ def test_an_absent_siren_lookup_is_a_coded_error(client: ApprovedPlatformClient)
     with pytest.raises(NotInDirectoryError) as absent:
         client.legal_unit("552100554")
     assert absent.value.http_status == 404 and absent.value.rule_code == "PA-DIRECTORY-ABSENT"
+
+
+def test_a_timeout_after_the_commit_is_unknown_and_the_search_adopts_the_flow(
+    pa: PaSandboxServer, config: ApprovedPlatformConfig
+) -> None:
+    client = ApprovedPlatformClient(config.model_copy(update={"timeout": 0.5}))
+    client.search_flows(tracking_id="warm-up")  # the token, before the delay below
+    # Acknowledgements (the invoice checks) 10 min away: only the answer delay counts against 0.5 s.
+    admin(pa, "POST", "faults", {"answer_delay_ms": {FLOWS_PATH: 1500}, "ack_delay_seconds": [600, 600]})
+    with pytest.raises(PlatformTimeoutError) as late:
+        _deposit(client, tracking_id="late-0")
+    assert late.value.outcome_unknown and late.value.retryable
+    flow = deposit_once(
+        client,
+        "late-1",
+        name="f.pdf",
+        syntax="Factur-X",
+        profile=None,
+        file_bytes=b2b_invoice_pdf("F2026-0903"),
+    )
+    assert flow.tracking_id == "late-1"
+    admin(pa, "POST", "faults", {"answer_delay_ms": {}})
+    assert len(client.search_flows(tracking_id="late-1")) == 1
+    held = [f["trackingId"] for f in admin(pa, "GET", "flows")["flows"] if f["flowDirection"] == "Out"]
+    assert sorted(held) == ["late-0", "late-1"]  # each sent once
