@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from chorusflow.platforms.approved_platform.client import ApprovedPlatformClient
 from chorusflow.platforms.approved_platform.config import ApprovedPlatformConfig
 from chorusflow.platforms.approved_platform.deposit import (
+    REASON_CLASSES,
     AckKind,
     ReasonClass,
     acknowledgement_outcome,
@@ -276,3 +280,35 @@ def test_a_timeout_after_the_commit_is_unknown_and_the_search_adopts_the_flow(
     assert len(client.search_flows(tracking_id="late-1")) == 1
     held = [f["trackingId"] for f in admin(pa, "GET", "flows")["flows"] if f["flowDirection"] == "Out"]
     assert sorted(held) == ["late-0", "late-1"]  # each sent once
+
+
+def test_a_refused_connection_never_sent_the_deposit(
+    pa: PaSandboxServer, config: ApprovedPlatformConfig
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    client = ApprovedPlatformClient(config.model_copy(update={"flow_url": f"http://127.0.0.1:{closed_port}"}))
+    with pytest.raises(ConnectionLostError) as refused:
+        _deposit(client)
+    assert refused.value.retryable and not refused.value.outcome_unknown  # safe to send again
+
+
+known_codes = st.sampled_from(sorted(REASON_CLASSES))
+any_codes = st.one_of(known_codes, st.text(st.characters(categories=("L", "N")), min_size=1, max_size=30))
+
+
+@given(codes=st.lists(any_codes, min_size=1, max_size=5))
+def test_an_error_acknowledgement_is_adopted_exactly_when_a_code_says_already_existing(
+    codes: list[str],
+) -> None:
+    details = [
+        {"level": "Error", "item": "file", "reasonCode": c, "reasonMessage": "texte libre"} for c in codes
+    ]
+    flow = Flow.model_validate({"flowId": "f-1", "acknowledgement": {"status": "Error", "details": details}})
+    outcome = acknowledgement_outcome(flow)
+    assert (outcome.kind is AckKind.ADOPTED) == ("AlreadyExistingFlow" in codes)
+    assert outcome.kind in (AckKind.ADOPTED, AckKind.REFUSED)
+    assert [r.code for r in outcome.reasons] == codes
+    for reason in outcome.reasons:
+        assert reason.reason_class is REASON_CLASSES.get(reason.code, ReasonClass.OTHER)
