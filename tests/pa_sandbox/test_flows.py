@@ -8,8 +8,8 @@ import re
 import pytest
 import requests
 
+from chorusflow.platforms.approved_platform.cdar import read_cdar, schematron_failures, xsd_errors
 from chorusflow_dev.pa_sandbox import PaSandboxServer
-from chorusflow_dev.pa_sandbox.cdar import read_cdar, schematron_failures, xsd_errors
 from tests.pa_sandbox.conftest import (
     ABSENT_SIRET,
     OTHER_SUPPLIER,

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from chorusflow_dev.pa_sandbox.cdar import (
+from chorusflow.platforms.approved_platform.cdar import (
     Lifecycle,
     Party,
     build_cdar,

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from chorusflow_dev.pa_sandbox.cdar import (
+from chorusflow.platforms.approved_platform.cdar import (
     BUYER_STATUSES,
     REASONS,
     STATUSES,

@@ -51,10 +51,7 @@ class ChorusProConfig(BaseModel):
     @field_validator("base_url", "token_url")
     @classmethod
     def _absolute_http_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("must be an absolute http(s) URL")
-        return value.rstrip("/")
+        return absolute_http_url(value)
 
     def cpro_account_header(self) -> str:
         """Value of the ``cpro-account`` header: base64 of ``login:password`` in UTF-8."""
@@ -75,11 +72,11 @@ class ChorusProConfig(BaseModel):
         it. ``extra`` (a dict or a JSON string) holds ``token_url``, ``client_id``, ``client_secret``
         and optionally ``timeout`` and ``rate_limit_per_second``.
         """
-        extra = _extra_dict(conn.get("extra"), source)
+        extra = extra_dict(conn.get("extra"), source)
         host = str(conn.get("host") or "").strip()
         if not host:
             raise ConfigurationError(f"{source}: the 'host' field (Chorus Pro API base URL) is missing")
-        base_url = _base_url(host, conn.get("schema"), conn.get("port"), source)
+        base_url = base_url_of(host, conn.get("schema"), conn.get("port"), source)
         token_url = extra.get("token_url") or KNOWN_TOKEN_URLS.get(urlsplit(base_url).hostname or "")
         values: dict[str, Any] = {
             "base_url": base_url,
@@ -101,29 +98,7 @@ class ChorusProConfig(BaseModel):
         As in Airflow, the path is the ``schema`` and query parameters are the extras (strings);
         ``__extra__`` may carry the extras as one JSON object.
         """
-        try:
-            parts = urlsplit(uri.strip())
-            port = parts.port
-        except ValueError as error:
-            raise ConfigurationError(
-                f"{source}: not a valid connection URI ({type(error).__name__})"
-            ) from None
-        if not parts.scheme or not parts.hostname:
-            raise ConfigurationError(f"{source}: not a valid connection URI (scheme and host are required)")
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        extra: dict[str, Any] = query
-        if "__extra__" in query:
-            extra = _extra_dict(query["__extra__"], source)
-        conn = {
-            "conn_type": parts.scheme.replace("-", "_"),
-            "host": unquote(parts.hostname),
-            "port": port,
-            "schema": unquote(parts.path.lstrip("/")),
-            "login": unquote(parts.username) if parts.username else None,
-            "password": unquote(parts.password) if parts.password else None,
-            "extra": extra,
-        }
-        return cls.from_connection(conn, source=source)
+        return cls.from_connection(connection_from_uri(uri, source), source=source)
 
     @classmethod
     def from_env(cls, variable: str = DEFAULT_ENV_VARIABLE) -> ChorusProConfig:
@@ -157,6 +132,31 @@ class ChorusProConfig(BaseModel):
             raise ConfigurationError(f"{source}: " + "; ".join(problems)) from None
 
 
+def connection_from_uri(uri: str, source: str) -> dict[str, Any]:
+    """The Airflow connection JSON form of a connection URI (also read by other platforms' settings)."""
+    try:
+        parts = urlsplit(uri.strip())
+        port = parts.port
+    except ValueError as error:
+        raise ConfigurationError(f"{source}: not a valid connection URI ({type(error).__name__})") from None
+    if not parts.scheme or not parts.hostname:
+        raise ConfigurationError(f"{source}: not a valid connection URI (scheme and host are required)")
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    extra: dict[str, Any] = query
+    if "__extra__" in query:
+        extra = extra_dict(query["__extra__"], source)
+    conn = {
+        "conn_type": parts.scheme.replace("-", "_"),
+        "host": unquote(parts.hostname),
+        "port": port,
+        "schema": unquote(parts.path.lstrip("/")),
+        "login": unquote(parts.username) if parts.username else None,
+        "password": unquote(parts.password) if parts.password else None,
+        "extra": extra,
+    }
+    return conn
+
+
 def _field_location(field: str) -> str:
     """Where a config field lives in the Airflow connection, for error messages."""
     if field in ("token_url", "client_id", "client_secret", "timeout", "rate_limit_per_second"):
@@ -164,7 +164,15 @@ def _field_location(field: str) -> str:
     return {"base_url": "host"}.get(field, field)
 
 
-def _extra_dict(extra: object, source: str) -> dict[str, Any]:
+def absolute_http_url(value: str) -> str:
+    """``value`` without its trailing slash; ValueError unless it is an absolute http(s) URL."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an absolute http(s) URL")
+    return value.rstrip("/")
+
+
+def extra_dict(extra: object, source: str) -> dict[str, Any]:
     """The connection extras as a dict, whether given as a dict, a JSON string or nothing."""
     if extra in (None, ""):
         return {}
@@ -180,7 +188,7 @@ def _extra_dict(extra: object, source: str) -> dict[str, Any]:
     raise ConfigurationError(f"{source}: 'extra' must be a JSON object")
 
 
-def _base_url(host: str, schema: object, port: object, source: str) -> str:
+def base_url_of(host: str, schema: object, port: object, source: str) -> str:
     """Join host, schema and port the way Airflow's HttpHook does, defaulting to https."""
     if "://" not in host:
         scheme = str(schema).strip().lower() if schema else ""

@@ -3,7 +3,8 @@
 The shape follows the XP Z12-012 Annex B examples ("Cycle de Vie - CDAR"); the status codes and
 the reason codes allowed per status are FNFE-MPE's CDAR schematron 1.4.0 (``BR-FR-CDV-CL-06`` and
 ``BR-FR-CDV-CL-09``). Every message is checked against the D22B XSD and the schematron, both
-vendored in ``cdar/`` (docs/pa-sandbox.md, "CDAR").
+vendored beside this module (README.md here; docs/approved-platform.md, "CDAR"). The PA sandbox
+uses this same module and the same files.
 """
 
 from __future__ import annotations
@@ -17,7 +18,35 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-CDAR_DIR = Path(__file__).resolve().parent / "cdar"
+from chorusflow.platforms.approved_platform.statuses import (
+    BUYER_STATUSES,
+    REASONS,
+    STATUSES,
+    SUPPLIER_STATUSES,
+    LifecycleClass,
+    classify,
+    label,
+)
+
+__all__ = [
+    "BUYER_STATUSES",
+    "REASONS",
+    "STATUSES",
+    "SUPPLIER_STATUSES",
+    "InvoiceReference",
+    "Lifecycle",
+    "Party",
+    "StatusEvent",
+    "build_cdar",
+    "build_completee",
+    "build_encaissee",
+    "read_cdar",
+    "read_status_event",
+    "schematron_failures",
+    "xsd_errors",
+]
+
+CDAR_DIR = Path(__file__).resolve().parent
 XSD_PATH = CDAR_DIR / "xsd" / "CrossDomainAcknowledgementAndResponse_100pD22B.xsd"
 SCHEMATRON_PATH = CDAR_DIR / "schematron" / "BR-FR-CDV-Schematron-CDAR.xslt"
 NS = {
@@ -25,48 +54,6 @@ NS = {
     "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
     "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
     "qdt": "urn:un:unece:uncefact:data:standard:QualifiedDataType:100",
-}
-#: MDT-105 invoice status codes (XP Z12-012; the DGFiP external specifications' lifecycle table).
-STATUSES: dict[int, str] = {
-    200: "Déposée",
-    201: "Émise par la plateforme",
-    202: "Reçue par la plateforme",
-    203: "Mise à disposition",
-    204: "Prise en charge",
-    205: "Approuvée",
-    206: "Approuvée partiellement",
-    207: "En litige",
-    208: "Suspendue",
-    209: "Complétée",
-    210: "Refusée",
-    211: "Paiement transmis",
-    212: "Encaissée",
-    213: "Rejetée",
-    214: "Visée",
-}
-#: Reason codes (MDT-113) allowed per status, FNFE-MPE CDAR schematron 1.4.0 BR-FR-CDV-CL-09
-#: (210: the B2B list). A status listed here requires a reason (BR-FR-CDV-15).
-REASONS: dict[int, frozenset[str]] = {
-    206: frozenset(
-        "AUTRE CMD_ERR SIRET_ERR CODE_ROUTAGE_ERR REF_CT_ABSENT REF_ERR PU_ERR REM_ERR QTE_ERR ART_ERR "
-        "MODPAI_ERR QUALITE_ERR LIVR_INCOMP".split()
-    ),
-    207: frozenset(
-        "AUTRE COORD_BANC_ERR TX_TVA_ERR MONTANTTOTAL_ERR CALCUL_ERR NON_CONFORME DOUBLON DEST_INC DEST_ERR "
-        "TRANSAC_INC EMMET_INC CONTRAT_TERM DOUBLE_FACT CMD_ERR ADR_ERR SIRET_ERR CODE_ROUTAGE_ERR "
-        "REF_CT_ABSENT REF_ERR PU_ERR REM_ERR QTE_ERR ART_ERR MODPAI_ERR QUALITE_ERR LIVR_INCOMP".split()
-    ),
-    208: frozenset(
-        "JUSTIF_ABS COORD_BANC_ERR CMD_ERR SIRET_ERR CODE_ROUTAGE_ERR REF_CT_ABSENT REF_ERR".split()
-    ),
-    210: frozenset(
-        "TX_TVA_ERR MONTANTTOTAL_ERR CALCUL_ERR NON_CONFORME DOUBLON DEST_ERR TRANSAC_INC EMMET_INC "
-        "CONTRAT_TERM DOUBLE_FACT CMD_ERR ADR_ERR REF_CT_ABSENT".split()
-    ),
-    213: frozenset(
-        "MONTANTTOTAL_ERR CALCUL_ERR DOUBLON DEST_INC ADR_ERR REJ_SEMAN REJ_UNI REJ_COH REJ_ADR REJ_CONT_B2G "
-        "REJ_REF_PJ REJ_ASS_PJ".split()
-    ),
 }
 #: MDT-77 phase (305 transmission, 23 processing) and MDT-88 document status per status, as the
 #: XP Z12-012 Annex B examples give them; MDT-88 is left out where no example gives it (optional).
@@ -80,9 +67,6 @@ PHASES: dict[int, tuple[str, str | None]] = {
     211: ("23", "47"),
     212: ("23", "47"),
 }
-#: Statuses the buyer sets (through its platform) and those the supplier sends itself.
-BUYER_STATUSES = frozenset({204, 205, 206, 207, 208, 210, 211})
-SUPPLIER_STATUSES = frozenset({209, 212})
 
 
 @dataclass(frozen=True)
@@ -269,4 +253,96 @@ def read_cdar(xml: bytes) -> Lifecycle:
         paid_amount=Decimal(amount) if amount else None,
         paid_vat_rate=Decimal(rate) if rate else None,
         document_id=_text(document, "ram:ID") or "",
+    )
+
+
+# -- the supplier's side: read a status event, build its own statuses --------------------------------
+
+ENCAISSEE = 212
+COMPLETEE = 209
+SUSPENDUE = 208
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    """A lifecycle status of one of our invoices, as the sync records it."""
+
+    invoice_number: str
+    invoice_date: str  # YYYYMMDD
+    seller_siren: str
+    status: int
+    label: str
+    status_class: LifecycleClass
+    issuer_role: str  # WK a platform, BY the buyer, SE the seller
+    reason_codes: tuple[str, ...]
+    reasons: tuple[str, ...]  # the buyer's or platform's words: shown to people, never read to decide
+    paid_amount: Decimal | None
+    document_id: str
+
+
+def read_status_event(xml: bytes) -> StatusEvent:
+    """The typed status event of a lifecycle CDAR; ``ValueError`` when it is not XSD-valid or has none.
+
+    Every ``SpecifiedDocumentStatus`` reason is kept (a refusal may give several).
+    """
+    problems = xsd_errors(xml)
+    if problems:
+        raise ValueError(f"not a valid CDAR: {problems[0]}")
+    lifecycle = read_cdar(xml)
+    root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    statuses = root.findall(
+        "rsm:AcknowledgementDocument/ram:ReferenceReferencedDocument/ram:SpecifiedDocumentStatus", NS
+    )
+    codes = tuple(code for node in statuses if (code := _text(node, "ram:ReasonCode")))
+    reasons = tuple(reason for node in statuses if (reason := _text(node, "ram:Reason")))
+    return StatusEvent(
+        invoice_number=lifecycle.invoice_number,
+        invoice_date=lifecycle.invoice_date,
+        seller_siren=lifecycle.seller_siren,
+        status=lifecycle.status,
+        label=label(lifecycle.status),
+        status_class=classify(lifecycle.status),
+        issuer_role=lifecycle.issuer.role,
+        reason_codes=codes,
+        reasons=reasons,
+        paid_amount=lifecycle.paid_amount,
+        document_id=lifecycle.document_id,
+    )
+
+
+@dataclass(frozen=True)
+class InvoiceReference:
+    """The invoice a supplier's lifecycle message is about (BT-1, BT-2 as YYYYMMDD, BT-3)."""
+
+    number: str
+    date: str
+    type_code: str
+    seller: Party  # role SE
+    buyer: Party  # role BY
+
+
+def build_encaissee(invoice: InvoiceReference, amount: Decimal, vat_rate: Decimal, *, at: datetime) -> bytes:
+    """The supplier's *Encaissée* (212): ``amount`` received, at VAT rate ``vat_rate`` (BR-FR-CDV-14)."""
+    if amount <= 0:
+        raise ValueError("the amount received must be positive")
+    return build_cdar(
+        _supplier_lifecycle(invoice, ENCAISSEE, paid_amount=amount, paid_vat_rate=vat_rate), at, at
+    )
+
+
+def build_completee(invoice: InvoiceReference, *, at: datetime) -> bytes:
+    """The supplier's *Complétée* (209), answering a *Suspendue* (208) once the document is sent."""
+    return build_cdar(_supplier_lifecycle(invoice, COMPLETEE), at, at)
+
+
+def _supplier_lifecycle(invoice: InvoiceReference, status: int, **amounts: Decimal) -> Lifecycle:
+    return Lifecycle(
+        invoice_number=invoice.number,
+        invoice_date=invoice.date,
+        invoice_type=invoice.type_code,
+        status=status,
+        seller_siren=invoice.seller.siren,
+        issuer=invoice.seller,
+        recipient=invoice.buyer,
+        **amounts,  # type: ignore[arg-type]
     )
