@@ -7,11 +7,8 @@ scripts read it).
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from chorusflow.cli import add_command
@@ -48,18 +45,12 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run_sandbox)
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def run_sandbox(args: argparse.Namespace) -> int:
     """Start the server, print the connection JSON, serve until interrupted."""
-    from pydantic import ValidationError
-
     from chorusflow_dev.sandbox.server import SandboxServer
+    from chorusflow_dev.serving.cli import serve_until_interrupted
 
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
-    try:
+    def start() -> tuple[SandboxServer, str]:
         server = SandboxServer(
             host=args.host,
             port=args.port,
@@ -68,24 +59,10 @@ def run_sandbox(args: argparse.Namespace) -> int:
             profile=args.profile,
             clock_speed=args.clock_speed,
         )
-        server._bind()
-    except (OSError, ValueError, ValidationError) as error:
-        print(f"chorusflow sandbox: cannot start: {error}", file=sys.stderr)
-        return 1
-    print(server.connection_json(), flush=True)
-    print(
-        f"Chorus Pro sandbox listening on {server.url}, profile {args.profile}, clock x{args.clock_speed:g} "
-        "(Ctrl-C to stop)",
-        file=sys.stderr,
-        flush=True,
-    )
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    print("Chorus Pro sandbox stopped", file=sys.stderr, flush=True)
-    return 0
+        server.bind()
+        return server, server.connection_json()
+
+    return serve_until_interrupted("sandbox", "Chorus Pro sandbox", start, args.profile, args.clock_speed)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,11 +10,8 @@ prints while running stays in English (tests and scripts read it).
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 
@@ -42,10 +39,6 @@ def register(subparsers: Any) -> None:
     fetch.set_defaults(handler=run_fetch_annexes)
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def run_fetch_annexes(args: argparse.Namespace) -> int:
     """Copy and check both annexes."""
     from chorusflow_dev.pa_sandbox.annexes import AnnexMissing, fetch_annexes
@@ -62,12 +55,10 @@ def run_fetch_annexes(args: argparse.Namespace) -> int:
 
 def run_pa_sandbox(args: argparse.Namespace) -> int:
     """Start the server, print the supplier's connection JSON, serve until interrupted."""
-    from pydantic import ValidationError
-
     from chorusflow_dev.pa_sandbox.server import PaSandboxServer
+    from chorusflow_dev.serving.cli import serve_until_interrupted
 
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
-    try:
+    def start() -> tuple[PaSandboxServer, str]:
         server = PaSandboxServer(
             host=args.host,
             port=args.port,
@@ -77,24 +68,9 @@ def run_pa_sandbox(args: argparse.Namespace) -> int:
             state_file=args.state,
         )
         server.bind()
-        connection = server.connection_json(args.supplier)
-    except (OSError, ValueError, KeyError, ValidationError) as error:
-        print(f"chorusflow pa-sandbox: cannot start: {error}", file=sys.stderr)
-        return 1
-    print(connection, flush=True)
-    print(
-        f"PA sandbox listening on {server.url}, profile {args.profile}, clock x{args.clock_speed:g} "
-        "(Ctrl-C to stop)",
-        file=sys.stderr,
-        flush=True,
-    )
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    print("PA sandbox stopped", file=sys.stderr, flush=True)
-    return 0
+        return server, server.connection_json(args.supplier)
+
+    return serve_until_interrupted("pa-sandbox", "PA sandbox", start, args.profile, args.clock_speed)
 
 
 def main(argv: list[str] | None = None) -> int:
