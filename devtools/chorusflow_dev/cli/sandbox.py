@@ -50,19 +50,9 @@ def run_sandbox(args: argparse.Namespace) -> int:
     from chorusflow_dev.sandbox.server import SandboxServer
     from chorusflow_dev.serving.cli import serve_until_interrupted
 
-    def start() -> tuple[SandboxServer, str]:
-        server = SandboxServer(
-            host=args.host,
-            port=args.port,
-            directory=args.directory,
-            state_file=args.state,
-            profile=args.profile,
-            clock_speed=args.clock_speed,
-        )
-        server.bind()
-        return server, server.connection_json()
-
-    return serve_until_interrupted("sandbox", "Chorus Pro sandbox", start, args.profile, args.clock_speed)
+    return serve_until_interrupted(
+        "sandbox", "Chorus Pro sandbox", SandboxServer, args, lambda server: server.connection_json()
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -58,19 +58,13 @@ def run_pa_sandbox(args: argparse.Namespace) -> int:
     from chorusflow_dev.pa_sandbox.server import PaSandboxServer
     from chorusflow_dev.serving.cli import serve_until_interrupted
 
-    def start() -> tuple[PaSandboxServer, str]:
-        server = PaSandboxServer(
-            host=args.host,
-            port=args.port,
-            directory=args.directory,
-            profile=args.profile,
-            clock_speed=args.clock_speed,
-            state_file=args.state,
-        )
-        server.bind()
-        return server, server.connection_json(args.supplier)
-
-    return serve_until_interrupted("pa-sandbox", "PA sandbox", start, args.profile, args.clock_speed)
+    return serve_until_interrupted(
+        "pa-sandbox",
+        "PA sandbox",
+        PaSandboxServer,
+        args,
+        lambda server: server.connection_json(args.supplier),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,7 +50,9 @@ from chorusflow_dev.serving.http import (
     Reply,
     RequestQuota,
     SandboxRequestHandler,
+    admin_body,
     decode_basic_auth,
+    invalid_faults_reply,
 )
 
 logger = logging.getLogger("chorusflow_dev.pa_sandbox")
@@ -332,11 +334,9 @@ class PaSandbox:
     def admin_call(self, method: str, path: str, raw_body: bytes) -> Reply:
         """``/sandbox/...``: play the buyer, read the state, set faults."""
         try:
-            body = json.loads(raw_body.decode("utf-8")) if raw_body else {}
-        except (UnicodeDecodeError, ValueError):
-            return 400, {"error": "body must be JSON"}, {}
-        if not isinstance(body, dict):
-            return 400, {"error": "body must be a JSON object"}, {}
+            body = admin_body(raw_body)
+        except ValueError as error:
+            return 400, {"error": str(error)}, {}
         platform = self.platform
         with platform.lock:
             platform.advance()
@@ -377,11 +377,7 @@ class PaSandbox:
                 try:
                     faults = PaFaults.model_validate({**self.faults.model_dump(), **body})
                 except ValidationError as error:
-                    return (
-                        400,
-                        {"error": "invalid faults", "details": json.loads(error.json(include_url=False))},
-                        {},
-                    )
+                    return invalid_faults_reply(error)
                 platform.faults = faults
                 if "seed" in body:
                     platform.random.seed(faults.seed)

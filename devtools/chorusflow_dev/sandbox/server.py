@@ -42,7 +42,9 @@ from chorusflow_dev.serving.http import (
     Reply,
     RequestQuota,
     SandboxRequestHandler,
+    admin_body,
     decode_basic_auth,
+    invalid_faults_reply,
 )
 
 logger = logging.getLogger("chorusflow_dev.sandbox")
@@ -272,11 +274,9 @@ class Sandbox:
     def admin_call(self, method: str, path: str, raw_body: bytes) -> Reply:
         """Admin endpoints under /sandbox (no auth; never echo secrets)."""
         try:
-            body = json.loads(raw_body.decode("utf-8")) if raw_body else {}
-        except (UnicodeDecodeError, ValueError):
-            return 400, {"error": "body must be JSON"}, {}
-        if not isinstance(body, dict):
-            return 400, {"error": "body must be a JSON object"}, {}
+            body = admin_body(raw_body)
+        except ValueError as error:
+            return 400, {"error": str(error)}, {}
         with self.store.lock:
             if (method, path) == ("GET", "/sandbox/invoices"):
                 self.operations.advance_flux_by_time()
@@ -309,11 +309,7 @@ class Sandbox:
                 try:
                     return 200, self.set_faults(body).model_dump(), {}
                 except ValidationError as error:
-                    return (
-                        400,
-                        {"error": "invalid faults", "details": json.loads(error.json(include_url=False))},
-                        {},
-                    )
+                    return invalid_faults_reply(error)
             if (method, path) == ("GET", "/sandbox/tokens"):
                 # Test-only: lets the reliability suite search logs for every token ever issued.
                 return 200, {"tokens": list(self.issued_tokens)}, {}

@@ -6,14 +6,17 @@ stderr.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import signal
 import sys
 from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 from chorusflow_dev.serving.http import LocalServer
+
+Server = TypeVar("Server", bound=LocalServer[Any])
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -23,24 +26,35 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 def serve_until_interrupted(
     command: str,
     title: str,
-    start: Callable[[], tuple[LocalServer[Any], str]],
-    profile: str,
-    clock_speed: float,
+    server_class: Callable[..., Server],
+    args: argparse.Namespace,
+    connection: Callable[[Server], str],
 ) -> int:
-    """Run ``start`` (build and bind the server, return it with its connection JSON), print the
-    connection, serve until interrupted. ``command`` names the CLI command in a start failure,
-    ``title`` the platform in what is printed on stderr. 1 when it cannot start, else 0."""
+    """Build ``server_class`` from the command's options (``--host --port --directory --state
+    --profile --clock-speed``), bind it, print ``connection(server)``, serve until interrupted.
+    ``command`` names the CLI command in a start failure, ``title`` the platform in what is printed
+    on stderr. 1 when it cannot start, else 0."""
     from pydantic import ValidationError
 
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
     try:
-        server, connection = start()
+        server = server_class(
+            host=args.host,
+            port=args.port,
+            directory=args.directory,
+            state_file=args.state,
+            profile=args.profile,
+            clock_speed=args.clock_speed,
+        )
+        server.bind()
+        line = connection(server)
     except (OSError, ValueError, KeyError, ValidationError) as error:
         print(f"chorusflow {command}: cannot start: {error}", file=sys.stderr)
         return 1
-    print(connection, flush=True)
+    print(line, flush=True)
     print(
-        f"{title} listening on {server.url}, profile {profile}, clock x{clock_speed:g} (Ctrl-C to stop)",
+        f"{title} listening on {server.url}, profile {args.profile}, clock x{args.clock_speed:g} "
+        "(Ctrl-C to stop)",
         file=sys.stderr,
         flush=True,
     )

@@ -21,6 +21,8 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 from urllib.parse import unquote_plus, urlsplit
 
+from pydantic import ValidationError
+
 #: Status, body (a JSON object, raw bytes sent with the Content-Type header given, or None: no body),
 #: headers.
 Reply = tuple[int, dict[str, Any] | bytes | None, dict[str, str]]
@@ -43,6 +45,22 @@ def decode_basic_auth(header: str) -> tuple[str, str]:
         return "", ""
     client_id, _, client_secret = decoded.partition(":")
     return unquote_plus(client_id), unquote_plus(client_secret)
+
+
+def admin_body(raw_body: bytes) -> dict[str, Any]:
+    """An admin request's JSON object body ({} when empty); ValueError saying what is wrong."""
+    try:
+        body = json.loads(raw_body.decode("utf-8")) if raw_body else {}
+    except (UnicodeDecodeError, ValueError):
+        raise ValueError("body must be JSON") from None
+    if not isinstance(body, dict):
+        raise ValueError("body must be a JSON object")
+    return body
+
+
+def invalid_faults_reply(error: ValidationError) -> Reply:
+    """The 400 answer of ``POST /sandbox/faults`` with settings that do not validate."""
+    return 400, {"error": "invalid faults", "details": json.loads(error.json(include_url=False))}, {}
 
 
 class RequestQuota:
