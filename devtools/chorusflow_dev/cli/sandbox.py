@@ -57,13 +57,9 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run only the sandbox command (``python -m chorusflow_dev.cli.sandbox``), no other command group."""
-    parser = argparse.ArgumentParser(prog="chorusflow")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["sandbox", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return int(args.handler(args))
-    except KeyboardInterrupt:
-        return 130
+    from chorusflow_dev.serving.cli import run_one_command
+
+    return run_one_command(register, "sandbox", argv)
 
 
 if __name__ == "__main__":

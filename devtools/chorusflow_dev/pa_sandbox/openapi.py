@@ -107,6 +107,12 @@ def _describe(error: ValidationError) -> str:
     return f"{path}: {error.message}"
 
 
+def _note_if_required(parameter: dict[str, Any], where: str, errors: list[str]) -> None:
+    """A parameter missing from the request is an error when the annex requires it."""
+    if parameter.get("required"):
+        errors.append(f"{where} is required")
+
+
 class OpenApi:
     """One annex: finds the operation of a request and checks every part of it."""
 
@@ -226,8 +232,7 @@ class OpenApi:
             if location == "query":
                 values = raw_query.get(name)
                 if values is None:
-                    if parameter.get("required"):
-                        errors.append(f"query parameter {name} is required")
+                    _note_if_required(parameter, f"query parameter {name}", errors)
                     continue
                 if len(values) > 1 and resolved.get("type") != "array":
                     errors.append(f"query parameter {name} given {len(values)} times")
@@ -242,8 +247,7 @@ class OpenApi:
             if location == "header":
                 header = headers.get(name)
                 if header is None:
-                    if parameter.get("required"):
-                        errors.append(f"header {name} is required")
+                    _note_if_required(parameter, f"header {name}", errors)
                     continue
                 errors.extend(self._errors(schema, header, f"header {name}"))
         return query

@@ -65,3 +65,15 @@ def serve_until_interrupted(
         pass
     print(f"{title} stopped", file=sys.stderr, flush=True)
     return 0
+
+
+def run_one_command(register: Callable[[Any], None], command: str, argv: list[str] | None) -> int:
+    """Run only ``command`` (``python -m`` a command's module), no other command group: ``argv``
+    (default: the process's arguments) are that command's. 130 on Ctrl-C."""
+    parser = argparse.ArgumentParser(prog="chorusflow")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args([command, *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        return 130
