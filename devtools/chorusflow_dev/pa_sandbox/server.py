@@ -44,7 +44,6 @@ from chorusflow_dev.pa_sandbox.platform import (
 from chorusflow_dev.pa_sandbox.settings import PaFaults, profile_faults, rate_for
 from chorusflow_dev.pa_sandbox.state import StateFile
 from chorusflow_dev.serving.http import (
-    ConnectionTrackingServer,
     DroppedAfterCommit,
     LocalServer,
     Reply,
@@ -400,10 +399,9 @@ class PaSandbox:
         return 404, {"error": f"no admin endpoint {method} {path}"}, {}
 
 
-class _Handler(SandboxRequestHandler):
+class _Handler(SandboxRequestHandler[PaSandbox]):
     """The PA pipeline over the shared handler; the logic lives in ``PaSandbox``."""
 
-    server: ConnectionTrackingServer[PaSandbox]
     server_version = "PaSandbox/1.0"
     logger = logger
 
@@ -412,13 +410,13 @@ class _Handler(SandboxRequestHandler):
         self.handle_method("PATCH")
 
     def admin(self, method: str, path: str, raw_body: bytes) -> Reply:
-        return self.server.app.admin_call(method, path, raw_body)
+        return self.app.admin_call(method, path, raw_body)
 
     def record(self, path: str, status: int | str) -> None:
-        self.server.app.record(path, status)
+        self.app.record(path, status)
 
     def after_request(self) -> None:
-        self.server.app.save()
+        self.app.save()
 
     def bad_length_reply(self) -> Reply:
         return flow_error(400, "INVALID_REQUEST", "invalid Content-Length")
@@ -427,7 +425,7 @@ class _Handler(SandboxRequestHandler):
         return flow_error(500, "INTERNAL_ERROR", None)
 
     def serve(self, method: str, path: str, query: str, raw_body: bytes) -> Reply:
-        sandbox = self.server.app
+        sandbox = self.app
         faults = sandbox.faults
         directory_side = path.startswith(DIRECTORY_MOUNT)
         error = directory_error if directory_side else None

@@ -36,7 +36,6 @@ from chorusflow_dev.sandbox.settings import (
 from chorusflow_dev.sandbox.state import StateStore
 from chorusflow_dev.sandbox.validation import has_schema, validate_request_body
 from chorusflow_dev.serving.http import (
-    ConnectionTrackingServer,
     DroppedAfterCommit,
     LocalServer,
     Reply,
@@ -384,19 +383,18 @@ class Sandbox:
         }
 
 
-class _Handler(SandboxRequestHandler):
+class _Handler(SandboxRequestHandler[Sandbox]):
     """The Chorus Pro pipeline over the shared handler; the logic lives in ``Sandbox``."""
 
-    server: ConnectionTrackingServer[Sandbox]
     server_version = "ChorusProSandbox/1.0"
     logger = logger
     json_content_type = JSON_CONTENT_TYPE
 
     def admin(self, method: str, path: str, raw_body: bytes) -> Reply:
-        return self.server.app.admin_call(method, path, raw_body)
+        return self.app.admin_call(method, path, raw_body)
 
     def record(self, path: str, status: int | str) -> None:
-        self.server.app.record(path, status)
+        self.app.record(path, status)
 
     def bad_length_reply(self) -> Reply:
         return 400, {"codeRetour": 400, "libelle": "Requête mal formulée : Content-Length invalide"}, {}
@@ -405,7 +403,7 @@ class _Handler(SandboxRequestHandler):
         return 500, {"codeRetour": 500, "libelle": "Erreur interne du bac à sable"}, {}
 
     def serve(self, method: str, path: str, query: str, raw_body: bytes) -> Reply:
-        sandbox = self.server.app
+        sandbox = self.app
         faults = sandbox.faults
         if sandbox.over_quota():
             return 429, {"codeRetour": 429, "libelle": "Quota de requêtes dépassé"}, {"Retry-After": "1"}

@@ -121,14 +121,20 @@ class ConnectionTrackingServer(ThreadingHTTPServer, Generic[App]):
                 pass
 
 
-class SandboxRequestHandler(BaseHTTPRequestHandler):
+class SandboxRequestHandler(BaseHTTPRequestHandler, Generic[App]):
     """HTTP/1.1 handler base; subclasses say what to serve and how their errors look."""
 
+    server: ConnectionTrackingServer[App]
     protocol_version = "HTTP/1.1"
     timeout = 60
     logger = logging.getLogger("chorusflow_dev.serving")
     #: Content-Type of a JSON answer unless its headers name one.
     json_content_type = "application/json"
+
+    @property
+    def app(self) -> App:
+        """The sandbox behind the server."""
+        return self.server.app
 
     # ------------------------------------------------------------ what subclasses provide
 
@@ -254,7 +260,7 @@ class LocalServer(Generic[App]):
     the listener and every open connection, then ``flush_state()``.
     """
 
-    handler_class: type[SandboxRequestHandler]
+    handler_class: type[SandboxRequestHandler[App]]
     thread_name = "sandbox"
 
     def __init__(self, host: str, port: int, app: App) -> None:
