@@ -107,12 +107,6 @@ def _describe(error: ValidationError) -> str:
     return f"{path}: {error.message}"
 
 
-def _note_if_required(parameter: dict[str, Any], where: str, errors: list[str]) -> None:
-    """A parameter missing from the request is an error when the annex requires it."""
-    if parameter.get("required"):
-        errors.append(f"{where} is required")
-
-
 class OpenApi:
     """One annex: finds the operation of a request and checks every part of it."""
 
@@ -229,27 +223,26 @@ class OpenApi:
             if location == "path":
                 errors.extend(self._errors(schema, path_params.get(name, ""), f"path parameter {name}"))
                 continue
-            if location == "query":
-                values = raw_query.get(name)
-                if values is None:
-                    _note_if_required(parameter, f"query parameter {name}", errors)
-                    continue
-                if len(values) > 1 and resolved.get("type") != "array":
-                    errors.append(f"query parameter {name} given {len(values)} times")
-                value: Any = values[0]
-                if resolved.get("type") == "array":
-                    value = [item for v in values for item in v.split(",")]
-                elif resolved.get("type") == "integer" and re.fullmatch(r"-?\d+", value):
-                    value = int(value)
-                errors.extend(self._errors(schema, value, f"query parameter {name}"))
-                query[name] = value
+            if location not in ("query", "header"):
+                continue
+            where = f"query parameter {name}" if location == "query" else f"header {name}"
+            given = raw_query.get(name) if location == "query" else headers.get(name)
+            if given is None:
+                if parameter.get("required"):
+                    errors.append(f"{where} is required")
                 continue
             if location == "header":
-                header = headers.get(name)
-                if header is None:
-                    _note_if_required(parameter, f"header {name}", errors)
-                    continue
-                errors.extend(self._errors(schema, header, f"header {name}"))
+                errors.extend(self._errors(schema, given, where))
+                continue
+            if len(given) > 1 and resolved.get("type") != "array":
+                errors.append(f"{where} given {len(given)} times")
+            value: Any = given[0]
+            if resolved.get("type") == "array":
+                value = [item for v in given for item in v.split(",")]
+            elif resolved.get("type") == "integer" and re.fullmatch(r"-?\d+", value):
+                value = int(value)
+            errors.extend(self._errors(schema, value, where))
+            query[name] = value
         return query
 
     def _check_body(
