@@ -19,7 +19,6 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 from pydantic import ValidationError
 
@@ -449,10 +448,7 @@ class _Handler(SandboxRequestHandler[PaSandbox]):
                 else flow_error(status, "INTERNAL_ERROR", None)
             )
         if path == TOKEN_PATH:
-            if method != "POST":
-                return 405, {"error": "invalid_request", "error_description": "POST expected"}, {}
-            form = parse_qs(raw_body.decode("utf-8", errors="replace"), keep_blank_values=True)
-            reply = sandbox.issue_token(form, self.headers.get("Authorization"))
+            reply = self.token_reply(method, raw_body, sandbox.issue_token)
         elif sandbox.flow_api.owns(path) or sandbox.directory_api.owns(path):
             api = sandbox.directory_api if directory_side else sandbox.flow_api
             supplier = sandbox.caller(self.headers)

@@ -19,7 +19,6 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 from pydantic import ValidationError
 
@@ -423,10 +422,7 @@ class _Handler(SandboxRequestHandler[Sandbox]):
             status = faults.error_status
             return status, {"codeRetour": status, "libelle": "Erreur technique simulée (page)"}, {}
         if path == TOKEN_PATH:
-            if method != "POST":
-                return 405, {"error": "invalid_request", "error_description": "POST expected"}, {}
-            form = parse_qs(raw_body.decode("utf-8", errors="replace"), keep_blank_values=True)
-            reply = sandbox.issue_token(form, self.headers.get("Authorization"))
+            reply = self.token_reply(method, raw_body, sandbox.issue_token)
         elif path.startswith("/cpro/"):
             refusal, supplier = sandbox.authenticate(self.headers)
             if refusal is not None:

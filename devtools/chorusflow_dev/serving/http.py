@@ -16,10 +16,11 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
-from urllib.parse import unquote_plus, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from pydantic import ValidationError
 
@@ -161,6 +162,15 @@ class SandboxRequestHandler(BaseHTTPRequestHandler, Generic[App]):
         raise NotImplementedError
 
     # ------------------------------------------------------------ plumbing
+
+    def token_reply(
+        self, method: str, raw_body: bytes, issue: Callable[[dict[str, list[str]], str | None], Reply]
+    ) -> Reply:
+        """The OAuth2 token endpoint (RFC 6749 4.4): a POST form, client in it or in HTTP Basic."""
+        if method != "POST":
+            return 405, {"error": "invalid_request", "error_description": "POST expected"}, {}
+        form = parse_qs(raw_body.decode("utf-8", errors="replace"), keep_blank_values=True)
+        return issue(form, self.headers.get("Authorization"))
 
     def setup(self) -> None:
         """Disable Nagle: headers and body are written separately (avoids 40 ms delayed-ACK stalls)."""
