@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from chorusflow.facturx import build_cii, build_facturx
+from chorusflow.invoice import Invoice
 from chorusflow_dev.pa_sandbox import PaSandboxServer
 from chorusflow_dev.pa_sandbox.annexes import ENVIRONMENT_VARIABLE, FETCH_INSTRUCTION, annexes_installed
 from tests.documents.builders import invoice
@@ -139,9 +140,9 @@ def api(pa: PaSandboxServer) -> PaApi:
     return PaApi(pa)
 
 
-def b2b_invoice_pdf(number: str = "F2026-0901", buyer_siret: str = COMPANY_SIRET, **changes: Any) -> bytes:
-    """A Factur-X invoice of the default supplier to a company."""
-    built = invoice(
+def _b2b_invoice(number: str, buyer_siret: str, **changes: Any) -> Invoice:
+    """An invoice of the default supplier to a company (no service code, no engagement)."""
+    return invoice(
         invoice_number=number,
         buyer_siret=buyer_siret,
         buyer_name="Boulangerie Martin SAS",
@@ -149,16 +150,15 @@ def b2b_invoice_pdf(number: str = "F2026-0901", buyer_siret: str = COMPANY_SIRET
         engagement_number=None,
         **changes,
     )
+
+
+def b2b_invoice_pdf(number: str = "F2026-0901", buyer_siret: str = COMPANY_SIRET, **changes: Any) -> bytes:
+    """A Factur-X invoice of the default supplier to a company."""
+    built = _b2b_invoice(number, buyer_siret, **changes)
     return build_facturx(built, built.supplier)
 
 
 def b2b_invoice_cii(number: str = "F2026-0902", buyer_siret: str = COMPANY_SIRET) -> bytes:
     """The CII of such an invoice."""
-    built = invoice(
-        invoice_number=number,
-        buyer_siret=buyer_siret,
-        buyer_name="Boulangerie Martin SAS",
-        service_code=None,
-        engagement_number=None,
-    )
+    built = _b2b_invoice(number, buyer_siret)
     return build_cii(built, built.supplier)

@@ -8,7 +8,11 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -17,16 +21,39 @@ from chorusflow_dev.pa_sandbox.annexes import ANNEXES, FETCH_INSTRUCTION, annex_
 from chorusflow_dev.pa_sandbox.cli import main
 
 
-def test_the_command_prints_a_connection_and_stops_on_sigterm() -> None:
+@dataclass
+class _Run:
+    """The connection the command printed; what it wrote on stderr once stopped."""
+
+    connection: dict[str, Any] = field(default_factory=dict)
+    stderr: str = ""
+
+
+@contextmanager
+def _command(env: dict[str, str] | None = None) -> Iterator[_Run]:
+    """The command on a free port with the fast profile, stopped by SIGTERM (which must end it well)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "chorusflow_dev.pa_sandbox.cli", "--port", "0", "--profile", "fast"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
     )
+    run = _Run()
     try:
         assert process.stdout is not None
-        connection = json.loads(process.stdout.readline())
+        run.connection = json.loads(process.stdout.readline())
+        yield run
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, run.stderr = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert "PA sandbox stopped" in run.stderr
+
+
+def test_the_command_prints_a_connection_and_stops_on_sigterm() -> None:
+    with _command() as run:
+        connection = run.connection
         token = requests.post(
             connection["extra"]["token_url"],
             data={
@@ -43,14 +70,9 @@ def test_the_command_prints_a_connection_and_stops_on_sigterm() -> None:
             timeout=10,
         )
         assert health.status_code == 200
-    finally:
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=20)
-    assert process.returncode == 0
-    assert "PA sandbox stopped" in stderr
     source = "the official annex" if annexes_installed() else "the digest"
-    assert f"checks flow requests against {source}" in stderr
-    assert connection["password"] not in stderr
+    assert f"checks flow requests against {source}" in run.stderr
+    assert connection["password"] not in run.stderr
 
 
 def test_fetch_annexes_copies_and_checks_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -70,16 +92,8 @@ def test_fetch_annexes_copies_and_checks_them(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_without_the_annexes_the_command_checks_against_the_digest_and_says_so(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "chorusflow_dev.pa_sandbox.cli", "--port", "0", "--profile", "fast"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "CHORUSFLOW_AFNOR_ANNEXES": str(tmp_path)},
-    )
-    try:
-        assert process.stdout is not None
-        connection = json.loads(process.stdout.readline())
+    with _command({**os.environ, "CHORUSFLOW_AFNOR_ANNEXES": str(tmp_path)}) as run:
+        connection = run.connection
         base = connection["host"].removesuffix("/flow-service")
         stats = requests.get(f"{base}/sandbox/stats", timeout=10).json()
         assert stats["interfaces"] == {"flow": "digest", "directory": "digest"}
@@ -96,8 +110,4 @@ def test_without_the_annexes_the_command_checks_against_the_digest_and_says_so(t
             timeout=10,
         )
         assert refused.status_code == 400
-    finally:
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=20)
-    assert process.returncode == 0
-    assert "checks flow requests against the digest" in stderr
+    assert "checks flow requests against the digest" in run.stderr

@@ -7,11 +7,8 @@ scripts read it).
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from chorusflow.cli import add_command
@@ -48,55 +45,21 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run_sandbox)
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def run_sandbox(args: argparse.Namespace) -> int:
     """Start the server, print the connection JSON, serve until interrupted."""
-    from pydantic import ValidationError
-
     from chorusflow_dev.sandbox.server import SandboxServer
+    from chorusflow_dev.serving.cli import serve_until_interrupted
 
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
-    try:
-        server = SandboxServer(
-            host=args.host,
-            port=args.port,
-            directory=args.directory,
-            state_file=args.state,
-            profile=args.profile,
-            clock_speed=args.clock_speed,
-        )
-        server._bind()
-    except (OSError, ValueError, ValidationError) as error:
-        print(f"chorusflow sandbox: cannot start: {error}", file=sys.stderr)
-        return 1
-    print(server.connection_json(), flush=True)
-    print(
-        f"Chorus Pro sandbox listening on {server.url}, profile {args.profile}, clock x{args.clock_speed:g} "
-        "(Ctrl-C to stop)",
-        file=sys.stderr,
-        flush=True,
+    return serve_until_interrupted(
+        "sandbox", "Chorus Pro sandbox", SandboxServer, args, lambda server: server.connection_json()
     )
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    print("Chorus Pro sandbox stopped", file=sys.stderr, flush=True)
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run only the sandbox command (``python -m chorusflow_dev.cli.sandbox``), no other command group."""
-    parser = argparse.ArgumentParser(prog="chorusflow")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["sandbox", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return int(args.handler(args))
-    except KeyboardInterrupt:
-        return 130
+    from chorusflow_dev.serving.cli import run_one_command
+
+    return run_one_command(register, "sandbox", argv)
 
 
 if __name__ == "__main__":

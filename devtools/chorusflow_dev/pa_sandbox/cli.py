@@ -10,11 +10,8 @@ prints while running stays in English (tests and scripts read it).
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 
@@ -42,10 +39,6 @@ def register(subparsers: Any) -> None:
     fetch.set_defaults(handler=run_fetch_annexes)
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def run_fetch_annexes(args: argparse.Namespace) -> int:
     """Copy and check both annexes."""
     from chorusflow_dev.pa_sandbox.annexes import AnnexMissing, fetch_annexes
@@ -62,50 +55,23 @@ def run_fetch_annexes(args: argparse.Namespace) -> int:
 
 def run_pa_sandbox(args: argparse.Namespace) -> int:
     """Start the server, print the supplier's connection JSON, serve until interrupted."""
-    from pydantic import ValidationError
-
     from chorusflow_dev.pa_sandbox.server import PaSandboxServer
+    from chorusflow_dev.serving.cli import serve_until_interrupted
 
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
-    try:
-        server = PaSandboxServer(
-            host=args.host,
-            port=args.port,
-            directory=args.directory,
-            profile=args.profile,
-            clock_speed=args.clock_speed,
-            state_file=args.state,
-        )
-        server.bind()
-        connection = server.connection_json(args.supplier)
-    except (OSError, ValueError, KeyError, ValidationError) as error:
-        print(f"chorusflow pa-sandbox: cannot start: {error}", file=sys.stderr)
-        return 1
-    print(connection, flush=True)
-    print(
-        f"PA sandbox listening on {server.url}, profile {args.profile}, clock x{args.clock_speed:g} "
-        "(Ctrl-C to stop)",
-        file=sys.stderr,
-        flush=True,
+    return serve_until_interrupted(
+        "pa-sandbox",
+        "PA sandbox",
+        PaSandboxServer,
+        args,
+        lambda server: server.connection_json(args.supplier),
     )
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    print("PA sandbox stopped", file=sys.stderr, flush=True)
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m chorusflow_dev.pa_sandbox.cli [fetch-annexes ...]``."""
-    parser = argparse.ArgumentParser(prog="chorusflow")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["pa-sandbox", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return int(args.handler(args))
-    except KeyboardInterrupt:
-        return 130
+    from chorusflow_dev.serving.cli import run_one_command
+
+    return run_one_command(register, "pa-sandbox", argv)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ from urllib.parse import parse_qs
 from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
+from chorusflow_dev.serving.json_schema import errors_in_order, json_path, unknown_keys
+
 FORMAT_CHECKER = FormatChecker(formats=())
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
@@ -98,10 +100,9 @@ def _to_json_schema(node: Any, close: bool = True, close_nested: bool = True) ->
 
 
 def _describe(error: ValidationError) -> str:
-    path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = set(error.schema.get("properties", {}))
-        unknown = sorted(key for key in error.instance if key not in allowed)
+    path = json_path(error)
+    unknown = unknown_keys(error)
+    if unknown is not None:
         return "; ".join(f"{path}.{key}: unknown property" for key in unknown)
     return f"{path}: {error.message}"
 
@@ -169,8 +170,7 @@ class OpenApi:
         return [_describe(error) for error in validator.iter_errors(body)]
 
     def _errors(self, fragment: dict[str, Any], value: Any, where: str) -> list[str]:
-        validator = Draft4Validator(self._schema(fragment), format_checker=FORMAT_CHECKER)
-        found = sorted(validator.iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path])
+        found = errors_in_order(self._schema(fragment), value, FORMAT_CHECKER)
         return [f"{where} {_describe(error)}" for error in found]
 
     def match(self, method: str, path: str) -> tuple[str, dict[str, Any], dict[str, str]]:
@@ -223,29 +223,26 @@ class OpenApi:
             if location == "path":
                 errors.extend(self._errors(schema, path_params.get(name, ""), f"path parameter {name}"))
                 continue
-            if location == "query":
-                values = raw_query.get(name)
-                if values is None:
-                    if parameter.get("required"):
-                        errors.append(f"query parameter {name} is required")
-                    continue
-                if len(values) > 1 and resolved.get("type") != "array":
-                    errors.append(f"query parameter {name} given {len(values)} times")
-                value: Any = values[0]
-                if resolved.get("type") == "array":
-                    value = [item for v in values for item in v.split(",")]
-                elif resolved.get("type") == "integer" and re.fullmatch(r"-?\d+", value):
-                    value = int(value)
-                errors.extend(self._errors(schema, value, f"query parameter {name}"))
-                query[name] = value
+            if location not in ("query", "header"):
+                continue
+            where = f"query parameter {name}" if location == "query" else f"header {name}"
+            given = raw_query.get(name) if location == "query" else headers.get(name)
+            if given is None:
+                if parameter.get("required"):
+                    errors.append(f"{where} is required")
                 continue
             if location == "header":
-                header = headers.get(name)
-                if header is None:
-                    if parameter.get("required"):
-                        errors.append(f"header {name} is required")
-                    continue
-                errors.extend(self._errors(schema, header, f"header {name}"))
+                errors.extend(self._errors(schema, given, where))
+                continue
+            if len(given) > 1 and resolved.get("type") != "array":
+                errors.append(f"{where} given {len(given)} times")
+            value: Any = given[0]
+            if resolved.get("type") == "array":
+                value = [item for v in given for item in v.split(",")]
+            elif resolved.get("type") == "integer" and re.fullmatch(r"-?\d+", value):
+                value = int(value)
+            errors.extend(self._errors(schema, value, where))
+            query[name] = value
         return query
 
     def _check_body(
@@ -278,8 +275,7 @@ class OpenApi:
         return self._check_multipart(content[media], content_type, body, checked, errors)
 
     def _iter(self, fragment: dict[str, Any], value: Any) -> list[ValidationError]:
-        validator = Draft4Validator(self._schema(fragment), format_checker=FORMAT_CHECKER)
-        return sorted(validator.iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path])
+        return errors_in_order(self._schema(fragment), value, FORMAT_CHECKER)
 
     def _check_multipart(
         self,

@@ -15,15 +15,10 @@ import json
 import logging
 import re
 import secrets
-import socket
-import threading
 import time
-from collections import Counter, deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections import Counter
 from pathlib import Path
-from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from pydantic import ValidationError
 
@@ -47,7 +42,16 @@ from chorusflow_dev.pa_sandbox.platform import (
 )
 from chorusflow_dev.pa_sandbox.settings import PaFaults, profile_faults, rate_for
 from chorusflow_dev.pa_sandbox.state import StateFile
-from chorusflow_dev.sandbox.server import _decode_basic
+from chorusflow_dev.serving.http import (
+    DroppedAfterCommit,
+    LocalServer,
+    Reply,
+    RequestQuota,
+    SandboxRequestHandler,
+    admin_body,
+    decode_basic_auth,
+    invalid_faults_reply,
+)
 
 logger = logging.getLogger("chorusflow_dev.pa_sandbox")
 
@@ -65,11 +69,6 @@ BUYER_ACTIONS = {
     "mark_paid": 211,
 }
 _LIFECYCLE_RE = re.compile(r"^/sandbox/flows/([^/]+)/lifecycle$")
-Reply = tuple[int, dict[str, Any] | bytes | None, dict[str, str]]
-
-
-class _Dropped(Exception):
-    """The operation ran; the connection is closed without an answer."""
 
 
 def flow_error(status: int, code: str, message: str | None) -> Reply:
@@ -111,7 +110,7 @@ class PaSandbox:
             self.state.load_into(self.platform)
         self.tokens: dict[str, tuple[float, str]] = {}
         self.issued_tokens: list[str] = []
-        self.request_times: deque[float] = deque()
+        self.quota = RequestQuota()
         self.statuses: dict[str, Counter[str]] = {}
 
     @property
@@ -145,15 +144,8 @@ class PaSandbox:
 
     def over_quota(self) -> bool:
         """Sliding one-second window over every annex and token request."""
-        quota = self.faults.quota_per_second
-        now = time.monotonic()
         with self.platform.lock:
-            while self.request_times and now - self.request_times[0] >= 1.0:
-                self.request_times.popleft()
-            if quota is not None and len(self.request_times) >= quota:
-                return True
-            self.request_times.append(now)
-            return False
+            return self.quota.exceeded(self.faults.quota_per_second)
 
     def roll(self, mapping: dict[str, float], path: str) -> bool:
         """Draw against a per-path probability (seeded generator)."""
@@ -171,7 +163,7 @@ class PaSandbox:
             return 400, {"error": error, "error_description": "grant_type must be client_credentials"}, {}
         client_id, client_secret = form.get("client_id", [""])[0], form.get("client_secret", [""])[0]
         if basic and not client_secret:
-            client_id, client_secret = _decode_basic(basic)
+            client_id, client_secret = decode_basic_auth(basic)
         supplier = self.directory.supplier_of_client(client_id)
         if supplier is None or not secrets.compare_digest(
             client_secret.encode(), supplier.client_secret.encode()
@@ -340,11 +332,9 @@ class PaSandbox:
     def admin_call(self, method: str, path: str, raw_body: bytes) -> Reply:
         """``/sandbox/...``: play the buyer, read the state, set faults."""
         try:
-            body = json.loads(raw_body.decode("utf-8")) if raw_body else {}
-        except (UnicodeDecodeError, ValueError):
-            return 400, {"error": "body must be JSON"}, {}
-        if not isinstance(body, dict):
-            return 400, {"error": "body must be a JSON object"}, {}
+            body = admin_body(raw_body)
+        except ValueError as error:
+            return 400, {"error": str(error)}, {}
         platform = self.platform
         with platform.lock:
             platform.advance()
@@ -385,11 +375,7 @@ class PaSandbox:
                 try:
                     faults = PaFaults.model_validate({**self.faults.model_dump(), **body})
                 except ValidationError as error:
-                    return (
-                        400,
-                        {"error": "invalid faults", "details": json.loads(error.json(include_url=False))},
-                        {},
-                    )
+                    return invalid_faults_reply(error)
                 platform.faults = faults
                 if "seed" in body:
                     platform.random.seed(faults.seed)
@@ -406,116 +392,39 @@ class PaSandbox:
                 )
                 self.tokens.clear()
                 self.issued_tokens.clear()
-                self.request_times.clear()
+                self.quota.clear()
                 self.statuses.clear()
                 return 200, {"reset": True}, {}
         return 404, {"error": f"no admin endpoint {method} {path}"}, {}
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _Handler(SandboxRequestHandler[PaSandbox]):
+    """The PA pipeline over the shared handler; the logic lives in ``PaSandbox``."""
 
-    def __init__(self, address: tuple[str, int], sandbox: PaSandbox) -> None:
-        self.sandbox = sandbox
-        self.open_connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        connection, address = super().get_request()
-        with self.connections_lock:
-            self.open_connections.add(connection)
-        return connection, address
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.connections_lock:
-            self.open_connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_all_connections(self) -> None:
-        with self.connections_lock:
-            connections = list(self.open_connections)
-            self.open_connections.clear()
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _HTTPServer
-    protocol_version = "HTTP/1.1"
     server_version = "PaSandbox/1.0"
-    timeout = 60
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        """Silence the default access log (raw request lines)."""
-
-    def do_GET(self) -> None:
-        """Handle GET."""
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        """Handle POST."""
-        self._handle("POST")
-
-    def do_PUT(self) -> None:
-        """Handle PUT."""
-        self._handle("PUT")
+    logger = logger
 
     def do_PATCH(self) -> None:
         """Handle PATCH."""
-        self._handle("PATCH")
+        self.handle_method("PATCH")
 
-    def do_DELETE(self) -> None:
-        """Handle DELETE."""
-        self._handle("DELETE")
+    def admin(self, method: str, path: str, raw_body: bytes) -> Reply:
+        return self.app.admin_call(method, path, raw_body)
 
-    def _handle(self, method: str) -> None:
-        started = time.monotonic()
-        sandbox = self.server.sandbox
-        split = urlsplit(self.path)
-        path = split.path
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            self.close_connection = True
-            self._send(*flow_error(400, "INVALID_REQUEST", "invalid Content-Length"))
-            return
-        raw_body = self.rfile.read(length) if length > 0 else b""
-        if path == "/sandbox" or path.startswith("/sandbox/"):
-            admin_reply = sandbox.admin_call(method, path, raw_body)
-            sandbox.save()
-            self._send(*admin_reply)
-            return
-        try:
-            reply = self._serve(method, path, split.query, raw_body)
-        except _Dropped:
-            sandbox.save()
-            sandbox.record(path, "dropped")
-            logger.info("%s %s -> connection dropped after commit (%.0f ms)", method, path, _ms(started))
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            return
-        except Exception:  # one broken request must not kill the server
-            logger.exception("%s %s -> internal sandbox error", method, path)
-            reply = flow_error(500, "INTERNAL_ERROR", None)
-        sandbox.save()
-        sandbox.record(path, reply[0])
-        logger.info("%s %s -> %d (%.0f ms)", method, path, reply[0], _ms(started))
-        self._send(*reply)
+    def record(self, path: str, status: int | str) -> None:
+        self.app.record(path, status)
 
-    def _serve(self, method: str, path: str, query: str, raw_body: bytes) -> Reply:
-        sandbox = self.server.sandbox
+    def after_request(self) -> None:
+        self.app.save()
+
+    def bad_length_reply(self) -> Reply:
+        return flow_error(400, "INVALID_REQUEST", "invalid Content-Length")
+
+    def internal_error_reply(self) -> Reply:
+        return flow_error(500, "INTERNAL_ERROR", None)
+
+    def serve(self, method: str, path: str, query: str, raw_body: bytes) -> Reply:
+        sandbox = self.app
         faults = sandbox.faults
         directory_side = path.startswith(DIRECTORY_MOUNT)
         error = directory_error if directory_side else None
@@ -539,10 +448,7 @@ class _Handler(BaseHTTPRequestHandler):
                 else flow_error(status, "INTERNAL_ERROR", None)
             )
         if path == TOKEN_PATH:
-            if method != "POST":
-                return 405, {"error": "invalid_request", "error_description": "POST expected"}, {}
-            form = parse_qs(raw_body.decode("utf-8", errors="replace"), keep_blank_values=True)
-            reply = sandbox.issue_token(form, self.headers.get("Authorization"))
+            reply = self.token_reply(method, raw_body, sandbox.issue_token)
         elif sandbox.flow_api.owns(path) or sandbox.directory_api.owns(path):
             api = sandbox.directory_api if directory_side else sandbox.flow_api
             supplier = sandbox.caller(self.headers)
@@ -580,41 +486,18 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             return flow_error(404, "MISSING_RESOURCE", f"no API at {path}")
         if sandbox.roll(faults.commit_then_drop_rate, path):
-            raise _Dropped()
+            raise DroppedAfterCommit()
         delay = rate_for(faults.answer_delay_ms, path)
         if delay > 0:
             time.sleep(delay / 1000.0)
         return reply
 
-    def _send(self, status: int, body: dict[str, Any] | bytes | None, headers: dict[str, str]) -> None:
-        headers = dict(headers)
-        if isinstance(body, bytes):
-            payload = body
-            content_type = headers.pop("Content-Type", "application/octet-stream")
-        elif body is None:
-            payload, content_type = b"", headers.pop("Content-Type", "")
-        else:
-            payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-            content_type = headers.pop("Content-Type", "application/json")
-        self.send_response(status)
-        if content_type:
-            self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        try:
-            self.end_headers()
-            self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
 
-
-def _ms(started: float) -> float:
-    return (time.monotonic() - started) * 1000.0
-
-
-class PaSandboxServer:
+class PaSandboxServer(LocalServer[PaSandbox]):
     """The local approved platform over real HTTP (``port=0``: a free port; read ``url``)."""
+
+    handler_class = _Handler
+    thread_name = "pa-sandbox"
 
     def __init__(
         self,
@@ -625,24 +508,20 @@ class PaSandboxServer:
         clock_speed: float = 1.0,
         state_file: Path | None = None,
     ) -> None:
-        self.host = host
-        self.requested_port = port
-        self.sandbox = PaSandbox(
+        sandbox = PaSandbox(
             load_pa_directory(directory), profile=profile, clock_speed=clock_speed, state_file=state_file
         )
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__(host, port, sandbox)
 
     @property
-    def port(self) -> int:
-        """The bound port."""
-        return int(self._httpd.server_address[1]) if self._httpd else self.requested_port
+    def sandbox(self) -> PaSandbox:
+        """Everything behind the HTTP layer."""
+        return self.app
 
-    @property
-    def url(self) -> str:
-        """Base URL; 0.0.0.0 is advertised as 127.0.0.1."""
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host
-        return f"http://{host}:{self.port}"
+    def flush_state(self) -> None:
+        """Write the state file's pending change, when there is a state file."""
+        if self.sandbox.state is not None:
+            self.sandbox.state.flush()
 
     def connection(self, supplier_siren: str | None = None) -> dict[str, Any]:
         """The Airflow connection (``pa_<id>``, JSON form) reaching this sandbox as a supplier."""
@@ -668,53 +547,3 @@ class PaSandboxServer:
     def connection_json(self, supplier_siren: str | None = None) -> str:
         """``connection()`` as one JSON line."""
         return json.dumps(self.connection(supplier_siren), ensure_ascii=False)
-
-    def bind(self) -> None:
-        """Open the listening socket."""
-        if self._httpd is None:
-            self._httpd = _HTTPServer((self.host, self.requested_port), self.sandbox)
-
-    def start(self) -> PaSandboxServer:
-        """Serve in a daemon thread; returns once listening."""
-        if self._thread is None:
-            self.bind()
-            assert self._httpd is not None
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever,
-                kwargs={"poll_interval": 0.1},
-                name="pa-sandbox",
-                daemon=True,
-            )
-            self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until ``stop()`` or KeyboardInterrupt."""
-        self.bind()
-        assert self._httpd is not None
-        try:
-            self._httpd.serve_forever(poll_interval=0.2)
-        finally:
-            self.stop()
-
-    def stop(self) -> None:
-        """Stop serving and close every connection."""
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        if self._thread is not None:
-            httpd.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        httpd.close_all_connections()
-        httpd.server_close()
-        if self.sandbox.state is not None:
-            self.sandbox.state.flush()
-
-    def __enter__(self) -> PaSandboxServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from chorusflow_dev.sandbox.settings import rate_for
+from chorusflow_dev.serving.faults import check_min_max, rate_for, settings_of_profile
 
 __all__ = ["PROFILES", "PaFaults", "profile_faults", "rate_for"]
 
@@ -45,9 +45,7 @@ class PaFaults(BaseModel):
     @field_validator("ack_delay_seconds")
     @classmethod
     def _ordered(cls, value: list[float] | None) -> list[float] | None:
-        if value is not None and (len(value) != 2 or not 0 <= value[0] <= value[1]):
-            raise ValueError("ack_delay_seconds is [min, max] with 0 <= min <= max")
-        return value
+        return check_min_max(value, "ack_delay_seconds")
 
 
 #: ``realistic`` acknowledges a flow 20 s to 10 min after its deposit (platform time); ``fast``
@@ -60,6 +58,4 @@ PROFILES: dict[str, dict[str, Any]] = {
 
 def profile_faults(profile: str, **overrides: Any) -> PaFaults:
     """The fault settings of a timing profile with ``overrides``."""
-    if profile not in PROFILES:
-        raise ValueError(f"unknown PA sandbox profile {profile!r} (one of {', '.join(PROFILES)})")
-    return PaFaults.model_validate({**PROFILES[profile], **overrides})
+    return settings_of_profile(PaFaults, PROFILES, profile, "PA sandbox", **overrides)

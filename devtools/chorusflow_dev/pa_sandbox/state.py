@@ -1,8 +1,8 @@
 """The PA sandbox's state file: flows (with their files), invoices and the platform clock.
 
-Written atomically (temporary file + ``os.replace``, the Chorus Pro sandbox's helper) at most every
-``MIN_SECONDS_BETWEEN_WRITES``, the last change always written by a timer, and at once by
-``flush()`` (called when the server stops). A restarted sandbox finds every flow and invoice again,
+Written atomically and coalesced (``chorusflow_dev.serving.state_file``: at most every half second,
+the last change always written by a timer, and at once by ``flush()``, called when the server
+stops). A restarted sandbox finds every flow and invoice again,
 its simulated clock where it was, and Pending flows still due at their time.
 """
 
@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
-import threading
-import time
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -20,10 +18,9 @@ from typing import Any
 
 from chorusflow_dev.pa_sandbox.invoices import InvoiceFacts
 from chorusflow_dev.pa_sandbox.platform import FlowRecord, InvoiceRecord, PaPlatform
-from chorusflow_dev.sandbox.state import _write_atomically
+from chorusflow_dev.serving.state_file import CoalescedWriter, write_atomically
 
 STATE_VERSION = 1
-MIN_SECONDS_BETWEEN_WRITES = 0.5
 
 
 def _flow_to_json(record: FlowRecord) -> dict[str, Any]:
@@ -83,9 +80,7 @@ class StateFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.lock = threading.RLock()
-        self._last_write = 0.0
-        self._pending: threading.Timer | None = None
+        self._writer = CoalescedWriter(self._write)
         self._platform: PaPlatform | None = None
 
     def load_into(self, platform: PaPlatform) -> None:
@@ -99,32 +94,18 @@ class StateFile:
         self._platform = platform
 
     def save(self) -> None:
-        """Write now, or within ``MIN_SECONDS_BETWEEN_WRITES`` of the last write."""
-        with self.lock:
-            if self._pending is not None:
-                return
-            wait = self._last_write + MIN_SECONDS_BETWEEN_WRITES - time.monotonic()
-            if wait <= 0:
-                self._write()
-                return
-            self._pending = threading.Timer(wait, self.flush)
-            self._pending.daemon = True
-            self._pending.start()
+        """Write now, or within half a second of the last write."""
+        self._writer.save()
 
     def flush(self) -> None:
         """Write any pending change at once."""
-        with self.lock:
-            if self._pending is not None:
-                self._pending.cancel()
-                self._pending = None
-                self._write()
+        self._writer.flush()
 
     def _write(self) -> None:
         platform = self._platform
         if platform is None:
             return
-        with platform.lock, self.lock:
-            self._last_write = time.monotonic()
+        with platform.lock:
             text = json.dumps(dump(platform), ensure_ascii=False, separators=(",", ":"))
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(self.path, text.encode("utf-8"))
+        write_atomically(self.path, text.encode("utf-8"))

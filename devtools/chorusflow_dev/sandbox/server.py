@@ -15,15 +15,10 @@ import logging
 import random
 import re
 import secrets
-import socket
-import threading
 import time
-from collections import Counter, deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections import Counter
 from pathlib import Path
-from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from pydantic import ValidationError
 
@@ -39,6 +34,16 @@ from chorusflow_dev.sandbox.settings import (
 )
 from chorusflow_dev.sandbox.state import StateStore
 from chorusflow_dev.sandbox.validation import has_schema, validate_request_body
+from chorusflow_dev.serving.http import (
+    DroppedAfterCommit,
+    LocalServer,
+    Reply,
+    RequestQuota,
+    SandboxRequestHandler,
+    admin_body,
+    decode_basic_auth,
+    invalid_faults_reply,
+)
 
 logger = logging.getLogger("chorusflow_dev.sandbox")
 
@@ -52,13 +57,8 @@ WWW_AUTH_TOKEN = (
 )
 _STATUS_PATH_RE = re.compile(r"^/sandbox/invoices/(\d+)/status$")
 _ATTACHMENT_PATH_RE = re.compile(r"^/sandbox/attachments/(\d+)$")
-
-# A JSON object, or raw bytes (the admin attachment download) sent with the Content-Type header given.
-Reply = tuple[int, dict[str, Any] | bytes, dict[str, str]]
-
-
-class _Dropped(Exception):
-    """Marker: the operation ran, the connection must be closed without an answer."""
+#: Content-Type of every JSON answer (and of PISTE's empty 403).
+JSON_CONTENT_TYPE = "application/json;charset=utf-8"
 
 
 class Sandbox:
@@ -81,7 +81,7 @@ class Sandbox:
         self.random = random.Random()
         self.tokens: dict[str, float] = {}
         self.issued_tokens: list[str] = []  # every token ever issued, for GET /sandbox/tokens (tests)
-        self.request_times: deque[float] = deque()
+        self.quota = RequestQuota()
         self.calls: Counter[str] = Counter()
         self.statuses: dict[str, Counter[str]] = {}
         self.drops: Counter[str] = Counter()
@@ -116,15 +116,8 @@ class Sandbox:
 
     def over_quota(self) -> bool:
         """Sliding one-second window over every non-admin request."""
-        quota = self.faults.quota_per_second
-        now = time.monotonic()
         with self.store.lock:
-            while self.request_times and now - self.request_times[0] >= 1.0:
-                self.request_times.popleft()
-            if quota is not None and len(self.request_times) >= quota:
-                return True
-            self.request_times.append(now)
-            return False
+            return self.quota.exceeded(self.faults.quota_per_second)
 
     def roll(self, mapping: dict[str, float], path: str) -> bool:
         """Draw against the per-endpoint probability (seeded generator)."""
@@ -152,7 +145,7 @@ class Sandbox:
             self.random = random.Random()
             self.tokens.clear()
             self.issued_tokens.clear()
-            self.request_times.clear()
+            self.quota.clear()
             self.calls.clear()
             self.statuses.clear()
             self.drops.clear()
@@ -176,7 +169,7 @@ class Sandbox:
             return 400, body, {}
         client_id, client_secret = first("client_id"), first("client_secret")
         if basic_auth and not client_secret:
-            client_id, client_secret = _decode_basic(basic_auth)
+            client_id, client_secret = decode_basic_auth(basic_auth)
         if not (
             secrets.compare_digest(client_id.encode(), self.credentials.client_id.encode())
             and secrets.compare_digest(client_secret.encode(), self.credentials.client_secret.encode())
@@ -279,11 +272,9 @@ class Sandbox:
     def admin_call(self, method: str, path: str, raw_body: bytes) -> Reply:
         """Admin endpoints under /sandbox (no auth; never echo secrets)."""
         try:
-            body = json.loads(raw_body.decode("utf-8")) if raw_body else {}
-        except (UnicodeDecodeError, ValueError):
-            return 400, {"error": "body must be JSON"}, {}
-        if not isinstance(body, dict):
-            return 400, {"error": "body must be a JSON object"}, {}
+            body = admin_body(raw_body)
+        except ValueError as error:
+            return 400, {"error": str(error)}, {}
         with self.store.lock:
             if (method, path) == ("GET", "/sandbox/invoices"):
                 self.operations.advance_flux_by_time()
@@ -316,11 +307,7 @@ class Sandbox:
                 try:
                     return 200, self.set_faults(body).model_dump(), {}
                 except ValidationError as error:
-                    return (
-                        400,
-                        {"error": "invalid faults", "details": json.loads(error.json(include_url=False))},
-                        {},
-                    )
+                    return invalid_faults_reply(error)
             if (method, path) == ("GET", "/sandbox/tokens"):
                 # Test-only: lets the reliability suite search logs for every token ever issued.
                 return 200, {"tokens": list(self.issued_tokens)}, {}
@@ -395,111 +382,27 @@ class Sandbox:
         }
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    """Threading server that remembers open connections so ``stop()`` can close them."""
+class _Handler(SandboxRequestHandler[Sandbox]):
+    """The Chorus Pro pipeline over the shared handler; the logic lives in ``Sandbox``."""
 
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
-        self.open_connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        connection, address = super().get_request()
-        with self.connections_lock:
-            self.open_connections.add(connection)
-        return connection, address
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.connections_lock:
-            self.open_connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_all_connections(self) -> None:
-        """Shut down every open keep-alive connection."""
-        with self.connections_lock:
-            connections = list(self.open_connections)
-            self.open_connections.clear()
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """HTTP/1.1 handler; the logic lives in ``Sandbox``."""
-
-    server: _HTTPServer
-    protocol_version = "HTTP/1.1"
     server_version = "ChorusProSandbox/1.0"
-    timeout = 60
+    logger = logger
+    json_content_type = JSON_CONTENT_TYPE
 
-    def setup(self) -> None:
-        """Disable Nagle: headers and body are written separately (avoids 40 ms delayed-ACK stalls)."""
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def admin(self, method: str, path: str, raw_body: bytes) -> Reply:
+        return self.app.admin_call(method, path, raw_body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        """Silence the default access log (it would include raw request lines)."""
+    def record(self, path: str, status: int | str) -> None:
+        self.app.record(path, status)
 
-    def do_GET(self) -> None:
-        """Handle GET."""
-        self._handle("GET")
+    def bad_length_reply(self) -> Reply:
+        return 400, {"codeRetour": 400, "libelle": "Requête mal formulée : Content-Length invalide"}, {}
 
-    def do_POST(self) -> None:
-        """Handle POST."""
-        self._handle("POST")
+    def internal_error_reply(self) -> Reply:
+        return 500, {"codeRetour": 500, "libelle": "Erreur interne du bac à sable"}, {}
 
-    def do_PUT(self) -> None:
-        """Handle PUT (never served)."""
-        self._handle("PUT")
-
-    def do_DELETE(self) -> None:
-        """Handle DELETE (never served)."""
-        self._handle("DELETE")
-
-    def _handle(self, method: str) -> None:
-        started = time.monotonic()
-        sandbox = self.server.sandbox
-        path = urlsplit(self.path).path
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            self.close_connection = True
-            self._send(
-                400, {"codeRetour": 400, "libelle": "Requête mal formulée : Content-Length invalide"}, {}
-            )
-            return
-        raw_body = self.rfile.read(length) if length > 0 else b""
-        if path.startswith("/sandbox/") or path == "/sandbox":
-            status, body, headers = sandbox.admin_call(method, path, raw_body)
-            self._send(status, body, headers)
-            return
-        try:
-            status, body, headers = self._serve(method, path, raw_body)
-        except _Dropped:
-            sandbox.record(path, "dropped")
-            logger.info("%s %s -> connection dropped after commit (%.0f ms)", method, path, _ms(started))
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            return
-        except Exception:  # one broken request must not kill the server
-            logger.exception("%s %s -> internal sandbox error", method, path)
-            status, body, headers = 500, {"codeRetour": 500, "libelle": "Erreur interne du bac à sable"}, {}
-        sandbox.record(path, status)
-        # Logged before the answer leaves, so a client that saw the answer also finds the log line.
-        logger.info("%s %s -> %d (%.0f ms)", method, path, status, _ms(started))
-        self._send(status, body, headers)
-
-    def _serve(self, method: str, path: str, raw_body: bytes) -> Reply:
-        sandbox = self.server.sandbox
+    def serve(self, method: str, path: str, query: str, raw_body: bytes) -> Reply:
+        sandbox = self.app
         faults = sandbox.faults
         if sandbox.over_quota():
             return 429, {"codeRetour": 429, "libelle": "Quota de requêtes dépassé"}, {"Retry-After": "1"}
@@ -519,46 +422,25 @@ class _Handler(BaseHTTPRequestHandler):
             status = faults.error_status
             return status, {"codeRetour": status, "libelle": "Erreur technique simulée (page)"}, {}
         if path == TOKEN_PATH:
-            if method != "POST":
-                return 405, {"error": "invalid_request", "error_description": "POST expected"}, {}
-            form = parse_qs(raw_body.decode("utf-8", errors="replace"), keep_blank_values=True)
-            reply = sandbox.issue_token(form, self.headers.get("Authorization"))
+            reply = self.token_reply(method, raw_body, sandbox.issue_token)
         elif path.startswith("/cpro/"):
             refusal, supplier = sandbox.authenticate(self.headers)
             if refusal is not None:
                 return refusal
             if path in faults.forbidden_paths or "*" in faults.forbidden_paths:
-                return 403, {}, {}  # PISTE answers an unsubscribed API with an empty 403
+                # PISTE answers an unsubscribed API with an empty 403
+                return 403, None, {"Content-Type": JSON_CONTENT_TYPE}
             reply = sandbox.chorus_call(
                 method, path, raw_body, self.headers.get("Content-Type", ""), supplier
             )
         else:
             return 404, {"codeRetour": 404, "libelle": f"API non trouvée : {path}"}, {}
         if sandbox.roll(faults.commit_then_drop_rate, path):
-            raise _Dropped()
+            raise DroppedAfterCommit()
         answer_delay = rate_for(faults.answer_delay_ms, path)
         if answer_delay > 0:
             time.sleep(answer_delay / 1000.0)  # committed; the client waits (or dies) before the answer
         return reply
-
-    def _send(self, status: int, body: dict[str, Any] | bytes, headers: dict[str, str]) -> None:
-        headers = dict(headers)
-        if isinstance(body, bytes):
-            payload = body
-            content_type = headers.pop("Content-Type", "application/octet-stream")
-        else:
-            payload = json.dumps(body, ensure_ascii=False).encode("utf-8") if body or status != 403 else b""
-            content_type = "application/json;charset=utf-8"
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        try:
-            self.end_headers()
-            self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the client went away (timed out or was killed): nothing to tell
 
 
 def _has_rate(mapping: dict[str, float], path: str) -> bool:
@@ -580,29 +462,15 @@ def _requested_page(raw_body: bytes) -> int | None:
     return None
 
 
-def _decode_basic(header: str) -> tuple[str, str]:
-    """(client_id, client_secret) from an HTTP Basic header (RFC 6749 form-encodes both parts)."""
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "basic":
-        return "", ""
-    try:
-        decoded = base64.b64decode(value.strip().encode("ascii"), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeError, ValueError):
-        return "", ""
-    client_id, _, client_secret = decoded.partition(":")
-    return unquote_plus(client_id), unquote_plus(client_secret)
-
-
-def _ms(started: float) -> float:
-    return (time.monotonic() - started) * 1000.0
-
-
-class SandboxServer:
+class SandboxServer(LocalServer[Sandbox]):
     """A local Chorus Pro served over real HTTP; see docs/sandbox.md.
 
     ``port=0`` picks a free port (read it back from ``url``). ``start()`` serves in a daemon thread
     and returns once listening; ``stop()`` closes the listener and every open connection.
     """
+
+    handler_class = _Handler
+    thread_name = "chorus-sandbox"
 
     def __init__(
         self,
@@ -614,30 +482,24 @@ class SandboxServer:
         profile: str = DEFAULT_PROFILE,
         clock_speed: float = 1.0,
     ) -> None:
-        self.host = host
-        self.requested_port = port
         self.credentials = credentials or SandboxCredentials()
-        self.sandbox = Sandbox(
+        sandbox = Sandbox(
             load_directory(Path(directory) if directory else None),
             StateStore(Path(state_file) if state_file else None),
             self.credentials,
             profile=profile,
             clock_speed=clock_speed,
         )
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._bound_port: int | None = None
+        super().__init__(host, port, sandbox)
 
     @property
-    def port(self) -> int:
-        """The port actually bound (after ``start()``)."""
-        return self._bound_port if self._bound_port is not None else self.requested_port
+    def sandbox(self) -> Sandbox:
+        """Everything behind the HTTP layer."""
+        return self.app
 
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:8765``; 0.0.0.0/:: are advertised as 127.0.0.1."""
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host
-        return f"http://{host}:{self.port}"
+    def flush_state(self) -> None:
+        """The state file is already up to date but for the last coalesced write."""
+        self.sandbox.store.flush()
 
     def connection(self, supplier: str | None = None) -> dict[str, Any]:
         """The Airflow connection (``AIRFLOW_CONN_CHORUS_PRO`` JSON form) that reaches this sandbox,
@@ -664,53 +526,3 @@ class SandboxServer:
     def connection_json(self, supplier: str | None = None) -> str:
         """``connection(supplier)`` as one JSON line."""
         return json.dumps(self.connection(supplier), ensure_ascii=False)
-
-    def start(self) -> SandboxServer:
-        """Bind and serve in a daemon thread; returns when the socket is listening."""
-        if self._httpd is not None:
-            return self
-        self._bind()
-        assert self._httpd is not None
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name="chorus-sandbox",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        """Bind (if needed) and serve in the calling thread until ``stop()`` or KeyboardInterrupt."""
-        self._bind()
-        assert self._httpd is not None
-        try:
-            self._httpd.serve_forever(poll_interval=0.2)
-        finally:
-            self.stop()
-
-    def _bind(self) -> None:
-        if self._httpd is None:
-            self._httpd = _HTTPServer((self.host, self.requested_port), self.sandbox)
-            self._bound_port = int(self._httpd.server_address[1])
-
-    def stop(self) -> None:
-        """Stop serving and close every connection; the state file is already up to date."""
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        if self._thread is not None:
-            httpd.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        httpd.close_all_connections()
-        httpd.server_close()
-        self.sandbox.store.flush()
-
-    def __enter__(self) -> SandboxServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()

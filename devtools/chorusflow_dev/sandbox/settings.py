@@ -7,6 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chorusflow_dev.serving.faults import check_min_max, rate_for, settings_of_profile
+
+__all__ = ["DEFAULT_PROFILE", "PROFILES", "Faults", "SandboxCredentials", "profile_faults", "rate_for"]
+
 ProfileName = Literal["realistic", "fast"]
 
 
@@ -27,11 +31,6 @@ class SandboxCredentials(BaseModel):
     def cpro_account(self) -> str:
         """The expected ``cpro-account`` header value: base64 of ``login:password``."""
         return base64.b64encode(f"{self.login}:{self.password}".encode()).decode("ascii")
-
-
-def rate_for(mapping: dict[str, float], path: str) -> float:
-    """The value for ``path`` in a per-endpoint mapping, falling back to ``"*"`` then 0."""
-    return float(mapping.get(path, mapping.get("*", 0.0)))
 
 
 class Faults(BaseModel):
@@ -88,9 +87,7 @@ class Faults(BaseModel):
     @field_validator("flux_delay_seconds")
     @classmethod
     def _ordered_range(cls, value: list[float] | None) -> list[float] | None:
-        if value is not None and (len(value) != 2 or not 0 <= value[0] <= value[1]):
-            raise ValueError("flux_delay_seconds is [min, max] with 0 <= min <= max")
-        return value
+        return check_min_max(value, "flux_delay_seconds")
 
 
 #: Timing profiles: the fault settings each one changes from ``Faults()`` (docs/sandbox.md).
@@ -105,6 +102,4 @@ DEFAULT_PROFILE: ProfileName = "realistic"
 
 def profile_faults(profile: str, **overrides: Any) -> Faults:
     """The fault settings of a timing profile (``realistic`` or ``fast``), with ``overrides``."""
-    if profile not in PROFILES:
-        raise ValueError(f"unknown sandbox profile {profile!r} (one of {', '.join(PROFILES)})")
-    return Faults.model_validate({**PROFILES[profile], **overrides})
+    return settings_of_profile(Faults, PROFILES, profile, "sandbox", **overrides)

@@ -1,10 +1,9 @@
 """The sandbox's mutable state (invoices, flux, attachments, counters) and its persistence.
 
 One re-entrant lock guards everything; every mutation is followed by ``save()``, which writes the
-state file atomically (temporary file + ``os.replace``) when one is configured. The whole state is
-rewritten each time, so writes are coalesced: at most one every ``MIN_SECONDS_BETWEEN_WRITES``, the
-last change always written by a timer, and ``flush()`` (called by ``SandboxServer.stop()``) writes
-what is pending at once. Thousands of invoices would otherwise cost one multi-MB write per call.
+state file atomically and coalesced (``chorusflow_dev.serving.state_file``) when one is configured;
+``flush()`` (called by ``SandboxServer.stop()``) writes what is pending at once. Thousands of
+invoices would otherwise cost one multi-MB write per call.
 
 Attachment contents are not in the JSON state (they would make every rewrite megabytes larger):
 they are written once, atomically, as files named by attachment id in ``<state file>.attachments/``
@@ -14,19 +13,18 @@ next to the state file, or kept in memory when there is no state file.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from chorusflow_dev.serving.state_file import CoalescedWriter, write_atomically
 
 FIRST_INVOICE_ID = 7_200_001
 FIRST_ATTACHMENT_ID = 910_001
 FIRST_HISTORY_ID = 55_000_001
 FIRST_SAISIE_SEQUENCE = 1
 STATE_VERSION = 2  # 2: submission counts per year of the invoice date
-MIN_SECONDS_BETWEEN_WRITES = 0.5
 
 
 def _empty_state() -> dict[str, Any]:
@@ -64,8 +62,7 @@ class StateStore:
     def __init__(self, path: Path | None = None) -> None:
         self.lock = threading.RLock()
         self.path = path
-        self._last_write = 0.0
-        self._pending: threading.Timer | None = None
+        self._writer = CoalescedWriter(self._write, self.lock)
         self.data: dict[str, Any] = _empty_state()
         self._contents: dict[str, bytes] = {}  # attachment contents when there is no state file
         if path is not None and path.exists() and path.stat().st_size > 0:
@@ -109,7 +106,7 @@ class StateStore:
                 self._contents[str(attachment_id)] = content
                 return
             folder.mkdir(parents=True, exist_ok=True)
-            _write_atomically(folder / str(attachment_id), content)
+            write_atomically(folder / str(attachment_id), content)
 
     def attachment_content(self, attachment_id: int | str) -> bytes | None:
         """The bytes uploaded as this attachment, or None (unknown id, or metadata from an old state)."""
@@ -164,47 +161,18 @@ class StateStore:
             self.save()
 
     def save(self) -> None:
-        """Write the state file now, or within ``MIN_SECONDS_BETWEEN_WRITES`` when it was just written."""
-        if self.path is None:
-            return
-        with self.lock:
-            if self._pending is not None:
-                return  # a timer already writes the latest state
-            wait = self._last_write + MIN_SECONDS_BETWEEN_WRITES - time.monotonic()
-            if wait <= 0:
-                self._write()
-                return
-            self._pending = threading.Timer(wait, self.flush)
-            self._pending.daemon = True
-            self._pending.start()
+        """Write the state file now, or within half a second when it was just written."""
+        if self.path is not None:
+            self._writer.save()
 
     def flush(self) -> None:
         """Write any change not written yet (at once)."""
-        with self.lock:
-            if self._pending is not None:
-                self._pending.cancel()
-                self._pending = None
-                self._write()
+        self._writer.flush()
 
     def _write(self) -> None:
-        """Write the state file atomically."""
+        """Write the state file atomically (the writer holds ``lock``)."""
         if self.path is None:
             return
-        with self.lock:
-            self._last_write = time.monotonic()
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            text = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
-            _write_atomically(self.path, text.encode("utf-8"))
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    """Temporary file + ``os.replace``: a crash leaves the old or the new file, never a torn one."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        # No fsync: power-loss durability is not worth an fsync per call in a sandbox.
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
+        write_atomically(self.path, text.encode("utf-8"))

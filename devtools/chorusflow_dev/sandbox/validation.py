@@ -19,8 +19,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft4Validator, FormatChecker
+from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError
+
+from chorusflow_dev.serving.json_schema import errors_in_order, json_path, unknown_keys
 
 SWAGGER_FILES = {
     "/cpro/factures": "chorus-pro-factures.swagger.json",
@@ -125,10 +127,9 @@ def operation_schemas() -> dict[str, dict[str, Any]]:
 
 def _describe(error: ValidationError) -> str:
     """One readable line naming the offending JSON path."""
-    path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = set(error.schema.get("properties", {}))
-        unknown = sorted(key for key in error.instance if key not in allowed)
+    path = json_path(error)
+    unknown = unknown_keys(error)
+    if unknown is not None:
         return "; ".join(f"{path}.{key}: clé inconnue (unknown key)" for key in unknown)
     if error.validator == "type":
         return f"{path}: type invalide, attendu {error.validator_value} (wrong type: {error.instance!r})"
@@ -146,10 +147,7 @@ def validate_request_body(path: str, body: object) -> list[str]:
     ``path`` is the full request path, e.g. ``/cpro/factures/v1/soumettre``. Unknown paths raise
     ``KeyError``: the caller decides whether an operation has a schema.
     """
-    schema = operation_schemas()[path]
-    validator = Draft4Validator(schema, format_checker=FORMAT_CHECKER)
-    errors = sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path])
-    return [_describe(error) for error in errors]
+    return [_describe(error) for error in errors_in_order(operation_schemas()[path], body, FORMAT_CHECKER)]
 
 
 def has_schema(path: str) -> bool:
