@@ -20,7 +20,7 @@ import pytest
 
 from chorusflow.invoice import Invoice
 from chorusflow.ledger import Ledger
-from chorusflow.platforms.chorus_pro.channels.base import invoice_pdf
+from chorusflow.documents.invoice_pdf import invoice_pdf
 from tests.desk.story import REJECTION_COMMENT, RUN_ID, SUSPENSION_COMMENT, Story, build_story
 from tests.fixtures.ledger import airflow_conn_uri
 

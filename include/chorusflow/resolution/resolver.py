@@ -90,7 +90,7 @@ class ResolutionResult:
     @property
     def ok(self) -> bool:
         """True when the decision is (or already was) applied."""
-        return self.result in (Result.DONE, Result.ALREADY_DONE)
+        return self.result in (DecisionResult.DONE, DecisionResult.ALREADY_DONE)
 
     def to_xcom(self) -> dict[str, Any]:
         """A small JSON-able summary."""
@@ -137,10 +137,10 @@ class Resolver:
         summary = self.ledger.get_invoice(decision.invoice_number, self.supplier_siret)
         if summary is None:
             found = finding("RESOLUTION_INVOICE_UNKNOWN", self.lang, number=decision.invoice_number)
-            return self._result(decision, Result.REFUSED, [found])
+            return self._result(decision, DecisionResult.REFUSED, [found])
         invoice: InvoiceDetail = summary
         if decision.event_key is None and _applied_before(invoice, decision):
-            return self._result(decision, Result.ALREADY_DONE, message="already applied: nothing sent")
+            return self._result(decision, DecisionResult.ALREADY_DONE, message="already applied: nothing sent")
         recorded = RecordedDecision(
             invoice_id=invoice.id,
             event_key=decision.event_key or event_key(invoice),
@@ -151,9 +151,9 @@ class Resolver:
         )
         claim = self.ledger.claim_resolution(recorded, self.owner, self.lease_seconds)
         if claim is None:
-            return self._result(decision, Result.BUSY, message="another try is applying this decision")
+            return self._result(decision, DecisionResult.BUSY, message="another try is applying this decision")
         if claim.already_done:
-            return self._result(decision, Result.ALREADY_DONE, message="already applied: nothing sent")
+            return self._result(decision, DecisionResult.ALREADY_DONE, message="already applied: nothing sent")
         if not claim.previous_outcome_unknown:
             refused = check_decision(
                 decision,
@@ -209,7 +209,7 @@ class Resolver:
         self.ledger.finish_resolution(
             claim.resolution_id, self.owner, ResolutionOutcome.SUCCEEDED, answer=answer, status=status
         )
-        return self._result(decision, Result.DONE, message=_sent_text(sent), answer=answer)
+        return self._result(decision, DecisionResult.DONE, message=_sent_text(sent), answer=answer)
 
     def _complete(
         self, claim: ResolutionClaim, decision: Decision, identifiant: int
@@ -312,7 +312,7 @@ class Resolver:
             replacement_number=(decision.new_number or "").strip() if replacing else None,
             new_state=InvoiceState.CLOSED if closes else None,
         )
-        return self._result(decision, Result.DONE, message="traiterRejet", answer=answer)
+        return self._result(decision, DecisionResult.DONE, message="traiterRejet", answer=answer)
 
     def _adopt(self, claim: ResolutionClaim, decision: Decision, invoice: InvoiceDetail) -> ResolutionResult:
         """needs_review → submitted under the id a person found, once Chorus Pro confirms the number."""
@@ -340,14 +340,14 @@ class Resolver:
         self.ledger.finish_resolution(
             claim.resolution_id, self.owner, ResolutionOutcome.SUCCEEDED, answer=answer
         )
-        return self._result(decision, Result.DONE, answer=answer)
+        return self._result(decision, DecisionResult.DONE, answer=answer)
 
     def _release(self, claim: ResolutionClaim, decision: Decision) -> ResolutionResult:
         """needs_review → pending: a person says Chorus Pro does not hold it; the next run deposits it."""
         self.ledger.finish_resolution(
             claim.resolution_id, self.owner, ResolutionOutcome.SUCCEEDED, new_state=InvoiceState.PENDING
         )
-        return self._result(decision, Result.DONE)
+        return self._result(decision, DecisionResult.DONE)
 
     # -- endings ------------------------------------------------------------------------------------
 
@@ -361,7 +361,7 @@ class Resolver:
             claim.resolution_id, self.owner, ResolutionOutcome.SUCCEEDED, answer=answer, status=status
         )
         note = "found done on Chorus Pro: not sent again" if reconciled else ""
-        return self._result(decision, Result.DONE, message=note, answer=answer)
+        return self._result(decision, DecisionResult.DONE, message=note, answer=answer)
 
     def _refuse(self, claim: ResolutionClaim, decision: Decision, found: list[Finding]) -> ResolutionResult:
         text = messages(found)
@@ -372,7 +372,7 @@ class Resolver:
             rule_code=found[0].code,
             error_message=text,
         )
-        return self._result(decision, Result.REFUSED, found, message=text)
+        return self._result(decision, DecisionResult.REFUSED, found, message=text)
 
     def _rejected(
         self, claim: ResolutionClaim, decision: Decision, error: FunctionalError
@@ -392,7 +392,7 @@ class Resolver:
             rule_code=found.code,
             error_message=found.message,
         )
-        return self._result(decision, Result.REJECTED, [found], message=found.message)
+        return self._result(decision, DecisionResult.REJECTED, [found], message=found.message)
 
     def _passing_error(
         self, claim: ResolutionClaim, decision: Decision, error: ChorusProError

@@ -14,7 +14,7 @@ from chorusflow.ledger import ClaimOwner, Ledger, LedgerError, resolve_ledger_ur
 from chorusflow.messages import language, text
 from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig, ChorusProError
 from chorusflow.platforms.chorus_pro.config import connection_variable
-from chorusflow.resolution import Decision, Result, build_resolver, decision_supplier
+from chorusflow.resolution import Decision, DecisionResult, build_resolver, decision_supplier
 from chorusflow.suppliers import SupplierIdentity, load_suppliers
 
 
@@ -76,4 +76,4 @@ def run(args: argparse.Namespace) -> int:
         )
     if result.ok:
         return 0
-    return 3 if result.result in (Result.RETRY, Result.BUSY) else 1
+    return 3 if result.result in (Result.RETRY, DecisionResult.BUSY) else 1

@@ -14,7 +14,7 @@ from airflow.exceptions import AirflowFailException
 from chorusflow.airflow.connections import claim_owner, get_ledger, reports_root, supplier_client
 from chorusflow.ledger import Ledger
 from chorusflow.messages import language
-from chorusflow.resolution import ResolutionResult, Result, build_resolver, decision_supplier
+from chorusflow.resolution import ResolutionResult, DecisionResult, build_resolver, decision_supplier
 from chorusflow.resolution.decisions import Decision, blank_to_none, decision_from_answer
 from chorusflow.suppliers import SupplierIdentity, Suppliers, load_suppliers
 
@@ -101,7 +101,7 @@ def supplier_of(
 def _task_end(result: ResolutionResult) -> dict[str, Any]:
     if result.ok:
         return result.to_xcom()
-    if result.result is Result.REFUSED:
+    if result.result is DecisionResult.REFUSED:
         raise DecisionRefused(f"{result.invoice_number}: {result.message}")
     raise DecisionNotApplied(
         f"{result.invoice_number}: {result.result.value}: {result.message} "

@@ -31,7 +31,7 @@ def _password_event(
     supplier: SupplierIdentity, suppliers: Suppliers, alert_settings: AlertSettings, now: datetime
 ) -> AlertEvent | None:
     """The technical password expiry event of ``supplier``, if due; a failing lookup is only logged."""
-    from chorusflow.submission.submitter import supplier_structure_id
+    from chorusflow.platforms.chorus_pro.accounts import supplier_structure_id
 
     try:
         client = supplier_client(supplier)
