@@ -75,7 +75,7 @@ def run_resolve(args: argparse.Namespace) -> int:
     from chorusflow.messages import language
     from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig, ChorusProError
     from chorusflow.platforms.chorus_pro.config import connection_variable
-    from chorusflow.resolution import Decision, Result, build_resolver, decision_supplier
+    from chorusflow.resolution import Decision, DecisionResult, build_resolver, decision_supplier
     from chorusflow.suppliers import SupplierIdentity, load_suppliers
 
     decided_by = args.by or getpass.getuser()
@@ -113,4 +113,4 @@ def run_resolve(args: argparse.Namespace) -> int:
         )
     if result.ok:
         return 0
-    return 3 if result.result in (Result.RETRY, Result.BUSY) else 1
+    return 3 if result.result in (DecisionResult.RETRY, DecisionResult.BUSY) else 1

@@ -34,6 +34,7 @@ from chorusflow.ledger import (
     StatusUpdate,
     utc_now,
 )
+from chorusflow.messages import language
 from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProError, FunctionalError
 from chorusflow.platforms.chorus_pro.models import InvoiceHistory
 from chorusflow.resolution.decisions import (
@@ -54,6 +55,9 @@ from chorusflow.resolution.decisions import (
 from chorusflow.rules.checks.attachments import AttachmentRules
 from chorusflow.rules.checks.buyers import BuyerRules
 from chorusflow.rules.codes import Finding, finding
+from chorusflow.rules.directory import ChorusDirectory
+from chorusflow.rules.profiles import load_profiles
+from chorusflow.settings import settings
 from chorusflow.storage import StoredPath
 
 log = logging.getLogger(__name__)
@@ -64,7 +68,7 @@ STATUS_AFTER: dict[Action, str] = {Action.COMPLETE: "COMPLETEE", Action.RECYCLE:
 STATUS_BEFORE: dict[Action, str] = {Action.COMPLETE: "SUSPENDUE", Action.RECYCLE: "A_RECYCLER"}
 
 
-class Result(StrEnum):
+class DecisionResult(StrEnum):
     """How one decision ended."""
 
     DONE = "done"
@@ -81,7 +85,7 @@ class ResolutionResult:
 
     invoice_number: str
     action: Action
-    result: Result
+    result: DecisionResult
     message: str = ""
     findings: list[Finding] = field(default_factory=list)
     answer: dict[str, Any] | None = None
@@ -89,7 +93,7 @@ class ResolutionResult:
     @property
     def ok(self) -> bool:
         """True when the decision is (or already was) applied."""
-        return self.result in (Result.DONE, Result.ALREADY_DONE)
+        return self.result in (DecisionResult.DONE, DecisionResult.ALREADY_DONE)
 
     def to_xcom(self) -> dict[str, Any]:
         """A small JSON-able summary."""
@@ -136,10 +140,12 @@ class Resolver:
         summary = self.ledger.get_invoice(decision.invoice_number, self.supplier_siret)
         if summary is None:
             found = finding("RESOLUTION_INVOICE_UNKNOWN", self.lang, number=decision.invoice_number)
-            return self._result(decision, Result.REFUSED, [found])
+            return self._result(decision, DecisionResult.REFUSED, [found])
         invoice: InvoiceDetail = summary
         if decision.event_key is None and _applied_before(invoice, decision):
-            return self._result(decision, Result.ALREADY_DONE, message="already applied: nothing sent")
+            return self._result(
+                decision, DecisionResult.ALREADY_DONE, message="already applied: nothing sent"
+            )
         claim = self.ledger.claim_resolution(
             invoice.id,
             decision.event_key or event_key(invoice),
@@ -151,9 +157,13 @@ class Resolver:
             lease_seconds=self.lease_seconds,
         )
         if claim is None:
-            return self._result(decision, Result.BUSY, message="another try is applying this decision")
+            return self._result(
+                decision, DecisionResult.BUSY, message="another try is applying this decision"
+            )
         if claim.already_done:
-            return self._result(decision, Result.ALREADY_DONE, message="already applied: nothing sent")
+            return self._result(
+                decision, DecisionResult.ALREADY_DONE, message="already applied: nothing sent"
+            )
         if not claim.previous_outcome_unknown:
             refused = check_decision(
                 decision,
@@ -209,7 +219,7 @@ class Resolver:
         self.ledger.finish_resolution(
             claim.resolution_id, self.owner, ResolutionOutcome.SUCCEEDED, answer=answer, status=status
         )
-        return self._result(decision, Result.DONE, message=_sent_text(sent), answer=answer)
+        return self._result(decision, DecisionResult.DONE, message=_sent_text(sent), answer=answer)
 
     def _complete(
         self, claim: ResolutionClaim, decision: Decision, identifiant: int
@@ -312,7 +322,7 @@ class Resolver:
             replacement_number=(decision.new_number or "").strip() if replacing else None,
             new_state=InvoiceState.CLOSED if closes else None,
         )
-        return self._result(decision, Result.DONE, message="traiterRejet", answer=answer)
+        return self._result(decision, DecisionResult.DONE, message="traiterRejet", answer=answer)
 
     def _adopt(self, claim: ResolutionClaim, decision: Decision, invoice: InvoiceDetail) -> ResolutionResult:
         """needs_review → submitted under the id a person found, once Chorus Pro confirms the number."""
@@ -340,14 +350,14 @@ class Resolver:
         self.ledger.finish_resolution(
             claim.resolution_id, self.owner, ResolutionOutcome.SUCCEEDED, answer=answer
         )
-        return self._result(decision, Result.DONE, answer=answer)
+        return self._result(decision, DecisionResult.DONE, answer=answer)
 
     def _release(self, claim: ResolutionClaim, decision: Decision) -> ResolutionResult:
         """needs_review → pending: a person says Chorus Pro does not hold it; the next run deposits it."""
         self.ledger.finish_resolution(
             claim.resolution_id, self.owner, ResolutionOutcome.SUCCEEDED, new_state=InvoiceState.PENDING
         )
-        return self._result(decision, Result.DONE)
+        return self._result(decision, DecisionResult.DONE)
 
     # -- endings ------------------------------------------------------------------------------------
 
@@ -361,7 +371,7 @@ class Resolver:
             claim.resolution_id, self.owner, ResolutionOutcome.SUCCEEDED, answer=answer, status=status
         )
         note = "found done on Chorus Pro: not sent again" if reconciled else ""
-        return self._result(decision, Result.DONE, message=note, answer=answer)
+        return self._result(decision, DecisionResult.DONE, message=note, answer=answer)
 
     def _refuse(self, claim: ResolutionClaim, decision: Decision, found: list[Finding]) -> ResolutionResult:
         text = messages(found)
@@ -372,7 +382,7 @@ class Resolver:
             rule_code=found[0].code,
             error_message=text,
         )
-        return self._result(decision, Result.REFUSED, found, message=text)
+        return self._result(decision, DecisionResult.REFUSED, found, message=text)
 
     def _rejected(
         self, claim: ResolutionClaim, decision: Decision, error: FunctionalError
@@ -392,7 +402,7 @@ class Resolver:
             rule_code=found.code,
             error_message=found.message,
         )
-        return self._result(decision, Result.REJECTED, [found], message=found.message)
+        return self._result(decision, DecisionResult.REJECTED, [found], message=found.message)
 
     def _passing_error(
         self, claim: ResolutionClaim, decision: Decision, error: ChorusProError
@@ -407,12 +417,12 @@ class Resolver:
             ResolutionOutcome.OUTCOME_UNKNOWN if error.outcome_unknown else ResolutionOutcome.FAILED_RETRYABLE
         )
         self.ledger.finish_resolution(claim.resolution_id, self.owner, outcome, error_message=str(error))
-        return self._result(decision, Result.RETRY, message=str(error)[:300])
+        return self._result(decision, DecisionResult.RETRY, message=str(error)[:300])
 
     def _result(
         self,
         decision: Decision,
-        result: Result,
+        result: DecisionResult,
         found: list[Finding] | None = None,
         *,
         message: str = "",
@@ -465,11 +475,6 @@ def build_resolver(
     documents: StoredPath | None = None,
 ) -> Resolver:
     """A resolver with this deployment's settings: attachments folder, buyer profiles, live directory."""
-    from chorusflow.messages import language
-    from chorusflow.rules.directory import ChorusDirectory
-    from chorusflow.rules.profiles import load_profiles
-    from chorusflow.settings import settings
-
     lang = language()
     return Resolver(
         ledger,

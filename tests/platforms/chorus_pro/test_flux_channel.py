@@ -15,7 +15,9 @@ from chorusflow.ledger import InvoiceState, Ledger, utc_now
 from chorusflow.platforms.chorus_pro import ChorusProClient
 from chorusflow.platforms.chorus_pro.flux import FACTURX_SYNTAX
 from chorusflow.platforms.chorus_pro.flux_follow import follow_flux, open_flux_states
-from chorusflow.submission.submitter import Result, Submitter
+from chorusflow.platforms.registry import deposit_channels
+from chorusflow.rules.profiles import buyer_channels, load_profiles
+from chorusflow.submission.submitter import DepositResult, Submitter
 from chorusflow.suppliers import load_supplier
 from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing import ISSUE_DATE
@@ -45,7 +47,7 @@ def test_one_flux_carries_several_invoices_and_is_followed_to_integration(
 
     result = submit_numbers(ledger, client, numbers, OWNER)
 
-    assert result.count(Result.SUBMITTED) == 3 and admin.calls(DEPOSER_FLUX) == 1
+    assert result.count(DepositResult.SUBMITTED) == 3 and admin.calls(DEPOSER_FLUX) == 1
     [flux] = admin.flux()
     assert flux["syntax"] == FACTURX_SYNTAX and flux["file_name"].endswith(".tar.gz")
     rows = [ledger.get_invoice(number) for number in numbers]
@@ -141,16 +143,16 @@ def test_an_unknown_flux_outcome_is_adopted_once_integrated_never_deposited_agai
     admin = SandboxAdmin(sandbox)
     numbers = record_rows(ledger, tmp_path, [sample_invoice("FU-1"), sample_invoice("FU-2", 20_000)])
     admin.set_faults(commit_then_drop_rate={DEPOSER_FLUX: 1.0})
-    assert submit_numbers(ledger, client, numbers, OWNER).count(Result.RETRY) == 2
+    assert submit_numbers(ledger, client, numbers, OWNER).count(DepositResult.RETRY) == 2
     admin.set_faults(commit_then_drop_rate={})
 
     waiting = submit_numbers(ledger, client, numbers, RETRY_OWNER)  # not integrated yet: it waits, no deposit
-    assert waiting.count(Result.RETRY) == 2 and admin.calls(DEPOSER_FLUX) == 1
+    assert waiting.count(DepositResult.RETRY) == 2 and admin.calls(DEPOSER_FLUX) == 1
     assert "unknown outcome" in (waiting.outcomes[0].message or "")
     admin.set_faults(flux_seconds_before_integration=0)  # Chorus Pro integrates the lost flux
     adopted = submit_numbers(ledger, client, numbers, RETRY_OWNER)
 
-    assert adopted.count(Result.ADOPTED) == 2 and admin.calls(DEPOSER_FLUX) == 1
+    assert adopted.count(DepositResult.ADOPTED) == 2 and admin.calls(DEPOSER_FLUX) == 1
     [flux] = admin.flux()
     for number in numbers:
         detail = ledger.get_invoice(number)
@@ -176,7 +178,7 @@ def test_after_the_grace_period_a_lost_flux_is_deposited_again_and_the_duplicate
     again = submit_numbers(
         ledger, client, numbers, RETRY_OWNER
     )  # nothing found after the grace: deposit again
-    assert again.count(Result.SUBMITTED) == 1 and admin.calls(DEPOSER_FLUX) == 2
+    assert again.count(DepositResult.SUBMITTED) == 1 and admin.calls(DEPOSER_FLUX) == 2
     first, second = admin.flux()
     admin.set_faults(flux_seconds_before_integration=0)  # both flux are processed: the first one wins
     client.find_invoice_by_number("FG-1")  # (a search makes the sandbox integrate them by time)
@@ -199,7 +201,7 @@ def test_a_flux_refusal_of_a_number_chorus_pro_holds_for_another_amount_goes_to_
     earlier = sandbox_api(sandbox).deposit_pdf("FZ-1", invoice_date=ISSUE_DATE.isoformat(), ht=150.0)
     assert earlier["codeRetour"] == 0
     numbers = record_rows(ledger, tmp_path, [sample_invoice("FZ-1")])
-    assert submit_numbers(ledger, client, numbers, OWNER).count(Result.SUBMITTED) == 1
+    assert submit_numbers(ledger, client, numbers, OWNER).count(DepositResult.SUBMITTED) == 1
     admin.set_faults(flux_polls_before_integration=0)
 
     result = follow_flux(ledger, client, load_supplier().siret)
@@ -239,7 +241,7 @@ def test_a_factur_x_failing_its_checks_ends_invalid_and_is_never_deposited(
 
     result = submit_numbers(ledger, client, numbers, OWNER)
 
-    assert result.count(Result.INVALID) == 1 and result.count(Result.SUBMITTED) == 1
+    assert result.count(DepositResult.INVALID) == 1 and result.count(DepositResult.SUBMITTED) == 1
     [flux] = SandboxAdmin(sandbox).flux()
     assert flux["numbers"] == ["FC-2"]  # the other invoice went alone
     detail = ledger.get_invoice("FC-1")
@@ -264,7 +266,7 @@ def test_each_checked_file_answers_for_its_own_invoice(
 
     result = submit_numbers(ledger, client, numbers, OWNER)
 
-    assert result.count(Result.INVALID) == 1 and result.count(Result.SUBMITTED) == 2
+    assert result.count(DepositResult.INVALID) == 1 and result.count(DepositResult.SUBMITTED) == 2
     [flux] = SandboxAdmin(sandbox).flux()
     assert flux["numbers"] == ["FM-1", "FM-3"]
     states = {number: detail.state for number in numbers if (detail := ledger.get_invoice(number))}
@@ -307,10 +309,14 @@ def test_a_flux_chorus_pro_did_not_process_refuses_its_invoices_which_may_go_aga
     assert sorted(result.refused) == numbers and result.states == {admin.flux()[0]["number"]: "not_processed"}
     assert all(state in reason and "deposited again" in reason for reason in result.refused.values())
     admin.set_faults(flux_forced_state=None)
-    retried = Submitter(ledger, client, load_supplier(), RETRY_OWNER, lease_seconds=0).submit_batch(
-        numbers, include_failed=True
-    )
-    assert retried.count(Result.SUBMITTED) == 2 and len(admin.flux()) == 2
+    retried = Submitter(
+        ledger,
+        deposit_channels(client, load_supplier(), buyer_channels(load_profiles())),
+        load_supplier(),
+        RETRY_OWNER,
+        lease_seconds=0,
+    ).submit_batch(numbers, include_failed=True)
+    assert retried.count(DepositResult.SUBMITTED) == 2 and len(admin.flux()) == 2
     follow_flux(ledger, client, load_supplier().siret)
     assert sorted(follow_flux(ledger, client, load_supplier().siret).integrated) == numbers
     assert admin.submission_counts() == {"FN-1": 1, "FN-2": 1}
@@ -370,5 +376,5 @@ def test_a_fatal_refusal_of_deposer_flux_gives_every_invoice_back_untouched(
             ["failed_retryable"],
         )
     admin.set_faults(forbidden_paths=[])
-    assert submit_numbers(ledger, client, numbers, RETRY_OWNER).count(Result.SUBMITTED) == 3
+    assert submit_numbers(ledger, client, numbers, RETRY_OWNER).count(DepositResult.SUBMITTED) == 3
     assert admin.calls(DEPOSER_FLUX) == 4  # the refused call and the three flux

@@ -27,8 +27,8 @@ from chorusflow.messages import Language, language
 from chorusflow.messages import text as message_text
 from chorusflow.resolution import (
     Decision,
+    DecisionResult,
     ResolutionResult,
-    Result,
     action_from_answer,
     build_resolver,
     decision_label,
@@ -208,7 +208,7 @@ def _supplier_of(
 def _task_end(result: ResolutionResult) -> dict[str, Any]:
     if result.ok:
         return result.to_xcom()
-    if result.result is Result.REFUSED:
+    if result.result is DecisionResult.REFUSED:
         raise DecisionRefused(f"{result.invoice_number}: {result.message}")
     raise DecisionNotApplied(
         f"{result.invoice_number}: {result.result.value}: {result.message} "

@@ -26,6 +26,7 @@ from chorusflow.alerts import (
     stale_events,
 )
 from chorusflow.ledger import safe_error_text, utc_now
+from chorusflow.platforms.chorus_pro.accounts import technical_password_expires_on
 from chorusflow.platforms.chorus_pro.statuses import WATERMARK_NAME, StatusSync
 from chorusflow.settings import settings
 from chorusflow.suppliers import SupplierIdentity, Suppliers, load_suppliers
@@ -147,16 +148,13 @@ def _password_event(
     supplier: SupplierIdentity, suppliers: Suppliers, alert_settings: AlertSettings, now: datetime
 ) -> AlertEvent | None:
     """The technical password expiry event of ``supplier``, if due; a failing lookup is only logged."""
-    from chorusflow.submission.submitter import supplier_structure_id
-
     try:
-        client = supplier_client(supplier)
-        details = client.get_structure(supplier_structure_id(client, supplier.key))
+        expires_on = technical_password_expires_on(supplier_client(supplier), supplier.key)
     except Exception as error:
         log.warning("Could not read the technical password expiry date of %s: %s", supplier.id, error)
         return None
     today = now.astimezone(ZoneInfo(alert_settings.timezone)).date()
-    event = password_expiry_event(details.technical_password_expires_on, today, alert_settings)
+    event = password_expiry_event(expires_on, today, alert_settings)
     if event is None or supplier.id == suppliers.default_id:
         return event
     return event.model_copy(update={"event_key": f"{event.event_key}:{supplier.id}"})
