@@ -15,17 +15,15 @@ from chorusflow.invoice import Invoice
 from chorusflow.messages import text
 from chorusflow.platforms.chorus_pro.accounts import SupplierAccount
 from chorusflow.platforms.chorus_pro.models import (
-    InvoiceLine as ChorusLine,
-)
-from chorusflow.platforms.chorus_pro.models import (
     InvoiceRecipient,
     InvoiceReferences,
     InvoiceSupplier,
-    InvoiceTotals,
     InvoicingFramework,
     MainAttachment,
     SubmitInvoiceRequest,
     SubmitInvoiceResponse,
+    SubmitLine,
+    SubmitTotals,
     SupplierInvoiceRow,
     VatLine,
 )
@@ -157,7 +155,7 @@ def build_submit_request(
             mode_paiement=None if is_credit_note else (invoice.payment_means or "VIREMENT"),
         ),
         ligne_poste=[
-            ChorusLine(
+            SubmitLine(
                 numero=line.number,
                 denomination=line.description,  # the rules refuse what Chorus Pro would not take
                 quantite=line.quantity,
@@ -172,7 +170,7 @@ def build_submit_request(
             VatLine(taux_manuel=vat.rate, montant_base_ht=vat.base, montant_tva=vat.vat)
             for vat in invoice.vat_breakdown
         ],
-        montant_total=InvoiceTotals(
+        montant_total=SubmitTotals(
             montant_ht_total=invoice.total_ht,
             montant_tva=invoice.total_vat,
             montant_ttc_total=invoice.total_ttc,
