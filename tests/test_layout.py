@@ -95,3 +95,76 @@ def test_the_runtime_package_never_imports_the_dev_tooling() -> None:
     # The production image installs chorusflow without chorusflow_dev (Dockerfile, stage production).
     assert _importers(PACKAGE, "chorusflow_dev") == []
     assert (DEV_PACKAGE / "sandbox" / "server.py").is_file()
+
+
+# -- issue #23: one package per pipeline step, and a seam for a second platform ---------------------
+
+#: The platform-neutral steps: they reach a platform only through ``chorusflow.platforms``'s
+#: interface and its registry (``platforms/registry.py``, the one place that names a platform).
+STEPS = ("submission", "sync", "desk", "alerts", "resolution", "reporting", "rules", "exports")
+#: Modules that still speak to Chorus Pro directly; the list only shrinks.
+#: - resolution/resolver.py: acting on a blocked invoice (completer, recycler, traiterRejet) has no
+#:   platform interface yet.
+CHORUS_PRO_LEFT = {"resolution/resolver.py"}
+#: The root holds only these modules; everything else lives in a package.
+ROOT_MODULES = {"settings", "suppliers", "invoice", "storage", "crashpoints", "money"}
+
+
+def _is_command(path: Path) -> bool:
+    """A command module (the ``cli/`` package): an adapter, like ``airflow/``."""
+    return _package_of(_module_name(path)) == "cli"
+
+
+def test_the_steps_reach_chorus_pro_only_through_the_platform_interface() -> None:
+    found = {
+        str(path.relative_to(PACKAGE))
+        for step in STEPS
+        for path in (PACKAGE / step).rglob("*.py")
+        if not _is_command(path)
+        and any(name.startswith("chorusflow.platforms.chorus_pro") for name in _imports(path))
+    }
+    assert found == CHORUS_PRO_LEFT
+
+
+def test_the_seam_check_sees_a_step_importing_chorus_pro(tmp_path: Path) -> None:
+    step = tmp_path / "step.py"
+    step.write_text("from chorusflow.platforms.chorus_pro.client import ChorusProClient\n", encoding="utf-8")
+    assert "chorusflow.platforms.chorus_pro.client" in _imports(step)
+
+
+def test_the_root_holds_at_most_six_modules() -> None:
+    root = {path.stem for path in PACKAGE.glob("*.py")} - {"__init__"}
+    assert root <= ROOT_MODULES
+    assert len(root) <= 6
+
+
+def _package_of(module: str) -> str:
+    """The package a module belongs to: ``chorusflow.<package>``, or ``cli`` for a command module."""
+    parts = module.split(".")
+    if "cli" in parts[1:] and parts[1] != "messages":  # messages/cli.py is the commands' wording
+        return "cli"
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+#: Package links that still close a cycle, each with who removes it; the list only shrinks.
+#: - ledger -> platforms: ledger/quota.py paces through platforms/chorus_pro/ratelimit.py (the
+#:   ledger-split branch owns ledger/).
+KNOWN_PACKAGE_LINKS = {("ledger", "platforms")}
+
+
+def _package_graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for module, targets in _graph().items():
+        for target in targets:
+            source, destination = _package_of(module), _package_of(target)
+            if source != destination and target != "chorusflow":
+                graph.setdefault(source, set()).add(destination)
+    return graph
+
+
+def test_no_import_cycle_between_packages_counting_local_imports() -> None:
+    graph = _package_graph()
+    for source, destination in KNOWN_PACKAGE_LINKS:
+        assert destination in graph.get(source, set()), f"{source} -> {destination} is gone: drop it"
+        graph[source].discard(destination)
+    assert _cycle(graph) is None

@@ -38,7 +38,7 @@ def chorusflow_home() -> Path:
 
 
 VatRegime = Literal["debits", "receipts"]
-DepositChannel = Literal["pdf", "saisie", "facturx"]
+ChannelName = Literal["pdf", "saisie", "facturx"]
 CompanySize = Literal["large", "mid", "sme", "micro"]
 #: ``typeIdentifiantStructure`` of a supplier structure (Structures Swagger; PARTICULIER is for
 #: private persons, who do not invoice public buyers through chorusflow).
@@ -115,7 +115,7 @@ class SupplierIdentity(BaseModel):
     vat_regime: VatRegime = "receipts"
     late_penalty_rate: str | None = None
     early_payment_discount: str | None = None
-    deposit_channel: DepositChannel = "pdf"
+    deposit_channel: ChannelName = "pdf"
     company_size: CompanySize = "sme"
     connection_id: str = Field(DEFAULT_CONNECTION_ID, pattern=r"^[A-Za-z0-9_\-]{1,250}$")
     lang: Language | None = None

@@ -18,9 +18,9 @@ from urllib.parse import unquote
 
 import pytest
 
+from chorusflow.documents.invoice_pdf import invoice_pdf
 from chorusflow.invoice import Invoice
 from chorusflow.ledger import Ledger
-from chorusflow.documents.invoice_pdf import invoice_pdf
 from tests.desk.story import REJECTION_COMMENT, RUN_ID, SUSPENSION_COMMENT, Story, build_story
 from tests.fixtures.ledger import airflow_conn_uri
 

@@ -10,11 +10,10 @@ from airflow.sdk import RetryAction
 from chorusflow.airflow.retry import CHORUS_PRO_RETRY_POLICY, RATE_LIMIT_MIN_WAIT
 from chorusflow.ledger.url import LedgerConfigError
 from chorusflow.platforms.chorus_pro import errors
+from chorusflow.platforms.chorus_pro.errors import BankAccountUnknown, SupplierNotOnChorusPro
 from chorusflow.submission.errors import (
-    BankAccountUnknown,
     PermanentSubmissionError,
     RetryableSubmissionError,
-    SupplierNotOnChorusPro,
 )
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from chorusflow.desk.documents import deposited_pdf
+from chorusflow.documents.invoice_pdf import invoice_pdf
 from chorusflow.invoice import Invoice
 from chorusflow.ledger import InvoiceDetail, Ledger
-from chorusflow.platforms.chorus_pro.channels.base import invoice_pdf
 from chorusflow.storage import store_invoice_pdf
 from tests.desk.story import Story
 

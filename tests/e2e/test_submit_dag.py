@@ -21,10 +21,9 @@ import pytest
 from chorusflow.invoice import Invoice
 from chorusflow.ledger import Claim, ClaimOwner, InvoiceState
 from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
-from chorusflow.platforms.chorus_pro.channels.base import SupplierAccount
+from chorusflow.platforms.chorus_pro.accounts import SupplierAccounts
 from chorusflow.platforms.chorus_pro.channels.pdf import PdfChannel
 from chorusflow.reporting.run_report import safe_folder_name
-from chorusflow.submission.submitter import registered_account_id, supplier_structure_id
 from chorusflow.suppliers import load_supplier
 from tests.fixtures.airflow import SAMPLE_EXPORT, PipelineEnv, load_dag
 from tests.fixtures.sandbox import SUPPLIER_SIRET
@@ -164,12 +163,8 @@ def test_worker_killed_between_call_and_ledger_write_is_adopted_not_redeposited(
     pipeline_env.ledger.start_attempt(claim, dead)
     # The dead worker's call, made the way it makes it.
     client = ChorusProClient(ChorusProConfig.from_connection(pipeline_env.sandbox.connection()))
-    structure = supplier_structure_id(client, SUPPLIER_SIRET)
-    bank_account = registered_account_id(
-        client.list_bank_accounts(structure), load_supplier().iban or "", None
-    )
-    answer = PdfChannel(client).deposit(
-        Invoice.model_validate(claim.normalized), SupplierAccount(structure, bank_account)
+    answer = PdfChannel(SupplierAccounts(client, load_supplier())).deposit(
+        Invoice.model_validate(claim.normalized)
     )
 
     dag_run = run_dag()
@@ -178,7 +173,7 @@ def test_worker_killed_between_call_and_ledger_write_is_adopted_not_redeposited(
     assert pipeline_env.admin.submission_counts()[number] == 1
     detail = pipeline_env.ledger.get_invoice(number)
     assert detail is not None and detail.state is InvoiceState.SUBMITTED
-    assert detail.identifiant_facture_cpp == answer.identifiant_facture_cpp
+    assert detail.identifiant_facture_cpp == answer.platform_id
     assert [a.outcome.value for a in detail.attempts] == ["outcome_unknown", "adopted"]
     assert_sandbox_matches_ledger(pipeline_env)
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from chorusflow.documents.invoice_pdf import attachment_name, invoice_pdf
 from chorusflow.exports.attachments import MAX_ATTACHMENT_BYTES, check_attachment
-from chorusflow.platforms.chorus_pro.channels.base import attachment_name, invoice_pdf
 from chorusflow.rules import validate_export
 from chorusflow.storage import read_attachment, store_attachment
 from chorusflow_dev.testing.exports import write_export

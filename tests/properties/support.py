@@ -219,7 +219,8 @@ def _across_pages(mention: str, pages: list[str]) -> bool:
 def swagger_errors(invoice: Invoice) -> list[str]:
     """The Swagger errors of the ``soumettre`` bodies of ``invoice``, in DEPOT_PDF_API and SAISIE_API."""
     from chorusflow.platforms.chorus_pro import Operation
-    from chorusflow.platforms.chorus_pro.channels.base import SupplierAccount, build_submit_request
+    from chorusflow.platforms.chorus_pro.accounts import SupplierAccount
+    from chorusflow.platforms.chorus_pro.channels.base import build_submit_request
     from chorusflow_dev.sandbox import validate_request_body
 
     account = SupplierAccount(structure_id=26311001, bank_account_id=3631001)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 
+from chorusflow.documents.invoice_pdf import invoice_pdf
 from chorusflow.invoice import Invoice
-from chorusflow.platforms.chorus_pro.channels.base import invoice_pdf
 from tests.properties.conftest import examples, ran
 from tests.properties.strategies import Dialect, GeneratedInvoice, invoice_rows, valid_exports, write_export
 from tests.properties.support import (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chorusflow.platforms.chorus_pro.channels.base import invoice_pdf
+from chorusflow.documents.invoice_pdf import invoice_pdf
 from tests.properties.support import (
     facturx_errors,
     missing_mentions_in_pdf,

@@ -18,9 +18,11 @@ from hypothesis import given, settings
 from chorusflow.ledger import ClaimOwner, InvoiceState, Ledger, utc_now
 from chorusflow.platforms.chorus_pro import ChorusProClient
 from chorusflow.platforms.chorus_pro.flux_follow import follow_flux
+from chorusflow.platforms.registry import deposit_channels
 from chorusflow.rules import validate_export
+from chorusflow.rules.profiles import buyer_channels, load_profiles
 from chorusflow.submission.intake import records_from_report
-from chorusflow.submission.submitter import Result, Submitter
+from chorusflow.submission.submitter import DepositResult, Submitter
 from chorusflow_dev.sandbox import SandboxServer
 from tests.fixtures.ledger import fresh_sqlite_url
 from tests.fixtures.sandbox import SandboxAdmin, sandbox_client
@@ -87,10 +89,18 @@ def test_the_sandbox_accepts_every_accepted_invoice_through_each_channel(
     numbers = sorted(accepted)
 
     ran(f"sandbox {channel} invoices", len(numbers))
-    result = Submitter(ledger, client, supplier, OWNER, lease_seconds=0).submit_batch(numbers)
+    result = Submitter(
+        ledger,
+        deposit_channels(client, supplier, buyer_channels(load_profiles())),
+        supplier,
+        OWNER,
+        lease_seconds=0,
+    ).submit_batch(numbers)
 
     refused = [
-        (o.invoice_number, o.result, o.message) for o in result.outcomes if o.result is not Result.SUBMITTED
+        (o.invoice_number, o.result, o.message)
+        for o in result.outcomes
+        if o.result is not DepositResult.SUBMITTED
     ]
     assert refused == []
     if channel == "facturx":

@@ -16,7 +16,9 @@ import sys
 
 from chorusflow.ledger import ClaimOwner, InvoiceState, Ledger
 from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProConfig
-from chorusflow.submission.submitter import Result, Submitter
+from chorusflow.platforms.registry import deposit_channels
+from chorusflow.rules.profiles import buyer_channels, load_profiles
+from chorusflow.submission.submitter import DepositResult, Submitter
 from chorusflow.suppliers import load_supplier
 
 SUPPLIER_SIRET = load_supplier().siret
@@ -41,17 +43,18 @@ def main(argv: list[str]) -> int:
         pid=os.getpid(),
     )
     client = ChorusProClient(ChorusProConfig.from_env())
+    supplier = load_supplier()
     submitter = Submitter(
         ledger,
-        client,
-        load_supplier(),
+        deposit_channels(client, supplier, buyer_channels(load_profiles())),
+        supplier,
         owner,
         lease_seconds=float(os.environ.get("CHORUSFLOW_CLAIM_LEASE_SECONDS", "900")),
     )
     result = submitter.submit_batch(waiting)
-    if result.count(Result.RETRY):
+    if result.count(DepositResult.RETRY):
         return 3
-    if result.count(Result.SKIPPED) == len(waiting):
+    if result.count(DepositResult.SKIPPED) == len(waiting):
         return 4
     return 0
 

@@ -12,7 +12,7 @@ import pytest
 
 from chorusflow.ledger import InvoiceState, Ledger, ResolutionOutcome
 from chorusflow.platforms.chorus_pro import ChorusProClient
-from chorusflow.resolution import Action, Decision, Result
+from chorusflow.resolution import Action, Decision, DecisionResult
 from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing import SUPPLIER_SIRET
 from tests.conftest import REPO_ROOT
@@ -64,7 +64,7 @@ def test_killed_after_completer_the_rerun_reads_the_status_instead(
     # The task's retry (same owner: the lease is its own) finds the decision in flight with a call sent.
     rerun = resolver(ledger, client, folder).apply(decision)
 
-    assert rerun.result is Result.DONE, rerun.message
+    assert rerun.result is DecisionResult.DONE, rerun.message
     assert "not sent again" in rerun.message
     assert admin.calls(COMPLETER) == 1
     detail = ledger.get_invoice("RK-1", SUPPLIER_SIRET)

@@ -8,7 +8,7 @@ import pytest
 
 from chorusflow.ledger import InvoiceState, Ledger, ResolutionOutcome
 from chorusflow.platforms.chorus_pro import ChorusProClient
-from chorusflow.resolution import Action, Decision, Result
+from chorusflow.resolution import Action, Decision, DecisionResult
 from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing import SUPPLIER_SIRET
 from chorusflow_dev.testing.deposits import valid_verdict
@@ -37,7 +37,7 @@ def test_complete_a_suspended_invoice_once(
 
     done = resolver(ledger, client, folder).apply(decision)
 
-    assert done.result is Result.DONE, done.message
+    assert done.result is DecisionResult.DONE, done.message
     invoice = admin.invoice("RS-1")
     assert invoice is not None and invoice["status"] == "COMPLETEE"
     assert invoice["history"][-1]["comment"] == "Voici le bon de livraison"
@@ -60,7 +60,7 @@ def test_complete_a_suspended_invoice_once(
     again = resolver(ledger, client, folder).apply(
         decision.model_copy(update={"event_key": record.event_key})
     )
-    assert again.result is Result.ALREADY_DONE
+    assert again.result is DecisionResult.ALREADY_DONE
     assert admin.calls(f"{F}/completer") == 1 and admin.calls(UPLOAD) == 2  # the deposit's PDF + BL-1
 
 
@@ -82,7 +82,7 @@ def test_recycle_is_checked_against_the_buyers_profile_and_directory(
 
     done = resolve.apply(decide("RR-1", Action.RECYCLE, engagement="1234567890", comment="EJ ajouté"))
 
-    assert done.result is Result.DONE, done.message
+    assert done.result is DecisionResult.DONE, done.message
     invoice = admin.invoice("RR-1")
     assert invoice is not None
     # The profile turns an engagement into the service "Facture_commande" (IFPEN's instructions).
@@ -109,7 +109,7 @@ def test_rejection_acknowledged_then_replaced_under_a_new_number(
 
     done = resolve.apply(decide("RJ-1", Action.CREDIT_NOTE, new_number="AV-1", comment="Avoir total"))
 
-    assert done.result is Result.DONE, done.message
+    assert done.result is DecisionResult.DONE, done.message
     invoice = admin.invoice("RJ-1")
     assert invoice is not None and invoice["rejet_traite"] is True
     assert ledger.replaced_by("AV-1", SUPPLIER_SIRET) == "RJ-1"
@@ -158,7 +158,7 @@ def test_bad_attachments_are_refused_and_nothing_is_sent(
         decide("RA-1", Action.COMPLETE, attachment=name, comment="Voici")
     )
 
-    assert refused.result is Result.REFUSED
+    assert refused.result is DecisionResult.REFUSED
     assert [item.code for item in refused.findings] == [code]
     assert admin.calls(UPLOAD) == uploads and admin.calls(f"{F}/completer") == 0
     detail = ledger.get_invoice("RA-1", SUPPLIER_SIRET)
@@ -189,7 +189,7 @@ def test_chorus_pro_refusing_the_action_is_recorded_with_its_code(
         decide("RC-1", Action.COMPLETE, comment="Voici")
     )
 
-    assert answer.result is Result.REJECTED
+    assert answer.result is DecisionResult.REJECTED
     assert [item.code for item in answer.findings] == ["RESOLUTION_REFUSED_BY_CHORUS_PRO"]
     assert "GDP_MSG_11.033" in answer.message  # the platform's own code for "not SUSPENDUE"
     detail = ledger.get_invoice("RC-1", SUPPLIER_SIRET)
@@ -211,7 +211,7 @@ def test_needs_review_adopted_under_the_id_a_person_found_or_released(
     released = resolve.apply(decide("RV-2", Action.RELEASE))
 
     assert [item.code for item in mismatch.findings] == ["RESOLUTION_ADOPT_MISMATCH"]
-    assert adopted.result is Result.DONE and released.result is Result.DONE
+    assert adopted.result is DecisionResult.DONE and released.result is DecisionResult.DONE
     first = ledger.get_invoice("RV-1", SUPPLIER_SIRET)
     second = ledger.get_invoice("RV-2", SUPPLIER_SIRET)
     assert first is not None and second is not None

@@ -8,7 +8,7 @@ import pytest
 
 from chorusflow.ledger import Ledger
 from chorusflow.platforms.chorus_pro import ChorusProClient
-from chorusflow.resolution import Action, Decision, Result, build_resolver
+from chorusflow.resolution import Action, Decision, DecisionResult, build_resolver
 from chorusflow.resolution.uploads import keep_upload, uploaded_name
 from chorusflow.storage import attachment_key, read_attachment
 from chorusflow_dev.sandbox import SandboxServer
@@ -88,7 +88,7 @@ def test_a_suspended_invoice_is_completed_with_an_uploaded_document(
             invoice_number="UP-1", action=Action.COMPLETE, decided_by=DECIDER, attachment=key, comment="Voici"
         )
     )
-    assert done.result is Result.DONE, done.message
+    assert done.result is DecisionResult.DONE, done.message
     assert (admin.invoice("UP-1") or {})["status"] == "COMPLETEE"
     detail = ledger.get_invoice("UP-1", SUPPLIER_SIRET)
     assert detail is not None

@@ -7,13 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from chorusflow.documents.invoice_pdf import invoice_language
 from chorusflow.documents.pdf import missing_mentions, render_invoice_pdf
 from chorusflow.facturx.export import with_facturx_checks
-from chorusflow.platforms.chorus_pro.channels.base import (
-    SupplierAccount,
-    build_submit_request,
-    invoice_language,
-)
+from chorusflow.platforms.chorus_pro.accounts import SupplierAccount
+from chorusflow.platforms.chorus_pro.channels.base import build_submit_request
 from chorusflow.rules import validate_export
 from chorusflow.rules.checks.crossborder import supplier_identifier_findings
 from chorusflow.rules.profiles import BuyerProfile

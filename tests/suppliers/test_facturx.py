@@ -14,7 +14,7 @@ from chorusflow.platforms.chorus_pro.channels.facturx import FacturxChannel
 from chorusflow.rules import validate_export
 from chorusflow.rules.profiles import BuyerProfile
 from chorusflow.submission.intake import records_from_report
-from chorusflow.submission.submitter import Result, Submitter
+from chorusflow.submission.submitter import DepositResult, Submitter
 from chorusflow.suppliers import SupplierIdentity
 from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing.exports import write_export
@@ -64,12 +64,10 @@ def test_a_profile_changed_after_validation_still_never_sends_a_foreign_supplier
     owner = ClaimOwner(dag_id="tests", run_id="run-1", task_id="submit")
     config = ChorusProConfig.from_connection(sandbox.connection(EU_IDENTIFIER))
     with ChorusProClient(config) as client:
-        submitter = Submitter(
-            ledger, client, supplier, owner, choose_channel=lambda _: FacturxChannel(client, supplier)
-        )
+        submitter = Submitter(ledger, lambda _: FacturxChannel(client, supplier), supplier, owner)
         result = submitter.submit_batch(["EU-1"])
 
-    assert result.count(Result.INVALID) == 1
+    assert result.count(DepositResult.INVALID) == 1
     detail = ledger.get_invoice("EU-1", supplier.key)
     assert detail is not None and detail.state is InvoiceState.INVALID
     assert {str(item.get("code")) for item in detail.findings} == {"FACTURX_SUPPLIER_WITHOUT_SIRET"}

@@ -10,14 +10,14 @@ from typing import Any
 from chorusflow.ledger import ClaimOwner, InvoiceRecordInput, Ledger
 from chorusflow.platforms.chorus_pro import ChorusProClient
 from chorusflow.platforms.chorus_pro.models import (
-    InvoiceLine,
     InvoiceRecipient,
     InvoiceReferences,
     InvoiceSupplier,
-    InvoiceTotals,
     MainAttachment,
     SubmitInvoiceRequest,
     SubmitInvoiceResponse,
+    SubmitLine,
+    SubmitTotals,
     VatLine,
 )
 from chorusflow_dev.testing import COMMUNE, COMMUNE_NAME, ISSUE_DATE, SUPPLIER_ID, SUPPLIER_SIRET
@@ -50,7 +50,7 @@ def submit_request(
         "fournisseur": InvoiceSupplier(id_fournisseur=SUPPLIER_ID),
         "references": InvoiceReferences(),
         "ligne_poste": [
-            InvoiceLine(
+            SubmitLine(
                 numero=1,
                 denomination="Prestation de conseil",
                 quantite=Decimal("2"),
@@ -62,7 +62,7 @@ def submit_request(
         "ligne_tva": [
             VatLine(taux_manuel=Decimal("20"), montant_base_ht=Decimal("100"), montant_tva=Decimal("20"))
         ],
-        "montant_total": InvoiceTotals(
+        "montant_total": SubmitTotals(
             montant_ht_total=Decimal("100"),
             montant_tva=Decimal("20"),
             montant_ttc_total=Decimal("120"),

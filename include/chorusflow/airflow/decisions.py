@@ -35,12 +35,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile  # what Request.form() gives (FastAPI's is a subclass)
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from chorusflow.desk.decision_page import DecisionForm, closed_page, decision_page, text, waiting_page
 from chorusflow.exports.attachments import MAX_ATTACHMENT_BYTES
 from chorusflow.ledger import InvoiceDetail, Ledger, ResolutionOutcome
 from chorusflow.messages import Language
 from chorusflow.resolution import Decision, action_from_answer, decision_supplier, event_key
 from chorusflow.resolution.decisions import awaits_decision, check_decision
-from chorusflow.resolution.page import DecisionForm, closed_page, decision_page, text, waiting_page
 from chorusflow.resolution.uploads import keep_upload
 from chorusflow.rules.checks.attachments import AttachmentRules
 from chorusflow.rules.codes import Finding

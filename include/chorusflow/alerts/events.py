@@ -17,8 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chorusflow.alerts.settings import AlertSettings
 from chorusflow.ledger import InvoiceRow, InvoiceState, Ledger
-from chorusflow.platforms.chorus_pro.statuses import StatusClass, classify, next_step
+from chorusflow.platforms.interface import StatusClass
+from chorusflow.platforms.registry import status_vocabulary
 from chorusflow.sync.payment_clock import CENT, SUSPENDED, PaymentClock, late_payment_interest, payment_clock
+
+#: The statuses invoices have on their platform.
+STATUSES = status_vocabulary()
 
 
 class AlertKind(StrEnum):
@@ -80,9 +84,9 @@ def blocked_events(ledger: Ledger, supplier_siret: str) -> list[AlertEvent]:
     """One event per blocking status an invoice reached (a second suspension is a new event)."""
     events = []
     for row in ledger.list_invoices(InvoiceState.BLOCKED, supplier_siret):
-        if classify(row.chorus_status) is not StatusClass.BLOCKED:
+        if STATUSES.classify(row.chorus_status) is not StatusClass.BLOCKED:
             continue
-        step = next_step(row.chorus_status)
+        step = STATUSES.next_step(row.chorus_status)
         events.append(
             AlertEvent(
                 kind=AlertKind.BLOCKED,
@@ -106,7 +110,7 @@ def decision_reminder_event(row: InvoiceRow, event_key: str, link: str | None) -
         kind=AlertKind.DECISION_REMINDER,
         event_key=decision_reminder_key(row.id, event_key),
         comment=row.chorus_status_comment or row.last_error,
-        next_step=(step.value if (step := next_step(row.chorus_status)) else None),
+        next_step=(step.value if (step := STATUSES.next_step(row.chorus_status)) else None),
         details={"decision_url": link} if link else {},
         **_invoice_fields(row),
     )
@@ -139,7 +143,7 @@ def stale_events(
         since = row.chorus_status_at or row.submitted_at
         if row.chorus_status is None or since is None:
             continue
-        if classify(row.chorus_status) is not StatusClass.IN_PROGRESS:
+        if STATUSES.classify(row.chorus_status) is not StatusClass.IN_PROGRESS:
             continue
         days = (now - since).days
         limit = settings.stale_limit(row.chorus_status)

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from chorusflow.documents.invoice_pdf import attachment_name, has_erp_pdf, invoice_pdf
+from chorusflow.invoice import Invoice
 from chorusflow.ledger import InvoiceDetail, InvoiceState
-from chorusflow.storage import StoredPath
+from chorusflow.storage import StoredPath, invoice_pdf_path
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +50,6 @@ def deposited_pdf(
     """The deposited PDF of ``detail``; with ``read=False`` only whether it can be offered (no bytes).
 
     ``documents`` is the shared storage (the reports root) an export's attachment was kept in."""
-    from chorusflow.invoice import Invoice
-    from chorusflow.platforms.chorus_pro.channels.base import attachment_name, has_erp_pdf, invoice_pdf
-
     fallback = f"{detail.invoice_number}.pdf"
     if (detail.deposit_channel or "pdf") != "pdf":
         return DepositedPdf(fallback, reason="pdf_other_channel")
@@ -81,8 +80,6 @@ def deposited_pdf(
 
 def _kept_copy(documents: StoredPath, detail: InvoiceDetail) -> StoredPath | None:
     """The copy of the deposited PDF the submission kept in shared storage, when there is one."""
-    from chorusflow.storage import invoice_pdf_path
-
     path = invoice_pdf_path(documents, detail.supplier_siret, detail.invoice_number)
     try:
         return path if path.exists() else None

@@ -42,10 +42,13 @@ from chorusflow.ledger import AttemptRow, InvoiceState
 from chorusflow.messages import LANGUAGES, REGISTRY
 from chorusflow.messages import text as catalogue_text
 from chorusflow.money import format_amount, money, spreadsheet_safe
-from chorusflow.platforms.chorus_pro.statuses import STATUS_CLASSES
+from chorusflow.platforms.registry import status_vocabulary
 from chorusflow.resolution.decisions import awaits_decision
 from chorusflow.settings import Language, settings
 from chorusflow.suppliers import load_suppliers
+
+#: The statuses invoices have on their platform.
+STATUSES = status_vocabulary()
 
 esc = html.escape
 
@@ -53,7 +56,7 @@ esc = html.escape
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; script-src 'self'"
 
 #: Chorus Pro statuses offered in the status filter.
-KNOWN_STATUSES: tuple[str, ...] = tuple(sorted(STATUS_CLASSES))
+KNOWN_STATUSES: tuple[str, ...] = tuple(sorted(STATUSES.classes))
 #: The time zone times are shown in: Airflow's ``[core] default_timezone`` once the app knows it.
 _DISPLAY_ZONE: list[str] = []
 #: The zone the person asking chose in the Airflow UI, for the request being answered (desk.js).
@@ -372,9 +375,9 @@ def _filter_form(filters: InvoiceFilter, sort: SortKey, descending: bool, lang: 
     chosen = filters.state.value if filters.state is not None else None
     states = options([(state.value, state_label(state, lang)) for state in InvoiceState], chosen)
     groups = ""
-    for status_class in dict.fromkeys(STATUS_CLASSES.values()):
+    for status_class in dict.fromkeys(STATUSES.classes.values()):
         members = sorted(
-            (status for status, found in STATUS_CLASSES.items() if found is status_class),
+            (status for status, found in STATUSES.classes.items() if found is status_class),
             key=lambda status: status_label(status, lang),
         )
         choices = [(status, status_label(status, lang)) for status in members]

@@ -21,6 +21,9 @@ from chorusflow.alerts.events import invoice_clock
 from chorusflow.alerts.settings import AlertSettings
 from chorusflow.ledger import InvoiceDetail, InvoiceState, Ledger
 from chorusflow.ledger.tables import alerts_sent, invoices
+from chorusflow.platforms.interface import NextStep
+from chorusflow.platforms.registry import status_vocabulary
+from chorusflow.rules.profiles import load_profiles
 from chorusflow.suppliers import compact_identifier, load_suppliers
 
 SortKey = Literal[
@@ -38,6 +41,9 @@ SORT_KEYS: tuple[SortKey, ...] = (
     "message",
     "issue_date",
 )
+
+#: The statuses invoices have on their platform.
+STATUSES = status_vocabulary()
 DEFAULT_PAGE_SIZE = 50
 #: A buyer filter of this many digits or more is the start of a SIREN (9) or SIRET (14), not a name.
 SIREN_DIGITS = 9
@@ -119,11 +125,11 @@ PAYMENT_EXPECTED: frozenset[InvoiceState] = frozenset({InvoiceState.SUBMITTED, I
 
 def payment_expected(state: InvoiceState, chorus_status: str | None, invoice_type: str | None) -> bool:
     """Whether a payment is still expected: deposited, not paid, not refused for good, not a credit note."""
-    from chorusflow.platforms.chorus_pro.statuses import NEXT_STEPS, NextStep
-
     if invoice_type == "AVOIR" or state not in PAYMENT_EXPECTED:
         return False
-    return not (state is InvoiceState.BLOCKED and NEXT_STEPS.get(chorus_status or "") is NextStep.NEW_INVOICE)
+    return not (
+        state is InvoiceState.BLOCKED and STATUSES.next_steps.get(chorus_status or "") is NextStep.NEW_INVOICE
+    )
 
 
 class InvoiceListRow(BaseModel):
@@ -449,8 +455,6 @@ def invoice_detail(ledger: Ledger, invoice_id: int, clock: Clock) -> DeskDetail 
 def period_rule(buyer_siret: str | None, settings: AlertSettings) -> str:
     """Where a buyer's payment period comes from: its profile's days or category, the directory's
     category (its legal form), or the default."""
-    from chorusflow.rules.profiles import load_profiles
-
     profile = load_profiles().get(buyer_siret or "")
     if profile is not None and profile.payment_days is not None:
         return "profile"

@@ -31,7 +31,7 @@ from chorusflow.alerts.render import follow_up_text, next_step_text
 from chorusflow.desk.queries import Clock, age_in_days
 from chorusflow.ledger import InvoiceState, Ledger
 from chorusflow.ledger.tables import alerts_sent, invoices
-from chorusflow.platforms.chorus_pro.statuses import next_step
+from chorusflow.platforms.registry import status_vocabulary
 from chorusflow.settings import Language
 
 Category = Literal["blocked", "needs_review", "failed", "invalid", "stale", "overdue", "password"]
@@ -45,6 +45,9 @@ CATEGORIES: tuple[Category, ...] = (
     "invalid",
     "password",
 )
+
+#: The statuses invoices have on their platform.
+STATUSES = status_vocabulary()
 
 _CATEGORY_OF_KIND: dict[AlertKind, Category] = {
     AlertKind.BLOCKED: "blocked",
@@ -114,7 +117,7 @@ def what_to_do(item: QueueItem, lang: Language) -> str:
 def advice_for(state: InvoiceState, chorus_status: str | None, lang: Language) -> str | None:
     """What to do about an invoice in ``state`` (and Chorus Pro status), or None when nothing is due."""
     if state is InvoiceState.BLOCKED:
-        step = next_step(chorus_status)
+        step = STATUSES.next_step(chorus_status)
         return next_step_text(step.value, lang) if step is not None else None
     keys = {
         InvoiceState.NEEDS_REVIEW: "needs_review",

@@ -23,11 +23,15 @@ from chorusflow.alerts.render import next_step_text
 from chorusflow.ledger import InvoiceState, Ledger
 from chorusflow.messages import REGISTRY, Language, language, text
 from chorusflow.money import format_amount, money, spreadsheet_safe
-from chorusflow.platforms.chorus_pro.statuses import StatusClass, classify, next_step
+from chorusflow.platforms.interface import StatusClass
+from chorusflow.platforms.registry import status_vocabulary
 from chorusflow.settings import settings
 from chorusflow.storage import StoredPath, safe_name, store_bytes
 from chorusflow.submission.intake import ExportSummary
 from chorusflow.submission.plan import RETRY_REASONS, RetryNumber
+
+#: The statuses invoices have on their platform.
+STATUSES = status_vocabulary()
 
 OUTCOMES = ("submitted", "invalid", "already_done", "failed", "needs_review", "pending")
 #: Outcomes that need a person, listed one by one in the run note.
@@ -183,7 +187,7 @@ def retry_message(item: RetryNumber, now: datetime, lang: Language | None = None
         return _say("retry_invalid", lang)
     if item.state == InvoiceState.NEEDS_REVIEW.value:
         return _say("retry_needs_review", lang)
-    step = next_step(item.chorus_status) if item.state == InvoiceState.BLOCKED.value else None
+    step = STATUSES.next_step(item.chorus_status) if item.state == InvoiceState.BLOCKED.value else None
     if step is not None and next_step_text(step.value, lang) is not None:
         return _say("retry_blocked", lang, status=item.chorus_status, todo=next_step_text(step.value, lang))
     return _say("retry_on_chorus_pro", lang, state=item.state, status=status)
@@ -461,14 +465,14 @@ def status_change_items(changes: Sequence[StatusChange], lang: Language | None =
     to do (the alerts' text; said once, then "as for <first invoice>")."""
     lang = lang or language()
     colon = _say("colon", lang)
-    blocked = [change for change in changes if classify(change.status) is StatusClass.BLOCKED]
-    others = [change for change in changes if classify(change.status) is not StatusClass.BLOCKED]
+    blocked = [change for change in changes if STATUSES.classify(change.status) is StatusClass.BLOCKED]
+    others = [change for change in changes if STATUSES.classify(change.status) is not StatusClass.BLOCKED]
     items: list[str] = []
     first_with_step: dict[str, str] = {}
     for change in blocked:
         reason = f"« {change.comment} »" if change.comment else _say("sync_no_reason", lang)
         item = f"{change.invoice_number}{colon}{change.status}, {_say('sync_reason', lang)}{colon}{reason}"
-        step = next_step(change.status)
+        step = STATUSES.next_step(change.status)
         if step is not None and next_step_text(step.value, lang) is not None:
             if step.value in first_with_step:
                 item += "\n  " + _say("sync_same_todo", lang, number=first_with_step[step.value])
@@ -477,7 +481,7 @@ def status_change_items(changes: Sequence[StatusChange], lang: Language | None =
                 item += f"\n  {_say('todo', lang)}{colon}{next_step_text(step.value, lang)}"
         items.append(item)
     for change in others:
-        meaning = _say(f"class_{classify(change.status).value}", lang)
+        meaning = _say(f"class_{STATUSES.classify(change.status).value}", lang)
         items.append(f"{change.invoice_number}{colon}{change.status} ({meaning})")
     return items
 

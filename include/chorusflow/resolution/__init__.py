@@ -16,7 +16,7 @@ from chorusflow.resolution.decisions import (
     kind_of,
 )
 from chorusflow.resolution.requests import DecisionRequest, decision_supplier, open_requests
-from chorusflow.resolution.resolver import ResolutionResult, Resolver, Result, build_resolver
+from chorusflow.resolution.resolver import DecisionResult, ResolutionResult, Resolver, build_resolver
 
 __all__ = [
     "ACTIONS_OF_KIND",
@@ -26,7 +26,7 @@ __all__ = [
     "Kind",
     "ResolutionResult",
     "Resolver",
-    "Result",
+    "DecisionResult",
     "action_from_answer",
     "build_resolver",
     "action_label",

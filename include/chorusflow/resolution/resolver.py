@@ -35,6 +35,7 @@ from chorusflow.ledger import (
     StatusUpdate,
     utc_now,
 )
+from chorusflow.messages import language
 from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProError, FunctionalError
 from chorusflow.platforms.chorus_pro.models import InvoiceHistory
 from chorusflow.resolution.decisions import (
@@ -55,6 +56,9 @@ from chorusflow.resolution.decisions import (
 from chorusflow.rules.checks.attachments import AttachmentRules
 from chorusflow.rules.checks.buyers import BuyerRules
 from chorusflow.rules.codes import Finding, finding
+from chorusflow.rules.directory import ChorusDirectory
+from chorusflow.rules.profiles import load_profiles
+from chorusflow.settings import settings
 from chorusflow.storage import StoredPath
 
 log = logging.getLogger(__name__)
@@ -65,7 +69,7 @@ STATUS_AFTER: dict[Action, str] = {Action.COMPLETE: "COMPLETEE", Action.RECYCLE:
 STATUS_BEFORE: dict[Action, str] = {Action.COMPLETE: "SUSPENDUE", Action.RECYCLE: "A_RECYCLER"}
 
 
-class Result(StrEnum):
+class DecisionResult(StrEnum):
     """How one decision ended."""
 
     DONE = "done"
@@ -82,7 +86,7 @@ class ResolutionResult:
 
     invoice_number: str
     action: Action
-    result: Result
+    result: DecisionResult
     message: str = ""
     findings: list[Finding] = field(default_factory=list)
     answer: dict[str, Any] | None = None
@@ -140,7 +144,9 @@ class Resolver:
             return self._result(decision, DecisionResult.REFUSED, [found])
         invoice: InvoiceDetail = summary
         if decision.event_key is None and _applied_before(invoice, decision):
-            return self._result(decision, DecisionResult.ALREADY_DONE, message="already applied: nothing sent")
+            return self._result(
+                decision, DecisionResult.ALREADY_DONE, message="already applied: nothing sent"
+            )
         recorded = RecordedDecision(
             invoice_id=invoice.id,
             event_key=decision.event_key or event_key(invoice),
@@ -151,9 +157,13 @@ class Resolver:
         )
         claim = self.ledger.claim_resolution(recorded, self.owner, self.lease_seconds)
         if claim is None:
-            return self._result(decision, DecisionResult.BUSY, message="another try is applying this decision")
+            return self._result(
+                decision, DecisionResult.BUSY, message="another try is applying this decision"
+            )
         if claim.already_done:
-            return self._result(decision, DecisionResult.ALREADY_DONE, message="already applied: nothing sent")
+            return self._result(
+                decision, DecisionResult.ALREADY_DONE, message="already applied: nothing sent"
+            )
         if not claim.previous_outcome_unknown:
             refused = check_decision(
                 decision,
@@ -407,12 +417,12 @@ class Resolver:
             ResolutionOutcome.OUTCOME_UNKNOWN if error.outcome_unknown else ResolutionOutcome.FAILED_RETRYABLE
         )
         self.ledger.finish_resolution(claim.resolution_id, self.owner, outcome, error_message=str(error))
-        return self._result(decision, Result.RETRY, message=str(error)[:300])
+        return self._result(decision, DecisionResult.RETRY, message=str(error)[:300])
 
     def _result(
         self,
         decision: Decision,
-        result: Result,
+        result: DecisionResult,
         found: list[Finding] | None = None,
         *,
         message: str = "",
@@ -465,11 +475,6 @@ def build_resolver(
     documents: StoredPath | None = None,
 ) -> Resolver:
     """A resolver with this deployment's settings: attachments folder, buyer profiles, live directory."""
-    from chorusflow.messages import language
-    from chorusflow.rules.directory import ChorusDirectory
-    from chorusflow.rules.profiles import load_profiles
-    from chorusflow.settings import settings
-
     lang = language()
     return Resolver(
         ledger,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -16,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from chorusflow.messages import Message, language, text
-from chorusflow.suppliers import DepositChannel, config_dir
+from chorusflow.suppliers import ChannelName, config_dir
 from chorusflow.sync.payment_clock import CATEGORY_DAYS, BuyerCategory
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ class BuyerProfile(BaseModel):
     engagement_number: EngagementRule | None = None
     service_code: ServiceCodeDefaults | None = None
     # How invoices to this buyer are deposited, when not the supplier's channel (docs/deposit-channels.md).
-    deposit_channel: DepositChannel | None = None
+    deposit_channel: ChannelName | None = None
     # The currencies (ISO 4217) this buyer accepts; omitted: any Chorus Pro accepts (CURRENCY_NOT_ACCEPTED).
     currencies: list[str] | None = None
     # The legal payment period (docs/buyer-profiles.md): from the category, or shorter by contract.
@@ -191,3 +192,8 @@ def no_profiles_notice(lang: str | None = None, folder: Path | None = None) -> s
         return None
     _noticed.add(folder)
     return text("rule.buyer_profiles.none_loaded", lang, folder=folder)
+
+
+def buyer_channels(profiles: Mapping[str, BuyerProfile]) -> dict[str, ChannelName]:
+    """The deposit channels buyer profiles choose, by buyer SIRET."""
+    return {siret: profile.deposit_channel for siret, profile in profiles.items() if profile.deposit_channel}

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from pydantic import BaseModel, ConfigDict
 
 from chorusflow.invoice import Invoice, construct_checked
+from chorusflow.messages import text
 from chorusflow.rules.checks.amounts import amount_findings, exemption_findings
 from chorusflow.rules.checks.attachments import AttachmentRules
 from chorusflow.rules.checks.buyers import BuyerOutcome, BuyerRules
@@ -279,7 +280,5 @@ def build_invoice(
 def _mention(export: CheckedExport, treatment: str) -> str | None:
     """The legal mention a cross-border treatment puts on the invoice (in French, as the law writes
     it), sent as the exemption's reason; None for the standard treatment."""
-    from chorusflow.messages import text
-
     known = TREATMENTS.get(treatment)
     return text(known.mention_key, "fr") if known is not None else None

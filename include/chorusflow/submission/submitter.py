@@ -41,57 +41,40 @@ from pydantic import ValidationError
 from chorusflow.crashpoints import crashpoint
 from chorusflow.invoice import Invoice
 from chorusflow.ledger import AttemptOutcome, Claim, ClaimOwner, Ledger, utc_now
-from chorusflow.messages import language
-from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProError, FunctionalError
-from chorusflow.platforms.chorus_pro.channels import AnyChannel, buyer_channels, channel_chooser
-from chorusflow.platforms.chorus_pro.channels.base import (
-    DepositChannel,
-    PdfKeeper,
+from chorusflow.platforms.errors import NotDepositable, PlatformError, Refusal
+from chorusflow.platforms.interface import (
+    AnyChannel,
+    BatchChannel,
+    BatchFile,
+    ChannelChooser,
+    Held,
+    InvoiceChannel,
     Reconciliation,
-    SupplierAccount,
 )
-from chorusflow.platforms.chorus_pro.channels.facturx import FacturxChannel
-from chorusflow.platforms.chorus_pro.flux import (
-    FACTURX_SYNTAX,
-    FluxFile,
-    FluxStage,
-    flux_file,
-    next_poll_at,
-    pack,
-)
-from chorusflow.platforms.chorus_pro.models import BankAccount, SubmitInvoiceResponse, SupplierInvoiceRow
-from chorusflow.rules.codes import Finding, finding
-from chorusflow.rules.profiles import load_profiles
+from chorusflow.rules.codes import Finding
 from chorusflow.settings import settings
-from chorusflow.storage import StoredPath, store_invoice_pdf
 from chorusflow.submission.errors import (
-    BankAccountUnknown,
     NoLongerInCharge,
     PermanentSubmissionError,
     RetryableSubmissionError,
     SubmissionError,
-    SupplierNotOnChorusPro,
 )
 from chorusflow.suppliers import SupplierIdentity
 
 __all__ = [
-    "BankAccountUnknown",
     "BatchResult",
+    "DepositResult",
     "InvoiceOutcome",
     "PermanentSubmissionError",
-    "Result",
     "RetryableSubmissionError",
     "SubmissionError",
     "Submitter",
-    "SupplierNotOnChorusPro",
-    "registered_account_id",
-    "supplier_structure_id",
 ]
 
 log = logging.getLogger(__name__)
 
 
-class Result(StrEnum):
+class DepositResult(StrEnum):
     """What happened to one invoice in one batch."""
 
     SUBMITTED = "submitted"
@@ -108,7 +91,7 @@ class InvoiceOutcome:
     """One invoice's result, with the Chorus Pro id or the error (never a secret)."""
 
     invoice_number: str
-    result: Result
+    result: DepositResult
     identifiant_facture_cpp: int | None = None
     error_class: str | None = None
     message: str | None = None
@@ -120,17 +103,17 @@ class BatchResult:
 
     outcomes: list[InvoiceOutcome] = field(default_factory=list)
 
-    def count(self, result: Result) -> int:
+    def count(self, result: DepositResult) -> int:
         """How many invoices ended with ``result``."""
         return sum(1 for outcome in self.outcomes if outcome.result is result)
 
-    def numbers(self, result: Result) -> list[str]:
+    def numbers(self, result: DepositResult) -> list[str]:
         """The invoice numbers that ended with ``result``."""
         return [outcome.invoice_number for outcome in self.outcomes if outcome.result is result]
 
     def counts(self) -> dict[str, int]:
         """Invoices per result, every result present."""
-        return {result.value: self.count(result) for result in Result}
+        return {result.value: self.count(result) for result in DepositResult}
 
     def to_xcom(self) -> dict[str, object]:
         """A small JSON-able summary: counts and per-invoice results."""
@@ -150,35 +133,25 @@ class BatchResult:
 
     def raise_for_outcome(self) -> None:
         """Raise what the task should end with: retry for passing errors, failure for refusals."""
-        if self.count(Result.RETRY):
+        if self.count(DepositResult.RETRY):
             raise RetryableSubmissionError(
-                f"{self.count(Result.RETRY)} invoice(s) hit a passing error and will be retried: "
-                + ", ".join(self.numbers(Result.RETRY)[:20])
+                f"{self.count(DepositResult.RETRY)} invoice(s) hit a passing error and will be retried: "
+                + ", ".join(self.numbers(DepositResult.RETRY)[:20])
             )
-        if self.count(Result.FAILED) or self.count(Result.NEEDS_REVIEW) or self.count(Result.INVALID):
-            stuck = self.numbers(Result.FAILED) + self.numbers(Result.NEEDS_REVIEW)
-            stuck += self.numbers(Result.INVALID)
+        if (
+            self.count(DepositResult.FAILED)
+            or self.count(DepositResult.NEEDS_REVIEW)
+            or self.count(DepositResult.INVALID)
+        ):
+            stuck = self.numbers(DepositResult.FAILED) + self.numbers(DepositResult.NEEDS_REVIEW)
+            stuck += self.numbers(DepositResult.INVALID)
             raise PermanentSubmissionError(
-                f"{self.count(Result.FAILED)} invoice(s) were refused by Chorus Pro, "
-                f"{self.count(Result.INVALID)} have a Factur-X that fails its checks and "
-                f"{self.count(Result.NEEDS_REVIEW)} have an ambiguous outcome; they need a human: "
+                f"{self.count(DepositResult.FAILED)} invoice(s) were refused by Chorus Pro, "
+                f"{self.count(DepositResult.INVALID)} have a Factur-X that fails its checks and "
+                f"{self.count(DepositResult.NEEDS_REVIEW)} have an ambiguous outcome; they need a human: "
                 + ", ".join(stuck[:20])
                 + " (see the run report and `chorusflow ledger show NUMBER`)"
             )
-
-
-def supplier_structure_id(client: ChorusProClient, supplier_siret: str) -> int:
-    """The supplier's ``idStructureCPP``, among the structures the technical account may invoice for."""
-    for structure in client.list_supplier_structures():
-        if structure.identifiant == supplier_siret:
-            return int(structure.id_structure_cpp)
-    raise SupplierNotOnChorusPro(
-        f"the Chorus Pro technical account may not invoice for SIRET {supplier_siret}: check the "
-        "supplier configuration and the account's structures on the Chorus Pro portal"
-    )
-
-
-ChannelChooser = Callable[[Invoice], AnyChannel]
 
 
 class Submitter:
@@ -187,18 +160,17 @@ class Submitter:
     def __init__(
         self,
         ledger: Ledger,
-        client: ChorusProClient,
+        choose_channel: ChannelChooser,
         supplier: SupplierIdentity,
         owner: ClaimOwner,
         *,
         lease_seconds: float = 900,
-        choose_channel: ChannelChooser | None = None,
         owner_alive: Callable[[str], bool] | None = None,
-        documents: StoredPath | None = None,
         in_charge: Callable[[], bool] | None = None,
     ) -> None:
         self.ledger = ledger
-        self.client = client
+        # Each invoice's channel on its platform (e.g. chorusflow.platforms.chorus_pro.channels).
+        self.choose_channel = choose_channel
         self.supplier = supplier
         # The ledger key: the SIRET, or the identifier of a foreign supplier.
         self.supplier_siret = supplier.key
@@ -208,36 +180,6 @@ class Submitter:
         # "Is this process still the one the orchestrator watches?": false once its worker died (an
         # orphaned task process keeps running); it then stops before the next deposit.
         self.in_charge = in_charge
-        # ``documents``: shared storage where each deposited PDF is kept (chorusflow.storage).
-        keep_pdf = None if documents is None else _pdf_keeper(documents, supplier.key)
-        self.choose_channel = choose_channel or channel_chooser(
-            supplier.deposit_channel, client, buyer_channels(load_profiles()), supplier, keep_pdf, documents
-        )
-        self._supplier_structure_id: int | None = None
-        self._bank_accounts: list[BankAccount] | None = None
-
-    @property
-    def supplier_structure_id(self) -> int:
-        """Resolved once per submitter: one call for a whole batch."""
-        if self._supplier_structure_id is None:
-            self._supplier_structure_id = supplier_structure_id(self.client, self.supplier_siret)
-        return self._supplier_structure_id
-
-    def account_for(self, invoice: Invoice) -> SupplierAccount:
-        """The supplier's structure and, for a credit transfer, the id of the account to be paid on.
-
-        Raises :class:`BankAccountUnknown` when the IBAN is not among the accounts registered on
-        Chorus Pro (listed once per submitter).
-        """
-        if invoice.payment_means != "VIREMENT":
-            return SupplierAccount(self.supplier_structure_id)
-        if self._bank_accounts is None:
-            self._bank_accounts = self.client.list_bank_accounts(self.supplier_structure_id)
-        iban = invoice.supplier_iban or self.supplier.iban or ""
-        account_id = registered_account_id(self._bank_accounts, iban, self.supplier.chorus_bank_account)
-        if account_id is None:
-            raise BankAccountUnknown(finding("BANK_ACCOUNT_UNKNOWN", language(), iban=iban).message)
-        return SupplierAccount(self.supplier_structure_id, account_id)
 
     def submit_batch(self, invoice_numbers: Sequence[str], *, include_failed: bool = False) -> BatchResult:
         """Claim and submit ``invoice_numbers``; an authentication error stops the batch at once."""
@@ -254,7 +196,9 @@ class Submitter:
         for number in invoice_numbers:
             if number not in claimed:
                 result.outcomes.append(
-                    InvoiceOutcome(number, Result.SKIPPED, message="already done or held by another attempt")
+                    InvoiceOutcome(
+                        number, DepositResult.SKIPPED, message="already done or held by another attempt"
+                    )
                 )
         log.info("Claimed %d of %d invoice(s)", len(claims), len(invoice_numbers))
         by_flux, one_by_one = self._split_flux_claims(claims)
@@ -262,7 +206,7 @@ class Submitter:
             self._stop_unless_in_charge(len(one_by_one) - position + 1 + len(_flattened(by_flux)))
             try:
                 outcome = self._submit_claimed(claim)
-            except (ChorusProError, SubmissionError) as error:
+            except (PlatformError, SubmissionError) as error:
                 if error.fatal:  # nothing else in the batch can succeed: hand every claim back
                     self._give_back([*one_by_one[position - 1 :], *_flattened(by_flux)], error)
                 raise
@@ -283,9 +227,9 @@ class Submitter:
 
     def _split_flux_claims(
         self, claims: Sequence[Claim]
-    ) -> tuple[list[tuple[FacturxChannel, list[Claim]]], list[Claim]]:
-        """The claims the Factur-X channel deposits together, and the others, in claim order."""
-        by_flux: dict[int, tuple[FacturxChannel, list[Claim]]] = {}
+    ) -> tuple[list[tuple[BatchChannel, list[Claim]]], list[Claim]]:
+        """The claims a batch channel (Factur-X) deposits together, and the others, in claim order."""
+        by_flux: dict[int, tuple[BatchChannel, list[Claim]]] = {}
         others: list[Claim] = []
         for claim in claims:
             try:
@@ -293,7 +237,7 @@ class Submitter:
             except ValidationError:
                 others.append(claim)  # the one-by-one path records why it cannot be sent
                 continue
-            if isinstance(channel, FacturxChannel):
+            if isinstance(channel, BatchChannel):
                 by_flux.setdefault(id(channel), (channel, []))[1].append(claim)
             else:
                 others.append(claim)
@@ -324,7 +268,7 @@ class Submitter:
         if isinstance(invoice, InvoiceOutcome):
             return invoice
         channel = self.choose_channel(invoice)
-        if isinstance(channel, FacturxChannel):  # only when the split could not read the invoice
+        if isinstance(channel, BatchChannel):  # only when the split could not read the invoice
             return self._fail(claim, attempt_id, "ChannelMismatch", "a Factur-X invoice goes in a flux")
         try:
             if claim.previous_outcome_unknown:
@@ -332,38 +276,40 @@ class Submitter:
                 known = self._reconcile(claim, attempt_id, channel, invoice)
                 if known is not None:
                     return known
-            answer = channel.deposit(invoice, self.account_for(invoice))
+            answer = channel.deposit(invoice)
             crashpoint("submission.after_answer")
-        except (OSError, BankAccountUnknown) as error:
+        except (OSError, NotDepositable) as error:
             return self._fail(claim, attempt_id, type(error).__name__, _describe(error))
-        except FunctionalError as error:
+        except Refusal as error:
             if error.search_before_failing:
                 return self._settle_refusal(claim, attempt_id, channel, invoice, error)
             return self._fail(claim, attempt_id, type(error).__name__, _describe(error))
-        except ChorusProError as error:
+        except PlatformError as error:
             return self._passing_error(claim, attempt_id, error)
         return self._record_deposit(claim, attempt_id, channel, answer)
 
     def _record_deposit(
-        self, claim: Claim, attempt_id: int, channel: DepositChannel, answer: SubmitInvoiceResponse
+        self, claim: Claim, attempt_id: int, channel: InvoiceChannel, answer: Held
     ) -> InvoiceOutcome:
-        identifiant = int(answer.identifiant_facture_cpp)
+        identifiant = answer.platform_id
         self.ledger.mark_submitted(
             claim.invoice_id,
             identifiant,
-            status=answer.status or "DEPOSEE",
+            status=answer.status,
             owner=self.owner,
-            chorus_invoice_number=answer.numero_facture,
+            chorus_invoice_number=answer.number,
             deposit_channel=channel.name,
             attempt_id=attempt_id,  # the attempt ends in the same commit
         )
         crashpoint("submission.after_record")
-        return InvoiceOutcome(claim.invoice_number, Result.SUBMITTED, identifiant_facture_cpp=identifiant)
+        return InvoiceOutcome(
+            claim.invoice_number, DepositResult.SUBMITTED, identifiant_facture_cpp=identifiant
+        )
 
     def _reconcile(
-        self, claim: Claim, attempt_id: int, channel: DepositChannel, invoice: Invoice
+        self, claim: Claim, attempt_id: int, channel: InvoiceChannel, invoice: Invoice
     ) -> InvoiceOutcome | None:
-        """Adopt what Chorus Pro holds, send an ambiguous case to a person, or ``None``: deposit."""
+        """Adopt what the platform holds, send an ambiguous case to a person, or ``None``: deposit."""
         found = channel.reconcile(invoice, self._known_ids)
         if found.found is not None:
             return self._adopt(claim, attempt_id, found.found, channel)
@@ -373,25 +319,25 @@ class Submitter:
 
     @property
     def _known_ids(self) -> set[int]:
-        """Chorus Pro ids the ledger already gives to an invoice of this supplier."""
+        """Platform ids the ledger already gives to an invoice of this supplier."""
         return self.ledger.known_cpp_ids(self.supplier_siret)
 
-    def _adopt(
-        self, claim: Claim, attempt_id: int, row: SupplierInvoiceRow, channel: AnyChannel
-    ) -> InvoiceOutcome:
-        identifiant = int(row.identifiant_facture_cpp)
+    def _adopt(self, claim: Claim, attempt_id: int, held: Held, channel: AnyChannel) -> InvoiceOutcome:
+        identifiant = held.platform_id
         self.ledger.mark_submitted(
             claim.invoice_id,
             identifiant,
-            status=row.status or "DEPOSEE",
+            status=held.status,
             adopted=True,
             owner=self.owner,
-            numero_flux_depot=row.numero_flux_depot,
-            chorus_invoice_number=row.numero_facture,
+            numero_flux_depot=held.batch_number,
+            chorus_invoice_number=held.number,
             deposit_channel=channel.name,
             attempt_id=attempt_id,
         )
-        return InvoiceOutcome(claim.invoice_number, Result.ADOPTED, identifiant_facture_cpp=identifiant)
+        return InvoiceOutcome(
+            claim.invoice_number, DepositResult.ADOPTED, identifiant_facture_cpp=identifiant
+        )
 
     def _needs_review(self, claim: Claim, attempt_id: int, found: Reconciliation) -> InvoiceOutcome:
         """Chorus Pro cannot say whether it holds the invoice: a person decides; never re-deposited."""
@@ -399,14 +345,16 @@ class Submitter:
         self.ledger.mark_needs_review(claim.invoice_id, reason, owner=self.owner)
         self.ledger.finish_attempt(attempt_id, AttemptOutcome.NEEDS_REVIEW, "AmbiguousOutcome", reason)
         return InvoiceOutcome(
-            claim.invoice_number, Result.NEEDS_REVIEW, error_class="AmbiguousOutcome", message=reason
+            claim.invoice_number, DepositResult.NEEDS_REVIEW, error_class="AmbiguousOutcome", message=reason
         )
 
     def _fail(self, claim: Claim, attempt_id: int, error_class: str, reason: str) -> InvoiceOutcome:
         """Refused for good: the invoice goes to ``failed`` with its reason, for a human to decide."""
         self.ledger.mark_failed(claim.invoice_id, reason, owner=self.owner)
         self.ledger.finish_attempt(attempt_id, AttemptOutcome.FAILED_PERMANENT, error_class, reason)
-        return InvoiceOutcome(claim.invoice_number, Result.FAILED, error_class=error_class, message=reason)
+        return InvoiceOutcome(
+            claim.invoice_number, DepositResult.FAILED, error_class=error_class, message=reason
+        )
 
     def _retry_later(
         self, claim: Claim, attempt_id: int, error_class: str, reason: str, *, keep_claim: bool
@@ -419,7 +367,9 @@ class Submitter:
             self.ledger.release_claim(claim.invoice_id, owner=self.owner)
             outcome = AttemptOutcome.FAILED_RETRYABLE
         self.ledger.finish_attempt(attempt_id, outcome, error_class, reason)
-        return InvoiceOutcome(claim.invoice_number, Result.RETRY, error_class=error_class, message=reason)
+        return InvoiceOutcome(
+            claim.invoice_number, DepositResult.RETRY, error_class=error_class, message=reason
+        )
 
     def _settle_refusal(
         self,
@@ -427,7 +377,7 @@ class Submitter:
         attempt_id: int,
         channel: AnyChannel,
         invoice: Invoice,
-        error: FunctionalError,
+        error: Refusal,
     ) -> InvoiceOutcome:
         """A deposit was refused: what Chorus Pro holds under the number decides, not the answer.
 
@@ -438,19 +388,19 @@ class Submitter:
         """
         try:
             found = channel.reconcile(invoice, self._known_ids)
-        except ChorusProError as lookup_error:
+        except PlatformError as lookup_error:
             return self._passing_error(claim, attempt_id, lookup_error, keep_unknown=True)
         if found.found is not None:
-            log.info("%s: refused (%s) but Chorus Pro holds it: adopted", claim.invoice_number, _code(error))
+            log.info("%s: refused (%s) but Chorus Pro holds it: adopted", claim.invoice_number, error.code)
             return self._adopt(claim, attempt_id, found.found, channel)
         if found.candidates:
-            reason = f"{found.ambiguous} (the deposit was refused: {_code(error)})"
+            reason = f"{found.ambiguous} (the deposit was refused: {error.code})"
             return self._needs_review(claim, attempt_id, Reconciliation(ambiguous=reason))
         reason = f"{_describe(error)}; Chorus Pro holds no invoice with this number"
         return self._fail(claim, attempt_id, type(error).__name__, reason)
 
     def _passing_error(
-        self, claim: Claim, attempt_id: int, error: ChorusProError, *, keep_unknown: bool = False
+        self, claim: Claim, attempt_id: int, error: PlatformError, *, keep_unknown: bool = False
     ) -> InvoiceOutcome:
         reason = _describe(error)
         error_class = type(error).__name__
@@ -465,18 +415,18 @@ class Submitter:
 
     # -- the Factur-X channel: several invoices per deposit -----------------------------------------
 
-    def _submit_flux(self, channel: FacturxChannel, claims: Sequence[Claim]) -> list[InvoiceOutcome]:
+    def _submit_flux(self, channel: BatchChannel, claims: Sequence[Claim]) -> list[InvoiceOutcome]:
         """Reconcile and build each invoice, check the files, then deposit the conformant ones in flux
         of bounded size. Each file is checked as soon as it is built, by a pool of validator processes,
         while the next one is built."""
         outcomes: list[InvoiceOutcome] = []
-        built: list[tuple[int, Claim, int, FluxFile, list[Finding]]] = []
+        built: list[tuple[int, Claim, int, BatchFile, list[Finding]]] = []
 
         def files_to_check() -> Iterator[bytes]:
             for position, claim in enumerate(claims):
                 try:
                     prepared = self._prepare_for_flux(channel, claim)
-                except (ChorusProError, SubmissionError) as error:
+                except (PlatformError, SubmissionError) as error:
                     if error.fatal:
                         self._give_back(claims[position:], error)
                         self._abandon([(item[1], item[2], item[3]) for item in built], error)
@@ -490,7 +440,7 @@ class Submitter:
                     yield prepared[2].content
 
         checked = iter(channel.check(files_to_check()))
-        ready: list[tuple[Claim, int, FluxFile]] = []
+        ready: list[tuple[Claim, int, BatchFile]] = []
         for position, claim, attempt_id, file, refused in built:
             errors = refused or next(checked)
             if errors:
@@ -499,18 +449,13 @@ class Submitter:
                 _log_outcome(outcome, position + 1, len(claims))
             else:
                 ready.append((claim, attempt_id, file))
-        config = settings()
         files = {item[2].invoice_number: item for item in ready}
-        batches = pack(
-            [item[2] for item in ready],
-            max_invoices=config.flux_max_invoices,
-            max_bytes=config.flux_max_bytes,
-        )
+        batches = channel.batches([item[2] for item in ready])
         for index, batch in enumerate(batches):
             members = [files[item.invoice_number] for item in batch]
             try:
                 outcomes.extend(self._deposit_one_flux(channel, members, batch))
-            except (ChorusProError, SubmissionError) as error:
+            except (PlatformError, SubmissionError) as error:
                 if error.fatal:
                     self._abandon(
                         [files[item.invoice_number] for rest in batches[index + 1 :] for item in rest], error
@@ -518,7 +463,7 @@ class Submitter:
                 raise
         return outcomes
 
-    def _abandon(self, items: Sequence[tuple[Claim, int, FluxFile]], error: Exception) -> None:
+    def _abandon(self, items: Sequence[tuple[Claim, int, BatchFile]], error: Exception) -> None:
         """Built but not sent (a fatal error stopped the batch): end their attempts, give them back."""
         for _, attempt, _ in items:
             self.ledger.finish_attempt(
@@ -527,8 +472,8 @@ class Submitter:
         self._give_back([claim for claim, _, _ in items], error)
 
     def _prepare_for_flux(
-        self, channel: FacturxChannel, claim: Claim
-    ) -> InvoiceOutcome | tuple[Claim, int, FluxFile, list[Finding]]:
+        self, channel: BatchChannel, claim: Claim
+    ) -> InvoiceOutcome | tuple[Claim, int, BatchFile, list[Finding]]:
         """An outcome when the invoice is settled here (adopted, waiting, unbuildable), else its
         file, not checked yet, or the findings that refused to build it."""
         attempt_id, invoice = self._start_attempt(claim)
@@ -538,7 +483,7 @@ class Submitter:
             crashpoint("submission.before_reconcile")
             try:
                 found = channel.reconcile(invoice, self._known_ids)
-            except ChorusProError as error:
+            except PlatformError as error:
                 return self._passing_error(claim, attempt_id, error, keep_unknown=True)
             if found.found is not None:
                 return self._adopt(claim, attempt_id, found.found, channel)
@@ -558,7 +503,7 @@ class Submitter:
         reason = "; ".join(f"{item.code}: {item.message}" for item in errors)[:500]
         self.ledger.finish_attempt(attempt_id, AttemptOutcome.FAILED_PERMANENT, "FacturxCheck", reason)
         return InvoiceOutcome(
-            claim.invoice_number, Result.INVALID, error_class="FacturxCheck", message=reason
+            claim.invoice_number, DepositResult.INVALID, error_class="FacturxCheck", message=reason
         )
 
     def _still_in_grace(self, claim: Claim) -> str | None:
@@ -574,7 +519,7 @@ class Submitter:
         )
 
     def _settle_flux_refusal(
-        self, channel: FacturxChannel, claim: Claim, attempt_id: int, error: FunctionalError
+        self, channel: BatchChannel, claim: Claim, attempt_id: int, error: Refusal
     ) -> InvoiceOutcome:
         """``deposer/flux`` refused the whole flux: settle each invoice of it as a refused deposit."""
         try:
@@ -584,67 +529,43 @@ class Submitter:
         return self._settle_refusal(claim, attempt_id, channel, invoice, error)
 
     def _deposit_one_flux(
-        self, channel: FacturxChannel, members: list[tuple[Claim, int, FluxFile]], batch: list[FluxFile]
+        self, channel: BatchChannel, members: list[tuple[Claim, int, BatchFile]], batch: list[BatchFile]
     ) -> list[InvoiceOutcome]:
-        """One ``deposer/flux`` for ``batch``; every member shares its outcome."""
-        file_name, content = flux_file(batch)
+        """One batch deposit (``deposer/flux``) for ``batch``; every member shares its outcome."""
         try:
-            answer = channel.deposit_flux(file_name, content)
+            answer = channel.deposit_batch(batch)
             crashpoint("submission.after_answer")
-        except FunctionalError as error:
+        except Refusal as error:
             return [
                 self._settle_flux_refusal(channel, claim, attempt, error) for claim, attempt, _ in members
             ]
-        except ChorusProError as error:
+        except PlatformError as error:
             if error.fatal:
                 for _, attempt, _ in members:
                     self.ledger.finish_attempt(attempt, AttemptOutcome.FAILED_PERMANENT, type(error).__name__)
                 self._give_back([claim for claim, _, _ in members], error)
                 raise
             return [self._passing_error(claim, attempt, error) for claim, attempt, _ in members]
-        config = settings()
-        first_poll = next_poll_at(
-            utc_now(),
-            0,
-            base_seconds=config.flux_poll_base_seconds,
-            max_seconds=config.flux_poll_max_seconds,
-            stage=FluxStage.PENDING,
-        )
         self.ledger.mark_in_flux(
             self.supplier_siret,
             [claim.invoice_id for claim, _, _ in members],
-            answer.numero_flux_depot,
-            file_name=file_name,
-            syntaxe_flux=FACTURX_SYNTAX,
-            first_poll_at=first_poll,
+            answer.number,
+            file_name=answer.file_name,
+            syntaxe_flux=answer.syntax,
+            first_poll_at=answer.first_poll_at,
             owner=self.owner,
         )
         crashpoint("submission.after_record")
         outcomes = []
-        message = f"deposited in flux {answer.numero_flux_depot} ({len(members)} invoice(s))"
+        message = f"deposited in flux {answer.number} ({len(members)} invoice(s))"
         for claim, attempt, _ in members:
             self.ledger.finish_attempt(attempt, AttemptOutcome.SUCCEEDED)
-            outcomes.append(InvoiceOutcome(claim.invoice_number, Result.SUBMITTED, message=message))
-        log.info("Flux %s: %s, %d bytes", answer.numero_flux_depot, file_name, len(content))
+            outcomes.append(InvoiceOutcome(claim.invoice_number, DepositResult.SUBMITTED, message=message))
+        log.info("Flux %s: %s, %d bytes", answer.number, answer.file_name, answer.size)
         return outcomes
 
 
-def registered_account_id(
-    accounts: Sequence[BankAccount], iban: str, registered_name: str | None
-) -> int | None:
-    """The id of the Chorus Pro bank account for ``iban``: the account named ``registered_name`` (the
-    name given on the portal), else the one whose name holds the IBAN; ``None`` when none does."""
-    compact = "".join(iban.split()).upper()
-    for account in accounts:
-        name = account.nom_coordonnee_bancaire or ""
-        if registered_name and name.strip() == registered_name.strip():
-            return account.id_coordonnee_bancaire
-        if compact and compact in "".join(name.split()).upper():
-            return account.id_coordonnee_bancaire
-    return None
-
-
-def _flattened(groups: Sequence[tuple[FacturxChannel, list[Claim]]]) -> list[Claim]:
+def _flattened(groups: Sequence[tuple[BatchChannel, list[Claim]]]) -> list[Claim]:
     return [claim for _, claims in groups for claim in claims]
 
 
@@ -659,19 +580,6 @@ def _log_outcome(outcome: InvoiceOutcome, position: int, total: int) -> None:
     )
 
 
-def _code(error: FunctionalError) -> str:
-    """The refusal's code and message key, for a reason (never its words)."""
-    key = error.message_key
-    return f"codeRetour {error.code_retour}" + (f" {key}" if key else "")
-
-
 def _describe(error: Exception) -> str:
     """A short, secret-free description of an error (chorusflow's errors never carry secrets)."""
     return str(error)[:500]
-
-
-def _pdf_keeper(documents: StoredPath, supplier_siret: str) -> PdfKeeper:
-    def keep(invoice: Invoice, pdf: bytes) -> None:
-        store_invoice_pdf(documents, supplier_siret, invoice.invoice_number, pdf)
-
-    return keep

@@ -15,6 +15,8 @@ from chorusflow.ledger import InvoiceState, Ledger, utc_now
 from chorusflow.platforms.chorus_pro import ChorusProClient
 from chorusflow.platforms.chorus_pro.flux import FACTURX_SYNTAX
 from chorusflow.platforms.chorus_pro.flux_follow import follow_flux, open_flux_states
+from chorusflow.platforms.registry import deposit_channels
+from chorusflow.rules.profiles import buyer_channels, load_profiles
 from chorusflow.submission.submitter import DepositResult, Submitter
 from chorusflow.suppliers import load_supplier
 from chorusflow_dev.sandbox import SandboxServer
@@ -307,9 +309,13 @@ def test_a_flux_chorus_pro_did_not_process_refuses_its_invoices_which_may_go_aga
     assert sorted(result.refused) == numbers and result.states == {admin.flux()[0]["number"]: "not_processed"}
     assert all(state in reason and "deposited again" in reason for reason in result.refused.values())
     admin.set_faults(flux_forced_state=None)
-    retried = Submitter(ledger, client, load_supplier(), RETRY_OWNER, lease_seconds=0).submit_batch(
-        numbers, include_failed=True
-    )
+    retried = Submitter(
+        ledger,
+        deposit_channels(client, load_supplier(), buyer_channels(load_profiles())),
+        load_supplier(),
+        RETRY_OWNER,
+        lease_seconds=0,
+    ).submit_batch(numbers, include_failed=True)
     assert retried.count(DepositResult.SUBMITTED) == 2 and len(admin.flux()) == 2
     follow_flux(ledger, client, load_supplier().siret)
     assert sorted(follow_flux(ledger, client, load_supplier().siret).integrated) == numbers

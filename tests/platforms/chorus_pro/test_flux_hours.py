@@ -16,7 +16,7 @@ from chorusflow.desk.pages import state_label
 from chorusflow.ledger import InvoiceState, Ledger, utc_now
 from chorusflow.platforms.chorus_pro import ChorusProClient
 from chorusflow.platforms.chorus_pro.flux_follow import follow_flux
-from chorusflow.submission.submitter import Result
+from chorusflow.submission.submitter import DepositResult
 from chorusflow.suppliers import load_supplier
 from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing.exports import sample_invoice
@@ -51,7 +51,7 @@ def test_a_flux_integrated_after_hours_is_followed_without_storm_nor_second_depo
     admin.set_faults(flux_delay_seconds=[delay, delay])  # the platform takes exactly three hours
     numbers = record_rows(ledger, tmp_path, [sample_invoice(f"FH-{n}", 20_000 + n) for n in (1, 2)])
     siret = load_supplier().siret
-    assert submit_numbers(ledger, slow_client, numbers, OWNER).count(Result.SUBMITTED) == len(numbers)
+    assert submit_numbers(ledger, slow_client, numbers, OWNER).count(DepositResult.SUBMITTED) == len(numbers)
 
     now, start = utc_now(), utc_now()
     integrated_at = None

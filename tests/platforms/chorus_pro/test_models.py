@@ -12,12 +12,12 @@ from pydantic import ValidationError
 from chorusflow.platforms.chorus_pro.models import (
     PLATFORM_TIMEZONE,
     InvoiceHistory,
-    InvoiceTotals,
     MainAttachment,
     ServiceSearchAnswer,
     StructureDetails,
     StructureSearchAnswer,
     SubmitInvoiceResponse,
+    SubmitTotals,
     SupplierInvoicePaging,
     SupplierInvoiceRow,
     SupplierInvoiceSearch,
@@ -135,7 +135,7 @@ def test_history_is_sorted_newest_first_and_status_defaults_to_latest() -> None:
 def test_submit_request_serialises_exact_keys_numbers_and_dates() -> None:
     request = submit_request(
         "F-1",
-        montant_total=InvoiceTotals(
+        montant_total=SubmitTotals(
             montant_ht_total=Decimal("100.005"),
             montant_tva=Decimal("20"),
             montant_ttc_total="120.01",

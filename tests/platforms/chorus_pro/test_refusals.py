@@ -18,7 +18,7 @@ import pytest
 
 from chorusflow.ledger import InvoiceState, Ledger
 from chorusflow.platforms.chorus_pro import ChorusProClient, Operation
-from chorusflow.submission.submitter import Result
+from chorusflow.submission.submitter import DepositResult
 from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing import COMMUNE, ISSUE_DATE
 from chorusflow_dev.testing.exports import sample_invoice
@@ -44,7 +44,7 @@ def test_a_duplicate_refused_with_a_bare_key_is_adopted(
 
     result = submit_numbers(ledger, client, numbers, OWNER)
 
-    assert result.count(Result.ADOPTED) == 1, result.to_xcom()
+    assert result.count(DepositResult.ADOPTED) == 1, result.to_xcom()
     detail = ledger.get_invoice("F2026-DUP1")
     assert detail is not None and detail.state is InvoiceState.SUBMITTED
     assert detail.identifiant_facture_cpp == earlier["identifiantFactureCPP"]
@@ -63,13 +63,13 @@ def test_a_number_held_for_another_amount_goes_to_a_person_and_is_never_sent_aga
     result = submit_numbers(ledger, client, numbers, OWNER)
 
     (outcome,) = result.outcomes
-    assert outcome.result is Result.NEEDS_REVIEW, result.to_xcom()
+    assert outcome.result is DepositResult.NEEDS_REVIEW, result.to_xcom()
     assert outcome.message and "170" in outcome.message and "codeRetour 20013" in outcome.message
     detail = ledger.get_invoice("F2026-DUP2")
     assert detail is not None and detail.state is InvoiceState.NEEDS_REVIEW
     assert detail.identifiant_facture_cpp is None
     again = submit_numbers(ledger, client, numbers, RETRY_OWNER)
-    assert again.count(Result.SKIPPED) == 1
+    assert again.count(DepositResult.SKIPPED) == 1
     assert admin.submission_counts()["F2026-DUP2"] == 2
 
 
@@ -143,7 +143,7 @@ def test_a_refusal_chorus_pro_holds_nothing_for_fails_with_its_code(
 
     outcome = _submit_scripted(scripted, ledger, tmp_path, "F2026-R1")
 
-    assert outcome.result is Result.FAILED
+    assert outcome.result is DepositResult.FAILED
     assert f"codeRetour {code}" in (outcome.message or "") and "holds no invoice" in (outcome.message or "")
     detail = ledger.get_invoice("F2026-R1")
     assert detail is not None and detail.state is InvoiceState.FAILED
@@ -157,7 +157,7 @@ def test_an_unknown_refusal_of_an_invoice_chorus_pro_holds_adopts_it(
 
     outcome = _submit_scripted(scripted, ledger, tmp_path, "F2026-R2")
 
-    assert (outcome.result, outcome.identifiant_facture_cpp) == (Result.ADOPTED, 4321098)
+    assert (outcome.result, outcome.identifiant_facture_cpp) == (DepositResult.ADOPTED, 4321098)
     detail = ledger.get_invoice("F2026-R2")
     assert detail is not None and detail.state is InvoiceState.SUBMITTED
     assert detail.identifiant_facture_cpp == 4321098
@@ -179,7 +179,7 @@ def test_an_ambiguous_search_after_a_refusal_goes_to_a_person(
 
     outcome = _submit_scripted(scripted, ledger, tmp_path, "F2026-R3")
 
-    assert outcome.result is Result.NEEDS_REVIEW and outcome.identifiant_facture_cpp is None
+    assert outcome.result is DepositResult.NEEDS_REVIEW and outcome.identifiant_facture_cpp is None
     detail = ledger.get_invoice("F2026-R3")
     assert detail is not None and detail.state is InvoiceState.NEEDS_REVIEW
 
@@ -195,7 +195,7 @@ def test_a_search_that_fails_after_a_refusal_keeps_the_claim_for_the_next_try(
     with ChorusProClient(scripted_config(scripted)) as chorus:
         (outcome,) = submit_numbers(ledger, chorus, numbers, OWNER).outcomes
 
-    assert outcome.result is Result.RETRY
+    assert outcome.result is DepositResult.RETRY
     detail = ledger.get_invoice("F2026-R4")
     assert detail is not None and detail.state is not InvoiceState.FAILED
     assert detail.identifiant_facture_cpp is None

@@ -76,4 +76,4 @@ def run(args: argparse.Namespace) -> int:
         )
     if result.ok:
         return 0
-    return 3 if result.result in (Result.RETRY, DecisionResult.BUSY) else 1
+    return 3 if result.result in (DecisionResult.RETRY, DecisionResult.BUSY) else 1

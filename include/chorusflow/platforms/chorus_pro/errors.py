@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from chorusflow.platforms.errors import NotDepositable, PlatformError, Refusal
+
 #: Operations that deposit an invoice. Chorus Pro answers every refusal with a code and a bare
 #: message key (``GDP_MSG_11.076``), never a sentence we could rely on: a refusal of one of these
 #: is settled by a search by number before the invoice is recorded ``failed``
@@ -27,12 +29,8 @@ _MESSAGE_KEY = re.compile(r"^\s*([A-Z]{2,5}_MSG_\d{2}[._]\d{3})(?![0-9])")
 NO_RESULT_KEY = "TRA_MSG_00.015"
 
 
-class ChorusProError(Exception):
+class ChorusProError(PlatformError):
     """Base of every error raised by the Chorus Pro client."""
-
-    retryable: bool = False
-    outcome_unknown: bool = False
-    fatal: bool = False
 
     def __init__(
         self,
@@ -88,7 +86,7 @@ class BadRequestError(ChorusProError):
     """HTTP 4xx without a Chorus Pro code: the request we built is wrong; resending it will not help."""
 
 
-class FunctionalError(ChorusProError):
+class FunctionalError(ChorusProError, Refusal):
     """Chorus Pro answered with ``codeRetour`` ≠ 0: a business refusal carrying a code and a libellé.
 
     The libellé is a message key on the real platform (possibly empty, possibly cut): it is shown to
@@ -108,6 +106,12 @@ class FunctionalError(ChorusProError):
         so what Chorus Pro holds decides (adopted, a person, or failed), not the answer's words.
         """
         return self.operation in DEPOSIT_OPERATIONS
+
+    @property
+    def code(self) -> str:
+        """The refusal's code and message key, for a reason (never its words)."""
+        key = self.message_key
+        return f"codeRetour {self.code_retour}" + (f" {key}" if key else "")
 
 
 class DuplicateInvoiceError(FunctionalError):
@@ -150,6 +154,16 @@ class InvalidResponseError(ChorusProError):
 
     retryable = True
     outcome_unknown = True
+
+
+class SupplierNotOnChorusPro(ChorusProError):
+    """The technical account may not invoice for the configured supplier SIRET."""
+
+    fatal = True
+
+
+class BankAccountUnknown(NotDepositable):
+    """The IBAN to be paid on is not among the supplier's bank accounts registered on Chorus Pro."""
 
 
 def message_key(libelle: str | None) -> str | None:

@@ -18,6 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TypeVar
+
+from chorusflow.platforms.interface import BatchFile
 
 FACTURX_SYNTAX = "IN_DP_E2_CII_FACTURX"
 #: Room left per file in a tar archive (header and padding to 512-byte blocks), counted generously.
@@ -78,6 +81,10 @@ def next_poll_at(
     return now + timedelta(seconds=delay)
 
 
+#: Any invoice's file: packing reads only its size.
+File = TypeVar("File", bound=BatchFile)
+
+
 @dataclass(frozen=True)
 class FluxFile:
     """One invoice's Factur-X, named as it goes into the flux."""
@@ -91,7 +98,7 @@ class FluxFile:
         return f"facturx_chorus_facture_{_UNSAFE_IN_NAME.sub('-', self.invoice_number)}.pdf"
 
 
-def pack(files: Sequence[FluxFile], *, max_invoices: int, max_bytes: int) -> list[list[FluxFile]]:
+def pack(files: Sequence[File], *, max_invoices: int, max_bytes: int) -> list[list[File]]:
     """Split ``files`` into flux of at most ``max_invoices`` files and ``max_bytes`` (in order).
 
     The size counted is the uncompressed one plus the tar overhead, an upper bound of the archive
@@ -99,8 +106,8 @@ def pack(files: Sequence[FluxFile], *, max_invoices: int, max_bytes: int) -> lis
     block). A single file above ``max_bytes`` still gets a flux of its own: the platform's refusal
     then names it, rather than the invoice vanishing here.
     """
-    batches: list[list[FluxFile]] = []
-    current: list[FluxFile] = []
+    batches: list[list[File]] = []
+    current: list[File] = []
     size = 0
     for item in files:
         needed = len(item.content) + TAR_OVERHEAD_BYTES

@@ -30,10 +30,11 @@ from typing import Any
 
 from chorusflow.ledger import FluxRow, InvoiceRow, InvoiceState, Ledger, utc_now
 from chorusflow.platforms.chorus_pro import ChorusProClient, ChorusProError
-from chorusflow.platforms.chorus_pro.channels.base import Expected, judge_by_number
+from chorusflow.platforms.chorus_pro.channels.base import Expected, held, judge_by_number
 from chorusflow.platforms.chorus_pro.flux import FINAL_STAGES, FluxStage, flux_stage, next_poll_at
 from chorusflow.platforms.chorus_pro.models import FluxReport, SupplierInvoiceRow, SupplierInvoiceSearch
 from chorusflow.platforms.chorus_pro.statuses import SEARCH_RESULT_CAP
+from chorusflow.platforms.interface import Held
 from chorusflow.settings import settings
 
 log = logging.getLogger(__name__)
@@ -158,7 +159,7 @@ def _settle_integrated(
         if row is None and capped and invoice.invoice_number not in refused:
             row = _in_flux_by_number(client, invoice, flux.numero_flux_depot)
         if row is not None:
-            _integrate(ledger, invoice, row, result)
+            _integrate(ledger, invoice, held(row), result)
         elif invoice.invoice_number in refused:
             _refuse(ledger, client, invoice, refused[invoice.invoice_number] or "refusée", flux, result)
         else:
@@ -184,15 +185,13 @@ def _in_flux_by_number(
     return row if row is not None and row.numero_flux_depot == flux_number else None
 
 
-def _integrate(
-    ledger: Ledger, invoice: InvoiceRow, row: SupplierInvoiceRow, result: FluxFollowResult
-) -> None:
+def _integrate(ledger: Ledger, invoice: InvoiceRow, found: Held, result: FluxFollowResult) -> None:
     ledger.mark_submitted(
         invoice.id,
-        int(row.identifiant_facture_cpp),
-        status=row.status or "DEPOSEE",
-        numero_flux_depot=row.numero_flux_depot,
-        chorus_invoice_number=row.numero_facture,
+        found.platform_id,
+        status=found.status,
+        numero_flux_depot=found.batch_number,
+        chorus_invoice_number=found.number,
         deposit_channel="facturx",
     )
     result.integrated.append(invoice.invoice_number)

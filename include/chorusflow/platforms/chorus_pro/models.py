@@ -253,7 +253,7 @@ class InvoiceReferences(RequestModel):
     mode_paiement: PaymentMode | None = Field(default="VIREMENT", alias="modePaiement")
 
 
-class InvoiceLine(RequestModel):
+class SubmitLine(RequestModel):
     """One ``lignePoste``: give either a rate code (``taux_tva``) or a manual rate in percent."""
 
     numero: int = Field(alias="lignePosteNumero", ge=1)
@@ -276,7 +276,7 @@ class VatLine(RequestModel):
     montant_tva: Amount = Field(alias="ligneTvaMontantTvaParTaux")
 
 
-class InvoiceTotals(RequestModel):
+class SubmitTotals(RequestModel):
     """``montantTotal``: totals before tax, VAT, with tax, and the amount due."""
 
     montant_ht_total: Amount = Field(alias="montantHtTotal")
@@ -325,7 +325,7 @@ class SubmitInvoiceRequest(RequestModel):
                                           code_service_executant="Facture_sans_commande"),
             fournisseur=InvoiceSupplier(id_fournisseur=26311001),
             references=InvoiceReferences(numero_bon_commande="EJ123"),
-            montant_total=InvoiceTotals(montant_ht_total=Decimal("100"), montant_tva=Decimal("20"),
+            montant_total=SubmitTotals(montant_ht_total=Decimal("100"), montant_tva=Decimal("20"),
                                         montant_ttc_total=Decimal("120"), montant_a_payer=Decimal("120")),
             piece_jointe_principale=[MainAttachment(id=pdf_id, designation="F2026-0042.pdf")],
         )
@@ -347,9 +347,9 @@ class SubmitInvoiceRequest(RequestModel):
         default_factory=InvoicingFramework, alias="cadreDeFacturation"
     )
     references: InvoiceReferences = Field(default_factory=InvoiceReferences)
-    ligne_poste: list[InvoiceLine] | None = Field(default=None, alias="lignePoste")
+    ligne_poste: list[SubmitLine] | None = Field(default=None, alias="lignePoste")
     ligne_tva: list[VatLine] | None = Field(default=None, alias="ligneTva")
-    montant_total: InvoiceTotals = Field(alias="montantTotal")
+    montant_total: SubmitTotals = Field(alias="montantTotal")
     piece_jointe_principale: Annotated[list[MainAttachment] | None, BeforeValidator(_one_element_list)] = (
         Field(default=None, alias="pieceJointePrincipale", max_length=1)
     )
@@ -952,7 +952,7 @@ class InvoiceDetails(AnswerModel):
     montant_total: InvoiceDetailTotals = Field(default_factory=InvoiceDetailTotals, alias="montantTotal")
 
 
-class StatusChange(AnswerModel):
+class HistoryEntry(AnswerModel):
     """One ``histoStatut`` entry: a status, when it was reached, and the buyer's comment (reason)."""
 
     status: str = Field(validation_alias=AliasChoices("histoStatutCode", "statut", "statutFacture"))
@@ -968,7 +968,7 @@ class InvoiceHistory(AnswerModel):
     numero_facture: str | None = Field(default=None, alias="numeroFacture")
     mode_depot: str | None = Field(default=None, alias="modeDepot")
     status: str | None = _status_field()
-    entries: list[StatusChange] = Field(default_factory=list)
+    entries: list[HistoryEntry] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -982,7 +982,7 @@ class InvoiceHistory(AnswerModel):
 
     @field_validator("entries", mode="after")
     @classmethod
-    def _newest_first(cls, entries: list[StatusChange]) -> list[StatusChange]:
+    def _newest_first(cls, entries: list[HistoryEntry]) -> list[HistoryEntry]:
         # Stable: entries stamped in the same minute keep the server's order.
         return sorted(entries, key=lambda entry: entry.changed_at or _EPOCH, reverse=True)
 

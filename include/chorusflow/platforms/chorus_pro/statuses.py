@@ -12,10 +12,9 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from chorusflow.ledger import InvoiceRow, InvoiceState, Ledger, utc_now
@@ -32,6 +31,7 @@ from chorusflow.platforms.chorus_pro.models import (
     SupplierInvoiceRow,
     SupplierInvoiceSearch,
 )
+from chorusflow.platforms.interface import NextStep, StatusClass
 
 log = logging.getLogger(__name__)
 
@@ -51,26 +51,6 @@ FIRST_RUN_LOOKBACK = timedelta(days=365)
 
 #: The rows a run has handled: Chorus Pro id -> (status, status time).
 Seen = dict[int, tuple[str | None, datetime | None]]
-
-
-class StatusClass(StrEnum):
-    """What a Chorus Pro status means for the supplier."""
-
-    IN_PROGRESS = "in_progress"
-    BLOCKED = "blocked"
-    PAID = "paid"
-    CLOSED = "closed"
-    UNKNOWN = "unknown"
-
-
-class NextStep(StrEnum):
-    """What the supplier has to do about a blocked invoice."""
-
-    COMPLETE = "complete"  # completerFacture: add the missing document or information
-    RECYCLE = "recycle"  # recyclerFacture: same invoice, corrected routing (SIRET, service code, EJ)
-    NEW_INVOICE = "new_invoice"  # the invoice is refused for good: issue a new one (new number)
-    FIX_VALIDATOR = "fix_validator"  # corrigerValideurFacture: name the right validator
-    ACT_IN_PORTAL = "act_in_portal"  # works-invoice circuits: answer in the Chorus Pro portal
 
 
 _IN_PROGRESS = (
@@ -159,6 +139,25 @@ def is_final(status: str | None, *, payment_not_reported: bool = False) -> bool:
 def ledger_state_for(status_class: StatusClass, current: InvoiceState) -> InvoiceState:
     """The ledger state an invoice takes for a status of this class (unknown keeps ``current``)."""
     return LEDGER_STATES.get(status_class, current)
+
+
+@dataclass(frozen=True)
+class ChorusProStatuses:
+    """Chorus Pro's statuses as the platform interface names them (:class:`StatusVocabulary`)."""
+
+    classes: Mapping[str, StatusClass] = field(default_factory=lambda: STATUS_CLASSES)
+    next_steps: Mapping[str, NextStep] = field(default_factory=lambda: NEXT_STEPS)
+
+    def classify(self, status: str | None, *, payment_not_reported: bool = False) -> StatusClass:
+        """The class of a Chorus Pro status (see :func:`classify`)."""
+        return classify(status, payment_not_reported=payment_not_reported)
+
+    def next_step(self, status: str | None) -> NextStep | None:
+        """What to do about a blocked status (see :func:`next_step`)."""
+        return next_step(status)
+
+
+VOCABULARY = ChorusProStatuses()
 
 
 # -- the sync --------------------------------------------------------------------------------------

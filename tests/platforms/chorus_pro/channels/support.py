@@ -6,6 +6,8 @@ from pathlib import Path
 
 from chorusflow.ledger import ClaimOwner, Ledger
 from chorusflow.platforms.chorus_pro import ChorusProClient
+from chorusflow.platforms.registry import deposit_channels
+from chorusflow.rules.profiles import buyer_channels, load_profiles
 from chorusflow.submission.submitter import BatchResult, Submitter
 from chorusflow.suppliers import load_supplier
 from chorusflow_dev.testing.exports import write_export
@@ -24,4 +26,10 @@ def submit_numbers(
     ledger: Ledger, client: ChorusProClient, numbers: list[str], owner: ClaimOwner
 ) -> BatchResult:
     """Submit ``numbers`` as one submit task does, with no lease left to anyone else."""
-    return Submitter(ledger, client, load_supplier(), owner, lease_seconds=0).submit_batch(numbers)
+    return Submitter(
+        ledger,
+        deposit_channels(client, load_supplier(), buyer_channels(load_profiles())),
+        load_supplier(),
+        owner,
+        lease_seconds=0,
+    ).submit_batch(numbers)

@@ -15,7 +15,9 @@ from pypdf import PdfReader
 from chorusflow.alerts import needs_review_events
 from chorusflow.ledger import ClaimOwner, InvoiceState, Ledger
 from chorusflow.platforms.chorus_pro import ChorusProClient
-from chorusflow.submission.submitter import Result, Submitter
+from chorusflow.platforms.registry import deposit_channels
+from chorusflow.rules.profiles import buyer_channels, load_profiles
+from chorusflow.submission.submitter import DepositResult, Submitter
 from chorusflow.suppliers import load_supplier
 from chorusflow_dev.sandbox import SandboxServer
 from chorusflow_dev.testing import COMMUNE, COMMUNE_NAME, ISSUE_DATE
@@ -42,7 +44,7 @@ def test_pdf_channel_deposits_the_supplier_number_and_date_with_its_pdf(
 
     result = submit_numbers(ledger, client, numbers, OWNER)
 
-    assert result.count(Result.SUBMITTED) == 2
+    assert result.count(DepositResult.SUBMITTED) == 2
     admin = SandboxAdmin(sandbox)
     received = {invoice["number"]: invoice for invoice in admin.invoices()}
     assert set(received) == {"F2026-0901", "F2026-0902"}
@@ -64,12 +66,12 @@ def test_pdf_channel_adopts_a_deposit_whose_answer_was_lost(
     numbers = record_rows(ledger, tmp_path, [sample_invoice("F2026-0911")])
     admin.set_faults(commit_then_drop_rate={SUBMIT: 1.0})
     first = submit_numbers(ledger, client, numbers, OWNER)
-    assert first.count(Result.RETRY) == 1 and len(admin.invoices()) == 1
+    assert first.count(DepositResult.RETRY) == 1 and len(admin.invoices()) == 1
     admin.set_faults(commit_then_drop_rate={})
 
     second = submit_numbers(ledger, client, numbers, RETRY_OWNER)
 
-    assert second.count(Result.ADOPTED) == 1
+    assert second.count(DepositResult.ADOPTED) == 1
     assert admin.submission_counts()["F2026-0911"] == 1
     detail = ledger.get_invoice("F2026-0911")
     assert detail is not None and detail.state is InvoiceState.SUBMITTED
@@ -86,7 +88,7 @@ def test_saisie_channel_keeps_both_numbers(
 ) -> None:
     numbers = record_rows(ledger, tmp_path, [sample_invoice("F2026-0921")])
 
-    assert submit_numbers(ledger, client, numbers, OWNER).count(Result.SUBMITTED) == 1
+    assert submit_numbers(ledger, client, numbers, OWNER).count(DepositResult.SUBMITTED) == 1
 
     [received] = SandboxAdmin(sandbox).invoices()
     assert received["mode"] == "SAISIE_API"
@@ -104,12 +106,12 @@ def test_saisie_lost_answer_with_a_unique_match_is_adopted(
         ledger, tmp_path, [sample_invoice("F2026-0931", 10_000), sample_invoice("F2026-0932", 20_000)]
     )
     admin.set_faults(commit_then_drop_rate={SUBMIT: 1.0})
-    assert submit_numbers(ledger, client, numbers, OWNER).count(Result.RETRY) == 2
+    assert submit_numbers(ledger, client, numbers, OWNER).count(DepositResult.RETRY) == 2
     admin.set_faults(commit_then_drop_rate={})
 
     second = submit_numbers(ledger, client, numbers, RETRY_OWNER)
 
-    assert second.count(Result.ADOPTED) == 2
+    assert second.count(DepositResult.ADOPTED) == 2
     assert len(admin.invoices()) == 2  # nothing deposited twice
     by_amount = {invoice["amounts"]["ttc"]: invoice["id"] for invoice in admin.invoices()}
     for number, ttc in (("F2026-0931", 120.0), ("F2026-0932", 240.0)):
@@ -124,7 +126,7 @@ def test_saisie_ambiguous_outcome_goes_to_a_person_and_is_never_redeposited(
     # Two invoices Chorus Pro's search cannot tell apart: same buyer, amount and (no) engagement.
     numbers = record_rows(ledger, tmp_path, [sample_invoice("F2026-0941"), sample_invoice("F2026-0942")])
     admin.set_faults(commit_then_drop_rate={SUBMIT: 1.0})
-    assert submit_numbers(ledger, client, numbers, OWNER).count(Result.RETRY) == 2
+    assert submit_numbers(ledger, client, numbers, OWNER).count(DepositResult.RETRY) == 2
     admin.set_faults(commit_then_drop_rate={})
 
     second = submit_numbers(ledger, client, numbers, RETRY_OWNER)
@@ -132,8 +134,8 @@ def test_saisie_ambiguous_outcome_goes_to_a_person_and_is_never_redeposited(
         ledger, client, numbers, ClaimOwner(dag_id="tests", run_id="run-3", task_id="submit")
     )
 
-    assert second.count(Result.NEEDS_REVIEW) == 2
-    assert third.count(Result.SKIPPED) == 2  # never claimed again automatically
+    assert second.count(DepositResult.NEEDS_REVIEW) == 2
+    assert third.count(DepositResult.SKIPPED) == 2  # never claimed again automatically
     assert len(admin.invoices()) == 2
     for number in numbers:
         detail = ledger.get_invoice(number)
@@ -157,7 +159,7 @@ def test_an_iban_not_registered_on_chorus_pro_is_refused_before_any_deposit(
     result = submit_numbers(ledger, client, numbers, OWNER)
 
     [outcome] = result.outcomes
-    assert outcome.result is Result.FAILED and outcome.error_class == "BankAccountUnknown"
+    assert outcome.result is DepositResult.FAILED and outcome.error_class == "BankAccountUnknown"
     assert "FR1420041010050500013M02606" in (outcome.message or "")
     assert SandboxAdmin(sandbox).invoices() == []
 
@@ -179,7 +181,7 @@ def test_a_buyer_profile_chooses_its_own_channel(
     monkeypatch.setenv("CHORUSFLOW_CONFIG_DIR", str(config))
     numbers = record_rows(ledger, tmp_path, [sample_invoice("F2026-0961")])
 
-    assert submit_numbers(ledger, client, numbers, OWNER).count(Result.SUBMITTED) == 1
+    assert submit_numbers(ledger, client, numbers, OWNER).count(DepositResult.SUBMITTED) == 1
 
     [received] = SandboxAdmin(sandbox).invoices()
     assert received["mode"] == "SAISIE_API"
@@ -196,9 +198,9 @@ def test_an_orphaned_task_stops_before_its_next_deposit_and_keeps_the_pdfs_it_se
     numbers = record_rows(ledger, tmp_path, [sample_invoice("F2026-0951"), sample_invoice("F2026-0952")])
     answers = iter([True, False])  # the worker dies after the first deposit
     documents = tmp_path / "shared-reports"
-    submitter = Submitter(
-        ledger, client, load_supplier(), OWNER, documents=documents, in_charge=lambda: next(answers)
-    )
+    supplier = load_supplier()
+    channels = deposit_channels(client, supplier, buyer_channels(load_profiles()), documents=documents)
+    submitter = Submitter(ledger, channels, supplier, OWNER, in_charge=lambda: next(answers))
     with pytest.raises(NoLongerInCharge) as stopped:
         submitter.submit_batch(numbers)
     assert stopped.value.retryable

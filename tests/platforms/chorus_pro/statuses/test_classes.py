@@ -6,13 +6,12 @@ from chorusflow.ledger import InvoiceState
 from chorusflow.platforms.chorus_pro.statuses import (
     NEXT_STEPS,
     STATUS_CLASSES,
-    NextStep,
-    StatusClass,
     classify,
     is_final,
     ledger_state_for,
     next_step,
 )
+from chorusflow.platforms.interface import NextStep, StatusClass
 
 # Factures Swagger enum, 56 values (docs/sources.md#invoice-statuses).
 SWAGGER_STATUSES = """BROUILLON A_VALIDER_1 ERREUR_FOURNISSEUR_SUR_VALIDEUR REFUSEE_1 VALIDEE_1

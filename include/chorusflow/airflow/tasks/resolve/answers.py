@@ -14,7 +14,7 @@ from airflow.exceptions import AirflowFailException
 from chorusflow.airflow.connections import claim_owner, get_ledger, reports_root, supplier_client
 from chorusflow.ledger import Ledger
 from chorusflow.messages import language
-from chorusflow.resolution import ResolutionResult, DecisionResult, build_resolver, decision_supplier
+from chorusflow.resolution import DecisionResult, ResolutionResult, build_resolver, decision_supplier
 from chorusflow.resolution.decisions import Decision, blank_to_none, decision_from_answer
 from chorusflow.suppliers import SupplierIdentity, Suppliers, load_suppliers
 

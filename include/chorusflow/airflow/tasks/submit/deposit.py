@@ -26,19 +26,23 @@ log = logging.getLogger(__name__)
 
 def submit(batch: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
     """Deposit one batch; raise so Airflow retries passing errors and fails refusals at once."""
+    from chorusflow.platforms.registry import deposit_channels
+    from chorusflow.rules.profiles import buyer_channels, load_profiles
     from chorusflow.submission.submitter import Submitter
 
     planned = Batch.model_validate(batch)
     supplier = _supplier_of(planned.supplier_id)
     log.info("Submitting %d invoice(s) of %s: %s", len(planned.invoice_numbers), supplier.id, planned.label)
+    channels = deposit_channels(
+        supplier_client(supplier), supplier, buyer_channels(load_profiles()), documents=reports_root()
+    )
     submitter = Submitter(
         get_ledger(),
-        supplier_client(supplier),
+        channels,
         supplier,
         claim_owner(context),
         lease_seconds=settings().claim_lease_seconds,
         owner_alive=owner_alive(context),
-        documents=reports_root(),
         in_charge=in_charge(),
     )
     result = submitter.submit_batch(planned.invoice_numbers, include_failed=planned.include_failed)

@@ -24,8 +24,7 @@ def plan(retry_numbers: list[str], context: Mapping[str, Any] | None = None) -> 
     """Batches of every invoice waiting in the ledger, plus the failed ones asked for again
     (:func:`chorusflow.submission.plan.plan_submission`); how the numbers asked for again were
     sorted is pushed under :data:`RETRY_KEY` for the report."""
-    from chorusflow.rules.profiles import buyer_channels
-    from chorusflow.rules.profiles import load_profiles
+    from chorusflow.rules.profiles import buyer_channels, load_profiles
 
     configured = settings()
     planned = plan_submission(

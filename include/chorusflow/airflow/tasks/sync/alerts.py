@@ -31,16 +31,15 @@ def _password_event(
     supplier: SupplierIdentity, suppliers: Suppliers, alert_settings: AlertSettings, now: datetime
 ) -> AlertEvent | None:
     """The technical password expiry event of ``supplier``, if due; a failing lookup is only logged."""
-    from chorusflow.platforms.chorus_pro.accounts import supplier_structure_id
+    from chorusflow.platforms.chorus_pro.accounts import technical_password_expires_on
 
     try:
-        client = supplier_client(supplier)
-        details = client.get_structure(supplier_structure_id(client, supplier.key))
+        expires_on = technical_password_expires_on(supplier_client(supplier), supplier.key)
     except Exception as error:
         log.warning("Could not read the technical password expiry date of %s: %s", supplier.id, error)
         return None
     today = now.astimezone(ZoneInfo(alert_settings.timezone)).date()
-    event = password_expiry_event(details.technical_password_expires_on, today, alert_settings)
+    event = password_expiry_event(expires_on, today, alert_settings)
     if event is None:
         return None
     return event.model_copy(update={"event_key": per_supplier_name(event.event_key, supplier, suppliers)})

@@ -17,59 +17,63 @@
 
 A channel builds and sends one deposit; the :class:`~chorusflow.submission.submitter.Submitter` owns the
 claim, the attempts and every ledger write. The Factur-X channel deposits a batch at a time, so
-it has a protocol of its own (:class:`FacturxChannel`).
+it is a batch channel (:class:`~chorusflow.platforms.interface.BatchChannel`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from chorusflow.invoice import Invoice
-from chorusflow.platforms.chorus_pro.channels.base import DepositChannel, PdfKeeper
+from chorusflow.platforms.chorus_pro.accounts import SupplierAccounts
+from chorusflow.platforms.chorus_pro.channels.base import PdfKeeper
 from chorusflow.platforms.chorus_pro.channels.facturx import FacturxChannel
 from chorusflow.platforms.chorus_pro.channels.pdf import PdfChannel
 from chorusflow.platforms.chorus_pro.channels.saisie import SaisieChannel
 from chorusflow.platforms.chorus_pro.client import ChorusProClient
-from chorusflow.rules.profiles import BuyerProfile
-from chorusflow.storage import StoredPath
-from chorusflow.suppliers import DepositChannel as ChannelName
-from chorusflow.suppliers import SupplierIdentity
-
-AnyChannel = DepositChannel | FacturxChannel
+from chorusflow.platforms.interface import AnyChannel, ChannelChooser
+from chorusflow.storage import StoredPath, store_invoice_pdf
+from chorusflow.suppliers import ChannelName, SupplierIdentity
 
 
 def channel_for(
     name: ChannelName,
-    client: ChorusProClient,
-    supplier: SupplierIdentity | None = None,
+    accounts: SupplierAccounts,
     keep_pdf: PdfKeeper | None = None,
     documents: StoredPath | None = None,
 ) -> AnyChannel:
-    """The channel called ``name`` over ``client`` (``facturx`` builds files for ``supplier``; ``pdf``
-    keeps each deposited PDF with ``keep_pdf``; both read kept attachments from ``documents``)."""
+    """The channel called ``name`` for the supplier of ``accounts`` (``facturx`` builds files for it;
+    ``pdf`` keeps each deposited PDF with ``keep_pdf``; both read kept attachments from ``documents``)."""
     if name == "saisie":
-        return SaisieChannel(client)
+        return SaisieChannel(accounts)
     if name == "facturx":
-        return FacturxChannel(client, supplier, documents)
-    return PdfChannel(client, keep_pdf, documents)
+        return FacturxChannel(accounts.client, accounts.supplier, documents)
+    return PdfChannel(accounts, keep_pdf, documents)
 
 
 def channel_chooser(
-    default: ChannelName,
     client: ChorusProClient,
-    by_buyer: Mapping[str, ChannelName],
-    supplier: SupplierIdentity | None = None,
-    keep_pdf: PdfKeeper | None = None,
+    supplier: SupplierIdentity,
+    by_buyer: Mapping[str, ChannelName] | None = None,
     documents: StoredPath | None = None,
-) -> Callable[[Invoice], AnyChannel]:
-    """Each invoice's channel: its buyer profile's (``by_buyer``, by SIRET), else ``default``."""
+) -> ChannelChooser:
+    """Each invoice's channel: its buyer profile's (``by_buyer``, by SIRET), else the supplier's.
+
+    ``documents``: the shared storage where the export's attachments were kept and where each
+    deposited PDF is kept for people. The supplier's accounts are read once for all channels.
+    """
+    by_buyer = by_buyer or {}
+    accounts = SupplierAccounts(client, supplier)
+    keep_pdf = None if documents is None else _pdf_keeper(documents, supplier.key)
+    default = supplier.deposit_channel
     channels = {
-        name: channel_for(name, client, supplier, keep_pdf, documents)
-        for name in {default, *by_buyer.values()}
+        name: channel_for(name, accounts, keep_pdf, documents) for name in {default, *by_buyer.values()}
     }
     return lambda invoice: channels[by_buyer.get(invoice.buyer_siret, default)]
 
 
-def buyer_channels(profiles: Mapping[str, BuyerProfile]) -> dict[str, ChannelName]:
-    """The channels buyer profiles choose, by buyer SIRET."""
-    return {siret: profile.deposit_channel for siret, profile in profiles.items() if profile.deposit_channel}
+def _pdf_keeper(documents: StoredPath, supplier_key: str) -> PdfKeeper:
+    def keep(invoice: Invoice, pdf: bytes) -> None:
+        store_invoice_pdf(documents, supplier_key, invoice.invoice_number, pdf)
+
+    return keep

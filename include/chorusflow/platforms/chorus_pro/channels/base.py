@@ -1,4 +1,4 @@
-"""What every deposit channel shares: the supplier account, reconciliation by number, the request.
+"""What every deposit channel shares: reconciliation by number, the request, the invoice's PDF.
 
 The channels themselves are :mod:`.pdf`, :mod:`.saisie` and :mod:`.facturx`; the package says which
 one an invoice takes.
@@ -6,34 +6,30 @@ one an invoice takes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
-from typing import Protocol
 
+from chorusflow.documents.invoice_pdf import attachment_name
 from chorusflow.invoice import Invoice
 from chorusflow.messages import text
-from chorusflow.platforms.chorus_pro.models import (
-    InvoiceLine as ChorusLine,
-)
+from chorusflow.platforms.chorus_pro.accounts import SupplierAccount
 from chorusflow.platforms.chorus_pro.models import (
     InvoiceRecipient,
     InvoiceReferences,
     InvoiceSupplier,
-    InvoiceTotals,
     InvoicingFramework,
     MainAttachment,
     SubmitInvoiceRequest,
     SubmitInvoiceResponse,
+    SubmitLine,
+    SubmitTotals,
     SupplierInvoiceRow,
     VatLine,
 )
 from chorusflow.platforms.chorus_pro.models import VatRegime as ChorusVatRegime
+from chorusflow.platforms.interface import Held, Reconciliation
 from chorusflow.rules.checks.crossborder import TREATMENTS
-from chorusflow.storage import NotStored, StoredPath, read_attachment
-from chorusflow.suppliers import DepositChannel as ChannelName
 
 BILLING_FRAMEWORK_CODES = {
     "A1": "A1_FACTURE_FOURNISSEUR",
@@ -42,29 +38,6 @@ BILLING_FRAMEWORK_CODES = {
     "A12": "A12_FACTURE_COTRAITANT",
 }
 VAT_REGIMES: dict[str, ChorusVatRegime] = {"debits": "TVA_SUR_DEBIT", "receipts": "TVA_SUR_ENCAISSEMENT"}
-ATTACHMENT_NAME_LIMIT = 50  # Chorus Pro refuses longer attachment names
-_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]")
-
-
-@dataclass(frozen=True)
-class SupplierAccount:
-    """What the deposit needs of the supplier on Chorus Pro, resolved once per batch."""
-
-    structure_id: int
-    bank_account_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    """What Chorus Pro holds for an invoice whose earlier outcome is unknown.
-
-    ``found`` is the invoice to adopt; with neither ``found`` nor ``ambiguous`` it is not there.
-    ``ambiguous`` says why a person must decide (and ``candidates`` what the search returned).
-    """
-
-    found: SupplierInvoiceRow | None = None
-    ambiguous: str | None = None
-    candidates: list[SupplierInvoiceRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -79,6 +52,16 @@ class Expected:
     @classmethod
     def of(cls, invoice: Invoice) -> Expected:
         return cls(invoice.invoice_number, invoice.buyer_siret, invoice.invoice_type, invoice.total_ttc)
+
+
+def held(row: SupplierInvoiceRow) -> Held:
+    """What a search row says Chorus Pro holds (a deposit's first status is ``DEPOSEE``)."""
+    return Held(
+        platform_id=int(row.identifiant_facture_cpp),
+        number=row.numero_facture,
+        status=row.status or "DEPOSEE",
+        batch_number=row.numero_flux_depot,
+    )
 
 
 def judge_by_number(
@@ -96,19 +79,19 @@ def judge_by_number(
         if row.identifiant_facture_cpp in known_ids:
             differs.append("its Chorus Pro id already belongs to another invoice of the ledger")
         if not differs:
-            return Reconciliation(found=row, candidates=same_number)
+            return Reconciliation(found=held(row), candidates=[held(row)])
         reason = (
             f"Chorus Pro holds an invoice numbered {expected.number} (id {row.identifiant_facture_cpp}) but "
             + "; ".join(differs)
             + ": check on the portal whether it is this invoice"
         )
-        return Reconciliation(ambiguous=reason, candidates=same_number)
+        return Reconciliation(ambiguous=reason, candidates=[held(row)])
     listed = ", ".join(f"id {row.identifiant_facture_cpp}" for row in same_number[:10])
     reason = (
         f"Chorus Pro holds {len(same_number)} invoices numbered {expected.number} ({listed}): "
         "check on the portal"
     )
-    return Reconciliation(ambiguous=reason, candidates=same_number)
+    return Reconciliation(ambiguous=reason, candidates=[held(row) for row in same_number])
 
 
 def _differences(row: SupplierInvoiceRow, expected: Expected) -> list[str]:
@@ -129,79 +112,6 @@ def _differences(row: SupplierInvoiceRow, expected: Expected) -> list[str]:
 
 #: Called with each invoice and the PDF about to be deposited with it, to keep a copy.
 PdfKeeper = Callable[[Invoice, bytes], object]
-
-
-class DepositChannel(Protocol):
-    """One way of depositing an invoice; see the module docstring."""
-
-    name: ChannelName
-
-    def reconcile(self, invoice: Invoice, known_ids: set[int]) -> Reconciliation:
-        """Ask Chorus Pro whether it already holds ``invoice`` (``known_ids``: ids the ledger has)."""
-        ...
-
-    def deposit(self, invoice: Invoice, account: SupplierAccount) -> SubmitInvoiceResponse:
-        """Send ``invoice``; the crash point ``submission.before_call`` precedes the deposit itself."""
-        ...
-
-
-def attachment_name(invoice: Invoice) -> str:
-    """The main attachment's name: the ERP file's, else ``<number>.pdf``; safe and ≤ 50 characters."""
-    if invoice.attachment_stored:
-        name = invoice.attachment_stored.rpartition("/")[2]
-    else:
-        name = invoice.attachment.name if invoice.attachment else f"{invoice.invoice_number}.pdf"
-    stem, dot, extension = name.rpartition(".")
-    safe = _UNSAFE_IN_NAME.sub("-", stem or name) + (dot + extension if stem else "")
-    return safe[-ATTACHMENT_NAME_LIMIT:]
-
-
-def has_erp_pdf(invoice: Invoice) -> bool:
-    """Whether the export named a PDF for ``invoice`` (kept in shared storage, or a local file)."""
-    return bool(invoice.attachment_stored) or invoice.attachment is not None
-
-
-def erp_pdf(invoice: Invoice, documents: StoredPath | None = None) -> bytes | None:
-    """The PDF the export named: read from shared storage (``documents``, the reports root) when
-    validation kept it there, else from the local file; ``None`` when the export named none.
-
-    Raises ``FileNotFoundError`` (an ``OSError``: the submission fails the invoice with the reason)
-    when the PDF is not where the ledger says."""
-    if invoice.attachment_stored:
-        if documents is None:
-            raise FileNotFoundError(
-                f"attachment kept in shared storage, no storage given: {invoice.attachment_stored}"
-            )
-        try:
-            return read_attachment(documents, invoice.attachment_stored)
-        except NotStored as missing:
-            raise FileNotFoundError(
-                f"attachment not in shared storage: {invoice.attachment_stored}"
-            ) from missing
-    if invoice.attachment is not None:
-        return Path(invoice.attachment).read_bytes()
-    return None
-
-
-def invoice_pdf(invoice: Invoice, documents: StoredPath | None = None) -> bytes:
-    """The ERP's PDF when the export names one (:func:`erp_pdf`), else the PDF chorusflow renders
-    (deterministic)."""
-    erp = erp_pdf(invoice, documents)
-    if erp is not None:
-        return erp
-    from chorusflow.documents.pdf import render_invoice_pdf  # reportlab only where a PDF is made
-
-    return render_invoice_pdf(invoice, lang=invoice_language(invoice))
-
-
-def invoice_language(invoice: Invoice) -> str:
-    """The language of a rendered invoice: the supplier's ``lang``; without one, French for a French
-    supplier (an invoice issued in France is in French) and ``CHORUSFLOW_LANG`` for a foreign one. The
-    English render keeps the French legal mentions, glossed."""
-    supplier = invoice.supplier
-    if supplier.lang is not None:
-        return supplier.lang
-    return "fr" if supplier.french else supplier.language
 
 
 def build_submit_request(
@@ -245,7 +155,7 @@ def build_submit_request(
             mode_paiement=None if is_credit_note else (invoice.payment_means or "VIREMENT"),
         ),
         ligne_poste=[
-            ChorusLine(
+            SubmitLine(
                 numero=line.number,
                 denomination=line.description,  # the rules refuse what Chorus Pro would not take
                 quantite=line.quantity,
@@ -260,7 +170,7 @@ def build_submit_request(
             VatLine(taux_manuel=vat.rate, montant_base_ht=vat.base, montant_tva=vat.vat)
             for vat in invoice.vat_breakdown
         ],
-        montant_total=InvoiceTotals(
+        montant_total=SubmitTotals(
             montant_ht_total=invoice.total_ht,
             montant_tva=invoice.total_vat,
             montant_ttc_total=invoice.total_ttc,
@@ -284,3 +194,12 @@ def vat_type(invoice: Invoice, exempt: bool) -> tuple[ChorusVatRegime, str | Non
     if exempt:
         return "EXONERATION", invoice.vat_exemption_reason or None
     return VAT_REGIMES[invoice.supplier.vat_regime], invoice.vat_exemption_reason or None
+
+
+def deposited(answer: SubmitInvoiceResponse) -> Held:
+    """What ``soumettre`` says Chorus Pro now holds (its first status is ``DEPOSEE``)."""
+    return Held(
+        platform_id=int(answer.identifiant_facture_cpp),
+        number=answer.numero_facture,
+        status=answer.status or "DEPOSEE",
+    )

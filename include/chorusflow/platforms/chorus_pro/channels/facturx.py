@@ -5,24 +5,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from chorusflow.crashpoints import crashpoint
+from chorusflow.documents.invoice_pdf import erp_pdf
 from chorusflow.invoice import Invoice
-from chorusflow.platforms.chorus_pro.channels.base import Expected, Reconciliation, erp_pdf, judge_by_number
+from chorusflow.ledger import utc_now
+from chorusflow.platforms.chorus_pro.channels.base import Expected, judge_by_number
 from chorusflow.platforms.chorus_pro.client import ChorusProClient
-from chorusflow.platforms.chorus_pro.flux import FACTURX_SYNTAX, FluxFile
-from chorusflow.platforms.chorus_pro.models import DepositFluxResponse
+from chorusflow.platforms.chorus_pro.flux import (
+    FACTURX_SYNTAX,
+    FluxFile,
+    FluxStage,
+    flux_file,
+    next_poll_at,
+    pack,
+)
+from chorusflow.platforms.interface import BatchDeposited, BatchFile, Reconciliation
 from chorusflow.rules.checks.crossborder import facturx_supplier_findings
 from chorusflow.rules.codes import Finding
+from chorusflow.settings import settings
 from chorusflow.storage import StoredPath
-from chorusflow.suppliers import DepositChannel as ChannelName
-from chorusflow.suppliers import SupplierIdentity
+from chorusflow.suppliers import ChannelName, SupplierIdentity
 
 
 class FacturxChannel:
     """Factur-X through ``deposer/flux`` (``IN_DP_E2_CII_FACTURX``), several invoices per call.
 
     The file is built and checked by :mod:`chorusflow.facturx`; a file that fails its checks is
-    never sent. The submitter packs the files (:func:`chorusflow.platforms.chorus_pro.flux.pack`) and calls
-    :meth:`deposit_flux` once per flux.
+    never sent. The submitter asks for the :meth:`batches` and calls :meth:`deposit_batch` once per
+    flux.
     """
 
     name: ChannelName = "facturx"
@@ -43,12 +52,12 @@ class FacturxChannel:
         rows = self.client.find_invoices_by_number(invoice.invoice_number, year=invoice.issue_date.year)
         return judge_by_number(rows, Expected.of(invoice), known_ids)
 
-    def build(self, invoice: Invoice) -> tuple[FluxFile, list[Finding]]:
+    def build(self, invoice: Invoice) -> tuple[BatchFile, list[Finding]]:
         """The invoice's Factur-X and the findings of its conformance checks (empty: it may go)."""
         built, refused = self.build_unchecked(invoice)
         return built, refused or self.check([built.content])[0]
 
-    def build_unchecked(self, invoice: Invoice) -> tuple[FluxFile, list[Finding]]:
+    def build_unchecked(self, invoice: Invoice) -> tuple[BatchFile, list[Finding]]:
         """The invoice's Factur-X, to be :meth:`check`-ed, or the findings that refuse to build it.
 
         The visible invoice is the ERP's PDF when the export names one that says it is PDF/A, else
@@ -75,7 +84,23 @@ class FacturxChannel:
             [item for item in found if item.severity == "error"] for found in check_facturx_many(contents)
         ]
 
-    def deposit_flux(self, file_name: str, content: bytes) -> DepositFluxResponse:
+    @staticmethod
+    def batches(files: list[BatchFile]) -> list[list[BatchFile]]:
+        """The files packed into flux under the size and count limits (:func:`.flux.pack`)."""
+        config = settings()
+        return pack(files, max_invoices=config.flux_max_invoices, max_bytes=config.flux_max_bytes)
+
+    def deposit_batch(self, files: list[BatchFile]) -> BatchDeposited:
         """One ``deposer/flux`` call; the crash point ``submission.before_call`` precedes it."""
+        file_name, content = flux_file([FluxFile(item.invoice_number, item.content) for item in files])
         crashpoint("submission.before_call")
-        return self.client.deposit_flux(file_name, content, FACTURX_SYNTAX)
+        answer = self.client.deposit_flux(file_name, content, FACTURX_SYNTAX)
+        config = settings()
+        first_poll = next_poll_at(
+            utc_now(),
+            0,
+            base_seconds=config.flux_poll_base_seconds,
+            max_seconds=config.flux_poll_max_seconds,
+            stage=FluxStage.PENDING,
+        )
+        return BatchDeposited(answer.numero_flux_depot, file_name, FACTURX_SYNTAX, first_poll, len(content))

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from chorusflow.crashpoints import crashpoint
+from chorusflow.documents.invoice_pdf import attachment_name, invoice_pdf
 from chorusflow.invoice import Invoice
+from chorusflow.platforms.chorus_pro.accounts import SupplierAccounts
 from chorusflow.platforms.chorus_pro.channels.base import (
     Expected,
     PdfKeeper,
-    Reconciliation,
-    SupplierAccount,
-    attachment_name,
     build_submit_request,
-    invoice_pdf,
+    deposited,
     judge_by_number,
 )
-from chorusflow.platforms.chorus_pro.client import ChorusProClient
-from chorusflow.platforms.chorus_pro.models import SubmitInvoiceResponse
+from chorusflow.platforms.interface import Held, Reconciliation
 from chorusflow.storage import StoredPath
-from chorusflow.suppliers import DepositChannel as ChannelName
+from chorusflow.suppliers import ChannelName
 
 
 class PdfChannel:
@@ -26,9 +24,13 @@ class PdfChannel:
     name: ChannelName = "pdf"
 
     def __init__(
-        self, client: ChorusProClient, keep_pdf: PdfKeeper | None = None, documents: StoredPath | None = None
+        self,
+        accounts: SupplierAccounts,
+        keep_pdf: PdfKeeper | None = None,
+        documents: StoredPath | None = None,
     ) -> None:
-        self.client = client
+        self.accounts = accounts  # the supplier's structure and bank accounts, read once
+        self.client = accounts.client
         self.keep_pdf = keep_pdf  # where the deposited PDF is kept for people (shared storage)
         self.documents = documents  # the shared storage the export's attachments were kept in
 
@@ -37,12 +39,14 @@ class PdfChannel:
         rows = self.client.find_invoices_by_number(invoice.invoice_number, year=invoice.issue_date.year)
         return judge_by_number(rows, Expected.of(invoice), known_ids)
 
-    def deposit(self, invoice: Invoice, account: SupplierAccount) -> SubmitInvoiceResponse:
+    def deposit(self, invoice: Invoice) -> Held:
         """Upload the PDF (an orphan upload is harmless: it is not an invoice), then ``soumettre``."""
         pdf = invoice_pdf(invoice, self.documents)
         if self.keep_pdf is not None:
             self.keep_pdf(invoice, pdf)
         attachment_id = self.client.upload_attachment(attachment_name(invoice), pdf)
-        request = build_submit_request(invoice, account, attachment_id=attachment_id)
+        request = build_submit_request(
+            invoice, self.accounts.account_for(invoice), attachment_id=attachment_id
+        )
         crashpoint("submission.before_call")
-        return self.client.submit_invoice(request)
+        return deposited(self.client.submit_invoice(request))

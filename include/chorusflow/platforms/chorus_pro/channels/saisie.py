@@ -6,19 +6,11 @@ from datetime import date
 
 from chorusflow.crashpoints import crashpoint
 from chorusflow.invoice import Invoice
-from chorusflow.platforms.chorus_pro.channels.base import (
-    Reconciliation,
-    SupplierAccount,
-    build_submit_request,
-)
-from chorusflow.platforms.chorus_pro.client import ChorusProClient
-from chorusflow.platforms.chorus_pro.models import (
-    SubmitInvoiceResponse,
-    SupplierInvoiceRow,
-    SupplierInvoiceSearch,
-    platform_today,
-)
-from chorusflow.suppliers import DepositChannel as ChannelName
+from chorusflow.platforms.chorus_pro.accounts import SupplierAccounts
+from chorusflow.platforms.chorus_pro.channels.base import build_submit_request, deposited, held
+from chorusflow.platforms.chorus_pro.models import SupplierInvoiceRow, SupplierInvoiceSearch, platform_today
+from chorusflow.platforms.interface import Held, Reconciliation
+from chorusflow.suppliers import ChannelName
 
 
 class SaisieChannel:
@@ -26,8 +18,9 @@ class SaisieChannel:
 
     name: ChannelName = "saisie"
 
-    def __init__(self, client: ChorusProClient, today: date | None = None) -> None:
-        self.client = client
+    def __init__(self, accounts: SupplierAccounts, today: date | None = None) -> None:
+        self.accounts = accounts  # the supplier's structure and bank accounts, read once
+        self.client = accounts.client
         self.today = today
 
     def reconcile(self, invoice: Invoice, known_ids: set[int]) -> Reconciliation:
@@ -46,14 +39,14 @@ class SaisieChannel:
             if _same_invoice(row, invoice) and row.identifiant_facture_cpp not in known_ids
         ]
         if len(candidates) == 1:
-            return Reconciliation(found=candidates[0], candidates=candidates)
-        return Reconciliation(ambiguous=_ambiguity(candidates), candidates=candidates)
+            return Reconciliation(found=held(candidates[0]), candidates=[held(candidates[0])])
+        return Reconciliation(ambiguous=_ambiguity(candidates), candidates=[held(row) for row in candidates])
 
-    def deposit(self, invoice: Invoice, account: SupplierAccount) -> SubmitInvoiceResponse:
+    def deposit(self, invoice: Invoice) -> Held:
         """One ``soumettre`` in ``SAISIE_API``; the answer carries Chorus Pro's own number."""
-        request = build_submit_request(invoice, account)
+        request = build_submit_request(invoice, self.accounts.account_for(invoice))
         crashpoint("submission.before_call")
-        return self.client.submit_invoice(request)
+        return deposited(self.client.submit_invoice(request))
 
 
 def _same_invoice(row: SupplierInvoiceRow, invoice: Invoice) -> bool:

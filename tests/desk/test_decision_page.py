@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chorusflow.resolution.page import DecisionForm, body_html, decision_page
+from chorusflow.desk.decision_page import DecisionForm, body_html, decision_page
 
 BODY = (
     "- **Acheteur** : IFPEN <b>\n- **Statut** : SUSPENDUE\n\nL'acheteur attend `un document`.\n\n"
