@@ -67,6 +67,11 @@ class OwnedPostgres:
         """The SQLAlchemy URL of the test database."""
         return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/{self.database}"
 
+    @property
+    def admin_url(self) -> str:
+        """The SQLAlchemy URL of the ``postgres`` maintenance database (to create databases)."""
+        return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/postgres"
+
     def create_database(self, name: str) -> str:
         """Create another database on this server; its SQLAlchemy URL."""
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
@@ -75,7 +80,7 @@ class OwnedPostgres:
     def _configure(self) -> None:
         settings = (
             f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
-            f"unix_socket_directories = '{self.folder}'\nfsync = off\nmax_connections = 100\n"
+            f"unix_socket_directories = '{self.folder}'\nfsync = off\nmax_connections = 300\n"
         )
         with (self.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
             conf.write(settings)
