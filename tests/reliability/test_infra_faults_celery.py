@@ -12,6 +12,7 @@ without a person. Then every invoice is at the sandbox exactly once and the ledg
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 import time
@@ -100,36 +101,66 @@ def wait_for_deposits(scale: ScaleAirflow, numbers: set[str], count: int, timeou
     raise AssertionError(f"fewer than {count} deposits after {timeout:.0f} s:\n{tail(scale.home / LOG_NAME)}")
 
 
-def test_redis_restarted_with_tasks_queued_and_running(
-    scale: ScaleAirflow, servers: tuple[OwnedPostgres, OwnedRedis]
+def start_slow_run(scale: ScaleAirflow, prefix: str) -> tuple[str, list[str]]:
+    """A new export of ``INVOICES`` invoices, deposits slowed down, one run triggered: its id and
+    the numbers."""
+    numbers = invoice_numbers(prefix, INVOICES)
+    write_sample_export(scale.inbox / f"{prefix}.csv", numbers, issue=platform_today() - timedelta(days=2))
+    sandbox_admin_of(scale).set_faults(latency_ms={"/cpro/factures/v1/soumettre": DEPOSIT_LATENCY_MS})
+    return trigger(scale, {}), numbers
+
+
+def finish_and_check(
+    scale: ScaleAirflow, run_id: str, numbers: list[str], fault_at: float, fault: str
 ) -> None:
-    _, redis = servers
-    numbers = invoice_numbers("REDIS", INVOICES)
-    write_sample_export(scale.inbox / "redis.csv", numbers, issue=platform_today() - timedelta(days=2))
-    admin = sandbox_admin_of(scale)
-    admin.set_faults(latency_ms={"/cpro/factures/v1/soumettre": DEPOSIT_LATENCY_MS})
-    run_id = trigger(scale, {})
-    wait_for_deposits(scale, set(numbers), FAULT_AFTER_DEPOSITS)
-    redis.restart()
-    fault_at = time.monotonic()
+    """The run ends (if it failed, the next run must finish the work with nobody's help), then every
+    invoice is at the sandbox exactly once and the ledger agrees; one summary line."""
     states = [wait_for_run(scale, run_id, timeout=900)]
-    if states[-1] != "success":  # the next run must finish the work with nobody's help
+    if states[-1] != "success":
         states.append(wait_for_run(scale, trigger(scale, {}), timeout=900))
     recovered = time.monotonic() - fault_at
     assert states[-1] == "success", f"runs: {states}\n{tail(scale.home / LOG_NAME)}"
     ledger = Ledger(scale.database_url("ledger"))
     try:
-        found = check_exactly_once(admin, ledger, numbers)
+        found = check_exactly_once(sandbox_admin_of(scale), ledger, numbers)
     finally:
         ledger.dispose()
     assert found.ok, found.describe()
     summary_line(
-        f"infrastructure faults, Redis restarted on the Celery stack ({INVOICES} invoices)",
+        f"infrastructure faults, {fault} on the Celery stack ({INVOICES} invoices)",
         runs=" then ".join(states),
         duplicates=len(found.duplicates),
         lost=len(found.lost),
         recovery_seconds=f"{recovered:.1f}",
     )
+
+
+def test_redis_restarted_with_tasks_queued_and_running(
+    scale: ScaleAirflow, servers: tuple[OwnedPostgres, OwnedRedis]
+) -> None:
+    _, redis = servers
+    run_id, numbers = start_slow_run(scale, "REDIS")
+    wait_for_deposits(scale, set(numbers), FAULT_AFTER_DEPOSITS)
+    redis.restart()
+    finish_and_check(scale, run_id, numbers, time.monotonic(), "Redis restarted")
+
+
+def test_scheduler_killed_and_restarted_during_a_run(scale: ScaleAirflow) -> None:
+    """The scheduler's whole process group SIGKILLed with submit tasks running and queued, started
+    again 10 s later (before its heartbeat goes stale)."""
+    run_id, numbers = start_slow_run(scale, "SCHED")
+    wait_for_deposits(scale, set(numbers), FAULT_AFTER_DEPOSITS)
+    # ScaleAirflow has no handle on its scheduler by name: find its process among those it started.
+    [scheduler] = [
+        process for process in scale._processes if process.args == [scale.airflow_command(), "scheduler"]
+    ]
+    os.killpg(scheduler.pid, signal.SIGKILL)
+    scheduler.wait(timeout=30)
+    scale._processes.remove(scheduler)
+    fault_at = time.monotonic()
+    time.sleep(10)
+    scale._spawn([scale.airflow_command(), "scheduler"])
+    finish_and_check(scale, run_id, numbers, fault_at, "scheduler killed and restarted")
 
 
 def stopped_tasks(scale: ScaleAirflow) -> list[psutil.Process]:
@@ -160,16 +191,12 @@ def test_postgres_restarted_on_the_write_after_a_deposit(
     right after its first deposit's answer, before ``mark_submitted``; the first one to freeze gets
     PostgreSQL restarted under it, so its ledger write meets a server that cut every connection."""
     postgres, _ = servers
-    numbers = invoice_numbers("PGRST", INVOICES)
-    write_sample_export(scale.inbox / "pgrst.csv", numbers, issue=platform_today() - timedelta(days=2))
-    admin = sandbox_admin_of(scale)
-    admin.set_faults(latency_ms={"/cpro/factures/v1/soumettre": DEPOSIT_LATENCY_MS})
     # The workers start again with the crash point armed (only submit tasks reach this one).
     scale.env["CHORUSFLOW_CRASHPOINT"] = FROZEN_AFTER_DEPOSIT
     for worker in list(scale.workers):
         scale.kill_worker(worker)
         scale.start_worker(worker)
-    run_id = trigger(scale, {})
+    run_id, numbers = start_slow_run(scale, "PGRST")
     deadline = time.monotonic() + 300
     while not stopped_tasks(scale):
         assert time.monotonic() < deadline, f"no task froze:\n{tail(scale.home / LOG_NAME)}"
@@ -180,24 +207,7 @@ def test_postgres_restarted_on_the_write_after_a_deposit(
     resumer = threading.Thread(target=resume_frozen_tasks, args=(scale, done), daemon=True)
     resumer.start()
     try:
-        states = [wait_for_run(scale, run_id, timeout=900)]
-        if states[-1] != "success":
-            states.append(wait_for_run(scale, trigger(scale, {}), timeout=900))
+        finish_and_check(scale, run_id, numbers, fault_at, "PostgreSQL restarted")
     finally:
         done.set()
         resumer.join()
-    recovered = time.monotonic() - fault_at
-    assert states[-1] == "success", f"runs: {states}\n{tail(scale.home / LOG_NAME)}"
-    ledger = Ledger(scale.database_url("ledger"))
-    try:
-        found = check_exactly_once(admin, ledger, numbers)
-    finally:
-        ledger.dispose()
-    assert found.ok, found.describe()
-    summary_line(
-        f"infrastructure faults, PostgreSQL restarted on the Celery stack ({INVOICES} invoices)",
-        runs=" then ".join(states),
-        duplicates=len(found.duplicates),
-        lost=len(found.lost),
-        recovery_seconds=f"{recovered:.1f}",
-    )
