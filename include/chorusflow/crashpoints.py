@@ -3,8 +3,11 @@
 ``crashpoint("submission.after_answer")`` does nothing unless the setting ``CHORUSFLOW_CRASHPOINT``
 names that point as ``<name>:<nth>`` (for instance
 ``submission.after_answer:37``): then the ``nth`` time the process reaches it, the process sends
-itself SIGKILL, like an OOM kill or a lost machine (no ``finally``, no atexit, no flush). The
-variable is read once at import, so an unset variable costs one dictionary miss per call.
+itself SIGKILL, like an OOM kill or a lost machine (no ``finally``, no atexit, no flush). With a
+third part, ``<name>:<nth>:stop``, the process sends itself SIGSTOP instead: it freezes there, with
+its connections open, until someone sends SIGCONT (the harness breaks the infrastructure meanwhile,
+e.g. restarts the database: docs/reliability.md §6). The variable is read once at import, so an
+unset variable costs one dictionary miss per call.
 
 Points (see docs/reliability.md): ``submission.after_claim``, ``submission.before_call``,
 ``submission.before_reconcile``, ``submission.after_answer``, ``submission.after_record``,
@@ -19,14 +22,21 @@ import signal
 
 from chorusflow.settings import settings
 
+#: What an armed point does to the process: the signal it sends itself.
+_ACTIONS = {"kill": signal.SIGKILL, "stop": signal.SIGSTOP}
 
-def _parse(spec: str) -> dict[str, int]:
-    """``name:nth[,name:nth...]`` → {name: nth}; a malformed entry is ignored (never crash by accident)."""
-    armed: dict[str, int] = {}
+
+def _parse(spec: str) -> dict[str, tuple[int, signal.Signals]]:
+    """``name:nth[:stop][,...]`` → {name: (nth, signal)}; a malformed entry is ignored (never crash by
+    accident)."""
+    armed: dict[str, tuple[int, signal.Signals]] = {}
     for entry in spec.split(","):
-        name, _, nth = entry.strip().rpartition(":")
+        head, _, action = entry.strip().rpartition(":")
+        if action not in _ACTIONS:
+            head, action = entry.strip(), "kill"
+        name, _, nth = head.rpartition(":")
         if name and nth.isdigit() and int(nth) > 0:
-            armed[name] = int(nth)
+            armed[name] = (int(nth), _ACTIONS[action])
     return armed
 
 
@@ -35,9 +45,11 @@ _SEEN: dict[str, int] = {}
 
 
 def crashpoint(name: str) -> None:
-    """SIGKILL this process when ``name`` is armed and reached for the ``nth`` time; else nothing."""
+    """SIGKILL (or SIGSTOP) this process when ``name`` is armed and reached for the ``nth`` time; else
+    nothing."""
     if name not in _ARMED:
         return
     _SEEN[name] = _SEEN.get(name, 0) + 1
-    if _SEEN[name] == _ARMED[name]:
-        os.kill(os.getpid(), signal.SIGKILL)
+    nth, action = _ARMED[name]
+    if _SEEN[name] == nth:
+        os.kill(os.getpid(), action)
