@@ -146,12 +146,6 @@ def _package_of(module: str) -> str:
     return parts[1] if len(parts) > 1 else parts[0]
 
 
-#: Package links that still close a cycle, each with who removes it; the list only shrinks.
-#: - ledger -> platforms: ledger/quota.py paces through platforms/chorus_pro/ratelimit.py (the
-#:   ledger-split branch owns ledger/).
-KNOWN_PACKAGE_LINKS = {("ledger", "platforms")}
-
-
 def _package_graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for module, targets in _graph().items():
@@ -163,8 +157,4 @@ def _package_graph() -> dict[str, set[str]]:
 
 
 def test_no_import_cycle_between_packages_counting_local_imports() -> None:
-    graph = _package_graph()
-    for source, destination in KNOWN_PACKAGE_LINKS:
-        assert destination in graph.get(source, set()), f"{source} -> {destination} is gone: drop it"
-        graph[source].discard(destination)
-    assert _cycle(graph) is None
+    assert _cycle(_package_graph()) is None

@@ -13,6 +13,7 @@ docs/deployment.md ("One PISTE quota for the whole deployment") for the measurem
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import Engine, func, literal, select, text, update
@@ -21,9 +22,28 @@ from sqlalchemy.dialects import postgresql, sqlite
 from chorusflow.ledger.database import LedgerDatabase
 from chorusflow.ledger.engine import WRITE_OPTION
 from chorusflow.ledger.tables import api_quota
-from chorusflow.platforms.chorus_pro.ratelimit import interval_for, sleep_until_slot
 
 _UNIX_EPOCH_JULIAN_DAY = 2440587.5
+
+
+# The slot arithmetic of a quota, shared by this row and the client's in-process pacer
+# (chorusflow.platforms.chorus_pro.ratelimit): the ledger depends on no platform.
+def interval_for(per_second: float | None) -> float:
+    """Seconds between two slots (0 without a rate: only holds are honoured)."""
+    if per_second is None:
+        return 0.0
+    if per_second <= 0:
+        raise ValueError("per_second must be positive")
+    return 1.0 / per_second
+
+
+def sleep_until_slot(slot: float, now: float) -> float:
+    """Sleep from ``now`` to ``slot`` (both on the same clock); return the seconds slept."""
+    delay = slot - now
+    if delay > 0:
+        time.sleep(delay)
+        return delay
+    return 0.0
 
 
 class SharedPacer:

@@ -10,7 +10,8 @@ The client paces every HTTP request through one :class:`Pacer`:
 Two implementations: :class:`LocalPacer` (this process's threads only) and the ledger's shared pacer
 (:meth:`chorusflow.ledger.Ledger.api_pacer`: one row per client id in the ledger's database, so every
 worker of a deployment, on every host, shares it). The local one is the fallback when no shared
-store is given (a command-line call, a test client).
+store is given (a command-line call, a test client). Both take their slot arithmetic from
+:mod:`chorusflow.ledger.quota`: the platform depends on the ledger, never the reverse.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from __future__ import annotations
 import threading
 import time
 from typing import Protocol
+
+from chorusflow.ledger.quota import interval_for, sleep_until_slot
 
 
 class Pacer(Protocol):
@@ -30,15 +33,6 @@ class Pacer(Protocol):
     def hold_off(self, seconds: float) -> None:
         """Let nobody sharing this quota send anything for ``seconds`` (an HTTP 429's ``Retry-After``)."""
         ...
-
-
-def interval_for(per_second: float | None) -> float:
-    """Seconds between two slots (0 without a rate: only holds are honoured)."""
-    if per_second is None:
-        return 0.0
-    if per_second <= 0:
-        raise ValueError("per_second must be positive")
-    return 1.0 / per_second
 
 
 class LocalPacer:
@@ -59,21 +53,9 @@ class LocalPacer:
             now = time.monotonic()
             slot = max(now, self._next_slot)
             self._next_slot = slot + self.interval
-        delay = slot - now
-        if delay > 0:
-            time.sleep(delay)
-        return delay
+        return sleep_until_slot(slot, now)
 
     def hold_off(self, seconds: float) -> None:
         """No slot before ``seconds`` from now."""
         with self._lock:
             self._next_slot = max(self._next_slot, time.monotonic() + max(0.0, seconds))
-
-
-def sleep_until_slot(slot: float, now: float) -> float:
-    """Sleep from ``now`` to ``slot`` (both on the same clock); return the seconds slept."""
-    delay = slot - now
-    if delay > 0:
-        time.sleep(delay)
-        return delay
-    return 0.0
