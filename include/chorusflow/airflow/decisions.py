@@ -30,8 +30,6 @@ from urllib.parse import quote, urlsplit
 from airflow.api.common.trigger_dag import trigger_dag
 from airflow.api_fastapi.app import get_auth_manager
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
-from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
-from airflow.api_fastapi.core_api.routes.public.hitl import update_hitl_detail
 from airflow.api_fastapi.core_api.security import GetUserDep, requires_authenticated
 from airflow.exceptions import DagNotFound
 from airflow.models.dag import DagModel
@@ -182,6 +180,8 @@ def may(user: Any, method: str, entity: str) -> bool:
 
 def respond(task: DecideTask, option: str, params_input: dict[str, Any], user: Any) -> None:
     """Answer the task as ``user``, through Airflow's own handler (locks, checks, resume)."""
+    # Airflow's public routes weigh seconds; plugins load in every component, this runs on an answer.
+    from airflow.api_fastapi.core_api.routes.public.hitl import UpdateHITLDetailPayload, update_hitl_detail
 
     payload = UpdateHITLDetailPayload(chosen_options=[option], params_input=params_input)
     with create_session() as session:
