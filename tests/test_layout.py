@@ -158,3 +158,45 @@ def _package_graph() -> dict[str, set[str]]:
 
 def test_no_import_cycle_between_packages_counting_local_imports() -> None:
     assert _cycle(_package_graph()) is None
+
+
+#: Function-local imports stay only where they keep ``--help``, DAG parsing and plugin loading light.
+MAX_LOCAL_IMPORTS = 24
+
+
+def _local_imports(path: Path) -> list[ast.Import | ast.ImportFrom]:
+    """The imports written inside a function of ``path`` (each once, nested functions included)."""
+    found: dict[int, ast.Import | ast.ImportFrom] = {}
+    for function in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in ast.walk(function):
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    found[node.lineno] = node
+    return list(found.values())
+
+
+def _unexplained(path: Path) -> list[str]:
+    """The local imports of ``path`` with no ``#`` reason on their line or the line above."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [
+        f"{path}:{node.lineno}"
+        for node in _local_imports(path)
+        if "#" not in lines[node.lineno - 1] and "#" not in lines[node.lineno - 2]
+    ]
+
+
+def test_few_function_local_imports_each_with_its_reason() -> None:
+    paths = list(PACKAGE.rglob("*.py"))
+    assert sum(len(_local_imports(path)) for path in paths) <= MAX_LOCAL_IMPORTS
+    assert [where for path in paths for where in _unexplained(path)] == []
+
+
+def test_the_local_import_check_sees_an_unexplained_import(tmp_path: Path) -> None:
+    module = tmp_path / "module.py"
+    module.write_text(
+        "def explained():\n    # pandas only when called\n    import pandas\n\n\n"
+        "def unexplained():\n    x = 1\n    import json\n",
+        encoding="utf-8",
+    )
+    assert len(_local_imports(module)) == 2
+    assert [where.rsplit(":", 1)[1] for where in _unexplained(module)] == ["8"]

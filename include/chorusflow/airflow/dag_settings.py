@@ -28,6 +28,9 @@ RETRY_POLICY = CHORUS_PRO_RETRY_POLICY
 #: the validation's outcome to ``report`` (its return value, the batches, is what ``submit`` maps over).
 PREPARE_TASK = "prepare"
 VALIDATED_KEY = "validated"
+RUN_SUMMARY_KEY = (
+    "run_summary"  # pushed by the report task, read by the desk and plugins/chorusflow_run_notes.py
+)
 
 
 def timetable(cron: str) -> CronTriggerTimetable:

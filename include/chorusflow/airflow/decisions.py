@@ -27,14 +27,25 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from airflow.api.common.trigger_dag import trigger_dag
+from airflow.api_fastapi.app import get_auth_manager
+from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
 from airflow.api_fastapi.core_api.security import GetUserDep, requires_authenticated
 from airflow.exceptions import DagNotFound
+from airflow.models.dag import DagModel
+from airflow.models.dagrun import DagRun
+from airflow.models.hitl import HITLDetail
+from airflow.models.taskinstance import TaskInstance
+from airflow.utils.session import create_session
+from airflow.utils.types import DagRunTriggeredByType
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from starlette.datastructures import UploadFile  # what Request.form() gives (FastAPI's is a subclass)
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from chorusflow.airflow.connections import get_ledger, reports_root
 from chorusflow.desk.decision_page import DecisionForm, closed_page, decision_page, text, waiting_page
 from chorusflow.exports.attachments import MAX_ATTACHMENT_BYTES
 from chorusflow.ledger import InvoiceDetail, Ledger, ResolutionOutcome
@@ -79,9 +90,6 @@ class DecideTask:
 
 def newest_decide_task(label: str) -> DecideTask | None:
     """The newest ``decide`` task about ``label`` (task instance ids are time-ordered UUIDs)."""
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
 
     rendered = TaskInstance.__table__.c.rendered_map_index  # the property hides the column
     statement = (
@@ -100,9 +108,6 @@ def newest_decide_task(label: str) -> DecideTask | None:
 
 def awaiting_labels() -> list[str]:
     """The labels of every decision awaiting an answer (the desk marks those invoices)."""
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
 
     rendered = TaskInstance.__table__.c.rendered_map_index
     statement = select(rendered).where(
@@ -119,9 +124,6 @@ def awaiting_labels() -> list[str]:
 
 
 def _hitl_detail(ti_id: Any) -> Any:
-    from airflow.models.hitl import HITLDetail
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
 
     with create_session() as session:
         detail = session.scalar(select(HITLDetail).where(HITLDetail.ti_id == ti_id))
@@ -133,10 +135,6 @@ def _hitl_detail(ti_id: Any) -> Any:
 def _reopening(number: str) -> bool:
     """A queued or running run of the DAG, for this invoice or for all, has not asked its questions
     yet (no ``decide`` task so far): the question about this invoice may be coming."""
-    from airflow.models.dagrun import DagRun
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
 
     with create_session() as session:
         runs = session.scalars(
@@ -161,8 +159,6 @@ def _reopening(number: str) -> bool:
 
 
 def _paused() -> bool:
-    from airflow.models.dag import DagModel
-    from airflow.utils.session import create_session
 
     with create_session() as session:
         model = session.get(DagModel, RESOLVE_DAG)
@@ -171,8 +167,6 @@ def _paused() -> bool:
 
 def may(user: Any, method: str, entity: str) -> bool:
     """Whether ``user`` may ``method`` the DAG's ``entity`` (``HITL_DETAIL``: answer; ``RUN``: trigger)."""
-    from airflow.api_fastapi.app import get_auth_manager
-    from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
 
     return bool(
         get_auth_manager().is_authorized_dag(
@@ -186,9 +180,8 @@ def may(user: Any, method: str, entity: str) -> bool:
 
 def respond(task: DecideTask, option: str, params_input: dict[str, Any], user: Any) -> None:
     """Answer the task as ``user``, through Airflow's own handler (locks, checks, resume)."""
-    from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
-    from airflow.api_fastapi.core_api.routes.public.hitl import update_hitl_detail
-    from airflow.utils.session import create_session
+    # Airflow's public routes weigh seconds; plugins load in every component, this runs on an answer.
+    from airflow.api_fastapi.core_api.routes.public.hitl import UpdateHITLDetailPayload, update_hitl_detail
 
     payload = UpdateHITLDetailPayload(chosen_options=[option], params_input=params_input)
     with create_session() as session:
@@ -205,8 +198,6 @@ def respond(task: DecideTask, option: str, params_input: dict[str, Any], user: A
 
 def reopen(number: str, supplier_id: str | None, user: Any) -> None:
     """Trigger the DAG for this invoice: its ``ask`` opens the question again."""
-    from airflow.api.common.trigger_dag import trigger_dag
-    from airflow.utils.types import DagRunTriggeredByType
 
     conf = {"invoice_number": number} | ({"supplier": supplier_id} if supplier_id else {})
     trigger_dag(
@@ -222,13 +213,11 @@ def reopen(number: str, supplier_id: str | None, user: Any) -> None:
 
 
 def _ledger() -> Ledger:
-    from chorusflow.airflow.connections import get_ledger
 
     return get_ledger()
 
 
 def _documents() -> Any:
-    from chorusflow.airflow.connections import reports_root
 
     return reports_root()
 
@@ -460,8 +449,6 @@ async def _to_login(request: Request, error: Exception) -> Response:
     """A logged-out person following an alert's link is sent to Airflow's login, then back here."""
     assert isinstance(error, StarletteHTTPException)
     if error.status_code == 401 and request.method == "GET":
-        from airflow.api_fastapi.app import get_auth_manager
-
         return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
     return await http_exception_handler(request, error)
 

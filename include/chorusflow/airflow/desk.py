@@ -18,17 +18,27 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import unquote
 
+from airflow.api_fastapi.app import get_auth_manager
 from airflow.api_fastapi.core_api.security import requires_authenticated
+from airflow.configuration import conf
+from airflow.models.dagrun import DagRun
+from airflow.models.xcom import XComModel
+from airflow.utils.session import create_session
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import cookie_parser
 
+from chorusflow.airflow.connections import get_ledger, reports_root
+from chorusflow.airflow.dag_settings import RUN_SUMMARY_KEY
+from chorusflow.airflow.decisions import awaiting_labels
 from chorusflow.alerts.settings import AlertSettings
 from chorusflow.desk import pages
+from chorusflow.desk.decisions import open_decision_links
 from chorusflow.desk.documents import deposited_pdf
 from chorusflow.desk.queries import (
     DEFAULT_PAGE_SIZE,
@@ -45,7 +55,7 @@ from chorusflow.desk.texts import text
 from chorusflow.ledger import InvoiceState, Ledger, LedgerError, safe_error_text, utc_now
 from chorusflow.rules.profiles import ProfileError
 from chorusflow.settings import Language, settings
-from chorusflow.storage import StoredPath
+from chorusflow.storage import NotStored, StoredPath, read_report, safe_name, stored_runs, supplier_reports
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +81,11 @@ SUBMIT_DAG = "chorus_submit_invoices"
 
 def _documents() -> StoredPath:
     """The shared storage where the submission keeps deposited PDFs and attachments."""
-    from chorusflow.airflow.connections import reports_root
 
     return reports_root()
 
 
 def _ledger() -> Ledger:
-    from chorusflow.airflow.connections import get_ledger
 
     return get_ledger()
 
@@ -105,8 +113,6 @@ def _airflow_base(request: Request) -> str:
 
 def _awaiting(request: Request) -> dict[str, str]:
     """The pages of the decisions awaiting an answer, by invoice number (none if Airflow cannot say)."""
-    from chorusflow.airflow.decisions import awaiting_labels
-    from chorusflow.desk.decisions import open_decision_links
 
     return open_decision_links(awaiting_labels(), _airflow_base(request), _language(request))
 
@@ -280,7 +286,6 @@ def _validation_error(request: Request, error: Exception) -> Response:
 
 def _login_url(request: Request) -> str:
     """Airflow's login page, coming back to this page once logged in."""
-    from airflow.api_fastapi.app import get_auth_manager
 
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     try:
@@ -458,7 +463,6 @@ def create_app() -> FastAPI:
 
     @router.get("/runs", response_class=HTMLResponse)
     def runs_page(request: Request) -> HTMLResponse:
-        from chorusflow.storage import stored_runs, supplier_reports
 
         lang = _language(request)
         files_base = f"{_airflow_base(request)}{REPORTS_PREFIX}"
@@ -476,7 +480,6 @@ def create_app() -> FastAPI:
     @router.get("/runs/{folder}/report", response_class=HTMLResponse)
     def run_report_page(request: Request, folder: str) -> Response:
         """A run's stored report inside the desk: a way back to the runs, its numbers linked."""
-        from chorusflow.storage import NotStored, read_report, safe_name
 
         lang = _language(request)
         supplier = request.query_params.get("supplier") or None
@@ -554,7 +557,6 @@ def create_app() -> FastAPI:
 
 def airflow_zone() -> str:
     """The zone the Airflow UI shows times in by default (``[core] default_timezone``)."""
-    from airflow.configuration import conf
 
     name = conf.get("core", "default_timezone", fallback="utc") or "utc"
     return "UTC" if name.lower() in ("utc", "system") else name
@@ -566,9 +568,6 @@ RUNS_SHOWN = 100
 
 def airflow_runs(dag_id: str, limit: int = RUNS_SHOWN) -> list[RunRow]:
     """The newest runs of ``dag_id`` Airflow records, with their report task's summary."""
-    from airflow.models.dagrun import DagRun
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
 
     statement = (
         select(DagRun.run_id, DagRun.start_date, DagRun.run_after, DagRun.state)
@@ -586,9 +585,6 @@ def airflow_runs(dag_id: str, limit: int = RUNS_SHOWN) -> list[RunRow]:
 
 
 def _with_summaries(session: Any, dag_id: str, runs: Any) -> list[RunRow]:
-    from airflow.models.xcom import XComModel
-
-    from chorusflow.airflow.tasks.submit import RUN_SUMMARY_KEY
 
     rows = []
     for run in runs:

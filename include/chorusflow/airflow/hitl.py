@@ -51,6 +51,7 @@ class DecisionOperator(HITLOperator):
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
         """Apply the answer, or remind the recipients when none came in time."""
+        # the DAG file imports this operator: the task bodies load when an answer comes, not at parsing
         from chorusflow.airflow.tasks import resolve as bodies
 
         if event.get("error_type") == "timeout":

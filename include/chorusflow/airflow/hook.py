@@ -15,6 +15,7 @@ from airflow.sdk.log import mask_secret
 
 from chorusflow.platforms.chorus_pro.client import ChorusProClient
 from chorusflow.platforms.chorus_pro.config import ChorusProConfig, own_extra_keys
+from chorusflow.platforms.chorus_pro.errors import ChorusProError
 from chorusflow.platforms.chorus_pro.ratelimit import Pacer
 
 
@@ -74,7 +75,6 @@ class ChorusProHook(HttpHook):
 
     def test_connection(self) -> tuple[bool, str]:
         """Fetch a token and list the supplier structures: proves both credentials work."""
-        from chorusflow.platforms.chorus_pro.errors import ChorusProError
 
         try:
             structures = self.get_client().list_supplier_structures()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chorusflow.ledger.buyers import legal_forms
 from chorusflow.rules.categories import category_of_legal_form
 from chorusflow.rules.profiles import load_profiles
 from chorusflow.settings import settings
@@ -81,7 +82,6 @@ class AlertSettings(BaseModel):
     @classmethod
     def for_ledger(cls, ledger: Ledger) -> AlertSettings:
         """:meth:`from_env`, with the buyers' categories the directory gave (``buyer_directory``)."""
-        from chorusflow.ledger.buyers import legal_forms
 
         return cls.from_env().with_legal_forms(legal_forms(ledger))
 

@@ -27,6 +27,7 @@ __all__ = ["build_cii", "build_facturx", "check_facturx", "check_facturx_many"]
 
 def build_cii(invoice: Invoice, supplier: SupplierIdentity) -> bytes:
     """The CII XML (Factur-X EN 16931 profile) of ``invoice`` issued by ``supplier``."""
+    # lxml, pikepdf and factur-x on the first call: importing the package stays light
     from chorusflow.facturx.cii import build_cii as build
 
     return build(invoice, supplier)
@@ -34,6 +35,7 @@ def build_cii(invoice: Invoice, supplier: SupplierIdentity) -> bytes:
 
 def build_facturx(invoice: Invoice, supplier: SupplierIdentity, pdf: bytes | None = None) -> bytes:
     """The Factur-X PDF/A-3 of ``invoice``: ``pdf`` (the ERP's, already PDF/A) or chorusflow's render."""
+    # lxml, pikepdf and factur-x on the first call: importing the package stays light
     from chorusflow.facturx.pdfa import build_facturx as build
 
     return build(invoice, supplier, pdf)
@@ -45,6 +47,7 @@ def check_facturx(data: bytes, *, lang: str | None = None) -> list[Finding]:
     Messages in ``lang`` (default ``CHORUSFLOW_LANG``). The schematrons run in this process's saxonche
     child, started on the first call and reused.
     """
+    # lxml, pikepdf and factur-x on the first call: importing the package stays light
     from chorusflow.facturx.check import check_facturx as check
 
     return check(data, lang=lang)
@@ -53,6 +56,7 @@ def check_facturx(data: bytes, *, lang: str | None = None) -> list[Finding]:
 def check_facturx_many(files: Iterable[bytes], *, lang: str | None = None) -> list[list[Finding]]:
     """:func:`check_facturx` of each file, in order, the schematrons run by this process's pool of
     saxonche children (one per core, started as needed and reused)."""
+    # lxml, pikepdf and factur-x on the first call: importing the package stays light
     from chorusflow.facturx.check import check_facturx_many as check_many
 
     return check_many(files, lang=lang)

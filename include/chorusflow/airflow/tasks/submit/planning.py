@@ -7,10 +7,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from airflow.sdk import get_current_context
+
 from chorusflow.airflow.connections import get_ledger
 from chorusflow.airflow.dag_settings import VALIDATED_KEY
 from chorusflow.airflow.tasks.submit.inbox import extract
 from chorusflow.airflow.tasks.submit.validation import validate
+from chorusflow.rules.profiles import buyer_channels, load_profiles
 from chorusflow.settings import settings
 from chorusflow.submission.plan import plan_submission
 from chorusflow.suppliers import load_suppliers
@@ -24,7 +27,6 @@ def plan(retry_numbers: list[str], context: Mapping[str, Any] | None = None) -> 
     """Batches of every invoice waiting in the ledger, plus the failed ones asked for again
     (:func:`chorusflow.submission.plan.plan_submission`); how the numbers asked for again were
     sorted is pushed under :data:`RETRY_KEY` for the report."""
-    from chorusflow.rules.profiles import buyer_channels, load_profiles
 
     configured = settings()
     planned = plan_submission(
@@ -65,7 +67,5 @@ def prepare(
 def _push(context: Mapping[str, Any] | None, key: str, value: Any) -> None:
     """Push ``value`` under ``key`` from the running task (its context, or Airflow's current one)."""
     if context is None:
-        from airflow.sdk import get_current_context
-
         context = get_current_context()
     context["ti"].xcom_push(key=key, value=value)

@@ -10,27 +10,26 @@ from typing import Any
 from airflow.sdk.exceptions import AirflowFailException
 
 from chorusflow.airflow.connections import get_ledger, reports_folder
-from chorusflow.airflow.dag_settings import PREPARE_TASK
+from chorusflow.airflow.dag_settings import PREPARE_TASK, RUN_SUMMARY_KEY
+from chorusflow.airflow.notifiers import send_submission_alerts
 from chorusflow.airflow.tasks.submit.planning import RETRY_KEY
+from chorusflow.reporting.submission_run import (
+    run_summary,
+    stuck_message,
+    submission_report,
+    write_submission_report,
+)
 from chorusflow.submission.intake import Validation
 from chorusflow.submission.plan import Batch, RetryRequest
 from chorusflow.suppliers import SupplierIdentity, load_suppliers
 
 log = logging.getLogger(__name__)
 
-RUN_SUMMARY_KEY = "run_summary"  # read by plugins/chorusflow_run_notes.py
-
 
 def report(
     validated: dict[str, Any], batches: list[dict[str, Any]], context: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Write the run report from the ledger and the plan; fail the run when invoices need a person."""
-    from chorusflow.reporting.submission_run import (
-        run_summary,
-        stuck_message,
-        submission_report,
-        write_submission_report,
-    )
 
     ti = context["ti"]
     validation = Validation.model_validate(validated)
@@ -62,7 +61,6 @@ def report(
 
 def _send_submission_alerts(supplier: SupplierIdentity, numbers: list[str]) -> None:
     """Alert on rejected and failed invoices (each once); an alert problem never hides the run's outcome."""
-    from chorusflow.airflow.notifiers import send_submission_alerts
 
     if not numbers:
         return

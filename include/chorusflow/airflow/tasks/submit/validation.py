@@ -11,8 +11,20 @@ from airflow.sdk import ObjectStoragePath
 from chorusflow.airflow.connections import get_ledger, reports_root, supplier_client
 from chorusflow.airflow.tasks.submit.inbox import archive, readable_copy
 from chorusflow.platforms.chorus_pro import ChorusProClient
+from chorusflow.rules import ChorusDirectory
+from chorusflow.rules.checks.attachments import AttachmentKeeper
+from chorusflow.rules.validate import validate_routed_export
 from chorusflow.settings import settings
-from chorusflow.submission.intake import ExportFile, RecordedExport, Validation
+from chorusflow.storage import store_attachment
+from chorusflow.submission.intake import (
+    ExportFile,
+    RecordedExport,
+    Validation,
+    invalid_details,
+    merged_summary,
+    record_export,
+    summarize_export,
+)
 from chorusflow.suppliers import SupplierIdentity, load_suppliers
 
 log = logging.getLogger(__name__)
@@ -24,9 +36,6 @@ def validate(exports: list[dict[str, Any]], *, dry_run: bool, run_id: str) -> di
     An export with invoices no supplier can be given (SUPPLIER_UNKNOWN …) stays in the inbox, not
     marked processed: once the supplier is configured, the next run records the rest.
     """
-    from chorusflow.rules import ChorusDirectory
-    from chorusflow.rules.validate import validate_routed_export
-    from chorusflow.submission.intake import invalid_details, merged_summary, record_export, summarize_export
 
     ledger = get_ledger()
     suppliers = load_suppliers()
@@ -95,8 +104,6 @@ def _attachment_options(export: ExportFile, readable: Path, *, dry_run: bool) ->
     their supplier's key (:func:`chorusflow.storage.store_attachment`): the submission then reads
     them on any worker.
     """
-    from chorusflow.rules.checks.attachments import AttachmentKeeper
-    from chorusflow.storage import store_attachment
 
     folder: Path | ObjectStoragePath = readable.parent
     if not export.local_path:

@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from airflow.configuration import conf
+
 from chorusflow.airflow.connections import get_ledger, supplier_alert_channels, supplier_client
 from chorusflow.alerts import (
     AlertDispatcher,
@@ -21,6 +23,8 @@ from chorusflow.alerts import (
     stale_events,
 )
 from chorusflow.ledger import utc_now
+from chorusflow.platforms.chorus_pro.accounts import technical_password_expires_on
+from chorusflow.resolution.decisions import KIND_OF_STATUS, decision_label, decision_url
 from chorusflow.suppliers import SupplierIdentity, Suppliers, load_suppliers
 from chorusflow.sync.merge import merged_alerts, per_supplier_name
 
@@ -31,7 +35,6 @@ def _password_event(
     supplier: SupplierIdentity, suppliers: Suppliers, alert_settings: AlertSettings, now: datetime
 ) -> AlertEvent | None:
     """The technical password expiry event of ``supplier``, if due; a failing lookup is only logged."""
-    from chorusflow.platforms.chorus_pro.accounts import technical_password_expires_on
 
     try:
         expires_on = technical_password_expires_on(supplier_client(supplier), supplier.key)
@@ -78,9 +81,6 @@ def with_decision_link(
 ) -> AlertEvent:
     """A blocked invoice chorusflow can resolve links to its decision form (``[api] base_url`` set);
     with several suppliers, the link names the invoice's supplier too (:func:`decision_label`)."""
-    from airflow.configuration import conf
-
-    from chorusflow.resolution.decisions import KIND_OF_STATUS, decision_label, decision_url
 
     base_url = conf.get("api", "base_url", fallback=None)
     if not base_url or event.status not in KIND_OF_STATUS or not event.invoice_number:

@@ -10,6 +10,7 @@ from typing import Any
 
 from chorusflow.airflow.connections import get_ledger, supplier_client
 from chorusflow.ledger import safe_error_text
+from chorusflow.platforms.chorus_pro.flux_follow import follow_flux
 from chorusflow.platforms.chorus_pro.statuses import WATERMARK_NAME, StatusSync
 from chorusflow.settings import settings
 from chorusflow.suppliers import load_suppliers
@@ -52,7 +53,6 @@ def follow_open_flux() -> dict[str, Any]:
     (:func:`chorusflow.platforms.chorus_pro.flux_follow.follow_flux`),
     each with its own technical account; one supplier's failure never stops the others (``report``
     fails the run afterwards)."""
-    from chorusflow.platforms.chorus_pro.flux_follow import follow_flux
 
     suppliers = load_suppliers()
     results: dict[str, dict[str, Any]] = {}

@@ -6,7 +6,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from airflow.sdk.exceptions import AirflowException
+
 from chorusflow.airflow.connections import get_ledger
+from chorusflow.reporting.sync_note import status_changes, sync_note, sync_summary
+from chorusflow.resolution.decisions import KIND_OF_STATUS
 from chorusflow.suppliers import load_suppliers
 from chorusflow.sync.merge import failed_suppliers
 
@@ -16,7 +20,6 @@ log = logging.getLogger(__name__)
 def new_blocking_events(sync_result: dict[str, Any]) -> list[str]:
     """Invoices this sync found newly blocked in a status a person can answer from Airflow (with
     several suppliers, each named ``<supplier id>: <number>``)."""
-    from chorusflow.resolution.decisions import KIND_OF_STATUS
 
     changed = dict(sync_result.get("changed") or {})
     return sorted(number for number, status in changed.items() if status in KIND_OF_STATUS)
@@ -25,7 +28,6 @@ def new_blocking_events(sync_result: dict[str, Any]) -> list[str]:
 def report_sync(sync_result: dict[str, Any], alerts: dict[str, Any]) -> dict[str, Any]:
     """The run summary (:mod:`chorusflow.reporting.sync_note`): sync counts and failures, alerts sent,
     then each change; ``note`` becomes the run note. Fails the run when a supplier's sync failed."""
-    from chorusflow.reporting.sync_note import status_changes, sync_note, sync_summary
 
     changed = dict(sync_result.get("changed") or {})
     changes = status_changes(get_ledger(), load_suppliers(), changed) if changed else []
@@ -34,7 +36,5 @@ def report_sync(sync_result: dict[str, Any], alerts: dict[str, Any]) -> dict[str
     result = sync_summary(sync_result, alerts, note)
     failed = failed_suppliers(sync_result)
     if failed:
-        from airflow.sdk.exceptions import AirflowException
-
         raise AirflowException(failed)
     return result

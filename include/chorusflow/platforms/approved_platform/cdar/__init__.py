@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from chorusflow.facturx.schematron import Stylesheet, shared_process
 from chorusflow.platforms.approved_platform.statuses import (
     BUYER_STATUSES,
     REASONS,
@@ -204,7 +205,6 @@ def xsd_errors(xml: bytes) -> list[str]:
 def schematron_failures(xml: bytes) -> list[str]:
     """The fatal failures of FNFE-MPE's CDAR schematron (warnings left out), run by chorusflow's
     saxonche child process (``chorusflow.facturx.schematron``)."""
-    from chorusflow.facturx.schematron import Stylesheet, shared_process
 
     failures = shared_process().check(xml, [Stylesheet("BR-FR-CDV", SCHEMATRON_PATH)])
     return [f"{f.id}: {' '.join(f.text.split())}" for f in failures if f.flag != "warning"]

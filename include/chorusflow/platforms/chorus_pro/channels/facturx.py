@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from chorusflow.crashpoints import crashpoint
 from chorusflow.documents.invoice_pdf import erp_pdf
+from chorusflow.facturx import build_facturx, check_facturx_many
 from chorusflow.invoice import Invoice
 from chorusflow.ledger import utc_now
 from chorusflow.platforms.chorus_pro.channels.base import Expected, judge_by_number
@@ -63,7 +64,6 @@ class FacturxChannel:
         The visible invoice is the ERP's PDF when the export names one that says it is PDF/A, else
         chorusflow's render (:func:`chorusflow.facturx.build_facturx` decides).
         """
-        from chorusflow.facturx import build_facturx  # lxml/pikepdf only where used
 
         if self.supplier is None:
             raise ValueError("the facturx channel needs the supplier's identity to build a Factur-X")
@@ -78,7 +78,6 @@ class FacturxChannel:
     def check(contents: Iterable[bytes]) -> list[list[Finding]]:
         """The error findings of each file's conformance checks (empty: it may go), each file checked
         as it comes by a pool of validator processes (:func:`chorusflow.facturx.check_facturx_many`)."""
-        from chorusflow.facturx import check_facturx_many
 
         return [
             [item for item in found if item.severity == "error"] for found in check_facturx_many(contents)
