@@ -360,7 +360,7 @@ def test_times_follow_the_zone_chosen_in_the_airflow_ui(desk: Desk, cookie: str,
         page = desk.client.get(f"{DESK}{path}", headers=headers).text
         shown = set(re.findall(r"\d\d/\d\d/\d{4} \d\d:\d\d ([A-Z]{2,5})\b", page))
         assert shown and shown <= labels, (path, shown)
-        # desk.js reloads a page only when it was rendered in another zone than the chosen one.
+        # The page says which zone it was rendered in.
         rendered = re.search(r'<html lang="fr" data-zone="([^"]+)"', page)
         assert rendered and (rendered.group(1) == unquote(cookie) or labels == {"UTC"}), rendered
 

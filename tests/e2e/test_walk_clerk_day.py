@@ -175,7 +175,7 @@ def test_a_clerk_decides_uploads_and_sees_the_invoice_completed(
         blocked = _blocked_navigations(page)
         desk = open_desk(page, local, CLERK)
         # The zone the clerk chose in the Airflow UI (its user menu), which the UI keeps in the
-        # browser; desk.js hands it to the desk (a cookie) and reloads the frame once.
+        # browser; desk.js hands it to the desk (a cookie), which the next page follows.
         page.evaluate("zone => localStorage.setItem('timezone', JSON.stringify(zone))", UI_ZONE)
         page.reload()
         page.wait_for_function("document.cookie.includes('chorusflow_tz=Asia%2FTokyo')")

@@ -39,12 +39,12 @@ CLIENT_TIMEOUT_SECONDS = 2
 MAX_SYNC_RUNS = 8
 
 
-def submission_storm(seed: int) -> dict[str, Any]:
-    """The issue's fault mix for the submission path."""
+def submission_storm(seed: int, drop_rate: float = 0.05) -> dict[str, Any]:
+    """The issue's fault mix for the submission path (``drop_rate``: lost answers after commit)."""
     return {
         "error_rate": {"*": 0.2},
         "error_status": 500,
-        "commit_then_drop_rate": {SOUMETTRE: 0.05},
+        "commit_then_drop_rate": {SOUMETTRE: drop_rate},
         "quota_per_second": 25,
         "latency_ms": {SOUMETTRE: 3000, SEARCH: 3000},
         "latency_rate": {SOUMETTRE: 0.02, SEARCH: 0.02, "*": 0.0},
@@ -86,7 +86,9 @@ def run_storm(env: PipelineEnv, count: int, tmp_path: Path, mailbox: Mailbox) ->
         env.ledger, write_sample_export(tmp_path / "storm.csv", invoice_numbers("S", count))
     )
     assert len(numbers) == count
-    env.admin.set_faults(**submission_storm(seed=11))
+    # The storm must lose some answers. At 5 % on about 90 calls, none is lost about once in 100
+    # runs (2026-12-08 on CI): a small storm doubles the rate, so that happens once in 10,000.
+    env.admin.set_faults(**submission_storm(seed=11, drop_rate=0.05 if count >= 500 else 0.1))
 
     dag_run = load_dag("chorus_submit_invoices").test()
 

@@ -144,8 +144,9 @@ document.addEventListener("click", function (event) {
   }
 });
 // Times follow the zone chosen in the Airflow UI: its localStorage "timezone" (JSON), else the
-// browser's own zone, which the UI shows by default. A page rendered in another zone (data-zone) is
-// reloaded once the cookie carries the choice.
+// browser's own zone, which the UI shows by default. The cookie carries the choice to the next page;
+// the page on screen is not reloaded (a reload would race with what the person is doing), and
+// every time on it is labelled with the zone it was rendered in.
 (function () {
   function chosen() {
     try {
@@ -163,9 +164,6 @@ document.addEventListener("click", function (event) {
     if (typeof zone !== "string" || !zone || zone === sent()) return;
     var lifetime = "; path=/; max-age=31536000; SameSite=Strict";
     document.cookie = "ZONE_COOKIE=" + encodeURIComponent(zone) + lifetime;
-    var rendered = document.documentElement.getAttribute("data-zone");
-    // Never a loop: only when the cookie now holds the choice, and the page shows another zone.
-    if (sent() === zone && rendered !== zone) window.location.reload();
   }
   follow();
   window.addEventListener("storage", function (event) { if (event.key === "timezone") follow(); });
