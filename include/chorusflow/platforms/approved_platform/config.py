@@ -114,16 +114,17 @@ class ApprovedPlatformConfig(BaseModel):
         try:
             return cls.model_validate(values)
         except ValidationError as error:
-            problems = []
-            for item in error.errors(include_input=False, include_url=False):
-                field = ".".join(str(part) for part in item["loc"]) or "connection"
-                reason = "missing" if item["type"] in ("missing", "string_type") else item["msg"]
-                problems.append(f"{_FIELD_LOCATIONS.get(field, f'extra.{field}')}: {reason}")
-            raise ConfigurationError(f"{source}: " + "; ".join(problems)) from None
+            problems = chorus_config.validation_problems(error, _field_location)
+            raise ConfigurationError(f"{source}: {problems}") from None
 
 
 # Where each setting lives in the Airflow connection, for error messages.
 _FIELD_LOCATIONS = {"flow_url": "host", "client_id": "login", "client_secret": "password"}
+
+
+def _field_location(field: str) -> str:
+    """Where ``field`` lives in the pa_<id> connection."""
+    return _FIELD_LOCATIONS.get(field, f"extra.{field}")
 
 
 def _sibling_directory_url(flow_url: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -123,13 +123,17 @@ class ChorusProConfig(BaseModel):
         try:
             return cls.model_validate(values)
         except ValidationError as error:
-            problems = []
-            for item in error.errors(include_input=False, include_url=False):
-                field = ".".join(str(part) for part in item["loc"]) or "connection"
-                where = _field_location(field)
-                reason = "missing" if item["type"] in ("missing", "string_type") else item["msg"]
-                problems.append(f"{where}: {reason}")
-            raise ConfigurationError(f"{source}: " + "; ".join(problems)) from None
+            raise ConfigurationError(f"{source}: {validation_problems(error, _field_location)}") from None
+
+
+def validation_problems(error: ValidationError, location: Callable[[str], str]) -> str:
+    """A connection's invalid settings, each named where it lives in the connection; never a value."""
+    problems = []
+    for item in error.errors(include_input=False, include_url=False):
+        field = ".".join(str(part) for part in item["loc"]) or "connection"
+        reason = "missing" if item["type"] in ("missing", "string_type") else item["msg"]
+        problems.append(f"{location(field)}: {reason}")
+    return "; ".join(problems)
 
 
 def connection_from_uri(uri: str, source: str) -> dict[str, Any]:
