@@ -19,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -44,7 +45,37 @@ def _wait_for_port(port: int, timeout: float, up: bool) -> None:
     raise TimeoutError(f"port {port} still {'closed' if up else 'open'} after {timeout:.0f} s")
 
 
-class OwnedPostgres:
+class OwnedServer(ABC):
+    """A server a test owns: started, stopped and restarted at will, removed on close."""
+
+    @abstractmethod
+    def start(self) -> None:
+        """Start the server and wait until it accepts connections."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Stop the server."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Stop the server and delete its folder."""
+
+    def restart(self) -> None:
+        """Stop then start: every open connection is cut (PostgreSQL: every open transaction lost;
+        Redis, without persistence: every queued message)."""
+        self.stop()
+        self.start()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class OwnedPostgres(OwnedServer):
     """A throw-away PostgreSQL cluster in a temporary folder, on a port of its own."""
 
     def __init__(self, database: str = "chorusflow") -> None:
@@ -119,11 +150,6 @@ class OwnedPostgres:
         if self.is_running():
             self._pg_ctl("stop", "-m", "fast")
 
-    def restart(self) -> None:
-        """Stop then start: every open connection is cut, every open transaction lost."""
-        self.stop()
-        self.start()
-
     def close(self) -> None:
         """Stop the server and delete its folder."""
         try:
@@ -132,16 +158,8 @@ class OwnedPostgres:
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 
-    def __enter__(self) -> Self:
-        return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
-
-
-class OwnedRedis:
+class OwnedRedis(OwnedServer):
     """A ``redis-server`` without persistence in a temporary folder, on a port of its own."""
 
     def __init__(self) -> None:
@@ -183,22 +201,9 @@ class OwnedRedis:
         self._process = None
         _wait_for_port(self.port, START_TIMEOUT, up=False)
 
-    def restart(self) -> None:
-        """Stop then start, empty."""
-        self.stop()
-        self.start()
-
     def close(self) -> None:
         """Stop the server and delete its folder."""
         try:
             self.stop()
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
